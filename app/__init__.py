@@ -1,0 +1,66 @@
+"""The Flask application of kassel-mobility.
+
+:func:`create_app` is the only way to get an application: it takes a
+:class:`~app.settings.Settings` object (read from the environment when none is given),
+binds the extensions, loads the region read-only and registers the API.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from app.settings import Settings, load_or_create_secret_key, settings_from_env
+
+MAX_REQUEST_BYTES = 1 << 20
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Create the application.
+
+    Parameters
+    ----------
+    settings
+        All configuration; ``None`` reads ``MOBILITY_*`` environment variables.
+
+    Raises
+    ------
+    SettingsError
+        When the environment holds an invalid setting.
+    RegionError
+        In production, when the configured region cannot be loaded.
+    """
+    from app.api import register_blueprints
+    from app.errors import register_error_handlers
+    from app.extensions import db
+    from app.logs import configure_logging, init_request_logging
+    from app.region_holder import RegionHolder
+    from routing.errors import RegionError
+
+    if settings is None:
+        settings = settings_from_env(os.environ)
+    configure_logging(settings.log_level.value)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config.update(
+        SECRET_KEY=load_or_create_secret_key(settings),
+        SQLALCHEMY_DATABASE_URI=settings.resolved_database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        JSON_SORT_KEYS=False,
+        TESTING=settings.env.value == "testing",
+    )
+    app.extensions["mobility.settings"] = settings
+    db.init_app(app)
+
+    holder = RegionHolder(settings.resolved_region_path, reload_seconds=settings.region_reload_seconds)
+    if settings.is_production and holder.error:
+        raise RegionError(holder.error)
+    app.extensions["mobility.region"] = holder
+
+    init_request_logging(app)
+    register_error_handlers(app)
+    register_blueprints(app)
+    return app

@@ -1,0 +1,20 @@
+"""The HTTP API: one blueprint module per resource, mounted under ``/api/v1``.
+
+``service`` (``/health``, ``/ready``) sits at the root for load balancers and probes.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+API_PREFIX = "/api/v1"
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every API blueprint and the docs page on ``app``."""
+    from app.api import docs, region, service, stops
+
+    app.register_blueprint(service.blueprint)
+    app.register_blueprint(region.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(stops.blueprint, url_prefix=API_PREFIX)
+    docs.register(app, api_prefix=API_PREFIX)

@@ -1,0 +1,253 @@
+"""The ``mobility`` command: serve, migrate, build regions and the demo city.
+
+This is an edge of the system: it reads the environment and the command line, and hands
+typed values to the app and the routing core.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+import requests
+from tqdm import tqdm
+
+from app.settings import Settings, SettingsError, settings_from_env
+from routing.errors import RoutingError
+from routing.region.build import GtfsInput, RegionInputs, build_region, peak_memory_mib
+from routing.region.manifest import Manifest
+
+BUILD_STAGES = ("reading GTFS", "compiling timetable", "reading OSM", "compiling street network", "compiling zones", "writing region")
+DOWNLOAD_TIMEOUT_SECONDS = 120
+
+
+def _settings() -> Settings:
+    try:
+        return settings_from_env(os.environ)
+    except SettingsError as exc:
+        raise click.ClickException(f"invalid setting {exc}") from exc
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+@contextmanager
+def _progress_bar(total: int) -> Iterator[tqdm]:
+    bar = tqdm(total=total, unit="step", file=sys.stderr, bar_format="{desc:<28} {bar} {n_fmt}/{total_fmt} {elapsed}")
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _print_summary(manifest: Manifest, seconds: float) -> None:
+    counts = manifest.counts
+    click.echo(f"region      {manifest.name}{'  [SYNTHETIC DEMO DATA]' if manifest.synthetic else ''}")
+    click.echo(f"valid       {manifest.valid_from} .. {manifest.valid_until} ({manifest.timezone})")
+    click.echo(f"transit     {counts['stops']} stops, {counts['routes']} routes, {counts['trips']} trips, "
+               f"{counts['stop_times']} stop times, {counts['patterns']} patterns")
+    edges = ", ".join(f"{k.removeprefix('street_edges_')} {v}" for k, v in counts.items() if k.startswith("street_edges_"))
+    click.echo(f"streets     {counts['street_nodes']} nodes; edges: {edges}")
+    click.echo(f"zones       {counts['zones']}")
+    click.echo(f"time        {seconds:.1f} s, peak memory {peak_memory_mib():.0f} MiB")
+    for warning in manifest.warnings[:20]:
+        click.echo(f"warning     {warning}", err=True)
+
+
+def _run_build(build: object, total: int) -> Manifest:
+    started = time.perf_counter()
+    with _progress_bar(total) as bar:
+
+        def progress(stage: str) -> None:
+            if bar.desc:
+                bar.update(1)
+            bar.set_description_str(stage)
+
+        try:
+            manifest: Manifest = build(progress)  # type: ignore[operator]
+        except RoutingError as exc:
+            raise click.ClickException(f"build failed, current region untouched: {exc}") from exc
+        bar.update(total - bar.n)
+        bar.set_description_str("done")
+    _print_summary(manifest, time.perf_counter() - started)
+    return manifest
+
+
+@click.group()
+def main() -> None:
+    """kassel-mobility: trip planning, booking and pass-aware fares for Kassel."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--debug/--no-debug", default=False, help="Flask debug mode (reloader, tracebacks).")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Run the development server (SQLite and the demo region by default).
+
+    Builds the demo region on first start when no region is configured, and brings the
+    database schema up to date.
+    """
+    from werkzeug.serving import run_simple
+
+    from app import create_app
+    from app.database import upgrade_database
+    from app.extensions import db
+    from routing.demo.generate import build_demo_region
+
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("'mobility serve' is for development; run gunicorn -w 2 wsgi:app in production")
+    if settings.region_path is None and not settings.resolved_region_path.exists():
+        click.echo("no region yet: building the synthetic demo city (one-off, a few seconds)")
+        _run_build(
+            lambda progress: build_demo_region(
+                settings.instance_path / "demo-inputs", settings.resolved_region_path, first_day=_today(), progress=progress
+            ),
+            len(BUILD_STAGES),
+        )
+    app = create_app(settings)
+    with app.app_context():
+        upgrade_database(db.engine)
+    click.echo(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs/)")
+    run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the configured database to REVISION."""
+    from sqlalchemy import create_engine
+
+    from app.database import upgrade_database
+
+    settings = _settings()
+    engine = create_engine(settings.resolved_database_url)
+    upgrade_database(engine, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the configured database's revision and the code's head revision."""
+    from sqlalchemy import create_engine
+
+    from app.database import current_revision, head_revision
+
+    engine = create_engine(_settings().resolved_database_url)
+    click.echo(f"database {current_revision(engine)}; code head {head_revision()}")
+
+
+@main.group()
+def region() -> None:
+    """Build and inspect regions."""
+
+
+def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
+    inputs = []
+    for number, value in enumerate(values, start=1):
+        name, sep, location = value.partition("=")
+        if not sep:
+            name, location = "", value
+        if location.startswith(("http://", "https://")):
+            target = workdir / f"feed{number}.zip"
+            click.echo(f"downloading {location}")
+            try:
+                with requests.get(location, timeout=DOWNLOAD_TIMEOUT_SECONDS, stream=True) as response:
+                    response.raise_for_status()
+                    with target.open("wb") as handle:
+                        for chunk in response.iter_content(1 << 20):
+                            handle.write(chunk)
+            except requests.RequestException as exc:
+                raise click.ClickException(f"cannot download GTFS {location}: {exc}") from exc
+            path = target
+        else:
+            path = Path(location)
+        if not name:
+            name = path.name.removesuffix(".zip").replace(".", "_")[:32] or f"feed{number}"
+        inputs.append(GtfsInput(name=name, path=path))
+    return inputs
+
+
+@region.command("build")
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf.")
+@click.option("--place", help='Place name fetched from Overpass (online), e.g. "Kassel, Germany".')
+@click.option("--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace.")
+@click.option("--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Region path (a link switched atomically).")
+@click.option("--name", help="Region name (default: the --out folder name).")
+@click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
+@click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
+def region_build(
+    osm_file: Path | None, place: str | None, gtfs: tuple[str, ...], zones_file: Path | None, out: Path,
+    name: str | None, first_day: datetime | None, days: int,
+) -> None:
+    """Build a region from GTFS feed(s) and OSM and make it current at --out."""
+    if (osm_file is None) == (place is None):
+        raise click.UsageError("give exactly one of --osm FILE or --place NAME")
+    with tempfile.TemporaryDirectory(prefix="mobility-gtfs-") as tmp:
+        inputs = RegionInputs(
+            name=name or out.name,
+            gtfs=_gtfs_inputs(gtfs, Path(tmp)),
+            osm_file=osm_file,
+            osm_place=place,
+            zones_file=zones_file,
+            first_day=first_day.date() if first_day else _today(),
+            days=days,
+        )
+        stages = len(BUILD_STAGES) - (0 if zones_file else 1)
+        _run_build(lambda progress: build_region(inputs, out, progress=progress), stages)
+    click.echo(f"current region: {out} -> {out.resolve()}")
+
+
+@region.command("info")
+@click.argument("path", type=click.Path(path_type=Path))
+def region_info(path: Path) -> None:
+    """Print the manifest of the region at PATH."""
+    from routing.errors import RegionError
+
+    try:
+        click.echo(Manifest.load(path.resolve()).to_json())
+    except RegionError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def demo() -> None:
+    """The synthetic demo city."""
+
+
+@demo.command("build")
+@click.option("--inputs", type=click.Path(path_type=Path), help="Where to write the input files (default: <instance>/demo-inputs).")
+@click.option("--out", type=click.Path(path_type=Path), help="Region path (default: the configured region path).")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.1, 400), help="Size: 10 and 100 give larger cities.")
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
+def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, first_day: datetime | None) -> None:
+    """Generate the synthetic city's OSM, GTFS, GBFS and zone files and build its region."""
+    from routing.demo.generate import build_demo_region
+
+    settings = _settings()
+    inputs_folder = inputs or settings.instance_path / "demo-inputs"
+    region_path = out or settings.resolved_region_path
+    _run_build(
+        lambda progress: build_demo_region(
+            inputs_folder, region_path, first_day=first_day.date() if first_day else _today(), scale=scale, seed=seed,
+            progress=progress,
+        ),
+        len(BUILD_STAGES),
+    )
+    click.echo(f"SYNTHETIC DEMO DATA: inputs in {inputs_folder}, region at {region_path}")

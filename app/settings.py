@@ -1,0 +1,212 @@
+"""The one typed settings object of the application.
+
+Settings come from defaults plus ``MOBILITY_*`` environment variables, read once at the
+edge (the CLI, ``wsgi.py``) and passed into :func:`app.create_app`. Nothing else in the
+code base reads the environment.
+
+=============================  ===============================================================
+variable                       meaning
+=============================  ===============================================================
+``MOBILITY_ENV``               ``development`` (default), ``testing`` or ``production``
+``MOBILITY_INSTANCE_PATH``     folder for the SQLite file, the dev secret key and the demo
+                               region (default ``./instance``)
+``MOBILITY_DATABASE_URL``      SQLAlchemy URL; default SQLite file in the instance folder;
+                               ``postgresql+psycopg://...`` in production
+``MOBILITY_REGION_PATH``       region directory (or the symlink ``region build`` switches);
+                               default ``<instance>/regions/demo``
+``MOBILITY_SECRET_KEY``        signing key; required in production, generated and kept in
+                               the instance folder in development
+``MOBILITY_PROVIDER_CONFIG``   TOML file listing provider adapter instances
+``MOBILITY_STRIPE_SECRET_KEY`` Stripe secret key (``sk_...``); unset: offline payment backend
+``MOBILITY_STRIPE_PUBLISHABLE_KEY``  Stripe publishable key (``pk_...``)
+``MOBILITY_STRIPE_WEBHOOK_SECRET``   webhook signing secret (``whsec_...``)
+``MOBILITY_STRIPE_API_BASE``   alternative Stripe API base URL (tests: localstripe)
+``MOBILITY_LOG_LEVEL``         ``DEBUG``, ``INFO`` (default), ``WARNING``, ``ERROR``
+``MOBILITY_REGION_RELOAD_SECONDS``  how often a worker checks whether the region switched
+                               (default 10; 0 disables)
+=============================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "MOBILITY_"
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """Settings cannot be used; the message names the environment variable at fault."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        self.problem = problem
+        super().__init__(f"{variable}: {problem}")
+
+
+class Environment(enum.StrEnum):
+    """Where the application runs; production refuses development shortcuts."""
+
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    PRODUCTION = "production"
+
+
+class LogLevel(enum.StrEnum):
+    """Log levels accepted in ``MOBILITY_LOG_LEVEL``."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Settings(BaseModel):
+    """Every setting of the application, validated and immutable.
+
+    Build it with :func:`settings_from_env` at the edge, or directly in tests.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    env: Environment = Environment.DEVELOPMENT
+    instance_path: Path = Path("instance")
+    database_url: str | None = None
+    region_path: Path | None = None
+    secret_key: str | None = None
+    provider_config: Path | None = None
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    log_level: LogLevel = LogLevel.INFO
+    region_reload_seconds: Annotated[float, Field(ge=0)] = 10.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split(":", 1)[0]
+        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+            msg = f"unsupported database scheme {scheme!r}; use sqlite:///... or postgresql+psycopg://..."
+            raise ValueError(msg)
+        if scheme in ("postgresql", "postgres"):
+            msg = "name the driver: postgresql+psycopg://... (psycopg 3)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("stripe_secret_key")
+    @classmethod
+    def _stripe_secret_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sk_", "rk_")):
+            msg = "a Stripe secret key starts with sk_ (or rk_ for a restricted key)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("provider_config")
+    @classmethod
+    def _provider_config_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            msg = f"no such file: {value}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        if not self.secret_key or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            msg = f"secret_key: production needs MOBILITY_SECRET_KEY of at least {MIN_SECRET_KEY_LENGTH} characters"
+            raise ValueError(msg)
+        if self.database_url is None or self.database_url.startswith("sqlite"):
+            msg = "database_url: production needs MOBILITY_DATABASE_URL pointing at PostgreSQL"
+            raise ValueError(msg)
+        if self.region_path is None:
+            msg = "region_path: production needs MOBILITY_REGION_PATH (the demo region is not for production)"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the instance folder."""
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite:///{(self.instance_path / 'mobility.sqlite3').resolve()}"
+
+    @property
+    def resolved_region_path(self) -> Path:
+        """The region directory, defaulting to the demo region in the instance folder."""
+        if self.region_path is not None:
+            return self.region_path
+        return self.instance_path / "regions" / "demo"
+
+    @property
+    def is_production(self) -> bool:
+        """Whether development shortcuts (offline payments, generated keys) are refused."""
+        return self.env is Environment.PRODUCTION
+
+
+def settings_from_env(environ: Mapping[str, str]) -> Settings:
+    """Build :class:`Settings` from ``MOBILITY_*`` variables in ``environ``.
+
+    Parameters
+    ----------
+    environ
+        The process environment (or a stand-in in tests).
+
+    Raises
+    ------
+    SettingsError
+        When a variable is unknown or its value is invalid; the message names it.
+    """
+    fields = Settings.model_fields
+    values: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name.removeprefix(ENV_PREFIX).lower()
+        if key not in fields:
+            known = ", ".join(ENV_PREFIX + f.upper() for f in fields)
+            raise SettingsError(name, f"unknown setting; known settings are {known}")
+        if raw.strip() == "":
+            continue
+        values[key] = raw
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = [str(part) for part in first["loc"]]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if location:
+            field = location[0]
+        else:
+            field, _, message = message.partition(": ")
+        raise SettingsError(ENV_PREFIX + field.upper(), message) from exc
+
+
+def load_or_create_secret_key(settings: Settings) -> str:
+    """Return the configured secret key, or the development key kept in the instance folder.
+
+    A production process never gets here without ``MOBILITY_SECRET_KEY`` (the settings
+    validator refuses it), so no generated key ever signs production data.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.is_production:  # pragma: no cover - prevented by the validator
+        raise SettingsError(ENV_PREFIX + "SECRET_KEY", "required in production")
+    key_file = settings.instance_path / SECRET_KEY_FILE
+    if key_file.is_file():
+        return key_file.read_text(encoding="utf-8").strip()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key, encoding="utf-8")
+    return key

@@ -1,0 +1,1 @@
+"""Regions: building from input files, the on-disk format, atomic switching and loading."""

@@ -1,0 +1,152 @@
+"""Build a region from input files: the one path for real data and the demo city alike.
+
+``build_region`` reads OSM (file or, online, a place name), one or more GTFS feeds and an
+optional zones file, compiles the street network, the timetable and the zone index, and
+writes them with a manifest into a fresh build directory that replaces the current
+region atomically (see :mod:`routing.region.store`). A failed build leaves the current
+region untouched.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from routing.errors import InputDataError
+from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, input_file
+from routing.region.store import new_build_directory
+from routing.region.zones import compile_zones, save_zones
+from routing.street.compile import compile_street_network, save_street_network
+from routing.street.osm_import import graph_from_osm_file, graph_from_place
+from routing.transit.gtfs_load import load_gtfs
+from routing.transit.timetable import compile_timetable, save_timetable
+
+DEFAULT_WINDOW_DAYS = 15
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class GtfsInput:
+    """One GTFS feed to include, with the namespace of its ids."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class RegionInputs:
+    """Everything a region is built from."""
+
+    name: str
+    gtfs: list[GtfsInput]
+    osm_file: Path | None = None
+    osm_place: str | None = None
+    zones_file: Path | None = None
+    first_day: date = field(default_factory=lambda: datetime.now(UTC).date())
+    days: int = DEFAULT_WINDOW_DAYS
+    timezone: str = "Europe/Berlin"
+    synthetic: bool = False
+
+
+def code_version() -> str:
+    """Return the installed package version of this code."""
+    try:
+        return version("kassel-mobility")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def peak_memory_mib() -> float:
+    """Return this process's peak resident memory in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
+    if inputs.osm_file is not None:
+        return graph_from_osm_file(inputs.osm_file)
+    if inputs.osm_place is not None:  # pragma: no cover - needs Overpass (online)
+        return graph_from_place(inputs.osm_place)
+    raise InputDataError("osm", "give an OSM file or a place name")
+
+
+def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
+    """Build a region from ``inputs`` and make it the current region at ``out``.
+
+    Returns
+    -------
+    Manifest
+        The manifest written with the region (counts, validity, timings).
+    """
+    if inputs.osm_file is not None and inputs.osm_place is not None:
+        raise InputDataError("osm", "give either an OSM file or a place name, not both")
+    if not inputs.gtfs:
+        raise InputDataError("gtfs", "give at least one GTFS feed")
+    names = [feed.name for feed in inputs.gtfs]
+    if len(set(names)) != len(names):
+        raise InputDataError("gtfs", f"feed names repeat: {names}")
+    started = time.perf_counter()
+    progress("reading GTFS")
+    feeds = [load_gtfs(feed.path, name=feed.name) for feed in inputs.gtfs]
+    progress("compiling timetable")
+    timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days)
+    progress("reading OSM")
+    graph = _load_graph(inputs)
+    progress("compiling street network")
+    street = compile_street_network(graph)
+    del graph
+    zones = None
+    if inputs.zones_file is not None:
+        progress("compiling zones")
+        zones = compile_zones(inputs.zones_file, np.asarray(timetable.stop_lat), np.asarray(timetable.stop_lon))
+
+    recorded: list[InputFile] = [input_file(f"gtfs:{feed.name}", feed.path) for feed in inputs.gtfs]
+    if inputs.osm_file is not None:
+        recorded.append(input_file("osm", inputs.osm_file))
+    if inputs.zones_file is not None:
+        recorded.append(input_file("zones", inputs.zones_file))
+    counts = {
+        **timetable.counts,
+        "street_nodes": street.node_count,
+        **{f"street_edges_{name}": graph.edge_count for name, graph in street.profiles.items()},
+        "zones": len(zones.zones) if zones else 0,
+    }
+    lat, lon = street.lat, street.lon
+    manifest = Manifest(
+        name=inputs.name,
+        format_version=FORMAT_VERSION,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        code_version=code_version(),
+        timezone=inputs.timezone,
+        valid_from=inputs.first_day,
+        valid_until=date.fromordinal(inputs.first_day.toordinal() + inputs.days - 1),
+        synthetic=inputs.synthetic,
+        inputs=recorded,
+        counts=counts,
+        bbox=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+        build_seconds=0.0,
+        peak_memory_mib=0.0,
+        warnings=timetable.warnings[:200],
+    )
+    progress("writing region")
+    with new_build_directory(out) as directory:
+        save_timetable(timetable, directory)
+        save_street_network(street, directory)
+        if zones is not None:
+            save_zones(zones, directory)
+        manifest = Manifest(
+            **{
+                **manifest.__dict__,
+                "build_seconds": round(time.perf_counter() - started, 2),
+                "peak_memory_mib": round(peak_memory_mib(), 1),
+            }
+        )
+        manifest.save(directory)
+    return manifest

@@ -1,0 +1,44 @@
+"""A loaded region: manifest, street network, timetable and zones, all read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from routing.region.manifest import Manifest
+from routing.region.zones import ZoneIndex, load_zones
+from routing.street.compile import StreetNetwork, load_street_network
+from routing.transit.timetable import Timetable, load_timetable
+
+
+@dataclass(frozen=True)
+class Region:
+    """Everything the planner needs about one area, memory-mapped from a build directory."""
+
+    path: Path
+    manifest: Manifest
+    street: StreetNetwork
+    timetable: Timetable
+    zones: ZoneIndex | None
+
+
+def load_region(path: Path) -> Region:
+    """Load the region at ``path`` (a build directory or the link to one).
+
+    The link is resolved first, so a concurrent switch to a newer build cannot mix two
+    builds in one :class:`Region`.
+
+    Raises
+    ------
+    RegionError
+        When ``path`` is not a complete region of this format version.
+    """
+    directory = path.resolve()
+    manifest = Manifest.load(directory)
+    return Region(
+        path=directory,
+        manifest=manifest,
+        street=load_street_network(directory),
+        timetable=load_timetable(directory),
+        zones=load_zones(directory),
+    )

@@ -1,0 +1,60 @@
+"""Compact string tables: UTF-8 bytes plus offsets, saved as two memory-mappable arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class StringTable(Sequence[str]):
+    """An immutable list of strings backed by a byte array and an offset array.
+
+    ``table[i]`` decodes one string; nothing is decoded until asked for, so a table of
+    every stop name costs two arrays shared between worker processes.
+    """
+
+    def __init__(self, offsets: NDArray[np.int64], data: NDArray[np.uint8]) -> None:
+        self._offsets = offsets
+        self._data = data
+
+    @classmethod
+    def from_strings(cls, strings: Iterable[str]) -> StringTable:
+        """Encode ``strings`` into a new table."""
+        encoded = [s.encode("utf-8") for s in strings]
+        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
+        return cls(offsets, data)
+
+    def save(self, directory: Path, name: str) -> None:
+        """Write ``<name>.offsets.npy`` and ``<name>.data.npy`` into ``directory``."""
+        np.save(directory / f"{name}.offsets.npy", self._offsets)
+        np.save(directory / f"{name}.data.npy", np.asarray(self._data))
+
+    @classmethod
+    def load(cls, directory: Path, name: str) -> StringTable:
+        """Memory-map a table written by :meth:`save`."""
+        offsets = np.load(directory / f"{name}.offsets.npy", mmap_mode="r")
+        data = np.load(directory / f"{name}.data.npy", mmap_mode="r")
+        return cls(offsets, data)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
+        return bytes(self._data[start:end]).decode("utf-8")
+
+    def to_list(self) -> list[str]:
+        """Decode every string (for indexes built once at load time)."""
+        blob = bytes(self._data)
+        offsets = self._offsets.tolist()
+        return [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(self))]

@@ -1,0 +1,1 @@
+"""Street routing: OSM import, travel profiles and compiled per-profile graphs."""

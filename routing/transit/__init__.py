@@ -1,0 +1,1 @@
+"""Transit routing: GTFS loading and validation, and the compiled timetable."""

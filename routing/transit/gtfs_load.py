@@ -1,0 +1,166 @@
+"""Load GTFS feeds with gtfs-kit and check that they can be routed.
+
+Problems name the file, the row (line number in the file, header = line 1) and the field.
+A feed that cannot be routed (a required file missing, stop_times pointing at unknown
+trips or stops, unreadable times) is refused with :class:`~routing.errors.InputDataError`;
+recoverable problems (a trip without any stop time, a service id with no calendar) are
+collected as warnings and the affected rows dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gtfs_kit as gk
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from routing.errors import InputDataError
+
+REQUIRED_TABLES = ("agency", "stops", "routes", "trips", "stop_times")
+_TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
+_FEED_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+@dataclass
+class GtfsFeed:
+    """One loaded feed: gtfs-kit's tables plus the namespace its ids get in the region."""
+
+    name: str
+    source: Path
+    feed: gk.Feed
+    warnings: list[str] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """Return a GTFS table, or None when the feed has none."""
+        value = getattr(self.feed, name, None)
+        return value if isinstance(value, pd.DataFrame) and not value.empty else None
+
+
+def parse_gtfs_times(values: pd.Series, *, file: str, column: str) -> NDArray[np.int32]:
+    """Parse ``H:MM:SS`` times (hours may exceed 24) to seconds; missing values become -1.
+
+    Raises
+    ------
+    InputDataError
+        Naming the first row whose time is not ``H:MM:SS``.
+    """
+    text = values.astype("string")
+    present = text.notna().to_numpy()
+    parts = text.str.extract(_TIME)
+    bad = present & parts[0].isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputDataError(
+            file, f"line {row + 2}: {column} {text.iloc[row]!r} is not a time of the form H:MM:SS"
+        )
+    seconds = np.full(len(values), -1, dtype=np.int32)
+    hours = parts[0][present].astype(int).to_numpy()
+    minutes = parts[1][present].astype(int).to_numpy()
+    secs = parts[2][present].astype(int).to_numpy()
+    seconds[present] = hours * 3600 + minutes * 60 + secs
+    return seconds
+
+
+def load_gtfs(source: Path, *, name: str) -> GtfsFeed:
+    """Read a GTFS zip or folder and validate it.
+
+    Parameters
+    ----------
+    source
+        A ``.zip`` file or a folder of ``.txt`` files.
+    name
+        Namespace for the feed's ids inside the region (``<name>:<id>``).
+    """
+    if not _FEED_NAME.match(name):
+        raise InputDataError(str(source), f"feed name {name!r} must be 1-32 letters, digits, '-' or '_'")
+    if not source.exists():
+        raise InputDataError(str(source), "no such GTFS file or folder")
+    try:
+        feed = gk.read_feed(source, dist_units="km")
+    except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
+        raise InputDataError(str(source), f"cannot read GTFS: {exc}") from exc
+    loaded = GtfsFeed(name=name, source=source, feed=feed)
+    _validate(loaded)
+    return loaded
+
+
+def _require_columns(table: pd.DataFrame, file: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputDataError(file, f"required column(s) missing: {', '.join(missing)}")
+
+
+def _first_unknown(values: pd.Series, known: pd.Series) -> int | None:
+    unknown = ~values.isin(known)
+    if unknown.any():
+        return int(np.flatnonzero(unknown.to_numpy())[0])
+    return None
+
+
+def _validate(loaded: GtfsFeed) -> None:
+    src = str(loaded.source)
+    for table in REQUIRED_TABLES:
+        if loaded.table(table) is None:
+            raise InputDataError(src, f"required file {table}.txt is missing or empty")
+    if loaded.table("calendar") is None and loaded.table("calendar_dates") is None:
+        raise InputDataError(src, "neither calendar.txt nor calendar_dates.txt is present")
+
+    stops = loaded.feed.stops
+    trips = loaded.feed.trips
+    stop_times = loaded.feed.stop_times
+    _require_columns(stops, f"{src}/stops.txt", ("stop_id",))
+    _require_columns(trips, f"{src}/trips.txt", ("trip_id", "route_id", "service_id"))
+    _require_columns(stop_times, f"{src}/stop_times.txt", ("trip_id", "stop_id", "stop_sequence"))
+
+    row = _first_unknown(stop_times["trip_id"], trips["trip_id"])
+    if row is not None:
+        raise InputDataError(
+            f"{src}/stop_times.txt",
+            f"line {row + 2}: trip_id {stop_times['trip_id'].iloc[row]!r} is not in trips.txt",
+        )
+    row = _first_unknown(stop_times["stop_id"], stops["stop_id"])
+    if row is not None:
+        raise InputDataError(
+            f"{src}/stop_times.txt",
+            f"line {row + 2}: stop_id {stop_times['stop_id'].iloc[row]!r} is not in stops.txt",
+        )
+    row = _first_unknown(trips["route_id"], loaded.feed.routes["route_id"])
+    if row is not None:
+        raise InputDataError(
+            f"{src}/trips.txt", f"line {row + 2}: route_id {trips['route_id'].iloc[row]!r} is not in routes.txt"
+        )
+    duplicated = stops["stop_id"].duplicated()
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise InputDataError(f"{src}/stops.txt", f"line {row + 2}: stop_id {stops['stop_id'].iloc[row]!r} repeats")
+
+    location_type = stops.get("location_type", pd.Series(0, index=stops.index)).fillna(0)
+    positioned = location_type.isin([0, 1, 2]).to_numpy()
+    lat = pd.to_numeric(stops.get("stop_lat"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    lon = pd.to_numeric(stops.get("stop_lon"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = positioned & ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))  # noqa: PLR2004
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputDataError(
+            f"{src}/stops.txt",
+            f"line {row + 2}: stop {stops['stop_id'].iloc[row]!r} has no valid stop_lat/stop_lon",
+        )
+
+    served = trips["trip_id"].isin(stop_times["trip_id"])
+    if not served.all():
+        loaded.warnings.append(f"{src}/trips.txt: {int((~served).sum())} trip(s) have no stop times; ignored")
+
+    services = pd.concat(
+        [t["service_id"] for t in (loaded.table("calendar"), loaded.table("calendar_dates")) if t is not None]
+    )
+    unknown_service = ~trips["service_id"].isin(services)
+    if unknown_service.any():
+        loaded.warnings.append(
+            f"{src}/trips.txt: {int(unknown_service.sum())} trip(s) name a service_id without calendar "
+            f"(first: {trips['service_id'][unknown_service].iloc[0]!r}); they never run"
+        )

@@ -1,0 +1,85 @@
+"""The ``mobility`` command: region and demo builds, summaries, clear failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from routing.demo.generate import DemoInputs
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+def test_region_build_prints_a_summary(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:
+    out = tmp_path / "regions" / "city"
+    result = cli.invoke(
+        main,
+        ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", f"demo={demo_inputs.gtfs}",
+         "--zones", str(demo_inputs.zones), "--out", str(out), "--first-day", "2026-11-23", "--days", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "transit" in result.output and "stops" in result.output
+    assert "streets" in result.output and "nodes" in result.output
+    assert "peak memory" in result.output
+    assert out.is_symlink()
+    info = cli.invoke(main, ["region", "info", str(out)])
+    assert info.exit_code == 0
+    assert '"name": "city"' in info.output
+
+
+def test_failed_build_says_why_and_keeps_the_current_region(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:
+    result = cli.invoke(
+        main,
+        ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", str(demo_inputs.gtfs),
+         "--out", str(tmp_path / "city"), "--first-day", "2019-01-07"],
+    )
+    assert result.exit_code == 1
+    assert "current region untouched" in result.output
+    assert "no trip runs" in result.output
+    assert "--first-day" in result.output
+    assert not (tmp_path / "city").exists()
+
+
+def test_region_build_needs_exactly_one_osm_source(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(main, ["region", "build", "--gtfs", "x.zip", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "exactly one of --osm FILE or --place NAME" in result.output
+
+
+def test_unreachable_gtfs_url_is_a_clear_error(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:
+    result = cli.invoke(
+        main,
+        ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", "http://127.0.0.1:9/feed.zip", "--out", str(tmp_path / "r")],
+    )
+    assert result.exit_code == 1
+    assert "cannot download GTFS http://127.0.0.1:9/feed.zip" in result.output
+
+
+def test_demo_build_labels_synthetic_data(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOBILITY_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = cli.invoke(main, ["demo", "build", "--first-day", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert "SYNTHETIC DEMO DATA" in result.output
+    assert (tmp_path / "instance" / "regions" / "demo").is_symlink()
+    assert (tmp_path / "instance" / "demo-inputs" / "gtfs" / "stops.txt").is_file()
+
+
+def test_invalid_environment_stops_the_command(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOBILITY_DATABASE_URL", "mysql://nope")
+    result = cli.invoke(main, ["db", "current"])
+    assert result.exit_code == 1
+    assert "MOBILITY_DATABASE_URL" in result.output
+
+
+def test_db_upgrade_and_current(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOBILITY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    current = cli.invoke(main, ["db", "current"])
+    assert current.exit_code == 0
+    assert "database 0001; code head 0001" in current.output

@@ -1,0 +1,5 @@
+"""Shared fixtures. Domain fixtures live in ``conftest_d/`` and are imported here."""
+
+from tests.conftest_d.app import *  # noqa: F403
+from tests.conftest_d.database import *  # noqa: F403
+from tests.conftest_d.regions import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Fixtures split by domain (as r5py does)."""

@@ -1,0 +1,97 @@
+"""Application fixtures: settings, a migrated app, its client and a database session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.database import upgrade_database
+from app.extensions import db
+from app.settings import Environment, LogLevel, Settings
+
+__all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings"]
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, database_url: str, demo_region_path: Path):  # type: ignore[no-untyped-def]
+    """Build test settings; keyword arguments override the defaults."""
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "env": Environment.TESTING,
+            "instance_path": tmp_path / "instance",
+            "database_url": database_url,
+            "region_path": demo_region_path,
+            "log_level": LogLevel.WARNING,
+            "region_reload_seconds": 0,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:  # type: ignore[no-untyped-def]
+    """Default test settings: the demo region and a fresh database."""
+    return make_settings()
+
+
+def _dispose(application: Flask) -> None:
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(make_settings):  # type: ignore[no-untyped-def]
+    """Build applications from overridden settings (``migrate=False`` leaves the database empty).
+
+    Every application's connections are closed after the test.
+    """
+    created: list[Flask] = []
+
+    def make(*, migrate: bool = True, **overrides: object) -> Flask:
+        application = create_app(make_settings(**overrides))
+        created.append(application)
+        if migrate:
+            with application.app_context():
+                upgrade_database(db.engine)
+        return application
+
+    yield make
+    for application in created:
+        _dispose(application)
+
+
+@pytest.fixture
+def app(make_app) -> Flask:  # type: ignore[no-untyped-def]
+    """An application on a freshly migrated database."""
+    application: Flask = make_app()
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Test client of :func:`app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """CLI runner of :func:`app`."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """The app's database session inside an application context."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()

@@ -1,0 +1,46 @@
+"""Region fixtures: the demo city built once per session, and the shared real data."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from routing.demo.generate import DemoInputs, build_demo_region, generate_demo_inputs
+from routing.region.region import Region, load_region
+
+__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "shared_data"]
+
+DEMO_FIRST_DAY = date(2026, 11, 23)
+"""A Monday; the demo's holiday is then Wednesday 2026-11-25."""
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_region_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo city's region, built once per test session through ``build_region``."""
+    base = tmp_path_factory.mktemp("demo")
+    build_demo_region(base / "inputs", base / "region", first_day=DEMO_FIRST_DAY)
+    return base / "region"
+
+
+@pytest.fixture(scope="session")
+def demo_region(demo_region_path: Path) -> Region:
+    """The loaded demo region."""
+    return load_region(demo_region_path)
+
+
+@pytest.fixture
+def demo_inputs(tmp_path: Path) -> DemoInputs:
+    """Freshly generated demo input files in a per-test folder."""
+    return generate_demo_inputs(tmp_path / "inputs", first_day=DEMO_FIRST_DAY)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``; tests using it skip cleanly when it is absent."""
+    if not (SHARED_DATA / "MANIFEST.md").is_file():
+        pytest.skip(f"real test data not found at {SHARED_DATA}")
+    return SHARED_DATA
