@@ -86,6 +86,19 @@ def main() -> None:
     """kassel-mobility: trip planning, booking and pass-aware fares for Kassel."""
 
 
+def _demo_needs_building(region_path: Path) -> bool:
+    """The default demo region is (re)built when missing or when its timetable has run out."""
+    from routing.errors import RegionError
+
+    if not region_path.exists():
+        return True
+    try:
+        manifest = Manifest.load(region_path.resolve())
+    except RegionError:
+        return True
+    return manifest.synthetic and (manifest.valid_until is None or manifest.valid_until < _today())
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -106,8 +119,8 @@ def serve(host: str, port: int, debug: bool) -> None:
     settings = _settings()
     if settings.is_production:
         raise click.ClickException("'mobility serve' is for development; run gunicorn -w 2 wsgi:app in production")
-    if settings.region_path is None and not settings.resolved_region_path.exists():
-        click.echo("no region yet: building the synthetic demo city (one-off, a few seconds)")
+    if settings.region_path is None and _demo_needs_building(settings.resolved_region_path):
+        click.echo("building the synthetic demo city for today (a few seconds)")
         _run_build(
             lambda progress: build_demo_region(
                 settings.instance_path / "demo-inputs", settings.resolved_region_path, first_day=_today(), progress=progress

@@ -34,7 +34,7 @@ def region_info() -> RegionInfo:
         timezone=manifest.timezone,
         valid_from=manifest.valid_from,
         valid_until=manifest.valid_until,
-        bbox=manifest.bbox,
+        bbox=list(manifest.bbox),
         built_at=manifest.built_at,
         code_version=manifest.code_version,
         counts=manifest.counts,

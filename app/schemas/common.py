@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
@@ -21,35 +22,39 @@ class QueryModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
+_LATITUDE = r"-?(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?)"
+_LONGITUDE = r"-?(?:180(?:\.0+)?|(?:1[0-7]\d|[1-9]?\d)(?:\.\d+)?)"
+COORDINATE_PATTERN = rf"^{_LATITUDE},{_LONGITUDE}$"
+_COORDINATE = re.compile(COORDINATE_PATTERN)
+
+
 def _parse_coordinate(value: object) -> tuple[float, float]:
     if isinstance(value, tuple | list) and len(value) == 2:  # noqa: PLR2004
-        parts = [str(v) for v in value]
-    elif isinstance(value, str):
-        parts = value.split(",")
-    else:
+        value = f"{value[0]},{value[1]}"
+    if not isinstance(value, str):
         msg = "expected LAT,LON"
         raise ValueError(msg)
-    if len(parts) != 2:  # noqa: PLR2004
-        msg = f"expected LAT,LON, got {value!r}"
+    text = value
+    if not _COORDINATE.match(text):
+        lat_text, _, lon_text = text.partition(",")
+        for label, part, limit in (("latitude", lat_text, 90), ("longitude", lon_text, 180)):
+            try:
+                number = float(part)
+            except ValueError:
+                continue
+            if math.isfinite(number) and abs(number) > limit:
+                msg = f"{label} {part} is outside -{limit}..{limit}"
+                raise ValueError(msg)
+        msg = f"expected LAT,LON in decimal degrees (e.g. 51.3155,9.4915), got {value!r}"
         raise ValueError(msg)
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError as exc:
-        msg = f"expected two decimal numbers LAT,LON, got {value!r}"
-        raise ValueError(msg) from exc
-    if not (math.isfinite(lat) and -90 <= lat <= 90):  # noqa: PLR2004
-        msg = f"latitude {parts[0]} is outside -90..90"
-        raise ValueError(msg)
-    if not (math.isfinite(lon) and -180 <= lon <= 180):  # noqa: PLR2004
-        msg = f"longitude {parts[1]} is outside -180..180"
-        raise ValueError(msg)
-    return lat, lon
+    lat_text, lon_text = text.split(",")
+    return float(lat_text), float(lon_text)
 
 
 Coordinate = Annotated[
     tuple[float, float],
     BeforeValidator(_parse_coordinate),
     PlainSerializer(lambda v: f"{v[0]},{v[1]}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", "examples": ["51.3155,9.4915"]}),
+    WithJsonSchema({"type": "string", "pattern": COORDINATE_PATTERN, "examples": ["51.3155,9.4915"]}),
 ]
 """A WGS84 position written ``LAT,LON`` in decimal degrees."""

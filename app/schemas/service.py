@@ -39,7 +39,7 @@ class RegionInfo(ApiModel):
     timezone: str
     valid_from: date | None = Field(description="First day with timetable data")
     valid_until: date | None = Field(description="Last day with timetable data")
-    bbox: tuple[float, float, float, float] = Field(description="min lon, min lat, max lon, max lat")
+    bbox: list[float] = Field(min_length=4, max_length=4, description="min lon, min lat, max lon, max lat")
     built_at: str
     code_version: str
     counts: dict[str, int]

@@ -83,3 +83,37 @@ def test_db_upgrade_and_current(cli: CliRunner, tmp_path: Path, monkeypatch: pyt
     current = cli.invoke(main, ["db", "current"])
     assert current.exit_code == 0
     assert "database 0001; code head 0001" in current.output
+
+
+def test_gtfs_is_downloaded_from_a_url(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:
+    import shutil
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "www"
+    served.mkdir()
+    shutil.make_archive(str(served / "demo-gtfs"), "zip", demo_inputs.gtfs)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/demo-gtfs.zip"
+        result = cli.invoke(
+            main,
+            ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", f"web={url}", "--out", str(tmp_path / "r"),
+             "--first-day", "2026-11-23", "--days", "2"],
+        )
+        missing = cli.invoke(
+            main,
+            ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", url.replace("demo-gtfs", "nothing"),
+             "--out", str(tmp_path / "r2")],
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert f"downloading {url}" in result.output
+    assert missing.exit_code == 1
+    assert "404" in missing.output

@@ -98,3 +98,27 @@ def test_real_gzipped_xml_extract(shared_data: Path) -> None:
     network = compile_street_network(graph_from_osm_file(shared_data / "osm-perf" / "north-bayreuth.osm.gz"))
     assert network.node_count > 1000
     assert network.profiles["bike"].edge_count > 0
+
+
+def test_overpass_graphs_are_normalised_to_both_directions() -> None:
+    import networkx as nx
+
+    from routing.street.osm_import import _restore_oneway_from_overpass
+
+    graph = nx.MultiDiGraph()
+    graph.add_node(1, x=9.40, y=51.30)
+    graph.add_node(2, x=9.41, y=51.30)
+    graph.add_node(3, x=9.41, y=51.31)
+    graph.add_edge(1, 2, highway="residential", oneway=True, reversed=False, length=700.0)
+    graph.add_edge(2, 3, highway="residential", oneway=False, reversed=False, length=1100.0)
+    graph.add_edge(3, 2, highway="residential", oneway=False, reversed=True, length=1100.0)
+    network = compile_street_network(_restore_oneway_from_overpass(graph))
+    index = {int(osm): i for i, osm in enumerate(network.osm_id)}
+
+    def has_edge(profile: str, a: int, b: int) -> bool:
+        g = network.profiles[profile]
+        return index[b] in g.targets[g.offsets[index[a]] : g.offsets[index[a] + 1]]
+
+    assert has_edge("walk", 2, 1) and has_edge("walk", 1, 2)
+    assert has_edge("bike", 1, 2) and not has_edge("bike", 2, 1)
+    assert has_edge("bike", 2, 3) and has_edge("bike", 3, 2)
