@@ -100,6 +100,8 @@ class ApiBlueprint(Blueprint):
                 kwargs: dict[str, Any] = dict(path_args)
                 if query is not None:
                     kwargs["query"] = _parse_query(query)
+                elif request.args:
+                    _refuse_query()
                 if body is not None:
                     kwargs["body"] = _parse_body(body)
                 return _to_response(view(**kwargs), status)
@@ -145,6 +147,11 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
         problems = _field_problems(exc, "query")
         names = ", ".join(sorted({p.field for p in problems}))
         raise InvalidParameter(f"invalid query parameter(s): {names}", errors=problems) from exc
+
+
+def _refuse_query() -> None:
+    problems = [FieldProblem(location="query", field=key, message="this operation takes no query parameters") for key in request.args]
+    raise InvalidParameter(f"unknown query parameter(s): {', '.join(sorted(request.args))}", errors=problems)
 
 
 def _parse_body(model: type[BaseModel]) -> BaseModel:

@@ -16,7 +16,7 @@ from app.schemas.service import Health, Readiness, ReadinessCheck
 blueprint = ApiBlueprint("service", __name__, tag="service")
 
 
-@blueprint.operation("/health", summary="The process is alive")
+@blueprint.operation("/health", summary="The process is alive", response=Health)
 def health() -> Health:
     """Answers 200 while the process runs; checks nothing else."""
     return Health()

@@ -117,3 +117,8 @@ def test_oversized_body_is_a_413(probe_client: FlaskClient) -> None:
 def test_unexpected_exception_is_a_problem_without_internals(probe_client: FlaskClient) -> None:
     body = _problem(probe_client.get("/api/v1/probe/boom"), 500, "internal-error")
     assert "simulated bug" not in body["detail"]
+
+
+def test_operations_without_parameters_refuse_unknown_ones(client: FlaskClient) -> None:
+    body = _problem(client.get("/api/v1/region?verbose=1"), 400, "invalid-parameter")
+    assert [error["field"] for error in body["errors"]] == ["verbose"]
