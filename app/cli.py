@@ -264,3 +264,39 @@ def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, f
         len(BUILD_STAGES),
     )
     click.echo(f"SYNTHETIC DEMO DATA: inputs in {inputs_folder}, region at {region_path}")
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks against peers, side by side in one run."""
+
+
+@bench.command("street")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to route on.")
+@click.option("--pairs", default=300, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--seed", default=42, show_default=True)
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file for the peers (default: the region's input).")
+@click.option("--valhalla-url", help="A valhalla_service on the same OSM file, e.g. http://127.0.0.1:8002.")
+@click.option("--no-import", is_flag=True, help="Skip the import time and memory measurement.")
+@click.option("--import-osm", "import_file", type=click.Path(path_type=Path), help="Measure the import of this OSM file instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench_street(  # noqa: PLR0913
+    region_path: Path, pairs: int, seed: int, osm_file: Path | None, valhalla_url: str | None, no_import: bool,
+    import_file: Path | None, as_json: bool,
+) -> None:
+    """Street routing latency and route agreement versus networkx (and Valhalla)."""
+    import json
+
+    from routing.bench.street import format_report, run_street_benchmark
+    from routing.errors import RegionError
+    from routing.region.region import load_region
+
+    try:
+        region = load_region(region_path)
+    except RegionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = run_street_benchmark(
+        region, pairs=pairs, seed=seed, osm_file=osm_file, valhalla_url=valhalla_url, import_measurement=not no_import,
+        import_file=import_file,
+    )
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from routing.demo.city import SYNTHETIC_LABEL, CityPlan, Point
 
+CYCLEWAY_OFFSET_ROWS = 0.12
+"""The cycleway runs 30 m (0.12 blocks) north of its avenue."""
+
 
 class _OsmBuilder:
     def __init__(self) -> None:
@@ -63,11 +66,16 @@ def write_osm(plan: CityPlan, path: Path) -> None:
     central_avenue = min(
         (s for s in plan.streets if s.highway == "primary" and s.axis == "row"), key=lambda s: abs(s.index - middle)
     )
+    # A two-way cycleway runs beside the first west-east avenue; every crossing street
+    # meets it in a junction node.
+    cycle_avenue = next(s for s in plan.streets if s.highway == "primary" and s.axis == "row")
+    cycle_row = cycle_avenue.index + CYCLEWAY_OFFSET_ROWS
     for street in plan.streets:
-        points = [
-            plan.position(street.index, i) if street.axis == "row" else plan.position(i, street.index)
-            for i in range(size)
-        ]
+        if street.axis == "row":
+            points = [plan.position(street.index, i) for i in range(size)]
+        else:
+            rows = sorted([*range(size), cycle_row])
+            points = [plan.position(r, street.index) for r in rows]
         tags = {"highway": street.highway, "name": street.name, **dict(street.extra_tags)}
         if street.highway == "primary":
             tags["maxspeed"] = "50"
@@ -81,13 +89,8 @@ def write_osm(plan: CityPlan, path: Path) -> None:
             continue
         osm.way(points, tags)
 
-    # A two-way cycleway beside the first west-east avenue, joined to every crossing street.
-    avenue = next(s for s in plan.streets if s.highway == "primary" and s.axis == "row")
-    offset = 0.12
-    cycle_points = [plan.position(avenue.index + offset, c) for c in range(size)]
-    osm.way(cycle_points, {"highway": "cycleway", "name": f"Radweg {avenue.name}", "foot": "yes", "surface": "asphalt"})
-    for c in range(size):
-        osm.way([plan.position(avenue.index, c), cycle_points[c]], {"highway": "cycleway", "foot": "yes"})
+    cycle_points = [plan.position(cycle_row, c) for c in range(size)]
+    osm.way(cycle_points, {"highway": "cycleway", "name": f"Radweg {cycle_avenue.name}", "foot": "yes", "surface": "asphalt"})
 
     # A park in the block north-east of the centre: diagonal footway with steps; the
     # step-free ramp beside it is steep (15 %), so wheelchairs go round by the streets.

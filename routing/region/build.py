@@ -24,9 +24,9 @@ from routing.errors import InputDataError
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, input_file
 from routing.region.store import new_build_directory
 from routing.region.zones import compile_zones, save_zones
-from routing.street.compile import compile_street_network, save_street_network
+from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import graph_from_osm_file, graph_from_place
-from routing.transit.gtfs_load import load_gtfs
+from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.timetable import compile_timetable, save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
@@ -52,7 +52,6 @@ class RegionInputs:
     zones_file: Path | None = None
     first_day: date = field(default_factory=lambda: datetime.now(UTC).date())
     days: int = DEFAULT_WINDOW_DAYS
-    timezone: str = "Europe/Berlin"
     synthetic: bool = False
 
 
@@ -67,6 +66,27 @@ def code_version() -> str:
 def peak_memory_mib() -> float:
     """Return this process's peak resident memory in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def feeds_timezone(feeds: list[GtfsFeed]) -> str:
+    """The one time zone all agencies of all feeds share (GTFS agency_timezone).
+
+    Raises
+    ------
+    InputDataError
+        When agencies disagree: service-day times would be ambiguous.
+    """
+    zones: dict[str, str] = {}
+    for feed in feeds:
+        agency = feed.feed.agency
+        if "agency_timezone" not in agency:
+            raise InputDataError(f"{feed.source}/agency.txt", "agency_timezone is missing")
+        for value in agency["agency_timezone"].dropna().astype(str):
+            zones.setdefault(value, feed.name)
+    if len(zones) != 1:
+        listed = ", ".join(f"{zone} ({name})" for zone, name in zones.items()) or "none"
+        raise InputDataError("gtfs", f"agencies must share one agency_timezone; found {listed}")
+    return next(iter(zones))
 
 
 def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
@@ -95,13 +115,16 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     started = time.perf_counter()
     progress("reading GTFS")
     feeds = [load_gtfs(feed.path, name=feed.name) for feed in inputs.gtfs]
+    timezone = feeds_timezone(feeds)
     progress("compiling timetable")
     timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days)
     progress("reading OSM")
     graph = _load_graph(inputs)
     progress("compiling street network")
-    street = compile_street_network(graph)
-    del graph
+    edges = edge_table_from_graph(graph)
+    del graph  # the osmnx graph is the largest object of a build; free it before compiling
+    street = compile_edge_table(edges)
+    del edges
     zones = None
     if inputs.zones_file is not None:
         progress("compiling zones")
@@ -124,7 +147,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         format_version=FORMAT_VERSION,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         code_version=code_version(),
-        timezone=inputs.timezone,
+        timezone=timezone,
         valid_from=inputs.first_day,
         valid_until=date.fromordinal(inputs.first_day.toordinal() + inputs.days - 1),
         synthetic=inputs.synthetic,

@@ -12,7 +12,7 @@ from typing import Any
 from routing.errors import RegionError
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)

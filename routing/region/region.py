@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from routing.errors import RegionError
 from routing.region.manifest import Manifest
 from routing.region.zones import ZoneIndex, load_zones
 from routing.street.compile import StreetNetwork, load_street_network
@@ -35,10 +36,14 @@ def load_region(path: Path) -> Region:
     """
     directory = path.resolve()
     manifest = Manifest.load(directory)
-    return Region(
-        path=directory,
-        manifest=manifest,
-        street=load_street_network(directory),
-        timetable=load_timetable(directory),
-        zones=load_zones(directory),
-    )
+    try:
+        return Region(
+            path=directory,
+            manifest=manifest,
+            street=load_street_network(directory),
+            timetable=load_timetable(directory),
+            zones=load_zones(directory),
+        )
+    except (OSError, ValueError) as exc:
+        msg = f"{directory}: region is incomplete or damaged ({exc}); rebuild it with 'mobility region build'"
+        raise RegionError(msg) from exc

@@ -17,8 +17,9 @@ class StringTable(Sequence[str]):
     """
 
     def __init__(self, offsets: NDArray[np.int64], data: NDArray[np.uint8]) -> None:
-        self._offsets = offsets
-        self._data = data
+        # Plain ndarray views of memory maps: same shared pages, cheaper indexing.
+        self._offsets = np.asarray(offsets).view(np.ndarray)
+        self._data = np.asarray(data).view(np.ndarray)
 
     @classmethod
     def from_strings(cls, strings: Iterable[str]) -> StringTable:

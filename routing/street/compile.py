@@ -10,9 +10,13 @@ On disk (below ``street/`` of a region)::
     <profile>/length_m.npy         float32 [m]   edge length in metres
     <profile>/cost_factor.npy      float32 [m]   preference multiplier (>= 1)
     <profile>/speed_class.npy      uint8 [m]     :class:`SpeedClass` of the edge
-    <profile>/name.npy             int32 [m]     index into ``names``
+    <profile>/name_index.npy       int32 [m]     index into ``names``
+    <profile>/geometry_*.npy       int64/int32   node indexes each merged edge passes through
+    <profile>/grid.*.npy           SegmentGrid   segment index for snapping
+    nodes.xyz.npy                  float64 [n,3] unit-sphere coordinates (A* bound)
 
-Nodes are numbered in a spatial (Morton) order so that nearby nodes sit close in memory.
+Chains of shape nodes are merged into single edges (:mod:`routing.street.chains`), so a
+search touches intersections only. Nodes are numbered in a spatial (Morton) order so that nearby nodes sit close in memory.
 All arrays are loaded with ``mmap_mode="r"``: gunicorn workers share one copy.
 """
 
@@ -24,18 +28,27 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from numpy.typing import NDArray
 
 from routing.errors import InputDataError, RegionError
 from routing.region.strings import StringTable
+from routing.street.chains import DirectedEdges, merge_chains
 from routing.street.profiles import PROFILES, EdgeRule
+from routing.street.spatial_index import SegmentGrid, build_segment_grid
 
 STREET_DIR = "street"
 
 
 @dataclass(frozen=True)
 class ProfileGraph:
-    """The CSR graph of one profile (arrays may be memory-mapped)."""
+    """The CSR graph of one profile (arrays may be memory-mapped).
+
+    Edges are merged chains (see :mod:`routing.street.chains`); ``geometry_nodes``
+    ``[geometry_offsets[e]:geometry_offsets[e + 1]]`` lists the node indexes edge ``e``
+    passes through, tail first.
+    """
 
     name: str
     offsets: NDArray[np.int32]
@@ -44,11 +57,18 @@ class ProfileGraph:
     cost_factor: NDArray[np.float32]
     speed_class: NDArray[np.uint8]
     name_index: NDArray[np.int32]
+    geometry_offsets: NDArray[np.int64]
+    geometry_nodes: NDArray[np.int32]
+    grid: SegmentGrid
 
     @property
     def edge_count(self) -> int:
-        """Number of directed edges."""
+        """Number of directed (merged) edges."""
         return int(self.targets.shape[0])
+
+    def tails(self) -> NDArray[np.int32]:
+        """Tail node of every edge (derived from the CSR offsets)."""
+        return np.repeat(np.arange(self.offsets.shape[0] - 1, dtype=np.int32), np.diff(self.offsets))
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,8 @@ class StreetNetwork:
     lat: NDArray[np.float64]
     lon: NDArray[np.float64]
     osm_id: NDArray[np.int64]
+    xyz: NDArray[np.float64]
+    """Unit-sphere coordinates [n, 3]: chord distances give an admissible A* bound."""
     names: StringTable
     profiles: dict[str, ProfileGraph]
 
@@ -65,6 +87,12 @@ class StreetNetwork:
     def node_count(self) -> int:
         """Number of nodes."""
         return int(self.lat.shape[0])
+
+
+def unit_sphere(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return [n, 3] unit vectors of points given in degrees."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
 
 
 def _morton_order(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -107,61 +135,175 @@ def _csr(
     return offsets, {key: values[order] for key, values in columns.items()}
 
 
-def compile_street_network(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> StreetNetwork:
-    """Turn an osmnx graph from :mod:`routing.street.osm_import` into a :class:`StreetNetwork`.
+MIN_ISLAND_VERTICES = 100
+"""Strongly connected parts smaller than this (and not the largest) are islands."""
 
-    Raises
-    ------
-    InputDataError
-        When the graph has no usable edge for a profile.
+
+def _mainland_edges(offsets: NDArray[np.int32], targets: NDArray[np.int32], node_count: int) -> NDArray[np.bool_]:
+    """Mark edges inside strongly connected components that are not small islands.
+
+    Points snap only to such edges, so a route never starts on a fragment it cannot
+    leave (a one-way dead end, a footway cut off at the extract's border).
     """
+    matrix = csr_matrix((np.ones(targets.size, dtype=np.int8), np.asarray(targets), np.asarray(offsets)), shape=(node_count, node_count))
+    _, labels = connected_components(matrix, directed=True, connection="strong")
+    tails = np.repeat(np.arange(node_count), np.diff(offsets))
+    vertices = np.flatnonzero(np.diff(offsets) > 0)
+    sizes = np.bincount(labels[vertices], minlength=labels.max() + 1)
+    keep = (sizes >= MIN_ISLAND_VERTICES) | (sizes == sizes.max())
+    return keep[labels[tails]] & (labels[tails] == labels[targets])
+
+
+def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> ProfileGraph:
+    node_count = lat.shape[0]
+    merged = merge_chains(edges, node_count)
+    order = np.argsort(merged.tail, kind="stable")
+    offsets = np.zeros(node_count + 1, dtype=np.int32)
+    np.cumsum(np.bincount(merged.tail, minlength=node_count), out=offsets[1:])
+    geometry_counts = np.diff(merged.geometry_offsets)[order]
+    starts = merged.geometry_offsets[:-1][order]
+    geometry_offsets = np.zeros(order.size + 1, dtype=np.int64)
+    np.cumsum(geometry_counts, out=geometry_offsets[1:])
+    gather = np.repeat(starts, geometry_counts) + (np.arange(int(geometry_offsets[-1])) - np.repeat(geometry_offsets[:-1], geometry_counts))
+    geometry_nodes = merged.geometry_nodes[gather]
+    segment_counts = geometry_counts - 1
+    segment_starts = merged.geometry_offsets[:-1][order] - order
+    segment_gather = np.repeat(segment_starts, segment_counts) + (
+        np.arange(int(segment_counts.sum())) - np.repeat(np.cumsum(segment_counts) - segment_counts, segment_counts)
+    )
+    segment_lengths = merged.segment_length_m[segment_gather]
+    targets = merged.head[order].astype(np.int32)
+    snappable = _mainland_edges(offsets, targets, node_count)
+    grid = build_segment_grid(lat, lon, geometry_offsets, geometry_nodes, segment_lengths, snappable=snappable)
+    return ProfileGraph(
+        name=name,
+        offsets=offsets,
+        targets=targets,
+        length_m=merged.length_m[order].astype(np.float32),
+        cost_factor=merged.cost_factor[order],
+        speed_class=merged.speed_class[order],
+        name_index=merged.name_index[order],
+        geometry_offsets=geometry_offsets,
+        geometry_nodes=geometry_nodes,
+        grid=grid,
+    )
+
+
+@dataclass(frozen=True)
+class EdgeTable:
+    """Every OSM segment of the import, as arrays, with each profile's rule.
+
+    ``rule_ids[p, i]`` indexes ``rules`` for profile ``p`` and segment ``i`` (-1: closed).
+    Extracted from the osmnx graph so the graph can be freed before compiling.
+    """
+
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    osm_id: NDArray[np.int64]
+    tail: NDArray[np.int64]
+    head: NDArray[np.int64]
+    length_m: NDArray[np.float64]
+    name_index: NDArray[np.int32]
+    names: list[str]
+    profile_names: list[str]
+    rule_ids: NDArray[np.int32]
+    rules: list[EdgeRule]
+
+
+def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> EdgeTable:
+    """Evaluate every profile on every segment of an osmnx graph from :mod:`routing.street.osm_import`."""
     osm_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-    lat = np.array([graph.nodes[n]["y"] for n in graph.nodes], dtype=np.float64)
-    lon = np.array([graph.nodes[n]["x"] for n in graph.nodes], dtype=np.float64)
+    lat = np.fromiter((graph.nodes[n]["y"] for n in graph.nodes), dtype=np.float64, count=osm_ids.size)
+    lon = np.fromiter((graph.nodes[n]["x"] for n in graph.nodes), dtype=np.float64, count=osm_ids.size)
     order = _morton_order(lat, lon)
     osm_ids, lat, lon = osm_ids[order], lat[order], lon[order]
     index_of = {int(osm_id): i for i, osm_id in enumerate(osm_ids.tolist())}
 
+    profile_list = list(profiles)
+    count = graph.number_of_edges()
+    tail = np.empty(count, dtype=np.int64)
+    head = np.empty(count, dtype=np.int64)
+    length = np.empty(count, dtype=np.float64)
+    name_index = np.empty(count, dtype=np.int32)
+    rule_ids = np.full((len(profile_list), count), -1, dtype=np.int32)
     names: dict[str, int] = {"": 0}
-    edges = []
+    rules: dict[EdgeRule, int] = {}
+    # Tags belong to the way: evaluate each profile once per way and direction.
+    way_rules: dict[tuple[object, bool], tuple[int, ...]] = {}
+    way_names: dict[object, int] = {}
+    i = 0
     for u, v, data in graph.edges(data=True):
-        name = _display_name(data)
-        name_id = names.setdefault(name, len(names))
-        edges.append((index_of[u], index_of[v], float(data["length"]), name_id, not data.get("reversed", False), data))
+        if u == v:
+            continue
+        way = data.get("osmid")
+        way_key = way if isinstance(way, int) else id(data)
+        forward = not data.get("reversed", False)
+        ids = way_rules.get((way_key, forward))
+        if ids is None:
+            evaluated = (profile.rule(data, forward=forward) for profile in profile_list)  # type: ignore[attr-defined]
+            ids = tuple(-1 if rule is None else rules.setdefault(rule, len(rules)) for rule in evaluated)
+            way_rules[(way_key, forward)] = ids
+        name_id = way_names.get(way_key)
+        if name_id is None:
+            name_id = names.setdefault(_display_name(data), len(names))
+            way_names[way_key] = name_id
+        tail[i], head[i], length[i], name_index[i] = index_of[u], index_of[v], data["length"], name_id
+        rule_ids[:, i] = ids
+        i += 1
+    return EdgeTable(
+        lat=lat, lon=lon, osm_id=osm_ids, tail=tail[:i], head=head[:i], length_m=length[:i], name_index=name_index[:i],
+        names=list(names), profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
+        rule_ids=rule_ids[:, :i], rules=list(rules),
+    )
 
+
+def compile_edge_table(table: EdgeTable) -> StreetNetwork:
+    """Compile an :class:`EdgeTable` into per-profile graphs.
+
+    Raises
+    ------
+    InputDataError
+        When no segment is usable for a profile.
+    """
+    factors = np.array([rule.cost_factor for rule in table.rules], dtype=np.float32)
+    classes = np.array([int(rule.speed_class) for rule in table.rules], dtype=np.uint8)
     result: dict[str, ProfileGraph] = {}
-    for profile in profiles:
-        rules: list[tuple[int, int, float, int, EdgeRule]] = []
-        for tail, head, length, name_id, forward, data in edges:
-            rule = profile.rule(data, forward=forward)  # type: ignore[attr-defined]
-            if rule is not None:
-                rules.append((tail, head, length, name_id, rule))
-        name = str(profile.name)  # type: ignore[attr-defined]
-        if not rules:
+    for name, ids in zip(table.profile_names, table.rule_ids, strict=True):
+        usable = ids >= 0
+        if not usable.any():
             raise InputDataError("osm", f"no way is usable for the {name} profile")
-        tails = np.array([r[0] for r in rules], dtype=np.int64)
-        offsets, columns = _csr(
-            tails,
-            len(osm_ids),
-            {
-                "targets": np.array([r[1] for r in rules], dtype=np.int32),
-                "length_m": np.array([r[2] for r in rules], dtype=np.float32),
-                "cost_factor": np.array([r[4].cost_factor for r in rules], dtype=np.float32),
-                "speed_class": np.array([int(r[4].speed_class) for r in rules], dtype=np.uint8),
-                "name_index": np.array([r[3] for r in rules], dtype=np.int32),
-            },
+        directed = DirectedEdges(
+            tail=table.tail[usable],
+            head=table.head[usable],
+            length_m=table.length_m[usable],
+            cost_factor=factors[ids[usable]],
+            speed_class=classes[ids[usable]],
+            name_index=table.name_index[usable],
         )
-        result[name] = ProfileGraph(name=name, offsets=offsets, **columns)  # type: ignore[arg-type]
+        result[name] = _profile_graph(name, directed, table.lat, table.lon)
     return StreetNetwork(
-        lat=lat,
-        lon=lon,
-        osm_id=osm_ids,
-        names=StringTable.from_strings(names),
+        lat=table.lat,
+        lon=table.lon,
+        osm_id=table.osm_id,
+        xyz=unit_sphere(table.lat, table.lon),
+        names=StringTable.from_strings(table.names),
         profiles=result,
     )
 
 
-_PROFILE_ARRAYS = ("offsets", "targets", "length_m", "cost_factor", "speed_class", "name_index")
+def compile_street_network(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> StreetNetwork:
+    """Turn an osmnx graph from :mod:`routing.street.osm_import` into a :class:`StreetNetwork`.
+
+    To free the graph before compiling (large imports), call :func:`edge_table_from_graph`,
+    drop the graph, then :func:`compile_edge_table`.
+    """
+    return compile_edge_table(edge_table_from_graph(graph, profiles))
+
+
+_PROFILE_ARRAYS = (
+    "offsets", "targets", "length_m", "cost_factor", "speed_class", "name_index", "geometry_offsets", "geometry_nodes",
+)
+_GRID_ARRAYS = ("params", "cell_offsets", "cell_items", "seg_edge", "seg_a", "seg_b", "seg_start_m", "seg_length_m")
 
 
 def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
@@ -171,12 +313,15 @@ def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
     np.save(base / "nodes.lat.npy", network.lat)
     np.save(base / "nodes.lon.npy", network.lon)
     np.save(base / "nodes.osm_id.npy", network.osm_id)
+    np.save(base / "nodes.xyz.npy", network.xyz)
     network.names.save(base, "names")
     for name, graph in network.profiles.items():
         folder = base / name
         folder.mkdir(exist_ok=True)
         for array in _PROFILE_ARRAYS:
             np.save(folder / f"{array}.npy", getattr(graph, array))
+        for array in _GRID_ARRAYS:
+            np.save(folder / f"grid.{array}.npy", getattr(graph.grid, array))
 
 
 def load_street_network(region_dir: Path) -> StreetNetwork:
@@ -188,11 +333,13 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
     profiles = {}
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
         arrays = {array: np.load(folder / f"{array}.npy", mmap_mode="r") for array in _PROFILE_ARRAYS}
-        profiles[folder.name] = ProfileGraph(name=folder.name, **arrays)
+        grid = SegmentGrid(**{array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS})
+        profiles[folder.name] = ProfileGraph(name=folder.name, grid=grid, **arrays)
     return StreetNetwork(
         lat=np.load(base / "nodes.lat.npy", mmap_mode="r"),
         lon=np.load(base / "nodes.lon.npy", mmap_mode="r"),
         osm_id=np.load(base / "nodes.osm_id.npy", mmap_mode="r"),
+        xyz=np.load(base / "nodes.xyz.npy", mmap_mode="r"),
         names=StringTable.load(base, "names"),
         profiles=profiles,
     )

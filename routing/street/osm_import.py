@@ -27,7 +27,9 @@ from routing.street.profiles import ORIGINAL_ONEWAY_TAG, ROUTABLE_HIGHWAYS, WAY_
 
 logger = logging.getLogger(__name__)
 
-NODE_TAGS = ("highway", "barrier", "kerb", "wheelchair", "crossing", "railway", "ref")
+NODE_TAGS: tuple[str, ...] = ()
+"""No node tag is read yet (barriers and kerbs for wheelchairs would go here)."""
+_KEPT_WAY_TAGS = frozenset(WAY_TAGS)
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml")
 
 
@@ -86,10 +88,12 @@ def filter_routable_ways(source: Path, destination: Path) -> OsmImportStats:
             for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY):
                 if obj.is_node():
                     if obj.id in node_ids:
-                        writer.add_node(obj)
+                        writer.add_node(obj.replace(tags={}))
                         nodes += 1
                 elif _is_routable(obj.tags):
-                    tags = dict(obj.tags)
+                    # Only the tags the profiles read: osmnx holds every tag of every way
+                    # in memory while it builds the graph.
+                    tags = {tag.k: tag.v for tag in obj.tags if tag.k in _KEPT_WAY_TAGS}
                     if "oneway" in tags:
                         tags[ORIGINAL_ONEWAY_TAG] = tags["oneway"]
                     writer.add_way(obj.replace(tags=tags))

@@ -61,28 +61,16 @@ _ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 _INCLINE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*%\s*$")
 
 WALK_HIGHWAYS: dict[str, float] = {
-    "pedestrian": 1.0,
-    "footway": 1.0,
-    "living_street": 1.0,
-    "path": 1.0,
-    "steps": 1.0,
-    "corridor": 1.0,
-    "platform": 1.0,
-    "residential": 1.05,
-    "service": 1.05,
-    "track": 1.05,
-    "unclassified": 1.1,
-    "road": 1.1,
-    "tertiary": 1.15,
-    "tertiary_link": 1.15,
-    "secondary": 1.2,
-    "secondary_link": 1.2,
-    "primary": 1.3,
-    "primary_link": 1.3,
-    "trunk": 1.6,
-    "trunk_link": 1.6,
+    **dict.fromkeys(
+        ("pedestrian", "footway", "living_street", "path", "steps", "corridor", "platform", "residential", "service",
+         "track", "unclassified", "road"),
+        1.0,
+    ),
+    **dict.fromkeys(("tertiary", "tertiary_link", "secondary", "secondary_link"), 1.05),
+    **dict.fromkeys(("primary", "primary_link"), 1.1),
+    **dict.fromkeys(("trunk", "trunk_link"), 1.3),
 }
-"""Walkable highway values with a mild preference for quiet ways."""
+"""Walkable highway values; walkers want the short way, busy roads cost a little more."""
 
 WALK_IF_ALLOWED = frozenset({"cycleway", "bridleway", "motorway", "motorway_link"})
 """Walkable only with an explicit ``foot=yes|designated|permissive``."""
@@ -121,10 +109,9 @@ WAY_TAGS = (
     "highway", "name", "ref", "access", "foot", "bicycle", "wheelchair", "motorroad", "oneway",
     ORIGINAL_ONEWAY_TAG, "oneway:bicycle", "oneway:foot", "junction", "cycleway", "cycleway:left",
     "cycleway:right", "cycleway:both", "bicycle_road", "cyclestreet", "sidewalk", "surface",
-    "smoothness", "incline", "ramp:wheelchair", "ramp:bicycle", "area", "tunnel", "bridge",
-    "service", "tracktype", "width", "lanes", "maxspeed",
+    "smoothness", "incline", "ramp:wheelchair", "ramp:bicycle", "area",
 )
-"""Way tags the import keeps on edges: everything the profiles read, plus display data."""
+"""Way tags the import keeps: what the profiles read, plus ``name`` and ``ref`` for steps."""
 
 
 def _first(value: object) -> str | None:

@@ -1,0 +1,1 @@
+"""Benchmarks that compare our engines with their peers in the same run."""

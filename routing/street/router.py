@@ -1,0 +1,352 @@
+"""Street queries on one profile: snap a point, route between two points, reach from a point.
+
+A point is snapped to the nearest usable *edge* (not node): the edge is split at the
+projected point, so a route starts and ends exactly where the person is, walking the
+partial edge to its ends. Speeds are query parameters (:class:`TravelSpeeds`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routing.errors import NoRoute, PointNotRoutable
+from routing.street._search import Workspace, reach, shortest_path
+from routing.street.compile import ProfileGraph, StreetNetwork, unit_sphere
+from routing.street.profiles import SpeedClass
+from routing.street.spatial_index import nearest_segments
+from routing.street.steps import Coordinate, RoutePieces, Step, build_steps
+
+DEFAULT_SNAP_DISTANCE_M = 500.0
+SAME_PLACE_M = 0.05
+KMH = 1 / 3.6
+STEPS_SLOWDOWN = 0.6
+
+
+@dataclass(frozen=True)
+class TravelSpeeds:
+    """Speeds in m/s per :class:`SpeedClass`."""
+
+    normal: float
+    push: float
+    steps: float
+
+    def as_array(self) -> NDArray[np.float64]:
+        """Speeds indexed by speed class."""
+        speeds = np.zeros(len(SpeedClass))
+        speeds[SpeedClass.NORMAL] = self.normal
+        speeds[SpeedClass.PUSH] = self.push
+        speeds[SpeedClass.STEPS] = self.steps
+        return speeds
+
+
+def walking_speeds(kmh: float = 4.8) -> TravelSpeeds:
+    """Speeds for walking (or rolling) at ``kmh``; steps at 60 % of it."""
+    return TravelSpeeds(normal=kmh * KMH, push=kmh * KMH, steps=kmh * KMH * STEPS_SLOWDOWN)
+
+
+def cycling_speeds(kmh: float = 15.0, *, walking_kmh: float = 4.8) -> TravelSpeeds:
+    """Speeds for cycling at ``kmh``, pushing the bike at ``walking_kmh``."""
+    return TravelSpeeds(normal=kmh * KMH, push=walking_kmh * KMH, steps=walking_kmh * KMH * STEPS_SLOWDOWN)
+
+
+@dataclass(frozen=True)
+class EdgePosition:
+    """A point on a directed edge, ``offset_m`` metres after its tail."""
+
+    edge: int
+    offset_m: float
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A coordinate placed on the street network."""
+
+    lat: float
+    lon: float
+    snapped_lat: float
+    snapped_lon: float
+    distance_m: float
+    positions: tuple[EdgePosition, ...]
+
+
+@dataclass(frozen=True)
+class StreetRoute:
+    """A street route: totals, GeoJSON coordinates (lon, lat) and steps."""
+
+    distance_m: float
+    duration_s: float
+    cost: float
+    coordinates: list[Coordinate]
+    steps: list[Step]
+    edges: list[int]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Nodes reachable from a point within a budget, in order of cost."""
+
+    nodes: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    duration_s: NDArray[np.float64]
+    distance_m: NDArray[np.float64]
+
+
+class StreetRouter:
+    """Queries on one profile's graph. Safe to share between threads."""
+
+    def __init__(self, network: StreetNetwork, profile: str) -> None:
+        if profile not in network.profiles:
+            msg = f"unknown street profile {profile!r}; known: {', '.join(sorted(network.profiles))}"
+            raise ValueError(msg)
+        self.network = network
+        self.profile = profile
+        self.graph: ProfileGraph = network.profiles[profile]
+        projection = self.graph.grid.projection
+        self._lat = np.asarray(network.lat).view(np.ndarray)
+        self._lon = np.asarray(network.lon).view(np.ndarray)
+        self._x = projection.x(self._lon)
+        self._y = projection.y(self._lat)
+        self._tails = self.graph.tails()
+        graph = self.graph
+        self._geometry_offsets = np.asarray(graph.geometry_offsets).view(np.ndarray)
+        self._geometry_nodes = np.asarray(graph.geometry_nodes).view(np.ndarray)
+        self._segment_lengths = np.asarray(graph.grid.seg_length_m).view(np.ndarray)
+        self._length = np.asarray(graph.length_m).view(np.ndarray)
+        self._speed_class = np.asarray(graph.speed_class).view(np.ndarray)
+        self._name_index = np.asarray(graph.name_index).view(np.ndarray)
+        self._local = threading.local()
+
+    def _workspace(self) -> Workspace:
+        workspace: Workspace | None = getattr(self._local, "workspace", None)
+        if workspace is None:
+            workspace = Workspace(self.network.node_count)
+            self._local.workspace = workspace
+        return workspace
+
+    # Snapping -----------------------------------------------------------------
+
+    def snap(self, lat: float, lon: float, *, max_distance_m: float = DEFAULT_SNAP_DISTANCE_M) -> Snap:
+        """Place a coordinate on the nearest usable edge(s).
+
+        Raises
+        ------
+        PointNotRoutable
+            When no usable edge lies within ``max_distance_m``.
+        """
+        grid = self.graph.grid
+        projection = grid.projection
+        hits = nearest_segments(
+            grid, self._x, self._y, float(projection.x(lon)), float(projection.y(lat)), max_distance_m=max_distance_m
+        )
+        if not hits:
+            raise PointNotRoutable(lat, lon, profile=self.profile, max_distance_m=max_distance_m)
+        positions = []
+        seen = set()
+        nearest = hits[0]
+        # Several segments may be equally near; keep those meeting at the same place
+        # (both directions of a street, or the edges at a junction).
+        same_place = [hit for hit in hits if abs(hit.x - nearest.x) + abs(hit.y - nearest.y) < SAME_PLACE_M]
+        for hit in same_place:
+            edge = int(grid.seg_edge[hit.segment])
+            offset = float(grid.seg_start_m[hit.segment]) + hit.fraction * float(grid.seg_length_m[hit.segment])
+            offset = min(max(offset, 0.0), float(self.graph.length_m[edge]))
+            if edge not in seen:
+                seen.add(edge)
+                positions.append(EdgePosition(edge, offset))
+        first = nearest
+        a, b = int(grid.seg_a[first.segment]), int(grid.seg_b[first.segment])
+        snapped_lat = float(self.network.lat[a]) + first.fraction * float(self.network.lat[b] - self.network.lat[a])
+        snapped_lon = float(self.network.lon[a]) + first.fraction * float(self.network.lon[b] - self.network.lon[a])
+        return Snap(lat, lon, snapped_lat, snapped_lon, first.distance_m, tuple(positions))
+
+    # Edge helpers -------------------------------------------------------------
+
+    def _edge_rate(self, edge: int, speeds: NDArray[np.float64]) -> tuple[float, float]:
+        """Cost and time per metre on ``edge``."""
+        speed = float(speeds[int(self.graph.speed_class[edge])])
+        return float(self.graph.cost_factor[edge]) / speed, 1.0 / speed
+
+    def _partial(self, edge: int, start_m: float, end_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Coordinates (lon, lat arrays) of ``edge`` between two offsets (metres from its tail)."""
+        g0, g1 = int(self._geometry_offsets[edge]), int(self._geometry_offsets[edge + 1])
+        nodes = self._geometry_nodes[g0:g1]
+        lengths = self._segment_lengths[g0 - edge : g1 - edge - 1].astype(np.float64)
+        position = np.concatenate(([0.0], np.cumsum(lengths)))
+        lon, lat = self._lon[nodes], self._lat[nodes]
+        inside = (position > start_m) & (position < end_m)
+        at = np.concatenate(([start_m], position[inside], [end_m]))
+        return np.interp(at, position, lon), np.interp(at, position, lat)
+
+    # Routing ------------------------------------------------------------------
+
+    def route(self, origin: Snap, destination: Snap, *, speeds: TravelSpeeds) -> StreetRoute:
+        """Return the cheapest route from ``origin`` to ``destination``.
+
+        Raises
+        ------
+        NoRoute
+            When no path connects the two points on this profile.
+        """
+        speed_array = speeds.as_array()
+        graph = self.graph
+        source_nodes, source_costs = [], []
+        for position in origin.positions:
+            per_metre_cost, _ = self._edge_rate(position.edge, speed_array)
+            source_nodes.append(int(graph.targets[position.edge]))
+            source_costs.append((float(graph.length_m[position.edge]) - position.offset_m) * per_metre_cost)
+        target_nodes, target_costs = [], []
+        for position in destination.positions:
+            per_metre_cost, _ = self._edge_rate(position.edge, speed_array)
+            target_nodes.append(int(self._tails[position.edge]))
+            target_costs.append(position.offset_m * per_metre_cost)
+        direct_cost, direct = np.inf, None
+        for start in origin.positions:
+            for end in destination.positions:
+                if start.edge == end.edge and start.offset_m <= end.offset_m:
+                    cost = (end.offset_m - start.offset_m) * self._edge_rate(start.edge, speed_array)[0]
+                    if cost < direct_cost:
+                        direct_cost, direct = cost, (start, end)
+        workspace = self._workspace()
+        target_xyz = unit_sphere(np.array([destination.snapped_lat]), np.array([destination.snapped_lon]))[0]
+        best, target_index, path, _ = shortest_path(
+            graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class, speed_array,
+            self.network.xyz, np.array(source_nodes, dtype=np.int64), np.array(source_costs),
+            np.array(target_nodes, dtype=np.int64), np.array(target_costs), target_xyz, direct_cost,
+            workspace.cost, workspace.pred_edge, workspace.pred_node, workspace.closed, workspace.touched,
+        )
+        if not np.isfinite(best):
+            raise NoRoute(self.profile)
+        if target_index < 0:
+            assert direct is not None
+            return self._assemble(direct[0], direct[1], np.zeros(0, dtype=np.int64), None, speed_array, float(best))
+        first_node = int(self._tails[int(path[0])]) if path.size else target_nodes[target_index]
+        start = min(
+            (p for p, node in zip(origin.positions, source_nodes, strict=True) if node == first_node),
+            key=lambda p: source_costs[origin.positions.index(p)],
+        )
+        return self._assemble(start, None, path, destination.positions[target_index], speed_array, float(best))
+
+    def _assemble(  # noqa: PLR0913
+        self, start: EdgePosition, direct_end: EdgePosition | None, path: NDArray[np.int64],
+        end: EdgePosition | None, speeds: NDArray[np.float64], cost: float,
+    ) -> StreetRoute:
+        """Build geometry, totals and steps from the partial first edge, full edges and partial last edge."""
+        if direct_end is not None:
+            partials = [(start.edge, start.offset_m, direct_end.offset_m)]
+        else:
+            assert end is not None
+            partials = [(start.edge, start.offset_m, float(self._length[start.edge])), (end.edge, 0.0, end.offset_m)]
+        first_lon, first_lat = self._partial(*partials[0])
+        lon_parts, lat_parts = [first_lon], [first_lat]
+        piece_edges = [partials[0][0]]
+        piece_lengths = [partials[0][2] - partials[0][1]]
+        counts = [first_lon.size]
+        if path.size:
+            starts = self._geometry_offsets[path] + 1
+            sizes = self._geometry_offsets[path + 1] - starts
+            gather = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+            nodes = self._geometry_nodes[gather]
+            lon_parts.append(self._lon[nodes])
+            lat_parts.append(self._lat[nodes])
+            piece_edges.extend(path.tolist())
+            piece_lengths.extend(self._length[path].astype(np.float64).tolist())
+            counts.extend(sizes.tolist())
+        if direct_end is None:
+            last_lon, last_lat = self._partial(*partials[1])
+            lon_parts.append(last_lon[1:])
+            lat_parts.append(last_lat[1:])
+            piece_edges.append(partials[1][0])
+            piece_lengths.append(partials[1][2])
+            counts.append(last_lon.size - 1)
+        lon, lat = np.concatenate(lon_parts), np.concatenate(lat_parts)
+        edges = np.array(piece_edges, dtype=np.int64)
+        lengths = np.array(piece_lengths)
+        durations = lengths / speeds[self._speed_class[edges]]
+        ends = np.cumsum(counts) - 1
+        firsts = np.concatenate(([0], ends[:-1]))
+        pieces = RoutePieces(name_ids=self._name_index[edges], names=self.network.names, length_m=lengths, duration_s=durations, first=firsts, last=ends, lon=lon, lat=lat)
+        keep = np.ones(lon.size, dtype=np.bool_)
+        keep[1:] = (lon[1:] != lon[:-1]) | (lat[1:] != lat[:-1])
+        coordinates = list(zip(lon[keep].tolist(), lat[keep].tolist(), strict=True))
+        if len(coordinates) == 1:
+            coordinates.append(coordinates[0])
+        return StreetRoute(
+            distance_m=float(lengths.sum()),
+            duration_s=float(durations.sum()),
+            cost=cost,
+            coordinates=coordinates,
+            steps=build_steps(pieces),
+            edges=edges.tolist(),
+        )
+
+    def reach(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
+        """Every node reachable from ``origin`` within ``budget_s`` of generalised cost."""
+        speed_array = speeds.as_array()
+        graph = self.graph
+        nodes, costs, times, lengths = [], [], [], []
+        for position in origin.positions:
+            per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
+            remaining = float(graph.length_m[position.edge]) - position.offset_m
+            nodes.append(int(graph.targets[position.edge]))
+            costs.append(remaining * per_metre_cost)
+            times.append(remaining * per_metre_time)
+            lengths.append(remaining)
+        workspace = self._workspace()
+        found = reach(
+            graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class, speed_array,
+            np.array(nodes, dtype=np.int64), np.array(costs), np.array(times), np.array(lengths), budget_s,
+            workspace.cost, workspace.time, workspace.length, workspace.closed, workspace.touched,
+        )
+        return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
+
+    def many_to_many(
+        self, origins: list[Snap], destinations: list[Snap], *, speeds: TravelSpeeds, budget_s: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Cost, travel time and length from every origin to every destination within ``budget_s``.
+
+        Returns three ``[len(origins), len(destinations)]`` arrays; pairs beyond the
+        budget hold ``inf``. One bounded Dijkstra per origin (the budget keeps each small).
+        """
+        speed_array = speeds.as_array()
+        tails = self._tails
+        ends: list[tuple[int, int, float, float, float]] = []  # destination, tail node, cost, time, length from tail
+        for column, destination in enumerate(destinations):
+            for position in destination.positions:
+                per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
+                ends.append((column, int(tails[position.edge]), position.offset_m * per_metre_cost,
+                             position.offset_m * per_metre_time, position.offset_m))
+        end_column = np.array([e[0] for e in ends], dtype=np.int64)
+        end_node = np.array([e[1] for e in ends], dtype=np.int64)
+        end_cost, end_time, end_length = (np.array([e[k] for e in ends]) for k in (2, 3, 4))
+        shape = (len(origins), len(destinations))
+        cost, time, length = np.full(shape, np.inf), np.full(shape, np.inf), np.full(shape, np.inf)
+        for row, origin in enumerate(origins):
+            found = self.reach(origin, speeds=speeds, budget_s=budget_s)
+            total = total_time = total_length = np.full(end_node.size, np.inf)
+            if found.nodes.size:
+                order = np.argsort(found.nodes)
+                nodes = found.nodes[order]
+                where = np.minimum(np.searchsorted(nodes, end_node), nodes.size - 1)
+                hit = nodes[where] == end_node
+                total = np.where(hit, found.cost[order][where] + end_cost, np.inf)
+                total_time = np.where(hit, found.duration_s[order][where] + end_time, np.inf)
+                total_length = np.where(hit, found.distance_m[order][where] + end_length, np.inf)
+            for start in origin.positions:  # both points on one edge: the direct stretch
+                per_metre_cost, per_metre_time = self._edge_rate(start.edge, speed_array)
+                for column, destination in enumerate(destinations):
+                    for end in destination.positions:
+                        if end.edge == start.edge and start.offset_m <= end.offset_m:
+                            stretch = end.offset_m - start.offset_m
+                            if stretch * per_metre_cost < cost[row, column]:
+                                cost[row, column] = stretch * per_metre_cost
+                                time[row, column] = stretch * per_metre_time
+                                length[row, column] = stretch
+            for k in np.flatnonzero(total <= budget_s):
+                column = int(end_column[k])
+                if total[k] < cost[row, column]:
+                    cost[row, column], time[row, column], length[row, column] = total[k], total_time[k], total_length[k]
+        return cost, time, length

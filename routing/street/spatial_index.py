@@ -1,0 +1,182 @@
+"""A uniform grid over edge segments, stored as arrays, for snapping points to streets.
+
+Coordinates are projected to metres with a local equirectangular projection around the
+region's mean latitude (distortion below 0.5 % over 50 km, irrelevant at snapping
+distances). Every segment of every edge's geometry is listed in each grid cell its
+bounding box touches; the cell lists form a CSR structure that is saved with the region
+and memory-mapped like the graph, so workers share it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+EARTH_RADIUS_M = 6_371_008.8
+CELL_SIZE_M = 100.0
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Local equirectangular projection (metres) around ``lat0``."""
+
+    lat0: float
+
+    def x(self, lon: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        """Easting in metres."""
+        return np.radians(lon) * EARTH_RADIUS_M * math.cos(math.radians(self.lat0))  # type: ignore[no-any-return]
+
+    def y(self, lat: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        """Northing in metres."""
+        return np.radians(lat) * EARTH_RADIUS_M  # type: ignore[no-any-return]
+
+    def lon(self, x: float) -> float:
+        """Longitude of an easting."""
+        return math.degrees(x / (EARTH_RADIUS_M * math.cos(math.radians(self.lat0))))
+
+    def lat(self, y: float) -> float:
+        """Latitude of a northing."""
+        return math.degrees(y / EARTH_RADIUS_M)
+
+
+@dataclass(frozen=True)
+class SegmentGrid:
+    """Segments of one profile's edges, bucketed by grid cell.
+
+    ``params`` holds ``[x0, y0, cell_size, nx, ny, lat0]``; segment ``s`` runs from
+    ``seg_a[s]`` to ``seg_b[s]`` (node indexes) on edge ``seg_edge[s]``, starting
+    ``seg_start_m[s]`` metres after the edge's tail and ``seg_length_m[s]`` long.
+    """
+
+    params: NDArray[np.float64]
+    cell_offsets: NDArray[np.int64]
+    cell_items: NDArray[np.int32]
+    seg_edge: NDArray[np.int32]
+    seg_a: NDArray[np.int32]
+    seg_b: NDArray[np.int32]
+    seg_start_m: NDArray[np.float32]
+    seg_length_m: NDArray[np.float32]
+
+    @property
+    def projection(self) -> Projection:
+        """The projection the grid was built with."""
+        return Projection(float(self.params[5]))
+
+
+def build_segment_grid(
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    geometry_offsets: NDArray[np.int64],
+    geometry_nodes: NDArray[np.int32],
+    segment_length_m: NDArray[np.float32],
+    *,
+    snappable: NDArray[np.bool_] | None = None,
+    cell_size_m: float = CELL_SIZE_M,
+) -> SegmentGrid:
+    """Index the geometry segments of every edge (of the ``snappable`` edges only, when given).
+
+    All segments keep their place in the segment arrays (partial edges read their lengths
+    from there); only the cell lists leave out segments of edges that are not snappable.
+    """
+    projection = Projection(float(np.mean(lat)) if lat.size else 0.0)
+    x, y = projection.x(lon), projection.y(lat)
+    edge_count = geometry_offsets.size - 1
+    per_edge = np.diff(geometry_offsets) - 1
+    seg_edge = np.repeat(np.arange(edge_count, dtype=np.int32), per_edge)
+    starts = np.repeat(geometry_offsets[:-1], per_edge)
+    within = np.arange(seg_edge.size) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
+    seg_a = geometry_nodes[starts + within].astype(np.int32)
+    seg_b = geometry_nodes[starts + within + 1].astype(np.int32)
+    cumulative = np.cumsum(segment_length_m, dtype=np.float64) - segment_length_m
+    edge_base = np.repeat(cumulative[np.cumsum(per_edge) - per_edge] if edge_count else cumulative[:0], per_edge)
+    seg_start = (cumulative - edge_base).astype(np.float32)
+
+    x0, y0 = (float(x.min()) - cell_size_m, float(y.min()) - cell_size_m) if x.size else (0.0, 0.0)
+    nx_cells = int((float(x.max()) - x0) // cell_size_m) + 2 if x.size else 1
+    ny_cells = int((float(y.max()) - y0) // cell_size_m) + 2 if y.size else 1
+    cx0 = ((np.minimum(x[seg_a], x[seg_b]) - x0) // cell_size_m).astype(np.int64)
+    cx1 = ((np.maximum(x[seg_a], x[seg_b]) - x0) // cell_size_m).astype(np.int64)
+    cy0 = ((np.minimum(y[seg_a], y[seg_b]) - y0) // cell_size_m).astype(np.int64)
+    cy1 = ((np.maximum(y[seg_a], y[seg_b]) - y0) // cell_size_m).astype(np.int64)
+    spans = (cx1 - cx0 + 1) * (cy1 - cy0 + 1)
+    indexed = np.ones(seg_edge.size, dtype=np.bool_) if snappable is None else np.asarray(snappable)[seg_edge]
+    spans = np.where(indexed, spans, 0)
+    width = cx1 - cx0 + 1
+    total = int(spans.sum())
+    item_ids = np.repeat(np.arange(seg_edge.size), spans)
+    local = np.arange(total) - np.repeat(np.cumsum(spans) - spans, spans)
+    cell_ids = (np.repeat(cy0, spans) + local // np.repeat(width, spans)) * nx_cells + (
+        np.repeat(cx0, spans) + local % np.repeat(width, spans)
+    )
+    order = np.argsort(cell_ids, kind="stable")
+    offsets = np.zeros(nx_cells * ny_cells + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cell_ids, minlength=nx_cells * ny_cells), out=offsets[1:])
+    return SegmentGrid(
+        params=np.array([x0, y0, cell_size_m, nx_cells, ny_cells, projection.lat0], dtype=np.float64),
+        cell_offsets=offsets,
+        cell_items=item_ids[order].astype(np.int32),
+        seg_edge=seg_edge,
+        seg_a=seg_a,
+        seg_b=seg_b,
+        seg_start_m=seg_start,
+        seg_length_m=segment_length_m.astype(np.float32),
+    )
+
+
+@dataclass(frozen=True)
+class SegmentHit:
+    """The nearest point on one segment."""
+
+    segment: int
+    distance_m: float
+    fraction: float
+    x: float
+    y: float
+
+
+def nearest_segments(
+    grid: SegmentGrid, x_nodes: NDArray[np.float64], y_nodes: NDArray[np.float64], px: float, py: float,
+    *, max_distance_m: float, tolerance_m: float = 0.01,
+) -> list[SegmentHit]:
+    """Return every segment whose nearest point lies within ``tolerance_m`` of the closest one.
+
+    Both directions of a two-way street are separate edges with the same geometry, so
+    a point usually hits two segments at the same distance. Returns an empty list when
+    no segment lies within ``max_distance_m``.
+    """
+    x0, y0, cell, nx_cells, ny_cells = (float(v) for v in grid.params[:5])
+    cx, cy = int((px - x0) // cell), int((py - y0) // cell)
+    max_ring = int(math.ceil(max_distance_m / cell))
+    ring = 1
+    while True:
+        xs = np.arange(max(cx - ring, 0), min(cx + ring, int(nx_cells) - 1) + 1)
+        ys = np.arange(max(cy - ring, 0), min(cy + ring, int(ny_cells) - 1) + 1)
+        if xs.size and ys.size:
+            cell_ids = (ys[:, None] * int(nx_cells) + xs[None, :]).ravel()
+            starts, ends = grid.cell_offsets[cell_ids], grid.cell_offsets[cell_ids + 1]
+            segments = np.unique(np.concatenate([grid.cell_items[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]))
+        else:
+            segments = np.zeros(0, dtype=np.int32)
+        if segments.size:
+            ax, ay = x_nodes[grid.seg_a[segments]], y_nodes[grid.seg_a[segments]]
+            bx, by = x_nodes[grid.seg_b[segments]], y_nodes[grid.seg_b[segments]]
+            dx, dy = bx - ax, by - ay
+            squared = dx * dx + dy * dy
+            t = np.where(squared > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(squared > 0, squared, 1.0), 0.0)
+            t = np.clip(t, 0.0, 1.0)
+            qx, qy = ax + t * dx, ay + t * dy
+            distance = np.hypot(px - qx, py - qy)
+            best = float(distance.min())
+            if best <= ring * cell or ring >= max_ring:
+                if best > max_distance_m:
+                    return []
+                close = np.flatnonzero(distance <= best + tolerance_m)
+                return [
+                    SegmentHit(int(segments[i]), float(distance[i]), float(t[i]), float(qx[i]), float(qy[i])) for i in close
+                ]
+        elif ring >= max_ring:
+            return []
+        ring = min(max_ring, max(ring * 2, ring + 1))
