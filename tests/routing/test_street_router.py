@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from routing.errors import NoRoute, PointNotRoutable
 from routing.geo import haversine_m
 from routing.region.region import Region
-from routing.street.compile import compile_street_network
+from routing.street.compile import StreetNetwork, compile_street_network
 from routing.street.osm_import import graph_from_osm_file
 from routing.street.reference import reference_cost
 from routing.street.router import StreetRouter, cycling_speeds, walking_speeds
@@ -169,10 +169,15 @@ def test_reach_within_a_budget(routers: dict[str, StreetRouter], demo_region: Re
     assert router.route(origin, target, speeds=walking_speeds()).cost == pytest.approx(float(found.cost[-1]), rel=1e-6, abs=1e-6)
 
 
+@pytest.fixture(scope="module")
+def porto_alegre_streets(shared_data: Path) -> StreetNetwork:
+    return compile_street_network(graph_from_osm_file(shared_data / "porto-alegre" / "poa_osm.pbf"))
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("profile", ["walk", "bike", "wheelchair"])
-def test_exact_on_real_streets(shared_data: Path, profile: str) -> None:
-    network = compile_street_network(graph_from_osm_file(shared_data / "porto-alegre" / "poa_osm.pbf"))
+def test_exact_on_real_streets(porto_alegre_streets: StreetNetwork, profile: str) -> None:
+    network = porto_alegre_streets
     router = StreetRouter(network, profile)
     speeds = cycling_speeds() if profile == "bike" else walking_speeds()
     rng = np.random.default_rng(20261121)
