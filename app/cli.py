@@ -198,25 +198,27 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @region.command("build")
 @click.option("--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf.")
 @click.option("--place", help='Place name fetched from Overpass (online), e.g. "Kassel, Germany".')
+@click.option("--bbox", type=(float, float, float, float), help="WEST SOUTH EAST NORTH fetched from Overpass (online).")
 @click.option("--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace.")
 @click.option("--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Region path (a link switched atomically).")
 @click.option("--name", help="Region name (default: the --out folder name).")
 @click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
 @click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
-def region_build(
-    osm_file: Path | None, place: str | None, gtfs: tuple[str, ...], zones_file: Path | None, out: Path,
-    name: str | None, first_day: datetime | None, days: int,
+def region_build(  # noqa: PLR0913
+    osm_file: Path | None, place: str | None, bbox: tuple[float, float, float, float] | None, gtfs: tuple[str, ...],
+    zones_file: Path | None, out: Path, name: str | None, first_day: datetime | None, days: int,
 ) -> None:
     """Build a region from GTFS feed(s) and OSM and make it current at --out."""
-    if (osm_file is None) == (place is None):
-        raise click.UsageError("give exactly one of --osm FILE or --place NAME")
+    if sum(source is not None for source in (osm_file, place, bbox)) != 1:
+        raise click.UsageError("give exactly one of --osm FILE, --place NAME or --bbox WEST SOUTH EAST NORTH")
     with tempfile.TemporaryDirectory(prefix="mobility-gtfs-") as tmp:
         inputs = RegionInputs(
             name=name or out.name,
             gtfs=_gtfs_inputs(gtfs, Path(tmp)),
             osm_file=osm_file,
             osm_place=place,
+            osm_bbox=bbox,
             zones_file=zones_file,
             first_day=first_day.date() if first_day else _today(),
             days=days,

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_swagger_ui import get_swaggerui_blueprint
 
 from app.openapi import build_openapi
-from routing.region.build import code_version
+from routing.region.manifest import code_version
 
 API_TITLE = "kassel-mobility API"
 API_DESCRIPTION = (

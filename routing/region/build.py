@@ -14,20 +14,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
 from routing.errors import InputDataError
-from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, input_file
+from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
 from routing.region.zones import compile_zones, save_zones
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
-from routing.street.osm_import import graph_from_osm_file, graph_from_place
+from routing.street.osm_import import graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
-from routing.transit.timetable import compile_timetable, save_timetable
+from routing.transit.compile import compile_timetable
+from routing.transit.timetable import save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
@@ -49,18 +49,12 @@ class RegionInputs:
     gtfs: list[GtfsInput]
     osm_file: Path | None = None
     osm_place: str | None = None
+    osm_bbox: tuple[float, float, float, float] | None = None
+    """west, south, east, north in degrees (online, via Overpass)."""
     zones_file: Path | None = None
     first_day: date = field(default_factory=lambda: datetime.now(UTC).date())
     days: int = DEFAULT_WINDOW_DAYS
     synthetic: bool = False
-
-
-def code_version() -> str:
-    """Return the installed package version of this code."""
-    try:
-        return version("kassel-mobility")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
 
 
 def peak_memory_mib() -> float:
@@ -94,7 +88,9 @@ def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
         return graph_from_osm_file(inputs.osm_file)
     if inputs.osm_place is not None:  # pragma: no cover - needs Overpass (online)
         return graph_from_place(inputs.osm_place)
-    raise InputDataError("osm", "give an OSM file or a place name")
+    if inputs.osm_bbox is not None:  # pragma: no cover - needs Overpass (online)
+        return graph_from_bbox(*inputs.osm_bbox)
+    raise InputDataError("osm", "give an OSM file, a place name or a bounding box")
 
 
 def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
@@ -105,8 +101,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     Manifest
         The manifest written with the region (counts, validity, timings).
     """
-    if inputs.osm_file is not None and inputs.osm_place is not None:
-        raise InputDataError("osm", "give either an OSM file or a place name, not both")
+    if sum(source is not None for source in (inputs.osm_file, inputs.osm_place, inputs.osm_bbox)) > 1:
+        raise InputDataError("osm", "give one OSM source (a file, a place name or a bounding box), not several")
     if not inputs.gtfs:
         raise InputDataError("gtfs", "give at least one GTFS feed")
     names = [feed.name for feed in inputs.gtfs]

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,14 @@ class Manifest:
             msg = f"{directory}: not a region (no {MANIFEST_FILE}); build one with 'mobility region build'"
             raise RegionError(msg)
         return cls.from_json(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def code_version() -> str:
+    """Return the installed package version of this code."""
+    try:
+        return version("kassel-mobility")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
 
 
 def sha256_of(path: Path) -> str:

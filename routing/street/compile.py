@@ -22,11 +22,12 @@ All arrays are loaded with ``mmap_mode="r"``: gunicorn workers share one copy.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -37,6 +38,9 @@ from routing.region.strings import StringTable
 from routing.street.chains import DirectedEdges, merge_chains
 from routing.street.profiles import PROFILES, EdgeRule
 from routing.street.spatial_index import SegmentGrid, build_segment_grid
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 STREET_DIR = "street"
 

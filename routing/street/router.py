@@ -84,6 +84,10 @@ class StreetRoute:
     steps: list[Step]
     edges: list[int]
 
+    def geojson(self) -> dict[str, object]:
+        """The route's geometry as a GeoJSON LineString."""
+        return {"type": "LineString", "coordinates": [list(point) for point in self.coordinates]}
+
 
 @dataclass(frozen=True)
 class Reach:

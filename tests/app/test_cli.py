@@ -49,7 +49,7 @@ def test_failed_build_says_why_and_keeps_the_current_region(cli: CliRunner, demo
 def test_region_build_needs_exactly_one_osm_source(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(main, ["region", "build", "--gtfs", "x.zip", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2
-    assert "exactly one of --osm FILE or --place NAME" in result.output
+    assert "exactly one of --osm FILE, --place NAME or --bbox" in result.output
 
 
 def test_unreachable_gtfs_url_is_a_clear_error(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:

@@ -26,12 +26,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(url: str, timeout: float = 30.0) -> requests.Response:
+def wait_for(url: str, timeout: float = 90.0) -> requests.Response:
+    """Poll ``url`` until it answers; workers may take a while to start on a busy machine."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=10)
+        except requests.RequestException:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

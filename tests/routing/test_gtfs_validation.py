@@ -8,7 +8,7 @@ import pytest
 
 from routing.errors import InputDataError
 from routing.transit.gtfs_load import load_gtfs
-from routing.transit.timetable import compile_timetable
+from routing.transit.compile import compile_timetable
 from tests.routing.gtfs_files import BASE_FILES, write_feed
 
 STOP_TIMES_HEADER = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"

@@ -93,7 +93,7 @@ def test_inputs_are_checked_before_building(demo_inputs: DemoInputs, tmp_path: P
         build_region(demo_build_inputs(demo_inputs, gtfs=[]), tmp_path / "x")
     with pytest.raises(InputDataError, match="repeat"):
         build_region(demo_build_inputs(demo_inputs, gtfs=[GtfsInput("a", demo_inputs.gtfs)] * 2), tmp_path / "x")
-    with pytest.raises(InputDataError, match="not both"):
+    with pytest.raises(InputDataError, match="not several"):
         build_region(demo_build_inputs(demo_inputs, osm_place="Kassel"), tmp_path / "x")
     assert not (tmp_path / "x").exists()
 

@@ -214,3 +214,36 @@ def test_many_to_many_matches_single_routes(routers: dict[str, StreetRouter], de
             else:
                 assert cost[i, j] == np.inf
     assert (np.diag(cost) == 0).all()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "extract", ["osm-perf/monaco.osm.pbf", "heidelberg/heidelberg.test.pbf", "herrenberg/herrenberg-minimal.osm.pbf"]
+)
+def test_exact_on_more_real_extracts(shared_data: Path, extract: str) -> None:
+    network = compile_street_network(graph_from_osm_file(shared_data / extract))
+    rng = np.random.default_rng(7)
+    for profile, speeds in (("walk", walking_speeds()), ("bike", cycling_speeds())):
+        router = StreetRouter(network, profile)
+        vertices = np.flatnonzero(np.diff(np.asarray(router.graph.offsets)) > 0)
+        checked = 0
+        for _ in range(400):
+            if checked == 12:
+                break
+            a, b = rng.choice(vertices, 2)
+            try:
+                origin = router.snap(float(network.lat[a]), float(network.lon[a]), max_distance_m=50)
+                destination = router.snap(float(network.lat[b]), float(network.lon[b]), max_distance_m=50)
+            except PointNotRoutable:
+                continue
+            expected = reference_cost(router, origin, destination, speeds)
+            if not np.isfinite(expected):
+                with pytest.raises(NoRoute):
+                    router.route(origin, destination, speeds=speeds)
+                continue
+            route = router.route(origin, destination, speeds=speeds)
+            assert route.cost == pytest.approx(expected, rel=TOLERANCE)
+            geometry = route.geojson()
+            assert geometry["type"] == "LineString"
+            checked += 1
+        assert checked == 12

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from routing.transit.gtfs_load import load_gtfs
-from routing.transit.timetable import ALIGHT, BOARD, Timetable, compile_timetable, load_timetable, save_timetable
+from routing.transit.compile import compile_timetable
+from routing.transit.timetable import ALIGHT, BOARD, Timetable, load_timetable, save_timetable
 from tests.routing.gtfs_files import write_feed
 
 MONDAY = date(2026, 11, 23)
