@@ -24,7 +24,10 @@ from routing.errors import RoutingError
 from routing.region.build import GtfsInput, RegionInputs, build_region, peak_memory_mib
 from routing.region.manifest import Manifest
 
-BUILD_STAGES = ("reading GTFS", "compiling timetable", "reading OSM", "compiling street network", "compiling zones", "writing region")
+BUILD_STAGES = (
+    "reading GTFS", "compiling timetable", "reading OSM", "compiling street network", "computing footpaths",
+    "compiling zones", "writing region",
+)
 DOWNLOAD_TIMEOUT_SECONDS = 120
 
 
@@ -56,6 +59,8 @@ def _print_summary(manifest: Manifest, seconds: float) -> None:
                f"{counts['stop_times']} stop times, {counts['patterns']} patterns")
     edges = ", ".join(f"{k.removeprefix('street_edges_')} {v}" for k, v in counts.items() if k.startswith("street_edges_"))
     click.echo(f"streets     {counts['street_nodes']} nodes; edges: {edges}")
+    footpaths = ", ".join(f"{k.removeprefix('footpaths_')} {v}" for k, v in counts.items() if k.startswith("footpaths_"))
+    click.echo(f"footpaths   {footpaths}")
     click.echo(f"zones       {counts['zones']}")
     click.echo(f"time        {seconds:.1f} s, peak memory {peak_memory_mib():.0f} MiB")
     for warning in manifest.warnings[:20]:

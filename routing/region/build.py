@@ -27,6 +27,7 @@ from routing.street.compile import compile_edge_table, edge_table_from_graph, sa
 from routing.street.osm_import import graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.compile import compile_timetable
+from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
 from routing.transit.timetable import save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
@@ -121,6 +122,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     del graph  # the osmnx graph is the largest object of a build; free it before compiling
     street = compile_edge_table(edges)
     del edges
+    progress("computing footpaths")
+    footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
     zones = None
     if inputs.zones_file is not None:
         progress("compiling zones")
@@ -135,6 +138,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         **timetable.counts,
         "street_nodes": street.node_count,
         **{f"street_edges_{name}": graph.edge_count for name, graph in street.profiles.items()},
+        **{f"footpaths_{f.profile}": int(f.to_stop.shape[0]) for f in footpaths},
         "zones": len(zones.zones) if zones else 0,
     }
     lat, lon = street.lat, street.lon
@@ -158,6 +162,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     with new_build_directory(out) as directory:
         save_timetable(timetable, directory)
         save_street_network(street, directory)
+        for profile_footpaths in footpaths:
+            save_footpaths(profile_footpaths, directory)
         if zones is not None:
             save_zones(zones, directory)
         manifest = Manifest(

@@ -9,6 +9,7 @@ from routing.errors import RegionError
 from routing.region.manifest import Manifest
 from routing.region.zones import ZoneIndex, load_zones
 from routing.street.compile import StreetNetwork, load_street_network
+from routing.transit.footpaths import Footpaths, load_footpaths
 from routing.transit.timetable import Timetable, load_timetable
 
 
@@ -20,6 +21,7 @@ class Region:
     manifest: Manifest
     street: StreetNetwork
     timetable: Timetable
+    footpaths: dict[str, Footpaths]
     zones: ZoneIndex | None
 
 
@@ -42,6 +44,7 @@ def load_region(path: Path) -> Region:
             manifest=manifest,
             street=load_street_network(directory),
             timetable=load_timetable(directory),
+            footpaths=load_footpaths(directory),
             zones=load_zones(directory),
         )
     except (OSError, ValueError) as exc:

@@ -123,6 +123,8 @@ class StreetRouter:
         self._speed_class = np.asarray(graph.speed_class).view(np.ndarray)
         self._name_index = np.asarray(graph.name_index).view(np.ndarray)
         self._local = threading.local()
+        self._reverse: tuple[NDArray[np.generic], ...] | None = None
+        self._reverse_lock = threading.Lock()
 
     def _workspace(self) -> Workspace:
         workspace: Workspace | None = getattr(self._local, "workspace", None)
@@ -304,6 +306,43 @@ class StreetRouter:
             graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class, speed_array,
             np.array(nodes, dtype=np.int64), np.array(costs), np.array(times), np.array(lengths), budget_s,
             workspace.cost, workspace.time, workspace.length, workspace.closed, workspace.touched,
+        )
+        return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
+
+    def _reversed_graph(self) -> tuple[NDArray[np.generic], ...]:
+        """The reversed graph (offsets, targets, length, cost factor, speed class), built once."""
+        with self._reverse_lock:
+            if self._reverse is None:
+                graph = self.graph
+                targets = np.asarray(graph.targets)
+                order = np.argsort(targets, kind="stable")
+                offsets = np.zeros(self.network.node_count + 1, dtype=np.int32)
+                np.cumsum(np.bincount(targets, minlength=self.network.node_count), out=offsets[1:])
+                self._reverse = (
+                    offsets, self._tails[order].astype(np.int32), np.asarray(graph.length_m)[order],
+                    np.asarray(graph.cost_factor)[order], np.asarray(graph.speed_class)[order],
+                )
+            return self._reverse
+
+    def reach_to(self, destination: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
+        """Every node from which ``destination`` is reachable within ``budget_s`` (reverse search).
+
+        ``cost[i]`` is the cost of walking from ``nodes[i]`` to the destination.
+        """
+        speed_array = speeds.as_array()
+        offsets, targets, length, factor, klass = self._reversed_graph()
+        nodes, costs, times, lengths = [], [], [], []
+        for position in destination.positions:
+            per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
+            nodes.append(int(self._tails[position.edge]))
+            costs.append(position.offset_m * per_metre_cost)
+            times.append(position.offset_m * per_metre_time)
+            lengths.append(position.offset_m)
+        workspace = self._workspace()
+        found = reach(
+            offsets, targets, length, factor, klass, speed_array, np.array(nodes, dtype=np.int64), np.array(costs),
+            np.array(times), np.array(lengths), budget_s, workspace.cost, workspace.time, workspace.length,
+            workspace.closed, workspace.touched,
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
 

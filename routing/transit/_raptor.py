@@ -1,0 +1,210 @@
+"""The RAPTOR kernel (numba): rounds of pattern scans and footpath relaxations.
+
+Times are int64 seconds after the query's service-day reference. Trips of the day before
+and the day after take part with their day shift (``shifts``), so trips past midnight and
+the next morning's first trips are found. Two labels per stop and round keep transfer
+rules exact: ``arrival_trip`` (alighted there) and ``arrival_walk`` (reached on foot: by
+the access walk or a footpath). Boarding from ``arrival_trip`` needs the stop's change
+time (``change_seconds``; -1 forbids changing there); footpath times already include it.
+
+Back-pointers (per round and stop) let the caller rebuild journeys:
+``trip_of``/``trip_day``/``board_stop``/``board_time`` for trip arrivals, ``walk_from``
+(-1: access) for walk arrivals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+INF = np.int64(1) << np.int64(62)
+BOARD = 1
+ALIGHT = 2
+
+
+@njit(cache=True)
+def _earliest_trip(  # noqa: PLR0913
+    pattern: int, position: int, ready: int,
+    pattern_trip_offsets: NDArray[np.int32], pattern_time_offsets: NDArray[np.int64], stop_count: int,
+    departure: NDArray[np.int32], trip_days: NDArray[np.uint32], trip_wheelchair: NDArray[np.int8],
+    day_bits: NDArray[np.int64], shifts: NDArray[np.int64], wheelchair: bool,
+) -> tuple[int, int, int]:
+    """Earliest trip of ``pattern`` departing ``position`` at or after ``ready``: (trip, day, time)."""
+    first = pattern_trip_offsets[pattern]
+    count = pattern_trip_offsets[pattern + 1] - first
+    base = pattern_time_offsets[pattern] + position
+    best_trip, best_day, best_time = -1, 0, INF
+    for d in range(3):
+        bit = day_bits[d]
+        if bit < 0:
+            continue
+        target = ready - shifts[d]
+        lo, hi = 0, count
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if departure[base + mid * stop_count] < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        for t in range(lo, count):
+            time = departure[base + t * stop_count] + shifts[d]
+            if time >= best_time:
+                break
+            trip = first + t
+            if (trip_days[trip] >> np.uint32(bit)) & np.uint32(1) == 0:
+                continue
+            if wheelchair and trip_wheelchair[trip] != 1:
+                continue
+            best_trip, best_day, best_time = trip, d, time
+            break
+    return best_trip, best_day, best_time
+
+
+@njit(cache=True)
+def raptor(  # noqa: PLR0912, PLR0913, PLR0915
+    pattern_stop_offsets: NDArray[np.int32],
+    pattern_stops: NDArray[np.int32],
+    pattern_flags: NDArray[np.uint8],
+    pattern_trip_offsets: NDArray[np.int32],
+    pattern_time_offsets: NDArray[np.int64],
+    arrival: NDArray[np.int32],
+    departure: NDArray[np.int32],
+    trip_days: NDArray[np.uint32],
+    trip_wheelchair: NDArray[np.int8],
+    stop_pattern_offsets: NDArray[np.int64],
+    stop_patterns: NDArray[np.int32],
+    stop_pattern_positions: NDArray[np.int32],
+    stop_accessible: NDArray[np.bool_],
+    change_seconds: NDArray[np.int64],
+    transfer_offsets: NDArray[np.int64],
+    transfer_to: NDArray[np.int32],
+    transfer_seconds: NDArray[np.int64],
+    day_bits: NDArray[np.int64],
+    shifts: NDArray[np.int64],
+    source_stops: NDArray[np.int64],
+    source_times: NDArray[np.int64],
+    target_stops: NDArray[np.int64],
+    target_extra: NDArray[np.int64],
+    best_direct: int,
+    max_rounds: int,
+    wheelchair: bool,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+           NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Earliest arrival for 0..max_rounds trips.
+
+    Returns ``(arrival_trip, arrival_walk, trip_of, trip_day, board_stop, board_time,
+    walk_from, destination)`` where the first seven are ``[rounds + 1, stops]`` and
+    ``destination[k]`` is the best arrival at the destination with at most ``k`` trips.
+    """
+    stop_total = stop_pattern_offsets.size - 1
+    rounds = max_rounds + 1
+    arrival_trip = np.full((rounds, stop_total), INF, dtype=np.int64)
+    arrival_walk = np.full((rounds, stop_total), INF, dtype=np.int64)
+    trip_of = np.full((rounds, stop_total), -1, dtype=np.int64)
+    trip_day = np.zeros((rounds, stop_total), dtype=np.int64)
+    board_stop = np.full((rounds, stop_total), -1, dtype=np.int64)
+    board_time = np.zeros((rounds, stop_total), dtype=np.int64)
+    walk_from = np.full((rounds, stop_total), -1, dtype=np.int64)
+    best_trip_arrival = np.full(stop_total, INF, dtype=np.int64)
+    best_walk_arrival = np.full(stop_total, INF, dtype=np.int64)
+    destination = np.full(rounds, INF, dtype=np.int64)
+    target_cost = np.full(stop_total, INF, dtype=np.int64)
+    for i in range(target_stops.size):
+        target_cost[target_stops[i]] = min(target_cost[target_stops[i]], target_extra[i])
+    best_target = best_direct
+
+    marked = np.zeros(stop_total, dtype=np.bool_)
+    for i in range(source_stops.size):
+        s = source_stops[i]
+        if source_times[i] < arrival_walk[0, s]:
+            arrival_walk[0, s] = source_times[i]
+            best_walk_arrival[s] = source_times[i]
+            marked[s] = True
+            if target_cost[s] < INF:
+                best_target = min(best_target, source_times[i] + target_cost[s])
+    destination[0] = best_target
+
+    pattern_count = pattern_stop_offsets.size - 1
+    pattern_start = np.full(pattern_count, -1, dtype=np.int64)
+    for k in range(1, rounds):
+        # Patterns through marked stops, from the earliest marked position.
+        queue = np.empty(pattern_count, dtype=np.int64)
+        queued = 0
+        for s in range(stop_total):
+            if not marked[s]:
+                continue
+            marked[s] = False
+            for j in range(stop_pattern_offsets[s], stop_pattern_offsets[s + 1]):
+                p = stop_patterns[j]
+                position = stop_pattern_positions[j]
+                if pattern_start[p] < 0:
+                    queue[queued] = p
+                    queued += 1
+                    pattern_start[p] = position
+                elif position < pattern_start[p]:
+                    pattern_start[p] = position
+        improved = np.zeros(stop_total, dtype=np.bool_)
+        for q in range(queued):
+            p = queue[q]
+            start = pattern_start[p]
+            pattern_start[p] = -1
+            first_stop = pattern_stop_offsets[p]
+            stop_count = pattern_stop_offsets[p + 1] - first_stop
+            current_trip, current_day, current_board_stop, current_board_time = -1, 0, -1, 0
+            for position in range(start, stop_count):
+                s = pattern_stops[first_stop + position]
+                flags = pattern_flags[first_stop + position]
+                accessible = (not wheelchair) or stop_accessible[s]
+                if current_trip >= 0 and (flags & ALIGHT) and accessible:
+                    offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
+                    time = np.int64(arrival[offset]) + shifts[current_day]
+                    if time < best_trip_arrival[s] and time < best_target:
+                        arrival_trip[k, s] = time
+                        best_trip_arrival[s] = time
+                        trip_of[k, s] = current_trip
+                        trip_day[k, s] = current_day
+                        board_stop[k, s] = current_board_stop
+                        board_time[k, s] = current_board_time
+                        improved[s] = True
+                        if target_cost[s] < INF:
+                            best_target = min(best_target, time + target_cost[s])
+                if not (flags & BOARD) or not accessible:
+                    continue
+                ready = arrival_walk[k - 1, s]
+                if arrival_trip[k - 1, s] < INF and change_seconds[s] >= 0:
+                    ready = min(ready, arrival_trip[k - 1, s] + change_seconds[s])
+                if ready >= INF:
+                    continue
+                if current_trip >= 0:
+                    offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
+                    if np.int64(departure[offset]) + shifts[current_day] <= ready:
+                        continue
+                trip, day, time = _earliest_trip(
+                    p, position, ready, pattern_trip_offsets, pattern_time_offsets, stop_count, departure, trip_days,
+                    trip_wheelchair, day_bits, shifts, wheelchair,
+                )
+                if trip >= 0:
+                    if current_trip >= 0:
+                        offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
+                        if np.int64(departure[offset]) + shifts[current_day] <= time:
+                            continue
+                    current_trip, current_day, current_board_stop, current_board_time = trip, day, s, time
+        # Footpaths from the stops reached by a trip in this round.
+        for s in range(stop_total):
+            if not improved[s]:
+                continue
+            marked[s] = True
+            base = arrival_trip[k, s]
+            for j in range(transfer_offsets[s], transfer_offsets[s + 1]):
+                t = transfer_to[j]
+                time = base + transfer_seconds[j]
+                if time < arrival_walk[k, t] and time < best_walk_arrival[t] and time < best_target:
+                    arrival_walk[k, t] = time
+                    best_walk_arrival[t] = time
+                    walk_from[k, t] = s
+                    marked[t] = True
+                    if target_cost[t] < INF:
+                        best_target = min(best_target, time + target_cost[t])
+        destination[k] = best_target
+    return arrival_trip, arrival_walk, trip_of, trip_day, board_stop, board_time, walk_from, destination

@@ -1,0 +1,508 @@
+"""Transit queries: earliest arrival from stops or coordinates, as journeys with legs.
+
+``TransitRouter.route_from_stops`` is the core (stops in, journeys out), used by the
+feature tests with tiny timetables; ``TransitRouter.plan`` adds the street: every stop
+within the walking budget of the origin is a candidate (not only the nearest), and so is
+every stop from which the destination can be walked to.
+
+Options are passed per query (:class:`TransitOptions`): up to ``max_transfers`` changes
+(default 4), a change slack (default 60 s) on top of walking, the walking speed, and
+wheelchair mode (accessible trips and stops only, footpaths on the wheelchair graph).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routing.errors import NoRoute
+from routing.region.region import Region
+from routing.street.router import Reach, Snap, StreetRouter, walking_speeds
+from routing.transit._raptor import INF, raptor
+from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
+from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
+from routing.transit.timetable import Timetable
+
+DEFAULT_MAX_TRANSFERS = 4
+DEFAULT_CHANGE_SLACK_S = 60
+DEFAULT_MAX_WALK_S = 900.0
+FORBIDDEN = -1
+
+
+@dataclass(frozen=True)
+class TransitOptions:
+    """Per-query options."""
+
+    max_transfers: int = DEFAULT_MAX_TRANSFERS
+    change_slack_s: int = DEFAULT_CHANGE_SLACK_S
+    walk_speed_kmh: float = REFERENCE_WALK_KMH
+    wheelchair: bool = False
+    max_walk_s: float = DEFAULT_MAX_WALK_S
+    """Budget of each walk to or from transit (generalised cost, seconds)."""
+
+
+@dataclass(frozen=True)
+class TransitLeg:
+    """A ride on one trip (times are aware datetimes in the region's time zone)."""
+
+    trip: int
+    trip_id: str
+    route_short_name: str
+    route_long_name: str
+    route_type: int
+    agency: str
+    headsign: str
+    from_stop: int
+    to_stop: int
+    departure: datetime
+    arrival: datetime
+    intermediate_stops: list[int]
+    service_day: date
+
+
+@dataclass(frozen=True)
+class WalkLeg:
+    """A walk: access (``from_stop`` None), transfer, or egress (``to_stop`` None)."""
+
+    from_stop: int | None
+    to_stop: int | None
+    departure: datetime
+    arrival: datetime
+    meters: float
+
+
+@dataclass(frozen=True)
+class Journey:
+    """One Pareto-optimal way: arrival time versus number of trips."""
+
+    departure: datetime
+    arrival: datetime
+    legs: list[TransitLeg | WalkLeg]
+    transfers: int
+    walking_seconds: float
+
+    @property
+    def duration_s(self) -> float:
+        """Door-to-door time in seconds."""
+        return elapsed_seconds(self.departure, self.arrival)
+
+    def describe(self, timetable: Timetable) -> str:
+        """A readable one-line summary (used by tests and logs)."""
+        parts = []
+        for leg in self.legs:
+            if isinstance(leg, TransitLeg):
+                parts.append(
+                    f"{leg.route_short_name} {timetable.stop_id[leg.from_stop]} {leg.departure:%H:%M}"
+                    f" ~ {timetable.stop_id[leg.to_stop]} {leg.arrival:%H:%M}"
+                )
+            elif leg.from_stop is not None and leg.to_stop is not None:
+                parts.append(f"walk {timetable.stop_id[leg.from_stop]} ~ {timetable.stop_id[leg.to_stop]}")
+        return " | ".join(parts)
+
+
+@dataclass(frozen=True)
+class AccessEgress:
+    """The street ends of a coordinate query, in seconds after ``day``'s reference."""
+
+    day: date
+    start: int
+    sources: dict[int, int]
+    """Stop -> arrival there on foot."""
+    targets: dict[int, int]
+    """Stop -> walking seconds from there to the destination."""
+    access_meters: dict[int, float]
+    egress_meters: dict[int, float]
+    direct_arrival: int | None
+    direct_meters: float
+
+
+@dataclass
+class _Transfers:
+    """Transfer rules of a region for one street profile."""
+
+    change_seconds: NDArray[np.int64]
+    offsets: NDArray[np.int64]
+    to_stop: NDArray[np.int32]
+    walk_seconds: NDArray[np.float64]
+    meters: NDArray[np.float64]
+    min_seconds: NDArray[np.int64]
+    forbidden: NDArray[np.bool_]
+    _cache: dict[tuple[float, int], NDArray[np.int64]] = field(default_factory=dict)
+
+    def seconds(self, speed_factor: float, slack: int) -> NDArray[np.int64]:
+        """Transfer durations for a walking speed factor and change slack."""
+        key = (speed_factor, slack)
+        if key not in self._cache:
+            walk = np.ceil(self.walk_seconds * speed_factor).astype(np.int64) + slack
+            seconds = np.maximum(walk, self.min_seconds)
+            self._cache[key] = np.where(self.forbidden, INF, seconds)
+        return self._cache[key]
+
+
+def _stop_pattern_index(timetable: Timetable) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]:
+    offsets = np.asarray(timetable.pattern_stop_offsets)
+    stops = np.asarray(timetable.pattern_stops)
+    counts = np.diff(offsets)
+    patterns = np.repeat(np.arange(counts.size, dtype=np.int32), counts)
+    positions = (np.arange(stops.size) - np.repeat(offsets[:-1], counts)).astype(np.int32)
+    order = np.lexsort((positions, patterns, stops))
+    stop_count = len(timetable.stop_id)
+    stop_offsets = np.zeros(stop_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(stops, minlength=stop_count), out=stop_offsets[1:])
+    return stop_offsets, patterns[order], positions[order]
+
+
+def _accessible_stops(timetable: Timetable) -> NDArray[np.bool_]:
+    """GTFS wheelchair_boarding; an unknown (0) platform inherits from its parent station."""
+    own = np.asarray(timetable.stop_wheelchair)
+    parent = np.asarray(timetable.stop_parent)
+    inherited = np.where((own == 0) & (parent >= 0), own[np.maximum(parent, 0)], own)
+    return np.asarray(inherited == 1)
+
+
+def _children(timetable: Timetable) -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for stop, parent in enumerate(np.asarray(timetable.stop_parent).tolist()):
+        if parent >= 0:
+            children.setdefault(parent, []).append(stop)
+    return children
+
+
+def build_transfers(timetable: Timetable, footpaths: Footpaths | None) -> _Transfers:
+    """Merge the street footpaths with transfers.txt (station rules apply to their platforms)."""
+    stop_count = len(timetable.stop_id)
+    children = _children(timetable)
+
+    def expand(stop: int) -> list[int]:
+        return children.get(stop, [stop])
+
+    change = np.zeros(stop_count, dtype=np.int64)
+    pair_rules: dict[tuple[int, int], int] = {}
+    for a, b, kind, minimum in zip(
+        np.asarray(timetable.transfer_from).tolist(), np.asarray(timetable.transfer_to).tolist(),
+        np.asarray(timetable.transfer_type).tolist(), np.asarray(timetable.transfer_min_seconds).tolist(), strict=True,
+    ):
+        rule = FORBIDDEN if kind == 3 else (minimum if kind == 2 else 0)  # noqa: PLR2004
+        for x in expand(a):
+            for y in expand(b):
+                pair_rules[(x, y)] = rule
+    for (x, y), rule in pair_rules.items():
+        if x == y:
+            change[x] = FORBIDDEN if rule == FORBIDDEN else max(change[x], rule)
+    edges: dict[tuple[int, int], tuple[float, float]] = {}
+    if footpaths is not None:
+        offsets = np.asarray(footpaths.offsets)
+        to_stop = np.asarray(footpaths.to_stop)
+        seconds = np.asarray(footpaths.seconds)
+        meters = np.asarray(footpaths.meters)
+        for a in range(stop_count):
+            for j in range(int(offsets[a]), int(offsets[a + 1])):
+                edges[(a, int(to_stop[j]))] = (float(seconds[j]), float(meters[j]))
+    for (x, y), rule in pair_rules.items():
+        if x != y and (x, y) not in edges and rule != FORBIDDEN:
+            edges[(x, y)] = (0.0, 0.0)  # declared transfer without a street path: min_transfer_time only
+    ordered = sorted(edges)
+    counts = np.bincount(np.array([a for a, _ in ordered], dtype=np.int64), minlength=stop_count) if ordered else np.zeros(stop_count, dtype=np.int64)
+    transfer_offsets = np.zeros(stop_count + 1, dtype=np.int64)
+    np.cumsum(counts, out=transfer_offsets[1:])
+    rules = [pair_rules.get(pair, 0) for pair in ordered]
+    return _Transfers(
+        change_seconds=change,
+        offsets=transfer_offsets,
+        to_stop=np.array([b for _, b in ordered], dtype=np.int32),
+        walk_seconds=np.array([edges[pair][0] for pair in ordered], dtype=np.float64),
+        meters=np.array([edges[pair][1] for pair in ordered], dtype=np.float64),
+        min_seconds=np.array([max(rule, 0) for rule in rules], dtype=np.int64),
+        forbidden=np.array([rule == FORBIDDEN for rule in rules], dtype=np.bool_),
+    )
+
+
+class TransitRouter:
+    """RAPTOR queries over a region's timetable (stateless between queries)."""
+
+    def __init__(self, region: Region | None = None, *, timetable: Timetable | None = None, timezone: str | None = None,
+                 footpaths: dict[str, Footpaths] | None = None) -> None:
+        if region is not None:
+            timetable, timezone, footpaths = region.timetable, region.manifest.timezone, region.footpaths
+        if timetable is None or timezone is None:
+            msg = "give a region, or a timetable and its time zone"
+            raise ValueError(msg)
+        self.region = region
+        self.timetable = timetable
+        self.zone = ZoneInfo(timezone)
+        self.footpaths = footpaths or {}
+        self._stop_offsets, self._stop_patterns, self._stop_positions = _stop_pattern_index(timetable)
+        self._accessible = _accessible_stops(timetable)
+        self._transfers = {
+            profile: build_transfers(timetable, self.footpaths.get(profile)) for profile in ("walk", "wheelchair")
+        }
+        self._arrays = tuple(
+            np.asarray(getattr(timetable, name)).view(np.ndarray)
+            for name in ("pattern_stop_offsets", "pattern_stops", "pattern_flags", "pattern_trip_offsets",
+                         "pattern_time_offsets", "arrival", "departure", "trip_days", "trip_wheelchair")
+        )
+        self._street_routers: dict[str, StreetRouter] = {}
+
+    # Days ---------------------------------------------------------------------
+
+    def _days(self, day: date) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        bits = np.full(3, -1, dtype=np.int64)
+        shifts = np.zeros(3, dtype=np.int64)
+        for i, offset in enumerate((-1, 0, 1)):
+            index = (day - self.timetable.day0).days + offset
+            if 0 <= index < self.timetable.day_count:
+                bits[i] = index
+            shifts[i] = day_shift_seconds(day, offset, self.zone)
+        return bits, shifts
+
+    def service_day_of(self, moment: datetime) -> tuple[date, int]:
+        """The service day a query at ``moment`` counts from, and seconds since its reference."""
+        day = moment.astimezone(self.zone).date()
+        return day, seconds_since_reference(moment, day, self.zone)
+
+    # Core ---------------------------------------------------------------------
+
+    def _profile(self, options: TransitOptions) -> str:
+        return "wheelchair" if options.wheelchair else "walk"
+
+    def route_from_stops(
+        self, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
+        direct_arrival: int | None = None,
+    ) -> tuple[list[tuple[int, int]], dict[str, NDArray[np.int64]]]:
+        """Run RAPTOR from stops (seconds after ``day``'s reference) to stops (extra seconds).
+
+        Returns the Pareto front ``[(trips, arrival)]`` (only improving rounds) and the
+        raw labels for journey reconstruction.
+        """
+        transfers = self._transfers[self._profile(options)]
+        speed_factor = REFERENCE_WALK_KMH / options.walk_speed_kmh
+        bits, shifts = self._days(day)
+        change = np.where(transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, options.change_slack_s))
+        result = raptor(
+            *self._arrays, self._stop_offsets, self._stop_patterns, self._stop_positions, self._accessible, change,
+            transfers.offsets, transfers.to_stop, transfers.seconds(speed_factor, options.change_slack_s), bits, shifts,
+            np.array(list(sources), dtype=np.int64), np.array(list(sources.values()), dtype=np.int64),
+            np.array(list(targets), dtype=np.int64), np.array(list(targets.values()), dtype=np.int64),
+            INF if direct_arrival is None else direct_arrival, options.max_transfers + 1, options.wheelchair,
+        )
+        names = ("arrival_trip", "arrival_walk", "trip_of", "trip_day", "board_stop", "board_time", "walk_from", "destination")
+        labels = dict(zip(names, result, strict=True))
+        front = []
+        previous = INF
+        for trips, arrival in enumerate(labels["destination"].tolist()):
+            if arrival < previous:
+                front.append((trips, arrival))
+                previous = arrival
+        labels["change"] = change
+        labels["transfer_seconds"] = transfers.seconds(speed_factor, options.change_slack_s)
+        labels["shifts"] = shifts
+        return front, labels
+
+    def _trip_leg(self, trip: int, day_offset: int, board: int, alight: int, board_time: int, alight_time: int,
+                  day: date) -> TransitLeg:
+        timetable = self.timetable
+        pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), trip, side="right") - 1)
+        start, end = int(timetable.pattern_stop_offsets[pattern]), int(timetable.pattern_stop_offsets[pattern + 1])
+        stops = np.asarray(timetable.pattern_stops[start:end]).tolist()
+        board_at = stops.index(board)
+        alight_at = stops.index(alight, board_at + 1)
+        route = int(timetable.pattern_route[pattern])
+        return TransitLeg(
+            trip=trip, trip_id=timetable.trip_id[trip], route_short_name=timetable.route_short_name[route],
+            route_long_name=timetable.route_long_name[route], route_type=int(timetable.route_type[route]),
+            agency=timetable.route_agency[route], headsign=timetable.trip_headsign[trip], from_stop=board, to_stop=alight,
+            departure=moment_at(day, board_time, self.zone), arrival=moment_at(day, alight_time, self.zone),
+            intermediate_stops=stops[board_at + 1 : alight_at], service_day=day + timedelta(days=day_offset - 1),
+        )
+
+    def rebuild(  # noqa: PLR0913
+        self, labels: dict[str, NDArray[np.int64]], trips: int, end_stop: int, end_kind: str, day: date,
+        access: dict[int, tuple[int, float]],
+    ) -> list[TransitLeg | WalkLeg]:
+        """Follow the back-pointers from ``(trips, end_stop, end_kind)`` to an access stop."""
+        legs: list[TransitLeg | WalkLeg] = []
+        k, stop, kind = trips, end_stop, end_kind
+        transfers = self._transfers["walk"]
+        while True:
+            if kind == "walk":
+                origin = int(labels["walk_from"][k, stop])
+                arrival = int(labels["arrival_walk"][k, stop])
+                if origin < 0:
+                    start_time, meters = access[stop]
+                    if meters > 0 or arrival > start_time:
+                        legs.append(WalkLeg(None, stop, moment_at(day, start_time, self.zone), moment_at(day, arrival, self.zone), meters))
+                    break
+                leaving = int(labels["arrival_trip"][k, origin])
+                meters = self._footpath_meters(transfers, origin, stop)
+                legs.append(WalkLeg(origin, stop, moment_at(day, leaving, self.zone), moment_at(day, arrival, self.zone), meters))
+                stop, kind = origin, "trip"
+                continue
+            trip = int(labels["trip_of"][k, stop])
+            board = int(labels["board_stop"][k, stop])
+            board_time = int(labels["board_time"][k, stop])
+            legs.append(self._trip_leg(trip, int(labels["trip_day"][k, stop]), board, stop, board_time,
+                                       int(labels["arrival_trip"][k, stop]), day))
+            k -= 1
+            stop = board
+            walk_ready = int(labels["arrival_walk"][k, stop])
+            kind = "walk" if walk_ready <= board_time else "trip"
+        legs.reverse()
+        return legs
+
+    @staticmethod
+    def _footpath_meters(transfers: _Transfers, origin: int, stop: int) -> float:
+        for j in range(int(transfers.offsets[origin]), int(transfers.offsets[origin + 1])):
+            if int(transfers.to_stop[j]) == stop:
+                return float(transfers.meters[j])
+        return 0.0
+
+    def journeys_between_stops(
+        self, departure: datetime, origins: list[int], destinations: list[int], *, options: TransitOptions | None = None
+    ) -> list[Journey]:
+        """Pareto journeys from stops to stops departing at ``departure`` (used by tests)."""
+        options = options or TransitOptions()
+        day, start = self.service_day_of(departure)
+        front, labels = self.route_from_stops(day, dict.fromkeys(origins, start), dict.fromkeys(destinations, 0), options=options)
+        access = {stop: (start, 0.0) for stop in origins}
+        return [self._journey(labels, trips, arrival, day, start, {s: 0 for s in destinations}, access, None)
+                for trips, arrival in front if trips > 0]
+
+    def _journey(  # noqa: PLR0913
+        self, labels: dict[str, NDArray[np.int64]], trips: int, arrival: int, day: date, start: int,
+        targets: dict[int, int], access: dict[int, tuple[int, float]], egress: dict[int, float] | None,
+    ) -> Journey:
+        end_stop, end_kind, best = -1, "trip", INF
+        for stop, extra in targets.items():
+            for kind in ("trip", "walk"):
+                value = int(labels[f"arrival_{kind}"][trips, stop])
+                if value < INF and value + extra == arrival and value + extra < best:
+                    end_stop, end_kind, best = stop, kind, value + extra
+        if end_stop < 0:  # reached in an earlier round; the label sits there
+            for k in range(trips, -1, -1):
+                for stop, extra in targets.items():
+                    for kind in ("trip", "walk"):
+                        value = int(labels[f"arrival_{kind}"][k, stop])
+                        if value < INF and value + extra == arrival:
+                            end_stop, end_kind, trips = stop, kind, k
+                            break
+                    if end_stop >= 0:
+                        break
+                if end_stop >= 0:
+                    break
+        legs = self.rebuild(labels, trips, end_stop, end_kind, day, access)
+        if egress is not None:
+            stop_arrival = arrival - targets[end_stop]
+            legs.append(WalkLeg(end_stop, None, moment_at(day, stop_arrival, self.zone), moment_at(day, arrival, self.zone),
+                                egress[end_stop]))
+        rides = sum(isinstance(leg, TransitLeg) for leg in legs)
+        walking = sum(elapsed_seconds(leg.departure, leg.arrival) for leg in legs if isinstance(leg, WalkLeg))
+        return Journey(
+            departure=legs[0].departure if legs else moment_at(day, start, self.zone),
+            arrival=moment_at(day, arrival, self.zone), legs=legs, transfers=max(rides - 1, 0), walking_seconds=walking,
+        )
+
+    # Coordinates --------------------------------------------------------------
+
+    def _street(self, profile: str) -> StreetRouter:
+        if profile not in self._street_routers:
+            if self.region is None:
+                msg = "coordinate queries need a region with a street network"
+                raise ValueError(msg)
+            self._street_routers[profile] = StreetRouter(self.region.street, profile)
+        return self._street_routers[profile]
+
+    def _stop_costs(self, found: Reach, footpaths: Footpaths, router: StreetRouter, *, forward: bool,
+                    speed: float) -> dict[int, tuple[float, float]]:
+        """Walking time and length to (forward) or from each stop, from a street search."""
+        cost_at = dict(zip(found.nodes.tolist(), zip(found.duration_s.tolist(), found.distance_m.tolist(), strict=True), strict=True))
+        tails = router.graph.tails()
+        targets = np.asarray(router.graph.targets)
+        length = np.asarray(router.graph.length_m)
+        result: dict[int, tuple[float, float]] = {}
+        offsets = np.asarray(footpaths.stop_position_offsets)
+        for stop in np.flatnonzero(np.diff(offsets) > 0).tolist():
+            for edge, offset in footpaths.snap_of(stop):
+                node = int(tails[edge]) if forward else int(targets[edge])
+                walked = offset if forward else float(length[edge]) - offset
+                reached = cost_at.get(node)
+                if reached is None:
+                    continue
+                seconds, meters = reached[0] + walked / speed, reached[1] + walked
+                if stop not in result or seconds < result[stop][0]:
+                    result[stop] = (seconds, meters)
+        return result
+
+    def access_egress(
+        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime, options: TransitOptions
+    ) -> AccessEgress:
+        """Walks from the origin to every stop and from every stop to the destination, within budget."""
+        profile = self._profile(options)
+        footpaths = self.footpaths.get(profile)
+        router = self._street(profile)
+        speeds = walking_speeds(options.walk_speed_kmh)
+        origin_snap: Snap = router.snap(*origin)
+        destination_snap: Snap = router.snap(*destination)
+        day, start = self.service_day_of(departure)
+        direct, direct_meters = None, 0.0
+        try:
+            walk = router.route(origin_snap, destination_snap, speeds=speeds)
+            if walk.cost <= options.max_walk_s * 2:
+                direct, direct_meters = start + round(walk.duration_s), walk.distance_m
+        except NoRoute:
+            pass
+        access: dict[int, tuple[float, float]] = {}
+        egress: dict[int, tuple[float, float]] = {}
+        if footpaths is not None:
+            access = self._stop_costs(router.reach(origin_snap, speeds=speeds, budget_s=options.max_walk_s), footpaths,
+                                      router, forward=True, speed=speeds.normal)
+            egress = self._stop_costs(router.reach_to(destination_snap, speeds=speeds, budget_s=options.max_walk_s),
+                                      footpaths, router, forward=False, speed=speeds.normal)
+        return AccessEgress(
+            day=day, start=start,
+            sources={stop: start + round(seconds) for stop, (seconds, _) in access.items()},
+            targets={stop: round(seconds) for stop, (seconds, _) in egress.items()},
+            access_meters={stop: meters for stop, (_, meters) in access.items()},
+            egress_meters={stop: meters for stop, (_, meters) in egress.items()},
+            direct_arrival=direct, direct_meters=direct_meters,
+        )
+
+    def plan(
+        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,
+        *, options: TransitOptions | None = None,
+    ) -> list[Journey]:
+        """Pareto journeys (arrival versus transfers) between two coordinates.
+
+        A walk-only journey is included when walking there is within twice the walking
+        budget and no transit journey arrives earlier.
+
+        Raises
+        ------
+        PointNotRoutable
+            When a point is off the walking network.
+        NoRoute
+            When nothing (transit or walking) connects the points.
+        """
+        options = options or TransitOptions()
+        ends = self.access_egress(origin, destination, departure, options)
+        day, start, direct = ends.day, ends.start, ends.direct_arrival
+        front, labels = self.route_from_stops(day, ends.sources, ends.targets, options=options, direct_arrival=direct)
+        access = {stop: (start, meters) for stop, meters in ends.access_meters.items()}
+        journeys = []
+        for trips, arrival in front:
+            if trips == 0 or arrival >= INF or (direct is not None and arrival >= direct):
+                continue
+            journeys.append(self._journey(labels, trips, arrival, day, start, ends.targets, access, ends.egress_meters))
+        if direct is not None:
+            walk_seconds = float(direct - start)
+            journeys.insert(0, Journey(
+                departure=moment_at(day, start, self.zone), arrival=moment_at(day, direct, self.zone),
+                legs=[WalkLeg(None, None, moment_at(day, start, self.zone), moment_at(day, direct, self.zone), ends.direct_meters)],
+                transfers=0, walking_seconds=walk_seconds,
+            ))
+        if not journeys:
+            raise NoRoute("transit", "no trip connects the points within the walking limits")
+        return journeys

@@ -1,0 +1,98 @@
+"""An independent reference for transit: a plain connection scan (CSA).
+
+Expands every trip running on the query's service day and its neighbours into
+elementary connections, sorts them by departure and scans once, with the same transfer
+rules as RAPTOR (change time at a stop, footpaths only after alighting, forbidden
+transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
+with any number of transfers. Slow and simple on purpose; tests and benchmarks compare
+RAPTOR against it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from routing.transit._raptor import ALIGHT, BOARD, INF
+from routing.transit.footpaths import REFERENCE_WALK_KMH
+from routing.transit.raptor import FORBIDDEN, TransitOptions, TransitRouter
+
+
+def earliest_arrival_csa(  # noqa: PLR0912, PLR0915
+    router: TransitRouter, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
+) -> int:
+    """Earliest arrival at a target (plus its extra seconds); ``INF`` when unreachable."""
+    timetable = router.timetable
+    transfers = router._transfers["wheelchair" if options.wheelchair else "walk"]  # noqa: SLF001
+    transfer_seconds = transfers.seconds(REFERENCE_WALK_KMH / options.walk_speed_kmh, options.change_slack_s)
+    change = np.where(
+        transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, options.change_slack_s)
+    )
+    bits, shifts = router._days(day)  # noqa: SLF001
+    accessible = router._accessible  # noqa: SLF001
+    stop_offsets = np.asarray(timetable.pattern_stop_offsets)
+    trip_offsets = np.asarray(timetable.pattern_trip_offsets)
+    time_offsets = np.asarray(timetable.pattern_time_offsets)
+    pattern_stops = np.asarray(timetable.pattern_stops)
+    flags = np.asarray(timetable.pattern_flags)
+    arrival = np.asarray(timetable.arrival)
+    departure = np.asarray(timetable.departure)
+    trip_days = np.asarray(timetable.trip_days)
+    trip_wheelchair = np.asarray(timetable.trip_wheelchair)
+
+    connections = []
+    instance = 0
+    for pattern in range(stop_offsets.size - 1):
+        stops = pattern_stops[stop_offsets[pattern] : stop_offsets[pattern + 1]]
+        pattern_flags = flags[stop_offsets[pattern] : stop_offsets[pattern + 1]]
+        n = stops.size
+        for trip in range(int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])):
+            if options.wheelchair and trip_wheelchair[trip] != 1:
+                continue
+            base = int(time_offsets[pattern]) + (trip - int(trip_offsets[pattern])) * n
+            for d in range(3):
+                if bits[d] < 0 or not (int(trip_days[trip]) >> int(bits[d])) & 1:
+                    continue
+                for i in range(n - 1):
+                    connections.append((
+                        int(departure[base + i]) + int(shifts[d]), int(arrival[base + i + 1]) + int(shifts[d]),
+                        instance, i, int(stops[i]), int(stops[i + 1]), int(pattern_flags[i]), int(pattern_flags[i + 1]),
+                    ))
+                instance += 1
+    connections.sort(key=lambda c: (c[0], c[2], c[3]))
+
+    stop_count = len(timetable.stop_id)
+    walk_arrival = np.full(stop_count, INF, dtype=np.int64)
+    trip_arrival = np.full(stop_count, INF, dtype=np.int64)
+    for stop, time in sources.items():
+        walk_arrival[stop] = min(walk_arrival[stop], time)
+    best = INF
+    for stop, extra in targets.items():
+        if walk_arrival[stop] < INF:
+            best = min(best, int(walk_arrival[stop]) + extra)
+    on_board = np.zeros(instance, dtype=bool)
+    for dep, arr, inst, _, from_stop, to_stop, from_flags, to_flags in connections:
+        if dep >= best:
+            break
+        if not on_board[inst]:
+            if not (from_flags & BOARD) or (options.wheelchair and not accessible[from_stop]):
+                continue
+            ready = walk_arrival[from_stop]
+            if trip_arrival[from_stop] < INF and change[from_stop] >= 0:
+                ready = min(ready, trip_arrival[from_stop] + change[from_stop])
+            if ready > dep:
+                continue
+            on_board[inst] = True
+        if not (to_flags & ALIGHT) or (options.wheelchair and not accessible[to_stop]):
+            continue
+        if arr < trip_arrival[to_stop]:
+            trip_arrival[to_stop] = arr
+            for j in range(int(transfers.offsets[to_stop]), int(transfers.offsets[to_stop + 1])):
+                other = int(transfers.to_stop[j])
+                walk_arrival[other] = min(walk_arrival[other], arr + int(transfer_seconds[j]))
+    for stop, extra in targets.items():
+        reached = min(int(trip_arrival[stop]), int(walk_arrival[stop]))
+        if reached < INF:
+            best = min(best, reached + extra)
+    return int(best)

@@ -1,0 +1,160 @@
+"""Coordinate-to-coordinate transit queries, checked against the connection-scan reference."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from routing.errors import NoRoute, PointNotRoutable
+from routing.region.build import GtfsInput, RegionInputs, build_region
+from routing.region.region import Region, load_region
+from routing.transit._raptor import INF
+from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter, WalkLeg
+from routing.transit.reference import earliest_arrival_csa
+from routing.transit.service_time import elapsed_seconds
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(scope="module")
+def demo_router(demo_region: Region) -> TransitRouter:
+    return TransitRouter(demo_region)
+
+
+def corner(region: Region, fx: float, fy: float) -> tuple[float, float]:
+    west, south, east, north = region.manifest.bbox
+    return south + fy * (north - south), west + fx * (east - west)
+
+
+def assert_matches_reference(router: TransitRouter, region: Region, pairs: int, seed: int) -> int:
+    rng = np.random.default_rng(seed)
+    zone = ZoneInfo(region.manifest.timezone)
+    day0 = region.manifest.valid_from
+    assert day0 is not None
+    stops = np.flatnonzero(np.diff(np.asarray(region.footpaths["walk"].stop_position_offsets)) > 0)
+    lat, lon = np.asarray(region.timetable.stop_lat), np.asarray(region.timetable.stop_lon)
+    checked = 0
+    for i in range(pairs * 3):
+        if checked == pairs:
+            break
+        a, b = rng.choice(stops, 2, replace=False)
+        origin = (float(lat[a]) + rng.normal(0, 0.003), float(lon[a]) + rng.normal(0, 0.003))
+        destination = (float(lat[b]) + rng.normal(0, 0.003), float(lon[b]) + rng.normal(0, 0.003))
+        departure = datetime(day0.year, day0.month, day0.day, tzinfo=zone) + timedelta(
+            days=int(rng.integers(0, 3)), seconds=int(rng.integers(4 * 3600, 23 * 3600))
+        )
+        options = TransitOptions(max_transfers=8, wheelchair=bool(i % 5 == 0))
+        try:
+            ends = router.access_egress(origin, destination, departure, options)
+        except PointNotRoutable:
+            continue
+        front, _ = router.route_from_stops(ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival)
+        expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
+        if ends.direct_arrival is not None:
+            expected = min(expected, ends.direct_arrival)
+        assert (front[-1][1] if front else INF) == expected, f"pair {i}: {origin} -> {destination} at {departure}"
+        checked += 1
+    return checked
+
+
+def test_demo_matches_connection_scan(demo_router: TransitRouter, demo_region: Region) -> None:
+    assert assert_matches_reference(demo_router, demo_region, 40, seed=5) == 40
+
+
+def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_region: Region) -> None:
+    departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
+    journeys = demo_router.plan(corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9), departure)
+    assert len(journeys) >= 2
+    arrivals = [journey.arrival for journey in journeys]
+    transfers = [journey.transfers for journey in journeys]
+    assert arrivals == sorted(arrivals, reverse=True), "more transfers only when they arrive earlier"
+    assert transfers == sorted(transfers)
+    for journey in journeys:
+        assert journey.departure == departure
+        legs = journey.legs
+        assert isinstance(legs[0], WalkLeg) and legs[0].from_stop is None
+        assert isinstance(legs[-1], WalkLeg) and legs[-1].to_stop is None
+        for before, after in zip(legs, legs[1:], strict=False):
+            assert before.arrival <= after.departure
+        rides = [leg for leg in legs if isinstance(leg, TransitLeg)]
+        assert len(rides) == journey.transfers + 1
+        for ride in rides:
+            assert ride.route_short_name and ride.agency.endswith("(synthetic)")
+            assert elapsed_seconds(ride.departure, ride.arrival) > 0
+        assert journey.arrival == legs[-1].arrival
+
+
+def test_walking_only_when_close(demo_router: TransitRouter, demo_region: Region) -> None:
+    departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
+    journeys = demo_router.plan(corner(demo_region, 0.30, 0.30), corner(demo_region, 0.33, 0.31), departure)
+    assert journeys[0].transfers == 0
+    assert len(journeys[0].legs) == 1 and isinstance(journeys[0].legs[0], WalkLeg)
+
+
+def test_slow_walkers_get_later_or_equal_arrivals(demo_router: TransitRouter, demo_region: Region) -> None:
+    departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
+    origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
+    normal = demo_router.plan(origin, destination, departure)
+    slow = demo_router.plan(origin, destination, departure, options=TransitOptions(walk_speed_kmh=3.5))
+    assert min(j.arrival for j in slow) >= min(j.arrival for j in normal)
+
+
+def test_wheelchair_journeys_use_accessible_trips(demo_router: TransitRouter, demo_region: Region) -> None:
+    departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
+    journeys = demo_router.plan(
+        corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9), departure, options=TransitOptions(wheelchair=True)
+    )
+    wheelchair = np.asarray(demo_region.timetable.trip_wheelchair)
+    for journey in journeys:
+        for leg in journey.legs:
+            if isinstance(leg, TransitLeg):
+                assert wheelchair[leg.trip] == 1
+
+
+def test_outside_the_network(demo_router: TransitRouter) -> None:
+    with pytest.raises(PointNotRoutable):
+        demo_router.plan((51.0, 9.0), (51.3155, 9.4915), datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN))
+
+
+def test_no_service_and_too_far_to_walk(demo_router: TransitRouter, demo_region: Region) -> None:
+    # Outside the timetable window nothing runs; the two corners are too far to walk.
+    departure = datetime(2027, 6, 1, 8, 0, tzinfo=BERLIN)
+    with pytest.raises(NoRoute):
+        demo_router.plan(corner(demo_region, 0.02, 0.02), corner(demo_region, 0.98, 0.98), departure)
+
+
+@pytest.fixture(scope="module")
+def porto_alegre(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Region:
+    out = tmp_path_factory.mktemp("poa") / "region"
+    data = shared_data / "porto-alegre"
+    build_region(
+        RegionInputs(
+            name="poa", gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
+            osm_file=data / "poa_osm.pbf", first_day=date(2019, 5, 6), days=3,
+        ),
+        out,
+    )
+    return load_region(out)
+
+
+@pytest.mark.realdata
+def test_porto_alegre_matches_connection_scan(porto_alegre: Region) -> None:
+    assert porto_alegre.manifest.timezone == "America/Sao_Paulo"
+    assert assert_matches_reference(TransitRouter(porto_alegre), porto_alegre, 40, seed=2) == 40
+
+
+@pytest.mark.realdata
+def test_heidelberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -> None:
+    build_region(
+        RegionInputs(
+            name="heidelberg", gtfs=[GtfsInput("vrn", shared_data / "heidelberg" / "vrn_gtfs_cut.zip")],
+            osm_file=shared_data / "heidelberg" / "heidelberg.test.pbf", first_day=date(2022, 7, 4), days=3,
+        ),
+        tmp_path / "region",
+    )
+    region = load_region(tmp_path / "region")
+    assert assert_matches_reference(TransitRouter(region), region, 30, seed=3) == 30
