@@ -307,3 +307,34 @@ def bench_street(  # noqa: PLR0913
         import_file=import_file,
     )
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@bench.command("transit")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to route on.")
+@click.option("--pairs", default=300, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--seed", default=42, show_default=True)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Service day (default: the region's first day).")
+@click.option("--build-feed", "build_feeds", multiple=True, type=click.Path(path_type=Path),
+              help="Also measure compiling this GTFS (15 days from --build-day), e.g. the largest feed.")
+@click.option("--build-day", type=click.DateTime(["%Y-%m-%d"]), help="First day for --build-feed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench_transit(  # noqa: PLR0913
+    region_path: Path, pairs: int, seed: int, day: datetime | None, build_feeds: tuple[Path, ...], build_day: datetime | None,
+    as_json: bool,
+) -> None:
+    """Transit latency and answer agreement versus ferrobus on the same GTFS, OSM and day."""
+    import json
+
+    from routing.bench.transit import format_report, measure_feed_build, run_transit_benchmark
+    from routing.errors import RegionError
+    from routing.region.region import load_region
+
+    try:
+        region = load_region(region_path)
+    except RegionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = run_transit_benchmark(region, pairs=pairs, seed=seed, day=day.date() if day else None)
+    if build_feeds:
+        first = build_day.date() if build_day else (day.date() if day else _today())
+        report["builds"] = {str(feed): measure_feed_build(feed, first) for feed in build_feeds}
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))

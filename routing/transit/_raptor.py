@@ -18,7 +18,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-INF = np.int64(1) << np.int64(62)
+INF = np.int64(1) << np.int64(30)
+"""'Never' in seconds; labels are int32 (times stay far below 2**30 s, about 34 years)."""
 BOARD = 1
 ALIGHT = 2
 
@@ -87,27 +88,26 @@ def raptor(  # noqa: PLR0912, PLR0913, PLR0915
     target_stops: NDArray[np.int64],
     target_extra: NDArray[np.int64],
     best_direct: int,
-    max_rounds: int,
     wheelchair: bool,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
-           NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Earliest arrival for 0..max_rounds trips.
+    arrival_trip: NDArray[np.int32],
+    arrival_walk: NDArray[np.int32],
+    trip_of: NDArray[np.int32],
+    trip_day: NDArray[np.int8],
+    board_stop: NDArray[np.int32],
+    board_time: NDArray[np.int32],
+    walk_from: NDArray[np.int32],
+    best_trip_arrival: NDArray[np.int32],
+    best_walk_arrival: NDArray[np.int32],
+) -> NDArray[np.int64]:
+    """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
 
-    Returns ``(arrival_trip, arrival_walk, trip_of, trip_day, board_stop, board_time,
-    walk_from, destination)`` where the first seven are ``[rounds + 1, stops]`` and
+    The label arrays are ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``); fresh ones
+    hold INF, -1 and 0. Reusing them for a later run with an *earlier* departure is
+    range RAPTOR: labels of later departures stay valid bounds. Returns ``destination``:
     ``destination[k]`` is the best arrival at the destination with at most ``k`` trips.
     """
     stop_total = stop_pattern_offsets.size - 1
-    rounds = max_rounds + 1
-    arrival_trip = np.full((rounds, stop_total), INF, dtype=np.int64)
-    arrival_walk = np.full((rounds, stop_total), INF, dtype=np.int64)
-    trip_of = np.full((rounds, stop_total), -1, dtype=np.int64)
-    trip_day = np.zeros((rounds, stop_total), dtype=np.int64)
-    board_stop = np.full((rounds, stop_total), -1, dtype=np.int64)
-    board_time = np.zeros((rounds, stop_total), dtype=np.int64)
-    walk_from = np.full((rounds, stop_total), -1, dtype=np.int64)
-    best_trip_arrival = np.full(stop_total, INF, dtype=np.int64)
-    best_walk_arrival = np.full(stop_total, INF, dtype=np.int64)
+    rounds = arrival_trip.shape[0]
     destination = np.full(rounds, INF, dtype=np.int64)
     target_cost = np.full(stop_total, INF, dtype=np.int64)
     for i in range(target_stops.size):
@@ -207,4 +207,4 @@ def raptor(  # noqa: PLR0912, PLR0913, PLR0915
                     if target_cost[t] < INF:
                         best_target = min(best_target, time + target_cost[t])
         destination[k] = best_target
-    return arrival_trip, arrival_walk, trip_of, trip_day, board_stop, board_time, walk_from, destination
+    return destination

@@ -94,7 +94,7 @@ def _gtfs_date(value: object, file: str, column: str) -> date:
         raise InputDataError(file, f"{column} {text!r} is not a date YYYYMMDD") from exc
 
 
-def _interpolate(values: NDArray[np.int32], trip: NDArray[np.int64]) -> NDArray[np.int32]:
+def interpolate_times(values: NDArray[np.int32], trip: NDArray[np.int64]) -> NDArray[np.int32]:
     """Fill missing (-1) times linearly between the known times of the same trip."""
     missing = values < 0
     if not missing.any():
@@ -135,8 +135,8 @@ def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict
     flags = (np.where(pickup.fillna(0).to_numpy() == 1, 0, BOARD) | np.where(drop_off.fillna(0).to_numpy() == 1, 0, ALIGHT))
     order = np.lexsort((sequence, trip))
     trip, stop, arrival, departure, flags = trip[order], stop[order], arrival[order], departure[order], flags[order]
-    arrival = _interpolate(arrival, trip)
-    departure = np.where(departure < 0, arrival, _interpolate(departure, trip))
+    arrival = interpolate_times(arrival, trip)
+    departure = np.where(departure < 0, arrival, interpolate_times(departure, trip))
     return _TripRows(trip=trip, stop=stop, arrival=arrival, departure=departure, flags=flags.astype(np.uint8))
 
 

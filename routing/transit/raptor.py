@@ -12,6 +12,7 @@ wheelchair mode (accessible trips and stops only, footpaths on the wheelchair gr
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import NoRoute
+from routing.geo import haversine_m
 from routing.region.region import Region
 from routing.street.router import Reach, Snap, StreetRouter, walking_speeds
 from routing.transit._raptor import INF, raptor
@@ -246,6 +248,9 @@ class TransitRouter:
                          "pattern_time_offsets", "arrival", "departure", "trip_days", "trip_wheelchair")
         )
         self._street_routers: dict[str, StreetRouter] = {}
+        self._position_cache: dict[str, tuple[NDArray[np.int64], ...]] = {}
+        self._change_cache: dict[tuple[int, int], NDArray[np.int64]] = {}
+        self._local = threading.local()
 
     # Days ---------------------------------------------------------------------
 
@@ -272,35 +277,65 @@ class TransitRouter:
     def route_from_stops(
         self, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
         direct_arrival: int | None = None,
-    ) -> tuple[list[tuple[int, int]], dict[str, NDArray[np.int64]]]:
+    ) -> tuple[list[tuple[int, int]], dict[str, NDArray[np.generic]]]:
         """Run RAPTOR from stops (seconds after ``day``'s reference) to stops (extra seconds).
 
         Returns the Pareto front ``[(trips, arrival)]`` (only improving rounds) and the
         raw labels for journey reconstruction.
         """
+        labels = self.new_labels(options)
+        front = self.run(day, sources, targets, options=options, labels=labels, direct_arrival=direct_arrival)
+        return front, labels
+
+    def new_labels(self, options: TransitOptions) -> dict[str, NDArray[np.generic]]:
+        """Fresh label arrays for one query (or one range query)."""
+        shape = (options.max_transfers + 2, len(self.timetable.stop_id))
+        return {
+            "arrival_trip": np.full(shape, INF, dtype=np.int32), "arrival_walk": np.full(shape, INF, dtype=np.int32),
+            "trip_of": np.full(shape, -1, dtype=np.int32), "trip_day": np.zeros(shape, dtype=np.int8),
+            "board_stop": np.full(shape, -1, dtype=np.int32), "board_time": np.zeros(shape, dtype=np.int32),
+            "walk_from": np.full(shape, -1, dtype=np.int32),
+            "best_trip": np.full(shape[1], INF, dtype=np.int32), "best_walk": np.full(shape[1], INF, dtype=np.int32),
+        }
+
+    def _change_seconds(self, transfers: _Transfers, slack: int) -> NDArray[np.int64]:
+        key = (id(transfers), slack)
+        cached = self._change_cache.get(key)
+        if cached is None:
+            cached = np.where(transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, slack))
+            self._change_cache[key] = cached
+        return cached
+
+    def run(  # noqa: PLR0913
+        self, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
+        labels: dict[str, NDArray[np.generic]], direct_arrival: int | None = None,
+    ) -> list[tuple[int, int]]:
+        """One RAPTOR run on ``labels`` (which later runs with earlier departures may reuse).
+
+        Returns the Pareto front ``[(trips, arrival)]`` of this run (improving rounds only).
+        """
         transfers = self._transfers[self._profile(options)]
         speed_factor = REFERENCE_WALK_KMH / options.walk_speed_kmh
         bits, shifts = self._days(day)
-        change = np.where(transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, options.change_slack_s))
-        result = raptor(
-            *self._arrays, self._stop_offsets, self._stop_patterns, self._stop_positions, self._accessible, change,
-            transfers.offsets, transfers.to_stop, transfers.seconds(speed_factor, options.change_slack_s), bits, shifts,
-            np.array(list(sources), dtype=np.int64), np.array(list(sources.values()), dtype=np.int64),
-            np.array(list(targets), dtype=np.int64), np.array(list(targets.values()), dtype=np.int64),
-            INF if direct_arrival is None else direct_arrival, options.max_transfers + 1, options.wheelchair,
+        destination = raptor(
+            *self._arrays, self._stop_offsets, self._stop_patterns, self._stop_positions, self._accessible,
+            self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
+            transfers.seconds(speed_factor, options.change_slack_s), bits, shifts,
+            np.fromiter(sources, dtype=np.int64, count=len(sources)),
+            np.fromiter(sources.values(), dtype=np.int64, count=len(sources)),
+            np.fromiter(targets, dtype=np.int64, count=len(targets)),
+            np.fromiter(targets.values(), dtype=np.int64, count=len(targets)),
+            INF if direct_arrival is None else direct_arrival, options.wheelchair,
+            labels["arrival_trip"], labels["arrival_walk"], labels["trip_of"], labels["trip_day"], labels["board_stop"],
+            labels["board_time"], labels["walk_from"], labels["best_trip"], labels["best_walk"],
         )
-        names = ("arrival_trip", "arrival_walk", "trip_of", "trip_day", "board_stop", "board_time", "walk_from", "destination")
-        labels = dict(zip(names, result, strict=True))
         front = []
-        previous = INF
-        for trips, arrival in enumerate(labels["destination"].tolist()):
+        previous = INF if direct_arrival is None else direct_arrival + 1
+        for trips, arrival in enumerate(destination.tolist()):
             if arrival < previous:
                 front.append((trips, arrival))
                 previous = arrival
-        labels["change"] = change
-        labels["transfer_seconds"] = transfers.seconds(speed_factor, options.change_slack_s)
-        labels["shifts"] = shifts
-        return front, labels
+        return front
 
     def _trip_leg(self, trip: int, day_offset: int, board: int, alight: int, board_time: int, alight_time: int,
                   day: date) -> TransitLeg:
@@ -415,26 +450,49 @@ class TransitRouter:
             self._street_routers[profile] = StreetRouter(self.region.street, profile)
         return self._street_routers[profile]
 
-    def _stop_costs(self, found: Reach, footpaths: Footpaths, router: StreetRouter, *, forward: bool,
+    def _positions(self, profile: str, router: StreetRouter) -> tuple[NDArray[np.int64], ...]:
+        """Per stop position on the street: (stop, edge tail, edge head, metres from tail, metres to head)."""
+        cached = self._position_cache.get(profile)
+        if cached is None:
+            footpaths = self.footpaths[profile]
+            offsets = np.asarray(footpaths.stop_position_offsets)
+            stop = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+            edge = np.asarray(footpaths.position_edge).astype(np.int64)
+            offset = np.asarray(footpaths.position_offset_m).astype(np.float64)
+            length = np.asarray(router.graph.length_m)[edge].astype(np.float64)
+            cached = (stop, router.graph.tails()[edge].astype(np.int64), np.asarray(router.graph.targets)[edge].astype(np.int64),
+                      offset, np.maximum(length - offset, 0.0))
+            self._position_cache[profile] = cached
+        return cached
+
+    def _scratch(self, size: int) -> NDArray[np.int64]:
+        """A per-thread node -> index array holding -1 (callers restore it after use)."""
+        scratch: NDArray[np.int64] | None = getattr(self._local, "scratch", None)
+        if scratch is None or scratch.size != size:
+            scratch = np.full(size, -1, dtype=np.int64)
+            self._local.scratch = scratch
+        return scratch
+
+    def _stop_costs(self, found: Reach, profile: str, router: StreetRouter, *, forward: bool,
                     speed: float) -> dict[int, tuple[float, float]]:
         """Walking time and length to (forward) or from each stop, from a street search."""
-        cost_at = dict(zip(found.nodes.tolist(), zip(found.duration_s.tolist(), found.distance_m.tolist(), strict=True), strict=True))
-        tails = router.graph.tails()
-        targets = np.asarray(router.graph.targets)
-        length = np.asarray(router.graph.length_m)
-        result: dict[int, tuple[float, float]] = {}
-        offsets = np.asarray(footpaths.stop_position_offsets)
-        for stop in np.flatnonzero(np.diff(offsets) > 0).tolist():
-            for edge, offset in footpaths.snap_of(stop):
-                node = int(tails[edge]) if forward else int(targets[edge])
-                walked = offset if forward else float(length[edge]) - offset
-                reached = cost_at.get(node)
-                if reached is None:
-                    continue
-                seconds, meters = reached[0] + walked / speed, reached[1] + walked
-                if stop not in result or seconds < result[stop][0]:
-                    result[stop] = (seconds, meters)
-        return result
+        if found.nodes.size == 0:
+            return {}
+        stop, tail, head, to_tail, to_head = self._positions(profile, router)
+        node, walked = (tail, to_tail) if forward else (head, to_head)
+        scratch = self._scratch(router.network.node_count)
+        scratch[found.nodes] = np.arange(found.nodes.size)
+        where = scratch[node]
+        scratch[found.nodes] = -1
+        hit = where >= 0
+        seconds = found.duration_s[where[hit]] + walked[hit] / speed
+        meters = found.distance_m[where[hit]] + walked[hit]
+        stops = stop[hit]
+        best = np.lexsort((seconds, stops))
+        first = np.ones(best.size, dtype=np.bool_)
+        first[1:] = stops[best][1:] != stops[best][:-1]
+        chosen = best[first]
+        return dict(zip(stops[chosen].tolist(), zip(seconds[chosen].tolist(), meters[chosen].tolist(), strict=True), strict=True))
 
     def access_egress(
         self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime, options: TransitOptions
@@ -448,19 +506,22 @@ class TransitRouter:
         destination_snap: Snap = router.snap(*destination)
         day, start = self.service_day_of(departure)
         direct, direct_meters = None, 0.0
-        try:
-            walk = router.route(origin_snap, destination_snap, speeds=speeds)
-            if walk.cost <= options.max_walk_s * 2:
-                direct, direct_meters = start + round(walk.duration_s), walk.distance_m
-        except NoRoute:
-            pass
+        straight = float(haversine_m(origin_snap.snapped_lat, origin_snap.snapped_lon, destination_snap.snapped_lat,
+                                     destination_snap.snapped_lon))
+        if straight / speeds.normal <= options.max_walk_s * 2:  # a walk can only be longer than the straight line
+            try:
+                walk = router.route(origin_snap, destination_snap, speeds=speeds)
+                if walk.cost <= options.max_walk_s * 2:
+                    direct, direct_meters = start + round(walk.duration_s), walk.distance_m
+            except NoRoute:
+                pass
         access: dict[int, tuple[float, float]] = {}
         egress: dict[int, tuple[float, float]] = {}
         if footpaths is not None:
-            access = self._stop_costs(router.reach(origin_snap, speeds=speeds, budget_s=options.max_walk_s), footpaths,
+            access = self._stop_costs(router.reach(origin_snap, speeds=speeds, budget_s=options.max_walk_s), profile,
                                       router, forward=True, speed=speeds.normal)
             egress = self._stop_costs(router.reach_to(destination_snap, speeds=speeds, budget_s=options.max_walk_s),
-                                      footpaths, router, forward=False, speed=speeds.normal)
+                                      profile, router, forward=False, speed=speeds.normal)
         return AccessEgress(
             day=day, start=start,
             sources={stop: start + round(seconds) for stop, (seconds, _) in access.items()},
@@ -469,6 +530,17 @@ class TransitRouter:
             egress_meters={stop: meters for stop, (_, meters) in egress.items()},
             direct_arrival=direct, direct_meters=direct_meters,
         )
+
+    def earliest_arrival(
+        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,
+        *, options: TransitOptions | None = None,
+    ) -> datetime | None:
+        """Only the earliest arrival (any number of trips up to the limit, or walking); None if unreachable."""
+        options = options or TransitOptions()
+        ends = self.access_egress(origin, destination, departure, options)
+        front, _ = self.route_from_stops(ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival)
+        best = front[-1][1] if front else INF
+        return moment_at(ends.day, best, self.zone) if best < INF else None
 
     def plan(
         self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,

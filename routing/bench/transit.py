@@ -1,0 +1,300 @@
+"""Transit routing benchmark: our RAPTOR side by side with ferrobus, in one run.
+
+Both engines answer the same seeded coordinate-to-coordinate earliest-arrival queries on
+the same GTFS, OSM and service day:
+
+- **ours**: ``TransitRouter.plan`` (walk access to every stop within budget, RAPTOR,
+  egress from every stop, journeys with legs; Pareto over arrival and transfers);
+- **ferrobus** (bench extra): ``create_transit_point`` for both ends plus ``find_route``.
+
+Every disagreement is classified (ours earlier, ferrobus earlier, one side finds nothing)
+and checked against our connection-scan reference, so a "ferrobus earlier" case shows
+whether our answer was exact for our rules. Builds are measured in fresh processes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from routing.bench.street import Latency
+from routing.errors import NoRoute, PointNotRoutable
+from routing.region.region import Region
+from routing.transit._raptor import INF
+from routing.transit.compile import interpolate_times
+from routing.transit.gtfs_load import parse_gtfs_times
+from routing.transit.raptor import TransitOptions, TransitRouter
+from routing.transit.reference import earliest_arrival_csa
+
+AGREE_SECONDS = 60
+
+
+@dataclass
+class Comparison:
+    """How the two engines' earliest arrivals relate, pair by pair."""
+
+    equal_within_60s: int = 0
+    ours_earlier: int = 0
+    ferrobus_earlier: int = 0
+    only_ours: int = 0
+    only_ferrobus: int = 0
+    neither: int = 0
+    ours_exact_against_reference: int = 0
+    ours_earlier_median_s: float = 0.0
+    ferrobus_earlier_median_s: float = 0.0
+    examples: list[str] = field(default_factory=list)
+
+
+def _fill_empty_times(folder: Path) -> int:
+    """Interpolate empty stop times in place, as our compiler does (ferrobus rejects them)."""
+    path = folder / "stop_times.txt"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    empty = (table["arrival_time"].str.strip() == "") | (table["departure_time"].str.strip() == "")
+    if not empty.any():
+        return 0
+    table["_sequence"] = pd.to_numeric(table["stop_sequence"])
+    table = table.sort_values(["trip_id", "_sequence"], kind="stable").reset_index(drop=True)
+    trip = pd.factorize(table["trip_id"])[0].astype(np.int64)
+    for column in ("arrival_time", "departure_time"):
+        seconds = parse_gtfs_times(table[column].replace("", pd.NA), file=str(path), column=column)
+        filled = interpolate_times(seconds, trip)
+        table[column] = [f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}" if t >= 0 else "" for t in filled.tolist()]
+    table.drop(columns="_sequence").to_csv(path, index=False)
+    return int(empty.sum())
+
+
+def _gtfs_folders(region: Region, workdir: Path) -> tuple[list[Path], int]:
+    """Unzipped copies of the region's feeds for ferrobus, and how many times were filled in."""
+    folders, filled = [], 0
+    for item in region.manifest.inputs:
+        if not item.kind.startswith("gtfs:"):
+            continue
+        path = Path(item.path)
+        target = workdir / item.kind.removeprefix("gtfs:")
+        if path.is_dir():
+            shutil.copytree(path, target)
+        else:
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(target)
+        filled += _fill_empty_times(target)
+        folders.append(target)
+    return folders, filled
+
+
+def sample_queries(region: Region, count: int, seed: int, day: date) -> list[tuple[tuple[float, float], tuple[float, float], datetime]]:
+    """Seeded origin/destination points near stops and departure times between 6:00 and 21:00."""
+    rng = np.random.default_rng(seed)
+    zone = ZoneInfo(region.manifest.timezone)
+    stops = np.flatnonzero(np.diff(np.asarray(region.footpaths["walk"].stop_position_offsets)) > 0)
+    lat, lon = np.asarray(region.timetable.stop_lat), np.asarray(region.timetable.stop_lon)
+    queries = []
+    for _ in range(count):
+        a, b = rng.choice(stops, 2, replace=False)
+        origin = (float(lat[a] + rng.normal(0, 0.002)), float(lon[a] + rng.normal(0, 0.002)))
+        destination = (float(lat[b] + rng.normal(0, 0.002)), float(lon[b] + rng.normal(0, 0.002)))
+        departure = datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(seconds=int(rng.integers(6 * 3600, 21 * 3600)))
+        queries.append((origin, destination, departure))
+    return queries
+
+
+def _ours(router: TransitRouter, queries: list[Any], options: TransitOptions) -> tuple[list[float], list[float], list[int | None]]:
+    """Earliest-arrival timings (and answers), then full Pareto plans with legs."""
+    times, plan_times, arrivals = [], [], []
+    for origin, destination, departure in queries:
+        started = time.perf_counter()
+        try:
+            found = router.earliest_arrival(origin, destination, departure, options=options)
+            arrival: int | None = round(found.timestamp()) if found else None
+        except PointNotRoutable:
+            arrival = None
+        times.append(time.perf_counter() - started)
+        arrivals.append(arrival)
+        started = time.perf_counter()
+        try:
+            router.plan(origin, destination, departure, options=options)
+        except (NoRoute, PointNotRoutable):
+            pass
+        plan_times.append(time.perf_counter() - started)
+    return times, plan_times, arrivals
+
+
+def _ferrobus(region: Region, queries: list[Any], day: date, max_transfers: int, workdir: Path) -> dict[str, Any]:
+    try:
+        import ferrobus  # noqa: PLC0415 - optional peer (bench extra)
+    except ImportError:
+        return {"error": "ferrobus not installed: pip install -e '.[bench]'"}
+    osm = next((Path(i.path) for i in region.manifest.inputs if i.kind == "osm"), None)
+    if osm is None or not osm.is_file():
+        return {"error": "the region's OSM input file is not available"}
+    folders, filled = _gtfs_folders(region, workdir)
+    started = time.perf_counter()
+    model = ferrobus.create_transit_model(str(osm), [str(p) for p in folders], day)
+    build_seconds = time.perf_counter() - started
+    ferrobus.find_route(model, *(ferrobus.create_transit_point(q[0][0], q[0][1], model) for q in ([queries[0]] * 2)), 8 * 3600)
+    times, route_times, journey_times, arrivals = [], [], [], []
+    for origin, destination, departure in queries:
+        seconds_of_day = (departure - departure.replace(hour=0, minute=0, second=0)).seconds
+        started = time.perf_counter()
+        try:
+            start = ferrobus.create_transit_point(origin[0], origin[1], model)
+            end = ferrobus.create_transit_point(destination[0], destination[1], model)
+            routed = time.perf_counter()
+            result = ferrobus.find_route(model, start, end, seconds_of_day, max_transfers)
+        except (ValueError, RuntimeError):
+            result, routed = None, time.perf_counter()
+        done = time.perf_counter()
+        times.append(done - started)
+        route_times.append(done - routed)
+        arrivals.append(round(departure.timestamp()) + int(result["travel_time_seconds"]) if result else None)
+        started = time.perf_counter()
+        try:
+            start = ferrobus.create_transit_point(origin[0], origin[1], model)
+            end = ferrobus.create_transit_point(destination[0], destination[1], model)
+            ferrobus.detailed_journey(model, start, end, seconds_of_day, max_transfers)
+        except (ValueError, RuntimeError):
+            pass
+        journey_times.append(time.perf_counter() - started)
+    return {"build_seconds": build_seconds, "times": times, "route_times": route_times, "journey_times": journey_times,
+            "arrivals": arrivals, "filled_stop_times": filled}
+
+
+def _compare(router: TransitRouter, queries: list[Any], ours: list[int | None], theirs: list[int | None],
+             options: TransitOptions) -> Comparison:
+    comparison = Comparison()
+    ours_ahead, theirs_ahead = [], []
+    for (origin, destination, departure), mine, other in zip(queries, ours, theirs, strict=True):
+        if mine is None and other is None:
+            comparison.neither += 1
+        elif other is None:
+            comparison.only_ours += 1
+        elif mine is None:
+            comparison.only_ferrobus += 1
+            comparison.examples.append(f"only ferrobus: {origin} -> {destination} at {departure:%H:%M}")
+        elif abs(mine - other) <= AGREE_SECONDS:
+            comparison.equal_within_60s += 1
+        elif mine < other:
+            comparison.ours_earlier += 1
+            ours_ahead.append(other - mine)
+        else:
+            comparison.ferrobus_earlier += 1
+            theirs_ahead.append(mine - other)
+            if len(comparison.examples) < 5:
+                comparison.examples.append(f"ferrobus {mine - other} s earlier: {origin} -> {destination} at {departure:%H:%M}")
+        if mine is not None:
+            ends = router.access_egress(origin, destination, departure, options)
+            expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
+            if ends.direct_arrival is not None:
+                expected = min(expected, ends.direct_arrival)
+            from routing.transit.service_time import moment_at  # noqa: PLC0415
+
+            if expected < INF and round(moment_at(ends.day, expected, router.zone).timestamp()) == mine:
+                comparison.ours_exact_against_reference += 1
+    comparison.ours_earlier_median_s = float(np.median(ours_ahead)) if ours_ahead else 0.0
+    comparison.ferrobus_earlier_median_s = float(np.median(theirs_ahead)) if theirs_ahead else 0.0
+    return comparison
+
+
+_BUILD_SCRIPT = """
+import json, resource, sys, time
+from datetime import date
+from pathlib import Path
+from routing.transit.compile import compile_timetable
+from routing.transit.gtfs_load import load_gtfs
+started = time.perf_counter()
+feed = load_gtfs(Path(sys.argv[1]), name="feed")
+timetable = compile_timetable([feed], first_day=date.fromisoformat(sys.argv[2]), days=15)
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  **timetable.counts}))
+"""
+
+
+def measure_feed_build(gtfs: Path, first_day: date) -> dict[str, Any]:
+    """Time and peak memory of loading and compiling one feed (15 days), in a fresh process."""
+    completed = subprocess.run(
+        [sys.executable, "-c", _BUILD_SCRIPT, str(gtfs), first_day.isoformat()], capture_output=True, text=True, timeout=3600,
+        check=False,
+    )
+    if completed.returncode != 0:
+        return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr else "failed"}
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def run_transit_benchmark(
+    region: Region, *, pairs: int = 300, seed: int = 42, day: date | None = None, max_transfers: int = 4,
+) -> dict[str, Any]:
+    """Run the side-by-side transit benchmark on ``region``."""
+    day = day or region.manifest.valid_from
+    assert day is not None
+    router = TransitRouter(region)
+    options = TransitOptions(max_transfers=max_transfers)
+    queries = sample_queries(region, pairs + 1, seed, day)
+    _ours(router, queries[:1], options)  # compile kernels, build indexes
+    queries = queries[1:]
+    our_times, plan_times, our_arrivals = _ours(router, queries, options)
+    report: dict[str, Any] = {
+        "region": region.manifest.name, "day": day.isoformat(), "pairs": len(queries),
+        "ours": asdict(Latency.of(our_times)), "ours_plan": asdict(Latency.of(plan_times)),
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-transit-") as tmp:
+        peer = _ferrobus(region, queries, day, max_transfers, Path(tmp))
+    if "error" in peer:
+        report["ferrobus"] = {"error": peer["error"]}
+    else:
+        report["ferrobus"] = {
+            "build_seconds": peer["build_seconds"], "filled_stop_times": peer["filled_stop_times"],
+            **asdict(Latency.of(peer["times"])),
+            "find_route_only": asdict(Latency.of(peer["route_times"])),
+            "detailed_journey": asdict(Latency.of(peer["journey_times"])),
+        }
+        report["comparison"] = asdict(_compare(router, queries, our_arrivals, peer["arrivals"], options))
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """Human-readable table with ratios."""
+    ours, plan = report["ours"], report["ours_plan"]
+    lines = [f"transit benchmark: {report['region']} on {report['day']}, {report['pairs']} coordinate pairs",
+             f"  earliest arrival  ours p50 {ours['p50_ms']:7.2f} ms  p95 {ours['p95_ms']:7.2f} ms",
+             f"  Pareto with legs  ours p50 {plan['p50_ms']:7.2f} ms  p95 {plan['p95_ms']:7.2f} ms"]
+    peer = report["ferrobus"]
+    if "error" in peer:
+        lines.append(f"  ferrobus    not measured: {peer['error']}")
+    else:
+        journey = peer["detailed_journey"]
+        lines.append(
+            f"  earliest arrival  ferrobus p50 {peer['p50_ms']:7.2f} ms  p95 {peer['p95_ms']:7.2f} ms  (points + find_route; "
+            f"find_route alone p50 {peer['find_route_only']['p50_ms']:.3f} ms; model build {peer['build_seconds']:.1f} s)"
+        )
+        lines.append(f"  with legs         ferrobus p50 {journey['p50_ms']:7.2f} ms  p95 {journey['p95_ms']:7.2f} ms  (points + detailed_journey)")
+        lines.append(
+            f"  ratio ours/ferrobus p50: earliest arrival {ours['p50_ms'] / peer['p50_ms']:.2f}, "
+            f"with legs {plan['p50_ms'] / journey['p50_ms']:.2f} (ferrobus: one journey; ours: the Pareto set)"
+        )
+        if peer["filled_stop_times"]:
+            lines.append(
+                f"  (ferrobus cannot read empty stop times: it got {peer['filled_stop_times']} of them interpolated as ours)"
+            )
+        c = report["comparison"]
+        lines.append(
+            f"  arrivals: equal (±60 s) {c['equal_within_60s']}, ours earlier {c['ours_earlier']} (median {c['ours_earlier_median_s']:.0f} s), "
+            f"ferrobus earlier {c['ferrobus_earlier']} (median {c['ferrobus_earlier_median_s']:.0f} s), only ours {c['only_ours']}, "
+            f"only ferrobus {c['only_ferrobus']}, neither {c['neither']}"
+        )
+        lines.append(f"  ours equal to the connection-scan reference: {c['ours_exact_against_reference']} of the pairs we answered")
+        lines.extend(f"    {example}" for example in c["examples"])
+    for name, build in report.get("builds", {}).items():
+        lines.append(f"  build {name}: {build}")
+    return "\n".join(lines)
