@@ -102,8 +102,11 @@ def raptor(  # noqa: PLR0912, PLR0913, PLR0915
     """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
 
     The label arrays are ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``); fresh ones
-    hold INF, -1 and 0. Reusing them for a later run with an *earlier* departure is
-    range RAPTOR: labels of later departures stay valid bounds. Returns ``destination``:
+    hold INF, -1 and 0. Reusing the round labels for a later run with an *earlier*
+    departure is range RAPTOR: labels of later departures stay valid bounds, each new
+    label must beat its own round's. The ``best_*`` arrays (the bound across rounds) must
+    be reset to INF before every run, or a later run's many-trip arrival would prune this
+    run's fewer-trip labels. Returns ``destination``:
     ``destination[k]`` is the best arrival at the destination with at most ``k`` trips.
     """
     stop_total = stop_pattern_offsets.size - 1
@@ -159,7 +162,7 @@ def raptor(  # noqa: PLR0912, PLR0913, PLR0915
                 if current_trip >= 0 and (flags & ALIGHT) and accessible:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
                     time = np.int64(arrival[offset]) + shifts[current_day]
-                    if time < best_trip_arrival[s] and time < best_target:
+                    if time < arrival_trip[k, s] and time < best_trip_arrival[s] and time < best_target:
                         arrival_trip[k, s] = time
                         best_trip_arrival[s] = time
                         trip_of[k, s] = current_trip

@@ -317,6 +317,8 @@ class TransitRouter:
         transfers = self._transfers[self._profile(options)]
         speed_factor = REFERENCE_WALK_KMH / options.walk_speed_kmh
         bits, shifts = self._days(day)
+        labels["best_trip"].fill(INF)
+        labels["best_walk"].fill(INF)
         destination = raptor(
             *self._arrays, self._stop_offsets, self._stop_patterns, self._stop_positions, self._accessible,
             self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
@@ -578,3 +580,98 @@ class TransitRouter:
         if not journeys:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
         return journeys
+
+    # Departure windows and arrive-by -------------------------------------------
+
+    def _departure_candidates(self, day: date, ends: AccessEgress, start: int, end: int, options: TransitOptions) -> list[int]:
+        """Every origin departure time in [start, end] that catches some trip at an access stop."""
+        timetable = self.timetable
+        bits, shifts = self._days(day)
+        stop_offsets = np.asarray(timetable.pattern_stop_offsets)
+        trip_offsets = np.asarray(timetable.pattern_trip_offsets)
+        time_offsets = np.asarray(timetable.pattern_time_offsets)
+        flags = np.asarray(timetable.pattern_flags)
+        departure = np.asarray(timetable.departure)
+        trip_days = np.asarray(timetable.trip_days)
+        trip_wheelchair = np.asarray(timetable.trip_wheelchair)
+        candidates: set[int] = set()
+        for stop, arrival in ends.sources.items():
+            walk = arrival - ends.start
+            for j in range(int(self._stop_offsets[stop]), int(self._stop_offsets[stop + 1])):
+                pattern, position = int(self._stop_patterns[j]), int(self._stop_positions[j])
+                if not flags[stop_offsets[pattern] + position] & 1:
+                    continue
+                n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])
+                first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
+                times = departure[int(time_offsets[pattern]) + position : int(time_offsets[pattern]) + (last - first) * n : n]
+                for d in range(3):
+                    if bits[d] < 0:
+                        continue
+                    active = (trip_days[first:last] >> np.uint32(bits[d])) & 1 == 1
+                    if options.wheelchair:
+                        active &= trip_wheelchair[first:last] == 1
+                    leave = times[active].astype(np.int64) + shifts[d] - walk
+                    candidates.update(leave[(leave >= start) & (leave <= end)].tolist())
+        return sorted(candidates, reverse=True)
+
+    def range_plan(
+        self, origin: tuple[float, float], destination: tuple[float, float], earliest: datetime, latest: datetime,
+        *, options: TransitOptions | None = None,
+    ) -> list[Journey]:
+        """Every Pareto-optimal journey leaving between ``earliest`` and ``latest``.
+
+        Pareto over departure (later is better), arrival (earlier is better) and number of
+        trips: range RAPTOR, one run per departure that catches a trip, from the latest
+        to the earliest, keeping labels between runs.
+        """
+        options = options or TransitOptions()
+        if latest < earliest:
+            msg = "the window ends before it starts"
+            raise ValueError(msg)
+        ends = self.access_egress(origin, destination, earliest, options)
+        day = ends.day
+        start = ends.start
+        end = start + round(elapsed_seconds(earliest, latest))
+        labels = self.new_labels(options)
+        best_by_trips = np.full(options.max_transfers + 2, INF, dtype=np.int64)
+        journeys: list[Journey] = []
+        access = {stop: arrival - ends.start for stop, arrival in ends.sources.items()}
+        for leave in self._departure_candidates(day, ends, start, end, options):
+            sources = {stop: leave + walk for stop, walk in access.items()}
+            front = self.run(day, sources, ends.targets, options=options, labels=labels)
+            for trips, arrival in front:
+                if trips == 0 or arrival >= best_by_trips[trips]:
+                    continue
+                if ends.direct_arrival is not None and arrival - leave >= ends.direct_arrival - ends.start:
+                    continue  # walking the whole way is as fast
+                best_by_trips[trips:] = np.minimum(best_by_trips[trips:], arrival)
+                access_legs = {stop: (leave, ends.access_meters[stop]) for stop in sources}
+                journey = self._journey(labels, trips, arrival, day, leave, ends.targets, access_legs, ends.egress_meters)
+                journeys.append(journey)
+        journeys.sort(key=lambda j: (j.departure, j.arrival, j.transfers))
+        return journeys
+
+    def arrive_by(
+        self, origin: tuple[float, float], destination: tuple[float, float], arrival: datetime,
+        *, options: TransitOptions | None = None, window: timedelta = timedelta(hours=3),
+    ) -> list[Journey]:
+        """Journeys arriving by ``arrival`` that leave as late as possible (Pareto with trips).
+
+        Searches the ``window`` before ``arrival`` (then three times as far once).
+
+        Raises
+        ------
+        NoRoute
+            When nothing arrives in time.
+        """
+        options = options or TransitOptions()
+        for span in (window, window * 3):
+            found = [j for j in self.range_plan(origin, destination, arrival - span, arrival, options=options)
+                     if j.arrival <= arrival]
+            pareto = []
+            for journey in sorted(found, key=lambda j: (-j.departure.timestamp(), j.transfers)):
+                if all(journey.transfers < kept.transfers for kept in pareto):
+                    pareto.append(journey)
+            if pareto:
+                return sorted(pareto, key=lambda j: j.transfers)
+        raise NoRoute("transit", f"nothing arrives by {arrival:%Y-%m-%d %H:%M}")

@@ -158,3 +158,51 @@ def test_heidelberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -
     )
     region = load_region(tmp_path / "region")
     assert assert_matches_reference(TransitRouter(region), region, 30, seed=3) == 30
+
+
+def test_range_covers_every_departure_in_the_window(demo_router: TransitRouter, demo_region: Region) -> None:
+    origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
+    earliest = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
+    latest = earliest + timedelta(minutes=45)
+    journeys = demo_router.range_plan(origin, destination, earliest, latest)
+    assert journeys
+    for journey in journeys:
+        assert earliest <= journey.departure <= latest
+        assert journey.legs[0].departure == journey.departure
+    # Pareto: no journey leaves no earlier, arrives no later with no more trips, and differs.
+    for a in journeys:
+        for b in journeys:
+            if a is not b:
+                assert not (b.departure >= a.departure and b.arrival <= a.arrival and b.transfers <= a.transfers
+                            and (b.departure, b.arrival, b.transfers) != (a.departure, a.arrival, a.transfers))
+    rng = np.random.default_rng(1)
+    options = TransitOptions()
+    ends = demo_router.access_egress(origin, destination, earliest, options)
+    assert ends.direct_arrival is None
+    for offset in sorted(rng.integers(0, 45 * 60, 25).tolist()):
+        moment = earliest + timedelta(seconds=offset)
+        best = demo_router.earliest_arrival(origin, destination, moment, options=options)
+        from_range = [j.arrival for j in journeys if j.departure >= moment]
+        if from_range:
+            assert best is not None
+            assert best == min(from_range), f"departing {moment:%H:%M:%S}"
+
+
+def test_arrive_by_leaves_as_late_as_possible(demo_router: TransitRouter, demo_region: Region) -> None:
+    origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
+    deadline = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    journeys = demo_router.arrive_by(origin, destination, deadline)
+    assert journeys
+    for journey in journeys:
+        assert journey.arrival <= deadline
+        later = demo_router.earliest_arrival(
+            origin, destination, journey.departure + timedelta(minutes=1),
+            options=TransitOptions(max_transfers=journey.transfers),
+        )
+        assert later is None or later > deadline, "leaving a minute later would still arrive in time"
+
+
+def test_arrive_by_early_morning_uses_the_previous_evening(demo_router: TransitRouter, demo_region: Region) -> None:
+    origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
+    journeys = demo_router.arrive_by(origin, destination, datetime(2026, 11, 24, 0, 35, tzinfo=BERLIN))
+    assert all(j.departure.date() == date(2026, 11, 23) for j in journeys)
