@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import osmium
 import pandas as pd
 
 from routing.bench.street import Latency
@@ -140,8 +141,17 @@ def _ferrobus(region: Region, queries: list[Any], day: date, max_transfers: int,
     if osm is None or not osm.is_file():
         return {"error": "the region's OSM input file is not available"}
     folders, filled = _gtfs_folders(region, workdir)
+    if not osm.name.endswith(".pbf"):  # ferrobus reads PBF only
+        converted = workdir / "streets.osm.pbf"
+        with osmium.SimpleWriter(str(converted)) as writer:
+            for obj in osmium.FileProcessor(str(osm)):
+                writer.add(obj)
+        osm = converted
     started = time.perf_counter()
-    model = ferrobus.create_transit_model(str(osm), [str(p) for p in folders], day)
+    try:
+        model = ferrobus.create_transit_model(str(osm), [str(p) for p in folders], day)
+    except RuntimeError as exc:
+        return {"error": f"ferrobus could not build its model: {exc}"}
     build_seconds = time.perf_counter() - started
     ferrobus.find_route(model, *(ferrobus.create_transit_point(q[0][0], q[0][1], model) for q in ([queries[0]] * 2)), 8 * 3600)
     times, route_times, journey_times, arrivals = [], [], [], []
@@ -244,9 +254,24 @@ def run_transit_benchmark(
     _ours(router, queries[:1], options)  # compile kernels, build indexes
     queries = queries[1:]
     our_times, plan_times, our_arrivals = _ours(router, queries, options)
+    range_times, arrive_by_times = [], []
+    for origin, destination, departure in queries[: max(10, len(queries) // 5)]:
+        started = time.perf_counter()
+        try:
+            router.range_plan(origin, destination, departure, departure + timedelta(hours=1), options=options)
+        except (NoRoute, PointNotRoutable):
+            pass
+        range_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        try:
+            router.arrive_by(origin, destination, departure + timedelta(hours=1), options=options)
+        except (NoRoute, PointNotRoutable):
+            pass
+        arrive_by_times.append(time.perf_counter() - started)
     report: dict[str, Any] = {
         "region": region.manifest.name, "day": day.isoformat(), "pairs": len(queries),
         "ours": asdict(Latency.of(our_times)), "ours_plan": asdict(Latency.of(plan_times)),
+        "ours_range_1h": asdict(Latency.of(range_times)), "ours_arrive_by": asdict(Latency.of(arrive_by_times)),
     }
     with tempfile.TemporaryDirectory(prefix="bench-transit-") as tmp:
         peer = _ferrobus(region, queries, day, max_transfers, Path(tmp))
@@ -268,7 +293,10 @@ def format_report(report: dict[str, Any]) -> str:
     ours, plan = report["ours"], report["ours_plan"]
     lines = [f"transit benchmark: {report['region']} on {report['day']}, {report['pairs']} coordinate pairs",
              f"  earliest arrival  ours p50 {ours['p50_ms']:7.2f} ms  p95 {ours['p95_ms']:7.2f} ms",
-             f"  Pareto with legs  ours p50 {plan['p50_ms']:7.2f} ms  p95 {plan['p95_ms']:7.2f} ms"]
+             f"  Pareto with legs  ours p50 {plan['p50_ms']:7.2f} ms  p95 {plan['p95_ms']:7.2f} ms",
+             f"  range, 1 hour     ours p50 {report['ours_range_1h']['p50_ms']:7.2f} ms  p95 {report['ours_range_1h']['p95_ms']:7.2f} ms"
+             f"  ({report['ours_range_1h']['count']} pairs)",
+             f"  arrive-by         ours p50 {report['ours_arrive_by']['p50_ms']:7.2f} ms  p95 {report['ours_arrive_by']['p95_ms']:7.2f} ms"]
     peer = report["ferrobus"]
     if "error" in peer:
         lines.append(f"  ferrobus    not measured: {peer['error']}")
