@@ -13,7 +13,7 @@ from typing import Any
 from routing.errors import RegionError
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, timedelta
 
 import numpy as np
@@ -34,6 +35,25 @@ class _TripRows:
     arrival: NDArray[np.int32]
     departure: NDArray[np.int32]
     flags: NDArray[np.uint8]
+    sequence: NDArray[np.int32]
+
+
+class _Run(NamedTuple):
+    """One concrete run of a trip on its stops, before grouping into patterns."""
+
+    trip_id: str
+    route: int
+    days: int
+    frequency: int
+    stops: NDArray[np.int64]
+    arrival: NDArray[np.int32]
+    departure: NDArray[np.int32]
+    flags: NDArray[np.uint8]
+    wheelchair: int
+    headsign: str
+    bikes: int
+    first_departure: int
+    sequence: NDArray[np.int32]
 
 
 def service_days(feed: GtfsFeed, days: list[date]) -> dict[str, int]:
@@ -135,9 +155,12 @@ def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict
     flags = (np.where(pickup.fillna(0).to_numpy() == 1, 0, BOARD) | np.where(drop_off.fillna(0).to_numpy() == 1, 0, ALIGHT))
     order = np.lexsort((sequence, trip))
     trip, stop, arrival, departure, flags = trip[order], stop[order], arrival[order], departure[order], flags[order]
+    sequence = sequence[order]
     arrival = interpolate_times(arrival, trip)
     departure = np.where(departure < 0, arrival, interpolate_times(departure, trip))
-    return _TripRows(trip=trip, stop=stop, arrival=arrival, departure=departure, flags=flags.astype(np.uint8))
+    return _TripRows(
+        trip=trip, stop=stop, arrival=arrival, departure=departure, flags=flags.astype(np.uint8), sequence=sequence.astype(np.int32)
+    )
 
 
 @dataclass
@@ -220,7 +243,7 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
     parent = stops["parent_key"].map(lambda key: stop_index.get(key, -1) if key else -1).to_numpy(dtype=np.int32)
 
     # Trips that run at least once in the window, their stop times and concrete runs.
-    instance_rows: list[tuple[str, int, int, int, NDArray[np.int64], NDArray[np.int32], NDArray[np.int32], NDArray[np.uint8], int, str, int, int]] = []
+    instance_rows: list[_Run] = []
     for feed in feeds:
         masks = service_days(feed, window)
         trips = feed.feed.trips
@@ -256,19 +279,20 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         for instance in _instances(feed, trip_ids, first_departure):
             trip = instance.source_trip
             start, end = spans[trip]
-            instance_rows.append((
-                f"{feed.name}:{instance.trip_id}",
-                route_of[trip],
-                int(trip_mask[trip]),
-                instance.frequency,
-                rows.stop[start:end],
-                rows.arrival[start:end] + instance.shift,
-                rows.departure[start:end] + instance.shift,
-                rows.flags[start:end],
-                wheelchair[trip],
-                headsigns[trip],
-                bikes[trip],
-                first_departure[trip] + instance.shift,
+            instance_rows.append(_Run(
+                trip_id=f"{feed.name}:{instance.trip_id}",
+                route=route_of[trip],
+                days=int(trip_mask[trip]),
+                frequency=instance.frequency,
+                stops=rows.stop[start:end],
+                arrival=rows.arrival[start:end] + instance.shift,
+                departure=rows.departure[start:end] + instance.shift,
+                flags=rows.flags[start:end],
+                wheelchair=wheelchair[trip],
+                headsign=headsigns[trip],
+                bikes=bikes[trip],
+                first_departure=first_departure[trip] + instance.shift,
+                sequence=rows.sequence[start:end],
             ))
     if not instance_rows:
         ranges = "; ".join(f"{feed.name}: {feed_date_range(feed)}" for feed in feeds)
@@ -280,16 +304,16 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
     # that within a pattern no trip overtakes another.
     groups: dict[tuple[int, bytes, bytes], list[int]] = defaultdict(list)
     for i, row in enumerate(instance_rows):
-        groups[(row[1], row[4].tobytes(), row[7].tobytes())].append(i)
+        groups[(row.route, row.stops.tobytes(), row.flags.tobytes())].append(i)
     pattern_members: list[list[int]] = []
     for members in groups.values():
-        members.sort(key=lambda i: (instance_rows[i][11], int(instance_rows[i][5][-1])))
+        members.sort(key=lambda i: (instance_rows[i].first_departure, int(instance_rows[i].arrival[-1])))
         lanes: list[list[int]] = []
         for i in members:
-            arrival, departure = instance_rows[i][5], instance_rows[i][6]
+            arrival, departure = instance_rows[i].arrival, instance_rows[i].departure
             for lane in lanes:
                 last = instance_rows[lane[-1]]
-                if (last[5] <= arrival).all() and (last[6] <= departure).all():
+                if (last.arrival <= arrival).all() and (last.departure <= departure).all():
                     lane.append(i)
                     break
             else:
@@ -300,17 +324,18 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
     pattern_trip_offsets = [0]
     pattern_time_offsets = [0]
     pattern_stops, pattern_flags, pattern_route = [], [], []
-    arrival_blocks, departure_blocks, trip_order = [], [], []
+    arrival_blocks, departure_blocks, sequence_blocks, trip_order = [], [], [], []
     for members in pattern_members:
         first = instance_rows[members[0]]
-        pattern_stops.append(first[4])
-        pattern_flags.append(first[7])
-        pattern_route.append(first[1])
-        pattern_stop_offsets.append(pattern_stop_offsets[-1] + len(first[4]))
+        pattern_stops.append(first.stops)
+        pattern_flags.append(first.flags)
+        pattern_route.append(first.route)
+        pattern_stop_offsets.append(pattern_stop_offsets[-1] + len(first.stops))
         pattern_trip_offsets.append(pattern_trip_offsets[-1] + len(members))
-        pattern_time_offsets.append(pattern_time_offsets[-1] + len(members) * len(first[4]))
-        arrival_blocks.extend(instance_rows[i][5] for i in members)
-        departure_blocks.extend(instance_rows[i][6] for i in members)
+        pattern_time_offsets.append(pattern_time_offsets[-1] + len(members) * len(first.stops))
+        arrival_blocks.extend(instance_rows[i].arrival for i in members)
+        departure_blocks.extend(instance_rows[i].departure for i in members)
+        sequence_blocks.extend(instance_rows[i].sequence for i in members)
         trip_order.extend(members)
 
     transfer_arrays = _transfers(feeds, stop_index)
@@ -338,12 +363,13 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         pattern_route=np.array(pattern_route, dtype=np.int32),
         arrival=np.concatenate(arrival_blocks).astype(np.int32),
         departure=np.concatenate(departure_blocks).astype(np.int32),
-        trip_id=StringTable.from_strings(row[0] for row in ordered),
-        trip_headsign=StringTable.from_strings(row[9] for row in ordered),
-        trip_days=np.array([row[2] for row in ordered], dtype=np.uint32),
-        trip_wheelchair=np.array([row[8] for row in ordered], dtype=np.int8),
-        trip_bikes=np.array([row[10] for row in ordered], dtype=np.int8),
-        trip_frequency=np.array([row[3] for row in ordered], dtype=np.int8),
+        stop_sequence=np.concatenate(sequence_blocks).astype(np.int32),
+        trip_id=StringTable.from_strings(row.trip_id for row in ordered),
+        trip_headsign=StringTable.from_strings(row.headsign for row in ordered),
+        trip_days=np.array([row.days for row in ordered], dtype=np.uint32),
+        trip_wheelchair=np.array([row.wheelchair for row in ordered], dtype=np.int8),
+        trip_bikes=np.array([row.bikes for row in ordered], dtype=np.int8),
+        trip_frequency=np.array([row.frequency for row in ordered], dtype=np.int8),
         transfer_from=transfer_arrays[0],
         transfer_to=transfer_arrays[1],
         transfer_type=transfer_arrays[2],

@@ -26,6 +26,7 @@ from routing.region.region import Region
 from routing.street.router import Reach, Snap, StreetRouter, walking_speeds
 from routing.transit._raptor import INF, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
+from routing.transit.realtime import RealtimeOverlay
 from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
 from routing.transit.timetable import Timetable
 
@@ -64,6 +65,12 @@ class TransitLeg:
     arrival: datetime
     intermediate_stops: list[int]
     service_day: date
+    realtime: bool = False
+    """True when the times come from GTFS-Realtime (else scheduled)."""
+    scheduled_departure: datetime | None = None
+    scheduled_arrival: datetime | None = None
+    occupancy: str | None = None
+    """GTFS-Realtime occupancy status (e.g. ``many_seats_available``), when known."""
 
 
 @dataclass(frozen=True)
@@ -145,17 +152,106 @@ class _Transfers:
         return self._cache[key]
 
 
-def _stop_pattern_index(timetable: Timetable) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]:
-    offsets = np.asarray(timetable.pattern_stop_offsets)
-    stops = np.asarray(timetable.pattern_stops)
+def _stop_pattern_index(
+    pattern_stop_offsets: NDArray[np.int32], pattern_stops: NDArray[np.int32], stop_count: int
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]:
+    offsets = np.asarray(pattern_stop_offsets)
+    stops = np.asarray(pattern_stops)
     counts = np.diff(offsets)
     patterns = np.repeat(np.arange(counts.size, dtype=np.int32), counts)
     positions = (np.arange(stops.size) - np.repeat(offsets[:-1], counts)).astype(np.int32)
     order = np.lexsort((positions, patterns, stops))
-    stop_count = len(timetable.stop_id)
     stop_offsets = np.zeros(stop_count + 1, dtype=np.int64)
     np.cumsum(np.bincount(stops, minlength=stop_count), out=stop_offsets[1:])
     return stop_offsets, patterns[order], positions[order]
+
+
+_KERNEL_ARRAYS = (
+    "pattern_stop_offsets", "pattern_stops", "pattern_flags", "pattern_trip_offsets", "pattern_time_offsets", "arrival",
+    "departure", "trip_days", "trip_wheelchair",
+)
+
+
+@dataclass(frozen=True)
+class _Network:
+    """The arrays RAPTOR runs on: the timetable, or the timetable with a real-time overlay.
+
+    Updated runs become single-trip patterns appended after the static ones (so patterns
+    stay overtaking-free); the trip-days they replace, and cancelled ones, are masked.
+    ``trip_origin`` maps every trip index here to the timetable's trip.
+    """
+
+    arrays: dict[str, NDArray[np.generic]]
+    pattern_route: NDArray[np.int32]
+    stop_offsets: NDArray[np.int64]
+    stop_patterns: NDArray[np.int32]
+    stop_positions: NDArray[np.int32]
+    trip_origin: NDArray[np.int64]
+    realtime: NDArray[np.bool_]
+    overlay: RealtimeOverlay | None
+
+    def kernel_arrays(self) -> tuple[NDArray[np.generic], ...]:
+        """The timetable arrays in the kernel's argument order."""
+        return tuple(self.arrays[name] for name in _KERNEL_ARRAYS)
+
+    @classmethod
+    def static(cls, timetable: Timetable) -> _Network:
+        """The timetable as compiled."""
+        arrays = {name: np.asarray(getattr(timetable, name)).view(np.ndarray) for name in _KERNEL_ARRAYS}
+        trips = len(timetable.trip_id)
+        return cls(
+            arrays=arrays, pattern_route=np.asarray(timetable.pattern_route),
+            **dict(zip(("stop_offsets", "stop_patterns", "stop_positions"), _stop_pattern_index(
+                arrays["pattern_stop_offsets"], arrays["pattern_stops"], len(timetable.stop_id)), strict=True)),
+            trip_origin=np.arange(trips, dtype=np.int64), realtime=np.zeros(trips, dtype=np.bool_), overlay=None,
+        )
+
+    @classmethod
+    def with_overlay(cls, timetable: Timetable, overlay: RealtimeOverlay) -> _Network:
+        """The timetable with ``overlay`` applied."""
+        base = cls.static(timetable)
+        a = {name: np.array(value) for name, value in base.arrays.items()}
+        trip_offsets = a["pattern_trip_offsets"]
+        days = a["trip_days"]
+        new_stops, new_flags, new_arrival, new_departure, new_days, new_wheelchair, new_route, origin = ([] for _ in range(8))
+        for (trip, day), state in sorted(overlay.trips.items(), key=lambda item: (item[0][0], item[0][1])):
+            bit = (day - timetable.day0).days
+            days[trip] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
+            if state.cancelled or state.arrival is None or state.departure is None:
+                continue
+            pattern = int(np.searchsorted(trip_offsets, trip, side="right") - 1)
+            start, end = int(a["pattern_stop_offsets"][pattern]), int(a["pattern_stop_offsets"][pattern + 1])
+            flags = a["pattern_flags"][start:end].copy()
+            if state.skipped is not None:
+                flags[state.skipped] = 0
+            new_stops.append(a["pattern_stops"][start:end])
+            new_flags.append(flags)
+            new_arrival.append(state.arrival)
+            new_departure.append(state.departure)
+            new_days.append(1 << bit)
+            new_wheelchair.append(a["trip_wheelchair"][trip])
+            new_route.append(int(base.pattern_route[pattern]))
+            origin.append(trip)
+        if not origin:
+            return cls(**{**base.__dict__, "arrays": a, "overlay": overlay})
+        sizes = np.array([stops.size for stops in new_stops], dtype=np.int64)
+        last_stop, last_trip, last_time = (int(a[name][-1]) for name in ("pattern_stop_offsets", "pattern_trip_offsets", "pattern_time_offsets"))
+        a["pattern_stop_offsets"] = np.concatenate([a["pattern_stop_offsets"], last_stop + np.cumsum(sizes)]).astype(np.int32)
+        a["pattern_trip_offsets"] = np.concatenate([a["pattern_trip_offsets"], last_trip + np.arange(1, sizes.size + 1)]).astype(np.int32)
+        a["pattern_time_offsets"] = np.concatenate([a["pattern_time_offsets"], last_time + np.cumsum(sizes)]).astype(np.int64)
+        a["pattern_stops"] = np.concatenate([a["pattern_stops"], *new_stops]).astype(np.int32)
+        a["pattern_flags"] = np.concatenate([a["pattern_flags"], *new_flags]).astype(np.uint8)
+        a["arrival"] = np.concatenate([a["arrival"], *new_arrival]).astype(np.int32)
+        a["departure"] = np.concatenate([a["departure"], *new_departure]).astype(np.int32)
+        a["trip_days"] = np.concatenate([days, np.array(new_days, dtype=np.uint32)])
+        a["trip_wheelchair"] = np.concatenate([a["trip_wheelchair"], np.array(new_wheelchair, dtype=np.int8)])
+        index = _stop_pattern_index(a["pattern_stop_offsets"], a["pattern_stops"], len(timetable.stop_id))
+        return cls(
+            arrays=a, pattern_route=np.concatenate([base.pattern_route, np.array(new_route, dtype=np.int32)]),
+            stop_offsets=index[0], stop_patterns=index[1], stop_positions=index[2],
+            trip_origin=np.concatenate([base.trip_origin, np.array(origin, dtype=np.int64)]),
+            realtime=np.concatenate([base.realtime, np.ones(len(origin), dtype=np.bool_)]), overlay=overlay,
+        )
 
 
 def _accessible_stops(timetable: Timetable) -> NDArray[np.bool_]:
@@ -237,20 +333,21 @@ class TransitRouter:
         self.timetable = timetable
         self.zone = ZoneInfo(timezone)
         self.footpaths = footpaths or {}
-        self._stop_offsets, self._stop_patterns, self._stop_positions = _stop_pattern_index(timetable)
+        self._network = _Network.static(timetable)
         self._accessible = _accessible_stops(timetable)
         self._transfers = {
             profile: build_transfers(timetable, self.footpaths.get(profile)) for profile in ("walk", "wheelchair")
         }
-        self._arrays = tuple(
-            np.asarray(getattr(timetable, name)).view(np.ndarray)
-            for name in ("pattern_stop_offsets", "pattern_stops", "pattern_flags", "pattern_trip_offsets",
-                         "pattern_time_offsets", "arrival", "departure", "trip_days", "trip_wheelchair")
-        )
         self._street_routers: dict[str, StreetRouter] = {}
         self._position_cache: dict[str, tuple[NDArray[np.int64], ...]] = {}
         self._change_cache: dict[tuple[int, int], NDArray[np.int64]] = {}
         self._local = threading.local()
+
+    # Real time ------------------------------------------------------------------
+
+    def apply_realtime(self, overlay: RealtimeOverlay | None) -> None:
+        """Route on ``overlay`` from now on (None: the plain timetable). Queries under way keep theirs."""
+        self._network = _Network.static(self.timetable) if overlay is None else _Network.with_overlay(self.timetable, overlay)
 
     # Days ---------------------------------------------------------------------
 
@@ -317,10 +414,12 @@ class TransitRouter:
         transfers = self._transfers[self._profile(options)]
         speed_factor = REFERENCE_WALK_KMH / options.walk_speed_kmh
         bits, shifts = self._days(day)
+        network = labels.get("network", self._network)  # the network a range query started on
+        labels["network"] = network
         labels["best_trip"].fill(INF)
         labels["best_walk"].fill(INF)
         destination = raptor(
-            *self._arrays, self._stop_offsets, self._stop_patterns, self._stop_positions, self._accessible,
+            *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
             self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
             transfers.seconds(speed_factor, options.change_slack_s), bits, shifts,
             np.fromiter(sources, dtype=np.int64, count=len(sources)),
@@ -339,21 +438,37 @@ class TransitRouter:
                 previous = arrival
         return front
 
-    def _trip_leg(self, trip: int, day_offset: int, board: int, alight: int, board_time: int, alight_time: int,
-                  day: date) -> TransitLeg:
+    def _trip_leg(  # noqa: PLR0913
+        self, network: _Network, trip: int, day_offset: int, board: int, alight: int, board_time: int, alight_time: int,
+        day: date,
+    ) -> TransitLeg:
         timetable = self.timetable
-        pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), trip, side="right") - 1)
-        start, end = int(timetable.pattern_stop_offsets[pattern]), int(timetable.pattern_stop_offsets[pattern + 1])
-        stops = np.asarray(timetable.pattern_stops[start:end]).tolist()
+        arrays = network.arrays
+        pattern = int(np.searchsorted(arrays["pattern_trip_offsets"], trip, side="right") - 1)
+        start, end = int(arrays["pattern_stop_offsets"][pattern]), int(arrays["pattern_stop_offsets"][pattern + 1])
+        stops = arrays["pattern_stops"][start:end].tolist()
         board_at = stops.index(board)
         alight_at = stops.index(alight, board_at + 1)
-        route = int(timetable.pattern_route[pattern])
+        route = int(network.pattern_route[pattern])
+        static_trip = int(network.trip_origin[trip])
+        realtime = bool(network.realtime[trip])
+        scheduled_board, scheduled_alight = board_time, alight_time
+        if realtime:
+            static_pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), static_trip, side="right") - 1)
+            n = end - start
+            base = int(timetable.pattern_time_offsets[static_pattern]) + (static_trip - int(timetable.pattern_trip_offsets[static_pattern])) * n
+            shift = board_time - int(arrays["departure"][int(arrays["pattern_time_offsets"][pattern]) + board_at])
+            scheduled_board = int(timetable.departure[base + board_at]) + shift
+            scheduled_alight = int(timetable.arrival[base + alight_at]) + shift
+        occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None
         return TransitLeg(
-            trip=trip, trip_id=timetable.trip_id[trip], route_short_name=timetable.route_short_name[route],
+            trip=static_trip, trip_id=timetable.trip_id[static_trip], route_short_name=timetable.route_short_name[route],
             route_long_name=timetable.route_long_name[route], route_type=int(timetable.route_type[route]),
-            agency=timetable.route_agency[route], headsign=timetable.trip_headsign[trip], from_stop=board, to_stop=alight,
-            departure=moment_at(day, board_time, self.zone), arrival=moment_at(day, alight_time, self.zone),
+            agency=timetable.route_agency[route], headsign=timetable.trip_headsign[static_trip], from_stop=board,
+            to_stop=alight, departure=moment_at(day, board_time, self.zone), arrival=moment_at(day, alight_time, self.zone),
             intermediate_stops=stops[board_at + 1 : alight_at], service_day=day + timedelta(days=day_offset - 1),
+            realtime=realtime, scheduled_departure=moment_at(day, scheduled_board, self.zone),
+            scheduled_arrival=moment_at(day, scheduled_alight, self.zone), occupancy=occupancy,
         )
 
     def rebuild(  # noqa: PLR0913
@@ -381,7 +496,7 @@ class TransitRouter:
             trip = int(labels["trip_of"][k, stop])
             board = int(labels["board_stop"][k, stop])
             board_time = int(labels["board_time"][k, stop])
-            legs.append(self._trip_leg(trip, int(labels["trip_day"][k, stop]), board, stop, board_time,
+            legs.append(self._trip_leg(labels["network"], trip, int(labels["trip_day"][k, stop]), board, stop, board_time,
                                        int(labels["arrival_trip"][k, stop]), day))
             k -= 1
             stop = board
@@ -585,20 +700,20 @@ class TransitRouter:
 
     def _departure_candidates(self, day: date, ends: AccessEgress, start: int, end: int, options: TransitOptions) -> list[int]:
         """Every origin departure time in [start, end] that catches some trip at an access stop."""
-        timetable = self.timetable
+        network = self._network
         bits, shifts = self._days(day)
-        stop_offsets = np.asarray(timetable.pattern_stop_offsets)
-        trip_offsets = np.asarray(timetable.pattern_trip_offsets)
-        time_offsets = np.asarray(timetable.pattern_time_offsets)
-        flags = np.asarray(timetable.pattern_flags)
-        departure = np.asarray(timetable.departure)
-        trip_days = np.asarray(timetable.trip_days)
-        trip_wheelchair = np.asarray(timetable.trip_wheelchair)
+        stop_offsets = network.arrays["pattern_stop_offsets"]
+        trip_offsets = network.arrays["pattern_trip_offsets"]
+        time_offsets = network.arrays["pattern_time_offsets"]
+        flags = network.arrays["pattern_flags"]
+        departure = network.arrays["departure"]
+        trip_days = network.arrays["trip_days"]
+        trip_wheelchair = network.arrays["trip_wheelchair"]
         candidates: set[int] = set()
         for stop, arrival in ends.sources.items():
             walk = arrival - ends.start
-            for j in range(int(self._stop_offsets[stop]), int(self._stop_offsets[stop + 1])):
-                pattern, position = int(self._stop_patterns[j]), int(self._stop_positions[j])
+            for j in range(int(network.stop_offsets[stop]), int(network.stop_offsets[stop + 1])):
+                pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
                 if not flags[stop_offsets[pattern] + position] & 1:
                     continue
                 n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])

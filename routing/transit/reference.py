@@ -31,15 +31,16 @@ def earliest_arrival_csa(  # noqa: PLR0912, PLR0915
     )
     bits, shifts = router._days(day)  # noqa: SLF001
     accessible = router._accessible  # noqa: SLF001
-    stop_offsets = np.asarray(timetable.pattern_stop_offsets)
-    trip_offsets = np.asarray(timetable.pattern_trip_offsets)
-    time_offsets = np.asarray(timetable.pattern_time_offsets)
-    pattern_stops = np.asarray(timetable.pattern_stops)
-    flags = np.asarray(timetable.pattern_flags)
-    arrival = np.asarray(timetable.arrival)
-    departure = np.asarray(timetable.departure)
-    trip_days = np.asarray(timetable.trip_days)
-    trip_wheelchair = np.asarray(timetable.trip_wheelchair)
+    arrays = router._network.arrays  # noqa: SLF001 - the same network (with any real-time overlay)
+    stop_offsets = arrays["pattern_stop_offsets"]
+    trip_offsets = arrays["pattern_trip_offsets"]
+    time_offsets = arrays["pattern_time_offsets"]
+    pattern_stops = arrays["pattern_stops"]
+    flags = arrays["pattern_flags"]
+    arrival = arrays["arrival"]
+    departure = arrays["departure"]
+    trip_days = arrays["trip_days"]
+    trip_wheelchair = arrays["trip_wheelchair"]
 
     connections = []
     instance = 0

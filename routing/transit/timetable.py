@@ -20,6 +20,7 @@ Arrays (below ``transit/`` of a region)::
     patterns.route          int32 [P]
     times.arrival           int32       trip-major per pattern: block[t * n_stops + i]
     times.departure         int32
+    times.stop_sequence     int32       GTFS stop_sequence of each stop time (real-time matching)
     trips.*                 id, headsign (StringTable); days uint32; wheelchair int8;
                             bikes int8; frequency int8 (0 none, 1 exact_times=1, 2 headway)
     transfers.*             from_stop, to_stop int32; type int8; min_seconds int32
@@ -69,6 +70,7 @@ class Timetable:
     pattern_route: NDArray[np.int32]
     arrival: NDArray[np.int32]
     departure: NDArray[np.int32]
+    stop_sequence: NDArray[np.int32]
     trip_id: StringTable
     trip_headsign: StringTable
     trip_days: NDArray[np.uint32]
@@ -100,7 +102,7 @@ _STRING_FIELDS = (
 _ARRAY_FIELDS = (
     "stop_lat", "stop_lon", "stop_parent", "stop_location_type", "stop_wheelchair", "route_type",
     "pattern_stop_offsets", "pattern_stops", "pattern_flags", "pattern_trip_offsets", "pattern_time_offsets",
-    "pattern_route", "arrival", "departure", "trip_days", "trip_wheelchair", "trip_bikes", "trip_frequency",
+    "pattern_route", "arrival", "departure", "stop_sequence", "trip_days", "trip_wheelchair", "trip_bikes", "trip_frequency",
     "transfer_from", "transfer_to", "transfer_type", "transfer_min_seconds",
 )
 
