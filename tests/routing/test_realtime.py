@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -15,7 +16,14 @@ from google.transit import gtfs_realtime_pb2 as rt
 from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs
 from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter
-from routing.transit.realtime import RealtimeFeed, RealtimeFeedError, TripLocator, parse_trip_updates, url_fetcher
+from routing.transit.realtime import (
+    RealtimeFeed,
+    RealtimeFeedError,
+    TripLocator,
+    parse_trip_updates,
+    parse_vehicle_positions,
+    url_fetcher,
+)
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import service_day_reference
 from tests.routing.tiny_transit import tiny_router
@@ -184,3 +192,18 @@ def test_caltrain_trip_updates(shared_data: Path) -> None:
     assert isinstance(leg, TransitLeg)
     assert leg.realtime and leg.trip_id == timetable.trip_id[trip]
     assert leg.departure == reference + timedelta(seconds=int(state.departure[-4]))
+
+
+def test_vehicle_occupancy_reaches_the_leg(router: TransitRouter) -> None:
+    feed = rt.FeedMessage()
+    feed.header.gtfs_realtime_version = "2.0"
+    feed.header.timestamp = int(datetime(2026, 11, 23, 7, 0, tzinfo=UTC).timestamp())
+    vehicle = feed.entity.add(id="v1").vehicle
+    vehicle.trip.trip_id = "t1"
+    vehicle.occupancy_status = rt.VehiclePosition.MANY_SEATS_AVAILABLE
+    locator = TripLocator(router.timetable)
+    occupancy = parse_vehicle_positions(feed.SerializeToString(), locator, feed="kvg")
+    overlay = parse_trip_updates(message(trip_update("t1", ("B", 2, 60))), locator, BERLIN, feed="kvg")
+    router.apply_realtime(dataclasses.replace(overlay, occupancy=occupancy))
+    leg = first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
+    assert leg.occupancy == "many_seats_available"
