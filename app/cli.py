@@ -210,7 +210,7 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @click.option("--name", help="Region name (default: the --out folder name).")
 @click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
 @click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
-def region_build(  # noqa: PLR0913
+def region_build(
     osm_file: Path | None, place: str | None, bbox: tuple[float, float, float, float] | None, gtfs: tuple[str, ...],
     zones_file: Path | None, out: Path, name: str | None, first_day: datetime | None, days: int,
 ) -> None:
@@ -287,7 +287,7 @@ def bench() -> None:
 @click.option("--no-import", is_flag=True, help="Skip the import time and memory measurement.")
 @click.option("--import-osm", "import_file", type=click.Path(path_type=Path), help="Measure the import of this OSM file instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def bench_street(  # noqa: PLR0913
+def bench_street(
     region_path: Path, pairs: int, seed: int, osm_file: Path | None, valhalla_url: str | None, no_import: bool,
     import_file: Path | None, as_json: bool,
 ) -> None:
@@ -318,7 +318,7 @@ def bench_street(  # noqa: PLR0913
               help="Also measure compiling this GTFS (15 days from --build-day), e.g. the largest feed.")
 @click.option("--build-day", type=click.DateTime(["%Y-%m-%d"]), help="First day for --build-feed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def bench_transit(  # noqa: PLR0913
+def bench_transit(
     region_path: Path, pairs: int, seed: int, day: datetime | None, build_feeds: tuple[Path, ...], build_day: datetime | None,
     as_json: bool,
 ) -> None:

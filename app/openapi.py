@@ -23,6 +23,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from app.errors import (
     PROBLEM_JSON,
+    ApiError,
     BadRequest,
     FieldProblem,
     InvalidBody,
@@ -45,7 +46,7 @@ class ProblemModel(BaseModel):
     status: int
     detail: str
     instance: str
-    requestId: str | None = None  # noqa: N815 - JSON field name
+    requestId: str | None = None
     errors: list[dict[str, str]] | None = None
 
 
@@ -74,7 +75,7 @@ class ApiBlueprint(Blueprint):
         self.operations: list[Operation] = []
         self.tag = tag
 
-    def operation(  # noqa: PLR0913 - each option documents one part of the contract
+    def operation(  # each option documents one part of the contract
         self,
         rule: str,
         *,
@@ -136,6 +137,13 @@ def _field_problems(error: ValidationError, location: str) -> list[FieldProblem]
     return problems
 
 
+def _invalid(error: ValidationError, location: str, kind: type[ApiError], lead: str) -> ApiError:
+    """The API error listing every field pydantic rejected."""
+    problems = _field_problems(error, location)
+    names = ", ".join(sorted({p.field for p in problems}))
+    return kind(f"{lead}: {names}", errors=problems)
+
+
 def _parse_query(model: type[BaseModel]) -> BaseModel:
     raw: dict[str, str | list[str]] = {}
     for key in request.args:
@@ -144,9 +152,7 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems = _field_problems(exc, "query")
-        names = ", ".join(sorted({p.field for p in problems}))
-        raise InvalidParameter(f"invalid query parameter(s): {names}", errors=problems) from exc
+        raise _invalid(exc, "query", InvalidParameter, "invalid query parameter(s)") from exc
 
 
 def _refuse_query() -> None:
@@ -166,9 +172,7 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = _field_problems(exc, "body")
-        names = ", ".join(sorted({p.field for p in problems}))
-        raise InvalidBody(f"invalid field(s) in the body: {names}", errors=problems) from exc
+        raise _invalid(exc, "body", InvalidBody, "invalid field(s) in the body") from exc
 
 
 def _to_response(result: Any, default_status: int) -> Response:

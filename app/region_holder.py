@@ -45,7 +45,7 @@ class RegionHolder:
             logger.info("region loaded", extra={"region": str(self._region.path), "region_name": self._region.manifest.name})
         except (RegionError, OSError, ValueError) as exc:
             self._error = str(exc)
-            logger.error("region not loaded", extra={"region": str(self._path), "error": self._error})  # noqa: TRY400
+            logger.error("region not loaded", extra={"region": str(self._path), "error": self._error})
         self._checked_at = time.monotonic()
 
     def _maybe_reload(self) -> None:

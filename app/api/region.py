@@ -8,14 +8,24 @@ from app.errors import ServiceUnavailable
 from app.openapi import ApiBlueprint
 from app.region_holder import RegionHolder, RegionUnavailableError
 from app.schemas.service import RegionInfo
+from routing.region.region import Region
 
 blueprint = ApiBlueprint("region", __name__, tag="region")
 
 
-def current_region_holder() -> RegionHolder:
-    """Return the application's region holder."""
+def current_region() -> Region:
+    """The region this request routes in.
+
+    Raises
+    ------
+    ServiceUnavailable
+        When no region is loaded (503, so clients retry rather than give up).
+    """
     holder: RegionHolder = current_app.extensions["mobility.region"]
-    return holder
+    try:
+        return holder.get()
+    except RegionUnavailableError as exc:
+        raise ServiceUnavailable(f"no region loaded: {exc}") from exc
 
 
 @blueprint.operation("/region", summary="Describe the loaded region", response=RegionInfo, errors=(503,))
@@ -24,10 +34,7 @@ def region_info() -> RegionInfo:
 
     ``synthetic`` is true for the generated demo city, whose streets and lines are invented.
     """
-    try:
-        manifest = current_region_holder().get().manifest
-    except RegionUnavailableError as exc:
-        raise ServiceUnavailable(f"no region loaded: {exc}") from exc
+    manifest = current_region().manifest
     return RegionInfo(
         name=manifest.name,
         synthetic=manifest.synthetic,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from app.api.region import current_region_holder
-from app.errors import ServiceUnavailable
+from app.api.region import current_region
 from app.openapi import ApiBlueprint
-from app.region_holder import RegionUnavailableError
 from app.schemas.stops import Stop, StopList, StopsQuery
 from routing.transit.stops import stops_near
 
@@ -17,10 +15,7 @@ WHEELCHAIR_BOARDING = {0: "unknown", 1: "possible", 2: "not_possible"}
 @blueprint.operation("/stops", summary="Find stops near a point", query=StopsQuery, response=StopList, errors=(503,))
 def list_stops(query: StopsQuery) -> StopList:
     """Boardable stops within ``radius`` metres of ``near``, nearest first."""
-    try:
-        timetable = current_region_holder().get().timetable
-    except RegionUnavailableError as exc:
-        raise ServiceUnavailable(f"no region loaded: {exc}") from exc
+    timetable = current_region().timetable
     lat, lon = query.near
     found = stops_near(timetable, lat, lon, radius_m=query.radius, limit=query.limit)
     stops = []

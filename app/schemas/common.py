@@ -29,7 +29,7 @@ _COORDINATE = re.compile(COORDINATE_PATTERN)
 
 
 def _parse_coordinate(value: object) -> tuple[float, float]:
-    if isinstance(value, tuple | list) and len(value) == 2:  # noqa: PLR2004
+    if isinstance(value, tuple | list) and len(value) == 2:
         value = f"{value[0]},{value[1]}"
     if not isinstance(value, str):
         msg = "expected LAT,LON"

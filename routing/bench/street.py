@@ -218,7 +218,7 @@ def osm_input(region: Region) -> Path | None:
     return None
 
 
-def run_street_benchmark(  # noqa: PLR0913
+def run_street_benchmark(
     region: Region, *, pairs: int = 300, seed: int = 42, osm_file: Path | None = None, valhalla_url: str | None = None,
     import_measurement: bool = True, import_file: Path | None = None,
 ) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from routing.transit.compile import interpolate_times
 from routing.transit.gtfs_load import parse_gtfs_times
 from routing.transit.raptor import TransitOptions, TransitRouter
 from routing.transit.reference import earliest_arrival_csa
+from routing.transit.service_time import moment_at
 
 AGREE_SECONDS = 60
 
@@ -134,7 +135,7 @@ def _ours(router: TransitRouter, queries: list[Any], options: TransitOptions) ->
 
 def _ferrobus(region: Region, queries: list[Any], day: date, max_transfers: int, workdir: Path) -> dict[str, Any]:
     try:
-        import ferrobus  # noqa: PLC0415 - optional peer (bench extra)
+        import ferrobus  # optional peer (bench extra), imported only when benchmarking
     except ImportError:
         return {"error": "ferrobus not installed: pip install -e '.[bench]'"}
     osm = next((Path(i.path) for i in region.manifest.inputs if i.kind == "osm"), None)
@@ -208,8 +209,6 @@ def _compare(router: TransitRouter, queries: list[Any], ours: list[int | None], 
             expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
             if ends.direct_arrival is not None:
                 expected = min(expected, ends.direct_arrival)
-            from routing.transit.service_time import moment_at  # noqa: PLC0415
-
             if expected < INF and round(moment_at(ends.day, expected, router.zone).timestamp()) == mine:
                 comparison.ours_exact_against_reference += 1
     comparison.ours_earlier_median_s = float(np.median(ours_ahead)) if ours_ahead else 0.0

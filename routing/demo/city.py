@@ -101,7 +101,7 @@ def _street_name(names: tuple[str, ...], number: int) -> str:
 
 def plan_city(scale: float = 1.0, seed: int = 2026) -> CityPlan:
     """Lay out the synthetic city for ``scale`` (1 = demo, 10 and 100 for benchmarks)."""
-    if not 0.1 <= scale <= 400:  # noqa: PLR2004
+    if not 0.1 <= scale <= 400:
         msg = f"scale {scale} out of range 0.1..400"
         raise ValueError(msg)
     size = max(8, round(BASE_GRID * math.sqrt(scale)))
@@ -110,7 +110,7 @@ def plan_city(scale: float = 1.0, seed: int = 2026) -> CityPlan:
     avenue_count = street_count = 0
     for axis in ("row", "col"):
         for index in range(size):
-            if index % 4 == 2:  # noqa: PLR2004
+            if index % 4 == 2:
                 plan.streets.append(Street(_street_name(AVENUE_NAMES, avenue_count), "primary", axis, index))
                 avenue_count += 1
                 continue
@@ -121,7 +121,7 @@ def plan_city(scale: float = 1.0, seed: int = 2026) -> CityPlan:
             elif axis == "row" and index % 8 == 1:
                 tags = (("oneway", "yes"),) + ((("oneway:bicycle", "no"),) if index % 16 == 1 else ())
                 plan.streets.append(Street(name, "residential", axis, index, tags))
-            elif axis == "row" and index % 8 == 5:  # noqa: PLR2004
+            elif axis == "row" and index % 8 == 5:
                 plan.streets.append(Street(name, "residential", axis, index, (("oneway", "-1"),)))
             else:
                 plan.streets.append(Street(name, "residential", axis, index))

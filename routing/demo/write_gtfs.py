@@ -44,12 +44,12 @@ def _street(plan: CityPlan, axis: str, index: int) -> Street:
 def demo_holiday(first_day: date) -> date:
     """The weekday on which the demo runs its weekend service (a synthetic holiday)."""
     day = first_day + timedelta(days=2)
-    while day.weekday() >= 5:  # noqa: PLR2004
+    while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
 
 
-def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:  # noqa: PLR0915
+def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
     """Write the GTFS files of ``plan`` into ``folder``, valid from a week before ``first_day``."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [*plan.lines, Line("R1", 3, "col", 0, 15, 6 * 60, 20 * 60, 1, "nvv")]
@@ -67,7 +67,7 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:  # noq
             stop_id = f"{line.axis[0]}{line.index}_{pos}"
             if stop_id not in stop_rows:
                 point = plan.position(row, col)
-                wheelchair = 2 if line.wheelchair == 2 and pos % 4 == 2 else 1  # noqa: PLR2004
+                wheelchair = 2 if line.wheelchair == 2 and pos % 4 == 2 else 1
                 stop_rows[stop_id] = [stop_id, f"{street.name} / {cross.name}", point.lat, point.lon, 0, "", wheelchair, ""]
                 at_position.setdefault((row, col), []).append(stop_id)
             ids.append(stop_id)
@@ -80,7 +80,7 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:  # noq
     )
     forbidden_at = min(key for key, ids in at_position.items() if len(ids) > 1)
     for (row, col), ids in sorted(at_position.items()):
-        if len(ids) < 2:  # noqa: PLR2004
+        if len(ids) < 2:
             continue
         station_id = f"x{row}_{col}"
         point = plan.position(row, col)

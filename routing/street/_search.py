@@ -82,7 +82,7 @@ def _grow(keys: NDArray[np.float64], items: NDArray[np.int64]) -> tuple[NDArray[
 
 
 @njit(cache=True)
-def shortest_path(  # noqa: PLR0913, PLR0912, PLR0915
+def shortest_path(
     offsets: NDArray[np.int32],
     targets: NDArray[np.int32],
     length_m: NDArray[np.float32],
@@ -186,7 +186,7 @@ def shortest_path(  # noqa: PLR0913, PLR0912, PLR0915
 
 
 @njit(cache=True)
-def reach(  # noqa: PLR0913
+def reach(
     offsets: NDArray[np.int32],
     targets: NDArray[np.int32],
     length_m: NDArray[np.float32],

@@ -65,7 +65,7 @@ def _interior_nodes(edges: DirectedEdges, node_count: int, attribute: NDArray[np
     np.cumsum(in_count, out=in_start[1:])
     out_order = np.argsort(edges.tail, kind="stable")
     in_order = np.argsort(edges.head, kind="stable")
-    candidates = np.flatnonzero(((out_count == 1) & (in_count == 1)) | ((out_count == 2) & (in_count == 2)))  # noqa: PLR2004
+    candidates = np.flatnonzero(((out_count == 1) & (in_count == 1)) | ((out_count == 2) & (in_count == 2)))
     tail, head = edges.tail, edges.head
     for v in candidates.tolist():
         outs = out_order[out_start[v] : out_start[v + 1]].tolist()
@@ -85,7 +85,7 @@ def _interior_nodes(edges: DirectedEdges, node_count: int, attribute: NDArray[np
     return interior
 
 
-def merge_chains(edges: DirectedEdges, node_count: int) -> MergedEdges:  # noqa: PLR0915
+def merge_chains(edges: DirectedEdges, node_count: int) -> MergedEdges:
     """Merge every chain of interior nodes into one edge with geometry."""
     attribute = _attribute_ids(edges)
     interior = _interior_nodes(edges, node_count, attribute)

@@ -223,7 +223,7 @@ class WheelchairProfile:
         if incline is not None:
             if incline > self.max_incline_percent:
                 return None
-            if incline > 6:  # noqa: PLR2004 - DIN 18040 ramp limit
+            if incline > 6:  # DIN 18040 ramp limit
                 factor *= 1.0 + (incline - 6) / 3
         elif tags.get("incline") in ("up", "down", "yes"):
             factor *= 1.2

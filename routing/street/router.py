@@ -236,7 +236,7 @@ class StreetRouter:
         )
         return self._assemble(start, None, path, destination.positions[target_index], speed_array, float(best))
 
-    def _assemble(  # noqa: PLR0913
+    def _assemble(
         self, start: EdgePosition, direct_end: EdgePosition | None, path: NDArray[np.int64],
         end: EdgePosition | None, speeds: NDArray[np.float64], cost: float,
     ) -> StreetRoute:

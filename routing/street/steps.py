@@ -60,14 +60,14 @@ def turn_modifier(before: float, after: float) -> str:
     """Name the turn from heading ``before`` to heading ``after``."""
     delta = (after - before + 540.0) % 360.0 - 180.0
     size = abs(delta)
-    if size < 20:  # noqa: PLR2004
+    if size < 20:
         return "straight"
     side = "right" if delta > 0 else "left"
-    if size < 60:  # noqa: PLR2004
+    if size < 60:
         return f"slight {side}"
-    if size < 120:  # noqa: PLR2004
+    if size < 120:
         return side
-    if size < 170:  # noqa: PLR2004
+    if size < 170:
         return f"sharp {side}"
     return "uturn"
 

@@ -25,7 +25,7 @@ ALIGHT = 2
 
 
 @njit(cache=True)
-def _earliest_trip(  # noqa: PLR0913
+def _earliest_trip(
     pattern: int, position: int, ready: int,
     pattern_trip_offsets: NDArray[np.int32], pattern_time_offsets: NDArray[np.int64], stop_count: int,
     departure: NDArray[np.int32], trip_days: NDArray[np.uint32], trip_wheelchair: NDArray[np.int8],
@@ -63,7 +63,7 @@ def _earliest_trip(  # noqa: PLR0913
 
 
 @njit(cache=True)
-def raptor(  # noqa: PLR0912, PLR0913, PLR0915
+def raptor(
     pattern_stop_offsets: NDArray[np.int32],
     pattern_stops: NDArray[np.int32],
     pattern_flags: NDArray[np.uint8],

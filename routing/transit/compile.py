@@ -86,7 +86,7 @@ def service_days(feed: GtfsFeed, days: list[date]) -> dict[str, int]:
                 continue
             if int(row.exception_type) == 1:
                 masks[str(row.service_id)] |= 1 << i
-            elif int(row.exception_type) == 2:  # noqa: PLR2004
+            elif int(row.exception_type) == 2:
                 masks[str(row.service_id)] &= ~(1 << i)
     return dict(masks)
 
@@ -201,7 +201,7 @@ def _instances(feed: GtfsFeed, trip_ids: list[str], first_departure: dict[int, i
     return instances
 
 
-def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> Timetable:  # noqa: PLR0915
+def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> Timetable:
     """Compile ``feeds`` for the service days ``first_day - 1`` .. ``first_day + days - 1``.
 
     Raises
@@ -260,7 +260,7 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         spans: dict[int, tuple[int, int]] = {}
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             trip = int(rows.trip[start])
-            if end - start < 2:  # noqa: PLR2004
+            if end - start < 2:
                 warnings.append(f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} has fewer than 2 stops; ignored")
                 continue
             times = rows.departure[start:end]

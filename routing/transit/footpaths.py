@@ -84,7 +84,6 @@ def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str)
     # Reverse index: for each street node, the stops reachable by walking onto one of
     # their edges from that node (tail of the edge), with the extra partial-edge walk.
     tails = router.graph.tails()
-    length = np.asarray(router.graph.length_m, dtype=np.float64)
     factor = np.asarray(router.graph.cost_factor, dtype=np.float64)
     speed_array = speeds.as_array()
     klass = np.asarray(router.graph.speed_class)

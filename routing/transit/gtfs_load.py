@@ -143,7 +143,7 @@ def _validate(loaded: GtfsFeed) -> None:
     positioned = location_type.isin([0, 1, 2]).to_numpy()
     lat = pd.to_numeric(stops.get("stop_lat"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     lon = pd.to_numeric(stops.get("stop_lon"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = positioned & ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))  # noqa: PLR2004
+    bad = positioned & ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputDataError(

@@ -284,7 +284,7 @@ def build_transfers(timetable: Timetable, footpaths: Footpaths | None) -> _Trans
         np.asarray(timetable.transfer_from).tolist(), np.asarray(timetable.transfer_to).tolist(),
         np.asarray(timetable.transfer_type).tolist(), np.asarray(timetable.transfer_min_seconds).tolist(), strict=True,
     ):
-        rule = FORBIDDEN if kind == 3 else (minimum if kind == 2 else 0)  # noqa: PLR2004
+        rule = FORBIDDEN if kind == 3 else (minimum if kind == 2 else 0)
         for x in expand(a):
             for y in expand(b):
                 pair_rules[(x, y)] = rule
@@ -342,6 +342,28 @@ class TransitRouter:
         self._position_cache: dict[str, tuple[NDArray[np.int64], ...]] = {}
         self._change_cache: dict[tuple[int, int], NDArray[np.int64]] = {}
         self._local = threading.local()
+
+    # What the reference check reads -------------------------------------------------
+
+    @property
+    def network_arrays(self) -> dict[str, NDArray[np.generic]]:
+        """The timetable arrays queries run on now (with any real-time overlay)."""
+        return self._network.arrays
+
+    @property
+    def accessible_stops(self) -> NDArray[np.bool_]:
+        """Stops a wheelchair user can board and alight at."""
+        return self._accessible
+
+    def transfer_rules(self, options: TransitOptions) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+        """Change time per stop (-1 forbidden), and transfer CSR (offsets, to stop, seconds) for ``options``."""
+        transfers = self._transfers[self._profile(options)]
+        seconds = transfers.seconds(REFERENCE_WALK_KMH / options.walk_speed_kmh, options.change_slack_s)
+        return self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop, seconds
+
+    def days(self, day: date) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Day bits and shifts (seconds) of the service days before, of and after ``day``."""
+        return self._days(day)
 
     # Real time ------------------------------------------------------------------
 
@@ -403,7 +425,7 @@ class TransitRouter:
             self._change_cache[key] = cached
         return cached
 
-    def run(  # noqa: PLR0913
+    def run(
         self, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
         labels: dict[str, NDArray[np.generic]], direct_arrival: int | None = None,
     ) -> list[tuple[int, int]]:
@@ -438,7 +460,7 @@ class TransitRouter:
                 previous = arrival
         return front
 
-    def _trip_leg(  # noqa: PLR0913
+    def _trip_leg(
         self, network: _Network, trip: int, day_offset: int, board: int, alight: int, board_time: int, alight_time: int,
         day: date,
     ) -> TransitLeg:
@@ -471,7 +493,7 @@ class TransitRouter:
             scheduled_arrival=moment_at(day, scheduled_alight, self.zone), occupancy=occupancy,
         )
 
-    def rebuild(  # noqa: PLR0913
+    def rebuild(
         self, labels: dict[str, NDArray[np.int64]], trips: int, end_stop: int, end_kind: str, day: date,
         access: dict[int, tuple[int, float]],
     ) -> list[TransitLeg | WalkLeg]:
@@ -523,7 +545,7 @@ class TransitRouter:
         return [self._journey(labels, trips, arrival, day, start, {s: 0 for s in destinations}, access, None)
                 for trips, arrival in front if trips > 0]
 
-    def _journey(  # noqa: PLR0913
+    def _journey(
         self, labels: dict[str, NDArray[np.int64]], trips: int, arrival: int, day: date, start: int,
         targets: dict[int, int], access: dict[int, tuple[int, float]], egress: dict[int, float] | None,
     ) -> Journey:

@@ -129,7 +129,7 @@ def _service_day(
     )
 
 
-def _apply_stop_updates(  # noqa: PLR0912
+def _apply_stop_updates(
     shape: _TripShape, scheduled_arrival: NDArray[np.int32], scheduled_departure: NDArray[np.int32],
     updates: list[gtfs_realtime_pb2.TripUpdate.StopTimeUpdate], reference: int, stop_ids: list[str], feed: str,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.bool_], str | None]:
@@ -260,7 +260,7 @@ def parse_vehicle_positions(data: bytes, locator: TripLocator, *, feed: str, sou
 
 def url_fetcher(url: str, *, timeout_s: float = 10.0) -> Callable[[], bytes]:
     """A fetch function for :meth:`RealtimeFeed.refresh` reading ``url`` with requests."""
-    import requests  # noqa: PLC0415 - only pollers need it
+    import requests
 
     def fetch() -> bytes:
         response = requests.get(url, timeout=timeout_s)
@@ -295,7 +295,7 @@ class RealtimeFeed:
             logger.warning("real-time feed unusable; keeping the previous data until it expires",
                            extra={"feed": self.name, "error": str(exc)})
             return False
-        except Exception as exc:  # noqa: BLE001 - a fetch may fail in any way; planning must go on
+        except Exception as exc:
             logger.warning("real-time feed fetch failed", extra={"feed": self.name, "error": repr(exc)})
             return False
         self._overlay, self._received_at = overlay, now

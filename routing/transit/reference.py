@@ -15,23 +15,18 @@ from datetime import date
 import numpy as np
 
 from routing.transit._raptor import ALIGHT, BOARD, INF
-from routing.transit.footpaths import REFERENCE_WALK_KMH
-from routing.transit.raptor import FORBIDDEN, TransitOptions, TransitRouter
+from routing.transit.raptor import TransitOptions, TransitRouter
 
 
-def earliest_arrival_csa(  # noqa: PLR0912, PLR0915
+def earliest_arrival_csa(
     router: TransitRouter, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
 ) -> int:
     """Earliest arrival at a target (plus its extra seconds); ``INF`` when unreachable."""
     timetable = router.timetable
-    transfers = router._transfers["wheelchair" if options.wheelchair else "walk"]  # noqa: SLF001
-    transfer_seconds = transfers.seconds(REFERENCE_WALK_KMH / options.walk_speed_kmh, options.change_slack_s)
-    change = np.where(
-        transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, options.change_slack_s)
-    )
-    bits, shifts = router._days(day)  # noqa: SLF001
-    accessible = router._accessible  # noqa: SLF001
-    arrays = router._network.arrays  # noqa: SLF001 - the same network (with any real-time overlay)
+    change, transfer_offsets, transfer_to, transfer_seconds = router.transfer_rules(options)
+    bits, shifts = router.days(day)
+    accessible = router.accessible_stops
+    arrays = router.network_arrays  # the same network, with any real-time overlay
     stop_offsets = arrays["pattern_stop_offsets"]
     trip_offsets = arrays["pattern_trip_offsets"]
     time_offsets = arrays["pattern_time_offsets"]
@@ -89,8 +84,8 @@ def earliest_arrival_csa(  # noqa: PLR0912, PLR0915
             continue
         if arr < trip_arrival[to_stop]:
             trip_arrival[to_stop] = arr
-            for j in range(int(transfers.offsets[to_stop]), int(transfers.offsets[to_stop + 1])):
-                other = int(transfers.to_stop[j])
+            for j in range(int(transfer_offsets[to_stop]), int(transfer_offsets[to_stop + 1])):
+                other = int(transfer_to[j])
                 walk_arrival[other] = min(walk_arrival[other], arr + int(transfer_seconds[j]))
     for stop, extra in targets.items():
         reached = min(int(trip_arrival[stop]), int(walk_arrival[stop]))
