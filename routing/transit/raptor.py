@@ -12,7 +12,9 @@ wheelchair mode (accessible trips and stops only, footpaths on the wheelchair gr
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,11 +26,14 @@ from routing.errors import NoRoute
 from routing.geo import haversine_m
 from routing.region.region import Region
 from routing.street.router import Reach, Snap, StreetRouter, walking_speeds
+from routing.transit._mcraptor import mc_raptor
 from routing.transit._raptor import INF, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
 from routing.transit.realtime import RealtimeOverlay
 from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
 from routing.transit.timetable import Timetable
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_TRANSFERS = 4
 DEFAULT_CHANGE_SLACK_S = 60
@@ -46,6 +51,10 @@ class TransitOptions:
     wheelchair: bool = False
     max_walk_s: float = DEFAULT_MAX_WALK_S
     """Budget of each walk to or from transit (generalised cost, seconds)."""
+    ride_price_cents: Mapping[str, int] | None = field(default=None, compare=False)
+    """Price of one ride per route id (namespaced): a search criterion of Pareto plans (fares fill it)."""
+    extra_criterion: Callable[[Journey], float] | None = field(default=None, compare=False)
+    """One more criterion for the final Pareto filter, for prices that are not a sum over rides."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,8 @@ class Journey:
     legs: list[TransitLeg | WalkLeg]
     transfers: int
     walking_seconds: float
+    price_cents: int | None = None
+    """Sum of the ride prices a Pareto plan was given (None without prices)."""
 
     @property
     def duration_s(self) -> float:
@@ -440,6 +451,7 @@ class TransitRouter:
         labels["network"] = network
         labels["best_trip"].fill(INF)
         labels["best_walk"].fill(INF)
+        labels["speed_factor"] = np.array([speed_factor])
         destination = raptor(
             *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
             self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
@@ -511,8 +523,9 @@ class TransitRouter:
                         legs.append(WalkLeg(None, stop, moment_at(day, start_time, self.zone), moment_at(day, arrival, self.zone), meters))
                     break
                 leaving = int(labels["arrival_trip"][k, origin])
-                meters = self._footpath_meters(transfers, origin, stop)
-                legs.append(WalkLeg(origin, stop, moment_at(day, leaving, self.zone), moment_at(day, arrival, self.zone), meters))
+                seconds, meters = self._footpath(transfers, origin, stop)
+                walked = min(arrival, leaving + round(seconds * float(labels["speed_factor"][0])))
+                legs.append(WalkLeg(origin, stop, moment_at(day, leaving, self.zone), moment_at(day, walked, self.zone), meters))
                 stop, kind = origin, "trip"
                 continue
             trip = int(labels["trip_of"][k, stop])
@@ -528,11 +541,12 @@ class TransitRouter:
         return legs
 
     @staticmethod
-    def _footpath_meters(transfers: _Transfers, origin: int, stop: int) -> float:
+    def _footpath(transfers: _Transfers, origin: int, stop: int) -> tuple[float, float]:
+        """Walking seconds (at the reference speed) and metres of the footpath ``origin`` -> ``stop``."""
         for j in range(int(transfers.offsets[origin]), int(transfers.offsets[origin + 1])):
             if int(transfers.to_stop[j]) == stop:
-                return float(transfers.meters[j])
-        return 0.0
+                return float(transfers.walk_seconds[j]), float(transfers.meters[j])
+        return 0.0, 0.0
 
     def journeys_between_stops(
         self, departure: datetime, origins: list[int], destinations: list[int], *, options: TransitOptions | None = None
@@ -812,3 +826,150 @@ class TransitRouter:
             if pareto:
                 return sorted(pareto, key=lambda j: j.transfers)
         raise NoRoute("transit", f"nothing arrives by {arrival:%Y-%m-%d %H:%M}")
+
+    # Multi-criteria ---------------------------------------------------------------
+
+    def pareto_plan(
+        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,
+        *, options: TransitOptions | None = None,
+    ) -> list[Journey]:
+        """Journeys Pareto-optimal in arrival, walking time and transfers (McRAPTOR).
+
+        With ``options.extra_criterion`` (for example a price), that value is a fourth
+        criterion of the final Pareto filter.
+
+        Raises
+        ------
+        NoRoute
+            When nothing connects the points.
+        """
+        options = options or TransitOptions()
+        return self._pareto(self.access_egress(origin, destination, departure, options), options)
+
+    def _pattern_prices(self, network: _Network, options: TransitOptions) -> NDArray[np.int32]:
+        prices = np.zeros(network.pattern_route.size, dtype=np.int32)
+        if options.ride_price_cents:
+            route_ids = self.timetable.route_id.to_list()
+            per_route = np.array([options.ride_price_cents.get(route_id, 0) for route_id in route_ids], dtype=np.int32)
+            prices = per_route[network.pattern_route]
+        return prices
+
+    def pareto_between_stops(
+        self, departure: datetime, origins: dict[int, int], destinations: dict[int, int], *, options: TransitOptions | None = None
+    ) -> list[Journey]:
+        """McRAPTOR between stops, each with the walking seconds to reach it / to go on from it."""
+        options = options or TransitOptions()
+        day, start = self.service_day_of(departure)
+        ends = AccessEgress(
+            day=day, start=start, sources={stop: start + walk for stop, walk in origins.items()}, targets=dict(destinations),
+            access_meters=dict.fromkeys(origins, 0.0), egress_meters=dict.fromkeys(destinations, 0.0),
+            direct_arrival=None, direct_meters=0.0,
+        )
+        return self._pareto(ends, options)
+
+    def _pareto(self, ends: AccessEgress, options: TransitOptions) -> list[Journey]:
+        transfers = self._transfers[self._profile(options)]
+        speed_factor = REFERENCE_WALK_KMH / options.walk_speed_kmh
+        bits, shifts = self._days(ends.day)
+        network = self._network
+        walk_parts = np.ceil(transfers.walk_seconds * speed_factor).astype(np.int64)
+        sources = np.fromiter(ends.sources, dtype=np.int64, count=len(ends.sources))
+        times = np.fromiter(ends.sources.values(), dtype=np.int64, count=len(ends.sources))
+        targets = np.fromiter(ends.targets, dtype=np.int64, count=len(ends.targets))
+        extra = np.fromiter(ends.targets.values(), dtype=np.int64, count=len(ends.targets))
+        trip_labels, trip_counts, walk_labels, walk_counts, found, count, overflow = mc_raptor(
+            *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
+            self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
+            transfers.seconds(speed_factor, options.change_slack_s), walk_parts, self._pattern_prices(network, options),
+            bits, shifts,
+            sources, times, times - ends.start, targets, extra, extra, options.max_transfers + 2, options.wheelchair,
+        )
+        if overflow:
+            logger.info("multi-criteria bags overflowed; some Pareto points may be missing", extra={"overflow": overflow})
+        labels = _Bags(trip_labels, trip_counts, walk_labels, walk_counts, network)
+        journeys = []
+        for arrival, walk, price, trips, kind, stop in found[:count].tolist():
+            legs = self._rebuild_from_bags(labels, trips, "trip" if kind == 1 else "walk", stop, arrival - ends.targets[stop],
+                                           walk - ends.targets[stop], price, ends)
+            if legs is None:
+                logger.warning("a multi-criteria journey could not be rebuilt and is left out", extra={"stop": stop})
+                continue
+            legs.append(WalkLeg(stop, None, moment_at(ends.day, arrival - ends.targets[stop], self.zone),
+                                moment_at(ends.day, arrival, self.zone), ends.egress_meters[stop]))
+            rides = sum(isinstance(leg, TransitLeg) for leg in legs)
+            journeys.append(Journey(departure=moment_at(ends.day, ends.start, self.zone), arrival=moment_at(ends.day, arrival, self.zone),
+                                    legs=legs, transfers=max(rides - 1, 0), walking_seconds=float(walk),
+                                    price_cents=int(price) if options.ride_price_cents is not None else None))
+        if ends.direct_arrival is not None:
+            leave, reach = moment_at(ends.day, ends.start, self.zone), moment_at(ends.day, ends.direct_arrival, self.zone)
+            journeys.append(Journey(departure=leave, arrival=reach, legs=[WalkLeg(None, None, leave, reach, ends.direct_meters)],
+                                    transfers=0, walking_seconds=float(ends.direct_arrival - ends.start)))
+        journeys = pareto_filter(journeys, options.extra_criterion)
+        if not journeys:
+            raise NoRoute("transit", "no trip connects the points within the walking limits")
+        return sorted(journeys, key=lambda j: (j.arrival, j.transfers, j.walking_seconds))
+
+    def _rebuild_from_bags(  # noqa: C901
+        self, bags: _Bags, k: int, kind: str, stop: int, arrival: int, walk: int, price: int, ends: AccessEgress
+    ) -> list[TransitLeg | WalkLeg] | None:
+        """Follow a destination label's back-pointers through the bags to the access walk (None: lost)."""
+        day = ends.day
+        legs: list[TransitLeg | WalkLeg] = []
+        index = next(
+            (i for i in range(int((bags.trip_counts if kind == "trip" else bags.walk_counts)[k, stop]))
+             if int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 0]) == arrival
+             and int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 1]) == walk
+             and int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 2]) == price),
+            -1,
+        )
+        if index < 0:
+            return None
+        while True:
+            if kind == "walk":
+                row = bags.walk_labels[k, stop, index]
+                origin = int(row[3])
+                if origin < 0:
+                    if int(row[0]) > ends.start:
+                        legs.append(WalkLeg(None, stop, moment_at(day, ends.start, self.zone), moment_at(day, int(row[0]), self.zone),
+                                            ends.access_meters.get(stop, 0.0)))
+                    break
+                parent = bags.trip_labels[k, origin, int(row[4])]
+                walked = int(parent[0]) + int(row[1]) - int(parent[1])
+                legs.append(WalkLeg(origin, stop, moment_at(day, int(parent[0]), self.zone), moment_at(day, walked, self.zone),
+                                    self._footpath(self._transfers["walk"], origin, stop)[1]))
+                stop, kind, index = origin, "trip", int(row[4])
+                continue
+            row = bags.trip_labels[k, stop, index]
+            trip, trip_day, board, board_time = int(row[3]), int(row[4]), int(row[5]), int(row[6])
+            legs.append(self._trip_leg(bags.network, trip, trip_day, board, stop, board_time, int(row[0]), day))
+            k -= 1
+            stop, kind, index = board, ("walk" if int(row[7]) == 0 else "trip"), int(row[8])
+        legs.reverse()
+        return legs
+
+
+@dataclass(frozen=True)
+class _Bags:
+    trip_labels: NDArray[np.int32]
+    trip_counts: NDArray[np.int32]
+    walk_labels: NDArray[np.int32]
+    walk_counts: NDArray[np.int32]
+    network: _Network
+
+
+def pareto_filter(journeys: list[Journey], extra: Callable[[Journey], float] | None = None) -> list[Journey]:
+    """Keep the journeys no other journey beats in arrival, walking, transfers (and ``extra``)."""
+
+    def key(journey: Journey) -> tuple[float, ...]:
+        values = (journey.arrival.timestamp(), journey.walking_seconds, float(journey.transfers), float(journey.price_cents or 0))
+        return (*values, extra(journey)) if extra else values
+
+    keys = [key(j) for j in journeys]
+    kept = []
+    for i, journey in enumerate(journeys):
+        if any(all(a <= b for a, b in zip(keys[j], keys[i], strict=True)) and keys[j] != keys[i] for j in range(len(journeys))):
+            continue
+        if any(keys[j] == keys[i] for j in range(i)):
+            continue  # an identical journey is kept once
+        kept.append(journey)
+    return kept

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from routing.demo.generate import DemoInputs, build_demo_region, generate_demo_inputs
+from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
 
-__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "shared_data"]
+__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "porto_alegre", "shared_data"]
 
 DEMO_FIRST_DAY = date(2026, 11, 23)
 """A Monday; the demo's holiday is then Wednesday 2026-11-25."""
@@ -44,3 +45,18 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "MANIFEST.md").is_file():
         pytest.skip(f"real test data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def porto_alegre(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Region:
+    """The Porto Alegre region (EPTC bus + Trensurb metro + OSM), built once per session."""
+    out = tmp_path_factory.mktemp("poa") / "region"
+    data = shared_data / "porto-alegre"
+    build_region(
+        RegionInputs(
+            name="poa", gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
+            osm_file=data / "poa_osm.pbf", first_day=date(2019, 5, 6), days=3,
+        ),
+        out,
+    )
+    return load_region(out)

@@ -127,20 +127,6 @@ def test_no_service_and_too_far_to_walk(demo_router: TransitRouter, demo_region:
         demo_router.plan(corner(demo_region, 0.02, 0.02), corner(demo_region, 0.98, 0.98), departure)
 
 
-@pytest.fixture(scope="module")
-def porto_alegre(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Region:
-    out = tmp_path_factory.mktemp("poa") / "region"
-    data = shared_data / "porto-alegre"
-    build_region(
-        RegionInputs(
-            name="poa", gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
-            osm_file=data / "poa_osm.pbf", first_day=date(2019, 5, 6), days=3,
-        ),
-        out,
-    )
-    return load_region(out)
-
-
 @pytest.mark.realdata
 def test_porto_alegre_matches_connection_scan(porto_alegre: Region) -> None:
     assert porto_alegre.manifest.timezone == "America/Sao_Paulo"
