@@ -16,6 +16,7 @@ real-time problems never break planning.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -311,3 +312,81 @@ class RealtimeFeed:
             logger.warning("real-time data is stale and ignored", extra={"feed": self.name, "received_at": self._received_at.isoformat()})
             return None
         return self._overlay
+
+
+@dataclass(frozen=True)
+class RealtimeSource:
+    """One configured GTFS-Realtime TripUpdates URL."""
+
+    name: str
+    url: str
+    feed: str
+    """The GTFS feed namespace its trip ids belong to."""
+    ttl: timedelta = timedelta(minutes=3)
+    interval: timedelta = timedelta(seconds=30)
+    timeout_s: float = 10.0
+
+
+def merge_overlays(overlays: list[RealtimeOverlay]) -> RealtimeOverlay | None:
+    """One overlay from several feeds (later feeds win on the same trip-day)."""
+    if not overlays:
+        return None
+    trips: dict[tuple[int, date], TripRealtime] = {}
+    occupancy: dict[int, str] = {}
+    problems: list[str] = []
+    for overlay in overlays:
+        trips.update(overlay.trips)
+        occupancy.update(overlay.occupancy)
+        problems.extend(overlay.problems)
+    times = [o.feed_time for o in overlays if o.feed_time is not None]
+    return RealtimeOverlay(trips=trips, occupancy=occupancy, feed_time=min(times) if times else None,
+                           problems=problems[:MAX_REPORTED_PROBLEMS])
+
+
+class RealtimePoller:
+    """Polls configured sources and hands the merged, fresh overlay to ``apply``.
+
+    ``poll_once`` does one round (used by tests and by ``run`` on a background thread);
+    a source that fails or goes stale simply drops out of the merged overlay.
+    """
+
+    def __init__(self, sources: list[RealtimeSource], locator: TripLocator, zone: ZoneInfo,
+                 apply: Callable[[RealtimeOverlay | None], None]) -> None:
+        self._sources = sources
+        self._feeds = {source.name: RealtimeFeed(source.name, locator, zone, feed=source.feed, ttl=source.ttl) for source in sources}
+        self._apply = apply
+        self._due: dict[str, datetime] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self, now: datetime) -> RealtimeOverlay | None:
+        """Refresh every source that is due, then apply the merged overlay of the fresh ones."""
+        for source in self._sources:
+            if self._due.get(source.name, now) <= now:
+                self._feeds[source.name].refresh(url_fetcher(source.url, timeout_s=source.timeout_s), now)
+                self._due[source.name] = now + source.interval
+        fresh = [overlay for feed in self._feeds.values() if (overlay := feed.current(now)) is not None]
+        merged = merge_overlays(fresh)
+        self._apply(merged)
+        return merged
+
+    def start(self) -> None:
+        """Poll on a daemon thread until :meth:`stop`."""
+        if self._thread is not None or not self._sources:
+            return
+        period = min(source.interval for source in self._sources).total_seconds()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.poll_once(datetime.now(UTC))
+                self._stop.wait(period)
+
+        self._thread = threading.Thread(target=loop, name="gtfs-realtime-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling (waits for the current round)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None

@@ -19,6 +19,8 @@ from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter
 from routing.transit.realtime import (
     RealtimeFeed,
     RealtimeFeedError,
+    RealtimePoller,
+    RealtimeSource,
     TripLocator,
     parse_trip_updates,
     parse_vehicle_positions,
@@ -207,3 +209,39 @@ def test_vehicle_occupancy_reaches_the_leg(router: TransitRouter) -> None:
     router.apply_realtime(dataclasses.replace(overlay, occupancy=occupancy))
     leg = first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
     assert leg.occupancy == "many_seats_available"
+
+
+def test_poller_merges_fresh_sources_and_drops_failing_ones(router: TransitRouter, tmp_path: Path) -> None:
+    served = tmp_path / "www"
+    served.mkdir()
+    (served / "a.pb").write_bytes(message(trip_update("t1", ("B", 2, 300))))
+    (served / "b.pb").write_bytes(message(trip_update("t2", cancelled=True)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    applied: list[object] = []
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        sources = [
+            RealtimeSource("a", f"{base}/a.pb", feed="kvg", ttl=timedelta(minutes=2), interval=timedelta(seconds=30)),
+            RealtimeSource("b", f"{base}/b.pb", feed="kvg", ttl=timedelta(minutes=2), interval=timedelta(seconds=30)),
+            RealtimeSource("down", "http://127.0.0.1:9/x.pb", feed="kvg", timeout_s=1),
+        ]
+
+        def apply(overlay: object) -> None:
+            applied.append(overlay)
+            router.apply_realtime(overlay)  # type: ignore[arg-type]
+
+        poller = RealtimePoller(sources, TripLocator(router.timetable), BERLIN, apply)
+        now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+        merged = poller.poll_once(now)
+        assert merged is not None and len(merged.trips) == 2
+        assert first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
+        (served / "b.pb").write_bytes(b"broken")
+        assert poller.poll_once(now + timedelta(seconds=40)) is not None, "b's last good data is still fresh"
+        (served / "a.pb").unlink()
+        assert poller.poll_once(now + timedelta(minutes=5)) is None, "everything stale: plain timetable again"
+        assert applied[-1] is None
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -192,3 +192,16 @@ def test_arrive_by_early_morning_uses_the_previous_evening(demo_router: TransitR
     origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
     journeys = demo_router.arrive_by(origin, destination, datetime(2026, 11, 24, 0, 35, tzinfo=BERLIN))
     assert all(j.departure.date() == date(2026, 11, 23) for j in journeys)
+
+
+@pytest.mark.realdata
+def test_herrenberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -> None:
+    build_region(
+        RegionInputs(
+            name="herrenberg", gtfs=[GtfsInput("vvs", shared_data / "herrenberg" / "gtfs")],
+            osm_file=shared_data / "herrenberg" / "herrenberg-minimal.osm.pbf", first_day=date(2021, 7, 5), days=3,
+        ),
+        tmp_path / "region",
+    )
+    region = load_region(tmp_path / "region")
+    assert assert_matches_reference(TransitRouter(region), region, 25, seed=8) == 25
