@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from routing.transit._raptor import ALIGHT, BOARD, INF, _earliest_trip
+from routing.transit._raptor import ALIGHT, BOARD, INF, _earliest_trip, marked_patterns
 
 BAG = 16
 """Labels per bag. A full bag refuses newcomers (counted in ``overflow``) rather than drop a
@@ -69,7 +69,7 @@ def _insert(labels: NDArray[np.int32], counts: NDArray[np.int32], k: int, s: int
 
 
 @njit(cache=True)
-def _add_destination(  # noqa: PLR0913
+def _add_destination(
     destinations: NDArray[np.int64], count: int, arrival: int, walk: int, price: int, k: int, kind: int, stop: int
 ) -> int:
     for i in range(count):
@@ -101,7 +101,7 @@ def _beaten(destinations: NDArray[np.int64], count: int, arrival: int, walk: int
 
 
 @njit(cache=True)
-def mc_raptor(  # noqa: C901
+def mc_raptor(
     pattern_stop_offsets: NDArray[np.int32],
     pattern_stops: NDArray[np.int32],
     pattern_flags: NDArray[np.uint8],
@@ -159,21 +159,7 @@ def mc_raptor(  # noqa: C901
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
     route = np.zeros((BAG, 8), dtype=np.int64)  # trip, day, walk, board stop, board time, parent kind, parent index, price
     for k in range(1, rounds):
-        queue = np.empty(pattern_count, dtype=np.int64)
-        queued = 0
-        for s in range(stop_total):
-            if not marked[s]:
-                continue
-            marked[s] = False
-            for j in range(stop_pattern_offsets[s], stop_pattern_offsets[s + 1]):
-                p = stop_patterns[j]
-                position = stop_pattern_positions[j]
-                if pattern_start[p] < 0:
-                    queue[queued] = p
-                    queued += 1
-                    pattern_start[p] = position
-                elif position < pattern_start[p]:
-                    pattern_start[p] = position
+        queue, queued = marked_patterns(marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start)
         improved = np.zeros(stop_total, dtype=np.bool_)
         for q in range(queued):
             p = queue[q]

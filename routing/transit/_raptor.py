@@ -63,6 +63,34 @@ def _earliest_trip(
 
 
 @njit(cache=True)
+def marked_patterns(
+    marked: NDArray[np.bool_], stop_pattern_offsets: NDArray[np.int64], stop_patterns: NDArray[np.int32],
+    stop_pattern_positions: NDArray[np.int32], pattern_start: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], int]:
+    """Queue every pattern through a marked stop, noting in ``pattern_start`` its earliest marked position.
+
+    Clears ``marked``; ``pattern_start`` holds -1 for patterns not queued (the caller resets
+    each queued pattern's entry to -1 after scanning it).
+    """
+    queue = np.empty(pattern_start.size, dtype=np.int64)
+    queued = 0
+    for s in range(marked.size):
+        if not marked[s]:
+            continue
+        marked[s] = False
+        for j in range(stop_pattern_offsets[s], stop_pattern_offsets[s + 1]):
+            p = stop_patterns[j]
+            position = stop_pattern_positions[j]
+            if pattern_start[p] < 0:
+                queue[queued] = p
+                queued += 1
+                pattern_start[p] = position
+            elif position < pattern_start[p]:
+                pattern_start[p] = position
+    return queue, queued
+
+
+@njit(cache=True)
 def raptor(
     pattern_stop_offsets: NDArray[np.int32],
     pattern_stops: NDArray[np.int32],
@@ -131,22 +159,7 @@ def raptor(
     pattern_count = pattern_stop_offsets.size - 1
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
     for k in range(1, rounds):
-        # Patterns through marked stops, from the earliest marked position.
-        queue = np.empty(pattern_count, dtype=np.int64)
-        queued = 0
-        for s in range(stop_total):
-            if not marked[s]:
-                continue
-            marked[s] = False
-            for j in range(stop_pattern_offsets[s], stop_pattern_offsets[s + 1]):
-                p = stop_patterns[j]
-                position = stop_pattern_positions[j]
-                if pattern_start[p] < 0:
-                    queue[queued] = p
-                    queued += 1
-                    pattern_start[p] = position
-                elif position < pattern_start[p]:
-                    pattern_start[p] = position
+        queue, queued = marked_patterns(marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start)
         improved = np.zeros(stop_total, dtype=np.bool_)
         for q in range(queued):
             p = queue[q]

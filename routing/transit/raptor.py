@@ -909,7 +909,7 @@ class TransitRouter:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
         return sorted(journeys, key=lambda j: (j.arrival, j.transfers, j.walking_seconds))
 
-    def _rebuild_from_bags(  # noqa: C901
+    def _rebuild_from_bags(
         self, bags: _Bags, k: int, kind: str, stop: int, arrival: int, walk: int, price: int, ends: AccessEgress
     ) -> list[TransitLeg | WalkLeg] | None:
         """Follow a destination label's back-pointers through the bags to the access walk (None: lost)."""

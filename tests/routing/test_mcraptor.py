@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pytest
 
 from routing.errors import PointNotRoutable
 from routing.region.region import Region
 from routing.transit.raptor import Journey, TransitOptions, TransitRouter, TransitLeg, pareto_filter
+from tests.routing.od_samples import od_queries
 from tests.routing.tiny_transit import tiny_router
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -87,20 +88,10 @@ def test_extra_criterion_filters_the_final_set(tmp_path: Path) -> None:
 
 
 def assert_pareto_properties(router: TransitRouter, region: Region, pairs: int, seed: int) -> int:
-    rng = np.random.default_rng(seed)
-    zone = ZoneInfo(region.manifest.timezone)
-    day0 = region.manifest.valid_from
-    assert day0 is not None
-    stops = np.flatnonzero(np.diff(np.asarray(region.footpaths["walk"].stop_position_offsets)) > 0)
-    lat, lon = np.asarray(region.timetable.stop_lat), np.asarray(region.timetable.stop_lon)
     checked = 0
-    for _ in range(pairs * 3):
+    for origin, destination, departure in islice(od_queries(region, seed, first_hour=7, hours=12, days=1), pairs * 3):
         if checked == pairs:
             break
-        a, b = rng.choice(stops, 2, replace=False)
-        origin = (float(lat[a]) + rng.normal(0, 0.003), float(lon[a]) + rng.normal(0, 0.003))
-        destination = (float(lat[b]) + rng.normal(0, 0.003), float(lon[b]) + rng.normal(0, 0.003))
-        departure = datetime(day0.year, day0.month, day0.day, 7, tzinfo=zone) + timedelta(seconds=int(rng.integers(0, 12 * 3600)))
         try:
             pareto = router.pareto_plan(origin, destination, departure)
         except PointNotRoutable:

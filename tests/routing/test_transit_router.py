@@ -16,6 +16,7 @@ from routing.transit._raptor import INF
 from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter, WalkLeg
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import elapsed_seconds
+from tests.routing.od_samples import od_queries
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -31,22 +32,10 @@ def corner(region: Region, fx: float, fy: float) -> tuple[float, float]:
 
 
 def assert_matches_reference(router: TransitRouter, region: Region, pairs: int, seed: int) -> int:
-    rng = np.random.default_rng(seed)
-    zone = ZoneInfo(region.manifest.timezone)
-    day0 = region.manifest.valid_from
-    assert day0 is not None
-    stops = np.flatnonzero(np.diff(np.asarray(region.footpaths["walk"].stop_position_offsets)) > 0)
-    lat, lon = np.asarray(region.timetable.stop_lat), np.asarray(region.timetable.stop_lon)
     checked = 0
-    for i in range(pairs * 3):
+    for i, (origin, destination, departure) in zip(range(pairs * 3), od_queries(region, seed), strict=False):
         if checked == pairs:
             break
-        a, b = rng.choice(stops, 2, replace=False)
-        origin = (float(lat[a]) + rng.normal(0, 0.003), float(lon[a]) + rng.normal(0, 0.003))
-        destination = (float(lat[b]) + rng.normal(0, 0.003), float(lon[b]) + rng.normal(0, 0.003))
-        departure = datetime(day0.year, day0.month, day0.day, tzinfo=zone) + timedelta(
-            days=int(rng.integers(0, 3)), seconds=int(rng.integers(4 * 3600, 23 * 3600))
-        )
         options = TransitOptions(max_transfers=8, wheelchair=bool(i % 5 == 0))
         try:
             ends = router.access_egress(origin, destination, departure, options)
