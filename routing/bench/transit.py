@@ -154,7 +154,8 @@ def _ferrobus(region: Region, queries: list[Any], day: date, max_transfers: int,
     except RuntimeError as exc:
         return {"error": f"ferrobus could not build its model: {exc}"}
     build_seconds = time.perf_counter() - started
-    ferrobus.find_route(model, *(ferrobus.create_transit_point(q[0][0], q[0][1], model) for q in ([queries[0]] * 2)), 8 * 3600)
+    warm = ferrobus.create_transit_point(queries[0][0][0], queries[0][0][1], model)
+    ferrobus.find_route(model, warm, warm, 8 * 3600)  # first call builds ferrobus' caches
     times, route_times, journey_times, arrivals = [], [], [], []
     for origin, destination, departure in queries:
         seconds_of_day = (departure - departure.replace(hour=0, minute=0, second=0)).seconds
