@@ -8,6 +8,7 @@ partial edge to its ends. Speeds are query parameters (:class:`TravelSpeeds`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -346,50 +347,98 @@ class StreetRouter:
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
 
+    def _scratch(self) -> NDArray[np.int64]:
+        """A per-thread node -> index array holding -1 (users restore it after use)."""
+        scratch: NDArray[np.int64] | None = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = np.full(self.network.node_count, -1, dtype=np.int64)
+            self._local.scratch = scratch
+        return scratch
+
+    def walks(
+        self, start: Snap, targets: StreetTargets, *, speeds: TravelSpeeds, budget_s: float, reverse: bool = False
+    ) -> Walks:
+        """The cheapest walk from ``start`` to each target (``reverse``: from each target to ``start``).
+
+        One budgeted search, then every target position is entered from its edge's tail
+        (left towards its head when ``reverse``); a target on one of ``start``'s edges is
+        also reached straight along that edge. Targets beyond ``budget_s`` of cost are left out.
+        """
+        speed_array = speeds.as_array()
+        found = (self.reach_to if reverse else self.reach)(start, speeds=speeds, budget_s=budget_s)
+        edge = targets.edge
+        speed = speed_array[self._speed_class[edge]]
+        factor = np.asarray(self.graph.cost_factor)[edge].astype(np.float64)
+        walked = self._length[edge].astype(np.float64) - targets.offset_m if reverse else targets.offset_m
+        node = np.asarray(self.graph.targets)[edge] if reverse else self._tails[edge]
+        scratch = self._scratch()
+        scratch[found.nodes] = np.arange(found.nodes.size)
+        where = scratch[node]
+        scratch[found.nodes] = -1
+        hit = np.flatnonzero(where >= 0)
+        at = where[hit]
+        parts = [(
+            targets.target[hit], found.cost[at] + walked[hit] * factor[hit] / speed[hit],
+            found.duration_s[at] + walked[hit] / speed[hit], found.distance_m[at] + walked[hit],
+        )]
+        for position in start.positions:  # both on one edge: straight along it
+            ahead = targets.offset_m <= position.offset_m if reverse else targets.offset_m >= position.offset_m
+            same = np.flatnonzero((edge == position.edge) & ahead)
+            stretch = np.abs(targets.offset_m[same] - position.offset_m)
+            per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
+            parts.append((targets.target[same], stretch * per_metre_cost, stretch * per_metre_time, stretch))
+        target, cost, duration, distance = (np.concatenate([part[i] for part in parts]) for i in range(4))
+        keep = cost <= budget_s
+        target, cost, duration, distance = target[keep], cost[keep], duration[keep], distance[keep]
+        order = np.lexsort((cost, target))
+        first = np.ones(order.size, dtype=np.bool_)
+        first[1:] = target[order][1:] != target[order][:-1]
+        best = order[first]
+        return Walks(target=target[best], cost=cost[best], duration_s=duration[best], distance_m=distance[best])
+
     def many_to_many(
         self, origins: list[Snap], destinations: list[Snap], *, speeds: TravelSpeeds, budget_s: float
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Cost, travel time and length from every origin to every destination within ``budget_s``.
 
         Returns three ``[len(origins), len(destinations)]`` arrays; pairs beyond the
-        budget hold ``inf``. One bounded Dijkstra per origin (the budget keeps each small).
+        budget hold ``inf``. One bounded search per origin (the budget keeps each small).
         """
-        speed_array = speeds.as_array()
-        tails = self._tails
-        ends: list[tuple[int, int, float, float, float]] = []  # destination, tail node, cost, time, length from tail
-        for column, destination in enumerate(destinations):
-            for position in destination.positions:
-                per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
-                ends.append((column, int(tails[position.edge]), position.offset_m * per_metre_cost,
-                             position.offset_m * per_metre_time, position.offset_m))
-        end_column = np.array([e[0] for e in ends], dtype=np.int64)
-        end_node = np.array([e[1] for e in ends], dtype=np.int64)
-        end_cost, end_time, end_length = (np.array([e[k] for e in ends]) for k in (2, 3, 4))
+        targets = StreetTargets.of(destinations)
         shape = (len(origins), len(destinations))
         cost, time, length = np.full(shape, np.inf), np.full(shape, np.inf), np.full(shape, np.inf)
         for row, origin in enumerate(origins):
-            found = self.reach(origin, speeds=speeds, budget_s=budget_s)
-            total = total_time = total_length = np.full(end_node.size, np.inf)
-            if found.nodes.size:
-                order = np.argsort(found.nodes)
-                nodes = found.nodes[order]
-                where = np.minimum(np.searchsorted(nodes, end_node), nodes.size - 1)
-                hit = nodes[where] == end_node
-                total = np.where(hit, found.cost[order][where] + end_cost, np.inf)
-                total_time = np.where(hit, found.duration_s[order][where] + end_time, np.inf)
-                total_length = np.where(hit, found.distance_m[order][where] + end_length, np.inf)
-            for start in origin.positions:  # both points on one edge: the direct stretch
-                per_metre_cost, per_metre_time = self._edge_rate(start.edge, speed_array)
-                for column, destination in enumerate(destinations):
-                    for end in destination.positions:
-                        if end.edge == start.edge and start.offset_m <= end.offset_m:
-                            stretch = end.offset_m - start.offset_m
-                            if stretch * per_metre_cost < cost[row, column]:
-                                cost[row, column] = stretch * per_metre_cost
-                                time[row, column] = stretch * per_metre_time
-                                length[row, column] = stretch
-            for k in np.flatnonzero(total <= budget_s):
-                column = int(end_column[k])
-                if total[k] < cost[row, column]:
-                    cost[row, column], time[row, column], length[row, column] = total[k], total_time[k], total_length[k]
+            walks = self.walks(origin, targets, speeds=speeds, budget_s=budget_s)
+            cost[row, walks.target] = walks.cost
+            time[row, walks.target] = walks.duration_s
+            length[row, walks.target] = walks.distance_m
         return cost, time, length
+
+
+@dataclass(frozen=True)
+class StreetTargets:
+    """Places walked to (or from) again and again: one row per edge position of each target."""
+
+    target: NDArray[np.int64]
+    edge: NDArray[np.int64]
+    offset_m: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, snaps: Sequence[Snap | None]) -> StreetTargets:
+        """Targets numbered by their place in ``snaps`` (None: not on the network, never reached)."""
+        rows = [(i, p.edge, p.offset_m) for i, snap in enumerate(snaps) if snap is not None for p in snap.positions]
+        return cls(
+            target=np.array([r[0] for r in rows], dtype=np.int64),
+            edge=np.array([r[1] for r in rows], dtype=np.int64),
+            offset_m=np.array([r[2] for r in rows], dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class Walks:
+    """The cheapest walk to each reached target (targets in increasing order)."""
+
+    target: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    duration_s: NDArray[np.float64]
+    distance_m: NDArray[np.float64]

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from routing.errors import PointNotRoutable
 from routing.street.compile import StreetNetwork
-from routing.street.router import Snap, StreetRouter, walking_speeds
+from routing.street.router import Snap, StreetRouter, StreetTargets, walking_speeds
 from routing.transit.timetable import TRANSIT_DIR, Timetable
 
 REFERENCE_WALK_KMH = 4.8
@@ -62,7 +62,7 @@ def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str)
     speeds = walking_speeds(REFERENCE_WALK_KMH)
     stop_count = len(timetable.stop_id)
     boardable = np.asarray(timetable.stop_location_type) == 0
-    snaps: dict[int, Snap] = {}
+    snaps: list[Snap | None] = [None] * stop_count
     for stop in np.flatnonzero(boardable).tolist():
         try:
             snaps[stop] = router.snap(
@@ -70,94 +70,35 @@ def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str)
             )
         except PointNotRoutable:
             continue
-    position_counts = np.zeros(stop_count, dtype=np.int64)
-    position_edge, position_offset = [], []
-    for stop in range(stop_count):
-        snap = snaps.get(stop)
-        if snap is not None:
-            position_counts[stop] = len(snap.positions)
-            position_edge.extend(p.edge for p in snap.positions)
-            position_offset.extend(p.offset_m for p in snap.positions)
+    targets = StreetTargets.of(snaps)
     stop_position_offsets = np.zeros(stop_count + 1, dtype=np.int64)
-    np.cumsum(position_counts, out=stop_position_offsets[1:])
-
-    # Reverse index: for each street node, the stops reachable by walking onto one of
-    # their edges from that node (tail of the edge), with the extra partial-edge walk.
-    tails = router.graph.tails()
-    factor = np.asarray(router.graph.cost_factor, dtype=np.float64)
-    speed_array = speeds.as_array()
-    klass = np.asarray(router.graph.speed_class)
-    entry_node, entry_stop, entry_cost, entry_time, entry_length = [], [], [], [], []
-    for stop, snap in snaps.items():
-        for position in snap.positions:
-            speed = speed_array[klass[position.edge]]
-            entry_node.append(int(tails[position.edge]))
-            entry_stop.append(stop)
-            entry_cost.append(position.offset_m * factor[position.edge] / speed)
-            entry_time.append(position.offset_m / speed)
-            entry_length.append(position.offset_m)
-    entry_node_array = np.array(entry_node, dtype=np.int64)
-    order = np.argsort(entry_node_array, kind="stable")
-    entry_node_array = entry_node_array[order]
-    entry_stop_array = np.array(entry_stop, dtype=np.int64)[order]
-    entry_cost_array = np.array(entry_cost)[order]
-    entry_time_array = np.array(entry_time)[order]
-    entry_length_array = np.array(entry_length)[order]
-
-    stops_on_edge: dict[int, list[tuple[int, float]]] = {}
-    for stop, snap in snaps.items():
-        for position in snap.positions:
-            stops_on_edge.setdefault(position.edge, []).append((stop, position.offset_m))
-
+    np.cumsum(np.bincount(targets.target, minlength=stop_count), out=stop_position_offsets[1:])
     footpath_counts = np.zeros(stop_count, dtype=np.int64)
     to_stop, seconds, meters = [], [], []
-    for stop in range(stop_count):
-        snap = snaps.get(stop)
+    for stop, snap in enumerate(snaps):
         if snap is None:
             continue
-        found = router.reach(snap, speeds=speeds, budget_s=FOOTPATH_BUDGET_S)
-        best: dict[int, tuple[float, float, float]] = {}
-        if found.nodes.size and entry_node_array.size:
-            lo = np.searchsorted(entry_node_array, found.nodes, side="left")
-            hi = np.searchsorted(entry_node_array, found.nodes, side="right")
-            for i in np.flatnonzero(hi > lo).tolist():
-                for k in range(int(lo[i]), int(hi[i])):
-                    cost = float(found.cost[i]) + float(entry_cost_array[k])
-                    if cost > FOOTPATH_BUDGET_S:
-                        continue
-                    other = int(entry_stop_array[k])
-                    if other not in best or cost < best[other][0]:
-                        best[other] = (
-                            cost,
-                            float(found.duration_s[i]) + float(entry_time_array[k]),
-                            float(found.distance_m[i]) + float(entry_length_array[k]),
-                        )
-        for start in snap.positions:  # stops further along the same edge: walk straight there
-            speed = speed_array[klass[start.edge]]
-            for other, offset in stops_on_edge.get(start.edge, []):
-                stretch = offset - start.offset_m
-                if stretch < 0:
-                    continue
-                cost = stretch * factor[start.edge] / speed
-                if cost <= FOOTPATH_BUDGET_S and (other not in best or cost < best[other][0]):
-                    best[other] = (cost, stretch / speed, stretch)
-        for other, (_, walk_seconds, walk_meters) in sorted(best.items()):
-            if other != stop:
-                to_stop.append(other)
-                seconds.append(walk_seconds)
-                meters.append(walk_meters)
-                footpath_counts[stop] += 1
+        walks = router.walks(snap, targets, speeds=speeds, budget_s=FOOTPATH_BUDGET_S)
+        others = walks.target != stop
+        to_stop.append(walks.target[others])
+        seconds.append(walks.duration_s[others])
+        meters.append(walks.distance_m[others])
+        footpath_counts[stop] = int(others.sum())
     offsets = np.zeros(stop_count + 1, dtype=np.int64)
     np.cumsum(footpath_counts, out=offsets[1:])
+
+    def joined(parts: list[NDArray[np.generic]], dtype: type) -> NDArray[np.generic]:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
     return Footpaths(
         profile=profile,
         stop_position_offsets=stop_position_offsets,
-        position_edge=np.array(position_edge, dtype=np.int32),
-        position_offset_m=np.array(position_offset, dtype=np.float32),
+        position_edge=targets.edge.astype(np.int32),
+        position_offset_m=targets.offset_m.astype(np.float32),
         offsets=offsets,
-        to_stop=np.array(to_stop, dtype=np.int32),
-        seconds=np.array(seconds, dtype=np.float32),
-        meters=np.array(meters, dtype=np.float32),
+        to_stop=joined(to_stop, np.int32),
+        seconds=joined(seconds, np.float32),
+        meters=joined(meters, np.float32),
     )
 
 
