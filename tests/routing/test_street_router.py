@@ -247,3 +247,23 @@ def test_exact_on_more_real_extracts(shared_data: Path, extract: str) -> None:
             assert geometry["type"] == "LineString"
             checked += 1
         assert checked == 12
+
+
+def test_walks_reach_targets_on_the_start_edge_both_ways(routers: dict[str, StreetRouter], demo_region: Region) -> None:
+    from routing.street.router import StreetTargets
+
+    router = routers["walk"]
+    lat = demo_point(demo_region, 0, 4 / 11)[0]
+    start = router.snap(lat, demo_point(demo_region, 0.40, 0)[1])
+    ahead = router.snap(lat, demo_point(demo_region, 0.43, 0)[1])
+    behind = router.snap(lat, demo_point(demo_region, 0.37, 0)[1])
+    targets = StreetTargets.of([ahead, behind])
+    there = router.walks(start, targets, speeds=walking_speeds(), budget_s=600)
+    back = router.walks(start, targets, speeds=walking_speeds(), budget_s=600, reverse=True)
+    for walks, forward in ((there, True), (back, False)):
+        assert walks.target.tolist() == [0, 1]
+        for target, cost in zip(walks.target.tolist(), walks.cost.tolist(), strict=True):
+            other = (ahead, behind)[target]
+            route = router.route(start, other, speeds=walking_speeds()) if forward else router.route(other, start, speeds=walking_speeds())
+            assert cost == pytest.approx(route.cost, rel=1e-6)
+            assert len(route.steps) == 2, "straight along the shared street"
