@@ -129,16 +129,6 @@ def _display_name(data: dict[str, object]) -> str:
     return ref if isinstance(ref, str) else ""
 
 
-def _csr(
-    tails: NDArray[np.int64], node_count: int, columns: dict[str, NDArray[np.generic]]
-) -> tuple[NDArray[np.int32], dict[str, NDArray[np.generic]]]:
-    order = np.argsort(tails, kind="stable")
-    counts = np.bincount(tails, minlength=node_count)
-    offsets = np.zeros(node_count + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    return offsets, {key: values[order] for key, values in columns.items()}
-
-
 MIN_ISLAND_VERTICES = 100
 """Strongly connected parts smaller than this (and not the largest) are islands."""
 

@@ -50,11 +50,6 @@ class Footpaths:
     seconds: NDArray[np.float32]
     meters: NDArray[np.float32]
 
-    def snap_of(self, stop: int) -> list[tuple[int, float]]:
-        """The (edge, offset) positions of ``stop`` on the street profile."""
-        start, end = int(self.stop_position_offsets[stop]), int(self.stop_position_offsets[stop + 1])
-        return [(int(self.position_edge[k]), float(self.position_offset_m[k])) for k in range(start, end)]
-
 
 def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str) -> Footpaths:
     """Snap every boardable stop to ``profile``'s graph and walk between nearby stops."""
