@@ -112,35 +112,43 @@ def sample_queries(region: Region, count: int, seed: int, day: date) -> list[tup
     return queries
 
 
-def _ours(router: TransitRouter, queries: list[Any], options: TransitOptions) -> tuple[list[float], list[float], list[int | None]]:
-    """Earliest-arrival timings (and answers), then full Pareto plans with legs."""
-    times, plan_times, arrivals = [], [], []
-    for origin, destination, departure in queries:
-        started = time.perf_counter()
-        try:
-            found = router.earliest_arrival(origin, destination, departure, options=options)
-            arrival: int | None = round(found.timestamp()) if found else None
-        except PointNotRoutable:
-            arrival = None
-        times.append(time.perf_counter() - started)
-        arrivals.append(arrival)
-        started = time.perf_counter()
-        try:
-            router.plan(origin, destination, departure, options=options)
-        except (NoRoute, PointNotRoutable):
-            pass
-        plan_times.append(time.perf_counter() - started)
-    return times, plan_times, arrivals
+def _ours(router: TransitRouter, query: Any, options: TransitOptions) -> tuple[float, float, int | None]:
+    """One query: earliest-arrival time (and answer), then the full Pareto plan with legs."""
+    origin, destination, departure = query
+    started = time.perf_counter()
+    try:
+        found = router.earliest_arrival(origin, destination, departure, options=options)
+        arrival: int | None = round(found.timestamp()) if found else None
+    except PointNotRoutable:
+        arrival = None
+    earliest = time.perf_counter() - started
+    started = time.perf_counter()
+    try:
+        router.plan(origin, destination, departure, options=options)
+    except (NoRoute, PointNotRoutable):
+        pass
+    return earliest, time.perf_counter() - started, arrival
 
 
-def _ferrobus(region: Region, queries: list[Any], day: date, max_transfers: int, workdir: Path) -> dict[str, Any]:
+@dataclass
+class _Ferrobus:
+    """ferrobus' model of the same GTFS + OSM and day."""
+
+    module: Any
+    model: Any
+    build_seconds: float
+    filled_stop_times: int
+
+
+def _ferrobus_model(region: Region, day: date, workdir: Path) -> _Ferrobus | str:
+    """The peer's model, or why it cannot be built."""
     try:
         import ferrobus  # optional peer (bench extra), imported only when benchmarking
     except ImportError:
-        return {"error": "ferrobus not installed: pip install -e '.[bench]'"}
+        return "ferrobus not installed: pip install -e '.[bench]'"
     osm = next((Path(i.path) for i in region.manifest.inputs if i.kind == "osm"), None)
     if osm is None or not osm.is_file():
-        return {"error": "the region's OSM input file is not available"}
+        return "the region's OSM input file is not available"
     folders, filled = _gtfs_folders(region, workdir)
     if not osm.name.endswith(".pbf"):  # ferrobus reads PBF only
         converted = workdir / "streets.osm.pbf"
@@ -152,35 +160,33 @@ def _ferrobus(region: Region, queries: list[Any], day: date, max_transfers: int,
     try:
         model = ferrobus.create_transit_model(str(osm), [str(p) for p in folders], day)
     except RuntimeError as exc:
-        return {"error": f"ferrobus could not build its model: {exc}"}
-    build_seconds = time.perf_counter() - started
-    warm = ferrobus.create_transit_point(queries[0][0][0], queries[0][0][1], model)
-    ferrobus.find_route(model, warm, warm, 8 * 3600)  # first call builds ferrobus' caches
-    times, route_times, journey_times, arrivals = [], [], [], []
-    for origin, destination, departure in queries:
-        seconds_of_day = (departure - departure.replace(hour=0, minute=0, second=0)).seconds
-        started = time.perf_counter()
-        try:
-            start = ferrobus.create_transit_point(origin[0], origin[1], model)
-            end = ferrobus.create_transit_point(destination[0], destination[1], model)
-            routed = time.perf_counter()
-            result = ferrobus.find_route(model, start, end, seconds_of_day, max_transfers)
-        except (ValueError, RuntimeError):
-            result, routed = None, time.perf_counter()
-        done = time.perf_counter()
-        times.append(done - started)
-        route_times.append(done - routed)
-        arrivals.append(round(departure.timestamp()) + int(result["travel_time_seconds"]) if result else None)
-        started = time.perf_counter()
-        try:
-            start = ferrobus.create_transit_point(origin[0], origin[1], model)
-            end = ferrobus.create_transit_point(destination[0], destination[1], model)
-            ferrobus.detailed_journey(model, start, end, seconds_of_day, max_transfers)
-        except (ValueError, RuntimeError):
-            pass
-        journey_times.append(time.perf_counter() - started)
-    return {"build_seconds": build_seconds, "times": times, "route_times": route_times, "journey_times": journey_times,
-            "arrivals": arrivals, "filled_stop_times": filled}
+        return f"ferrobus could not build its model: {exc}"
+    return _Ferrobus(ferrobus, model, time.perf_counter() - started, filled)
+
+
+def _ferrobus_query(peer: _Ferrobus, query: Any, max_transfers: int) -> tuple[float, float, float, int | None]:
+    """One query: points + find_route, find_route alone, points + detailed_journey, and the arrival."""
+    ferrobus, model = peer.module, peer.model
+    origin, destination, departure = query
+    seconds_of_day = (departure - departure.replace(hour=0, minute=0, second=0)).seconds
+    started = time.perf_counter()
+    try:
+        start = ferrobus.create_transit_point(origin[0], origin[1], model)
+        end = ferrobus.create_transit_point(destination[0], destination[1], model)
+        routed = time.perf_counter()
+        result = ferrobus.find_route(model, start, end, seconds_of_day, max_transfers)
+    except (ValueError, RuntimeError):
+        result, routed = None, time.perf_counter()
+    done = time.perf_counter()
+    arrival = round(departure.timestamp()) + int(result["travel_time_seconds"]) if result else None
+    started_journey = time.perf_counter()
+    try:
+        start = ferrobus.create_transit_point(origin[0], origin[1], model)
+        end = ferrobus.create_transit_point(destination[0], destination[1], model)
+        ferrobus.detailed_journey(model, start, end, seconds_of_day, max_transfers)
+    except (ValueError, RuntimeError):
+        pass
+    return done - started, done - routed, time.perf_counter() - started_journey, arrival
 
 
 def _compare(router: TransitRouter, queries: list[Any], ours: list[int | None], theirs: list[int | None],
@@ -251,13 +257,30 @@ def run_transit_benchmark(
     router = TransitRouter(region)
     options = TransitOptions(max_transfers=max_transfers)
     queries = sample_queries(region, pairs + 1, seed, day)
-    _ours(router, queries[:1], options)  # compile kernels, build indexes
+    workdir = tempfile.TemporaryDirectory(prefix="bench-transit-")  # the peer's GTFS copies, until the end
+    peer = _ferrobus_model(region, day, Path(workdir.name))
+    _ours(router, queries[0], options)  # compile kernels, build indexes
     try:
         router.pareto_plan(*queries[0], options=options)
     except (NoRoute, PointNotRoutable):
         pass
+    if isinstance(peer, _Ferrobus):
+        _ferrobus_query(peer, queries[0], max_transfers)  # the first call builds ferrobus' caches
     queries = queries[1:]
-    our_times, plan_times, our_arrivals = _ours(router, queries, options)
+    # Interleaved query by query, so load on this shared machine hits both engines alike.
+    our_times, plan_times, our_arrivals, peer_times, peer_route_times, peer_journey_times, peer_arrivals = (
+        [], [], [], [], [], [], [])
+    for query in queries:
+        earliest, planned, arrival = _ours(router, query, options)
+        our_times.append(earliest)
+        plan_times.append(planned)
+        our_arrivals.append(arrival)
+        if isinstance(peer, _Ferrobus):
+            total, routed, journey, theirs = _ferrobus_query(peer, query, max_transfers)
+            peer_times.append(total)
+            peer_route_times.append(routed)
+            peer_journey_times.append(journey)
+            peer_arrivals.append(theirs)
     range_times, arrive_by_times, pareto_times = [], [], []
     for origin, destination, departure in queries:
         started = time.perf_counter()
@@ -285,18 +308,17 @@ def run_transit_benchmark(
         "ours_range_1h": asdict(Latency.of(range_times)), "ours_arrive_by": asdict(Latency.of(arrive_by_times)),
         "ours_pareto": asdict(Latency.of(pareto_times)),
     }
-    with tempfile.TemporaryDirectory(prefix="bench-transit-") as tmp:
-        peer = _ferrobus(region, queries, day, max_transfers, Path(tmp))
-    if "error" in peer:
-        report["ferrobus"] = {"error": peer["error"]}
+    if isinstance(peer, str):
+        report["ferrobus"] = {"error": peer}
     else:
         report["ferrobus"] = {
-            "build_seconds": peer["build_seconds"], "filled_stop_times": peer["filled_stop_times"],
-            **asdict(Latency.of(peer["times"])),
-            "find_route_only": asdict(Latency.of(peer["route_times"])),
-            "detailed_journey": asdict(Latency.of(peer["journey_times"])),
+            "build_seconds": peer.build_seconds, "filled_stop_times": peer.filled_stop_times,
+            **asdict(Latency.of(peer_times)),
+            "find_route_only": asdict(Latency.of(peer_route_times)),
+            "detailed_journey": asdict(Latency.of(peer_journey_times)),
         }
-        report["comparison"] = asdict(_compare(router, queries, our_arrivals, peer["arrivals"], options))
+        report["comparison"] = asdict(_compare(router, queries, our_arrivals, peer_arrivals, options))
+    workdir.cleanup()
     return report
 
 

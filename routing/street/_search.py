@@ -267,3 +267,57 @@ def reach(
         length[v] = 0.0
         closed[v] = False
     return nodes, costs, times, lengths
+
+
+@njit(cache=True)
+def collect_targets(
+    found_nodes: NDArray[np.int64],
+    found_cost: NDArray[np.float64],
+    found_time: NDArray[np.float64],
+    found_length: NDArray[np.float64],
+    entry_offsets: NDArray[np.int64],
+    entry_rows: NDArray[np.int64],
+    row_target: NDArray[np.int64],
+    row_walked: NDArray[np.float64],
+    row_cost_factor: NDArray[np.float32],
+    row_speed_class: NDArray[np.uint8],
+    speeds: NDArray[np.float64],
+    seed_rows: NDArray[np.int64],
+    seed_stretch: NDArray[np.float64],
+    seed_cost_rate: NDArray[np.float64],
+    seed_time_rate: NDArray[np.float64],
+    target_count: int,
+    budget: float,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The cheapest way into each target from a finished search, within ``budget``.
+
+    Target rows (edge positions) are entered from a settled node (``entry_offsets`` is a
+    CSR over nodes), walking ``row_walked`` metres along the row's edge; ``seed_*`` rows
+    are reached directly (on the start's own edge). Returns reached targets in increasing
+    order with their cost, time and length.
+    """
+    best_cost = np.full(target_count, np.inf)
+    best_time = np.zeros(target_count)
+    best_length = np.zeros(target_count)
+    for i in range(seed_rows.size):
+        row = seed_rows[i]
+        c = seed_stretch[i] * seed_cost_rate[i]
+        t = row_target[row]
+        if c <= budget and c < best_cost[t]:
+            best_cost[t] = c
+            best_time[t] = seed_stretch[i] * seed_time_rate[i]
+            best_length[t] = seed_stretch[i]
+    for i in range(found_nodes.size):
+        v = found_nodes[i]
+        for j in range(entry_offsets[v], entry_offsets[v + 1]):
+            row = entry_rows[j]
+            speed = speeds[row_speed_class[row]]
+            walked = row_walked[row]
+            c = found_cost[i] + walked * row_cost_factor[row] / speed
+            t = row_target[row]
+            if c <= budget and c < best_cost[t]:
+                best_cost[t] = c
+                best_time[t] = found_time[i] + walked / speed
+                best_length[t] = found_length[i] + walked
+    reached = np.flatnonzero(best_cost < np.inf)
+    return reached, best_cost[reached], best_time[reached], best_length[reached]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import NoRoute, PointNotRoutable
-from routing.street._search import Workspace, reach, shortest_path
+from routing.street._search import Workspace, collect_targets, reach, shortest_path
 from routing.street.compile import ProfileGraph, StreetNetwork, unit_sphere
 from routing.street.profiles import SpeedClass
 from routing.street.spatial_index import nearest_segments
@@ -115,7 +115,8 @@ class StreetRouter:
         self._lon = np.asarray(network.lon).view(np.ndarray)
         self._x = projection.x(self._lon)
         self._y = projection.y(self._lat)
-        self._tails = self.graph.tails()
+        self.tails = self.graph.tails()
+        """Tail node of every edge."""
         graph = self.graph
         self._geometry_offsets = np.asarray(graph.geometry_offsets).view(np.ndarray)
         self._geometry_nodes = np.asarray(graph.geometry_nodes).view(np.ndarray)
@@ -208,7 +209,7 @@ class StreetRouter:
         target_nodes, target_costs = [], []
         for position in destination.positions:
             per_metre_cost, _ = self._edge_rate(position.edge, speed_array)
-            target_nodes.append(int(self._tails[position.edge]))
+            target_nodes.append(int(self.tails[position.edge]))
             target_costs.append(position.offset_m * per_metre_cost)
         direct_cost, direct = np.inf, None
         for start in origin.positions:
@@ -230,7 +231,7 @@ class StreetRouter:
         if target_index < 0:
             assert direct is not None
             return self._assemble(direct[0], direct[1], np.zeros(0, dtype=np.int64), None, speed_array, float(best))
-        first_node = int(self._tails[int(path[0])]) if path.size else target_nodes[target_index]
+        first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
         start = min(
             (p for p, node in zip(origin.positions, source_nodes, strict=True) if node == first_node),
             key=lambda p: source_costs[origin.positions.index(p)],
@@ -320,7 +321,7 @@ class StreetRouter:
                 offsets = np.zeros(self.network.node_count + 1, dtype=np.int32)
                 np.cumsum(np.bincount(targets, minlength=self.network.node_count), out=offsets[1:])
                 self._reverse = (
-                    offsets, self._tails[order].astype(np.int32), np.asarray(graph.length_m)[order],
+                    offsets, self.tails[order].astype(np.int32), np.asarray(graph.length_m)[order],
                     np.asarray(graph.cost_factor)[order], np.asarray(graph.speed_class)[order],
                 )
             return self._reverse
@@ -335,7 +336,7 @@ class StreetRouter:
         nodes, costs, times, lengths = [], [], [], []
         for position in destination.positions:
             per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
-            nodes.append(int(self._tails[position.edge]))
+            nodes.append(int(self.tails[position.edge]))
             costs.append(position.offset_m * per_metre_cost)
             times.append(position.offset_m * per_metre_time)
             lengths.append(position.offset_m)
@@ -346,14 +347,6 @@ class StreetRouter:
             workspace.closed, workspace.touched,
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
-
-    def _scratch(self) -> NDArray[np.int64]:
-        """A per-thread node -> index array holding -1 (users restore it after use)."""
-        scratch: NDArray[np.int64] | None = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = np.full(self.network.node_count, -1, dtype=np.int64)
-            self._local.scratch = scratch
-        return scratch
 
     def walks(
         self, start: Snap, targets: StreetTargets, *, speeds: TravelSpeeds, budget_s: float, reverse: bool = False
@@ -366,35 +359,25 @@ class StreetRouter:
         """
         speed_array = speeds.as_array()
         found = (self.reach_to if reverse else self.reach)(start, speeds=speeds, budget_s=budget_s)
-        edge = targets.edge
-        speed = speed_array[self._speed_class[edge]]
-        factor = np.asarray(self.graph.cost_factor)[edge].astype(np.float64)
-        walked = self._length[edge].astype(np.float64) - targets.offset_m if reverse else targets.offset_m
-        node = np.asarray(self.graph.targets)[edge] if reverse else self._tails[edge]
-        scratch = self._scratch()
-        scratch[found.nodes] = np.arange(found.nodes.size)
-        where = scratch[node]
-        scratch[found.nodes] = -1
-        hit = np.flatnonzero(where >= 0)
-        at = where[hit]
-        parts = [(
-            targets.target[hit], found.cost[at] + walked[hit] * factor[hit] / speed[hit],
-            found.duration_s[at] + walked[hit] / speed[hit], found.distance_m[at] + walked[hit],
-        )]
+        entries = targets.entries(self, reverse=reverse)
+        seed_rows, stretches, cost_rates, time_rates = [], [], [], []
         for position in start.positions:  # both on one edge: straight along it
-            ahead = targets.offset_m <= position.offset_m if reverse else targets.offset_m >= position.offset_m
-            same = np.flatnonzero((edge == position.edge) & ahead)
-            stretch = np.abs(targets.offset_m[same] - position.offset_m)
             per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
-            parts.append((targets.target[same], stretch * per_metre_cost, stretch * per_metre_time, stretch))
-        target, cost, duration, distance = (np.concatenate([part[i] for part in parts]) for i in range(4))
-        keep = cost <= budget_s
-        target, cost, duration, distance = target[keep], cost[keep], duration[keep], distance[keep]
-        order = np.lexsort((cost, target))
-        first = np.ones(order.size, dtype=np.bool_)
-        first[1:] = target[order][1:] != target[order][:-1]
-        best = order[first]
-        return Walks(target=target[best], cost=cost[best], duration_s=duration[best], distance_m=distance[best])
+            for row in targets.rows_on_edge(position.edge).tolist():
+                offset = float(targets.offset_m[row])
+                if (offset <= position.offset_m) if reverse else (offset >= position.offset_m):
+                    seed_rows.append(row)
+                    stretches.append(abs(offset - position.offset_m))
+                    cost_rates.append(per_metre_cost)
+                    time_rates.append(per_metre_time)
+        target, cost, duration, distance = collect_targets(
+            found.nodes, found.cost, found.duration_s, found.distance_m, entries.offsets, entries.rows, targets.target,
+            entries.walked_m, entries.cost_factor, entries.speed_class, speed_array,
+            np.array(seed_rows, dtype=np.int64), np.array(stretches, dtype=np.float64),
+            np.array(cost_rates, dtype=np.float64), np.array(time_rates, dtype=np.float64),
+            targets.count, budget_s,
+        )
+        return Walks(target=target, cost=cost, duration_s=duration, distance_m=distance)
 
     def many_to_many(
         self, origins: list[Snap], destinations: list[Snap], *, speeds: TravelSpeeds, budget_s: float
@@ -416,12 +399,37 @@ class StreetRouter:
 
 
 @dataclass(frozen=True)
+class TargetEntries:
+    """How a search enters target rows: a CSR from street node to rows, with the walk along each row's edge."""
+
+    offsets: NDArray[np.int64]
+    rows: NDArray[np.int64]
+    walked_m: NDArray[np.float64]
+    cost_factor: NDArray[np.float32]
+    speed_class: NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
 class StreetTargets:
-    """Places walked to (or from) again and again: one row per edge position of each target."""
+    """Places walked to (or from) again and again: one row per edge position of each target.
+
+    ``count`` is the number of targets (rows number them 0..count-1). The entry indexes a
+    search needs are built on first use per router and direction, then reused.
+    """
 
     target: NDArray[np.int64]
     edge: NDArray[np.int64]
     offset_m: NDArray[np.float64]
+    count: int
+    _entries: dict[tuple[int, bool], TargetEntries] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    _edge_order: NDArray[np.int64] = field(init=False, compare=False, repr=False)
+    _edges_sorted: NDArray[np.int64] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.edge, kind="stable")
+        object.__setattr__(self, "_edge_order", order)
+        object.__setattr__(self, "_edges_sorted", self.edge[order])
 
     @classmethod
     def of(cls, snaps: Sequence[Snap | None]) -> StreetTargets:
@@ -431,7 +439,34 @@ class StreetTargets:
             target=np.array([r[0] for r in rows], dtype=np.int64),
             edge=np.array([r[1] for r in rows], dtype=np.int64),
             offset_m=np.array([r[2] for r in rows], dtype=np.float64),
+            count=len(snaps),
         )
+
+    def rows_on_edge(self, edge: int) -> NDArray[np.int64]:
+        """The rows placed on ``edge``."""
+        lo, hi = np.searchsorted(self._edges_sorted, [edge, edge + 1])
+        return self._edge_order[lo:hi]
+
+    def entries(self, router: StreetRouter, *, reverse: bool) -> TargetEntries:
+        """Rows by the node a search enters them from: the edge's tail (forward) or head (``reverse``)."""
+        key = (id(router.graph), reverse)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                graph = router.graph
+                lengths = np.asarray(graph.length_m)[self.edge].astype(np.float64)
+                node = np.asarray(graph.targets)[self.edge].astype(np.int64) if reverse else router.tails[self.edge]
+                rows = np.argsort(node, kind="stable")
+                offsets = np.zeros(router.network.node_count + 1, dtype=np.int64)
+                np.cumsum(np.bincount(node, minlength=router.network.node_count), out=offsets[1:])
+                found = TargetEntries(
+                    offsets=offsets, rows=rows.astype(np.int64),
+                    walked_m=lengths - self.offset_m if reverse else self.offset_m.copy(),
+                    cost_factor=np.asarray(graph.cost_factor)[self.edge].astype(np.float32),
+                    speed_class=np.asarray(graph.speed_class)[self.edge].astype(np.uint8),
+                )
+                self._entries[key] = found
+            return found
 
 
 @dataclass(frozen=True)

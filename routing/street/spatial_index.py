@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -147,36 +148,79 @@ def nearest_segments(
     a point usually hits two segments at the same distance. Returns an empty list when
     no segment lies within ``max_distance_m``.
     """
-    x0, y0, cell, nx_cells, ny_cells = (float(v) for v in grid.params[:5])
+    segments, distance, fraction, qx, qy = _nearest(
+        grid.params, grid.cell_offsets, grid.cell_items, grid.seg_a, grid.seg_b, x_nodes, y_nodes, px, py,
+        max_distance_m, tolerance_m,
+    )
+    return [
+        SegmentHit(segment, d, f, x, y)
+        for segment, d, f, x, y in zip(segments.tolist(), distance.tolist(), fraction.tolist(), qx.tolist(), qy.tolist(),
+                                       strict=True)
+    ]
+
+
+@njit(cache=True)
+def _project(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> tuple[float, float, float, float]:
+    """Nearest point of segment a-b to p: (distance, fraction along a-b, x, y)."""
+    dx, dy = bx - ax, by - ay
+    squared = dx * dx + dy * dy
+    t = ((px - ax) * dx + (py - ay) * dy) / squared if squared > 0 else 0.0
+    t = min(max(t, 0.0), 1.0)
+    qx, qy = ax + t * dx, ay + t * dy
+    return math.hypot(px - qx, py - qy), t, qx, qy
+
+
+@njit(cache=True)
+def _nearest(
+    params: NDArray[np.float64], cell_offsets: NDArray[np.int64], cell_items: NDArray[np.int32],
+    seg_a: NDArray[np.int32], seg_b: NDArray[np.int32], x_nodes: NDArray[np.float64], y_nodes: NDArray[np.float64],
+    px: float, py: float, max_distance_m: float, tolerance_m: float,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Search growing squares of cells around p until the nearest segment is certainly inside.
+
+    A segment outside the square of ``ring`` cells around p's cell lies more than
+    ``ring * cell`` away, so the search stops once the best distance is within that.
+    """
+    x0, y0, cell = params[0], params[1], params[2]
+    nx_cells, ny_cells = int(params[3]), int(params[4])
     cx, cy = int((px - x0) // cell), int((py - y0) // cell)
     max_ring = int(math.ceil(max_distance_m / cell))
     ring = 1
     while True:
-        xs = np.arange(max(cx - ring, 0), min(cx + ring, int(nx_cells) - 1) + 1)
-        ys = np.arange(max(cy - ring, 0), min(cy + ring, int(ny_cells) - 1) + 1)
-        if xs.size and ys.size:
-            cell_ids = (ys[:, None] * int(nx_cells) + xs[None, :]).ravel()
-            starts, ends = grid.cell_offsets[cell_ids], grid.cell_offsets[cell_ids + 1]
-            segments = np.unique(np.concatenate([grid.cell_items[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]))
-        else:
-            segments = np.zeros(0, dtype=np.int32)
-        if segments.size:
-            ax, ay = x_nodes[grid.seg_a[segments]], y_nodes[grid.seg_a[segments]]
-            bx, by = x_nodes[grid.seg_b[segments]], y_nodes[grid.seg_b[segments]]
-            dx, dy = bx - ax, by - ay
-            squared = dx * dx + dy * dy
-            t = np.where(squared > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(squared > 0, squared, 1.0), 0.0)
-            t = np.clip(t, 0.0, 1.0)
-            qx, qy = ax + t * dx, ay + t * dy
-            distance = np.hypot(px - qx, py - qy)
-            best = float(distance.min())
-            if best <= ring * cell or ring >= max_ring:
-                if best > max_distance_m:
-                    return []
-                close = np.flatnonzero(distance <= best + tolerance_m)
-                return [
-                    SegmentHit(int(segments[i]), float(distance[i]), float(t[i]), float(qx[i]), float(qy[i])) for i in close
-                ]
-        elif ring >= max_ring:
-            return []
+        x_lo, x_hi = max(cx - ring, 0), min(cx + ring, nx_cells - 1)
+        y_lo, y_hi = max(cy - ring, 0), min(cy + ring, ny_cells - 1)
+        best = math.inf
+        for gy in range(y_lo, y_hi + 1):
+            for gx in range(x_lo, x_hi + 1):
+                c = gy * nx_cells + gx
+                for j in range(cell_offsets[c], cell_offsets[c + 1]):
+                    seg = cell_items[j]
+                    d, _, _, _ = _project(px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]],
+                                          y_nodes[seg_b[seg]])
+                    best = min(best, d)
+        if best <= ring * cell or ring >= max_ring:
+            break
         ring = min(max_ring, max(ring * 2, ring + 1))
+    if best > max_distance_m:
+        empty = np.zeros(0, dtype=np.float64)
+        return np.zeros(0, dtype=np.int64), empty, empty, empty, empty
+    hits_d, hits_t, hits_x, hits_y = [0.0 for _ in range(0)], [0.0 for _ in range(0)], [0.0 for _ in range(0)], [0.0 for _ in range(0)]
+    segments = [np.int64(0) for _ in range(0)]
+    for gy in range(y_lo, y_hi + 1):
+        for gx in range(x_lo, x_hi + 1):
+            c = gy * nx_cells + gx
+            for j in range(cell_offsets[c], cell_offsets[c + 1]):
+                seg = cell_items[j]
+                d, t, qx, qy = _project(px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]],
+                                        y_nodes[seg_b[seg]])
+                if d > best + tolerance_m or seg in segments:  # a segment spans several cells
+                    continue
+                segments.append(np.int64(seg))
+                hits_d.append(d)
+                hits_t.append(t)
+                hits_x.append(qx)
+                hits_y.append(qy)
+    found = np.array(segments, dtype=np.int64)
+    order = np.argsort(found)  # by segment id, so ties resolve the same way every time
+    return (found[order], np.array(hits_d)[order], np.array(hits_t)[order], np.array(hits_x)[order],
+            np.array(hits_y)[order])

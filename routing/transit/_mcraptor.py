@@ -157,9 +157,10 @@ def mc_raptor(
 
     pattern_count = pattern_stop_offsets.size - 1
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
+    pattern_end = np.full(pattern_count, -1, dtype=np.int64)
     route = np.zeros((BAG, 8), dtype=np.int64)  # trip, day, walk, board stop, board time, parent kind, parent index, price
     for k in range(1, rounds):
-        queue, queued = marked_patterns(marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start)
+        queue, queued = marked_patterns(marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start, pattern_end)
         improved = np.zeros(stop_total, dtype=np.bool_)
         for q in range(queued):
             p = queue[q]
@@ -207,7 +208,7 @@ def mc_raptor(
                             price = np.int64(trip_labels[k - 1, s, i, 2]) + pattern_price[p]
                         trip, day, time = _earliest_trip(
                             p, position, ready, pattern_trip_offsets, pattern_time_offsets, stop_count, departure,
-                            trip_days, trip_wheelchair, day_bits, shifts, wheelchair,
+                            trip_days, trip_wheelchair, day_bits, shifts, wheelchair, -1, 0,
                         )
                         if trip < 0:
                             continue

@@ -29,19 +29,31 @@ def _earliest_trip(
     pattern: int, position: int, ready: int,
     pattern_trip_offsets: NDArray[np.int32], pattern_time_offsets: NDArray[np.int64], stop_count: int,
     departure: NDArray[np.int32], trip_days: NDArray[np.uint32], trip_wheelchair: NDArray[np.int8],
-    day_bits: NDArray[np.int64], shifts: NDArray[np.int64], wheelchair: bool,
+    day_bits: NDArray[np.int64], shifts: NDArray[np.int64], wheelchair: bool, bound_trip: int, bound_day: int,
 ) -> tuple[int, int, int]:
-    """Earliest trip of ``pattern`` departing ``position`` at or after ``ready``: (trip, day, time)."""
+    """Earliest trip of ``pattern`` departing ``position`` at or after ``ready``.
+
+    With a ``bound_trip`` (>= 0, on day index ``bound_day``) only trips leaving before it
+    count. Returns (trip, day, time), trip -1 if none. Trips depart in the same order at
+    every position (patterns are FIFO), so each service day costs one binary search at
+    most, and none when its first trip leaves too late or its last one too early.
+    """
     first = pattern_trip_offsets[pattern]
     count = pattern_trip_offsets[pattern + 1] - first
     base = pattern_time_offsets[pattern] + position
     best_trip, best_day, best_time = -1, 0, INF
+    if bound_trip >= 0:
+        best_time = np.int64(departure[base + (bound_trip - first) * stop_count]) + shifts[bound_day]
     for d in range(3):
         bit = day_bits[d]
-        if bit < 0:
+        if bit < 0 or count == 0:
             continue
         target = ready - shifts[d]
+        if departure[base + (count - 1) * stop_count] < target or departure[base] + shifts[d] >= best_time:
+            continue  # this day's trips all leave before ready, or none before the bound
         lo, hi = 0, count
+        if bound_trip >= 0 and d == bound_day:
+            hi = bound_trip - first
         while lo < hi:
             mid = (lo + hi) >> 1
             if departure[base + mid * stop_count] < target:
@@ -65,12 +77,13 @@ def _earliest_trip(
 @njit(cache=True)
 def marked_patterns(
     marked: NDArray[np.bool_], stop_pattern_offsets: NDArray[np.int64], stop_patterns: NDArray[np.int32],
-    stop_pattern_positions: NDArray[np.int32], pattern_start: NDArray[np.int64],
+    stop_pattern_positions: NDArray[np.int32], pattern_start: NDArray[np.int64], pattern_end: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], int]:
-    """Queue every pattern through a marked stop, noting in ``pattern_start`` its earliest marked position.
+    """Queue every pattern through a marked stop, noting its first and last marked position.
 
     Clears ``marked``; ``pattern_start`` holds -1 for patterns not queued (the caller resets
-    each queued pattern's entry to -1 after scanning it).
+    each queued pattern's entry to -1 after scanning it); ``pattern_end`` is only meaningful
+    for queued patterns.
     """
     queue = np.empty(pattern_start.size, dtype=np.int64)
     queued = 0
@@ -85,8 +98,11 @@ def marked_patterns(
                 queue[queued] = p
                 queued += 1
                 pattern_start[p] = position
+                pattern_end[p] = position
             elif position < pattern_start[p]:
                 pattern_start[p] = position
+            elif position > pattern_end[p]:
+                pattern_end[p] = position
     return queue, queued
 
 
@@ -109,6 +125,7 @@ def raptor(
     transfer_offsets: NDArray[np.int64],
     transfer_to: NDArray[np.int32],
     transfer_seconds: NDArray[np.int64],
+    transfer_floor: NDArray[np.int64],
     day_bits: NDArray[np.int64],
     shifts: NDArray[np.int64],
     source_stops: NDArray[np.int64],
@@ -158,12 +175,18 @@ def raptor(
 
     pattern_count = pattern_stop_offsets.size - 1
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
+    pattern_end = np.full(pattern_count, -1, dtype=np.int64)
+    improved_stops = np.empty(stop_total, dtype=np.int64)
     for k in range(1, rounds):
-        queue, queued = marked_patterns(marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start)
+        queue, queued = marked_patterns(
+            marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start, pattern_end,
+        )
         improved = np.zeros(stop_total, dtype=np.bool_)
+        improved_count = 0
         for q in range(queued):
             p = queue[q]
             start = pattern_start[p]
+            end = pattern_end[p]
             pattern_start[p] = -1
             first_stop = pattern_stop_offsets[p]
             stop_count = pattern_stop_offsets[p + 1] - first_stop
@@ -172,9 +195,14 @@ def raptor(
                 s = pattern_stops[first_stop + position]
                 flags = pattern_flags[first_stop + position]
                 accessible = (not wheelchair) or stop_accessible[s]
-                if current_trip >= 0 and (flags & ALIGHT) and accessible:
+                if current_trip >= 0:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
                     time = np.int64(arrival[offset]) + shifts[current_day]
+                    if position > end and time >= best_target:
+                        break  # nothing left to board, and this trip only gets later
+                elif position > end:
+                    break
+                if current_trip >= 0 and (flags & ALIGHT) and accessible:
                     if time < arrival_trip[k, s] and time < best_trip_arrival[s] and time < best_target:
                         arrival_trip[k, s] = time
                         best_trip_arrival[s] = time
@@ -182,7 +210,10 @@ def raptor(
                         trip_day[k, s] = current_day
                         board_stop[k, s] = current_board_stop
                         board_time[k, s] = current_board_time
-                        improved[s] = True
+                        if not improved[s]:
+                            improved[s] = True
+                            improved_stops[improved_count] = s
+                            improved_count += 1
                         if target_cost[s] < INF:
                             best_target = min(best_target, time + target_cost[s])
                 if not (flags & BOARD) or not accessible:
@@ -190,7 +221,7 @@ def raptor(
                 ready = arrival_walk[k - 1, s]
                 if arrival_trip[k - 1, s] < INF and change_seconds[s] >= 0:
                     ready = min(ready, arrival_trip[k - 1, s] + change_seconds[s])
-                if ready >= INF:
+                if ready >= best_target:
                     continue
                 if current_trip >= 0:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
@@ -198,24 +229,23 @@ def raptor(
                         continue
                 trip, day, time = _earliest_trip(
                     p, position, ready, pattern_trip_offsets, pattern_time_offsets, stop_count, departure, trip_days,
-                    trip_wheelchair, day_bits, shifts, wheelchair,
+                    trip_wheelchair, day_bits, shifts, wheelchair, current_trip, current_day,
                 )
                 if trip >= 0:
-                    if current_trip >= 0:
-                        offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
-                        if np.int64(departure[offset]) + shifts[current_day] <= time:
-                            continue
                     current_trip, current_day, current_board_stop, current_board_time = trip, day, s, time
         # Footpaths from the stops reached by a trip in this round.
-        for s in range(stop_total):
-            if not improved[s]:
-                continue
+        for i in range(improved_count):
+            s = improved_stops[i]
             marked[s] = True
             base = arrival_trip[k, s]
+            if base + transfer_floor[s] >= best_target:
+                continue  # every footpath from here arrives too late
             for j in range(transfer_offsets[s], transfer_offsets[s + 1]):
                 t = transfer_to[j]
                 time = base + transfer_seconds[j]
-                if time < arrival_walk[k, t] and time < best_walk_arrival[t] and time < best_target:
+                if time >= arrival_walk[k, t] or time >= best_walk_arrival[t] or time >= best_target:
+                    continue
+                if True:
                     arrival_walk[k, t] = time
                     best_walk_arrival[t] = time
                     walk_from[k, t] = s

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from routing.errors import NoRoute
 from routing.geo import haversine_m
 from routing.region.region import Region
-from routing.street.router import Reach, Snap, StreetRouter, walking_speeds
+from routing.street.router import Snap, StreetRouter, StreetTargets, Walks, walking_speeds
 from routing.transit._mcraptor import mc_raptor
 from routing.transit._raptor import INF, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
@@ -80,6 +80,8 @@ class TransitLeg:
     scheduled_arrival: datetime | None = None
     occupancy: str | None = None
     """GTFS-Realtime occupancy status (e.g. ``many_seats_available``), when known."""
+    route_id: str = ""
+    """Region-wide route id (``<feed>:<GTFS route_id>``)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class _Transfers:
     min_seconds: NDArray[np.int64]
     forbidden: NDArray[np.bool_]
     _cache: dict[tuple[float, int], NDArray[np.int64]] = field(default_factory=dict)
+    _floor_cache: dict[tuple[float, int], NDArray[np.int64]] = field(default_factory=dict)
 
     def seconds(self, speed_factor: float, slack: int) -> NDArray[np.int64]:
         """Transfer durations for a walking speed factor and change slack."""
@@ -161,6 +164,18 @@ class _Transfers:
             seconds = np.maximum(walk, self.min_seconds)
             self._cache[key] = np.where(self.forbidden, INF, seconds)
         return self._cache[key]
+
+    def floor(self, speed_factor: float, slack: int) -> NDArray[np.int64]:
+        """Per stop, its shortest transfer duration (INF without transfers)."""
+        key = (speed_factor, slack)
+        if key not in self._floor_cache:
+            seconds = self.seconds(speed_factor, slack)
+            floor = np.full(self.offsets.size - 1, INF, dtype=np.int64)
+            has = np.diff(self.offsets) > 0
+            if has.any():
+                floor[has] = np.minimum.reduceat(seconds, self.offsets[:-1][has])
+            self._floor_cache[key] = floor
+        return self._floor_cache[key]
 
 
 def _stop_pattern_index(
@@ -350,9 +365,10 @@ class TransitRouter:
             profile: build_transfers(timetable, self.footpaths.get(profile)) for profile in ("walk", "wheelchair")
         }
         self._street_routers: dict[str, StreetRouter] = {}
-        self._position_cache: dict[str, tuple[NDArray[np.int64], ...]] = {}
+        self._stop_target_cache: dict[str, StreetTargets] = {}
         self._change_cache: dict[tuple[int, int], NDArray[np.int64]] = {}
-        self._local = threading.local()
+        self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+        self._lock = threading.Lock()
 
     # What the reference check reads -------------------------------------------------
 
@@ -378,6 +394,11 @@ class TransitRouter:
 
     # Real time ------------------------------------------------------------------
 
+    @property
+    def network(self) -> _Network:
+        """The arrays queries run on now (the timetable, with the real-time overlay when one is applied)."""
+        return self._network
+
     def apply_realtime(self, overlay: RealtimeOverlay | None) -> None:
         """Route on ``overlay`` from now on (None: the plain timetable). Queries under way keep theirs."""
         self._network = _Network.static(self.timetable) if overlay is None else _Network.with_overlay(self.timetable, overlay)
@@ -385,6 +406,10 @@ class TransitRouter:
     # Days ---------------------------------------------------------------------
 
     def _days(self, day: date) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Day-window bits and shifts (seconds) of the day before, the day and the day after."""
+        cached = self._day_cache.get(day)
+        if cached is not None:
+            return cached
         bits = np.full(3, -1, dtype=np.int64)
         shifts = np.zeros(3, dtype=np.int64)
         for i, offset in enumerate((-1, 0, 1)):
@@ -392,6 +417,9 @@ class TransitRouter:
             if 0 <= index < self.timetable.day_count:
                 bits[i] = index
             shifts[i] = day_shift_seconds(day, offset, self.zone)
+        bits.flags.writeable = False
+        shifts.flags.writeable = False
+        self._day_cache[day] = (bits, shifts)
         return bits, shifts
 
     def service_day_of(self, moment: datetime) -> tuple[date, int]:
@@ -455,7 +483,8 @@ class TransitRouter:
         destination = raptor(
             *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
             self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
-            transfers.seconds(speed_factor, options.change_slack_s), bits, shifts,
+            transfers.seconds(speed_factor, options.change_slack_s), transfers.floor(speed_factor, options.change_slack_s),
+            bits, shifts,
             np.fromiter(sources, dtype=np.int64, count=len(sources)),
             np.fromiter(sources.values(), dtype=np.int64, count=len(sources)),
             np.fromiter(targets, dtype=np.int64, count=len(targets)),
@@ -503,6 +532,7 @@ class TransitRouter:
             intermediate_stops=stops[board_at + 1 : alight_at], service_day=day + timedelta(days=day_offset - 1),
             realtime=realtime, scheduled_departure=moment_at(day, scheduled_board, self.zone),
             scheduled_arrival=moment_at(day, scheduled_alight, self.zone), occupancy=occupancy,
+            route_id=timetable.route_id[route],
         )
 
     def rebuild(
@@ -595,7 +625,8 @@ class TransitRouter:
 
     # Coordinates --------------------------------------------------------------
 
-    def _street(self, profile: str) -> StreetRouter:
+    def street(self, profile: str) -> StreetRouter:
+        """The street router of ``profile`` on this region (one per profile, shared)."""
         if profile not in self._street_routers:
             if self.region is None:
                 msg = "coordinate queries need a region with a street network"
@@ -603,49 +634,26 @@ class TransitRouter:
             self._street_routers[profile] = StreetRouter(self.region.street, profile)
         return self._street_routers[profile]
 
-    def _positions(self, profile: str, router: StreetRouter) -> tuple[NDArray[np.int64], ...]:
-        """Per stop position on the street: (stop, edge tail, edge head, metres from tail, metres to head)."""
-        cached = self._position_cache.get(profile)
-        if cached is None:
-            footpaths = self.footpaths[profile]
-            offsets = np.asarray(footpaths.stop_position_offsets)
-            stop = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
-            edge = np.asarray(footpaths.position_edge).astype(np.int64)
-            offset = np.asarray(footpaths.position_offset_m).astype(np.float64)
-            length = np.asarray(router.graph.length_m)[edge].astype(np.float64)
-            cached = (stop, router.graph.tails()[edge].astype(np.int64), np.asarray(router.graph.targets)[edge].astype(np.int64),
-                      offset, np.maximum(length - offset, 0.0))
-            self._position_cache[profile] = cached
-        return cached
+    def _stop_targets(self, profile: str) -> StreetTargets:
+        """Every stop's places on the street network, as walk targets (built once per profile)."""
+        with self._lock:
+            cached = self._stop_target_cache.get(profile)
+            if cached is None:
+                footpaths = self.footpaths[profile]
+                offsets = np.asarray(footpaths.stop_position_offsets)
+                cached = StreetTargets(
+                    target=np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets)),
+                    edge=np.asarray(footpaths.position_edge).astype(np.int64),
+                    offset_m=np.asarray(footpaths.position_offset_m).astype(np.float64),
+                    count=offsets.size - 1,
+                )
+                self._stop_target_cache[profile] = cached
+            return cached
 
-    def _scratch(self, size: int) -> NDArray[np.int64]:
-        """A per-thread node -> index array holding -1 (callers restore it after use)."""
-        scratch: NDArray[np.int64] | None = getattr(self._local, "scratch", None)
-        if scratch is None or scratch.size != size:
-            scratch = np.full(size, -1, dtype=np.int64)
-            self._local.scratch = scratch
-        return scratch
-
-    def _stop_costs(self, found: Reach, profile: str, router: StreetRouter, *, forward: bool,
-                    speed: float) -> dict[int, tuple[float, float]]:
-        """Walking time and length to (forward) or from each stop, from a street search."""
-        if found.nodes.size == 0:
-            return {}
-        stop, tail, head, to_tail, to_head = self._positions(profile, router)
-        node, walked = (tail, to_tail) if forward else (head, to_head)
-        scratch = self._scratch(router.network.node_count)
-        scratch[found.nodes] = np.arange(found.nodes.size)
-        where = scratch[node]
-        scratch[found.nodes] = -1
-        hit = where >= 0
-        seconds = found.duration_s[where[hit]] + walked[hit] / speed
-        meters = found.distance_m[where[hit]] + walked[hit]
-        stops = stop[hit]
-        best = np.lexsort((seconds, stops))
-        first = np.ones(best.size, dtype=np.bool_)
-        first[1:] = stops[best][1:] != stops[best][:-1]
-        chosen = best[first]
-        return dict(zip(stops[chosen].tolist(), zip(seconds[chosen].tolist(), meters[chosen].tolist(), strict=True), strict=True))
+    @staticmethod
+    def _by_stop(walks: Walks) -> dict[int, tuple[float, float]]:
+        return dict(zip(walks.target.tolist(), zip(walks.duration_s.tolist(), walks.distance_m.tolist(), strict=True),
+                        strict=True))
 
     def access_egress(
         self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime, options: TransitOptions
@@ -653,7 +661,7 @@ class TransitRouter:
         """Walks from the origin to every stop and from every stop to the destination, within budget."""
         profile = self._profile(options)
         footpaths = self.footpaths.get(profile)
-        router = self._street(profile)
+        router = self.street(profile)
         speeds = walking_speeds(options.walk_speed_kmh)
         origin_snap: Snap = router.snap(*origin)
         destination_snap: Snap = router.snap(*destination)
@@ -671,10 +679,10 @@ class TransitRouter:
         access: dict[int, tuple[float, float]] = {}
         egress: dict[int, tuple[float, float]] = {}
         if footpaths is not None:
-            access = self._stop_costs(router.reach(origin_snap, speeds=speeds, budget_s=options.max_walk_s), profile,
-                                      router, forward=True, speed=speeds.normal)
-            egress = self._stop_costs(router.reach_to(destination_snap, speeds=speeds, budget_s=options.max_walk_s),
-                                      profile, router, forward=False, speed=speeds.normal)
+            stops = self._stop_targets(profile)
+            access = self._by_stop(router.walks(origin_snap, stops, speeds=speeds, budget_s=options.max_walk_s))
+            egress = self._by_stop(router.walks(destination_snap, stops, speeds=speeds, budget_s=options.max_walk_s,
+                                                reverse=True))
         return AccessEgress(
             day=day, start=start,
             sources={stop: start + round(seconds) for stop, (seconds, _) in access.items()},

@@ -56,7 +56,7 @@ def test_demo_matches_connection_scan(demo_router: TransitRouter, demo_region: R
 
 def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
-    journeys = demo_router.plan(corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9), departure)
+    journeys = demo_router.plan(corner(demo_region, 0.1, 0.1), corner(demo_region, 0.9, 0.9), departure)
     assert len(journeys) >= 2
     arrivals = [journey.arrival for journey in journeys]
     transfers = [journey.transfers for journey in journeys]

@@ -1,0 +1,122 @@
+"""Departure boards: the next trips leaving a stop (or a station's platforms), with real-time.
+
+Read from the network the router currently plans on, so a board and a plan made at the
+same moment agree: delayed trips show their expected time next to the scheduled one,
+cancelled trips stay on the board marked as cancelled, skipped stops are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from routing.transit.raptor import TransitRouter
+from routing.transit.service_time import moment_at
+
+BOARD = 1
+
+
+@dataclass(frozen=True)
+class Departure:
+    """One trip leaving one platform."""
+
+    stop: int
+    trip_id: str
+    route_id: str
+    route_short_name: str
+    route_type: int
+    agency: str
+    headsign: str
+    service_day: date
+    scheduled: datetime
+    expected: datetime
+    realtime: bool
+    cancelled: bool
+    wheelchair_accessible: bool | None
+    occupancy: str | None
+
+
+def departure_board(
+    router: TransitRouter, stops: list[int], moment: datetime, *, limit: int, window: timedelta = timedelta(hours=2),
+) -> list[Departure]:
+    """Departures from ``stops`` in ``[moment, moment + window)``, earliest first, at most ``limit``."""
+    network = router.network
+    timetable = router.timetable
+    arrays = network.arrays
+    day, start = router.service_day_of(moment)
+    end = start + int(window.total_seconds())
+    bits, shifts = router.days(day)
+    stop_offsets, trip_offsets = arrays["pattern_stop_offsets"], arrays["pattern_trip_offsets"]
+    found: list[tuple[int, int, int, int, int]] = []  # (time, trip, day index, stop, position)
+    for stop in stops:
+        for j in range(int(network.stop_offsets[stop]), int(network.stop_offsets[stop + 1])):
+            pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
+            n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])
+            if position == n - 1 or not arrays["pattern_flags"][int(stop_offsets[pattern]) + position] & BOARD:
+                continue  # the trip ends here, or takes no one on
+            first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
+            base = int(arrays["pattern_time_offsets"][pattern]) + position
+            times = arrays["departure"][base : base + (last - first) * n : n].astype(np.int64)
+            for d in range(3):
+                if bits[d] < 0:
+                    continue
+                running = (arrays["trip_days"][first:last] >> np.uint32(bits[d])) & 1 == 1
+                shifted = times + shifts[d]
+                for t in np.flatnonzero(running & (shifted >= start) & (shifted < end)).tolist():
+                    found.append((int(shifted[t]), first + t, d, stop, position))
+    found += _cancelled(router, stops, day, start, end)
+    found.sort()
+    return [_departure(router, day, *item) for item in found[:limit]]
+
+
+def _cancelled(router: TransitRouter, stops: list[int], day: date, start: int, end: int) -> list[tuple[int, int, int, int, int]]:
+    """Cancelled trips that were due to leave ``stops`` in the window (marked with day index -1)."""
+    overlay = router.network.overlay
+    if overlay is None:
+        return []
+    timetable = router.timetable
+    wanted = set(stops)
+    found = []
+    for (trip, trip_day), state in overlay.trips.items():
+        if not state.cancelled:
+            continue
+        offset = (trip_day - day).days
+        if offset not in (-1, 0, 1):
+            continue
+        pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), trip, side="right") - 1)
+        first_stop, last_stop = int(timetable.pattern_stop_offsets[pattern]), int(timetable.pattern_stop_offsets[pattern + 1])
+        n = last_stop - first_stop
+        base = int(timetable.pattern_time_offsets[pattern]) + (trip - int(timetable.pattern_trip_offsets[pattern])) * n
+        shift = router.days(day)[1][offset + 1]
+        for position, stop in enumerate(np.asarray(timetable.pattern_stops[first_stop:last_stop]).tolist()):
+            time = int(timetable.departure[base + position]) + int(shift)
+            if stop in wanted and start <= time < end and position < n - 1:
+                found.append((time, -1 - trip, offset + 1, stop, position))
+    return found
+
+
+def _departure(router: TransitRouter, day: date, time: int, trip: int, day_index: int, stop: int, position: int) -> Departure:
+    timetable = router.timetable
+    network = router.network
+    cancelled = trip < 0
+    static_trip = -1 - trip if cancelled else int(network.trip_origin[trip])
+    realtime = not cancelled and bool(network.realtime[trip])
+    pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), static_trip, side="right") - 1)
+    route = int(timetable.pattern_route[pattern])
+    scheduled = time
+    if realtime:
+        n = int(timetable.pattern_stop_offsets[pattern + 1] - timetable.pattern_stop_offsets[pattern])
+        base = int(timetable.pattern_time_offsets[pattern]) + (static_trip - int(timetable.pattern_trip_offsets[pattern])) * n
+        scheduled = int(timetable.departure[base + position]) + int(router.days(day)[1][day_index])
+    wheelchair = int(timetable.trip_wheelchair[static_trip])
+    occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None
+    return Departure(
+        stop=stop, trip_id=timetable.trip_id[static_trip], route_id=timetable.route_id[route],
+        route_short_name=timetable.route_short_name[route], route_type=int(timetable.route_type[route]),
+        agency=timetable.route_agency[route], headsign=timetable.trip_headsign[static_trip],
+        service_day=day + timedelta(days=day_index - 1), scheduled=moment_at(day, scheduled, router.zone),
+        expected=moment_at(day, time, router.zone), realtime=realtime, cancelled=cancelled,
+        wheelchair_accessible=None if wheelchair == 0 else wheelchair == 1, occupancy=occupancy,
+    )
