@@ -64,7 +64,8 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     errors: tuple[int, ...]
-    response_media_types: tuple[str, ...] = ("application/json",)
+    alternate_media: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """Other representations of the success response: (media type, JSON schema)."""
 
 
 class ApiBlueprint(Blueprint):
@@ -86,7 +87,7 @@ class ApiBlueprint(Blueprint):
         response: type[BaseModel] | None = None,
         status: int = 200,
         errors: Iterable[int] = (),
-        response_media_types: Iterable[str] = ("application/json",),
+        alternate_media: dict[str, dict[str, Any]] | None = None,
     ) -> Callable[[ViewFunc], ViewFunc]:
         """Declare a view as a documented operation.
 
@@ -120,7 +121,7 @@ class ApiBlueprint(Blueprint):
                     response=response,
                     status=status,
                     errors=tuple(sorted({400, 500, *errors, *((415, 422) if body else ())})),
-                    response_media_types=tuple(response_media_types),
+                    alternate_media=tuple((alternate_media or {}).items()),
                 )
             )
             return cast(ViewFunc, validated)
@@ -274,7 +275,8 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
         success: dict[str, Any] = {"description": "Success"}
         if op.response is not None:
             schema = schemas[(op.response, "serialization")]
-            success["content"] = {media: {"schema": schema} for media in op.response_media_types}
+            success["content"] = {"application/json": {"schema": schema}}
+            success["content"].update({media: {"schema": other} for media, other in op.alternate_media})
         entry["responses"][str(op.status)] = success
         for code in op.errors:
             entry["responses"][str(code)] = {

@@ -7,11 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 from routing.errors import RegionError
 from routing.region.region import Region, load_region
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RegionUnavailableError(RuntimeError):
@@ -36,12 +38,14 @@ class RegionHolder:
         self._region: Region | None = None
         self._error: str | None = None
         self._checked_at = 0.0
+        self._derived: dict[str, tuple[Region, object]] = {}
         self._load()
 
     def _load(self) -> None:
         try:
             self._region = self._loader(self._path)
             self._error = None
+            self._derived = {}
             logger.info("region loaded", extra={"region": str(self._region.path), "region_name": self._region.manifest.name})
         except (RegionError, OSError, ValueError) as exc:
             self._error = str(exc)
@@ -78,6 +82,22 @@ class RegionHolder:
         if self._region is None:
             raise RegionUnavailableError(self._error or f"no region at {self._path}")
         return self._region
+
+    def derived(self, name: str, build: Callable[[Region], T]) -> T:
+        """An object built from the current region (a router, say), built once per loaded region.
+
+        Raises
+        ------
+        RegionUnavailableError
+            When no region could be loaded.
+        """
+        region = self.get()
+        with self._lock:
+            cached = self._derived.get(name)
+            if cached is None or cached[0] is not region:
+                cached = (region, build(region))
+                self._derived[name] = cached
+            return cast(T, cached[1])
 
     @property
     def error(self) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 
 def test_api_honours_its_contract(app: Flask) -> None:
@@ -21,6 +22,12 @@ def test_api_honours_its_contract(app: Flask) -> None:
         @given(case=operation.as_strategy())
         @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate()
+            response = case.call()
+            excluded = []
+            if response.status_code == 422 and response.json().get("type", "").endswith(":unplannable-request"):
+                # Well-formed but not plannable (a point at sea, a date the timetable does not cover):
+                # the contract documents this 422; the other checks still apply.
+                excluded.append(positive_data_acceptance)
+            case.validate_response(response, excluded_checks=excluded)
 
         check()

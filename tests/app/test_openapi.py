@@ -27,7 +27,7 @@ def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
 def test_errors_reference_the_problem_schema(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     stops = spec["paths"]["/api/v1/stops"]["get"]
-    assert {p["name"] for p in stops["parameters"]} == {"near", "radius", "limit"}
+    assert {p["name"] for p in stops["parameters"]} == {"near", "q", "radius", "limit"}
     problem = stops["responses"]["400"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/ProblemModel"}
     assert "ProblemModel" in spec["components"]["schemas"]

@@ -1,0 +1,202 @@
+"""GET /plan: door-to-door itineraries, as JSON or as GeoJSON a map draws directly."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, request
+
+from app.api.region import current_region
+from app.errors import ApiError, FieldProblem
+from app.i18n import negotiate, text
+from app.itinerary_ids import sign_itinerary
+from app.openapi import ApiBlueprint
+from app.region_holder import RegionHolder
+from app.schemas.plan import (
+    ItineraryOut,
+    LegOut,
+    LineString,
+    PlaceOut,
+    PlanQuery,
+    PlanResponse,
+    PriceOut,
+    RideOut,
+    SharingOut,
+    WarningOut,
+)
+from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
+from routing.planner.planner import NoItinerary, Planner, PlanningError
+from routing.planner.request import Mode, PlanRequest
+
+blueprint = ApiBlueprint("plan", __name__, tag="plan")
+
+GEOJSON = "application/geo+json"
+GEOJSON_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "description": "A GeoJSON FeatureCollection (RFC 7946): one LineString feature per leg; properties carry the "
+                   "leg's fields plus itineraryId, itineraryIndex, legIndex, summary and labels.",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": {
+            "type": "object", "required": ["type", "geometry", "properties"],
+            "properties": {"type": {"const": "Feature"}, "geometry": {"type": "object"}, "properties": {"type": "object"}},
+        }},
+        "warnings": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+class UnplannableRequest(ApiError):
+    """The request names a point, time or mode the region cannot serve."""
+
+    status = 422
+    slug = "unplannable-request"
+    title = "The request cannot be planned"
+
+
+def current_planner() -> Planner:
+    """The planner of the loaded region (built once per region and worker)."""
+    current_region()  # 503 when there is no region
+    holder: RegionHolder = current_app.extensions["mobility.region"]
+    return holder.derived("planner", Planner)
+
+
+def _request_time(query: PlanQuery, zone: ZoneInfo) -> datetime:
+    if query.time is None:
+        return datetime.now(zone)
+    return query.time.replace(tzinfo=zone) if query.time.tzinfo is None else query.time.astimezone(zone)
+
+
+def _place(place: Place, language: str) -> PlaceOut:
+    name = text(f"place.{place.kind}", language) if place.kind in ("origin", "destination") else place.name
+    return PlaceOut(name=name, lat=place.lat, lon=place.lon, kind=place.kind, stop_id=place.stop_id,
+                    station_id=place.station_id)
+
+
+def _price(quote: PriceQuote | None) -> PriceOut | None:
+    if quote is None:
+        return None
+    return PriceOut(amount_cents=quote.amount_cents, currency=quote.currency, source=quote.source, estimated=quote.estimated)
+
+
+def _line_name(leg: Leg, language: str) -> str:
+    assert leg.ride is not None
+    kind = f"route_type.{leg.ride.route_type}" if f"route_type.{leg.ride.route_type}" in _ROUTE_TYPES else "route_type.other"
+    return f"{text(kind, language)} {leg.ride.route_short_name or leg.ride.route_long_name}".strip()
+
+
+_ROUTE_TYPES = {"route_type.0", "route_type.1", "route_type.2", "route_type.3"}
+
+
+def _leg(leg: Leg, language: str) -> LegOut:
+    destination = _place(leg.destination, language)
+    if leg.ride is not None:
+        instruction = text("leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign,
+                           place=destination.name)
+    else:
+        instruction = text(f"leg.{leg.mode.value}", language, place=destination.name)
+    ride = leg.ride
+    sharing = leg.sharing
+    return LegOut(
+        mode=leg.mode, instruction=instruction, origin=_place(leg.origin, language), destination=destination,
+        start=leg.start, end=leg.end, duration_seconds=leg.duration_s, distance_meters=round(leg.distance_m, 1),
+        geometry=LineString(coordinates=leg.geometry),
+        transit=None if ride is None else RideOut(
+            trip_id=ride.trip_id, route_id=ride.route_id, route_short_name=ride.route_short_name,
+            route_long_name=ride.route_long_name, route_type=ride.route_type, agency=ride.agency,
+            headsign=ride.headsign, service_day=ride.service_day.isoformat(),
+            intermediate_stops=[_place(stop, language) for stop in ride.intermediate_stops], realtime=ride.realtime,
+            scheduled_start=ride.scheduled_start, scheduled_end=ride.scheduled_end, occupancy=ride.occupancy,
+        ),
+        sharing=None if sharing is None else SharingOut(
+            provider=sharing.provider, operator=sharing.operator, vehicle_type_id=sharing.vehicle_type_id,
+            vehicle_type=sharing.vehicle_type, vehicle_id=sharing.vehicle_id,
+            pickup_station_id=sharing.pickup_station_id, dropoff_station_id=sharing.dropoff_station_id,
+            quote=_price(sharing.quote), bookable=sharing.bookable, deep_link=sharing.deep_link,
+        ),
+    )
+
+
+def _summary(itinerary: Itinerary, language: str) -> str:
+    transfers = itinerary.transfers
+    transfer_text = text("transfers.0" if transfers == 0 else "transfers.1" if transfers == 1 else "transfers.n",
+                         language, n=transfers)
+    parts = []
+    for leg in itinerary.legs:
+        part = _line_name(leg, language) if leg.ride is not None else text(f"mode.{leg.mode.value}", language)
+        if not parts or parts[-1] != part:
+            parts.append(part)
+    return text("summary", language, minutes=round(itinerary.duration_s / 60), transfers=transfer_text,
+                modes=" · ".join(parts))
+
+
+def _itinerary(itinerary: Itinerary, language: str, region: str) -> ItineraryOut:
+    return ItineraryOut(
+        id=sign_itinerary(itinerary, region=region, secret_key=current_app.config["SECRET_KEY"]),
+        summary=_summary(itinerary, language), start=itinerary.start, end=itinerary.end,
+        duration_seconds=itinerary.duration_s, transfers=itinerary.transfers,
+        walk_distance_meters=round(itinerary.walk_distance_m, 1), walk_seconds=itinerary.walk_seconds,
+        distance_meters=round(itinerary.distance_m, 1), modes=itinerary.modes, labels=itinerary.labels,
+        realtime=itinerary.realtime, price=None, legs=[_leg(leg, language) for leg in itinerary.legs],
+    )
+
+
+def _geojson(response: PlanResponse) -> Response:
+    """One LineString feature per leg; properties say which itinerary and what leg."""
+    features = []
+    for number, itinerary in enumerate(response.itineraries):
+        for index, leg in enumerate(itinerary.legs):
+            properties = leg.model_dump(mode="json", by_alias=True, exclude={"geometry"})
+            properties.update({"itineraryId": itinerary.id, "itineraryIndex": number, "legIndex": index,
+                               "summary": itinerary.summary, "labels": itinerary.labels})
+            features.append({"type": "Feature", "geometry": leg.geometry.model_dump(mode="json"),
+                             "properties": properties})
+    body = {"type": "FeatureCollection", "features": features,
+            "warnings": [warning.model_dump(mode="json") for warning in response.warnings]}
+    return Response(json.dumps(body), mimetype=GEOJSON)
+
+
+@blueprint.operation("/plan", summary="Plan a door-to-door trip", query=PlanQuery, response=PlanResponse,
+                     errors=(422, 503), alternate_media={GEOJSON: GEOJSON_SCHEMA})
+def plan(query: PlanQuery) -> PlanResponse | Response:
+    """Itineraries from ``from`` to ``to`` with the allowed ``modes``, best first.
+
+    Each itinerary is Pareto-optimal in arrival time (departure time with ``arriveBy``),
+    transfers and walking, and labelled with what it is best at. Modes that could not be
+    considered (a provider down, say) are listed in ``warnings``; the other modes are
+    still planned. Texts follow ``Accept-Language`` (de, en; default de). With
+    ``Accept: application/geo+json`` the answer is a GeoJSON FeatureCollection with one
+    feature per leg.
+    """
+    planner = current_planner()
+    language = negotiate()
+    request_ = PlanRequest(
+        origin=query.origin, destination=query.destination, time=_request_time(query, planner.transit.zone),
+        modes=query.modes, arrive_by=query.arrive_by, wheelchair=query.wheelchair, walk_speed=query.walk_speed,
+        max_walk_m=query.max_walk_meters,
+    )
+    warnings: list[str] = []
+    try:
+        result = planner.plan(request_)
+        itineraries, warnings = result.itineraries, result.warnings
+    except NoItinerary:
+        itineraries, warnings = [], ["no_itinerary"]
+    except PlanningError as exc:
+        raise UnplannableRequest(
+            str(exc), errors=[FieldProblem(location="query", field=exc.parameter, message=str(exc))]
+        ) from exc
+    region = planner.region.manifest.name
+    response = PlanResponse(
+        itineraries=[_itinerary(itinerary, language, region) for itinerary in itineraries],
+        warnings=[WarningOut(code=code, message=text(f"warning.{code}", language)) for code in warnings],
+        language=language,
+    )
+    if request.accept_mimetypes.best_match(["application/json", GEOJSON], default="application/json") == GEOJSON:
+        return _geojson(response)
+    return response
+
+
+__all__ = ["Mode", "blueprint"]

@@ -1,0 +1,79 @@
+"""Itinerary ids: a signed, compact record of what was planned, for the booking API.
+
+The id carries every leg's mode, times, ends, ride (trip, route, service day) and shared
+vehicle with its quoted price, signed with the app's secret key (itsdangerous, HMAC).
+Booking reads prices from here, never from the client; a changed id fails the signature.
+Ids expire (``max_age_s`` when read), so an old quote cannot be booked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from routing.planner.itinerary import Itinerary, Leg, Place
+
+SALT = "kassel-mobility.itinerary.v1"
+DEFAULT_MAX_AGE_S = 30 * 60
+
+
+class InvalidItineraryId(ValueError):
+    """The id is malformed, was altered, or has expired (the message says which)."""
+
+
+def _place(place: Place) -> dict[str, Any]:
+    if place.stop_id or place.station_id:
+        return {"stop": place.stop_id, "station": place.station_id, "name": place.name}
+    return {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
+
+
+def _leg(leg: Leg) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "mode": leg.mode.value, "start": leg.start.isoformat(), "end": leg.end.isoformat(),
+        "from": _place(leg.origin), "to": _place(leg.destination), "meters": round(leg.distance_m, 1),
+    }
+    if leg.ride is not None:
+        record["ride"] = {"trip": leg.ride.trip_id, "route": leg.ride.route_id, "day": leg.ride.service_day.isoformat(),
+                          "agency": leg.ride.agency}
+    if leg.sharing is not None:
+        sharing = leg.sharing
+        record["sharing"] = {
+            "provider": sharing.provider, "vehicleType": sharing.vehicle_type_id, "vehicle": sharing.vehicle_id,
+            "pickup": sharing.pickup_station_id, "dropoff": sharing.dropoff_station_id,
+            "quoteCents": sharing.quote.amount_cents if sharing.quote else None, "bookable": sharing.bookable,
+        }
+    return record
+
+
+def itinerary_record(itinerary: Itinerary, *, region: str) -> dict[str, Any]:
+    """The facts an itinerary id carries."""
+    return {"region": region, "legs": [_leg(leg) for leg in itinerary.legs]}
+
+
+def sign_itinerary(itinerary: Itinerary, *, region: str, secret_key: str) -> str:
+    """The itinerary's id."""
+    return str(URLSafeTimedSerializer(secret_key, salt=SALT).dumps(itinerary_record(itinerary, region=region)))
+
+
+def read_itinerary_id(token: str, *, secret_key: str, max_age_s: int = DEFAULT_MAX_AGE_S) -> dict[str, Any]:
+    """The record behind an id.
+
+    Raises
+    ------
+    InvalidItineraryId
+        When the id was altered, is not one of ours, or is older than ``max_age_s``.
+    """
+    serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
+    try:
+        record = serializer.loads(token, max_age=max_age_s)
+    except SignatureExpired as exc:
+        msg = f"the itinerary id has expired (older than {max_age_s} s); plan again"
+        raise InvalidItineraryId(msg) from exc
+    except BadSignature as exc:
+        msg = "the itinerary id is not valid (altered or not issued by this server)"
+        raise InvalidItineraryId(msg) from exc
+    if not isinstance(record, dict):
+        msg = "the itinerary id does not hold an itinerary"
+        raise InvalidItineraryId(msg)
+    return record

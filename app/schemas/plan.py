@@ -1,0 +1,174 @@
+"""Schemas of the trip planner: the /plan query and the itineraries it answers with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from app.schemas.common import ApiModel, Coordinate, QueryModel
+from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
+
+KNOWN_MODES = ", ".join(mode.value for mode in Mode)
+_ONE_MODE = "(?:" + "|".join(mode.value for mode in Mode) + ")"
+MODES_PATTERN = f"^{_ONE_MODE}(?:,{_ONE_MODE})*$"
+
+
+def _parse_modes(value: object) -> frozenset[Mode]:
+    if isinstance(value, frozenset | set | list | tuple):
+        parts = [str(part) for part in value]
+    elif isinstance(value, str):
+        parts = [part.strip() for part in value.split(",")]
+    else:
+        msg = f"expected a comma-separated list of modes ({KNOWN_MODES})"
+        raise ValueError(msg)  # noqa: TRY004 - pydantic turns ValueError into a field problem
+    unknown = sorted({part for part in parts if part not in Mode.__members__.values()} - {""})
+    if unknown:
+        msg = f"unknown mode(s) {', '.join(unknown)}; known: {KNOWN_MODES}"
+        raise ValueError(msg)
+    modes = frozenset(Mode(part) for part in parts if part)
+    if not modes:
+        msg = f"name at least one mode ({KNOWN_MODES})"
+        raise ValueError(msg)
+    return modes
+
+
+Modes = Annotated[
+    frozenset[Mode],
+    BeforeValidator(_parse_modes),
+    WithJsonSchema({"type": "string", "pattern": MODES_PATTERN, "examples": ["walk,transit", "bike"],
+                    "description": f"Comma-separated, any of: {KNOWN_MODES}"}),
+]
+
+
+class PlanQuery(QueryModel):
+    """A door-to-door planning request."""
+
+    origin: Coordinate = Field(alias="from", description="Start, LAT,LON in decimal degrees")
+    destination: Coordinate = Field(alias="to", description="End, LAT,LON in decimal degrees")
+    time: datetime | None = Field(
+        default=None,
+        description="ISO 8601; without an offset it is local time of the region. Default: now. "
+        "The earliest departure, or with arriveBy the latest arrival.",
+    )
+    arrive_by: bool = Field(default=False, description="Treat time as the latest arrival")
+    modes: Modes = Field(default="walk,transit", validate_default=True, description=f"Allowed modes: {KNOWN_MODES}")
+    wheelchair: bool = Field(default=False, description="Step-free walks, accessible stops and trips only")
+    walk_speed: WalkSpeed = Field(default=WalkSpeed.NORMAL, description="normal (4.8 km/h) or slow (3 km/h)")
+    max_walk_meters: Annotated[float, Field(gt=0, le=5000)] = Field(
+        default=DEFAULT_MAX_WALK_M, description="Longest walk to, from or between vehicles"
+    )
+
+
+class PlaceOut(ApiModel):
+    """Where a leg starts or ends."""
+
+    name: str
+    lat: float
+    lon: float
+    kind: str = Field(description="origin, destination, stop, station (sharing) or vehicle")
+    stop_id: str | None = None
+    station_id: str | None = None
+
+
+class LineString(ApiModel):
+    """A GeoJSON LineString (coordinates are lon, lat)."""
+
+    type: str = "LineString"
+    coordinates: list[tuple[float, float]]
+
+
+class RideOut(ApiModel):
+    """The trip a transit leg rides."""
+
+    trip_id: str
+    route_id: str
+    route_short_name: str
+    route_long_name: str
+    route_type: int = Field(description="GTFS route_type (0 tram, 3 bus, 2 rail, ...)")
+    agency: str
+    headsign: str
+    service_day: str
+    intermediate_stops: list[PlaceOut]
+    realtime: bool = Field(description="True: times from real-time data; false: scheduled")
+    scheduled_start: datetime
+    scheduled_end: datetime
+    occupancy: str | None = Field(default=None, description="GTFS-Realtime occupancy status, when known")
+
+
+class PriceOut(ApiModel):
+    """A price in integer cents."""
+
+    amount_cents: int
+    currency: str
+    source: str
+    estimated: bool
+
+
+class SharingOut(ApiModel):
+    """The shared vehicle of a bikeshare or carsharing leg."""
+
+    provider: str
+    operator: str
+    vehicle_type_id: str
+    vehicle_type: str
+    vehicle_id: str | None
+    pickup_station_id: str | None
+    dropoff_station_id: str | None
+    quote: PriceOut | None
+    bookable: bool
+    deep_link: str | None
+
+
+class LegOut(ApiModel):
+    """One part of an itinerary."""
+
+    mode: Mode
+    instruction: str = Field(description="A short instruction in the negotiated language")
+    origin: PlaceOut = Field(alias="from")
+    destination: PlaceOut = Field(alias="to")
+    start: datetime
+    end: datetime
+    duration_seconds: int
+    distance_meters: float
+    geometry: LineString
+    transit: RideOut | None = None
+    sharing: SharingOut | None = None
+
+
+class ItineraryOut(ApiModel):
+    """A way from door to door."""
+
+    id: str = Field(description="Signed id the booking API accepts (prices and legs cannot be altered)")
+    summary: str = Field(description="One line in the negotiated language")
+    start: datetime
+    end: datetime
+    duration_seconds: int
+    transfers: int
+    walk_distance_meters: float
+    walk_seconds: int
+    distance_meters: float
+    modes: list[Mode]
+    labels: list[str] = Field(description="What it is best at: fastest, fewest_transfers, least_walking, cheapest")
+    realtime: bool
+    price: PriceOut | None = Field(default=None, description="Total price for this user, when known")
+    legs: list[LegOut]
+
+
+class WarningOut(ApiModel):
+    """Something the plan could not consider."""
+
+    code: str
+    message: str
+
+
+class PlanResponse(ApiModel):
+    """Itineraries, best first."""
+
+    itineraries: list[ItineraryOut]
+    warnings: list[WarningOut]
+    language: str = Field(description="Language of the texts (from Accept-Language): de or en")
+
+
+FeatureCollection = dict[str, Any]

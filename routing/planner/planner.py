@@ -1,0 +1,295 @@
+"""The door-to-door planner: one request, itineraries across the allowed modes.
+
+It combines the street router (walk, wheelchair, bike) and the transit router (RAPTOR
+and McRAPTOR over the region's timetable) and turns their answers into
+:class:`~routing.planner.itinerary.Itinerary` objects with geometry for every leg. The
+answer is a small Pareto set: each itinerary is kept only when no other one is at least
+as good in arrival (departure for arrive-by), transfers and walking, and each is labelled
+with what it is best at.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from routing.errors import NoRoute, PointNotRoutable, RoutingError
+from routing.planner.itinerary import Coordinates, Itinerary, Leg, PlanResult, Place, RideDetails
+from routing.planner.request import BIKE_KMH, Mode, PlanRequest
+from routing.region.region import Region
+from routing.street.router import EdgePosition, Snap, StreetRoute, StreetRouter, cycling_speeds, walking_speeds
+from routing.transit.raptor import Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
+
+logger = logging.getLogger(__name__)
+
+ARRIVE_BY_SEARCH = timedelta(hours=3)
+"""How far before the requested arrival an arrive-by search looks for departures."""
+MAX_ITINERARIES = 6
+
+
+class PlanningError(RoutingError):
+    """A request the planner cannot answer as asked (the API answers 4xx)."""
+
+    def __init__(self, message: str, *, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        """The request parameter at fault."""
+
+
+class PointNotOnNetwork(PlanningError):
+    """The origin or destination is too far from any usable street."""
+
+
+class TimeOutsideTimetable(PlanningError):
+    """The requested time is outside the days the region's timetable covers."""
+
+
+class NoItinerary(PlanningError):
+    """No itinerary with the allowed modes connects the two points."""
+
+
+class Planner:
+    """Plans door-to-door trips on one region. Safe to share between threads."""
+
+    def __init__(self, region: Region, transit: TransitRouter | None = None) -> None:
+        self.region = region
+        self.transit = transit or TransitRouter(region)
+        self.timetable = region.timetable
+
+    # Public ------------------------------------------------------------------------
+
+    def plan(self, request: PlanRequest) -> PlanResult:
+        """Itineraries for ``request``, best first, with warnings about modes left out.
+
+        Raises
+        ------
+        PointNotOnNetwork, TimeOutsideTimetable, NoItinerary
+        """
+        warnings: list[str] = []
+        candidates: list[Itinerary] = []
+        modes = request.modes
+        if Mode.TRANSIT in modes:
+            self._check_time(request.time)
+            candidates += self._transit(request)
+        if Mode.WALK in modes:
+            walk = self._street_only(request, self._walk_profile(request), Mode.WALK)
+            if walk is not None and (Mode.TRANSIT not in modes or walk.legs[0].distance_m <= request.max_walk_m * 2):
+                candidates.append(walk)
+        if Mode.BIKE in modes:
+            bike = self._street_only(request, "bike", Mode.BIKE)
+            if bike is not None:
+                candidates.append(bike)
+            if Mode.TRANSIT in modes:
+                warnings.append("bike_and_ride_unavailable")
+        for mode in (Mode.BIKESHARE, Mode.CARSHARING):
+            if mode in modes:
+                warnings.append(f"{mode.value}_unavailable")
+        itineraries = select(candidates, arrive_by=request.arrive_by)
+        if not itineraries:
+            allowed = ", ".join(sorted(mode.value for mode in modes))
+            msg = f"no itinerary with the modes {allowed} connects the two points at this time"
+            raise NoItinerary(msg, parameter="modes")
+        return PlanResult(itineraries=itineraries, warnings=warnings)
+
+    # Street-only trips ---------------------------------------------------------------
+
+    @staticmethod
+    def _walk_profile(request: PlanRequest) -> str:
+        return "wheelchair" if request.wheelchair else "walk"
+
+    def _snap(self, router: StreetRouter, point: tuple[float, float], parameter: str) -> Snap:
+        try:
+            return router.snap(*point)
+        except PointNotRoutable as exc:
+            label = "origin" if parameter == "from" else "destination"
+            msg = f"the {label} {point[0]:.6f},{point[1]:.6f} is not near a street usable by {router.profile}: {exc}"
+            raise PointNotOnNetwork(msg, parameter=parameter) from exc
+
+    def _street_only(self, request: PlanRequest, profile: str, mode: Mode) -> Itinerary | None:
+        """The whole trip on one street profile (None when the network does not connect the points)."""
+        router = self.transit.street(profile)
+        origin = self._snap(router, request.origin, "from")
+        destination = self._snap(router, request.destination, "to")
+        speeds = cycling_speeds(BIKE_KMH, walking_kmh=request.walk_kmh) if mode is Mode.BIKE else walking_speeds(request.walk_kmh)
+        try:
+            route = router.route(origin, destination, speeds=speeds)
+        except NoRoute:
+            return None
+        duration = timedelta(seconds=round(route.duration_s))
+        start = request.time - duration if request.arrive_by else request.time
+        start = start.astimezone(self.transit.zone)
+        leg = Leg(
+            mode=mode, origin=_point("origin", request.origin), destination=_point("destination", request.destination),
+            start=start, end=start + duration, distance_m=route.distance_m, geometry=_geometry(route, request),
+        )
+        return Itinerary(legs=[leg])
+
+    # Transit -------------------------------------------------------------------------
+
+    def _check_time(self, moment: datetime) -> None:
+        first = self.timetable.day0
+        last = first + timedelta(days=self.timetable.day_count - 1)
+        day = moment.astimezone(self.transit.zone).date()
+        if not first - timedelta(days=1) <= day <= last:
+            msg = f"the timetable covers {first.isoformat()} to {last.isoformat()}; {moment.isoformat()} is outside it"
+            raise TimeOutsideTimetable(msg, parameter="time")
+
+    def _transit(self, request: PlanRequest) -> list[Itinerary]:
+        options = TransitOptions(
+            max_transfers=request.max_transfers, walk_speed_kmh=request.walk_kmh, wheelchair=request.wheelchair,
+            max_walk_s=request.max_walk_s,
+        )
+        profile = self._walk_profile(request)
+        router = self.transit.street(profile)
+        origin = self._snap(router, request.origin, "from")
+        destination = self._snap(router, request.destination, "to")
+        try:
+            if request.arrive_by:
+                journeys = self.transit.arrive_by(
+                    request.origin, request.destination, request.time, options=options, window=ARRIVE_BY_SEARCH,
+                )
+            else:
+                journeys = self.transit.pareto_plan(request.origin, request.destination, request.time, options=options)
+        except NoRoute:
+            return []
+        walk_speeds = walking_speeds(request.walk_kmh)
+        return [
+            self._from_journey(journey, request, router, origin, destination, walk_speeds)
+            for journey in journeys
+            if any(isinstance(leg, TransitLeg) for leg in journey.legs)
+        ]
+
+    def _stop_place(self, stop: int) -> Place:
+        timetable = self.timetable
+        parent = int(timetable.stop_parent[stop])
+        return Place(
+            name=timetable.stop_name[stop], lat=float(timetable.stop_lat[stop]), lon=float(timetable.stop_lon[stop]),
+            kind="stop", stop_id=timetable.stop_id[stop], station_id=timetable.stop_id[parent] if parent >= 0 else None,
+        )
+
+    def _stop_snap(self, stop: int, profile: str) -> Snap | None:
+        footpaths = self.transit.footpaths.get(profile)
+        if footpaths is None:
+            return None
+        first, last = int(footpaths.stop_position_offsets[stop]), int(footpaths.stop_position_offsets[stop + 1])
+        if first == last:
+            return None
+        positions = tuple(
+            EdgePosition(int(footpaths.position_edge[j]), float(footpaths.position_offset_m[j])) for j in range(first, last)
+        )
+        lat, lon = float(self.timetable.stop_lat[stop]), float(self.timetable.stop_lon[stop])
+        return Snap(lat, lon, lat, lon, 0.0, positions)
+
+    def _walk_geometry(
+        self, router: StreetRouter, start: Snap | None, end: Snap | None, a: Place, b: Place, speeds: object,
+    ) -> Coordinates:
+        """The street path of a walk leg; a straight line when either end is off the network."""
+        straight = [(a.lon, a.lat), (b.lon, b.lat)]
+        if start is None or end is None:
+            return straight
+        try:
+            route = router.route(start, end, speeds=speeds)  # type: ignore[arg-type]
+        except NoRoute:
+            return straight
+        return [(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)]
+
+    def _from_journey(
+        self, journey: Journey, request: PlanRequest, router: StreetRouter, origin: Snap, destination: Snap,
+        speeds: object,
+    ) -> Itinerary:
+        legs: list[Leg] = []
+        profile = router.profile
+        origin_place = _point("origin", request.origin)
+        destination_place = _point("destination", request.destination)
+        for part in journey.legs:
+            if isinstance(part, TransitLeg):
+                legs.append(self._ride_leg(part))
+                continue
+            a = origin_place if part.from_stop is None else self._stop_place(part.from_stop)
+            b = destination_place if part.to_stop is None else self._stop_place(part.to_stop)
+            start_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
+            end_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
+            geometry = self._walk_geometry(router, start_snap, end_snap, a, b, speeds)
+            legs.append(Leg(mode=Mode.WALK, origin=a, destination=b, start=part.departure, end=part.arrival,
+                            distance_m=part.meters, geometry=geometry))
+        return Itinerary(legs=[leg for leg in legs if not _empty_walk(leg)] or legs)
+
+    def _ride_leg(self, part: TransitLeg) -> Leg:
+        stops = [part.from_stop, *part.intermediate_stops, part.to_stop]
+        places = [self._stop_place(stop) for stop in stops]
+        ride = RideDetails(
+            trip_id=part.trip_id, route_id=part.route_id, route_short_name=part.route_short_name,
+            route_long_name=part.route_long_name, route_type=part.route_type, agency=part.agency,
+            headsign=part.headsign, service_day=part.service_day, intermediate_stops=places[1:-1],
+            realtime=part.realtime, scheduled_start=part.scheduled_departure or part.departure,
+            scheduled_end=part.scheduled_arrival or part.arrival, occupancy=part.occupancy,
+        )
+        geometry = [(place.lon, place.lat) for place in places]
+        return Leg(mode=Mode.TRANSIT, origin=places[0], destination=places[-1], start=part.departure, end=part.arrival,
+                   distance_m=_polyline_m(geometry), geometry=geometry, ride=ride)
+
+
+def _point(kind: str, point: tuple[float, float]) -> Place:
+    return Place(name=kind, lat=point[0], lon=point[1], kind=kind)
+
+
+def _geometry(route: StreetRoute, request: PlanRequest) -> Coordinates:
+    """A street route's line from the requested origin to the requested destination."""
+    return [(request.origin[1], request.origin[0]), *route.coordinates, (request.destination[1], request.destination[0])]
+
+
+def _empty_walk(leg: Leg) -> bool:
+    """A walk that goes nowhere: from a stop to itself, or a zero-length access or egress."""
+    if leg.mode is not Mode.WALK:
+        return False
+    same_stop = leg.origin.stop_id is not None and leg.origin.stop_id == leg.destination.stop_id
+    return same_stop or (leg.distance_m < 0.5 and leg.duration_s == 0 and None in (leg.origin.stop_id, leg.destination.stop_id))
+
+
+def _polyline_m(points: Coordinates) -> float:
+    from routing.geo import haversine_m
+
+    total = 0.0
+    for (lon_a, lat_a), (lon_b, lat_b) in zip(points, points[1:], strict=False):
+        total += float(haversine_m(lat_a, lon_a, lat_b, lon_b))
+    return total
+
+
+def select(candidates: Iterable[Itinerary], *, arrive_by: bool) -> list[Itinerary]:
+    """De-duplicate, keep the Pareto set (time, transfers, walking), label and order it.
+
+    Time is the arrival for departure queries and the departure (later is better) for
+    arrive-by queries; the set is ordered by that time, best first, at most
+    ``MAX_ITINERARIES``.
+    """
+    unique: dict[tuple[object, ...], Itinerary] = {}
+    for itinerary in candidates:
+        unique.setdefault(itinerary.signature(), itinerary)
+    items = list(unique.values())
+
+    def time_key(itinerary: Itinerary) -> float:
+        return -itinerary.start.timestamp() if arrive_by else itinerary.end.timestamp()
+
+    def key(itinerary: Itinerary) -> tuple[float, float, float]:
+        return time_key(itinerary), float(itinerary.transfers), float(itinerary.walk_seconds)
+
+    keys = [key(item) for item in items]
+    kept = [
+        item for i, item in enumerate(items)
+        if not any(all(a <= b for a, b in zip(keys[j], keys[i], strict=True)) and keys[j] != keys[i] for j in range(len(items)))
+    ]
+    kept.sort(key=lambda item: (time_key(item), item.transfers, item.walk_seconds, item.duration_s))
+    kept = kept[:MAX_ITINERARIES]
+    if not kept:
+        return []
+    best = {
+        "fastest": min(kept, key=lambda item: (time_key(item), item.duration_s)),
+        "fewest_transfers": min(kept, key=lambda item: (item.transfers, time_key(item))),
+        "least_walking": min(kept, key=lambda item: (item.walk_seconds, time_key(item))),
+    }
+    return [
+        replace(item, labels=[label for label, chosen in best.items() if chosen is item])
+        for item in kept
+    ]

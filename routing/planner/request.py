@@ -1,0 +1,60 @@
+"""What a door-to-door plan is asked for: points, time, modes and the traveller's needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Mode(StrEnum):
+    """A way of moving that a request can allow."""
+
+    WALK = "walk"
+    BIKE = "bike"
+    """The traveller's own bike."""
+    TRANSIT = "transit"
+    BIKESHARE = "bikeshare"
+    CARSHARING = "carsharing"
+
+
+class WalkSpeed(StrEnum):
+    """Walking speed classes (km/h below); ``slow`` suits elderly people and many wheelchair users."""
+
+    NORMAL = "normal"
+    SLOW = "slow"
+
+
+WALK_KMH = {WalkSpeed.NORMAL: 4.8, WalkSpeed.SLOW: 3.0}
+BIKE_KMH = 15.0
+DEFAULT_MAX_WALK_M = 1200.0
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """One planning question.
+
+    ``time`` is aware; with ``arrive_by`` it is the latest arrival, else the earliest
+    departure. ``max_walk_m`` bounds each walk to, from or between vehicles (a walk-only
+    trip may be longer when it is the only way).
+    """
+
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    time: datetime
+    modes: frozenset[Mode] = frozenset({Mode.WALK, Mode.TRANSIT})
+    arrive_by: bool = False
+    wheelchair: bool = False
+    walk_speed: WalkSpeed = WalkSpeed.NORMAL
+    max_walk_m: float = DEFAULT_MAX_WALK_M
+    max_transfers: int = 4
+
+    @property
+    def walk_kmh(self) -> float:
+        """Walking speed in km/h."""
+        return WALK_KMH[self.walk_speed]
+
+    @property
+    def max_walk_s(self) -> float:
+        """``max_walk_m`` as seconds at this request's walking speed."""
+        return self.max_walk_m / (self.walk_kmh / 3.6)
