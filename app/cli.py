@@ -338,3 +338,27 @@ def bench_transit(
         first = build_day.date() if build_day else (day.date() if day else _today())
         report["builds"] = {str(feed): measure_feed_build(feed, first) for feed in build_feeds}
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@bench.command("plan")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to serve.")
+@click.option("--users", default=4, show_default=True, type=click.IntRange(1, 200), help="Concurrent locust users.")
+@click.option("--seconds", default=30, show_default=True, type=click.IntRange(5, 3600))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench_plan(region_path: Path, users: int, seconds: int, as_json: bool) -> None:
+    """Load test of /plan: gunicorn -w 2 on loopback, locust users, plus an in-process profile."""
+    import json
+
+    from app.loadtest.run import format_report, run_load_test
+    from routing.errors import RegionError
+    from routing.region.region import load_region
+
+    try:
+        region = load_region(region_path)
+    except RegionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        report = run_load_test(region, users=users, seconds=seconds)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))

@@ -24,6 +24,8 @@ variable                       meaning
 ``MOBILITY_LOG_LEVEL``         ``DEBUG``, ``INFO`` (default), ``WARNING``, ``ERROR``
 ``MOBILITY_REGION_RELOAD_SECONDS``  how often a worker checks whether the region switched
                                (default 10; 0 disables)
+``MOBILITY_REALTIME_FEEDS``    GTFS-Realtime TripUpdates to poll: ``FEED=URL`` entries separated
+                               by spaces, FEED being the region's GTFS name (``nvv=https://...``)
 =============================  ===============================================================
 """
 
@@ -88,6 +90,22 @@ class Settings(BaseModel):
     stripe_api_base: str | None = None
     log_level: LogLevel = LogLevel.INFO
     region_reload_seconds: Annotated[float, Field(ge=0)] = 10.0
+    realtime_feeds: tuple[tuple[str, str], ...] = ()
+    """(GTFS feed name, TripUpdates URL) pairs."""
+
+    @field_validator("realtime_feeds", mode="before")
+    @classmethod
+    def _parse_realtime_feeds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs = []
+        for entry in value.split():
+            feed, _, url = entry.partition("=")
+            if not feed or not url.startswith(("http://", "https://")):
+                msg = f"expected FEED=http(s)://... entries separated by spaces, got {entry!r}"
+                raise ValueError(msg)
+            pairs.append((feed, url))
+        return tuple(pairs)
 
     @field_validator("database_url")
     @classmethod

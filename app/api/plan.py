@@ -26,9 +26,12 @@ from app.schemas.plan import (
     SharingOut,
     WarningOut,
 )
+from app.settings import Settings
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
+from routing.region.region import Region
+from routing.transit.realtime import RealtimePoller, RealtimeSource, TripLocator
 
 blueprint = ApiBlueprint("plan", __name__, tag="plan")
 
@@ -58,10 +61,27 @@ class UnplannableRequest(ApiError):
 
 
 def current_planner() -> Planner:
-    """The planner of the loaded region (built once per region and worker)."""
+    """The planner of the loaded region (built once per region and worker, with its real-time poller)."""
     current_region()  # 503 when there is no region
     holder: RegionHolder = current_app.extensions["mobility.region"]
-    return holder.derived("planner", Planner)
+    settings: Settings = current_app.extensions["mobility.settings"]
+    pollers: dict[str, RealtimePoller] = current_app.extensions.setdefault("mobility.realtime", {})
+
+    def build(region: Region) -> Planner:
+        planner = Planner(region)
+        previous = pollers.pop("current", None)
+        if previous is not None:
+            previous.stop()
+        if settings.realtime_feeds:
+            poller = RealtimePoller(
+                [RealtimeSource(name=f"{feed}:{url}", url=url, feed=feed) for feed, url in settings.realtime_feeds],
+                TripLocator(region.timetable), planner.transit.zone, planner.transit.apply_realtime,
+            )
+            poller.start()
+            pollers["current"] = poller
+        return planner
+
+    return holder.derived("planner", build)
 
 
 def _request_time(query: PlanQuery, zone: ZoneInfo) -> datetime:

@@ -16,11 +16,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from routing.errors import NoRoute, PointNotRoutable, RoutingError
-from routing.planner.itinerary import Coordinates, Itinerary, Leg, PlanResult, Place, RideDetails
+from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
 from routing.region.region import Region
 from routing.street.router import EdgePosition, Snap, StreetRoute, StreetRouter, cycling_speeds, walking_speeds
-from routing.transit.raptor import Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
+from routing.transit.raptor import Journey, TransitLeg, TransitOptions, TransitRouter
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from routing.transit._raptor import ALIGHT, BOARD, INF, _earliest_trip, marked_patterns
+from routing.transit._raptor import ALIGHT, BOARD, INF, _earliest_trip, mark, marked_patterns
 
 BAG = 16
 """Labels per bag. A full bag refuses newcomers (counted in ``overflow``) rather than drop a
@@ -148,19 +148,25 @@ def mc_raptor(
             egress_time[target_stops[i]] = target_extra[i]
             egress_walk[target_stops[i]] = target_walk[i]
     marked = np.zeros(stop_total, dtype=np.bool_)
+    marked_stops = np.empty(stop_total, dtype=np.int64)
+    marked_count = 0
     row5 = np.zeros(5, dtype=np.int32)
     row9 = np.zeros(9, dtype=np.int32)
     for i in range(source_stops.size):
         row5[0], row5[1], row5[2], row5[3], row5[4] = source_times[i], source_walk[i], 0, -1, -1
         if _insert(walk_labels, walk_counts, 0, source_stops[i], row5, overflow):
-            marked[source_stops[i]] = True
+            marked_count = mark(marked, marked_stops, marked_count, source_stops[i])
 
     pattern_count = pattern_stop_offsets.size - 1
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
     pattern_end = np.full(pattern_count, -1, dtype=np.int64)
     route = np.zeros((BAG, 8), dtype=np.int64)  # trip, day, walk, board stop, board time, parent kind, parent index, price
     for k in range(1, rounds):
-        queue, queued = marked_patterns(marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start, pattern_end)
+        queue, queued = marked_patterns(
+            marked, marked_stops, marked_count, stop_pattern_offsets, stop_patterns, stop_pattern_positions,
+            pattern_start, pattern_end,
+        )
+        marked_count = 0
         improved = np.zeros(stop_total, dtype=np.bool_)
         for q in range(queued):
             p = queue[q]
@@ -245,7 +251,7 @@ def mc_raptor(
         for s in range(stop_total):
             if not improved[s]:
                 continue
-            marked[s] = True
+            marked_count = mark(marked, marked_stops, marked_count, s)
             for i in range(trip_counts[k, s]):
                 base = np.int64(trip_labels[k, s, i, 0])
                 base_walk = np.int64(trip_labels[k, s, i, 1])
@@ -260,7 +266,7 @@ def mc_raptor(
                         continue
                     row5[0], row5[1], row5[2], row5[3], row5[4] = time, walk, price, s, i
                     if _insert(walk_labels, walk_counts, k, t, row5, overflow):
-                        marked[t] = True
+                        marked_count = mark(marked, marked_stops, marked_count, t)
                         if egress_time[t] < INF:
                             destination_count = _add_destination(
                                 destinations, destination_count, time + egress_time[t], walk + egress_walk[t], price, k, 0, t

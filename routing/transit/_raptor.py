@@ -74,22 +74,32 @@ def _earliest_trip(
     return best_trip, best_day, best_time
 
 
+@njit(cache=True, inline="always")
+def mark(marked: NDArray[np.bool_], marked_stops: NDArray[np.int64], count: int, stop: int) -> int:
+    """Mark ``stop`` for the next round (listed once); returns the new count of marked stops."""
+    if marked[stop]:
+        return count
+    marked[stop] = True
+    marked_stops[count] = stop
+    return count + 1
+
+
 @njit(cache=True)
 def marked_patterns(
-    marked: NDArray[np.bool_], stop_pattern_offsets: NDArray[np.int64], stop_patterns: NDArray[np.int32],
+    marked: NDArray[np.bool_], marked_stops: NDArray[np.int64], marked_count: int,
+    stop_pattern_offsets: NDArray[np.int64], stop_patterns: NDArray[np.int32],
     stop_pattern_positions: NDArray[np.int32], pattern_start: NDArray[np.int64], pattern_end: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], int]:
     """Queue every pattern through a marked stop, noting its first and last marked position.
 
-    Clears ``marked``; ``pattern_start`` holds -1 for patterns not queued (the caller resets
-    each queued pattern's entry to -1 after scanning it); ``pattern_end`` is only meaningful
-    for queued patterns.
+    Clears ``marked`` (the caller starts a new list); ``pattern_start`` holds -1 for
+    patterns not queued (the caller resets each queued pattern's entry to -1 after
+    scanning it); ``pattern_end`` is only meaningful for queued patterns.
     """
     queue = np.empty(pattern_start.size, dtype=np.int64)
     queued = 0
-    for s in range(marked.size):
-        if not marked[s]:
-            continue
+    for i in range(marked_count):
+        s = marked_stops[i]
         marked[s] = False
         for j in range(stop_pattern_offsets[s], stop_pattern_offsets[s + 1]):
             p = stop_patterns[j]
@@ -163,12 +173,14 @@ def raptor(
     best_target = best_direct
 
     marked = np.zeros(stop_total, dtype=np.bool_)
+    marked_stops = np.empty(stop_total, dtype=np.int64)
+    marked_count = 0
     for i in range(source_stops.size):
         s = source_stops[i]
         if source_times[i] < arrival_walk[0, s]:
             arrival_walk[0, s] = source_times[i]
             best_walk_arrival[s] = source_times[i]
-            marked[s] = True
+            marked_count = mark(marked, marked_stops, marked_count, s)
             if target_cost[s] < INF:
                 best_target = min(best_target, source_times[i] + target_cost[s])
     destination[0] = best_target
@@ -176,12 +188,14 @@ def raptor(
     pattern_count = pattern_stop_offsets.size - 1
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
     pattern_end = np.full(pattern_count, -1, dtype=np.int64)
+    improved = np.zeros(stop_total, dtype=np.bool_)
     improved_stops = np.empty(stop_total, dtype=np.int64)
     for k in range(1, rounds):
         queue, queued = marked_patterns(
-            marked, stop_pattern_offsets, stop_patterns, stop_pattern_positions, pattern_start, pattern_end,
+            marked, marked_stops, marked_count, stop_pattern_offsets, stop_patterns, stop_pattern_positions,
+            pattern_start, pattern_end,
         )
-        improved = np.zeros(stop_total, dtype=np.bool_)
+        marked_count = 0
         improved_count = 0
         for q in range(queued):
             p = queue[q]
@@ -236,7 +250,8 @@ def raptor(
         # Footpaths from the stops reached by a trip in this round.
         for i in range(improved_count):
             s = improved_stops[i]
-            marked[s] = True
+            improved[s] = False
+            marked_count = mark(marked, marked_stops, marked_count, s)
             base = arrival_trip[k, s]
             if base + transfer_floor[s] >= best_target:
                 continue  # every footpath from here arrives too late
@@ -245,12 +260,11 @@ def raptor(
                 time = base + transfer_seconds[j]
                 if time >= arrival_walk[k, t] or time >= best_walk_arrival[t] or time >= best_target:
                     continue
-                if True:
-                    arrival_walk[k, t] = time
-                    best_walk_arrival[t] = time
-                    walk_from[k, t] = s
-                    marked[t] = True
-                    if target_cost[t] < INF:
-                        best_target = min(best_target, time + target_cost[t])
+                arrival_walk[k, t] = time
+                best_walk_arrival[t] = time
+                walk_from[k, t] = s
+                marked_count = mark(marked, marked_stops, marked_count, t)
+                if target_cost[t] < INF:
+                    best_target = min(best_target, time + target_cost[t])
         destination[k] = best_target
     return destination

@@ -43,7 +43,6 @@ def departure_board(
 ) -> list[Departure]:
     """Departures from ``stops`` in ``[moment, moment + window)``, earliest first, at most ``limit``."""
     network = router.network
-    timetable = router.timetable
     arrays = network.arrays
     day, start = router.service_day_of(moment)
     end = start + int(window.total_seconds())

@@ -11,7 +11,7 @@ from routing.demo.generate import DemoInputs, build_demo_region, generate_demo_i
 from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
 
-__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "porto_alegre", "shared_data"]
+__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "heidelberg", "porto_alegre", "shared_data"]
 
 DEMO_FIRST_DAY = date(2026, 11, 23)
 """A Monday; the demo's holiday is then Wednesday 2026-11-25."""
@@ -56,6 +56,21 @@ def porto_alegre(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
         RegionInputs(
             name="poa", gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
             osm_file=data / "poa_osm.pbf", first_day=date(2019, 5, 6), days=3,
+        ),
+        out,
+    )
+    return load_region(out)
+
+
+@pytest.fixture(scope="session")
+def heidelberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Region:
+    """The Heidelberg region (VRN GTFS cut + OSM), built once per session."""
+    out = tmp_path_factory.mktemp("heidelberg") / "region"
+    data = shared_data / "heidelberg"
+    build_region(
+        RegionInputs(
+            name="heidelberg", gtfs=[GtfsInput("vrn", data / "vrn_gtfs_cut.zip")], osm_file=data / "heidelberg.test.pbf",
+            first_day=date(2022, 7, 4), days=3,
         ),
         out,
     )

@@ -1,0 +1,1 @@
+"""Load test of the trip API: gunicorn with two workers on loopback, driven by locust."""

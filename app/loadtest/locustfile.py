@@ -1,0 +1,24 @@
+"""Locust users asking /api/v1/plan with the queries in ``$PLAN_QUERIES`` (a JSON list)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from locust import HttpUser, constant, task
+
+QUERIES: list[dict[str, str]] = json.loads(open(os.environ["PLAN_QUERIES"], encoding="utf-8").read())  # noqa: SIM115
+
+
+class PlanningUser(HttpUser):
+    """A user of the app planning one trip after another, without pause."""
+
+    wait_time = constant(0)
+
+    @task
+    def plan(self) -> None:
+        query = random.choice(QUERIES)  # noqa: S311 - load pattern, not security
+        with self.client.get("/api/v1/plan", params=query, name="/api/v1/plan", catch_response=True) as response:
+            if response.status_code not in (200, 422):
+                response.failure(f"status {response.status_code}")
