@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from routing.errors import NoRoute, PointNotRoutable, RoutingError
+from routing.geo import haversine_m
 from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
 from routing.region.region import Region
@@ -155,10 +158,18 @@ class Planner:
         except NoRoute:
             return []
         walk_speeds = walking_speeds(request.walk_kmh)
+        rides = [journey for journey in journeys if any(isinstance(leg, TransitLeg) for leg in journey.legs)]
+        # Choose on outlines (straight walk lines), then draw street geometry only for the chosen.
+        by_signature: dict[tuple[object, ...], Journey] = {}
+        outlines = []
+        for journey in rides:
+            outline = self._from_journey(journey, request, router, origin, destination, walk_speeds, geometry=False)
+            by_signature.setdefault(outline.signature(), journey)
+            outlines.append(outline)
         return [
-            self._from_journey(journey, request, router, origin, destination, walk_speeds)
-            for journey in journeys
-            if any(isinstance(leg, TransitLeg) for leg in journey.legs)
+            replace(self._from_journey(by_signature[outline.signature()], request, router, origin, destination,
+                                       walk_speeds), labels=outline.labels)
+            for outline in select(outlines, arrive_by=request.arrive_by)
         ]
 
     def _stop_place(self, stop: int) -> Place:
@@ -197,27 +208,31 @@ class Planner:
 
     def _from_journey(
         self, journey: Journey, request: PlanRequest, router: StreetRouter, origin: Snap, destination: Snap,
-        speeds: object,
+        speeds: object, *, geometry: bool = True,
     ) -> Itinerary:
+        """The itinerary of a transit journey; walk legs follow the streets when ``geometry``."""
         legs: list[Leg] = []
         profile = router.profile
         origin_place = _point("origin", request.origin)
         destination_place = _point("destination", request.destination)
         for part in journey.legs:
             if isinstance(part, TransitLeg):
-                legs.append(self._ride_leg(part))
+                legs.append(self._ride_leg(part, detailed=geometry))
                 continue
             a = origin_place if part.from_stop is None else self._stop_place(part.from_stop)
             b = destination_place if part.to_stop is None else self._stop_place(part.to_stop)
-            start_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
-            end_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
-            geometry = self._walk_geometry(router, start_snap, end_snap, a, b, speeds)
+            line = [(a.lon, a.lat), (b.lon, b.lat)]
+            if geometry:
+                start_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
+                end_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
+                line = self._walk_geometry(router, start_snap, end_snap, a, b, speeds)
             legs.append(Leg(mode=Mode.WALK, origin=a, destination=b, start=part.departure, end=part.arrival,
-                            distance_m=part.meters, geometry=geometry))
+                            distance_m=part.meters, geometry=line))
         return Itinerary(legs=[leg for leg in legs if not _empty_walk(leg)] or legs)
 
-    def _ride_leg(self, part: TransitLeg) -> Leg:
-        stops = [part.from_stop, *part.intermediate_stops, part.to_stop]
+    def _ride_leg(self, part: TransitLeg, *, detailed: bool = True) -> Leg:
+        """A transit leg; without ``detailed`` its intermediate stops and line are left out (an outline)."""
+        stops = [part.from_stop, *part.intermediate_stops, part.to_stop] if detailed else [part.from_stop, part.to_stop]
         places = [self._stop_place(stop) for stop in stops]
         ride = RideDetails(
             trip_id=part.trip_id, route_id=part.route_id, route_short_name=part.route_short_name,
@@ -249,12 +264,10 @@ def _empty_walk(leg: Leg) -> bool:
 
 
 def _polyline_m(points: Coordinates) -> float:
-    from routing.geo import haversine_m
-
-    total = 0.0
-    for (lon_a, lat_a), (lon_b, lat_b) in zip(points, points[1:], strict=False):
-        total += float(haversine_m(lat_a, lon_a, lat_b, lon_b))
-    return total
+    if len(points) < 2:
+        return 0.0
+    lon, lat = np.asarray(points, dtype=np.float64).T
+    return float(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
 
 
 def select(candidates: Iterable[Itinerary], *, arrive_by: bool) -> list[Itinerary]:
