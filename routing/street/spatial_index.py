@@ -187,40 +187,31 @@ def _nearest(
     max_ring = int(math.ceil(max_distance_m / cell))
     ring = 1
     while True:
-        x_lo, x_hi = max(cx - ring, 0), min(cx + ring, nx_cells - 1)
-        y_lo, y_hi = max(cy - ring, 0), min(cy + ring, ny_cells - 1)
+        # Every segment in the square (a segment spanning several cells is met more than once).
+        segments = [np.int64(0) for _ in range(0)]
+        hits = [(0.0, 0.0, 0.0, 0.0) for _ in range(0)]  # distance, fraction, x, y
         best = math.inf
-        for gy in range(y_lo, y_hi + 1):
-            for gx in range(x_lo, x_hi + 1):
+        for gy in range(max(cy - ring, 0), min(cy + ring, ny_cells - 1) + 1):
+            for gx in range(max(cx - ring, 0), min(cx + ring, nx_cells - 1) + 1):
                 c = gy * nx_cells + gx
                 for j in range(cell_offsets[c], cell_offsets[c + 1]):
                     seg = cell_items[j]
-                    d, _, _, _ = _project(px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]],
-                                          y_nodes[seg_b[seg]])
-                    best = min(best, d)
+                    hit = _project(px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]],
+                                   y_nodes[seg_b[seg]])
+                    segments.append(np.int64(seg))
+                    hits.append(hit)
+                    best = min(best, hit[0])
         if best <= ring * cell or ring >= max_ring:
             break
         ring = min(max_ring, max(ring * 2, ring + 1))
     if best > max_distance_m:
         empty = np.zeros(0, dtype=np.float64)
         return np.zeros(0, dtype=np.int64), empty, empty, empty, empty
-    hits_d, hits_t, hits_x, hits_y = [0.0 for _ in range(0)], [0.0 for _ in range(0)], [0.0 for _ in range(0)], [0.0 for _ in range(0)]
-    segments = [np.int64(0) for _ in range(0)]
-    for gy in range(y_lo, y_hi + 1):
-        for gx in range(x_lo, x_hi + 1):
-            c = gy * nx_cells + gx
-            for j in range(cell_offsets[c], cell_offsets[c + 1]):
-                seg = cell_items[j]
-                d, t, qx, qy = _project(px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]],
-                                        y_nodes[seg_b[seg]])
-                if d > best + tolerance_m or seg in segments:  # a segment spans several cells
-                    continue
-                segments.append(np.int64(seg))
-                hits_d.append(d)
-                hits_t.append(t)
-                hits_x.append(qx)
-                hits_y.append(qy)
-    found = np.array(segments, dtype=np.int64)
+    close = [i for i in range(len(hits)) if hits[i][0] <= best + tolerance_m and segments[i] not in segments[:i]]
+    found = np.empty(len(close), dtype=np.int64)
+    values = np.empty((len(close), 4))
+    for row, i in enumerate(close):
+        found[row] = segments[i]
+        values[row, 0], values[row, 1], values[row, 2], values[row, 3] = hits[i]
     order = np.argsort(found)  # by segment id, so ties resolve the same way every time
-    return (found[order], np.array(hits_d)[order], np.array(hits_t)[order], np.array(hits_x)[order],
-            np.array(hits_y)[order])
+    return found[order], values[order, 0], values[order, 1], values[order, 2], values[order, 3]
