@@ -1,6 +1,6 @@
 """Adapters to sharing operators (GBFS availability and prices, TOMP-style booking).
 
-The provider interface and the built-in adapters arrive with the providers work; the
-package exists now so the import contracts (``providers`` never imports ``app``) hold
-from the start.
+``gbfs.pricing`` reads ``system_pricing_plans`` and prices rides exactly as the GBFS spec
+defines segments. The provider interface, the polling client and the booking adapters
+follow with the providers work. ``providers`` never imports ``app`` (import contract).
 """
