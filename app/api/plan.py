@@ -144,7 +144,7 @@ def _summary(itinerary: Itinerary, language: str) -> str:
     transfers = itinerary.transfers
     transfer_text = text("transfers.0" if transfers == 0 else "transfers.1" if transfers == 1 else "transfers.n",
                          language, n=transfers)
-    parts = []
+    parts: list[str] = []
     for leg in itinerary.legs:
         part = _line_name(leg, language) if leg.ride is not None else text(f"mode.{leg.mode.value}", language)
         if not parts or parts[-1] != part:
