@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request
 
-from app.api.region import current_region
+from app.api.region import local_moment, region_holder
 from app.errors import ApiError, FieldProblem
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.openapi import ApiBlueprint
-from app.region_holder import RegionHolder
 from app.schemas.plan import (
     ItineraryOut,
     LegOut,
@@ -62,8 +59,7 @@ class UnplannableRequest(ApiError):
 
 def current_planner() -> Planner:
     """The planner of the loaded region (built once per region and worker, with its real-time poller)."""
-    current_region()  # 503 when there is no region
-    holder: RegionHolder = current_app.extensions["mobility.region"]
+    holder = region_holder()
     settings: Settings = current_app.extensions["mobility.settings"]
     pollers: dict[str, RealtimePoller] = current_app.extensions.setdefault("mobility.realtime", {})
 
@@ -82,12 +78,6 @@ def current_planner() -> Planner:
         return planner
 
     return holder.derived("planner", build)
-
-
-def _request_time(query: PlanQuery, zone: ZoneInfo) -> datetime:
-    if query.time is None:
-        return datetime.now(zone)
-    return query.time.replace(tzinfo=zone) if query.time.tzinfo is None else query.time.astimezone(zone)
 
 
 def _place(place: Place, language: str) -> PlaceOut:
@@ -194,7 +184,7 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     planner = current_planner()
     language = negotiate()
     request_ = PlanRequest(
-        origin=query.origin, destination=query.destination, time=_request_time(query, planner.transit.zone),
+        origin=query.origin, destination=query.destination, time=local_moment(query.time, planner.transit.zone),
         modes=query.modes, arrive_by=query.arrive_by, wheelchair=query.wheelchair, walk_speed=query.walk_speed,
         max_walk_m=query.max_walk_meters,
     )

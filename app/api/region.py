@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app
 
 from app.errors import ServiceUnavailable
@@ -26,6 +29,20 @@ def current_region() -> Region:
         return holder.get()
     except RegionUnavailableError as exc:
         raise ServiceUnavailable(f"no region loaded: {exc}") from exc
+
+
+def region_holder() -> RegionHolder:
+    """The holder of the loaded region, for objects built once per region (503 without a region)."""
+    current_region()
+    holder: RegionHolder = current_app.extensions["mobility.region"]
+    return holder
+
+
+def local_moment(value: datetime | None, zone: ZoneInfo) -> datetime:
+    """A requested time in the region's zone: now when absent, the region's local time when naive."""
+    if value is None:
+        return datetime.now(zone)
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
 
 
 @blueprint.operation("/region", summary="Describe the loaded region", response=RegionInfo, errors=(503,))

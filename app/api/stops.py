@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
-from flask import current_app
 
 from app.api.plan import current_planner
-from app.api.region import current_region
+from app.api.region import current_region, local_moment, region_holder
 from app.errors import NotFound
 from app.openapi import ApiBlueprint
-from app.region_holder import RegionHolder
 from app.schemas.stops import DepartureBoard, DepartureOut, DeparturesQuery, Stop, StopList, StopsQuery
 from routing.geo import haversine_m
 from routing.region.region import Region
@@ -35,14 +33,8 @@ def _stop(timetable: Timetable, index: int, *, distance: float | None = None, sc
     )
 
 
-def _holder() -> RegionHolder:
-    current_region()  # 503 when there is no region
-    holder: RegionHolder = current_app.extensions["mobility.region"]
-    return holder
-
-
 def _name_index() -> StopNameIndex:
-    return _holder().derived("stop-names", lambda region: StopNameIndex(region.timetable))
+    return region_holder().derived("stop-names", lambda region: StopNameIndex(region.timetable))
 
 
 @blueprint.operation("/stops", summary="Find stops near a point or by name", query=StopsQuery, response=StopList,
@@ -78,7 +70,7 @@ def list_stops(query: StopsQuery) -> StopList:
 
 
 def _stop_index(region: Region, stop_id: str) -> int:
-    by_id = _holder().derived("stop-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.stop_id.to_list())})
+    by_id = region_holder().derived("stop-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.stop_id.to_list())})
     if stop_id not in by_id:
         raise NotFound(f"no stop with id {stop_id!r} in region {region.manifest.name}")
     return by_id[stop_id]
@@ -94,9 +86,7 @@ def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
     timetable = region.timetable
     index = _stop_index(region, stop_id)
     platforms = [index, *np.flatnonzero(np.asarray(timetable.stop_parent) == index).tolist()]
-    zone = planner.transit.zone
-    moment = datetime.now(zone) if query.time is None else (
-        query.time.replace(tzinfo=zone) if query.time.tzinfo is None else query.time.astimezone(zone))
+    moment = local_moment(query.time, planner.transit.zone)
     board = departure_board(planner.transit, platforms, moment, limit=query.limit,
                             window=timedelta(minutes=query.window_minutes))
     return DepartureBoard(
