@@ -84,12 +84,10 @@ def _cancelled(router: TransitRouter, stops: list[int], day: date, start: int, e
         offset = (trip_day - day).days
         if offset not in (-1, 0, 1):
             continue
-        pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), trip, side="right") - 1)
-        first_stop, last_stop = int(timetable.pattern_stop_offsets[pattern]), int(timetable.pattern_stop_offsets[pattern + 1])
-        n = last_stop - first_stop
-        base = int(timetable.pattern_time_offsets[pattern]) + (trip - int(timetable.pattern_trip_offsets[pattern])) * n
+        pattern, base, n = timetable.trip_layout(trip)
+        first_stop = int(timetable.pattern_stop_offsets[pattern])
         shift = router.days(day)[1][offset + 1]
-        for position, stop in enumerate(np.asarray(timetable.pattern_stops[first_stop:last_stop]).tolist()):
+        for position, stop in enumerate(np.asarray(timetable.pattern_stops[first_stop : first_stop + n]).tolist()):
             time = int(timetable.departure[base + position]) + int(shift)
             if stop in wanted and start <= time < end and position < n - 1:
                 found.append((time, -1 - trip, offset + 1, stop, position))
@@ -102,12 +100,10 @@ def _departure(router: TransitRouter, day: date, time: int, trip: int, day_index
     cancelled = trip < 0
     static_trip = -1 - trip if cancelled else int(network.trip_origin[trip])
     realtime = not cancelled and bool(network.realtime[trip])
-    pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), static_trip, side="right") - 1)
+    pattern, base, _ = timetable.trip_layout(static_trip)
     route = int(timetable.pattern_route[pattern])
     scheduled = time
     if realtime:
-        n = int(timetable.pattern_stop_offsets[pattern + 1] - timetable.pattern_stop_offsets[pattern])
-        base = int(timetable.pattern_time_offsets[pattern]) + (static_trip - int(timetable.pattern_trip_offsets[pattern])) * n
         scheduled = int(timetable.departure[base + position]) + int(router.days(day)[1][day_index])
     wheelchair = int(timetable.trip_wheelchair[static_trip])
     occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None

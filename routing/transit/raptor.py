@@ -517,9 +517,7 @@ class TransitRouter:
         realtime = bool(network.realtime[trip])
         scheduled_board, scheduled_alight = board_time, alight_time
         if realtime:
-            static_pattern = int(np.searchsorted(np.asarray(timetable.pattern_trip_offsets), static_trip, side="right") - 1)
-            n = end - start
-            base = int(timetable.pattern_time_offsets[static_pattern]) + (static_trip - int(timetable.pattern_trip_offsets[static_pattern])) * n
+            _, base, _ = timetable.trip_layout(static_trip)
             shift = board_time - int(arrays["departure"][int(arrays["pattern_time_offsets"][pattern]) + board_at])
             scheduled_board = int(timetable.departure[base + board_at]) + shift
             scheduled_alight = int(timetable.arrival[base + alight_at]) + shift

@@ -80,17 +80,14 @@ class TripLocator:
     def __init__(self, timetable: Timetable) -> None:
         self.timetable = timetable
         self.index = {trip_id: i for i, trip_id in enumerate(timetable.trip_id.to_list())}
-        self._trip_offsets = np.asarray(timetable.pattern_trip_offsets)
 
     def shape(self, trip: int) -> _TripShape:
         """Pattern, position of its first stop time, stops and GTFS stop sequences of ``trip``."""
         timetable = self.timetable
-        pattern = int(np.searchsorted(self._trip_offsets, trip, side="right") - 1)
-        start, end = int(timetable.pattern_stop_offsets[pattern]), int(timetable.pattern_stop_offsets[pattern + 1])
-        n = end - start
-        base = int(timetable.pattern_time_offsets[pattern]) + (trip - int(self._trip_offsets[pattern])) * n
+        pattern, base, n = timetable.trip_layout(trip)
+        start = int(timetable.pattern_stop_offsets[pattern])
         return _TripShape(
-            pattern=pattern, base=base, stops=np.asarray(timetable.pattern_stops[start:end]),
+            pattern=pattern, base=base, stops=np.asarray(timetable.pattern_stops[start : start + n]),
             sequence=np.asarray(timetable.stop_sequence[base : base + n]),
         )
 

@@ -83,6 +83,13 @@ class Timetable:
     transfer_min_seconds: NDArray[np.int32]
     warnings: list[str] = field(default_factory=list)
 
+    def trip_layout(self, trip: int) -> tuple[int, int, int]:
+        """Where ``trip`` lies: its pattern, the index of its first stop time, and its number of stops."""
+        offsets = np.asarray(self.pattern_trip_offsets)
+        pattern = int(np.searchsorted(offsets, trip, side="right") - 1)
+        stop_count = int(self.pattern_stop_offsets[pattern + 1]) - int(self.pattern_stop_offsets[pattern])
+        return pattern, int(self.pattern_time_offsets[pattern]) + (trip - int(offsets[pattern])) * stop_count, stop_count
+
     @property
     def counts(self) -> dict[str, int]:
         """Sizes for the manifest and the build summary."""

@@ -26,12 +26,8 @@ def _first_weekday_trip(region: Region) -> tuple[str, str, int, datetime]:
     bit = (DEMO_FIRST_DAY - timetable.day0).days
     days = np.asarray(timetable.trip_days)
     trip = int(np.flatnonzero((days >> np.uint32(bit)) & 1)[0])
-    offsets = np.asarray(timetable.pattern_trip_offsets)
-    pattern = int(np.searchsorted(offsets, trip, side="right") - 1)
-    first_stop = int(timetable.pattern_stop_offsets[pattern])
-    n = int(timetable.pattern_stop_offsets[pattern + 1]) - first_stop
-    base = int(timetable.pattern_time_offsets[pattern]) + (trip - int(offsets[pattern])) * n
-    stop = int(timetable.pattern_stops[first_stop])
+    pattern, base, _ = timetable.trip_layout(trip)
+    stop = int(timetable.pattern_stops[int(timetable.pattern_stop_offsets[pattern])])
     leaves = moment_at(DEMO_FIRST_DAY, int(timetable.departure[base]), BERLIN)
     return timetable.trip_id[trip], timetable.stop_id[stop], int(timetable.stop_sequence[base]), leaves
 
