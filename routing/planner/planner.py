@@ -19,6 +19,7 @@ import numpy as np
 
 from routing.errors import NoRoute, PointNotRoutable, RoutingError
 from routing.geo import haversine_m
+from routing.pareto import non_dominated
 from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
 from routing.region.region import Region
@@ -288,11 +289,7 @@ def select(candidates: Iterable[Itinerary], *, arrive_by: bool) -> list[Itinerar
     def key(itinerary: Itinerary) -> tuple[float, float, float]:
         return time_key(itinerary), float(itinerary.transfers), float(itinerary.walk_seconds)
 
-    keys = [key(item) for item in items]
-    kept = [
-        item for i, item in enumerate(items)
-        if not any(all(a <= b for a, b in zip(keys[j], keys[i], strict=True)) and keys[j] != keys[i] for j in range(len(items)))
-    ]
+    kept = non_dominated(items, key)
     kept.sort(key=lambda item: (time_key(item), item.transfers, item.walk_seconds, item.duration_s))
     kept = kept[:MAX_ITINERARIES]
     if not kept:

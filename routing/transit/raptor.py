@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from routing.errors import NoRoute
 from routing.geo import haversine_m
+from routing.pareto import non_dominated
 from routing.region.region import Region
 from routing.street.router import Snap, StreetRouter, StreetTargets, Walks, walking_speeds
 from routing.transit._mcraptor import mc_raptor
@@ -970,12 +971,7 @@ def pareto_filter(journeys: list[Journey], extra: Callable[[Journey], float] | N
         values = (journey.arrival.timestamp(), journey.walking_seconds, float(journey.transfers), float(journey.price_cents or 0))
         return (*values, extra(journey)) if extra else values
 
-    keys = [key(j) for j in journeys]
-    kept = []
-    for i, journey in enumerate(journeys):
-        if any(all(a <= b for a, b in zip(keys[j], keys[i], strict=True)) and keys[j] != keys[i] for j in range(len(journeys))):
-            continue
-        if any(keys[j] == keys[i] for j in range(i)):
-            continue  # an identical journey is kept once
-        kept.append(journey)
-    return kept
+    kept: dict[tuple[float, ...], Journey] = {}
+    for journey in non_dominated(journeys, key):
+        kept.setdefault(key(journey), journey)  # an identical journey is kept once
+    return list(kept.values())
