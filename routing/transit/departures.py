@@ -15,7 +15,6 @@ import numpy as np
 from routing.transit.raptor import TransitRouter
 from routing.transit.service_time import moment_at
 
-BOARD = 1
 
 
 @dataclass(frozen=True)
@@ -42,29 +41,15 @@ def departure_board(
     router: TransitRouter, stops: list[int], moment: datetime, *, limit: int, window: timedelta = timedelta(hours=2),
 ) -> list[Departure]:
     """Departures from ``stops`` in ``[moment, moment + window)``, earliest first, at most ``limit``."""
-    network = router.network
-    arrays = network.arrays
     day, start = router.service_day_of(moment)
     end = start + int(window.total_seconds())
-    bits, shifts = router.days(day)
-    stop_offsets, trip_offsets = arrays["pattern_stop_offsets"], arrays["pattern_trip_offsets"]
     found: list[tuple[int, int, int, int, int]] = []  # (time, trip, day index, stop, position)
     for stop in stops:
-        for j in range(int(network.stop_offsets[stop]), int(network.stop_offsets[stop + 1])):
-            pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
-            n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])
-            if position == n - 1 or not arrays["pattern_flags"][int(stop_offsets[pattern]) + position] & BOARD:
-                continue  # the trip ends here, or takes no one on
-            first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
-            base = int(arrays["pattern_time_offsets"][pattern]) + position
-            times = arrays["departure"][base : base + (last - first) * n : n].astype(np.int64)
-            for d in range(3):
-                if bits[d] < 0:
-                    continue
-                running = (arrays["trip_days"][first:last] >> np.uint32(bits[d])) & 1 == 1
-                shifted = times + shifts[d]
-                for t in np.flatnonzero(running & (shifted >= start) & (shifted < end)).tolist():
-                    found.append((int(shifted[t]), first + t, d, stop, position))
+        for run in router.boardings(stop, day):
+            if run.position == run.stop_count - 1:
+                continue  # the trip ends here
+            for t in np.flatnonzero((run.times >= start) & (run.times < end)).tolist():
+                found.append((int(run.times[t]), int(run.trips[t]), run.day_index, stop, run.position))
     found += _cancelled(router, stops, day, start, end)
     found.sort()
     return [_departure(router, day, *item) for item in found[:limit]]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -125,6 +126,20 @@ class Journey:
             elif leg.from_stop is not None and leg.to_stop is not None:
                 parts.append(f"walk {timetable.stop_id[leg.from_stop]} ~ {timetable.stop_id[leg.to_stop]}")
         return " | ".join(parts)
+
+
+class Boardings(NamedTuple):
+    """Trips of one pattern and service day that can be boarded at one stop."""
+
+    position: int
+    """The stop's position in the pattern."""
+    stop_count: int
+    """Stops of the pattern (boarding at the last one leads nowhere)."""
+    day_index: int
+    """0: the day before the query's day, 1: that day, 2: the day after."""
+    trips: NDArray[np.int64]
+    times: NDArray[np.int64]
+    """Departure times, seconds after the query day's reference."""
 
 
 @dataclass(frozen=True)
@@ -741,35 +756,42 @@ class TransitRouter:
 
     # Departure windows and arrive-by -------------------------------------------
 
+    def boardings(self, stop: int, day: date, *, wheelchair: bool = False) -> Iterator[Boardings]:
+        """The runs that take passengers on at ``stop`` on the day before, of and after ``day``.
+
+        One :class:`Boardings` per pattern through the stop and service day in the window,
+        with running trips only (and wheelchair-accessible ones with ``wheelchair``).
+        """
+        network = self._network
+        arrays = network.arrays
+        bits, shifts = self._days(day)
+        stop_offsets, trip_offsets = arrays["pattern_stop_offsets"], arrays["pattern_trip_offsets"]
+        for j in range(int(network.stop_offsets[stop]), int(network.stop_offsets[stop + 1])):
+            pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
+            if not arrays["pattern_flags"][stop_offsets[pattern] + position] & 1:
+                continue
+            n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])
+            first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
+            base = int(arrays["pattern_time_offsets"][pattern]) + position
+            times = arrays["departure"][base : base + (last - first) * n : n].astype(np.int64)
+            trips = np.arange(first, last, dtype=np.int64)
+            for d in range(3):
+                if bits[d] < 0:
+                    continue
+                running = (arrays["trip_days"][first:last] >> np.uint32(bits[d])) & 1 == 1
+                if wheelchair:
+                    running &= arrays["trip_wheelchair"][first:last] == 1
+                yield Boardings(position=position, stop_count=n, day_index=d, trips=trips[running],
+                                times=times[running] + shifts[d])
+
     def _departure_candidates(self, day: date, ends: AccessEgress, start: int, end: int, options: TransitOptions) -> list[int]:
         """Every origin departure time in [start, end] that catches some trip at an access stop."""
-        network = self._network
-        bits, shifts = self._days(day)
-        stop_offsets = network.arrays["pattern_stop_offsets"]
-        trip_offsets = network.arrays["pattern_trip_offsets"]
-        time_offsets = network.arrays["pattern_time_offsets"]
-        flags = network.arrays["pattern_flags"]
-        departure = network.arrays["departure"]
-        trip_days = network.arrays["trip_days"]
-        trip_wheelchair = network.arrays["trip_wheelchair"]
         candidates: set[int] = set()
         for stop, arrival in ends.sources.items():
             walk = arrival - ends.start
-            for j in range(int(network.stop_offsets[stop]), int(network.stop_offsets[stop + 1])):
-                pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
-                if not flags[stop_offsets[pattern] + position] & 1:
-                    continue
-                n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])
-                first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
-                times = departure[int(time_offsets[pattern]) + position : int(time_offsets[pattern]) + (last - first) * n : n]
-                for d in range(3):
-                    if bits[d] < 0:
-                        continue
-                    active = (trip_days[first:last] >> np.uint32(bits[d])) & 1 == 1
-                    if options.wheelchair:
-                        active &= trip_wheelchair[first:last] == 1
-                    leave = times[active].astype(np.int64) + shifts[d] - walk
-                    candidates.update(leave[(leave >= start) & (leave <= end)].tolist())
+            for run in self.boardings(stop, day, wheelchair=options.wheelchair):
+                leave = run.times - walk
+                candidates.update(leave[(leave >= start) & (leave <= end)].tolist())
         return sorted(candidates, reverse=True)
 
     def range_plan(
