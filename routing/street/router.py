@@ -293,21 +293,28 @@ class StreetRouter:
 
     def reach(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
         """Every node reachable from ``origin`` within ``budget_s`` of generalised cost."""
-        speed_array = speeds.as_array()
         graph = self.graph
+        seeds = [(int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions]
+        arrays = (graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class)
+        return self._budgeted_search(arrays, seeds, speeds, budget_s)
+
+    def _budgeted_search(
+        self, arrays: tuple[NDArray[np.generic], ...], seeds: list[tuple[int, int, float]], speeds: TravelSpeeds,
+        budget_s: float,
+    ) -> Reach:
+        """Dijkstra on ``arrays`` (a CSR graph) from seeds ``(node, edge, metres walked on the edge to it)``."""
+        speed_array = speeds.as_array()
         nodes, costs, times, lengths = [], [], [], []
-        for position in origin.positions:
-            per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
-            remaining = float(graph.length_m[position.edge]) - position.offset_m
-            nodes.append(int(graph.targets[position.edge]))
-            costs.append(remaining * per_metre_cost)
-            times.append(remaining * per_metre_time)
-            lengths.append(remaining)
+        for node, edge, metres in seeds:
+            per_metre_cost, per_metre_time = self._edge_rate(edge, speed_array)
+            nodes.append(node)
+            costs.append(metres * per_metre_cost)
+            times.append(metres * per_metre_time)
+            lengths.append(metres)
         workspace = self._workspace()
         found = reach(
-            graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class, speed_array,
-            np.array(nodes, dtype=np.int64), np.array(costs), np.array(times), np.array(lengths), budget_s,
-            workspace.cost, workspace.time, workspace.length, workspace.closed, workspace.touched,
+            *arrays, speed_array, np.array(nodes, dtype=np.int64), np.array(costs), np.array(times), np.array(lengths),
+            budget_s, workspace.cost, workspace.time, workspace.length, workspace.closed, workspace.touched,
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
 
@@ -331,22 +338,8 @@ class StreetRouter:
 
         ``cost[i]`` is the cost of walking from ``nodes[i]`` to the destination.
         """
-        speed_array = speeds.as_array()
-        offsets, targets, length, factor, klass = self._reversed_graph()
-        nodes, costs, times, lengths = [], [], [], []
-        for position in destination.positions:
-            per_metre_cost, per_metre_time = self._edge_rate(position.edge, speed_array)
-            nodes.append(int(self.tails[position.edge]))
-            costs.append(position.offset_m * per_metre_cost)
-            times.append(position.offset_m * per_metre_time)
-            lengths.append(position.offset_m)
-        workspace = self._workspace()
-        found = reach(
-            offsets, targets, length, factor, klass, speed_array, np.array(nodes, dtype=np.int64), np.array(costs),
-            np.array(times), np.array(lengths), budget_s, workspace.cost, workspace.time, workspace.length,
-            workspace.closed, workspace.touched,
-        )
-        return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
+        seeds = [(int(self.tails[p.edge]), p.edge, p.offset_m) for p in destination.positions]
+        return self._budgeted_search(self._reversed_graph(), seeds, speeds, budget_s)
 
     def walks(
         self, start: Snap, targets: StreetTargets, *, speeds: TravelSpeeds, budget_s: float, reverse: bool = False
