@@ -3,3 +3,5 @@
 from tests.conftest_d.app import *  # noqa: F403
 from tests.conftest_d.database import *  # noqa: F403
 from tests.conftest_d.regions import *  # noqa: F403
+from tests.conftest_d.gbfs_server import *  # noqa: F403
+from tests.conftest_d.sandbox import *  # noqa: F403

@@ -1,7 +1,8 @@
 """Write the demo city's GBFS 2.3 feeds and tariff-zone file (SYNTHETIC DEMO DATA).
 
-Two sandbox operators: ``demo-rad`` (station-based bikeshare) and ``demo-auto``
-(station-based carsharing). Zones: the tariff areas ``nvv`` (whole area) and
+Two sandbox operators: ``demo-rad`` (bikeshare: stations plus a few free-floating bikes
+that may not be parked in the central pedestrian zone) and ``demo-auto`` (station-based
+carsharing). Zones: the tariff areas ``nvv`` (whole area) and
 ``kasselplus`` (inner part), and the municipalities ``kassel``, ``vellmar`` (inside
 KasselPlus) and ``hofgeismar`` (outside it).
 """
@@ -27,10 +28,13 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
 def _system(
     plan: CityPlan, folder: Path, *, system_id: str, name: str, stations: list[tuple[int, int]], vehicle: dict[str, Any],
     plan_price: dict[str, Any], base_url: str, last_updated: int, capacity: int, rng: random.Random,
+    free_floating: int = 0, no_parking: list[list[list[float]]] | None = None,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     url = f"{base_url.rstrip('/')}/{system_id}"
     files = ["system_information", "vehicle_types", "station_information", "station_status", "free_bike_status", "system_pricing_plans"]
+    if no_parking is not None:
+        files.append("geofencing_zones")
 
     def envelope(data: dict[str, Any]) -> dict[str, Any]:
         return {"last_updated": last_updated, "ttl": FEED_TTL_SECONDS, "version": GBFS_VERSION, "data": data}
@@ -58,7 +62,18 @@ def _system(
         })
     _dump(folder / "station_information.json", envelope({"stations": infos}))
     _dump(folder / "station_status.json", envelope({"stations": statuses}))
-    _dump(folder / "free_bike_status.json", envelope({"bikes": []}))
+    bikes = []
+    for number in range(1, free_floating + 1):
+        point = plan.position(rng.uniform(1, plan.size - 2), rng.uniform(1, plan.size - 2))
+        bikes.append({"bike_id": f"{system_id}-frei-{number}", "lat": point.lat, "lon": point.lon, "is_reserved": False,
+                      "is_disabled": False, "vehicle_type_id": vehicle["vehicle_type_id"]})
+    _dump(folder / "free_bike_status.json", envelope({"bikes": bikes}))
+    if no_parking is not None:
+        _dump(folder / "geofencing_zones.json", envelope({"geofencing_zones": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": no_parking},
+             "properties": {"name": "Fußgängerzone (synthetic)", "rules": [
+                 {"vehicle_type_id": [vehicle["vehicle_type_id"]], "ride_allowed": False, "ride_through_allowed": True}]}},
+        ]}}))
     _dump(folder / "system_pricing_plans.json", envelope({"plans": [plan_price]}))
 
 
@@ -73,7 +88,8 @@ def write_gbfs(plan: CityPlan, folder: Path, *, first_day: date, base_url: str) 
         plan_price={"plan_id": "rad-standard", "name": "Standardtarif", "currency": "EUR", "price": 0.0,
                     "is_taxable": True, "description": "1 EUR je angefangene 15 Minuten",
                     "per_min_pricing": [{"start": 0, "rate": 1.0, "interval": 15}]},
-        base_url=base_url, last_updated=last_updated, capacity=10, rng=rng,
+        base_url=base_url, last_updated=last_updated, capacity=10, rng=rng, free_floating=6,
+        no_parking=_box(plan, plan.middle - 1, plan.middle - 1, plan.middle + 1, plan.middle + 1),
     )
     _system(
         plan, folder / "demo-auto", system_id="demo-auto", name="Demo-Auto", stations=plan.car_stations,

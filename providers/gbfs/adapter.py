@@ -1,0 +1,207 @@
+"""The built-in GBFS adapter: availability, prices and geofencing; riders book in the operator's app.
+
+Configuration (``adapter = "gbfs"``)::
+
+    [providers.nextbike-kassel]
+    adapter = "gbfs"
+    discovery_url = "https://gbfs.nextbike.net/maps/gbfs/v2/nextbike_dk/gbfs.json"
+    language = "de"            # 2.x discovery language block (default: the first)
+    timeout_s = 5
+    max_stale_s = 300
+    [providers.nextbike-kassel.perks.nvv-abo]
+    free_minutes = 30          # NVV subscribers ride the first 30 minutes free
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers.errors import NoPrice, NotSupported, ProviderError
+from providers.gbfs.client import GbfsClient, Loaded
+from providers.gbfs.feeds import (
+    VEHICLE_FEEDS,
+    parse_pricing,
+    parse_station_information,
+    parse_station_status,
+    parse_system_information,
+    parse_vehicle_types,
+    parse_vehicles,
+)
+from providers.gbfs.geofencing import Geofencing, parse_geofencing
+from providers.gbfs.pricing import Perk, PricingPlan, ride_cost_cents
+from providers.http import HttpClient, HttpSettings
+from providers.model import (
+    Availability,
+    BookingStatus,
+    Capability,
+    LegSpec,
+    Quote,
+    StaticInfo,
+    Vehicle,
+    VehicleType,
+)
+
+
+@dataclass(frozen=True)
+class GbfsSettings:
+    """One GBFS adapter instance's configuration."""
+
+    discovery_url: str
+    language: str = ""
+    max_stale_s: float = 300.0
+    http: HttpSettings = field(default_factory=HttpSettings)
+    perks: Mapping[str, Perk] = field(default_factory=dict)  # by pass id (e.g. "nvv-abo")
+
+
+class GbfsProvider:
+    """A GBFS 2.3/3.0 system as a :class:`~providers.interface.Provider` without booking."""
+
+    capabilities = frozenset({Capability.AVAILABILITY, Capability.PRICES, Capability.GEOFENCING})
+
+    def __init__(self, name: str, settings: GbfsSettings, *, client: GbfsClient | None = None) -> None:
+        self.name = name
+        self.settings = settings
+        self.client = client or GbfsClient(
+            name,
+            settings.discovery_url,
+            HttpClient(name, settings.http),
+            language=settings.language,
+            max_stale_s=settings.max_stale_s,
+        )
+
+    # -- static data and availability --------------------------------------------------------
+
+    def static_info(self) -> StaticInfo:
+        """System, types, stations, plans and zones; optional feeds a system lacks are empty."""
+        load = self.client.load
+        return StaticInfo(
+            system=load("system_information", parse_system_information).value,
+            vehicle_types=load("vehicle_types", parse_vehicle_types).value
+            if self.client.has("vehicle_types")
+            else {},
+            stations=(
+                load("station_information", parse_station_information).value
+                if self.client.has("station_information")
+                else {}
+            ),
+            pricing_plans=(
+                load("system_pricing_plans", parse_pricing).value
+                if self.client.has("system_pricing_plans")
+                else {}
+            ),
+            geofencing=(
+                load("geofencing_zones", parse_geofencing).value
+                if self.client.has("geofencing_zones")
+                else Geofencing()
+            ),
+        )
+
+    def availability(self) -> Availability:
+        """Station counts and free vehicles; ``stale`` when any part is older than it should be."""
+        parts: list[Loaded[Any]] = []
+        stations = {}
+        if self.client.has("station_status"):
+            loaded_status = self.client.load("station_status", parse_station_status)
+            stations = loaded_status.value
+            parts.append(loaded_status)
+        vehicles: tuple[Vehicle, ...] = ()
+        feed = next((name for name in VEHICLE_FEEDS if self.client.has(name)), None)
+        if feed is not None:
+            loaded_vehicles = self.client.load(feed, parse_vehicles)
+            vehicles = loaded_vehicles.value
+            parts.append(loaded_vehicles)
+        if not parts:
+            raise ProviderError(self.name, "the system publishes neither station_status nor vehicle status")
+        return Availability(
+            provider=self.name,
+            as_of=min(part.last_updated for part in parts),
+            stations=stations,
+            vehicles=vehicles,
+            stale=any(part.stale for part in parts),
+        )
+
+    # -- prices ----------------------------------------------------------------------------------
+
+    def quote(self, leg: LegSpec) -> Quote:
+        """The pricing plan's price for the leg's minutes and kilometres, with the rider's best perk."""
+        info = self.static_info()
+        vehicle_type = info.vehicle_types.get(leg.vehicle_type_id)
+        if vehicle_type is None:
+            msg = f"unknown vehicle type {leg.vehicle_type_id!r}"
+            raise ProviderError(self.name, msg)
+        plan = self._plan(info, vehicle_type, leg)
+        perk_name, perk = self._best_perk(plan, leg)
+        return Quote(
+            provider=self.name,
+            amount_cents=ride_cost_cents(plan, minutes=leg.minutes, km=leg.km, perk=perk),
+            currency=plan.currency,
+            plan_id=plan.plan_id,
+            estimated=not plan.is_flat,
+            perk=perk_name,
+            deep_link=self.deep_link(leg),
+        )
+
+    def _plan(self, info: StaticInfo, vehicle_type: VehicleType, leg: LegSpec) -> PricingPlan:
+        vehicle_plan = None
+        if leg.vehicle_id is not None:
+            vehicle_plan = next(
+                (v.plan_id for v in self.availability().vehicles if v.vehicle_id == leg.vehicle_id), None
+            )
+        candidates = [vehicle_plan, vehicle_type.default_plan_id, *vehicle_type.plan_ids]
+        if len(info.pricing_plans) == 1:
+            candidates.append(next(iter(info.pricing_plans)))
+        for plan_id in candidates:
+            if plan_id is not None and plan_id in info.pricing_plans:
+                return info.pricing_plans[plan_id]
+        msg = f"no pricing plan for vehicle type {vehicle_type.vehicle_type_id!r}"
+        raise NoPrice(self.name, msg)
+
+    def _best_perk(self, plan: PricingPlan, leg: LegSpec) -> tuple[str | None, Perk | None]:
+        offered = [(name, self.settings.perks[name]) for name in leg.pass_ids if name in self.settings.perks]
+        if not offered:
+            return None, None
+        return min(
+            offered, key=lambda item: ride_cost_cents(plan, minutes=leg.minutes, km=leg.km, perk=item[1])
+        )
+
+    def deep_link(self, leg: LegSpec) -> str:
+        """The vehicle's rental URI, else the operator's app."""
+        if leg.vehicle_id is not None:
+            for vehicle in self.availability().vehicles:
+                if vehicle.vehicle_id == leg.vehicle_id and vehicle.rental_uri:
+                    return vehicle.rental_uri
+        system = self.static_info().system
+        return system.rental_uri_android or system.rental_uri_ios or system.url
+
+    # -- booking: not offered by a plain GBFS operator ------------------------------------------
+
+    def _no_booking(self) -> NotSupported:
+        return NotSupported(
+            self.name, "this operator publishes GBFS only; riders book in its app (deep link)"
+        )
+
+    def reserve(self, quote: Quote, leg: LegSpec, *, idempotency_key: str) -> BookingStatus:
+        """Not supported (see :meth:`deep_link`)."""
+        raise self._no_booking()
+
+    def confirm(self, booking_id: str) -> BookingStatus:
+        """Not supported."""
+        raise self._no_booking()
+
+    def start(self, booking_id: str) -> BookingStatus:
+        """Not supported."""
+        raise self._no_booking()
+
+    def end(self, booking_id: str) -> BookingStatus:
+        """Not supported."""
+        raise self._no_booking()
+
+    def cancel(self, booking_id: str) -> BookingStatus:
+        """Not supported."""
+        raise self._no_booking()
+
+    def status(self, booking_id: str) -> BookingStatus:
+        """Not supported."""
+        raise self._no_booking()

@@ -1,0 +1,1 @@
+"""TOMP-API (v1.6) booking adapter."""

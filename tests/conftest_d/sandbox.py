@@ -1,0 +1,58 @@
+"""The sandbox operator on an ephemeral loopback port, seeded from freshly generated demo feeds."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from providers.sandbox.app import create_sandbox_app
+from providers.sandbox.faults import FaultPlan
+from providers.sandbox.fleet import Fleet
+from routing.demo.generate import generate_demo_inputs
+from tests.conftest_d.regions import DEMO_FIRST_DAY
+
+__all__ = ["SANDBOX_API_KEY", "SandboxServer", "sandbox"]
+
+SANDBOX_API_KEY = "sandbox-test-key"
+
+
+@dataclass
+class SandboxServer:
+    """A running sandbox: its base URL, fleet and fault plan."""
+
+    url: str
+    fleet: Fleet
+    faults: FaultPlan
+
+    def settings(self, system: str, *, version: str = "2.3", adapter: str = "tomp") -> dict[str, object]:
+        """Adapter settings for one system (the key comes from ``SANDBOX_KEY`` in the environment)."""
+        settings: dict[str, object] = {
+            "discovery_url": f"{self.url}/gbfs/{version}/{system}/gbfs.json",
+            "timeout_s": 2,
+            "retries": 1,
+            "backoff_s": 0,
+        }
+        if adapter == "tomp":
+            settings |= {"tomp_url": f"{self.url}/tomp/{system}", "api_key_env": "SANDBOX_KEY"}
+        return settings
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    """A fresh sandbox operator per test (its own state), served by a threaded werkzeug server."""
+    feeds = generate_demo_inputs(tmp_path / "demo-inputs", first_day=DEMO_FIRST_DAY).gbfs
+    fleet = Fleet.from_folder(feeds)
+    faults = FaultPlan()
+    server = make_server(
+        "127.0.0.1", 0, create_sandbox_app(fleet, faults=faults, api_key=SANDBOX_API_KEY), threaded=True
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SandboxServer(f"http://127.0.0.1:{server.server_port}", fleet, faults)
+    server.shutdown()
+    server.server_close()

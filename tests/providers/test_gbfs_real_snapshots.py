@@ -1,0 +1,76 @@
+"""Every real GBFS snapshot in ../shared/data parses through the real HTTP client and passes the kit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from providers.conformance import run_conformance
+from providers.gbfs.adapter import GbfsProvider, GbfsSettings
+from providers.http import HttpSettings
+from tests.conftest_d.gbfs_server import GbfsFolderServer
+
+pytestmark = pytest.mark.realdata
+
+SNAPSHOTS = {
+    # folder: (stations, vehicles, vehicle types, plans, zones)
+    "bay-area/gbfs": (496, 720, 0, 0, 0),
+    "darmstadt/gbfs": (1, 1, 1, 0, 0),
+    "gbfs-misc/lillestrombysykkel": (6, 0, 1, 2, 0),
+    "gbfs-misc/ridecheck-almere": (0, 6, 1, 0, 14),  # 16 features, 2 without geometry
+    "herrenberg/gbfs/car-sharing": (254, 0, 0, 0, 0),
+    "herrenberg/gbfs/car-sharing-teilauto-neckar-alb": (103, 0, 0, 0, 0),
+    "herrenberg/gbfs/stadtrad": (1, 0, 1, 0, 0),
+}
+
+
+def _provider(server: GbfsFolderServer) -> GbfsProvider:
+    return GbfsProvider(
+        server.folder.name, GbfsSettings(server.discovery_url, http=HttpSettings(timeout_s=5, retries=0))
+    )
+
+
+@pytest.mark.parametrize("folder", sorted(SNAPSHOTS))
+def test_snapshot_parses_and_passes_the_kit(
+    folder: str,
+    shared_data: Path,
+    gbfs_folder_server: Callable[[Path], GbfsFolderServer],
+) -> None:
+    stations, vehicles, types, plans, zones = SNAPSHOTS[folder]
+    provider = _provider(gbfs_folder_server(shared_data / folder))
+    info = provider.static_info()
+    live = provider.availability()
+    assert (len(info.stations), len(live.vehicles), len(info.vehicle_types)) == (stations, vehicles, types)
+    assert (len(info.pricing_plans), len(info.geofencing.zones)) == (plans, zones)
+    assert live.stale, "a snapshot years old must be marked stale"
+    assert set(live.stations) <= set(info.stations) or not info.stations
+    report = run_conformance(provider)
+    assert report.passed, report.render()
+
+
+def test_unknown_counts_in_real_car_sharing_feed_stay_pickup_candidates(
+    shared_data: Path,
+    gbfs_folder_server: Callable[[Path], GbfsFolderServer],
+) -> None:
+    # stadtnavi's car-sharing feeds publish num_bikes_available = -1 for "unknown".
+    provider = _provider(gbfs_folder_server(shared_data / "herrenberg/gbfs/car-sharing"))
+    statuses = list(provider.availability().stations.values())
+    assert statuses and all(s.vehicles_available is None and s.can_pick_up for s in statuses)
+
+
+def test_almere_geofencing_rules(
+    shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
+) -> None:
+    zones = _provider(gbfs_folder_server(shared_data / "gbfs-misc/ridecheck-almere")).static_info().geofencing
+    moped = "check_moped_almere_60"
+    hub = next(zone for zone in zones.zones if zone.name == "Hub Bergnet")
+    inside = hub.geometry.representative_point()
+    # Hub Bergnet: start allowed, end not; outside every zone the global rule forbids both.
+    assert zones.may_start_at(inside.y, inside.x, moped)
+    assert not zones.may_end_at(inside.y, inside.x, moped)
+    assert not zones.may_start_at(0.0, 0.0, moped) and not zones.may_end_at(0.0, 0.0, moped)
+    ends_allowed = [z for z in zones.zones if z.rules and z.rules[0].ride_end_allowed]
+    point = ends_allowed[0].geometry.representative_point()
+    assert zones.may_end_at(point.y, point.x, moped)
