@@ -27,11 +27,6 @@ class FormFactor(enum.StrEnum):
     SCOOTER_SEATED = "scooter_seated"
     OTHER = "other"
 
-    @property
-    def is_car(self) -> bool:
-        """Carsharing rather than bikeshare/micromobility."""
-        return self is FormFactor.CAR
-
 
 class Capability(enum.StrEnum):
     """What an adapter can do; the planner and booking saga only call what is declared."""
@@ -43,7 +38,7 @@ class Capability(enum.StrEnum):
 
 
 class BookingState(enum.StrEnum):
-    """Our states of one booked leg; the booking saga allows only the transitions in ``LEGAL_TRANSITIONS``."""
+    """Our states of one booked leg, whatever the operator calls them."""
 
     PENDING = "pending"
     RESERVED = "reserved"
@@ -52,17 +47,6 @@ class BookingState(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
-
-
-LEGAL_TRANSITIONS: dict[BookingState, frozenset[BookingState]] = {
-    BookingState.PENDING: frozenset({BookingState.RESERVED, BookingState.FAILED, BookingState.CANCELLED}),
-    BookingState.RESERVED: frozenset({BookingState.CONFIRMED, BookingState.CANCELLED, BookingState.FAILED}),
-    BookingState.CONFIRMED: frozenset({BookingState.IN_USE, BookingState.CANCELLED}),
-    BookingState.IN_USE: frozenset({BookingState.COMPLETED}),
-    BookingState.COMPLETED: frozenset(),
-    BookingState.CANCELLED: frozenset(),
-    BookingState.FAILED: frozenset(),
-}
 
 
 @dataclass(frozen=True)

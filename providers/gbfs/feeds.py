@@ -31,12 +31,6 @@ class Envelope:
     ttl_s: int
     last_updated: datetime
 
-    @property
-    def major(self) -> int:
-        """2 or 3 (1.x feeds are read like 2.x)."""
-        head = self.version.split(".", 1)[0]
-        return int(head) if head.isdigit() else 2
-
 
 def parse_envelope(document: object, place: FeedPlace) -> Envelope:
     """``version``, ``ttl`` and ``last_updated`` of a document (version defaults to 1.0 as the spec says)."""
@@ -226,32 +220,3 @@ def parse_pricing(document: object, place: FeedPlace) -> dict[str, PricingPlan]:
         raise FeedError(
             place.provider, place.feed, "", str(exc).removeprefix("system_pricing_plans: ")
         ) from exc
-
-
-def check_references(
-    types: dict[str, VehicleType],
-    stations: dict[str, Station],
-    plans: dict[str, PricingPlan],
-    statuses: dict[str, StationStatus],
-    vehicles: tuple[Vehicle, ...],
-) -> list[str]:
-    """Cross-file problems (unknown station or type ids): warnings, the data stays usable."""
-    problems = []
-    for station_id in statuses.keys() - stations.keys():
-        problems.append(f"station_status: station {station_id!r} is not in station_information")
-    for vehicle in vehicles:
-        if vehicle.vehicle_type_id is not None and types and vehicle.vehicle_type_id not in types:
-            problems.append(
-                f"vehicles: {vehicle.vehicle_id!r} has unknown vehicle_type_id {vehicle.vehicle_type_id!r}"
-            )
-        if vehicle.station_id is not None and vehicle.station_id not in stations:
-            problems.append(
-                f"vehicles: {vehicle.vehicle_id!r} stands at unknown station {vehicle.station_id!r}"
-            )
-    for vehicle_type in types.values():
-        for plan_id in (vehicle_type.default_plan_id, *vehicle_type.plan_ids):
-            if plan_id is not None and plans and plan_id not in plans:
-                problems.append(
-                    f"vehicle_types: {vehicle_type.vehicle_type_id!r} names unknown plan {plan_id!r}"
-                )
-    return problems
