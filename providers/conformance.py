@@ -35,7 +35,15 @@ from providers.errors import (
 )
 from providers.gbfs.pricing import ride_cost_cents
 from providers.interface import Provider
-from providers.model import Availability, BookingState, Capability, LegSpec, Quote, StaticInfo
+from providers.model import (
+    Availability,
+    BookingState,
+    Capability,
+    LegSpec,
+    Quote,
+    StaticInfo,
+    pricing_plan_for,
+)
 from routing.geo import distance_m
 
 T = TypeVar("T")
@@ -222,11 +230,7 @@ def _check_quote(run: _Run, info: StaticInfo, leg: LegSpec) -> None:
         return
     if quote is None:
         return
-    vehicle_type = info.vehicle_types.get(leg.vehicle_type_id)
-    plan_ids = [] if vehicle_type is None else [vehicle_type.default_plan_id, *vehicle_type.plan_ids]
-    plan = next((info.pricing_plans[p] for p in plan_ids if p in info.pricing_plans), None)
-    if plan is None and len(info.pricing_plans) == 1:
-        plan = next(iter(info.pricing_plans.values()))
+    plan = pricing_plan_for(info.vehicle_types.get(leg.vehicle_type_id), info.pricing_plans)
     expected = None if plan is None else ride_cost_cents(plan, minutes=leg.minutes, km=leg.km)
     consistent = expected is None or quote.amount_cents == expected
     run.add(

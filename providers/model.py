@@ -8,6 +8,7 @@ integer cents, times are aware UTC datetimes, distances metres, coordinates WGS8
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,6 +76,25 @@ class VehicleType:
     default_plan_id: str | None = None
     plan_ids: tuple[str, ...] = ()
     return_constraint: str | None = None  # free_floating, roundtrip_station, any_station, hybrid
+
+
+def pricing_plan_for(
+    vehicle_type: VehicleType | None,
+    plans: Mapping[str, PricingPlan],
+    *,
+    vehicle_plan_id: str | None = None,
+) -> PricingPlan | None:
+    """The plan a ride is priced under, or ``None`` when the feeds do not say.
+
+    In order: the vehicle's own ``pricing_plan_id``, the type's ``default_pricing_plan_id``,
+    the type's ``pricing_plan_ids``, and the system's plan when it has exactly one.
+    """
+    candidates = [vehicle_plan_id]
+    if vehicle_type is not None:
+        candidates += [vehicle_type.default_plan_id, *vehicle_type.plan_ids]
+    if len(plans) == 1:
+        candidates.append(next(iter(plans)))
+    return next((plans[plan_id] for plan_id in candidates if plan_id is not None and plan_id in plans), None)
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ from providers.model import (
     LegSpec,
     Quote,
     StaticInfo,
+    SystemInfo,
     Vehicle,
-    VehicleType,
+    pricing_plan_for,
 )
 
 
@@ -131,7 +132,13 @@ class GbfsProvider:
         if vehicle_type is None:
             msg = f"unknown vehicle type {leg.vehicle_type_id!r}"
             raise ProviderError(self.name, msg)
-        plan = self._plan(info, vehicle_type, leg)
+        vehicle = self._vehicle(leg.vehicle_id)
+        plan = pricing_plan_for(
+            vehicle_type, info.pricing_plans, vehicle_plan_id=None if vehicle is None else vehicle.plan_id
+        )
+        if plan is None:
+            msg = f"no pricing plan for vehicle type {vehicle_type.vehicle_type_id!r}"
+            raise NoPrice(self.name, msg)
         perk_name, perk = self._best_perk(plan, leg)
         return Quote(
             provider=self.name,
@@ -140,23 +147,14 @@ class GbfsProvider:
             plan_id=plan.plan_id,
             estimated=not plan.is_flat,
             perk=perk_name,
-            deep_link=self.deep_link(leg),
+            deep_link=_rental_link(info.system, vehicle),
         )
 
-    def _plan(self, info: StaticInfo, vehicle_type: VehicleType, leg: LegSpec) -> PricingPlan:
-        vehicle_plan = None
-        if leg.vehicle_id is not None:
-            vehicle_plan = next(
-                (v.plan_id for v in self.availability().vehicles if v.vehicle_id == leg.vehicle_id), None
-            )
-        candidates = [vehicle_plan, vehicle_type.default_plan_id, *vehicle_type.plan_ids]
-        if len(info.pricing_plans) == 1:
-            candidates.append(next(iter(info.pricing_plans)))
-        for plan_id in candidates:
-            if plan_id is not None and plan_id in info.pricing_plans:
-                return info.pricing_plans[plan_id]
-        msg = f"no pricing plan for vehicle type {vehicle_type.vehicle_type_id!r}"
-        raise NoPrice(self.name, msg)
+    def _vehicle(self, vehicle_id: str | None) -> Vehicle | None:
+        """The live vehicle with this id (``None`` for no id or a vehicle not listed)."""
+        if vehicle_id is None:
+            return None
+        return next((v for v in self.availability().vehicles if v.vehicle_id == vehicle_id), None)
 
     def _best_perk(self, plan: PricingPlan, leg: LegSpec) -> tuple[str | None, Perk | None]:
         offered = [(name, self.settings.perks[name]) for name in leg.pass_ids if name in self.settings.perks]
@@ -168,12 +166,7 @@ class GbfsProvider:
 
     def deep_link(self, leg: LegSpec) -> str:
         """The vehicle's rental URI, else the operator's app."""
-        if leg.vehicle_id is not None:
-            for vehicle in self.availability().vehicles:
-                if vehicle.vehicle_id == leg.vehicle_id and vehicle.rental_uri:
-                    return vehicle.rental_uri
-        system = self.static_info().system
-        return system.rental_uri_android or system.rental_uri_ios or system.url
+        return _rental_link(self.static_info().system, self._vehicle(leg.vehicle_id))
 
     # -- booking: not offered by a plain GBFS operator ------------------------------------------
 
@@ -205,3 +198,10 @@ class GbfsProvider:
     def status(self, booking_id: str) -> BookingStatus:
         """Not supported."""
         raise self._no_booking()
+
+
+def _rental_link(system: SystemInfo, vehicle: Vehicle | None) -> str:
+    """The vehicle's rental URI, else the operator's app or web site."""
+    if vehicle is not None and vehicle.rental_uri:
+        return vehicle.rental_uri
+    return system.rental_uri_android or system.rental_uri_ios or system.url

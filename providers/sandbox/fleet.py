@@ -30,7 +30,7 @@ from providers.gbfs.feeds import (
     parse_vehicles,
 )
 from providers.gbfs.pricing import PricingPlan, ride_cost_cents
-from providers.model import Station, VehicleType
+from providers.model import Station, VehicleType, pricing_plan_for
 from routing.geo import distance_m
 
 OFFER_VALID_S = 600
@@ -132,12 +132,9 @@ class SandboxSystem:
     vehicles: dict[str, SandboxVehicle] = field(default_factory=dict)
 
     def plan_for(self, vehicle_type_id: str) -> PricingPlan:
-        """The vehicle type's default (or first) pricing plan."""
-        vehicle_type = self.vehicle_types[vehicle_type_id]
-        for plan_id in (vehicle_type.default_plan_id, *vehicle_type.plan_ids):
-            if plan_id in self.plans:
-                return self.plans[plan_id]
-        return next(iter(self.plans.values()))
+        """The vehicle type's plan as a client reads the feeds, else the system's first plan."""
+        plan = pricing_plan_for(self.vehicle_types[vehicle_type_id], self.plans)
+        return plan if plan is not None else next(iter(self.plans.values()))
 
 
 def _read(folder: Path, feed: str) -> dict[str, Any] | None:
