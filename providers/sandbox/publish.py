@@ -30,12 +30,14 @@ def feed_names(version: str, system: SandboxSystem) -> list[str]:
     return names
 
 
+def timestamp(version: str, now: float) -> int | str:
+    """A moment as ``version`` writes it: POSIX seconds in 2.3, RFC 3339 in 3.0."""
+    return datetime.fromtimestamp(int(now), UTC).isoformat() if version == "3.0" else int(now)
+
+
 def envelope(version: str, data: dict[str, Any], now: float, *, ttl_s: int = LIVE_TTL_S) -> dict[str, Any]:
-    """The header of a document in ``version`` (POSIX seconds in 2.3, RFC 3339 in 3.0)."""
-    last_updated: int | str = int(now)
-    if version == "3.0":
-        last_updated = datetime.fromtimestamp(int(now), UTC).isoformat()
-    return {"last_updated": last_updated, "ttl": ttl_s, "version": version, "data": data}
+    """The header of a document in ``version``."""
+    return {"last_updated": timestamp(version, now), "ttl": ttl_s, "version": version, "data": data}
 
 
 def discovery(version: str, system: SandboxSystem, base_url: str, language: str) -> dict[str, Any]:
@@ -92,7 +94,7 @@ def station_status(
             "is_installed": True,
             "is_renting": True,
             "is_returning": True,
-            "last_reported": envelope(version, {}, now)["last_updated"],
+            "last_reported": timestamp(version, now),
         }
         if docks is not None:
             entry["num_docks_available"] = docks
