@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import os
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
 from app.settings import Settings, load_or_create_secret_key, settings_from_env
 
+if TYPE_CHECKING:
+    from providers.registry import ProviderRegistry
+
 MAX_REQUEST_BYTES = 1 << 20
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, providers: ProviderRegistry | None = None) -> Flask:
     """Create the application.
 
     Parameters
     ----------
     settings
         All configuration; ``None`` reads ``MOBILITY_*`` environment variables.
+    providers
+        The sharing operators' adapters; ``None`` builds them from
+        ``settings.provider_config`` (credentials from the environment), or none.
 
     Raises
     ------
@@ -30,12 +38,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         When the environment holds an invalid setting.
     RegionError
         In production, when the configured region cannot be loaded.
+    ProviderConfigError
+        When the provider configuration file cannot be read.
     """
     from app.api import register_blueprints
     from app.errors import register_error_handlers
     from app.extensions import db
     from app.logs import configure_logging, init_request_logging
     from app.region_holder import RegionHolder
+    from providers.registry import ProviderRegistry, registry_from_file
     from routing.errors import RegionError
 
     if settings is None:
@@ -59,6 +70,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.is_production and holder.error:
         raise RegionError(holder.error)
     app.extensions["mobility.region"] = holder
+    if providers is None:
+        providers = ProviderRegistry() if settings.provider_config is None else registry_from_file(
+            settings.provider_config, os.environ
+        )
+    app.extensions["mobility.providers"] = providers
 
     init_request_logging(app)
     register_error_handlers(app)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import requests
@@ -23,6 +25,9 @@ from app.settings import Settings, SettingsError, settings_from_env
 from routing.errors import RoutingError
 from routing.region.build import GtfsInput, RegionInputs, build_region, peak_memory_mib
 from routing.region.manifest import Manifest
+
+if TYPE_CHECKING:
+    from providers.registry import ProviderRegistry
 
 BUILD_STAGES = (
     "reading GTFS", "compiling timetable", "reading OSM", "compiling street network", "computing footpaths",
@@ -108,11 +113,16 @@ def _demo_needs_building(region_path: Path) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--debug/--no-debug", default=False, help="Flask debug mode (reloader, tracebacks).")
-def serve(host: str, port: int, debug: bool) -> None:
+@click.option("--sandbox/--no-sandbox", default=None,
+              help="Run the sandbox sharing operator in-process and plan with it "
+                   "(default: on for the demo region when MOBILITY_PROVIDER_CONFIG is unset).")
+def serve(host: str, port: int, debug: bool, sandbox: bool | None) -> None:
     """Run the development server (SQLite and the demo region by default).
 
     Builds the demo region on first start when no region is configured, and brings the
-    database schema up to date.
+    database schema up to date. With the demo region and no provider configuration, the
+    sandbox operator (SYNTHETIC bikeshare and carsharing fleets) runs in the same process
+    on a free loopback port, so sharing modes can be planned and booked at once.
     """
     from werkzeug.serving import run_simple
 
@@ -132,11 +142,34 @@ def serve(host: str, port: int, debug: bool) -> None:
             ),
             len(BUILD_STAGES),
         )
-    app = create_app(settings)
+    if sandbox is None:
+        sandbox = settings.provider_config is None and settings.region_path is None
+    providers = _demo_providers(settings) if sandbox and not (debug and _reloader_parent()) else None
+    app = create_app(settings, providers=providers)
     with app.app_context():
         upgrade_database(db.engine)
     click.echo(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs/)")
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
+
+
+def _reloader_parent() -> bool:
+    """True in the reloader's watching process (the served app runs in its child)."""
+    return os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+
+
+def _demo_providers(settings: Settings) -> ProviderRegistry:
+    """Start the sandbox operator on the demo feeds in this process and adapters reading it."""
+    from providers.registry import build_registry, discover_factories
+    from providers.sandbox.fleet import Fleet
+    from providers.sandbox.server import start_sandbox
+    from routing.demo.generate import generate_demo_inputs
+
+    feeds = generate_demo_inputs(settings.instance_path / "demo-inputs", first_day=_today()).gbfs
+    running = start_sandbox(Fleet.from_folder(feeds))
+    factories, broken = discover_factories()
+    registry = build_registry(running.instances(), factories, os.environ, broken_adapters=broken)
+    click.echo(f"sandbox operator (SYNTHETIC) on {running.url}/  providers: {', '.join(sorted(registry.providers))}")
+    return registry
 
 
 @main.group()
@@ -375,12 +408,10 @@ def bench_plan(region_path: Path, users: int, seconds: int, as_json: bool) -> No
 def sandbox_operator(host: str, port: int, fleet_path: Path | None, api_key_env: str | None,
                      faults: tuple[str, ...]) -> None:
     """Run the sandbox sharing operator: GBFS 2.3/3.0 feeds and TOMP-style booking (SYNTHETIC)."""
-    from werkzeug.serving import make_server
-
     from providers.errors import ProviderError
-    from providers.sandbox.app import create_sandbox_app
     from providers.sandbox.faults import Fault, FaultPlan, FaultSpecError
     from providers.sandbox.fleet import Fleet
+    from providers.sandbox.server import start_sandbox
     from routing.demo.generate import generate_demo_inputs
 
     settings = _settings()
@@ -396,10 +427,15 @@ def sandbox_operator(host: str, port: int, fleet_path: Path | None, api_key_env:
         plan = FaultPlan([Fault.from_option(text) for text in faults])
     except (ProviderError, FaultSpecError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    server = make_server(host, port, create_sandbox_app(fleet, faults=plan, api_key=api_key), threaded=True)
-    click.echo(f"sandbox operator (SYNTHETIC) on http://{host}:{server.server_port}/  systems: "
-               f"{', '.join(sorted(fleet.systems))}")
-    server.serve_forever()
+    try:
+        running = start_sandbox(fleet, host=host, port=port, faults=plan, api_key=api_key)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+    click.echo(f"sandbox operator (SYNTHETIC) on {running.url}/  systems: {', '.join(sorted(fleet.systems))}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        running.stop()
 
 
 @main.command("provider-check")

@@ -14,11 +14,16 @@ DEFAULT_LANGUAGE = "de"
 MESSAGES: dict[str, dict[str, str]] = {
     "place.origin": {"de": "Start", "en": "Start"},
     "place.destination": {"de": "Ziel", "en": "Destination"},
+    "place.parking": {"de": "Abstellort", "en": "Parking spot"},
     "leg.walk": {"de": "Zu Fuß zu {place}", "en": "Walk to {place}"},
     "leg.bike": {"de": "Mit dem Fahrrad zu {place}", "en": "Cycle to {place}"},
     "leg.transit": {"de": "{line} Richtung {headsign} bis {place}", "en": "{line} towards {headsign} to {place}"},
     "leg.bikeshare": {"de": "Mit dem Leihrad zu {place}", "en": "Ride a shared bike to {place}"},
     "leg.carsharing": {"de": "Mit dem Carsharing-Auto zu {place}", "en": "Drive a shared car to {place}"},
+    "leg.carsharing_round_trip": {
+        "de": "Mit dem Carsharing-Auto zu {place} (Rückgabe an der Station {station})",
+        "en": "Drive a shared car to {place} (return it to station {station})",
+    },
     "summary": {"de": "{minutes} Min., {transfers}: {modes}", "en": "{minutes} min, {transfers}: {modes}"},
     "transfers.0": {"de": "ohne Umstieg", "en": "no transfer"},
     "transfers.1": {"de": "1 Umstieg", "en": "1 transfer"},
@@ -43,6 +48,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warning.carsharing_unavailable": {
         "de": "Carsharing konnte nicht berücksichtigt werden: kein Anbieter erreichbar.",
         "en": "Car sharing could not be considered: no provider is available.",
+    },
+    "warning.bikeshare_not_step_free": {
+        "de": "Leihräder wurden nicht berücksichtigt, weil eine stufenlose Route gewünscht ist.",
+        "en": "Shared bikes were not considered because a step-free route was asked for.",
+    },
+    "warning.bikeshare_feeder_depart_only": {
+        "de": "Leihräder zur oder von der Haltestelle werden nur bei Abfahrtszeit-Anfragen geplant.",
+        "en": "Shared bikes to or from stops are planned for departure-time requests only.",
+    },
+    "warning.provider_unavailable": {
+        "de": "Der Anbieter {provider} antwortet gerade nicht; seine Fahrzeuge fehlen in diesen Verbindungen.",
+        "en": "The provider {provider} is not answering; its vehicles are missing from these itineraries.",
     },
     "warning.no_itinerary": {
         "de": "Mit den gewählten Verkehrsmitteln gibt es zu dieser Zeit keine Verbindung.",

@@ -24,6 +24,7 @@ from app.schemas.plan import (
     WarningOut,
 )
 from app.settings import Settings
+from app.sharing import sharing_supply
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
@@ -81,7 +82,7 @@ def current_planner() -> Planner:
 
 
 def _place(place: Place, language: str) -> PlaceOut:
-    name = text(f"place.{place.kind}", language) if place.kind in ("origin", "destination") else place.name
+    name = text(f"place.{place.kind}", language) if place.kind in ("origin", "destination", "parking") else place.name
     return PlaceOut(name=name, lat=place.lat, lon=place.lon, kind=place.kind, stop_id=place.stop_id,
                     station_id=place.station_id)
 
@@ -106,6 +107,9 @@ def _leg(leg: Leg, language: str) -> LegOut:
     if leg.ride is not None:
         instruction = text("leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign,
                            place=destination.name)
+    elif leg.sharing is not None and leg.sharing.round_trip:
+        instruction = text("leg.carsharing_round_trip", language, place=destination.name,
+                           station=leg.origin.name)
     else:
         instruction = text(f"leg.{leg.mode.value}", language, place=destination.name)
     ride = leg.ride
@@ -126,6 +130,7 @@ def _leg(leg: Leg, language: str) -> LegOut:
             vehicle_type=sharing.vehicle_type, vehicle_id=sharing.vehicle_id,
             pickup_station_id=sharing.pickup_station_id, dropoff_station_id=sharing.dropoff_station_id,
             quote=_price(sharing.quote), bookable=sharing.bookable, deep_link=sharing.deep_link,
+            round_trip=sharing.round_trip,
         ),
     )
 
@@ -189,8 +194,9 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         max_walk_m=query.max_walk_meters,
     )
     warnings: list[str] = []
+    supply = sharing_supply(current_app.extensions["mobility.providers"], query.modes, request_.time)
     try:
-        result = planner.plan(request_)
+        result = planner.plan(request_, supply)
         itineraries, warnings = result.itineraries, result.warnings
     except NoItinerary:
         itineraries, warnings = [], ["no_itinerary"]
@@ -199,9 +205,14 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
             str(exc), errors=[FieldProblem(location="query", field=exc.parameter, message=str(exc))]
         ) from exc
     region = planner.region.manifest.name
+    notes = [
+        WarningOut(code="provider_unavailable", message=text("warning.provider_unavailable", language, provider=name),
+                   provider=name)
+        for name in supply.unavailable
+    ]
     response = PlanResponse(
         itineraries=[_itinerary(itinerary, language, region) for itinerary in itineraries],
-        warnings=[WarningOut(code=code, message=text(f"warning.{code}", language)) for code in warnings],
+        warnings=notes + [WarningOut(code=code, message=text(f"warning.{code}", language)) for code in warnings],
         language=language,
     )
     if request.accept_mimetypes.best_match(["application/json", GEOJSON], default="application/json") == GEOJSON:

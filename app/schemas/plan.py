@@ -119,6 +119,9 @@ class SharingOut(ApiModel):
     quote: PriceOut | None
     bookable: bool
     deep_link: str | None
+    round_trip: bool = Field(
+        default=False, description="Station-based carsharing: the car goes back to pickupStationId at the end"
+    )
 
 
 class LegOut(ApiModel):
@@ -161,6 +164,8 @@ class WarningOut(ApiModel):
 
     code: str
     message: str
+    provider: str | None = None
+    """The provider instance concerned (``provider_unavailable``)."""
 
 
 class PlanResponse(ApiModel):

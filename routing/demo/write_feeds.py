@@ -84,7 +84,7 @@ def write_gbfs(plan: CityPlan, folder: Path, *, first_day: date, base_url: str) 
     _system(
         plan, folder / "demo-rad", system_id="demo-rad", name="Demo-Rad", stations=plan.bike_stations,
         vehicle={"vehicle_type_id": "bike", "form_factor": "bicycle", "propulsion_type": "human", "name": "Stadtrad",
-                 "default_pricing_plan_id": "rad-standard"},
+                 "default_pricing_plan_id": "rad-standard", "return_constraint": "hybrid"},
         plan_price={"plan_id": "rad-standard", "name": "Standardtarif", "currency": "EUR", "price": 0.0,
                     "is_taxable": True, "description": "1 EUR je angefangene 15 Minuten",
                     "per_min_pricing": [{"start": 0, "rate": 1.0, "interval": 15}]},
@@ -94,7 +94,8 @@ def write_gbfs(plan: CityPlan, folder: Path, *, first_day: date, base_url: str) 
     _system(
         plan, folder / "demo-auto", system_id="demo-auto", name="Demo-Auto", stations=plan.car_stations,
         vehicle={"vehicle_type_id": "kleinwagen", "form_factor": "car", "propulsion_type": "electric",
-                 "name": "Kleinwagen", "max_range_meters": 250000, "default_pricing_plan_id": "auto-standard"},
+                 "name": "Kleinwagen", "max_range_meters": 250000, "default_pricing_plan_id": "auto-standard",
+                 "return_constraint": "roundtrip_station"},
         plan_price={"plan_id": "auto-standard", "name": "Stundentarif", "currency": "EUR", "price": 0.0,
                     "is_taxable": True, "description": "3 EUR je Stunde plus 0,25 EUR je km",
                     "per_min_pricing": [{"start": 0, "rate": 3.0, "interval": 60}],

@@ -23,7 +23,8 @@ class Place:
     lat: float
     lon: float
     kind: str = "point"
-    """``origin``, ``destination``, ``stop``, ``station`` (sharing) or ``vehicle`` (free-floating)."""
+    """``origin``, ``destination``, ``stop``, ``station`` (sharing), ``vehicle`` (a free-floating vehicle) or
+    ``parking`` (where a free-floating ride ends)."""
     stop_id: str | None = None
     station_id: str | None = None
     """Parent station of a stop, or the sharing station's id."""
@@ -77,6 +78,8 @@ class SharingDetails:
     quote: PriceQuote | None
     bookable: bool
     deep_link: str | None = None
+    round_trip: bool = False
+    """Station-based carsharing: the vehicle goes back to ``pickup_station_id`` at the end of the rental."""
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ with what it is best at.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -20,11 +22,21 @@ import numpy as np
 from routing.errors import NoRoute, PointNotRoutable, RoutingError
 from routing.geo import haversine_m
 from routing.pareto import non_dominated
-from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails
+from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails, SharingDetails
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
+from routing.planner.shared_rides import ANCHOR_SNAP_M, RIDE_PROFILE, Anchor, SharedRide, SharedRideFinder, ride_speeds
+from routing.planner.sharing import LegQuoter, SharingSupply, SharingSystem
 from routing.region.region import Region
-from routing.street.router import EdgePosition, Snap, StreetRoute, StreetRouter, cycling_speeds, walking_speeds
-from routing.transit.raptor import Journey, TransitLeg, TransitOptions, TransitRouter
+from routing.street.router import (
+    EdgePosition,
+    Snap,
+    StreetRoute,
+    StreetRouter,
+    TravelSpeeds,
+    cycling_speeds,
+    walking_speeds,
+)
+from routing.transit.raptor import AccessEgress, Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +73,16 @@ class Planner:
         self.region = region
         self.transit = transit or TransitRouter(region)
         self.timetable = region.timetable
+        self.shared = SharedRideFinder(self.transit.street)
 
     # Public ------------------------------------------------------------------------
 
-    def plan(self, request: PlanRequest) -> PlanResult:
+    def plan(self, request: PlanRequest, sharing: SharingSupply | None = None) -> PlanResult:
         """Itineraries for ``request``, best first, with warnings about modes left out.
+
+        ``sharing`` holds the shared vehicles available now (bikeshare and carsharing
+        modes are planned only with it); their legs are priced through its quoter once
+        the answer is chosen.
 
         Raises
         ------
@@ -74,6 +91,7 @@ class Planner:
         warnings: list[str] = []
         candidates: list[Itinerary] = []
         modes = request.modes
+        sharing = sharing or SharingSupply()
         if Mode.TRANSIT in modes:
             self._check_time(request.time)
             candidates += self._transit(request)
@@ -89,12 +107,16 @@ class Planner:
                 warnings.append("bike_and_ride_unavailable")
         for mode in (Mode.BIKESHARE, Mode.CARSHARING):
             if mode in modes:
-                warnings.append(f"{mode.value}_unavailable")
+                found, notes = self._sharing(request, mode, sharing)
+                candidates += found
+                warnings += notes
         itineraries = select(candidates, arrive_by=request.arrive_by)
         if not itineraries:
             allowed = ", ".join(sorted(mode.value for mode in modes))
             msg = f"no itinerary with the modes {allowed} connects the two points at this time"
             raise NoItinerary(msg, parameter="modes")
+        if sharing.quoter is not None:
+            itineraries = [_priced(itinerary, sharing.quoter) for itinerary in itineraries]
         return PlanResult(itineraries=itineraries, warnings=warnings)
 
     # Street-only trips ---------------------------------------------------------------
@@ -130,6 +152,160 @@ class Planner:
         )
         return Itinerary(legs=[leg])
 
+    # Shared vehicles ---------------------------------------------------------------------
+
+    def _sharing(self, request: PlanRequest, mode: Mode, supply: SharingSupply) -> tuple[list[Itinerary], list[str]]:
+        """Whole trips on shared vehicles of ``mode`` and, for bikeshare, feeder rides to and from transit."""
+        systems = [system for system in supply.of_mode(mode) if RIDE_PROFILE[mode] in self.region.street.profiles]
+        if not systems:
+            return [], [f"{mode.value}_unavailable"]
+        if mode is Mode.BIKESHARE and request.wheelchair:
+            return [], ["bikeshare_not_step_free"]
+        profile = self._walk_profile(request)
+        router = self.transit.street(profile)
+        origin = self._snap(router, request.origin, "from")
+        destination = self._snap(router, request.destination, "to")
+        walk = walking_speeds(request.walk_kmh)
+        found: list[Itinerary] = []
+        for system in systems:
+            for chain in self.shared.whole_trip(system, profile, origin, destination, walk, request.max_walk_s):
+                start = request.time - timedelta(seconds=round(chain.total_s)) if request.arrive_by else request.time
+                legs = self._chain_legs(chain, start.astimezone(self.transit.zone), _point("origin", request.origin),
+                                        _point("destination", request.destination), origin, destination, router, walk)
+                if legs is not None:
+                    found.append(Itinerary(legs=legs))
+                    break
+        warnings: list[str] = []
+        if mode is Mode.BIKESHARE and Mode.TRANSIT in request.modes:
+            if request.arrive_by:
+                warnings.append("bikeshare_feeder_depart_only")
+            else:
+                found += self._transit_with_feeders(request, systems, origin, destination, router, walk)
+        return found, warnings
+
+    def _stop_anchor(self, stop: int, walk_profile: str, ride_profile: str) -> Anchor | None:
+        """A stop as the end of a free-floating ride (parked at the stop)."""
+        lat, lon = float(self.timetable.stop_lat[stop]), float(self.timetable.stop_lon[stop])
+        try:
+            ride = self.transit.street(ride_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
+        except PointNotRoutable:
+            return None
+        return Anchor(lat=lat, lon=lon, name=self.timetable.stop_name[stop], kind="stop",
+                      walk=self._stop_snap(stop, walk_profile), ride=ride, stop=stop)
+
+    def _transit_with_feeders(
+        self, request: PlanRequest, systems: list[SharingSystem], origin: Snap, destination: Snap, router: StreetRouter,
+        walk: TravelSpeeds,
+    ) -> list[Itinerary]:
+        """Transit journeys with a bikeshare ride to the first stop, or from the last one."""
+        profile = router.profile
+        if profile not in self.transit.footpaths:
+            return []
+        stops = self.transit.stop_targets(profile)
+        access: dict[int, SharedRide] = {}
+        egress: dict[int, SharedRide] = {}
+        for system in systems:
+            found = self.shared.access(system, profile, origin, walk, request.max_walk_s, stops,
+                                       partial(self._stop_anchor, walk_profile=profile, ride_profile=RIDE_PROFILE[system.mode]))
+            for stop, chain in found.items():
+                if stop not in access or chain.total_s < access[stop].total_s:
+                    access[stop] = chain
+            for stop, chain in self.shared.egress(system, profile, destination, walk, request.max_walk_s, stops).items():
+                if stop not in egress or chain.total_s < egress[stop].total_s:
+                    egress[stop] = chain
+        options = self._transit_options(request)
+        try:
+            ends = self.transit.access_egress(request.origin, request.destination, request.time, options)
+        except PointNotRoutable:
+            return []
+        itineraries: list[Itinerary] = []
+        if access:
+            by_bike = replace(
+                ends, sources={stop: ends.start + math.ceil(chain.total_s) for stop, chain in access.items()},
+                source_walk={stop: round(chain.walk_s) for stop, chain in access.items()},
+                access_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in access.items()},
+                direct_arrival=None,
+            )
+            itineraries += self._feeder_itineraries(by_bike, options, request, router, origin, destination, walk,
+                                                    access=access)
+        if egress:
+            by_bike = replace(
+                ends, targets={stop: math.ceil(chain.total_s) for stop, chain in egress.items()},
+                target_walk={stop: round(chain.walk_s) for stop, chain in egress.items()},
+                egress_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in egress.items()},
+                direct_arrival=None,
+            )
+            itineraries += self._feeder_itineraries(by_bike, options, request, router, origin, destination, walk,
+                                                    egress=egress)
+        return itineraries
+
+    def _feeder_itineraries(
+        self, ends: AccessEgress, options: TransitOptions, request: PlanRequest, router: StreetRouter, origin: Snap,
+        destination: Snap, walk: TravelSpeeds, *, access: dict[int, SharedRide] | None = None,
+        egress: dict[int, SharedRide] | None = None,
+    ) -> list[Itinerary]:
+        try:
+            journeys = self.transit.pareto_from_ends(ends, options)
+        except NoRoute:
+            return []
+        found = []
+        for journey in journeys:
+            if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
+                continue
+            itinerary = self._from_journey(journey, request, router, origin, destination, walk, access=access, egress=egress)
+            if itinerary is not None and any(leg.sharing is not None for leg in itinerary.legs):
+                found.append(itinerary)
+        return found
+
+    def _chain_legs(
+        self, chain: SharedRide, start: datetime, a: Place, b: Place, a_snap: Snap | None, b_snap: Snap | None,
+        router: StreetRouter, walk: TravelSpeeds, *, geometry: bool = True,
+    ) -> list[Leg] | None:
+        """Walk, ride and walk legs of a chain from ``a`` to ``b`` starting at ``start`` (None: a rule forbids the ride)."""
+        system, offer = chain.system, chain.offer
+        station_pickup = offer.vehicle_id is None
+        pickup = Place(name=offer.name, lat=chain.pickup.lat, lon=chain.pickup.lon,
+                       kind="station" if station_pickup else "vehicle", station_id=offer.station_id)
+        end = chain.dropoff
+        if end.kind == "stop" or (end.kind == "parking" and chain.walk_from_m <= 0.5):
+            dropoff = b
+        elif end.kind == "station":
+            dropoff = Place(name=end.name, lat=end.lat, lon=end.lon, kind="station", station_id=end.station_id)
+        else:
+            dropoff = Place(name="", lat=end.ride.snapped_lat, lon=end.ride.snapped_lon, kind="parking")
+        ride_line = [(pickup.lon, pickup.lat), (dropoff.lon, dropoff.lat)]
+        if geometry:
+            speeds = ride_speeds(system, offer.vehicle_type_id, walk.normal * 3.6)
+            try:
+                route = self.transit.street(RIDE_PROFILE[system.mode]).route(chain.pickup.ride, end.ride, speeds=speeds)
+            except NoRoute:
+                return None
+            ride_line = [(pickup.lon, pickup.lat), *route.coordinates, (dropoff.lon, dropoff.lat)]
+            if system.rules is not None and not system.rules.may_pass(route.coordinates):
+                return None
+        kind = system.vehicle_types.get(offer.vehicle_type_id)
+        details = SharingDetails(
+            provider=system.provider, operator=system.operator, vehicle_type_id=offer.vehicle_type_id,
+            vehicle_type=kind.name if kind is not None else offer.vehicle_type_id, vehicle_id=offer.vehicle_id,
+            pickup_station_id=offer.station_id, dropoff_station_id=offer.station_id if system.round_trip else end.station_id,
+            quote=None, bookable=system.bookable, round_trip=system.round_trip,
+        )
+        reach = start + timedelta(seconds=round(chain.walk_to_s))
+        leave = start + timedelta(seconds=round(chain.walk_to_s + chain.rental_s))
+        arrive = start + timedelta(seconds=round(chain.total_s))
+        legs = []
+        if chain.walk_to_m > 0.5:
+            line = self._walk_geometry(router, a_snap, chain.pickup.walk, a, pickup, walk) if geometry else None
+            legs.append(Leg(mode=Mode.WALK, origin=a, destination=pickup, start=start, end=reach,
+                            distance_m=chain.walk_to_m, geometry=line or [(a.lon, a.lat), (pickup.lon, pickup.lat)]))
+        legs.append(Leg(mode=system.mode, origin=pickup, destination=dropoff, start=reach, end=leave,
+                        distance_m=chain.ride_m, geometry=ride_line, sharing=details))
+        if chain.walk_from_m > 0.5 and dropoff is not b:
+            line = self._walk_geometry(router, end.walk, b_snap, dropoff, b, walk) if geometry else None
+            legs.append(Leg(mode=Mode.WALK, origin=dropoff, destination=b, start=leave, end=arrive,
+                            distance_m=chain.walk_from_m, geometry=line or [(dropoff.lon, dropoff.lat), (b.lon, b.lat)]))
+        return legs
+
     # Transit -------------------------------------------------------------------------
 
     def _check_time(self, moment: datetime) -> None:
@@ -140,11 +316,15 @@ class Planner:
             msg = f"the timetable covers {first.isoformat()} to {last.isoformat()}; {moment.isoformat()} is outside it"
             raise TimeOutsideTimetable(msg, parameter="time")
 
-    def _transit(self, request: PlanRequest) -> list[Itinerary]:
-        options = TransitOptions(
+    @staticmethod
+    def _transit_options(request: PlanRequest) -> TransitOptions:
+        return TransitOptions(
             max_transfers=request.max_transfers, walk_speed_kmh=request.walk_kmh, wheelchair=request.wheelchair,
             max_walk_s=request.max_walk_s,
         )
+
+    def _transit(self, request: PlanRequest) -> list[Itinerary]:
+        options = self._transit_options(request)
         profile = self._walk_profile(request)
         router = self.transit.street(profile)
         origin = self._snap(router, request.origin, "from")
@@ -165,13 +345,15 @@ class Planner:
         outlines = []
         for journey in rides:
             outline = self._from_journey(journey, request, router, origin, destination, walk_speeds, geometry=False)
+            assert outline is not None  # only feeder chains can be refused
             by_signature.setdefault(outline.signature(), journey)
             outlines.append(outline)
-        return [
-            replace(self._from_journey(by_signature[outline.signature()], request, router, origin, destination,
-                                       walk_speeds), labels=outline.labels)
-            for outline in select(outlines, arrive_by=request.arrive_by)
-        ]
+        chosen = []
+        for outline in select(outlines, arrive_by=request.arrive_by):
+            full = self._from_journey(by_signature[outline.signature()], request, router, origin, destination, walk_speeds)
+            assert full is not None
+            chosen.append(replace(full, labels=outline.labels))
+        return chosen
 
     def _stop_place(self, stop: int) -> Place:
         timetable = self.timetable
@@ -195,23 +377,28 @@ class Planner:
         return Snap(lat, lon, lat, lon, 0.0, positions)
 
     def _walk_geometry(
-        self, router: StreetRouter, start: Snap | None, end: Snap | None, a: Place, b: Place, speeds: object,
+        self, router: StreetRouter, start: Snap | None, end: Snap | None, a: Place, b: Place, speeds: TravelSpeeds,
     ) -> Coordinates:
         """The street path of a walk leg; a straight line when either end is off the network."""
         straight = [(a.lon, a.lat), (b.lon, b.lat)]
         if start is None or end is None:
             return straight
         try:
-            route = router.route(start, end, speeds=speeds)  # type: ignore[arg-type]
+            route = router.route(start, end, speeds=speeds)
         except NoRoute:
             return straight
         return [(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)]
 
     def _from_journey(
         self, journey: Journey, request: PlanRequest, router: StreetRouter, origin: Snap, destination: Snap,
-        speeds: object, *, geometry: bool = True,
-    ) -> Itinerary:
-        """The itinerary of a transit journey; walk legs follow the streets when ``geometry``."""
+        speeds: TravelSpeeds, *, geometry: bool = True, access: dict[int, SharedRide] | None = None,
+        egress: dict[int, SharedRide] | None = None,
+    ) -> Itinerary | None:
+        """The itinerary of a transit journey; walk legs follow the streets when ``geometry``.
+
+        With ``access`` (``egress``), the street part to (from) a stop is that stop's
+        shared-vehicle chain; None when a parking or ride-through rule forbids it.
+        """
         legs: list[Leg] = []
         profile = router.profile
         origin_place = _point("origin", request.origin)
@@ -222,6 +409,15 @@ class Planner:
                 continue
             a = origin_place if part.from_stop is None else self._stop_place(part.from_stop)
             b = destination_place if part.to_stop is None else self._stop_place(part.to_stop)
+            chain = _feeder_chain(part, access, egress)
+            if chain is not None:
+                a_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
+                b_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
+                chain_legs = self._chain_legs(chain, part.departure, a, b, a_snap, b_snap, router, speeds, geometry=geometry)
+                if chain_legs is None:
+                    return None
+                legs += chain_legs
+                continue
             line = [(a.lon, a.lat), (b.lon, b.lat)]
             if geometry:
                 start_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
@@ -245,6 +441,31 @@ class Planner:
         geometry = [(place.lon, place.lat) for place in places]
         return Leg(mode=Mode.TRANSIT, origin=places[0], destination=places[-1], start=part.departure, end=part.arrival,
                    distance_m=_polyline_m(geometry), geometry=geometry, ride=ride)
+
+
+def _feeder_chain(
+    part: WalkLeg, access: dict[int, SharedRide] | None, egress: dict[int, SharedRide] | None,
+) -> SharedRide | None:
+    """The shared-vehicle chain standing in for an access or egress walk, if any."""
+    if access is not None and part.from_stop is None and part.to_stop is not None:
+        return access.get(part.to_stop)
+    if egress is not None and part.to_stop is None and part.from_stop is not None:
+        return egress.get(part.from_stop)
+    return None
+
+
+def _priced(itinerary: Itinerary, quoter: LegQuoter) -> Itinerary:
+    """``itinerary`` with a price quote (and deep link) on each shared-vehicle leg."""
+    if all(leg.sharing is None for leg in itinerary.legs):
+        return itinerary
+    legs = []
+    for leg in itinerary.legs:
+        if leg.sharing is not None:
+            price = quoter(leg)
+            leg = replace(leg, sharing=replace(leg.sharing, quote=price.quote,
+                                               deep_link=price.deep_link or leg.sharing.deep_link))
+        legs.append(leg)
+    return replace(itinerary, legs=legs)
 
 
 def _point(kind: str, point: tuple[float, float]) -> Place:

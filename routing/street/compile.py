@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ from routing.street.spatial_index import SegmentGrid, build_segment_grid
 
 if TYPE_CHECKING:
     import networkx as nx
+
+logger = logging.getLogger(__name__)
 
 STREET_DIR = "street"
 
@@ -202,6 +205,8 @@ class EdgeTable:
     profile_names: list[str]
     rule_ids: NDArray[np.int32]
     rules: list[EdgeRule]
+    profile_required: list[bool]
+    """Per profile: False when the profile may be left out of an extract with no way for it."""
 
 
 def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> EdgeTable:
@@ -248,6 +253,7 @@ def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = P
         lat=lat, lon=lon, osm_id=osm_ids, tail=tail[:i], head=head[:i], length_m=length[:i], name_index=name_index[:i],
         names=list(names), profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
         rule_ids=rule_ids[:, :i], rules=list(rules),
+        profile_required=[bool(getattr(p, "required", True)) for p in profile_list],
     )
 
 
@@ -257,14 +263,17 @@ def compile_edge_table(table: EdgeTable) -> StreetNetwork:
     Raises
     ------
     InputDataError
-        When no segment is usable for a profile.
+        When no segment is usable for a required profile.
     """
     factors = np.array([rule.cost_factor for rule in table.rules], dtype=np.float32)
     classes = np.array([int(rule.speed_class) for rule in table.rules], dtype=np.uint8)
     result: dict[str, ProfileGraph] = {}
-    for name, ids in zip(table.profile_names, table.rule_ids, strict=True):
+    for name, ids, required in zip(table.profile_names, table.rule_ids, table.profile_required, strict=True):
         usable = ids >= 0
         if not usable.any():
+            if not required:
+                logger.info("no way is usable for the optional %s profile; it is left out", name)
+                continue
             raise InputDataError("osm", f"no way is usable for the {name} profile")
         directed = DirectedEdges(
             tail=table.tail[usable],

@@ -36,6 +36,14 @@ class SpeedClass(enum.IntEnum):
     """A cyclist walks beside the bike (``bicycle=dismount``, footways without permission)."""
     STEPS = 2
     """Climbing or descending steps on foot."""
+    ROAD_FAST = 3
+    """Driving on motorways and trunk roads."""
+    ROAD_MAIN = 4
+    """Driving on primary and secondary roads."""
+    ROAD_LOCAL = 5
+    """Driving on tertiary, unclassified and residential streets."""
+    ROAD_CRAWL = 6
+    """Driving at walking pace or a little more: living streets, service roads, parking aisles."""
 
 
 @dataclass(frozen=True)
@@ -99,17 +107,34 @@ BIKE_PUSH_HIGHWAYS = frozenset({"footway", "pedestrian", "platform", "corridor"}
 BIKE_IF_ALLOWED = frozenset({"trunk", "trunk_link", "bridleway"})
 """Rideable only with an explicit ``bicycle=yes|designated|permissive``."""
 
+CAR_HIGHWAYS: dict[str, SpeedClass] = {
+    **dict.fromkeys(("motorway", "motorway_link", "trunk", "trunk_link"), SpeedClass.ROAD_FAST),
+    **dict.fromkeys(("primary", "primary_link", "secondary", "secondary_link"), SpeedClass.ROAD_MAIN),
+    **dict.fromkeys(("tertiary", "tertiary_link", "unclassified", "residential", "road"), SpeedClass.ROAD_LOCAL),
+    **dict.fromkeys(("living_street", "service"), SpeedClass.ROAD_CRAWL),
+}
+"""Drivable highway values and how fast each is driven (the query supplies the speeds)."""
+
+CAR_IF_ALLOWED = frozenset({"track", "pedestrian"})
+"""Drivable only with an explicit ``motor_vehicle``/``motorcar=yes|designated|permissive``."""
+
+CAR_SERVICE_CLOSED = frozenset({"emergency_access", "bus"})
+"""``service=*`` values closed to private cars."""
+
 CYCLE_INFRASTRUCTURE = frozenset({"lane", "track", "shared_lane", "share_busway", "separate"})
 QUIET_BIKE_FACTOR = 1.0
 
-ROUTABLE_HIGHWAYS = frozenset(WALK_HIGHWAYS) | WALK_IF_ALLOWED | frozenset(BIKE_HIGHWAYS) | BIKE_PUSH_HIGHWAYS
+ROUTABLE_HIGHWAYS = (
+    frozenset(WALK_HIGHWAYS) | WALK_IF_ALLOWED | frozenset(BIKE_HIGHWAYS) | BIKE_PUSH_HIGHWAYS | frozenset(CAR_HIGHWAYS)
+)
 """Every highway value any profile may use: the import keeps only these ways."""
 
 WAY_TAGS = (
     "highway", "name", "ref", "access", "foot", "bicycle", "wheelchair", "motorroad", "oneway",
     ORIGINAL_ONEWAY_TAG, "oneway:bicycle", "oneway:foot", "junction", "cycleway", "cycleway:left",
     "cycleway:right", "cycleway:both", "bicycle_road", "cyclestreet", "sidewalk", "surface",
-    "smoothness", "incline", "ramp:wheelchair", "ramp:bicycle", "area",
+    "smoothness", "incline", "ramp:wheelchair", "ramp:bicycle", "area", "motor_vehicle", "motorcar", "vehicle",
+    "service",
 )
 """Way tags the import keeps: what the profiles read, plus ``name`` and ``ref`` for steps."""
 
@@ -292,5 +317,49 @@ class BikeProfile:
         return factor
 
 
-PROFILES = (WalkProfile(), WheelchairProfile(), BikeProfile())
-"""The profiles every region compiles, in this order."""
+class CarProfile:
+    """Driving a (shared) car: public roads in their legal direction, by road class.
+
+    ``access=destination`` is allowed (a shared car may end its trip there); ways that
+    only buses or emergency vehicles may use are closed. Optional: an extract without
+    drivable roads compiles without a car graph, and carsharing is then unavailable.
+    """
+
+    name = "car"
+    required = False
+
+    def rule(self, tags: Tags, *, forward: bool) -> EdgeRule | None:
+        """Return how a car travels this way in the given direction."""
+        highway = _first(tags.get("highway")) or ""
+        if tags.get("area") == "yes":
+            return None
+        access = self._access(tags)
+        if access is False:
+            return None
+        if _first(tags.get("service")) in CAR_SERVICE_CLOSED and access is not True:
+            return None
+        speed = CAR_HIGHWAYS.get(highway)
+        if speed is None:
+            if highway not in CAR_IF_ALLOWED or access is not True:
+                return None
+            speed = SpeedClass.ROAD_CRAWL
+        direction = _oneway_direction(tags)
+        if direction != 0 and (direction == 1) != forward:
+            return None
+        return EdgeRule(speed_class=speed, cost_factor=1.0)
+
+    @staticmethod
+    def _access(tags: Tags) -> bool | None:
+        """The most specific of ``motorcar``, ``motor_vehicle``, ``vehicle`` and ``access`` decides."""
+        for key in ("motorcar", "motor_vehicle", "vehicle"):
+            value = _first(tags.get(key))
+            if value in YES or value == "destination":
+                return True
+            if value in NO:
+                return False
+        return _access_for(tags, "motorcar")
+
+
+PROFILES = (WalkProfile(), WheelchairProfile(), BikeProfile(), CarProfile())
+"""The profiles every region compiles, in this order (a profile with ``required = False``
+is left out when no way of the extract is usable for it)."""

@@ -34,6 +34,8 @@ class TravelSpeeds:
     normal: float
     push: float
     steps: float
+    road: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """Driving speeds on fast, main, local and crawl roads (zero unless driving)."""
 
     def as_array(self) -> NDArray[np.float64]:
         """Speeds indexed by speed class."""
@@ -41,6 +43,7 @@ class TravelSpeeds:
         speeds[SpeedClass.NORMAL] = self.normal
         speeds[SpeedClass.PUSH] = self.push
         speeds[SpeedClass.STEPS] = self.steps
+        speeds[SpeedClass.ROAD_FAST : SpeedClass.ROAD_CRAWL + 1] = self.road
         return speeds
 
 
@@ -52,6 +55,16 @@ def walking_speeds(kmh: float = 4.8) -> TravelSpeeds:
 def cycling_speeds(kmh: float = 15.0, *, walking_kmh: float = 4.8) -> TravelSpeeds:
     """Speeds for cycling at ``kmh``, pushing the bike at ``walking_kmh``."""
     return TravelSpeeds(normal=kmh * KMH, push=walking_kmh * KMH, steps=walking_kmh * KMH * STEPS_SLOWDOWN)
+
+
+URBAN_DRIVING_KMH = (70.0, 40.0, 27.0, 12.0)
+"""Average driving speeds in a German city on fast, main, local and crawl roads (with junctions)."""
+
+
+def driving_speeds(kmh: tuple[float, float, float, float] = URBAN_DRIVING_KMH) -> TravelSpeeds:
+    """Speeds for driving a car, per road class (fast, main, local, crawl) in km/h."""
+    fast, main, local, crawl = (value * KMH for value in kmh)
+    return TravelSpeeds(normal=local, push=crawl, steps=crawl, road=(fast, main, local, crawl))
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,18 @@ class AccessEgress:
     egress_meters: dict[int, float]
     direct_arrival: int | None
     direct_meters: float
+    source_walk: dict[int, int] | None = None
+    """Stop -> seconds on foot in its access (None: all of the access is walked)."""
+    target_walk: dict[int, int] | None = None
+    """Stop -> seconds on foot in its egress (None: all of the egress is walked)."""
+
+    def access_walk_s(self, stop: int) -> int:
+        """Seconds on foot from the origin to ``stop``."""
+        return self.sources[stop] - self.start if self.source_walk is None else self.source_walk[stop]
+
+    def egress_walk_s(self, stop: int) -> int:
+        """Seconds on foot from ``stop`` to the destination."""
+        return self.targets[stop] if self.target_walk is None else self.target_walk[stop]
 
 
 @dataclass
@@ -648,7 +660,7 @@ class TransitRouter:
             self._street_routers[profile] = StreetRouter(self.region.street, profile)
         return self._street_routers[profile]
 
-    def _stop_targets(self, profile: str) -> StreetTargets:
+    def stop_targets(self, profile: str) -> StreetTargets:
         """Every stop's places on the street network, as walk targets (built once per profile)."""
         with self._lock:
             cached = self._stop_target_cache.get(profile)
@@ -693,7 +705,7 @@ class TransitRouter:
         access: dict[int, tuple[float, float]] = {}
         egress: dict[int, tuple[float, float]] = {}
         if footpaths is not None:
-            stops = self._stop_targets(profile)
+            stops = self.stop_targets(profile)
             access = self._by_stop(router.walks(origin_snap, stops, speeds=speeds, budget_s=options.max_walk_s))
             egress = self._by_stop(router.walks(destination_snap, stops, speeds=speeds, budget_s=options.max_walk_s,
                                                 reverse=True))
@@ -873,7 +885,7 @@ class TransitRouter:
             When nothing connects the points.
         """
         options = options or TransitOptions()
-        return self._pareto(self.access_egress(origin, destination, departure, options), options)
+        return self.pareto_from_ends(self.access_egress(origin, destination, departure, options), options)
 
     def _pattern_prices(self, network: _Network, options: TransitOptions) -> NDArray[np.int32]:
         prices = np.zeros(network.pattern_route.size, dtype=np.int32)
@@ -894,9 +906,10 @@ class TransitRouter:
             access_meters=dict.fromkeys(origins, 0.0), egress_meters=dict.fromkeys(destinations, 0.0),
             direct_arrival=None, direct_meters=0.0,
         )
-        return self._pareto(ends, options)
+        return self.pareto_from_ends(ends, options)
 
-    def _pareto(self, ends: AccessEgress, options: TransitOptions) -> list[Journey]:
+    def pareto_from_ends(self, ends: AccessEgress, options: TransitOptions) -> list[Journey]:
+        """McRAPTOR from prepared street ends (access may be more than a walk: see ``source_walk``)."""
         transfers = self._transfers[self._profile(options)]
         speed_factor = REFERENCE_WALK_KMH / options.walk_speed_kmh
         bits, shifts = self._days(ends.day)
@@ -904,14 +917,16 @@ class TransitRouter:
         walk_parts = np.ceil(transfers.walk_seconds * speed_factor).astype(np.int64)
         sources = np.fromiter(ends.sources, dtype=np.int64, count=len(ends.sources))
         times = np.fromiter(ends.sources.values(), dtype=np.int64, count=len(ends.sources))
+        source_walk = np.fromiter((ends.access_walk_s(stop) for stop in ends.sources), dtype=np.int64, count=len(ends.sources))
         targets = np.fromiter(ends.targets, dtype=np.int64, count=len(ends.targets))
         extra = np.fromiter(ends.targets.values(), dtype=np.int64, count=len(ends.targets))
+        target_walk = np.fromiter((ends.egress_walk_s(stop) for stop in ends.targets), dtype=np.int64, count=len(ends.targets))
         trip_labels, trip_counts, walk_labels, walk_counts, found, count, overflow = mc_raptor(
             *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
             self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
             transfers.seconds(speed_factor, options.change_slack_s), walk_parts, self._pattern_prices(network, options),
             bits, shifts,
-            sources, times, times - ends.start, targets, extra, extra, options.max_transfers + 2, options.wheelchair,
+            sources, times, source_walk, targets, extra, target_walk, options.max_transfers + 2, options.wheelchair,
         )
         if overflow:
             logger.info("multi-criteria bags overflowed; some Pareto points may be missing", extra={"overflow": overflow})
@@ -919,7 +934,7 @@ class TransitRouter:
         journeys = []
         for arrival, walk, price, trips, kind, stop in found[:count].tolist():
             legs = self._rebuild_from_bags(labels, trips, "trip" if kind == 1 else "walk", stop, arrival - ends.targets[stop],
-                                           walk - ends.targets[stop], price, ends)
+                                           walk - ends.egress_walk_s(stop), price, ends)
             if legs is None:
                 logger.warning("a multi-criteria journey could not be rebuilt and is left out", extra={"stop": stop})
                 continue

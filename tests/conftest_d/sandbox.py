@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
-from providers.sandbox.app import create_sandbox_app
 from providers.sandbox.faults import FaultPlan
 from providers.sandbox.fleet import Fleet
+from providers.sandbox.server import start_sandbox
 from routing.demo.generate import generate_demo_inputs
 from tests.conftest_d.regions import DEMO_FIRST_DAY
 
@@ -46,13 +43,6 @@ class SandboxServer:
 def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
     """A fresh sandbox operator per test (its own state), served by a threaded werkzeug server."""
     feeds = generate_demo_inputs(tmp_path / "demo-inputs", first_day=DEMO_FIRST_DAY).gbfs
-    fleet = Fleet.from_folder(feeds)
-    faults = FaultPlan()
-    server = make_server(
-        "127.0.0.1", 0, create_sandbox_app(fleet, faults=faults, api_key=SANDBOX_API_KEY), threaded=True
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield SandboxServer(f"http://127.0.0.1:{server.server_port}", fleet, faults)
-    server.shutdown()
-    server.server_close()
+    running = start_sandbox(Fleet.from_folder(feeds), api_key=SANDBOX_API_KEY)
+    yield SandboxServer(running.url, running.fleet, running.faults)
+    running.stop()

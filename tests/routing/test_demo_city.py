@@ -101,7 +101,7 @@ def test_region_built_from_the_demo(demo_region: Region) -> None:
     assert not int(timetable.trip_days[weekday_trip]) & holiday_bit
     assert int(timetable.trip_days[weekend_trip]) & holiday_bit
     assert demo_holiday(DEMO_FIRST_DAY) == date(2026, 11, 25)
-    assert set(demo_region.street.profiles) == {"walk", "wheelchair", "bike"}
+    assert set(demo_region.street.profiles) == {"walk", "wheelchair", "bike", "car"}
     zone_ids = {zone.id for zone in demo_region.zones.zones}  # type: ignore[union-attr]
     assert zone_ids == {"nvv", "kasselplus", "kassel", "vellmar", "hofgeismar"}
 

@@ -1,12 +1,12 @@
-"""Tag rules of the walk, wheelchair and bike profiles, on tagged ways."""
+"""Tag rules of the walk, wheelchair, bike and car profiles, on tagged ways."""
 
 from __future__ import annotations
 
 import pytest
 
-from routing.street.profiles import BikeProfile, SpeedClass, WalkProfile, WheelchairProfile
+from routing.street.profiles import BikeProfile, CarProfile, SpeedClass, WalkProfile, WheelchairProfile
 
-WALK, WHEELCHAIR, BIKE = WalkProfile(), WheelchairProfile(), BikeProfile()
+WALK, WHEELCHAIR, BIKE, CAR = WalkProfile(), WheelchairProfile(), BikeProfile(), CarProfile()
 
 
 def usable(profile: object, tags: dict[str, str], *, forward: bool = True) -> bool:
@@ -143,3 +143,33 @@ def test_bike_prefers_cycleways_and_quiet_streets_over_busy_primaries() -> None:
 def test_multiple_values_use_the_first() -> None:
     assert usable(WALK, {"highway": "footway;service"})
     assert not usable(BIKE, {"highway": "residential", "bicycle": "no;yes"})
+
+
+@pytest.mark.parametrize(
+    ("tags", "forward", "expected"),
+    [
+        ({"highway": "residential"}, True, SpeedClass.ROAD_LOCAL),
+        ({"highway": "primary"}, True, SpeedClass.ROAD_MAIN),
+        ({"highway": "motorway"}, True, SpeedClass.ROAD_FAST),
+        ({"highway": "living_street"}, True, SpeedClass.ROAD_CRAWL),
+        ({"highway": "service", "service": "parking_aisle"}, True, SpeedClass.ROAD_CRAWL),
+        ({"highway": "service", "access": "destination"}, True, SpeedClass.ROAD_CRAWL),
+        ({"highway": "residential", "oneway": "yes"}, False, None),
+        ({"highway": "residential", "oneway": "-1"}, True, None),
+        ({"highway": "primary", "junction": "roundabout"}, False, None),
+        ({"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"}, False, None),
+        ({"highway": "residential", "motor_vehicle": "no"}, True, None),
+        ({"highway": "residential", "access": "no", "motorcar": "yes"}, True, SpeedClass.ROAD_LOCAL),
+        ({"highway": "residential", "vehicle": "private"}, True, None),
+        ({"highway": "service", "service": "bus"}, True, None),
+        ({"highway": "pedestrian"}, True, None),
+        ({"highway": "pedestrian", "motor_vehicle": "yes"}, True, SpeedClass.ROAD_CRAWL),
+        ({"highway": "footway"}, True, None),
+        ({"highway": "cycleway"}, True, None),
+        ({"highway": "track"}, True, None),
+        ({"highway": "residential", "area": "yes"}, True, None),
+    ],
+)
+def test_car_access_direction_and_road_class(tags: dict[str, str], forward: bool, expected: SpeedClass | None) -> None:
+    rule = CAR.rule(tags, forward=forward)
+    assert (None if rule is None else rule.speed_class) == expected

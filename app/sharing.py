@@ -1,0 +1,186 @@
+"""The provider layer's live fleets as the planner's sharing supply, and prices for planned legs.
+
+For each request the configured provider instances are asked what they have now (GBFS
+clients answer from their ttl cache); their stations and vehicles become plain
+:mod:`routing.planner.sharing` data. Adapters are plug-ins: whatever one of them raises
+makes that provider *unavailable* for the request (logged, and reported to the app as a
+warning); it never fails the request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from providers.gbfs.geofencing import Geofencing
+from providers.interface import Provider
+from providers.model import Availability, Capability, FormFactor, LegSpec, StaticInfo, VehicleType
+from providers.registry import ProviderRegistry
+from routing.planner.itinerary import Leg, PriceQuote
+from routing.planner.request import Mode
+from routing.planner.sharing import (
+    LegPrice,
+    ReturnStation,
+    SharingSupply,
+    SharingSystem,
+    VehicleKind,
+    VehicleOffer,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM_FACTOR_MODE: dict[FormFactor, Mode] = {
+    FormFactor.BICYCLE: Mode.BIKESHARE,
+    FormFactor.CARGO_BICYCLE: Mode.BIKESHARE,
+    FormFactor.CAR: Mode.CARSHARING,
+}
+"""Which planner mode a vehicle form factor serves (scooters and mopeds are not planned yet)."""
+SHARING_MODES = frozenset(FORM_FACTOR_MODE.values())
+FREE_FLOATING_RETURNS = frozenset({"free_floating", "hybrid"})
+
+
+@dataclass(frozen=True)
+class FleetSnapshot:
+    """One provider's static data and availability, as fetched for one request."""
+
+    provider: Provider
+    info: StaticInfo
+    availability: Availability
+
+
+@dataclass(frozen=True)
+class GeofencingRules:
+    """A system's geofencing zones as the planner's parking rules for one vehicle type and time."""
+
+    geofencing: Geofencing
+    vehicle_type_id: str | None
+    at: datetime | None
+
+    def may_end_at(self, lat: float, lon: float) -> bool:
+        """A ride may end here outside a station."""
+        return self.geofencing.may_end_at(lat, lon, self.vehicle_type_id, self.at)
+
+    def may_pass(self, path: Sequence[tuple[float, float]]) -> bool:
+        """A ride may follow ``path`` ((lon, lat) points)."""
+        return self.geofencing.may_pass([(lat, lon) for lon, lat in path], self.vehicle_type_id, self.at)
+
+
+def snapshots(registry: ProviderRegistry) -> tuple[list[FleetSnapshot], list[str]]:
+    """What every provider with availability has now, and the names of those that could not say."""
+    found, unavailable = [], []
+    for name, provider in sorted(registry.providers.items()):
+        if Capability.AVAILABILITY not in provider.capabilities:
+            continue
+        try:
+            found.append(FleetSnapshot(provider, provider.static_info(), provider.availability()))
+        except Exception:  # noqa: BLE001 - a plug-in's failure must not fail the request
+            logger.warning("provider %s could not say what it has now", name, exc_info=True)
+            unavailable.append(name)
+    return found, unavailable
+
+
+def vehicle_kind(vehicle_type: VehicleType) -> VehicleKind:
+    """How the planner and the API name a vehicle type, and whether it is electric."""
+    electric = vehicle_type.propulsion not in ("human", "")
+    readable = {
+        FormFactor.BICYCLE: "electric bicycle" if electric else "bicycle",
+        FormFactor.CARGO_BICYCLE: "electric cargo bicycle" if electric else "cargo bicycle",
+        FormFactor.CAR: "electric car" if electric else "car",
+    }.get(vehicle_type.form_factor, str(vehicle_type.form_factor))
+    return VehicleKind(name=vehicle_type.name or readable, electric=electric)
+
+
+def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem | None:
+    """The part of one provider's fleet serving ``mode`` (None when it has no such vehicles)."""
+    info, live = snapshot.info, snapshot.availability
+    types = {
+        type_id: vehicle_type for type_id, vehicle_type in info.vehicle_types.items()
+        if FORM_FACTOR_MODE.get(vehicle_type.form_factor) is mode
+    }
+    if not types:
+        return None
+    rules_type = next(iter(types))
+    geofencing = info.geofencing
+    has_rules = bool(geofencing.zones or geofencing.global_rules)
+    offers: list[VehicleOffer] = []
+    stations: list[ReturnStation] = []
+    for station_id, status in live.stations.items():
+        station = info.stations.get(station_id)
+        if station is None:
+            continue
+        if status.is_renting:
+            counts = {t: n for t, n in status.vehicles_by_type.items() if t in types}
+            if not status.vehicles_by_type and len(types) == 1 and status.vehicles_available != 0:
+                counts = {rules_type: 1 if status.vehicles_available is None else status.vehicles_available}
+            offers += [
+                VehicleOffer(lat=station.lat, lon=station.lon, name=station.name, vehicle_type_id=type_id,
+                             station_id=station_id, count=count)
+                for type_id, count in counts.items() if count > 0
+            ]
+        if status.is_returning and status.docks_available != 0:
+            stations.append(ReturnStation(lat=station.lat, lon=station.lon, name=station.name, station_id=station_id,
+                                          free_docks=status.docks_available))
+    for vehicle in live.vehicles:
+        if (vehicle.station_id is not None or vehicle.is_reserved or vehicle.is_disabled or vehicle.lat is None
+                or vehicle.lon is None or vehicle.vehicle_type_id not in types):
+            continue
+        if has_rules and not geofencing.may_start_at(vehicle.lat, vehicle.lon, vehicle.vehicle_type_id, at):
+            continue
+        offers.append(VehicleOffer(lat=vehicle.lat, lon=vehicle.lon, name=vehicle_kind(types[vehicle.vehicle_type_id]).name,
+                                   vehicle_type_id=str(vehicle.vehicle_type_id), vehicle_id=vehicle.vehicle_id))
+    constraints = {vehicle_type.return_constraint for vehicle_type in types.values()}
+    free_floating = bool(constraints & FREE_FLOATING_RETURNS) or (
+        None in constraints and any(offer.vehicle_id is not None for offer in offers)
+    )
+    return SharingSystem(
+        provider=snapshot.provider.name, operator=info.system.operator or info.system.name, mode=mode,
+        vehicle_types={type_id: vehicle_kind(vehicle_type) for type_id, vehicle_type in types.items()},
+        offers=tuple(offers), stations=tuple(stations), free_floating=free_floating,
+        round_trip=mode is Mode.CARSHARING and constraints == {"roundtrip_station"},
+        rules=GeofencingRules(geofencing, rules_type, at) if has_rules else None,
+        bookable=Capability.BOOKING in snapshot.provider.capabilities,
+    )
+
+
+def sharing_supply(
+    registry: ProviderRegistry, modes: Collection[Mode], at: datetime, *, pass_ids: tuple[str, ...] = (),
+) -> SharingSupply:
+    """The systems serving the requested sharing ``modes`` now, priced through their providers."""
+    wanted = [mode for mode in (Mode.BIKESHARE, Mode.CARSHARING) if mode in modes]
+    if not wanted or not registry.providers:
+        return SharingSupply()
+    fleets, unavailable = snapshots(registry)
+    systems = [system for fleet in fleets for mode in wanted if (system := _system(fleet, mode, at)) is not None]
+    return SharingSupply(systems=tuple(systems), quoter=LegQuoting(registry, pass_ids), unavailable=tuple(unavailable))
+
+
+@dataclass(frozen=True)
+class LegQuoting:
+    """Prices planned sharing legs through the provider that will serve them."""
+
+    registry: ProviderRegistry
+    pass_ids: tuple[str, ...] = ()
+
+    def __call__(self, leg: Leg) -> LegPrice:
+        """The provider's quote for ``leg`` (no quote, logged, when the provider cannot give one)."""
+        sharing = leg.sharing
+        assert sharing is not None
+        provider = self.registry.providers.get(sharing.provider)
+        if provider is None:
+            return LegPrice(quote=None)
+        spec = LegSpec(
+            vehicle_type_id=sharing.vehicle_type_id, start=leg.start, minutes=leg.duration_s / 60,
+            km=leg.distance_m / 1000, from_lat=leg.origin.lat, from_lon=leg.origin.lon, to_lat=leg.destination.lat,
+            to_lon=leg.destination.lon, vehicle_id=sharing.vehicle_id, from_station_id=sharing.pickup_station_id,
+            to_station_id=sharing.dropoff_station_id, pass_ids=self.pass_ids,
+        )
+        try:
+            quote = provider.quote(spec)
+        except Exception:  # noqa: BLE001 - a plug-in's failure leaves the leg unpriced, not the request failed
+            logger.warning("provider %s could not quote a leg", sharing.provider, exc_info=True)
+            return LegPrice(quote=None)
+        price = PriceQuote(amount_cents=quote.amount_cents, currency=quote.currency, source=sharing.provider,
+                           estimated=quote.estimated or sharing.round_trip)
+        return LegPrice(quote=price, deep_link=quote.deep_link or None)
