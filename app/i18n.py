@@ -15,11 +15,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "place.origin": {"de": "Start", "en": "Start"},
     "place.destination": {"de": "Ziel", "en": "Destination"},
     "place.parking": {"de": "Abstellort", "en": "Parking spot"},
+    "place.bike_parking": {"de": "Fahrradabstellanlage", "en": "Bicycle parking"},
     "leg.walk": {"de": "Zu Fuß zu {place}", "en": "Walk to {place}"},
     "leg.bike": {"de": "Mit dem Fahrrad zu {place}", "en": "Cycle to {place}"},
     "leg.transit": {"de": "{line} Richtung {headsign} bis {place}", "en": "{line} towards {headsign} to {place}"},
     "leg.bikeshare": {"de": "Mit dem Leihrad zu {place}", "en": "Ride a shared bike to {place}"},
     "leg.carsharing": {"de": "Mit dem Carsharing-Auto zu {place}", "en": "Drive a shared car to {place}"},
+    "leg.bikeshare_round_trip": {
+        "de": "Mit dem Leihrad zu {place} (Rückgabe an der Station {station})",
+        "en": "Ride a shared bike to {place} (return it to station {station})",
+    },
     "leg.carsharing_round_trip": {
         "de": "Mit dem Carsharing-Auto zu {place} (Rückgabe an der Station {station})",
         "en": "Drive a shared car to {place} (return it to station {station})",
@@ -38,8 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "route_type.3": {"de": "Bus", "en": "Bus"},
     "route_type.other": {"de": "Linie", "en": "Line"},
     "warning.bike_and_ride_unavailable": {
-        "de": "Bike+Ride (eigenes Rad bis zur Haltestelle) ist in dieser Region noch nicht verfügbar.",
-        "en": "Bike and ride (own bike to a stop) is not available in this region yet.",
+        "de": "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: die Region kennt keine Fahrradabstellanlagen.",
+        "en": "Bike and ride (own bike to a stop) is not possible: the region knows no bicycle parking.",
     },
     "warning.bikeshare_unavailable": {
         "de": "Leihräder konnten nicht berücksichtigt werden: kein Anbieter erreichbar.",
@@ -52,10 +57,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warning.bikeshare_not_step_free": {
         "de": "Leihräder wurden nicht berücksichtigt, weil eine stufenlose Route gewünscht ist.",
         "en": "Shared bikes were not considered because a step-free route was asked for.",
-    },
-    "warning.bikeshare_feeder_depart_only": {
-        "de": "Leihräder zur oder von der Haltestelle werden nur bei Abfahrtszeit-Anfragen geplant.",
-        "en": "Shared bikes to or from stops are planned for departure-time requests only.",
     },
     "warning.provider_unavailable": {
         "de": "Der Anbieter {provider} antwortet gerade nicht; seine Fahrzeuge fehlen in diesen Verbindungen.",

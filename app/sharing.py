@@ -138,7 +138,7 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
         provider=snapshot.provider.name, operator=info.system.operator or info.system.name, mode=mode,
         vehicle_types={type_id: vehicle_kind(vehicle_type) for type_id, vehicle_type in types.items()},
         offers=tuple(offers), stations=tuple(stations), free_floating=free_floating,
-        round_trip=mode is Mode.CARSHARING and constraints == {"roundtrip_station"},
+        round_trip=constraints == {"roundtrip_station"},
         rules=GeofencingRules(geofencing, rules_type, at) if has_rules else None,
         bookable=Capability.BOOKING in snapshot.provider.capabilities,
     )

@@ -9,6 +9,8 @@ Settings every adapter reads (all optional except the URLs):
 ``backoff_s``      first pause between attempts, doubling (default 0.25)
 ``max_stale_s``    how long past its ttl a feed's last good copy is served, marked stale (default 300)
 ``perks``          table of pass id -> ``{free_minutes, base_discount_cents}``
+``form_factor``    what a system without ``vehicle_types.json`` rents (default ``bicycle``)
+``return_constraint``  how such a system's vehicles go back (``roundtrip_station``, ...)
 ``tomp_url``       (tomp) base URL of the TOMP endpoints
 ``api_key``        (tomp) from ``api_key_env``; sent as ``Authorization: Bearer``
 ``maas_id``        (tomp) our MaaS id (default ``kassel-mobility``)
@@ -23,12 +25,15 @@ from providers.errors import ProviderConfigError
 from providers.gbfs.adapter import GbfsProvider, GbfsSettings
 from providers.gbfs.pricing import Perk
 from providers.http import HttpClient, HttpSettings
+from providers.model import FormFactor
 from providers.tomp.adapter import TompProvider, TompSettings
 
 GBFS_KEYS = frozenset(
-    {"discovery_url", "language", "timeout_s", "retries", "backoff_s", "max_stale_s", "perks"}
+    {"discovery_url", "language", "timeout_s", "retries", "backoff_s", "max_stale_s", "perks", "form_factor",
+     "return_constraint"}
 )
 TOMP_KEYS = GBFS_KEYS | {"tomp_url", "api_key", "maas_id"}
+RETURN_CONSTRAINTS = ("free_floating", "roundtrip_station", "any_station", "hybrid")
 
 
 class _Settings:
@@ -60,6 +65,12 @@ class _Settings:
         value = self.settings.get(key, default)
         if value is not None and not isinstance(value, str):
             raise ProviderConfigError(self.name, f"{key} must be a string, got {value!r}")
+        return value
+
+    def choice(self, key: str, default: str | None, choices: list[str]) -> str | None:
+        value = self.text(key, default)
+        if value is not None and value not in choices:
+            raise ProviderConfigError(self.name, f"{key} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
     def perks(self) -> dict[str, Perk]:
@@ -95,6 +106,8 @@ def _gbfs(name: str, reader: _Settings) -> GbfsProvider:
             max_stale_s=reader.number("max_stale_s", 300.0, low=0, high=86_400),
             http=reader.http(),
             perks=reader.perks(),
+            form_factor=FormFactor(reader.choice("form_factor", "bicycle", [f.value for f in FormFactor])),
+            return_constraint=reader.choice("return_constraint", None, list(RETURN_CONSTRAINTS)),
         ),
     )
 

@@ -64,6 +64,10 @@ class SystemInfo:
     rental_uri_ios: str = ""
 
 
+DEFAULT_VEHICLE_TYPE_ID = "default"
+"""The one vehicle type of a system that publishes no ``vehicle_types`` feed."""
+
+
 @dataclass(frozen=True)
 class VehicleType:
     """One ``vehicle_types`` entry."""

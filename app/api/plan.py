@@ -82,7 +82,7 @@ def current_planner() -> Planner:
 
 
 def _place(place: Place, language: str) -> PlaceOut:
-    name = text(f"place.{place.kind}", language) if place.kind in ("origin", "destination", "parking") else place.name
+    name = text(f"place.{place.kind}", language) if place.kind in ("origin", "destination", "parking", "bike_parking") else place.name
     return PlaceOut(name=name, lat=place.lat, lon=place.lon, kind=place.kind, stop_id=place.stop_id,
                     station_id=place.station_id)
 
@@ -108,7 +108,7 @@ def _leg(leg: Leg, language: str) -> LegOut:
         instruction = text("leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign,
                            place=destination.name)
     elif leg.sharing is not None and leg.sharing.round_trip:
-        instruction = text("leg.carsharing_round_trip", language, place=destination.name,
+        instruction = text(f"leg.{leg.mode.value}_round_trip", language, place=destination.name,
                            station=leg.origin.name)
     else:
         instruction = text(f"leg.{leg.mode.value}", language, place=destination.name)

@@ -8,6 +8,8 @@ Configuration (``adapter = "gbfs"``)::
     language = "de"            # 2.x discovery language block (default: the first)
     timeout_s = 5
     max_stale_s = 300
+    form_factor = "bicycle"    # systems without vehicle_types.json (GBFS 2.x default: bicycle)
+    return_constraint = ""     # and how their vehicles go back (e.g. "roundtrip_station")
     [providers.nextbike-kassel.perks.nvv-abo]
     free_minutes = 30          # NVV subscribers ride the first 30 minutes free
 """
@@ -15,7 +17,7 @@ Configuration (``adapter = "gbfs"``)::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from providers.errors import NoPrice, NotSupported, ProviderError
@@ -33,14 +35,17 @@ from providers.gbfs.geofencing import Geofencing, parse_geofencing
 from providers.gbfs.pricing import Perk, PricingPlan, ride_cost_cents
 from providers.http import HttpClient, HttpSettings
 from providers.model import (
+    DEFAULT_VEHICLE_TYPE_ID,
     Availability,
     BookingStatus,
     Capability,
+    FormFactor,
     LegSpec,
     Quote,
     StaticInfo,
     SystemInfo,
     Vehicle,
+    VehicleType,
     pricing_plan_for,
 )
 
@@ -54,6 +59,16 @@ class GbfsSettings:
     max_stale_s: float = 300.0
     http: HttpSettings = field(default_factory=HttpSettings)
     perks: Mapping[str, Perk] = field(default_factory=dict)  # by pass id (e.g. "nvv-abo")
+    form_factor: FormFactor = FormFactor.BICYCLE
+    """What a system without ``vehicle_types`` rents (GBFS 2.x says bicycles; car-sharing feeds say otherwise)."""
+    return_constraint: str | None = None
+    """How such a system's vehicles go back (``roundtrip_station``, ``any_station``, ``free_floating``, ``hybrid``)."""
+
+    def default_vehicle_type(self) -> VehicleType:
+        """The vehicle type standing in for a missing ``vehicle_types`` feed."""
+        human = self.form_factor in (FormFactor.BICYCLE, FormFactor.CARGO_BICYCLE)
+        return VehicleType(DEFAULT_VEHICLE_TYPE_ID, self.form_factor, "human" if human else "",
+                           return_constraint=self.return_constraint)
 
 
 class GbfsProvider:
@@ -81,7 +96,7 @@ class GbfsProvider:
             system=load("system_information", parse_system_information).value,
             vehicle_types=load("vehicle_types", parse_vehicle_types).value
             if self.client.has("vehicle_types")
-            else {},
+            else {DEFAULT_VEHICLE_TYPE_ID: self.settings.default_vehicle_type()},
             stations=(
                 load("station_information", parse_station_information).value
                 if self.client.has("station_information")
@@ -112,6 +127,8 @@ class GbfsProvider:
         if feed is not None:
             loaded_vehicles = self.client.load(feed, parse_vehicles)
             vehicles = loaded_vehicles.value
+            if not self.client.has("vehicle_types"):
+                vehicles = tuple(replace(v, vehicle_type_id=v.vehicle_type_id or DEFAULT_VEHICLE_TYPE_ID) for v in vehicles)
             parts.append(loaded_vehicles)
         if not parts:
             raise ProviderError(self.name, "the system publishes neither station_status nor vehicle status")

@@ -2,7 +2,8 @@
 
 Besides the grid it draws the features the profiles must handle: a cycleway beside the
 first avenue, a park footway with steps (and a step-free detour), a pedestrian zone in
-the centre, a private service road, a footway open to bicycles and a steep ramp.
+the centre, a private service road, a footway open to bicycles and a steep ramp; and
+bicycle parking (nodes, one area, one private) beside tram stops for bike+ride.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ class _OsmBuilder:
         self._nodes = ET.SubElement(self.root, "bounds")  # placeholder, replaced in finish()
         self._node_elements: list[ET.Element] = []
         self._way_elements: list[ET.Element] = []
+        self._next_poi = 1_000_000
+
+    def poi(self, point: Point, tags: dict[str, str]) -> None:
+        """A tagged node that no way uses (a point of interest)."""
+        element = ET.Element("node", id=str(self._next_poi), version="1", lat=f"{point.lat:.7f}", lon=f"{point.lon:.7f}")
+        self._next_poi += 1
+        for key, value in sorted(tags.items()):
+            ET.SubElement(element, "tag", k=key, v=value)
+        self._node_elements.append(element)
 
     def node(self, point: Point) -> int:
         node_id = self._node_ids.get(point)
@@ -108,6 +118,20 @@ def write_osm(plan: CityPlan, path: Path) -> None:
         [plan.position(r0 - 1, c0 - 1), plan.position(r0 - 0.5, c0 - 0.5), plan.position(r0, c0)],
         {"highway": "footway", "bicycle": "yes", "name": "Auepfad"},
     )
+    # Bicycle parking beside the tram stops at the ends and the middle of each tram line
+    # (stops sit on every second intersection); one is mapped as an area, one is private.
+    parking = {"amenity": "bicycle_parking", "bicycle_parking": "stands", "capacity": "20"}
+    ends = sorted({2, size // 2 // 2 * 2, (size - 1) // 2 * 2 - 2})
+    for number, line in enumerate(line for line in plan.lines if line.route_type == 0):
+        for pos in ends:
+            row, col = (line.index + 0.08, pos) if line.axis == "row" else (pos, line.index + 0.08)
+            osm.poi(plan.position(row, col), parking)
+        if number == 0:
+            row, col = (line.index - 0.1, ends[0]) if line.axis == "row" else (ends[0], line.index - 0.1)
+            corners = [plan.position(row, col), plan.position(row - 0.04, col), plan.position(row - 0.04, col + 0.04),
+                       plan.position(row, col + 0.04), plan.position(row, col)]
+            osm.way(corners, {**parking, "covered": "yes"})
+            osm.poi(plan.position(row, col + 0.5), {**parking, "access": "private"})
     # A private dead-end service road (closed to everyone routing through).
     osm.way(
         [plan.position(1, 1), plan.position(1.5, 1.5)],

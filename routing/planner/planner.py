@@ -25,7 +25,14 @@ from routing.pareto import non_dominated
 from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails, SharingDetails
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
 from routing.planner.shared_rides import ANCHOR_SNAP_M, RIDE_PROFILE, Anchor, SharedRide, SharedRideFinder, ride_speeds
-from routing.planner.sharing import LegQuoter, SharingSupply, SharingSystem
+from routing.planner.sharing import (
+    LegQuoter,
+    ReturnStation,
+    SharingSupply,
+    SharingSystem,
+    VehicleKind,
+    VehicleOffer,
+)
 from routing.region.region import Region
 from routing.street.router import (
     EdgePosition,
@@ -43,6 +50,8 @@ logger = logging.getLogger(__name__)
 ARRIVE_BY_SEARCH = timedelta(hours=3)
 """How far before the requested arrival an arrive-by search looks for departures."""
 MAX_ITINERARIES = 6
+OWN_BIKE = "own-bike"
+"""The traveller's own bike as a one-vehicle "system" for bike+ride chains."""
 
 
 class PlanningError(RoutingError):
@@ -104,7 +113,9 @@ class Planner:
             if bike is not None:
                 candidates.append(bike)
             if Mode.TRANSIT in modes:
-                warnings.append("bike_and_ride_unavailable")
+                found, notes = self._bike_and_ride(request)
+                candidates += found
+                warnings += notes
         for mode in (Mode.BIKESHARE, Mode.CARSHARING):
             if mode in modes:
                 found, notes = self._sharing(request, mode, sharing)
@@ -154,6 +165,25 @@ class Planner:
 
     # Shared vehicles ---------------------------------------------------------------------
 
+    def _bike_and_ride(self, request: PlanRequest) -> tuple[list[Itinerary], list[str]]:
+        """Own bike from the origin to bicycle parking by a stop, then transit."""
+        parking = np.asarray(self.region.street.bike_parking)
+        if parking.shape[0] == 0:
+            return [], ["bike_and_ride_unavailable"]
+        lat, lon = request.origin
+        own_bike = SharingSystem(
+            provider=OWN_BIKE, operator="", mode=Mode.BIKE, vehicle_types={OWN_BIKE: VehicleKind("bicycle")},
+            offers=(VehicleOffer(lat=lat, lon=lon, name="", vehicle_type_id=OWN_BIKE, vehicle_id=OWN_BIKE),),
+            stations=tuple(ReturnStation(lat=float(a), lon=float(b), name="", station_id=f"bike-parking-{i}", free_docks=None)
+                           for i, (a, b) in enumerate(parking.tolist())),
+            free_floating=False,
+        )
+        router = self.transit.street(self._walk_profile(request))
+        origin = self._snap(router, request.origin, "from")
+        destination = self._snap(router, request.destination, "to")
+        walk = walking_speeds(request.walk_kmh)
+        return self._transit_with_feeders(request, [own_bike], [], origin, destination, router, walk), []
+
     def _sharing(self, request: PlanRequest, mode: Mode, supply: SharingSupply) -> tuple[list[Itinerary], list[str]]:
         """Whole trips on shared vehicles of ``mode`` and, for bikeshare, feeder rides to and from transit."""
         systems = [system for system in supply.of_mode(mode) if RIDE_PROFILE[mode] in self.region.street.profiles]
@@ -175,13 +205,9 @@ class Planner:
                 if legs is not None:
                     found.append(Itinerary(legs=legs))
                     break
-        warnings: list[str] = []
         if mode is Mode.BIKESHARE and Mode.TRANSIT in request.modes:
-            if request.arrive_by:
-                warnings.append("bikeshare_feeder_depart_only")
-            else:
-                found += self._transit_with_feeders(request, systems, origin, destination, router, walk)
-        return found, warnings
+            found += self._transit_with_feeders(request, systems, systems, origin, destination, router, walk)
+        return found, []
 
     def _stop_anchor(self, stop: int, walk_profile: str, ride_profile: str) -> Anchor | None:
         """A stop as the end of a free-floating ride (parked at the stop)."""
@@ -194,68 +220,50 @@ class Planner:
                       walk=self._stop_snap(stop, walk_profile), ride=ride, stop=stop)
 
     def _transit_with_feeders(
-        self, request: PlanRequest, systems: list[SharingSystem], origin: Snap, destination: Snap, router: StreetRouter,
-        walk: TravelSpeeds,
+        self, request: PlanRequest, access_systems: list[SharingSystem], egress_systems: list[SharingSystem],
+        origin: Snap, destination: Snap, router: StreetRouter, walk: TravelSpeeds,
     ) -> list[Itinerary]:
-        """Transit journeys with a bikeshare ride to the first stop, or from the last one."""
+        """Transit journeys with a ride to the first stop, or from the last one."""
         profile = router.profile
         if profile not in self.transit.footpaths:
             return []
         stops = self.transit.stop_targets(profile)
         access: dict[int, SharedRide] = {}
         egress: dict[int, SharedRide] = {}
-        for system in systems:
+        for system in access_systems:
             found = self.shared.access(system, profile, origin, walk, request.max_walk_s, stops,
                                        partial(self._stop_anchor, walk_profile=profile, ride_profile=RIDE_PROFILE[system.mode]))
             for stop, chain in found.items():
                 if stop not in access or chain.total_s < access[stop].total_s:
                     access[stop] = chain
+        for system in egress_systems:
             for stop, chain in self.shared.egress(system, profile, destination, walk, request.max_walk_s, stops).items():
                 if stop not in egress or chain.total_s < egress[stop].total_s:
                     egress[stop] = chain
         options = self._transit_options(request)
-        try:
-            ends = self.transit.access_egress(request.origin, request.destination, request.time, options)
-        except PointNotRoutable:
-            return []
         itineraries: list[Itinerary] = []
-        if access:
-            by_bike = replace(
-                ends, sources={stop: ends.start + math.ceil(chain.total_s) for stop, chain in access.items()},
-                source_walk={stop: round(chain.walk_s) for stop, chain in access.items()},
-                access_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in access.items()},
-                direct_arrival=None,
-            )
-            itineraries += self._feeder_itineraries(by_bike, options, request, router, origin, destination, walk,
-                                                    access=access)
-        if egress:
-            by_bike = replace(
-                ends, targets={stop: math.ceil(chain.total_s) for stop, chain in egress.items()},
-                target_walk={stop: round(chain.walk_s) for stop, chain in egress.items()},
-                egress_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in egress.items()},
-                direct_arrival=None,
-            )
-            itineraries += self._feeder_itineraries(by_bike, options, request, router, origin, destination, walk,
-                                                    egress=egress)
-        return itineraries
-
-    def _feeder_itineraries(
-        self, ends: AccessEgress, options: TransitOptions, request: PlanRequest, router: StreetRouter, origin: Snap,
-        destination: Snap, walk: TravelSpeeds, *, access: dict[int, SharedRide] | None = None,
-        egress: dict[int, SharedRide] | None = None,
-    ) -> list[Itinerary]:
-        try:
-            journeys = self.transit.pareto_from_ends(ends, options)
-        except NoRoute:
-            return []
-        found = []
-        for journey in journeys:
-            if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
+        for side in ({"access": access}, {"egress": egress}):
+            chains = next(iter(side.values()))
+            if not chains:
                 continue
-            itinerary = self._from_journey(journey, request, router, origin, destination, walk, access=access, egress=egress)
-            if itinerary is not None and any(leg.sharing is not None for leg in itinerary.legs):
-                found.append(itinerary)
-        return found
+
+            def ends_at(moment: datetime, side: dict[str, dict[int, SharedRide]] = side) -> AccessEgress:
+                return _feeder_ends(self.transit.access_egress(request.origin, request.destination, moment, options), **side)
+
+            try:
+                if request.arrive_by:
+                    journeys = self.transit.arrive_by_from(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
+                else:
+                    journeys = self.transit.pareto_from_ends(ends_at(request.time), options)
+            except (NoRoute, PointNotRoutable):
+                continue
+            for journey in journeys:
+                if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
+                    continue
+                itinerary = self._from_journey(journey, request, router, origin, destination, walk, **side)
+                if itinerary is not None and any(leg.mode not in (Mode.WALK, Mode.TRANSIT) for leg in itinerary.legs):
+                    itineraries.append(itinerary)
+        return itineraries
 
     def _chain_legs(
         self, chain: SharedRide, start: datetime, a: Place, b: Place, a_snap: Snap | None, b_snap: Snap | None,
@@ -263,12 +271,15 @@ class Planner:
     ) -> list[Leg] | None:
         """Walk, ride and walk legs of a chain from ``a`` to ``b`` starting at ``start`` (None: a rule forbids the ride)."""
         system, offer = chain.system, chain.offer
+        own_bike = system.mode is Mode.BIKE
         station_pickup = offer.vehicle_id is None
-        pickup = Place(name=offer.name, lat=chain.pickup.lat, lon=chain.pickup.lon,
-                       kind="station" if station_pickup else "vehicle", station_id=offer.station_id)
+        pickup = a if own_bike else Place(name=offer.name, lat=chain.pickup.lat, lon=chain.pickup.lon,
+                                          kind="station" if station_pickup else "vehicle", station_id=offer.station_id)
         end = chain.dropoff
         if end.kind == "stop" or (end.kind == "parking" and chain.walk_from_m <= 0.5):
             dropoff = b
+        elif own_bike:
+            dropoff = Place(name="", lat=end.lat, lon=end.lon, kind="bike_parking")
         elif end.kind == "station":
             dropoff = Place(name=end.name, lat=end.lat, lon=end.lon, kind="station", station_id=end.station_id)
         else:
@@ -284,7 +295,7 @@ class Planner:
             if system.rules is not None and not system.rules.may_pass(route.coordinates):
                 return None
         kind = system.vehicle_types.get(offer.vehicle_type_id)
-        details = SharingDetails(
+        details = None if own_bike else SharingDetails(
             provider=system.provider, operator=system.operator, vehicle_type_id=offer.vehicle_type_id,
             vehicle_type=kind.name if kind is not None else offer.vehicle_type_id, vehicle_id=offer.vehicle_id,
             pickup_station_id=offer.station_id, dropoff_station_id=offer.station_id if system.round_trip else end.station_id,
@@ -294,7 +305,7 @@ class Planner:
         leave = start + timedelta(seconds=round(chain.walk_to_s + chain.rental_s))
         arrive = start + timedelta(seconds=round(chain.total_s))
         legs = []
-        if chain.walk_to_m > 0.5:
+        if chain.walk_to_m > 0.5 and not own_bike:
             line = self._walk_geometry(router, a_snap, chain.pickup.walk, a, pickup, walk) if geometry else None
             legs.append(Leg(mode=Mode.WALK, origin=a, destination=pickup, start=start, end=reach,
                             distance_m=chain.walk_to_m, geometry=line or [(a.lon, a.lat), (pickup.lon, pickup.lat)]))
@@ -441,6 +452,26 @@ class Planner:
         geometry = [(place.lon, place.lat) for place in places]
         return Leg(mode=Mode.TRANSIT, origin=places[0], destination=places[-1], start=part.departure, end=part.arrival,
                    distance_m=_polyline_m(geometry), geometry=geometry, ride=ride)
+
+
+def _feeder_ends(
+    ends: AccessEgress, *, access: dict[int, SharedRide] | None = None, egress: dict[int, SharedRide] | None = None,
+) -> AccessEgress:
+    """``ends`` with the access (or egress) walks replaced by ride chains, which count as walking only where walked."""
+    if access is not None:
+        return replace(
+            ends, sources={stop: ends.start + math.ceil(chain.total_s) for stop, chain in access.items()},
+            source_walk={stop: round(chain.walk_s) for stop, chain in access.items()},
+            access_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in access.items()},
+            direct_arrival=None,
+        )
+    assert egress is not None
+    return replace(
+        ends, targets={stop: math.ceil(chain.total_s) for stop, chain in egress.items()},
+        target_walk={stop: round(chain.walk_s) for stop, chain in egress.items()},
+        egress_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in egress.items()},
+        direct_arrival=None,
+    )
 
 
 def _feeder_chain(

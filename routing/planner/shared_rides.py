@@ -28,12 +28,12 @@ from routing.planner.request import BIKE_KMH, Mode
 from routing.planner.sharing import ReturnStation, SharingSystem, VehicleOffer
 from routing.street.router import Snap, StreetRouter, StreetTargets, TravelSpeeds, cycling_speeds, driving_speeds
 
-RIDE_PROFILE = {Mode.BIKESHARE: "bike", Mode.CARSHARING: "car"}
-"""The street graph each sharing mode rides on."""
-PICKUP_S = {Mode.BIKESHARE: 60, Mode.CARSHARING: 180}
+RIDE_PROFILE = {Mode.BIKESHARE: "bike", Mode.CARSHARING: "car", Mode.BIKE: "bike"}
+"""The street graph each mode rides on (``bike``: the traveller's own bike, for bike+ride)."""
+PICKUP_S = {Mode.BIKESHARE: 60, Mode.CARSHARING: 180, Mode.BIKE: 60}
 """Finding, unlocking and adjusting the vehicle."""
-DROPOFF_S = {Mode.BIKESHARE: 60, Mode.CARSHARING: 120}
-"""Parking, locking and ending the rental."""
+DROPOFF_S = {Mode.BIKESHARE: 60, Mode.CARSHARING: 120, Mode.BIKE: 120}
+"""Parking, locking and ending the rental (own bike: finding a stand and locking it)."""
 WHOLE_TRIP_RIDE_BUDGET_S = {Mode.BIKESHARE: 60 * 60, Mode.CARSHARING: 120 * 60}
 FEEDER_RIDE_BUDGET_S = 20 * 60
 """Longest bikeshare ride to or from transit."""

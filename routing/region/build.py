@@ -12,7 +12,7 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_ve
 from routing.region.store import new_build_directory
 from routing.region.zones import compile_zones, save_zones
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
-from routing.street.osm_import import graph_from_bbox, graph_from_osm_file, graph_from_place
+from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.compile import compile_timetable
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
@@ -122,6 +122,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     del graph  # the osmnx graph is the largest object of a build; free it before compiling
     street = compile_edge_table(edges)
     del edges
+    if inputs.osm_file is not None:
+        street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
     progress("computing footpaths")
     footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
     zones = None
@@ -137,6 +139,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     counts = {
         **timetable.counts,
         "street_nodes": street.node_count,
+        "bike_parking": int(street.bike_parking.shape[0]),
         **{f"street_edges_{name}": graph.edge_count for name, graph in street.profiles.items()},
         **{f"footpaths_{f.profile}": int(f.to_stop.shape[0]) for f in footpaths},
         "zones": len(zones.zones) if zones else 0,

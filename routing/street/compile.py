@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +89,8 @@ class StreetNetwork:
     """Unit-sphere coordinates [n, 3]: chord distances give an admissible A* bound."""
     names: StringTable
     profiles: dict[str, ProfileGraph]
+    bike_parking: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    """Public bicycle parking, ``[n, 2]`` (lat, lon): where bike+ride locks the bike."""
 
     @property
     def node_count(self) -> int:
@@ -318,6 +320,7 @@ def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
     np.save(base / "nodes.osm_id.npy", network.osm_id)
     np.save(base / "nodes.xyz.npy", network.xyz)
     network.names.save(base, "names")
+    np.save(base / "bike_parking.npy", np.asarray(network.bike_parking, dtype=np.float64).reshape(-1, 2))
     for name, graph in network.profiles.items():
         folder = base / name
         folder.mkdir(exist_ok=True)
@@ -343,6 +346,7 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
         lon=np.load(base / "nodes.lon.npy", mmap_mode="r"),
         osm_id=np.load(base / "nodes.osm_id.npy", mmap_mode="r"),
         xyz=np.load(base / "nodes.xyz.npy", mmap_mode="r"),
+        bike_parking=(np.load(base / "bike_parking.npy") if (base / "bike_parking.npy").is_file() else np.zeros((0, 2))),
         names=StringTable.load(base, "names"),
         profiles=profiles,
     )

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import osmium
 import osmnx as ox
+from numpy.typing import NDArray
 
 from routing.errors import InputDataError
 from routing.street.profiles import ORIGINAL_ONEWAY_TAG, ROUTABLE_HIGHWAYS, WAY_TAGS
@@ -104,6 +106,35 @@ def filter_routable_ways(source: Path, destination: Path) -> OsmImportStats:
             "osm extract references missing nodes", extra={"source": str(source), "missing": len(node_ids) - nodes}
         )
     return OsmImportStats(ways=ways, nodes=nodes)
+
+
+PRIVATE_ACCESS = frozenset({"private", "no", "customers", "permit"})
+
+
+def bike_parking_from_osm_file(source: Path) -> NDArray[np.float64]:
+    """Public bicycle parking of ``source`` as ``[n, 2]`` (lat, lon); ways and areas by their nodes' centre.
+
+    Raises
+    ------
+    InputDataError
+        When the file cannot be read as OSM data.
+    """
+    points: list[tuple[float, float]] = []
+    try:
+        for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+            tags = obj.tags
+            if tags.get("amenity") != "bicycle_parking" or tags.get("access") in PRIVATE_ACCESS:
+                continue
+            if obj.is_node():
+                if obj.location.valid():
+                    points.append((obj.location.lat, obj.location.lon))
+                continue
+            located = [(n.location.lat, n.location.lon) for n in obj.nodes if n.location.valid()]
+            if located:
+                points.append((sum(p[0] for p in located) / len(located), sum(p[1] for p in located) / len(located)))
+    except RuntimeError as exc:
+        raise InputDataError(str(source), f"cannot read OSM data: {exc}") from exc
+    return np.array(points, dtype=np.float64).reshape(-1, 2)
 
 
 def graph_from_osm_file(source: Path) -> nx.MultiDiGraph:

@@ -820,7 +820,12 @@ class TransitRouter:
         if latest < earliest:
             msg = "the window ends before it starts"
             raise ValueError(msg)
-        ends = self.access_egress(origin, destination, earliest, options)
+        return self.range_from_ends(self.access_egress(origin, destination, earliest, options), earliest, latest, options)
+
+    def range_from_ends(
+        self, ends: AccessEgress, earliest: datetime, latest: datetime, options: TransitOptions
+    ) -> list[Journey]:
+        """Range RAPTOR from prepared street ends (``ends.start`` is ``earliest``); see :meth:`range_plan`."""
         day = ends.day
         start = ends.start
         end = start + round(elapsed_seconds(earliest, latest))
@@ -857,8 +862,24 @@ class TransitRouter:
             When nothing arrives in time.
         """
         options = options or TransitOptions()
+        return self.arrive_by_from(
+            lambda earliest: self.access_egress(origin, destination, earliest, options), arrival, options, window=window
+        )
+
+    def arrive_by_from(
+        self, ends_at: Callable[[datetime], AccessEgress], arrival: datetime, options: TransitOptions,
+        *, window: timedelta = timedelta(hours=3),
+    ) -> list[Journey]:
+        """:meth:`arrive_by` with street ends made by ``ends_at(earliest departure)`` (feeder rides, say).
+
+        Raises
+        ------
+        NoRoute
+            When nothing arrives in time.
+        """
         for span in (window, window * 3):
-            found = [j for j in self.range_plan(origin, destination, arrival - span, arrival, options=options)
+            earliest = arrival - span
+            found = [j for j in self.range_from_ends(ends_at(earliest), earliest, arrival, options)
                      if j.arrival <= arrival]
             pareto = []
             for journey in sorted(found, key=lambda j: (-j.departure.timestamp(), j.transfers)):

@@ -97,3 +97,26 @@ def test_arrive_by_and_wheelchair_on_porto_alegre(make_app, porto_alegre: Region
                     assert datetime.fromisoformat(itinerary["end"]) <= deadline
                     checked += 1
     assert checked >= 5
+
+
+def test_bike_and_ride_on_heidelberg(make_app, heidelberg: Region) -> None:  # type: ignore[no-untyped-def]
+    """From Handschuhsheim in the north to the south of the city: cycle to a stop with bicycle parking, then ride."""
+    assert heidelberg.street.bike_parking.shape[0] > 10  # from the OSM extract's amenity=bicycle_parking
+    client = _client(make_app, heidelberg)
+    start = datetime(2022, 7, 5, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    response = client.get("/api/v1/plan", query_string={
+        "from": "49.475112,8.660217", "to": "49.383321,8.692464", "time": start.isoformat(), "modes": "bike,transit"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert "bike_and_ride_unavailable" not in {warning["code"] for warning in body["warnings"]}
+    bike_and_ride = [it for it in body["itineraries"] if it["legs"][0]["mode"] == "bike" and "transit" in it["modes"]]
+    assert bike_and_ride, [it["modes"] for it in body["itineraries"]]
+    itinerary = bike_and_ride[0]
+    _check_itinerary(itinerary, start)
+    bike = itinerary["legs"][0]
+    assert bike["to"]["kind"] == "bike_parking" and bike["sharing"] is None and bike["distanceMeters"] > 300
+    first_ride = next(leg for leg in itinerary["legs"] if leg["mode"] == "transit")
+    assert bike["end"] <= first_ride["start"]
+    parked = min(float(np.hypot(lat - bike["to"]["lat"], lon - bike["to"]["lon"]))
+                 for lat, lon in np.asarray(heidelberg.street.bike_parking).tolist())
+    assert parked < 1e-6  # the bike is locked at a mapped bicycle parking

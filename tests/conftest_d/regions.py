@@ -11,7 +11,7 @@ from routing.demo.generate import DemoInputs, build_demo_region, generate_demo_i
 from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
 
-__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "heidelberg", "porto_alegre", "shared_data"]
+__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "heidelberg", "herrenberg", "porto_alegre", "shared_data"]
 
 DEMO_FIRST_DAY = date(2026, 11, 23)
 """A Monday; the demo's holiday is then Wednesday 2026-11-25."""
@@ -75,3 +75,21 @@ def heidelberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> R
         out,
     )
     return load_region(out)
+
+
+@pytest.fixture(scope="session")
+def herrenberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Herrenberg region's directory (VVS city buses + OSM of the centre), built once per session.
+
+    Its real GBFS snapshots (car sharing, cargo bikes) lie in ``shared_data / "herrenberg" / "gbfs"``.
+    """
+    out = tmp_path_factory.mktemp("herrenberg") / "region"
+    data = shared_data / "herrenberg"
+    build_region(
+        RegionInputs(
+            name="herrenberg", gtfs=[GtfsInput("vvs", data / "gtfs")], osm_file=data / "herrenberg-minimal.osm.pbf",
+            first_day=date(2021, 7, 5), days=3,
+        ),
+        out,
+    )
+    return out

@@ -10,7 +10,7 @@ import pytest
 
 from routing.errors import InputDataError
 from routing.street.compile import StreetNetwork, compile_street_network
-from routing.street.osm_import import graph_from_osm_file
+from routing.street.osm_import import bike_parking_from_osm_file, graph_from_osm_file
 
 SMALL_OSM = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">
@@ -130,3 +130,31 @@ def test_overpass_graphs_are_normalised_to_both_directions() -> None:
     assert has_edge("walk", 2, 1) and has_edge("walk", 1, 2)
     assert has_edge("bike", 1, 2) and not has_edge("bike", 2, 1)
     assert has_edge("bike", 2, 3) and has_edge("bike", 3, 2)
+
+
+def test_public_bicycle_parking_as_points_and_area_centres(tmp_path: Path) -> None:
+    path = tmp_path / "parking.osm"
+    path.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+ <node id="1" version="1" lat="51.0000" lon="9.0000"><tag k="amenity" v="bicycle_parking"/></node>
+ <node id="2" version="1" lat="51.0010" lon="9.0010"><tag k="amenity" v="bicycle_parking"/><tag k="access" v="private"/></node>
+ <node id="3" version="1" lat="51.0020" lon="9.0020"/>
+ <node id="4" version="1" lat="51.0020" lon="9.0040"/>
+ <node id="5" version="1" lat="51.0040" lon="9.0040"/>
+ <node id="6" version="1" lat="51.0040" lon="9.0020"/>
+ <node id="7" version="1" lat="51.0050" lon="9.0050"><tag k="amenity" v="bench"/></node>
+ <way id="10" version="1"><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="6"/>
+  <tag k="amenity" v="bicycle_parking"/><tag k="covered" v="yes"/></way>
+</osm>
+""", encoding="utf-8")
+    points = bike_parking_from_osm_file(path)
+    assert points.shape == (2, 2)
+    assert points[0].tolist() == pytest.approx([51.0, 9.0])
+    assert points[1].tolist() == pytest.approx([51.003, 9.003])
+
+
+def test_unreadable_osm_names_the_file_for_bicycle_parking(tmp_path: Path) -> None:
+    path = tmp_path / "broken.osm"
+    path.write_text("<osm><node id=", encoding="utf-8")
+    with pytest.raises(InputDataError, match="broken.osm"):
+        bike_parking_from_osm_file(path)

@@ -230,3 +230,26 @@ def test_without_fleets_or_for_wheelchair_users_bikeshare_is_a_warning(planner: 
     result = planner.plan(request({Mode.BIKESHARE, Mode.WALK}, wheelchair=True), SharingSupply(systems=(system,)))
     assert "bikeshare_not_step_free" in result.warnings
     assert all(not shared_legs(itinerary) for itinerary in result.itineraries)
+
+
+def test_bike_and_ride_uses_the_bicycle_parking_of_the_region(planner: Planner, demo_region: Region) -> None:
+    assert demo_region.street.bike_parking.shape[0] >= 10  # the demo maps parking beside its tram stops
+    depart = planner.plan(request({Mode.BIKE, Mode.TRANSIT}))
+    assert "bike_and_ride_unavailable" not in depart.warnings
+    assert all(leg.sharing is None for itinerary in depart.itineraries for leg in itinerary.legs)
+    arrive = planner.plan(request({Mode.BIKE, Mode.TRANSIT}, arrive_by=True))
+    assert arrive.warnings == [] and all(itinerary.end <= MONDAY_8 for itinerary in arrive.itineraries)
+
+
+def test_arrive_by_with_a_bikeshare_feeder_arrives_in_time_and_leaves_late(planner: Planner, demo_region: Region) -> None:
+    system = bikeshare(station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST))
+    deadline = MONDAY_8 + timedelta(hours=1)
+    result = planner.plan(request({Mode.BIKESHARE, Mode.TRANSIT}, arrive_by=True, time=deadline),
+                          SharingSupply(systems=(system,)))
+    feeders = [it for it in result.itineraries if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)]
+    assert feeders, [it.modes for it in result.itineraries]
+    for itinerary in feeders:
+        assert itinerary.end <= deadline
+        assert itinerary.start >= deadline - timedelta(minutes=75)  # a late departure, not any journey of the morning
+        for earlier, later in zip(itinerary.legs, itinerary.legs[1:], strict=False):
+            assert earlier.end <= later.start
