@@ -10,17 +10,19 @@ import pytest
 from providers.conformance import run_conformance
 from providers.gbfs.adapter import GbfsProvider, GbfsSettings
 from providers.http import HttpSettings
+from providers.model import FormFactor
 from tests.conftest_d.gbfs_server import GbfsFolderServer
 
 pytestmark = pytest.mark.realdata
 
 SNAPSHOTS = {
-    # folder: (stations, vehicles, vehicle types, plans, zones)
-    "bay-area/gbfs": (496, 720, 0, 0, 0),
+    # folder: (stations, vehicles, vehicle types, plans, zones); a system without
+    # vehicle_types.json has one default type (GBFS 2.x: bicycles)
+    "bay-area/gbfs": (496, 720, 1, 0, 0),
     "darmstadt/gbfs": (1, 1, 1, 0, 0),
     "gbfs-misc/lillestrombysykkel": (6, 0, 1, 2, 0),
     "gbfs-misc/ridecheck-almere": (0, 6, 1, 0, 14),  # 16 features, 2 without geometry
-    "herrenberg/gbfs/car-sharing": (254, 0, 0, 0, 0),
+    "herrenberg/gbfs/car-sharing": (254, 0, 1, 0, 0),
     "herrenberg/gbfs/car-sharing-teilauto-neckar-alb": (103, 0, 0, 0, 0),
     "herrenberg/gbfs/stadtrad": (1, 0, 1, 0, 0),
 }
@@ -74,3 +76,17 @@ def test_almere_geofencing_rules(
     ends_allowed = [z for z in zones.zones if z.rules and z.rules[0].ride_end_allowed]
     point = ends_allowed[0].geometry.representative_point()
     assert zones.may_end_at(point.y, point.x, moped)
+
+
+def test_a_system_without_vehicle_types_rents_bicycles_unless_configured(
+    shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
+) -> None:
+    bay_wheels = _provider(gbfs_folder_server(shared_data / "bay-area" / "gbfs"))
+    (default,) = bay_wheels.static_info().vehicle_types.values()
+    assert (default.vehicle_type_id, default.form_factor, default.propulsion) == ("default", FormFactor.BICYCLE, "human")
+    assert {vehicle.vehicle_type_id for vehicle in bay_wheels.availability().vehicles} == {"default"}
+    server = gbfs_folder_server(shared_data / "herrenberg" / "gbfs" / "car-sharing")
+    stadtmobil = GbfsProvider("stadtmobil", GbfsSettings(server.discovery_url, form_factor=FormFactor.CAR,
+                                                         return_constraint="roundtrip_station"))
+    (car,) = stadtmobil.static_info().vehicle_types.values()
+    assert (car.form_factor, car.return_constraint) == (FormFactor.CAR, "roundtrip_station")

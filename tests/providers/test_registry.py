@@ -48,6 +48,11 @@ token = "abc123"
 adapter = "gbfs"
 discovery_url = "{sandbox.url}/gbfs/2.3/demo-rad/gbfs.json"
 timeout = 5
+
+[providers.hovercraft]
+adapter = "gbfs"
+discovery_url = "{sandbox.url}/gbfs/2.3/demo-rad/gbfs.json"
+form_factor = "hovercraft"
 """
 
 
@@ -65,6 +70,7 @@ def test_config_file_builds_working_instances_and_reports_broken_ones(
     assert set(registry.providers) == {"demo-rad", "demo-auto-feeds"}
     assert "token looks like a secret" in registry.failures["leaky"]
     assert "unknown setting(s) timeout" in registry.failures["typo"]
+    assert "form_factor must be one of bicycle" in registry.failures["hovercraft"]
     with pytest.raises(ProviderConfigError, match="leaky: token looks like a secret"):
         registry.get("leaky")
     assert registry.get("demo-auto-feeds").static_info().system.system_id == "demo-auto"
