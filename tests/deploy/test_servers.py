@@ -115,3 +115,26 @@ def test_docs_page_renders_in_a_browser(live_url: str, tmp_path: Path) -> None:
     assert "kassel-mobility API" in dom, result.stderr[-2000:]
     assert "/api/v1/stops" in dom, "Swagger UI did not render the operations"
     assert "OAS 3.1" in dom
+
+
+def test_mobility_serve_plans_sharing_with_its_in_process_sandbox(tmp_path: Path) -> None:
+    """The README's run command: the demo region is built, the sandbox operator runs in-process, sharing is planned."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MOBILITY_")}
+    env |= {"MOBILITY_INSTANCE_PATH": str(tmp_path / "instance"), "MOBILITY_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/health", timeout=180)
+        vehicles = requests.get(f"{base}/api/v1/vehicles", params={"near": "51.3155,9.4915", "radius": 3000}, timeout=30)
+        assert vehicles.status_code == 200
+        assert {p["provider"] for p in vehicles.json()["providers"]} == {"demo-rad", "demo-auto"}
+        plan = requests.get(f"{base}/api/v1/plan", params={"from": "51.3058,9.4759", "to": "51.3252,9.5071",
+                                                           "modes": "bikeshare"}, timeout=60).json()
+        legs = [leg for itinerary in plan["itineraries"] for leg in itinerary["legs"] if leg["sharing"]]
+        assert legs and legs[0]["sharing"]["quote"]["amountCents"] > 0 and legs[0]["sharing"]["bookable"]
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert b"sandbox operator (SYNTHETIC)" in output
