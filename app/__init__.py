@@ -16,12 +16,15 @@ from flask import Flask
 from app.settings import Settings, load_or_create_secret_key, settings_from_env
 
 if TYPE_CHECKING:
+    from app.payments.gateway import PaymentGateway
     from providers.registry import ProviderRegistry
 
 MAX_REQUEST_BYTES = 1 << 20
 
 
-def create_app(settings: Settings | None = None, providers: ProviderRegistry | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, providers: ProviderRegistry | None = None, payments: PaymentGateway | None = None,
+) -> Flask:
     """Create the application.
 
     Parameters
@@ -31,6 +34,9 @@ def create_app(settings: Settings | None = None, providers: ProviderRegistry | N
     providers
         The sharing operators' adapters; ``None`` builds them from
         ``settings.provider_config`` (credentials from the environment), or none.
+    payments
+        The payment gateway; ``None``: Stripe with the configured keys, else the offline
+        development ledger (refused in production by the settings).
 
     Raises
     ------
@@ -43,9 +49,10 @@ def create_app(settings: Settings | None = None, providers: ProviderRegistry | N
     """
     from app.api import register_blueprints
     from app.errors import register_error_handlers
-    from app.extensions import db
+    from app.extensions import db, limiter
     from app.logs import configure_logging, init_request_logging
     from app.region_holder import RegionHolder
+    from app.payments.factory import gateway_from_settings
     from providers.registry import ProviderRegistry, registry_from_file
     from routing.errors import RegionError
 
@@ -64,7 +71,9 @@ def create_app(settings: Settings | None = None, providers: ProviderRegistry | N
         TESTING=settings.env.value == "testing",
     )
     app.extensions["mobility.settings"] = settings
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage
     db.init_app(app)
+    limiter.init_app(app)
 
     holder = RegionHolder(settings.resolved_region_path, reload_seconds=settings.region_reload_seconds)
     if settings.is_production and holder.error:
@@ -75,6 +84,7 @@ def create_app(settings: Settings | None = None, providers: ProviderRegistry | N
             settings.provider_config, os.environ
         )
     app.extensions["mobility.providers"] = providers
+    app.extensions["mobility.payments"] = payments or gateway_from_settings(settings, app.config["SECRET_KEY"])
 
     init_request_logging(app)
     register_error_handlers(app)

@@ -99,6 +99,44 @@ class NotFound(ApiError):
     title = "Not found"
 
 
+class Unauthorized(ApiError):
+    """No valid bearer token: sign in (or refresh the access token)."""
+
+    status = 401
+    slug = "unauthorized"
+    title = "Sign-in required"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="kassel-mobility"'})
+
+
+class Forbidden(ApiError):
+    """Signed in, but this account's role may not do this."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class Conflict(ApiError):
+    """The request clashes with the current state (a vehicle taken, a key reused with another body)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class RuleViolation(ApiError):
+    """Well-formed, but a business rule refuses it; ``slug`` names the rule."""
+
+    status = 422
+    title = "The request breaks a rule"
+
+    def __init__(self, slug: str, detail: str, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.slug = slug
+
+
 class ServiceUnavailable(ApiError):
     """A dependency (database, region) is not ready."""
 

@@ -23,9 +23,10 @@ class InvalidItineraryId(ValueError):
 
 
 def _place(place: Place) -> dict[str, Any]:
+    record: dict[str, Any] = {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
     if place.stop_id or place.station_id:
-        return {"stop": place.stop_id, "station": place.station_id, "name": place.name}
-    return {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
+        record |= {"stop": place.stop_id, "station": place.station_id, "name": place.name}
+    return record
 
 
 def _leg(leg: Leg) -> dict[str, Any]:
@@ -39,9 +40,13 @@ def _leg(leg: Leg) -> dict[str, Any]:
     if leg.sharing is not None:
         sharing = leg.sharing
         record["sharing"] = {
-            "provider": sharing.provider, "vehicleType": sharing.vehicle_type_id, "vehicle": sharing.vehicle_id,
+            "provider": sharing.provider, "operator": sharing.operator, "vehicleType": sharing.vehicle_type_id,
+            "vehicle": sharing.vehicle_id,
             "pickup": sharing.pickup_station_id, "dropoff": sharing.dropoff_station_id,
             "quoteCents": sharing.quote.amount_cents if sharing.quote else None, "bookable": sharing.bookable,
+            "quoteEstimated": sharing.quote.estimated if sharing.quote else True,
+            "currency": sharing.quote.currency if sharing.quote else "EUR",
+            "roundTrip": sharing.round_trip,
         }
     return record
 

@@ -35,7 +35,8 @@ HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 OPENAPI_VERSION = "3.1.0"
-_FLASK_PARAM = re.compile(r"<(?:[a-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+_FLASK_PARAM = re.compile(r"<(?:([a-z_]+):)?([A-Za-z_][A-Za-z0-9_]*)>")
+_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
 
 
 class ProblemModel(BaseModel):
@@ -66,6 +67,8 @@ class Operation:
     errors: tuple[int, ...]
     alternate_media: tuple[tuple[str, dict[str, Any]], ...] = ()
     """Other representations of the success response: (media type, JSON schema)."""
+    auth: tuple[str, ...] | None = None
+    """None: public; empty: any signed-in account; else the roles allowed."""
 
 
 class ApiBlueprint(Blueprint):
@@ -88,17 +91,25 @@ class ApiBlueprint(Blueprint):
         status: int = 200,
         errors: Iterable[int] = (),
         alternate_media: dict[str, dict[str, Any]] | None = None,
+        auth: Iterable[str] | None = None,
     ) -> Callable[[ViewFunc], ViewFunc]:
         """Declare a view as a documented operation.
 
         The view is called with keyword arguments ``query`` and ``body`` (the validated
         models, when declared) plus the path parameters. It returns a pydantic model (sent
         as JSON with ``status``), a ``(model, status)`` pair, or a ready ``Response``.
+        With ``auth`` the bearer token is checked first (``()``: any signed-in account,
+        else the roles named) and the account is in ``flask.g.user``.
         """
+        roles = None if auth is None else tuple(auth)
 
         def decorator(view: ViewFunc) -> ViewFunc:
             @wraps(view)
             def validated(**path_args: Any) -> Response:
+                if roles is not None:
+                    from app.accounts.access import authorize
+
+                    authorize(roles)
                 kwargs: dict[str, Any] = dict(path_args)
                 if query is not None:
                     kwargs["query"] = _parse_query(query)
@@ -120,8 +131,10 @@ class ApiBlueprint(Blueprint):
                     body=body,
                     response=response,
                     status=status,
-                    errors=tuple(sorted({400, 500, *errors, *((415, 422) if body else ())})),
+                    errors=tuple(sorted({400, 500, *errors, *((415, 422) if body else ()),
+                                         *((401, 403) if roles is not None else ())})),
                     alternate_media=tuple((alternate_media or {}).items()),
+                    auth=roles,
                 )
             )
             return cast(ViewFunc, validated)
@@ -189,8 +202,9 @@ def _to_response(result: Any, default_status: int) -> Response:
     raise TypeError(msg)
 
 
-def _openapi_path(rule: str) -> str:
-    return _FLASK_PARAM.sub(r"{\1}", rule)
+def openapi_path(rule: str) -> str:
+    """A Flask rule as an OpenAPI path (``<int:n>`` -> ``{n}``)."""
+    return _FLASK_PARAM.sub(r"{\2}", rule)
 
 
 def _collect_operations(app: Flask) -> list[tuple[str, Operation]]:
@@ -250,10 +264,11 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
     problem_ref = schemas[(ProblemModel, "serialization")]
     paths: dict[str, dict[str, Any]] = {}
     for rule, op in operations:
-        path = _openapi_path(rule)
+        path = openapi_path(rule)
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _FLASK_PARAM.findall(rule)
+            {"name": name, "in": "path", "required": True,
+             "schema": _CONVERTER_SCHEMAS.get(converter, {"type": "string"})}
+            for converter, name in _FLASK_PARAM.findall(rule)
         ]
         if op.query is not None:
             parameters += _query_parameters(schemas[(op.query, "validation")], components)
@@ -265,6 +280,10 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
         }
         if op.description:
             entry["description"] = op.description
+        if op.auth is not None:
+            entry["security"] = [{"bearerAuth": []}]
+            if op.auth:
+                entry["description"] = (entry.get("description", "") + f"\n\nRoles: {', '.join(op.auth)}.").strip()
         if parameters:
             entry["parameters"] = parameters
         if op.body is not None:
@@ -288,5 +307,9 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version, "description": description},
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "Access token from POST /api/v1/auth/login"}},
+        },
     }

@@ -26,6 +26,10 @@ variable                       meaning
                                (default 10; 0 disables)
 ``MOBILITY_REALTIME_FEEDS``    GTFS-Realtime TripUpdates to poll: ``FEED=URL`` entries separated
                                by spaces, FEED being the region's GTFS name (``nvv=https://...``)
+``MOBILITY_ACCESS_TOKEN_MINUTES``  lifetime of bearer access tokens (default 15)
+``MOBILITY_REFRESH_TOKEN_DAYS``    lifetime of a sign-in session's refresh token (default 30)
+``MOBILITY_RATELIMIT_STORAGE`` where login/registration attempts are counted (flask-limiter
+                               storage URI; default ``memory://``, per process)
 =============================  ===============================================================
 """
 
@@ -92,6 +96,9 @@ class Settings(BaseModel):
     region_reload_seconds: Annotated[float, Field(ge=0)] = 10.0
     realtime_feeds: tuple[tuple[str, str], ...] = ()
     """(GTFS feed name, TripUpdates URL) pairs."""
+    access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
+    ratelimit_storage: str = "memory://"
 
     @field_validator("realtime_feeds", mode="before")
     @classmethod
@@ -149,6 +156,10 @@ class Settings(BaseModel):
             raise ValueError(msg)
         if self.region_path is None:
             msg = "region_path: production needs MOBILITY_REGION_PATH (the demo region is not for production)"
+            raise ValueError(msg)
+        if not self.stripe_secret_key or not self.stripe_webhook_secret:
+            field = "stripe_secret_key" if not self.stripe_secret_key else "stripe_webhook_secret"
+            msg = f"{field}: production needs Stripe keys; the offline payment backend is for development only"
             raise ValueError(msg)
         return self
 

@@ -12,11 +12,15 @@ API_PREFIX = "/api/v1"
 
 def register_blueprints(app: Flask) -> None:
     """Register every API blueprint and the docs page on ``app``."""
-    from app.api import docs, plan, region, service, stops, vehicles
+    from app.api import auth, bookings, docs, me, payments, plan, region, service, stops, vehicles
 
     app.register_blueprint(service.blueprint)
     app.register_blueprint(region.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(stops.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(plan.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(vehicles.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(auth.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(me.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(bookings.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(payments.blueprint, url_prefix=API_PREFIX)
     docs.register(app, api_prefix=API_PREFIX)

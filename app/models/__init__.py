@@ -4,7 +4,22 @@ Importing this package registers every model on :data:`Base.metadata`, which Ale
 compares against the migrations.
 """
 
-from app.models.base import Base, TimestampMixin, utc_now
+from app.models.base import Base, TimestampMixin, as_utc, utc_now
+from app.models.booking import Booking, BookingEvent, BookingLeg, BookingState, VehicleClaim
+from app.models.payment import (
+    GatewayCustomer,
+    GatewayOperation,
+    OfflinePayment,
+    Payment,
+    PaymentState,
+    Refund,
+    WebhookEvent,
+)
+from app.models.session import AuthSession
 from app.models.user import Role, User
 
-__all__ = ["Base", "Role", "TimestampMixin", "User", "utc_now"]
+__all__ = [
+    "AuthSession", "Base", "Booking", "BookingEvent", "BookingLeg", "BookingState", "GatewayCustomer",
+    "GatewayOperation", "OfflinePayment", "Payment", "PaymentState", "Refund", "Role", "TimestampMixin", "User",
+    "VehicleClaim", "WebhookEvent", "as_utc", "utc_now",
+]

@@ -36,3 +36,5 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.RESIDENT.value)
     locale: Mapped[str] = mapped_column(String(5), default="de")
+    provider: Mapped[str | None] = mapped_column(String(80), default=None)
+    """For operator accounts: the provider instance whose bookings they may read."""

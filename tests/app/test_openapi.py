@@ -6,6 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from app.openapi import openapi_path
+
 
 def test_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
@@ -19,7 +21,7 @@ def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint == "openapi_json":
             continue
-        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = openapi_path(rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method) in documented, f"{method} {path} missing from the OpenAPI document"
 

@@ -14,6 +14,7 @@ from app import create_app
 from app.database import upgrade_database
 from app.extensions import db
 from app.settings import Environment, LogLevel, Settings
+from app.payments.gateway import PaymentGateway
 from providers.registry import ProviderRegistry
 
 __all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings"]
@@ -53,14 +54,17 @@ def _dispose(application: Flask) -> None:
 @pytest.fixture
 def make_app(make_settings):  # type: ignore[no-untyped-def]
     """Build applications from overridden settings (``migrate=False`` leaves the database empty;
-    ``providers`` gives the sharing operators' adapters).
+    ``providers`` gives the sharing operators' adapters, ``payments`` the payment gateway).
 
     Every application's connections are closed after the test.
     """
     created: list[Flask] = []
 
-    def make(*, migrate: bool = True, providers: ProviderRegistry | None = None, **overrides: object) -> Flask:
-        application = create_app(make_settings(**overrides), providers=providers)
+    def make(
+        *, migrate: bool = True, providers: ProviderRegistry | None = None, payments: PaymentGateway | None = None,
+        **overrides: object,
+    ) -> Flask:
+        application = create_app(make_settings(**overrides), providers=providers, payments=payments)
         created.append(application)
         if migrate:
             with application.app_context():

@@ -1,0 +1,1 @@
+"""Accounts: password hashing, sign-in sessions with rotating refresh tokens, and access checks."""

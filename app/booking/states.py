@@ -1,0 +1,72 @@
+"""Legal state transitions of bookings and legs, each recorded as an event."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.models import Booking, BookingEvent, BookingLeg, BookingState
+
+S = BookingState
+LEG_TRANSITIONS: dict[BookingState, frozenset[BookingState]] = {
+    S.PENDING: frozenset({S.RESERVED, S.FAILED, S.CANCELLED}),
+    S.RESERVED: frozenset({S.CONFIRMED, S.CANCELLED, S.FAILED}),
+    S.CONFIRMED: frozenset({S.IN_USE, S.CANCELLED}),
+    S.IN_USE: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.FAILED: frozenset(),
+}
+"""A leg is reserved, then confirmed, used and completed; until it is in use it may be cancelled."""
+
+BOOKING_TRANSITIONS: dict[BookingState, frozenset[BookingState]] = {
+    S.PENDING: frozenset({S.RESERVED, S.CONFIRMED, S.FAILED}),
+    S.RESERVED: frozenset({S.CONFIRMED, S.FAILED, S.CANCELLED}),
+    S.CONFIRMED: frozenset({S.IN_USE, S.CANCELLED, S.COMPLETED}),
+    S.IN_USE: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.FAILED: frozenset(),
+}
+"""A booking is ``reserved`` while its payment waits for 3-D Secure, ``confirmed`` once every leg is."""
+
+
+class IllegalTransition(Exception):
+    """A state change the rules do not allow (a bug or a race; nothing is changed)."""
+
+
+def move_leg(db: Session, booking: Booking, leg: BookingLeg, to: BookingState, detail: str = "") -> None:
+    """Change a leg's state and record the event.
+
+    Raises
+    ------
+    IllegalTransition
+        When the leg may not go from its state to ``to``.
+    """
+    current = BookingState(leg.state)
+    if to not in LEG_TRANSITIONS[current]:
+        msg = f"leg {leg.position} of booking {booking.id} cannot go from {current} to {to}"
+        raise IllegalTransition(msg)
+    leg.state = to.value
+    db.add(BookingEvent(booking_id=booking.id, leg_position=leg.position, from_state=current.value, to_state=to.value,
+                        detail=detail))
+
+
+def move_booking(db: Session, booking: Booking, to: BookingState, detail: str = "") -> None:
+    """Change a booking's state and record the event.
+
+    Raises
+    ------
+    IllegalTransition
+        When the booking may not go from its state to ``to``.
+    """
+    current = BookingState(booking.state)
+    if to not in BOOKING_TRANSITIONS[current]:
+        msg = f"booking {booking.id} cannot go from {current} to {to}"
+        raise IllegalTransition(msg)
+    booking.state = to.value
+    db.add(BookingEvent(booking_id=booking.id, from_state=current.value, to_state=to.value, detail=detail))
+
+
+def record_created(db: Session, booking: Booking) -> None:
+    """The first event of a booking."""
+    db.add(BookingEvent(booking_id=booking.id, from_state=None, to_state=booking.state, detail="created"))

@@ -1,0 +1,1 @@
+"""Payments: one gateway interface (Stripe, or the offline development ledger) and our own idempotency."""

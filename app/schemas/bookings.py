@@ -1,0 +1,131 @@
+"""Schemas of bookings, their legs, payments, receipts and refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.schemas.common import ApiModel, BodyModel
+
+
+class BookingRequest(BodyModel):
+    """Book an itinerary from ``GET /plan`` (prices come from the signed id, never from here)."""
+
+    itinerary_id: Annotated[str, StringConstraints(min_length=10, max_length=20_000)]
+    payment_method: Annotated[str, StringConstraints(min_length=3, max_length=255)] | None = Field(
+        default=None, description="A saved card (Stripe PaymentMethod id); the offline gateway needs none")
+
+
+class LegOut(ApiModel):
+    """A booked leg."""
+
+    position: int = Field(description="The leg's index in the itinerary")
+    mode: str
+    provider: str
+    vehicle_type_id: str
+    vehicle_id: str | None
+    pickup_station_id: str | None
+    dropoff_station_id: str | None
+    starts_at: datetime
+    state: str
+    quote_cents: int
+    final_cents: int | None
+    reason: str | None = Field(description="Why the leg failed or was cancelled, when it did")
+
+
+class PaymentOut(ApiModel):
+    """The booking's payment."""
+
+    gateway: str
+    state: str
+    currency: str
+    authorised_cents: int
+    captured_cents: int
+    refunded_cents: int
+    client_secret: str | None = Field(
+        description="With state requires_action: finish 3-D Secure in the app with this, then POST .../authenticated")
+
+
+class BookingOut(ApiModel):
+    """A booking and where it stands."""
+
+    id: str
+    state: str
+    region: str
+    currency: str
+    total_cents: int = Field(description="What is held on the card (quotes, with headroom for per-minute legs)")
+    captured_cents: int
+    failure_reason: str | None
+    created_at: datetime
+    legs: list[LegOut]
+    payment: PaymentOut | None
+
+
+class BookingList(ApiModel):
+    """Bookings, newest first."""
+
+    bookings: list[BookingOut]
+
+
+class EventOut(ApiModel):
+    """One recorded state change."""
+
+    at: datetime
+    leg_position: int | None
+    from_state: str | None
+    to_state: str
+    detail: str
+
+
+class EventList(ApiModel):
+    """A booking's history, oldest first."""
+
+    events: list[EventOut]
+
+
+class RefundRequest(BodyModel):
+    """Give money back on a booking (staff)."""
+
+    amount_cents: Annotated[int, Field(gt=0, le=1_000_000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
+
+
+class RefundOut(ApiModel):
+    """A refund made."""
+
+    amount_cents: int
+    reason: str
+    created_at: datetime
+
+
+class ReceiptLine(ApiModel):
+    """One item of a receipt."""
+
+    position: int
+    description: str
+    operator: str
+    amount_cents: int
+    vat_rate_percent: float
+    vat_cents: int
+
+
+class Receipt(ApiModel):
+    """An itemised receipt of a booking (amounts include VAT)."""
+
+    booking_id: str
+    issued_at: datetime
+    currency: str
+    lines: list[ReceiptLine]
+    total_cents: int
+    refunded_cents: int
+    vat_cents: int
+
+
+class SetupIntentOut(ApiModel):
+    """Save a card: confirm this in the app (Stripe.js / mobile SDK) with the client secret."""
+
+    setup_id: str
+    status: str
+    client_secret: str | None
