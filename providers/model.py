@@ -219,5 +219,5 @@ class BookingStatus:
     booking_id: str
     state: BookingState
     vehicle_id: str | None = None
-    amount_cents: int | None = None  # final price once completed
+    amount_cents: int | None = None  # final price once completed; the cancellation fee once cancelled
     operator_state: str = ""  # the operator's own state name, for support

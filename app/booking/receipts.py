@@ -27,10 +27,12 @@ def receipt_for(db: Session, booking: Booking) -> Receipt:
         refunded = sum(r.amount_cents for r in db.scalars(select(Refund).where(Refund.payment_id == payment.id)))
     lines = []
     for leg in legs:
-        if leg.state != BookingState.COMPLETED.value:
-            amount = 0
-        else:
+        if leg.state == BookingState.COMPLETED.value:
             amount = leg.final_cents if leg.final_cents is not None else leg.quote_cents
+        elif leg.state == BookingState.CANCELLED.value:
+            amount = leg.final_cents or 0  # the operator's cancellation fee, if any
+        else:
+            amount = 0
         rate = VAT_PERCENT.get(leg.mode, 19.0)
         lines.append(ReceiptLine(
             position=leg.position, description=f"{MODE_NAMES.get(leg.mode, leg.mode)} ({leg.vehicle_type_id}, {leg.state})",

@@ -340,7 +340,7 @@ class BookingSaga:
                 move_leg(self.db, booking, leg, S.FAILED, leg.reason or "not reserved: an earlier step failed")
                 leg.reason = leg.reason or "not reserved: an earlier step failed"
             elif leg.state in OPEN_LEG_STATES:
-                undone &= self._cancel_leg(booking, leg, "compensation: " + reason)
+                undone &= self._cancel_leg(booking, leg, "compensation: " + reason, charge_fee=False)
         self.db.commit()
         undone &= self._release_payment(booking)
         if undone:
@@ -349,16 +349,22 @@ class BookingSaga:
                 move_booking(self.db, booking, S.FAILED, reason)
         self.db.commit()
 
-    def _cancel_leg(self, booking: Booking, leg: BookingLeg, detail: str) -> bool:
+    def _cancel_leg(self, booking: Booking, leg: BookingLeg, detail: str, *, charge_fee: bool) -> bool:
+        """Cancel with the provider; the rider pays the operator's fee only when they cancelled themselves."""
+        fee = 0
         try:
             provider = self.providers.get(leg.provider)
             if leg.provider_booking_id is not None:
-                provider.cancel(leg.provider_booking_id)
+                fee = provider.cancel(leg.provider_booking_id).amount_cents or 0
         except Exception as exc:  # noqa: BLE001 - retried by the reconciler, never lost
             logger.warning("cancelling leg %s of %s failed", leg.position, booking.id, exc_info=True)
             leg.reason = f"leg {leg.position}: cancelling with {leg.provider} failed ({exc}); retried automatically"
             return False
+        if charge_fee and fee:
+            leg.final_cents = fee
+            detail += f"; cancellation fee {fee} cents ({leg.provider}'s policy)"
         move_leg(self.db, booking, leg, S.CANCELLED, detail)
+        leg.reason = leg.reason or detail
         return True
 
     def _release_payment(self, booking: Booking) -> bool:
@@ -446,13 +452,13 @@ class BookingSaga:
         legs = self.legs(booking)
         if any(leg.state == S.IN_USE.value for leg in legs):
             raise IllegalTransition("a leg is being ridden; end it first")
-        undone = all([self._cancel_leg(booking, leg, "cancelled by the rider") for leg in legs
+        undone = all([self._cancel_leg(booking, leg, "cancelled by the rider", charge_fee=True) for leg in legs
                       if leg.state in OPEN_LEG_STATES])
         self.db.commit()
         if not undone:
             raise StepFailed("a provider could not cancel yet; the cancellation is retried automatically")
-        if any(leg.state == S.COMPLETED.value for leg in legs):
-            self._settle_if_done(booking)
+        if any(leg.state == S.COMPLETED.value or leg.final_cents for leg in legs):
+            self._settle_if_done(booking)  # rides taken and cancellation fees are charged
             return
         if self._release_payment(booking):
             self._free_claims(booking)
@@ -464,7 +470,7 @@ class BookingSaga:
         if any(leg.state in (S.RESERVED.value, S.CONFIRMED.value, S.IN_USE.value) for leg in legs):
             return
         payment = self.payment(booking)
-        amount = sum(leg.final_cents or 0 for leg in legs if leg.state == S.COMPLETED.value)
+        amount = sum(leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value))
         if payment is not None and payment.state == PaymentState.AUTHORISED.value and payment.intent_id:
             amount = min(amount, payment.authorised_cents)
             intent_id = payment.intent_id
@@ -475,7 +481,8 @@ class BookingSaga:
             payment.state, payment.captured_cents = PaymentState.CAPTURED.value, amount
             booking.captured_cents = amount
         self._free_claims(booking)
-        move_booking(self.db, booking, S.COMPLETED, f"settled: {amount} cents captured")
+        ridden = any(leg.state == S.COMPLETED.value for leg in legs)
+        move_booking(self.db, booking, S.COMPLETED if ridden else S.CANCELLED, f"settled: {amount} cents captured")
         self.db.commit()
 
     def refund(self, booking: Booking, amount_cents: int, reason: str) -> Refund:

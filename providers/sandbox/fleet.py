@@ -130,6 +130,8 @@ class SandboxSystem:
     stations: dict[str, Station]
     plans: dict[str, PricingPlan]
     vehicles: dict[str, SandboxVehicle] = field(default_factory=dict)
+    cancellation_fee_cents: int = 0
+    """Charged when a confirmed booking is cancelled before the ride (``sandbox.json`` in the seed folder)."""
 
     def plan_for(self, vehicle_type_id: str) -> PricingPlan:
         """The vehicle type's plan as a client reads the feeds, else the system's first plan."""
@@ -140,6 +142,21 @@ class SandboxSystem:
 def _read(folder: Path, feed: str) -> dict[str, Any] | None:
     path = folder / f"{feed}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _policy(folder: Path) -> dict[str, int]:
+    """The operator policy of a seed folder (``sandbox.json``: ``{"cancellation_fee_cents": 200}``)."""
+    path = folder / "sandbox.json"
+    if not path.is_file():
+        return {}
+    try:
+        policy = json.loads(path.read_text(encoding="utf-8"))
+        fee = policy.get("cancellation_fee_cents", 0)
+    except (ValueError, AttributeError) as exc:
+        raise FeedError(folder.name, "sandbox", "", f"{path} is not a JSON object: {exc}") from exc
+    if not isinstance(fee, int) or isinstance(fee, bool) or fee < 0:
+        raise FeedError(folder.name, "sandbox", "cancellation_fee_cents", f"expected whole cents >= 0, got {fee!r}")
+    return {"cancellation_fee_cents": fee}
 
 
 def load_system(folder: Path) -> SandboxSystem:
@@ -161,6 +178,7 @@ def load_system(folder: Path) -> SandboxSystem:
             else {}
         ),
         plans=parse_pricing(documents["system_pricing_plans"], FeedPlace(system_id, "system_pricing_plans")),
+        cancellation_fee_cents=_policy(folder).get("cancellation_fee_cents", 0),
     )
     default_type = next(iter(system.vehicle_types))
     status = _read(folder, "station_status")
@@ -372,6 +390,9 @@ class Fleet:
                     "invalid-transition",
                     f"booking is {booking.state} (leg {booking.leg_state}); cannot {operation}",
                 )
+            if target is BookingState.CANCELLED:
+                confirmed = booking.state is BookingState.CONFIRMED
+                booking.final_amount_cents = self.systems[system_id].cancellation_fee_cents if confirmed else 0
             booking.state = target
             if target is not BookingState.CONFIRMED:
                 self._release(booking)

@@ -178,8 +178,8 @@ class TompProvider:
         if state is BookingState.CONFIRMED and str(leg.get("state")) in _LEG_STATES:
             state = _LEG_STATES[str(leg["state"])]
         amount = None
-        if state is BookingState.COMPLETED and "pricing" in booking:
-            amount = _price(booking["pricing"], self.name)[0]
+        if state in (BookingState.COMPLETED, BookingState.CANCELLED) and "pricing" in booking:
+            amount = _price(booking["pricing"], self.name)[0]  # the ride's price, or the cancellation fee
         asset: dict[str, Any] = leg["asset"] if isinstance(leg.get("asset"), dict) else {}
         return BookingStatus(
             provider=self.name,

@@ -102,6 +102,7 @@ def write_gbfs(plan: CityPlan, folder: Path, *, first_day: date, base_url: str) 
                     "per_km_pricing": [{"start": 0, "rate": 0.25, "interval": 1}]},
         base_url=base_url, last_updated=last_updated, capacity=2, rng=rng,
     )
+    _dump(folder / "demo-auto" / "sandbox.json", {"cancellation_fee_cents": 200, "note": "sandbox operator policy"})
 
 
 def _box(plan: CityPlan, row0: float, col0: float, row1: float, col1: float) -> list[list[list[float]]]:

@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
 
 from app.payments.offline import NEEDS_AUTHENTICATION, OfflineGateway
 from providers.registry import InstanceConfig, ProviderRegistry, build_registry, discover_factories
@@ -79,6 +83,20 @@ def test_a_booking_reserves_authorises_and_confirms(
         (None, "pending"), ("pending", "reserved"), ("reserved", "confirmed"), ("pending", "confirmed")]
 
 
+def test_booking_events_cannot_be_changed_or_removed(
+    booking_app: Flask, sign_in: Callable[..., SignedIn]
+) -> None:
+    client = booking_app.test_client()
+    anna = sign_in(booking_app)
+    book(client, anna, plan_shared(client)["id"])
+    with booking_app.app_context():
+        for statement in ("UPDATE booking_events SET detail = 'rewritten'", "DELETE FROM booking_events"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert db.session.execute(text("SELECT count(*) FROM booking_events")).scalar() == 4
+
+
 def test_the_same_idempotency_key_returns_the_same_booking_and_refuses_another_body(
     booking_app: Flask, sign_in: Callable[..., SignedIn], sandbox: SandboxServer
 ) -> None:
@@ -130,6 +148,23 @@ def test_cancel_before_the_ride_releases_vehicle_and_authorisation(
     assert cancelled["payment"]["state"] == "cancelled" and cancelled["payment"]["capturedCents"] == 0
     assert held(sandbox) == set()
     assert client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=anna.headers).status_code == 409
+
+
+def test_cancelling_a_confirmed_car_costs_the_operators_fee(
+    booking_app: Flask, sign_in: Callable[..., SignedIn], sandbox: SandboxServer
+) -> None:
+    client = booking_app.test_client()
+    anna = sign_in(booking_app)
+    booking = book(client, anna, plan_shared(client, "carsharing")["id"]).get_json()
+    assert booking["state"] == "confirmed" and held(sandbox, "demo-auto")
+    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=anna.headers).get_json()
+    (leg,) = cancelled["legs"]
+    assert cancelled["state"] == "cancelled" and leg["state"] == "cancelled" and leg["finalCents"] == 200
+    assert "cancellation fee 200 cents" in leg["reason"]
+    assert (cancelled["payment"]["state"], cancelled["payment"]["capturedCents"]) == ("captured", 200)
+    assert held(sandbox, "demo-auto") == set()
+    receipt = client.get(f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers).get_json()
+    assert receipt["totalCents"] == 200 and receipt["lines"][0]["amountCents"] == 200
 
 
 def test_a_provider_failure_undoes_everything_with_a_reason_per_leg(

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.database import head_revision
 from routing.demo.generate import DemoInputs
 
 
@@ -82,7 +83,24 @@ def test_db_upgrade_and_current(cli: CliRunner, tmp_path: Path, monkeypatch: pyt
     assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
     current = cli.invoke(main, ["db", "current"])
     assert current.exit_code == 0
-    assert "database 0001; code head 0001" in current.output
+    head = head_revision()
+    assert f"database {head}; code head {head}" in current.output
+
+
+def test_users_create_makes_staff_accounts(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOBILITY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("MOBILITY_INSTANCE_PATH", str(tmp_path / "instance"))
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    made = cli.invoke(main, ["users", "create", "Staff@Kassel.de", "--name", "Sachbearbeitung", "--role", "city_staff",
+                             "--password", "a long password"])
+    assert made.exit_code == 0 and "created city_staff staff@kassel.de" in made.output
+    again = cli.invoke(main, ["users", "create", "staff@kassel.de", "--name", "X", "--password", "a long password"])
+    assert again.exit_code != 0 and "exists" in again.output
+    operator = cli.invoke(main, ["users", "create", "ops@rad.de", "--name", "Rad", "--role", "operator",
+                                 "--password", "a long password"])
+    assert operator.exit_code != 0 and "--provider" in operator.output
+    short = cli.invoke(main, ["users", "create", "x@y.de", "--name", "X", "--password", "short"])
+    assert short.exit_code != 0 and "at least" in short.output
 
 
 def test_gtfs_is_downloaded_from_a_url(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:

@@ -16,6 +16,31 @@ branch_labels = None
 depends_on = None
 
 
+APPEND_ONLY_MESSAGE = "is append-only: events are never changed or removed"
+
+
+def _append_only(table: str) -> None:
+    """Refuse UPDATE and DELETE on ``table`` in the database itself."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"""CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION '{table} {APPEND_ONLY_MESSAGE}'; END $$""")
+        op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()")
+        return
+    for action in ("UPDATE", "DELETE"):
+        op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                   f"BEGIN SELECT RAISE(ABORT, '{table} {APPEND_ONLY_MESSAGE}'); END")
+
+
+def _drop_append_only(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+        return
+    for action in ("update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+
+
 def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -106,6 +131,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('booking_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_booking_events_booking_id'), ['booking_id'], unique=False)
+
+    _append_only('booking_events')
 
     op.create_table('booking_legs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,6 +233,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_booking_legs_booking_id'))
 
     op.drop_table('booking_legs')
+    _drop_append_only('booking_events')
     with op.batch_alter_table('booking_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_events_booking_id'))
 
