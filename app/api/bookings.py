@@ -78,8 +78,8 @@ def _readable(booking_id: str) -> Booking:
 
 
 def _own(booking_id: str) -> Booking:
-    """A booking the caller may change: only their own (admins too)."""
-    booking = db.session.get(Booking, booking_id)
+    """A booking the caller may change: only their own (admins too), locked for this transaction."""
+    booking = db.session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
         raise NotFound("no booking with this id")
     owned(booking.user_id, "booking")
@@ -187,7 +187,7 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
         else:
             assert position is not None
             leg = _leg(booking, position)
-            (runner.start_leg if action == "start" else runner.end_leg)(booking, leg)
+            {"start": runner.start_leg, "end": runner.end_leg, "cancel-leg": runner.cancel_leg}[action](booking, leg)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     except StepFailed as exc:
@@ -208,6 +208,14 @@ def end_leg(booking_id: str, position: int) -> BookingOut:
     """Ends the ride at the operator; when no leg is left open the actual amount is captured
     (never more than was authorised) and the booking is ``completed``."""
     return _change(booking_id, "end", position)
+
+
+@blueprint.operation("/bookings/<booking_id>/legs/<int:position>/cancel", method="POST", summary="Cancel one leg",
+                     response=BookingOut, errors=(404, 409), auth=())
+def cancel_leg(booking_id: str, position: int) -> BookingOut:
+    """Cancels a leg not yet ridden, with the operator's cancellation fee when its policy has
+    one; the other legs stay booked. When no leg is left open the booking is settled."""
+    return _change(booking_id, "cancel-leg", position)
 
 
 @blueprint.operation("/bookings/<booking_id>/cancel", method="POST", summary="Cancel a booking",

@@ -465,6 +465,32 @@ class BookingSaga:
             move_booking(self.db, booking, S.CANCELLED, "cancelled by the rider")
         self.db.commit()
 
+    def cancel_leg(self, booking: Booking, leg: BookingLeg) -> None:
+        """Cancel one leg not yet ridden (the operator's fee applies); settle when no leg is left open.
+
+        Raises
+        ------
+        IllegalTransition
+            The leg is being ridden, done, or already cancelled.
+        StepFailed
+            The provider could not cancel yet (retried automatically).
+        """
+        if leg.state not in OPEN_LEG_STATES:
+            raise IllegalTransition(f"leg {leg.position} is {leg.state} and cannot be cancelled")
+        if not self._cancel_leg(booking, leg, "cancelled by the rider", charge_fee=True):
+            self.db.commit()
+            raise StepFailed("the provider could not cancel yet; the cancellation is retried automatically")
+        self.db.commit()
+        legs = self.legs(booking)
+        if all(other.state in (S.CANCELLED.value, S.FAILED.value) for other in legs) and not any(
+                other.final_cents for other in legs):
+            if self._release_payment(booking):
+                self._free_claims(booking)
+                move_booking(self.db, booking, S.CANCELLED, "every leg cancelled by the rider")
+            self.db.commit()
+            return
+        self._settle_if_done(booking)
+
     def _settle_if_done(self, booking: Booking) -> None:
         legs = self.legs(booking)
         if any(leg.state in (S.RESERVED.value, S.CONFIRMED.value, S.IN_USE.value) for leg in legs):
@@ -518,7 +544,9 @@ class BookingSaga:
         """Finish or compensate bookings left in flight (a crash, a timeout); the ids handled."""
         cutoff = utc_now() - older_than
         handled = []
-        for booking in list(self.db.scalars(select(Booking).where(Booking.state.in_([S.PENDING.value, S.RESERVED.value])))):
+        in_flight = (select(Booking).where(Booking.state.in_([S.PENDING.value, S.RESERVED.value]))
+                     .with_for_update(skip_locked=True))  # two reconcilers never take the same booking
+        for booking in list(self.db.scalars(in_flight)):
             if as_utc(booking.updated_at) > cutoff:
                 continue
             try:

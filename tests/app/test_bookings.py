@@ -167,6 +167,20 @@ def test_cancelling_a_confirmed_car_costs_the_operators_fee(
     assert receipt["totalCents"] == 200 and receipt["lines"][0]["amountCents"] == 200
 
 
+def test_cancelling_the_only_leg_cancels_the_booking_without_charge(
+    booking_app: Flask, sign_in: Callable[..., SignedIn], sandbox: SandboxServer
+) -> None:
+    client = booking_app.test_client()
+    anna = sign_in(booking_app)
+    booking = book(client, anna, plan_shared(client)["id"]).get_json()
+    position = booking["legs"][0]["position"]
+    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers).get_json()
+    assert cancelled["state"] == "cancelled" and cancelled["legs"][0]["state"] == "cancelled"
+    assert cancelled["payment"]["state"] == "cancelled" and held(sandbox) == set()
+    again = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers)
+    assert again.status_code == 409
+
+
 def test_a_provider_failure_undoes_everything_with_a_reason_per_leg(
     booking_app: Flask, sign_in: Callable[..., SignedIn], sandbox: SandboxServer
 ) -> None:
@@ -242,7 +256,8 @@ def test_nobody_reads_or_changes_another_users_booking(
     for method, path in [("get", base), ("get", f"{base}/events"), ("get", f"{base}/receipt"),
                          ("post", f"{base}/cancel"), ("post", f"{base}/authenticated"),
                          ("post", f"{base}/legs/{booking['legs'][0]['position']}/start"),
-                         ("post", f"{base}/legs/{booking['legs'][0]['position']}/end")]:
+                         ("post", f"{base}/legs/{booking['legs'][0]['position']}/end"),
+                         ("post", f"{base}/legs/{booking['legs'][0]['position']}/cancel")]:
         response = getattr(client, method)(path, headers=bert.headers)
         assert response.status_code == 404, (method, path, response.status_code)
         assert getattr(client, method)(path).status_code == 401
