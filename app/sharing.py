@@ -75,7 +75,7 @@ def snapshots(registry: ProviderRegistry) -> tuple[list[FleetSnapshot], list[str
             continue
         try:
             found.append(FleetSnapshot(provider, provider.static_info(), provider.availability()))
-        except Exception:  # noqa: BLE001 - a plug-in's failure must not fail the request
+        except Exception:
             logger.warning("provider %s could not say what it has now", name, exc_info=True)
             unavailable.append(name)
     return found, unavailable
@@ -96,7 +96,8 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
     """The part of one provider's fleet serving ``mode`` (None when it has no such vehicles)."""
     info, live = snapshot.info, snapshot.availability
     types = {
-        type_id: vehicle_type for type_id, vehicle_type in info.vehicle_types.items()
+        type_id: vehicle_type
+        for type_id, vehicle_type in info.vehicle_types.items()
         if FORM_FACTOR_MODE.get(vehicle_type.form_factor) is mode
     }
     if not types:
@@ -115,29 +116,60 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
             if not status.vehicles_by_type and len(types) == 1 and status.vehicles_available != 0:
                 counts = {rules_type: 1 if status.vehicles_available is None else status.vehicles_available}
             offers += [
-                VehicleOffer(lat=station.lat, lon=station.lon, name=station.name, vehicle_type_id=type_id,
-                             station_id=station_id, count=count)
-                for type_id, count in counts.items() if count > 0
+                VehicleOffer(
+                    lat=station.lat,
+                    lon=station.lon,
+                    name=station.name,
+                    vehicle_type_id=type_id,
+                    station_id=station_id,
+                    count=count,
+                )
+                for type_id, count in counts.items()
+                if count > 0
             ]
         if status.is_returning and status.docks_available != 0:
-            stations.append(ReturnStation(lat=station.lat, lon=station.lon, name=station.name, station_id=station_id,
-                                          free_docks=status.docks_available))
+            stations.append(
+                ReturnStation(
+                    lat=station.lat,
+                    lon=station.lon,
+                    name=station.name,
+                    station_id=station_id,
+                    free_docks=status.docks_available,
+                )
+            )
     for vehicle in live.vehicles:
-        if (vehicle.station_id is not None or vehicle.is_reserved or vehicle.is_disabled or vehicle.lat is None
-                or vehicle.lon is None or vehicle.vehicle_type_id not in types):
+        if (
+            vehicle.station_id is not None
+            or vehicle.is_reserved
+            or vehicle.is_disabled
+            or vehicle.lat is None
+            or vehicle.lon is None
+            or vehicle.vehicle_type_id not in types
+        ):
             continue
         if has_rules and not geofencing.may_start_at(vehicle.lat, vehicle.lon, vehicle.vehicle_type_id, at):
             continue
-        offers.append(VehicleOffer(lat=vehicle.lat, lon=vehicle.lon, name=vehicle_kind(types[vehicle.vehicle_type_id]).name,
-                                   vehicle_type_id=str(vehicle.vehicle_type_id), vehicle_id=vehicle.vehicle_id))
+        offers.append(
+            VehicleOffer(
+                lat=vehicle.lat,
+                lon=vehicle.lon,
+                name=vehicle_kind(types[vehicle.vehicle_type_id]).name,
+                vehicle_type_id=str(vehicle.vehicle_type_id),
+                vehicle_id=vehicle.vehicle_id,
+            )
+        )
     constraints = {vehicle_type.return_constraint for vehicle_type in types.values()}
     free_floating = bool(constraints & FREE_FLOATING_RETURNS) or (
         None in constraints and any(offer.vehicle_id is not None for offer in offers)
     )
     return SharingSystem(
-        provider=snapshot.provider.name, operator=info.system.operator or info.system.name, mode=mode,
+        provider=snapshot.provider.name,
+        operator=info.system.operator or info.system.name,
+        mode=mode,
         vehicle_types={type_id: vehicle_kind(vehicle_type) for type_id, vehicle_type in types.items()},
-        offers=tuple(offers), stations=tuple(stations), free_floating=free_floating,
+        offers=tuple(offers),
+        stations=tuple(stations),
+        free_floating=free_floating,
         round_trip=constraints == {"roundtrip_station"},
         rules=GeofencingRules(geofencing, rules_type, at) if has_rules else None,
         bookable=Capability.BOOKING in snapshot.provider.capabilities,
@@ -145,15 +177,23 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
 
 
 def sharing_supply(
-    registry: ProviderRegistry, modes: Collection[Mode], at: datetime, *, pass_ids: tuple[str, ...] = (),
+    registry: ProviderRegistry,
+    modes: Collection[Mode],
+    at: datetime,
+    *,
+    pass_ids: tuple[str, ...] = (),
 ) -> SharingSupply:
     """The systems serving the requested sharing ``modes`` now, priced through their providers."""
     wanted = [mode for mode in (Mode.BIKESHARE, Mode.CARSHARING) if mode in modes]
     if not wanted or not registry.providers:
         return SharingSupply()
     fleets, unavailable = snapshots(registry)
-    systems = [system for fleet in fleets for mode in wanted if (system := _system(fleet, mode, at)) is not None]
-    return SharingSupply(systems=tuple(systems), quoter=LegQuoting(registry, pass_ids), unavailable=tuple(unavailable))
+    systems = [
+        system for fleet in fleets for mode in wanted if (system := _system(fleet, mode, at)) is not None
+    ]
+    return SharingSupply(
+        systems=tuple(systems), quoter=LegQuoting(registry, pass_ids), unavailable=tuple(unavailable)
+    )
 
 
 @dataclass(frozen=True)
@@ -171,16 +211,28 @@ class LegQuoting:
         if provider is None:
             return LegPrice(quote=None)
         spec = LegSpec(
-            vehicle_type_id=sharing.vehicle_type_id, start=leg.start, minutes=leg.duration_s / 60,
-            km=leg.distance_m / 1000, from_lat=leg.origin.lat, from_lon=leg.origin.lon, to_lat=leg.destination.lat,
-            to_lon=leg.destination.lon, vehicle_id=sharing.vehicle_id, from_station_id=sharing.pickup_station_id,
-            to_station_id=sharing.dropoff_station_id, pass_ids=self.pass_ids,
+            vehicle_type_id=sharing.vehicle_type_id,
+            start=leg.start,
+            minutes=leg.duration_s / 60,
+            km=leg.distance_m / 1000,
+            from_lat=leg.origin.lat,
+            from_lon=leg.origin.lon,
+            to_lat=leg.destination.lat,
+            to_lon=leg.destination.lon,
+            vehicle_id=sharing.vehicle_id,
+            from_station_id=sharing.pickup_station_id,
+            to_station_id=sharing.dropoff_station_id,
+            pass_ids=self.pass_ids,
         )
         try:
             quote = provider.quote(spec)
-        except Exception:  # noqa: BLE001 - a plug-in's failure leaves the leg unpriced, not the request failed
+        except Exception:
             logger.warning("provider %s could not quote a leg", sharing.provider, exc_info=True)
             return LegPrice(quote=None)
-        price = PriceQuote(amount_cents=quote.amount_cents, currency=quote.currency, source=sharing.provider,
-                           estimated=quote.estimated or sharing.round_trip)
+        price = PriceQuote(
+            amount_cents=quote.amount_cents,
+            currency=quote.currency,
+            source=sharing.provider,
+            estimated=quote.estimated or sharing.round_trip,
+        )
         return LegPrice(quote=price, deep_link=quote.deep_link or None)

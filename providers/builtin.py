@@ -106,7 +106,7 @@ def _gbfs(name: str, reader: _Settings) -> GbfsProvider:
             max_stale_s=reader.number("max_stale_s", 300.0, low=0, high=86_400),
             http=reader.http(),
             perks=reader.perks(),
-            form_factor=FormFactor(reader.choice("form_factor", "bicycle", [f.value for f in FormFactor])),
+            form_factor=FormFactor(reader.choice("form_factor", "bicycle", [f.value for f in FormFactor]) or "bicycle"),
             return_constraint=reader.choice("return_constraint", None, list(RETURN_CONSTRAINTS)),
         ),
     )

@@ -14,8 +14,11 @@ from app.settings import Settings
 def token_policy() -> TokenPolicy:
     """The app's token signing key and lifetimes."""
     settings: Settings = current_app.extensions["mobility.settings"]
-    return TokenPolicy(secret_key=current_app.config["SECRET_KEY"], access_minutes=settings.access_token_minutes,
-                       refresh_days=settings.refresh_token_days)
+    return TokenPolicy(
+        secret_key=current_app.config["SECRET_KEY"],
+        access_minutes=settings.access_token_minutes,
+        refresh_days=settings.refresh_token_days,
+    )
 
 
 def authorize(roles: tuple[str, ...]) -> User:

@@ -58,13 +58,19 @@ def _issue(policy: TokenPolicy, auth: AuthSession) -> TokenPair:
     refresh = secrets.token_urlsafe(32)
     auth.refresh_hash = _digest(refresh)
     access = policy.serializer().dumps({"s": auth.id, "u": auth.user_id})
-    return TokenPair(access_token=str(access), refresh_token=f"{auth.id}.{refresh}", expires_in=policy.access_minutes * 60)
+    return TokenPair(
+        access_token=str(access), refresh_token=f"{auth.id}.{refresh}", expires_in=policy.access_minutes * 60
+    )
 
 
 def open_session(db: Session, policy: TokenPolicy, user: User) -> TokenPair:
     """A new sign-in session for ``user`` (the caller commits)."""
-    auth = AuthSession(id=secrets.token_urlsafe(24), user_id=user.id, refresh_hash="",
-                       expires_at=utc_now() + timedelta(days=policy.refresh_days))
+    auth = AuthSession(
+        id=secrets.token_urlsafe(24),
+        user_id=user.id,
+        refresh_hash="",
+        expires_at=utc_now() + timedelta(days=policy.refresh_days),
+    )
     db.add(auth)
     return _issue(policy, auth)
 
@@ -101,7 +107,9 @@ def revoke_session(db: Session, session_id: str, reason: str) -> None:
 def revoke_all(db: Session, user_id: int, reason: str) -> None:
     """Sign every session of a user out (password change, account deletion)."""
     now: datetime = utc_now()
-    for auth in db.scalars(select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))):
+    for auth in db.scalars(
+        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    ):
         auth.revoked_at, auth.revoked_reason = now, reason
 
 
@@ -119,7 +127,11 @@ def authenticate(db: Session, policy: TokenPolicy, access_token: str) -> tuple[U
         raise TokenError("the access token expired; refresh it") from exc
     except BadSignature as exc:
         raise TokenError("the access token is not valid") from exc
-    if not isinstance(claims, dict) or not isinstance(claims.get("s"), str) or not isinstance(claims.get("u"), int):
+    if (
+        not isinstance(claims, dict)
+        or not isinstance(claims.get("s"), str)
+        or not isinstance(claims.get("u"), int)
+    ):
         raise TokenError("the access token is not valid")
     auth = db.get(AuthSession, claims["s"])
     if auth is None or auth.revoked_at is not None or auth.user_id != claims["u"]:

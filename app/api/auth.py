@@ -23,16 +23,31 @@ REGISTRATION_LIMIT = "5 per minute;50 per hour"
 
 def account_out(user: User) -> Account:
     """The API view of an account."""
-    return Account(id=user.id, email=user.email, display_name=user.display_name, role=user.role, locale=user.locale,
-                   created_at=as_utc(user.created_at))
+    return Account(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        locale=user.locale,
+        created_at=as_utc(user.created_at),
+    )
 
 
 def _tokens(pair: TokenPair) -> Tokens:
-    return Tokens(access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in)
+    return Tokens(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
 
 
-@blueprint.operation("/auth/register", method="POST", summary="Create a resident account", body=Registration,
-                     response=Account, status=201, errors=(409, 429))
+@blueprint.operation(
+    "/auth/register",
+    method="POST",
+    summary="Create a resident account",
+    body=Registration,
+    response=Account,
+    status=201,
+    errors=(409, 429),
+)
 @limiter.limit(REGISTRATION_LIMIT)
 def register(body: Registration) -> Account:
     """A new account with the role ``resident``. The e-mail address is stored lower-case and
@@ -40,8 +55,13 @@ def register(body: Registration) -> Account:
     email = body.email.lower()
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise Conflict("an account with this e-mail address exists; sign in instead")
-    user = User(email=email, display_name=body.display_name, password_hash=hash_password(body.password),
-                role=Role.RESIDENT.value, locale=body.locale)
+    user = User(
+        email=email,
+        display_name=body.display_name,
+        password_hash=hash_password(body.password),
+        role=Role.RESIDENT.value,
+        locale=body.locale,
+    )
     db.session.add(user)
     try:
         db.session.commit()
@@ -51,8 +71,9 @@ def register(body: Registration) -> Account:
     return account_out(user)
 
 
-@blueprint.operation("/auth/login", method="POST", summary="Sign in", body=Credentials, response=Tokens,
-                     errors=(401, 429))
+@blueprint.operation(
+    "/auth/login", method="POST", summary="Sign in", body=Credentials, response=Tokens, errors=(401, 429)
+)
 @limiter.limit(SIGN_IN_LIMIT)
 def login(body: Credentials) -> Tokens:
     """A new sign-in session: a short-lived access token and a refresh token. Wrong e-mail
@@ -67,8 +88,14 @@ def login(body: Credentials) -> Tokens:
     return _tokens(pair)
 
 
-@blueprint.operation("/auth/refresh", method="POST", summary="Trade a refresh token for new tokens",
-                     body=RefreshRequest, response=Tokens, errors=(401, 429))
+@blueprint.operation(
+    "/auth/refresh",
+    method="POST",
+    summary="Trade a refresh token for new tokens",
+    body=RefreshRequest,
+    response=Tokens,
+    errors=(401, 429),
+)
 @limiter.limit(SIGN_IN_LIMIT)
 def refresh(body: RefreshRequest) -> Tokens:
     """New access and refresh tokens; the old refresh token stops working. Presenting a
@@ -82,7 +109,9 @@ def refresh(body: RefreshRequest) -> Tokens:
     return _tokens(pair)
 
 
-@blueprint.operation("/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=())
+@blueprint.operation(
+    "/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=()
+)
 def logout() -> Account:
     """Revokes the session of the access token: it and its refresh token stop working at once."""
     revoke_session(db.session, g.auth_session.id, "signed out")

@@ -36,25 +36,54 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,255}$")
 
 def saga() -> BookingSaga:
     """The booking saga on this request's database session."""
-    return BookingSaga(db.session, current_app.extensions["mobility.providers"],
-                       current_app.extensions["mobility.payments"], current_app.config["SECRET_KEY"])
+    return BookingSaga(
+        db.session,
+        current_app.extensions["mobility.providers"],
+        current_app.extensions["mobility.payments"],
+        current_app.config["SECRET_KEY"],
+    )
 
 
 def booking_out(booking: Booking) -> BookingOut:
     """The API view of a booking with its legs and payment."""
-    legs = db.session.scalars(select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position))
+    legs = db.session.scalars(
+        select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
+    )
     payment = db.session.scalar(select(Payment).where(Payment.booking_id == booking.id))
     return BookingOut(
-        id=booking.id, state=booking.state, region=booking.region, currency=booking.currency,
-        total_cents=booking.total_cents, captured_cents=booking.captured_cents, failure_reason=booking.failure_reason,
+        id=booking.id,
+        state=booking.state,
+        region=booking.region,
+        currency=booking.currency,
+        total_cents=booking.total_cents,
+        captured_cents=booking.captured_cents,
+        failure_reason=booking.failure_reason,
         created_at=as_utc(booking.created_at),
-        legs=[LegOut(position=leg.position, mode=leg.mode, provider=leg.provider, vehicle_type_id=leg.vehicle_type_id,
-                     vehicle_id=leg.vehicle_id, pickup_station_id=leg.pickup_station_id,
-                     dropoff_station_id=leg.dropoff_station_id, starts_at=as_utc(leg.starts_at), state=leg.state,
-                     quote_cents=leg.quote_cents, final_cents=leg.final_cents, reason=leg.reason) for leg in legs],
-        payment=None if payment is None else PaymentOut(
-            gateway=payment.gateway, state=payment.state, currency=payment.currency,
-            authorised_cents=payment.authorised_cents, captured_cents=payment.captured_cents,
+        legs=[
+            LegOut(
+                position=leg.position,
+                mode=leg.mode,
+                provider=leg.provider,
+                vehicle_type_id=leg.vehicle_type_id,
+                vehicle_id=leg.vehicle_id,
+                pickup_station_id=leg.pickup_station_id,
+                dropoff_station_id=leg.dropoff_station_id,
+                starts_at=as_utc(leg.starts_at),
+                state=leg.state,
+                quote_cents=leg.quote_cents,
+                final_cents=leg.final_cents,
+                reason=leg.reason,
+            )
+            for leg in legs
+        ],
+        payment=None
+        if payment is None
+        else PaymentOut(
+            gateway=payment.gateway,
+            state=payment.state,
+            currency=payment.currency,
+            authorised_cents=payment.authorised_cents,
+            captured_cents=payment.captured_cents,
             refunded_cents=payment.refunded_cents,
             client_secret=payment.client_secret if payment.state == "requires_action" else None,
         ),
@@ -68,8 +97,11 @@ def _readable(booking_id: str) -> Booking:
         raise NotFound("no booking with this id")
     user = current_user()
     if user.role == Role.OPERATOR.value and user.provider:
-        has_leg = db.session.scalar(select(BookingLeg.id).where(BookingLeg.booking_id == booking.id,
-                                                                BookingLeg.provider == user.provider))
+        has_leg = db.session.scalar(
+            select(BookingLeg.id).where(
+                BookingLeg.booking_id == booking.id, BookingLeg.provider == user.provider
+            )
+        )
         if has_leg is None:
             raise NotFound("no booking with this id")
         return booking
@@ -87,7 +119,9 @@ def _own(booking_id: str) -> Booking:
 
 
 def _leg(booking: Booking, position: int) -> BookingLeg:
-    leg = db.session.scalar(select(BookingLeg).where(BookingLeg.booking_id == booking.id, BookingLeg.position == position))
+    leg = db.session.scalar(
+        select(BookingLeg).where(BookingLeg.booking_id == booking.id, BookingLeg.position == position)
+    )
     if leg is None:
         raise NotFound(f"booking {booking.id} has no booked leg {position}")
     return leg
@@ -99,14 +133,24 @@ def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
         return None
     declined = runner.failure.declined
     return problem_response(
-        status=402 if declined else 409, slug="payment-declined" if declined else "booking-failed",
+        status=402 if declined else 409,
+        slug="payment-declined" if declined else "booking-failed",
         title="The payment was declined" if declined else "The booking could not be completed",
-        detail=runner.failure.reason, extra={"booking": booking_out(booking).model_dump(mode="json", by_alias=True)},
+        detail=runner.failure.reason,
+        extra={"booking": booking_out(booking).model_dump(mode="json", by_alias=True)},
     )
 
 
-@blueprint.operation("/bookings", method="POST", summary="Book an itinerary", body=BookingRequest, response=BookingOut,
-                     status=201, errors=(402, 409, 422), auth=())
+@blueprint.operation(
+    "/bookings",
+    method="POST",
+    summary="Book an itinerary",
+    body=BookingRequest,
+    response=BookingOut,
+    status=201,
+    errors=(402, 409, 422),
+    auth=(),
+)
 def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[BookingOut, int]:
     """One checkout for every bookable leg of a planned itinerary: each shared vehicle is
     reserved with its operator, the quoted total is authorised on the card (per-minute
@@ -128,8 +172,13 @@ def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[Bookin
         raise RuleViolation("invalid-itinerary", str(exc)) from exc
     runner = saga()
     try:
-        booking, created = runner.book(current_user(), record, itinerary_id=body.itinerary_id, idempotency_key=key,
-                                       payment_method=body.payment_method)
+        booking, created = runner.book(
+            current_user(),
+            record,
+            itinerary_id=body.itinerary_id,
+            idempotency_key=key,
+            payment_method=body.payment_method,
+        )
     except BookingError as exc:
         if exc.slug == "vehicle-taken":
             raise Conflict(exc.detail) from exc
@@ -146,30 +195,53 @@ def list_bookings() -> BookingList:
     user = current_user()
     query = select(Booking).order_by(Booking.created_at.desc()).limit(200)
     if user.role == Role.OPERATOR.value and user.provider:
-        query = query.where(Booking.id.in_(select(BookingLeg.booking_id).where(BookingLeg.provider == user.provider)))
+        query = query.where(
+            Booking.id.in_(select(BookingLeg.booking_id).where(BookingLeg.provider == user.provider))
+        )
     elif user.role != Role.ADMIN.value:
         query = query.where(Booking.user_id == user.id)
     return BookingList(bookings=[booking_out(booking) for booking in db.session.scalars(query)])
 
 
-@blueprint.operation("/bookings/<booking_id>", summary="A booking", response=BookingOut, errors=(404,), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>", summary="A booking", response=BookingOut, errors=(404,), auth=()
+)
 def read_booking(booking_id: str) -> BookingOut:
     """Its state, legs (with reasons) and payment. Another user's booking is 404."""
     return booking_out(_readable(booking_id))
 
 
-@blueprint.operation("/bookings/<booking_id>/events", summary="A booking's history", response=EventList,
-                     errors=(404,), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>/events", summary="A booking's history", response=EventList, errors=(404,), auth=()
+)
 def booking_events(booking_id: str) -> EventList:
     """Every state change of the booking and its legs, oldest first (append-only)."""
     booking = _readable(booking_id)
-    events = db.session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id))
-    return EventList(events=[EventOut(at=as_utc(e.at), leg_position=e.leg_position, from_state=e.from_state,
-                                      to_state=e.to_state, detail=e.detail) for e in events])
+    events = db.session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id)
+    )
+    return EventList(
+        events=[
+            EventOut(
+                at=as_utc(e.at),
+                leg_position=e.leg_position,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                detail=e.detail,
+            )
+            for e in events
+        ]
+    )
 
 
-@blueprint.operation("/bookings/<booking_id>/authenticated", method="POST", summary="Continue after 3-D Secure",
-                     response=BookingOut, errors=(404, 409), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>/authenticated",
+    method="POST",
+    summary="Continue after 3-D Secure",
+    response=BookingOut,
+    errors=(404, 409),
+    auth=(),
+)
 def booking_authenticated(booking_id: str) -> BookingOut | Response:
     """Re-reads the payment: authorised, the legs are confirmed; refused, everything is undone."""
     booking = _own(booking_id)
@@ -187,7 +259,9 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
         else:
             assert position is not None
             leg = _leg(booking, position)
-            {"start": runner.start_leg, "end": runner.end_leg, "cancel-leg": runner.cancel_leg}[action](booking, leg)
+            {"start": runner.start_leg, "end": runner.end_leg, "cancel-leg": runner.cancel_leg}[action](
+                booking, leg
+            )
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     except StepFailed as exc:
@@ -195,40 +269,71 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
     return booking_out(booking)
 
 
-@blueprint.operation("/bookings/<booking_id>/legs/<int:position>/start", method="POST", summary="Start a ride",
-                     response=BookingOut, errors=(404, 409), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>/legs/<int:position>/start",
+    method="POST",
+    summary="Start a ride",
+    response=BookingOut,
+    errors=(404, 409),
+    auth=(),
+)
 def start_leg(booking_id: str, position: int) -> BookingOut:
     """Unlocks the vehicle of a confirmed leg (the leg is then ``in_use``)."""
     return _change(booking_id, "start", position)
 
 
-@blueprint.operation("/bookings/<booking_id>/legs/<int:position>/end", method="POST", summary="End a ride",
-                     response=BookingOut, errors=(404, 409), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>/legs/<int:position>/end",
+    method="POST",
+    summary="End a ride",
+    response=BookingOut,
+    errors=(404, 409),
+    auth=(),
+)
 def end_leg(booking_id: str, position: int) -> BookingOut:
     """Ends the ride at the operator; when no leg is left open the actual amount is captured
     (never more than was authorised) and the booking is ``completed``."""
     return _change(booking_id, "end", position)
 
 
-@blueprint.operation("/bookings/<booking_id>/legs/<int:position>/cancel", method="POST", summary="Cancel one leg",
-                     response=BookingOut, errors=(404, 409), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>/legs/<int:position>/cancel",
+    method="POST",
+    summary="Cancel one leg",
+    response=BookingOut,
+    errors=(404, 409),
+    auth=(),
+)
 def cancel_leg(booking_id: str, position: int) -> BookingOut:
     """Cancels a leg not yet ridden, with the operator's cancellation fee when its policy has
     one; the other legs stay booked. When no leg is left open the booking is settled."""
     return _change(booking_id, "cancel-leg", position)
 
 
-@blueprint.operation("/bookings/<booking_id>/cancel", method="POST", summary="Cancel a booking",
-                     response=BookingOut, errors=(404, 409), auth=())
+@blueprint.operation(
+    "/bookings/<booking_id>/cancel",
+    method="POST",
+    summary="Cancel a booking",
+    response=BookingOut,
+    errors=(404, 409),
+    auth=(),
+)
 def cancel_booking(booking_id: str) -> BookingOut:
     """Cancels every leg not yet ridden and releases the authorisation (rides already taken
     are charged). The built-in operators charge no cancellation fee before a ride starts."""
     return _change(booking_id, "cancel")
 
 
-@blueprint.operation("/bookings/<booking_id>/refunds", method="POST", summary="Refund a booking (staff)",
-                     body=RefundRequest, response=RefundOut, status=201, errors=(404, 422),
-                     auth=(Role.ADMIN.value,))
+@blueprint.operation(
+    "/bookings/<booking_id>/refunds",
+    method="POST",
+    summary="Refund a booking (staff)",
+    body=RefundRequest,
+    response=RefundOut,
+    status=201,
+    errors=(404, 422),
+    auth=(Role.ADMIN.value,),
+)
 def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
     """Gives back part or all of what was captured, with the reason (recorded on the receipt)."""
     booking = db.session.get(Booking, booking_id)
@@ -238,20 +343,35 @@ def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
         refund = saga().refund(booking, body.amount_cents, body.reason)
     except BookingError as exc:
         raise RuleViolation(exc.slug, exc.detail) from exc
-    return RefundOut(amount_cents=refund.amount_cents, reason=refund.reason, created_at=as_utc(refund.created_at))
+    return RefundOut(
+        amount_cents=refund.amount_cents, reason=refund.reason, created_at=as_utc(refund.created_at)
+    )
 
 
-@blueprint.operation("/bookings/<booking_id>/receipt", summary="The itemised receipt", response=Receipt,
-                     errors=(404,), auth=(), alternate_media={"application/pdf": {"type": "string", "format": "binary"}})
+@blueprint.operation(
+    "/bookings/<booking_id>/receipt",
+    summary="The itemised receipt",
+    response=Receipt,
+    errors=(404,),
+    auth=(),
+    alternate_media={"application/pdf": {"type": "string", "format": "binary"}},
+)
 def booking_receipt(booking_id: str) -> Receipt | Response:
     """Operator, leg, amount and VAT rate per line (amounts include VAT). With
     ``Accept: application/pdf`` the same receipt as a printable PDF."""
     booking = _readable(booking_id)
     receipt = receipt_for(db.session, booking)
-    if request.accept_mimetypes.best_match(["application/json", "application/pdf"], default="application/json") \
-            == "application/pdf":
-        return Response(receipt_pdf(receipt), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="receipt-{booking.id}.pdf"'})
+    if (
+        request.accept_mimetypes.best_match(
+            ["application/json", "application/pdf"], default="application/json"
+        )
+        == "application/pdf"
+    ):
+        return Response(
+            receipt_pdf(receipt),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="receipt-{booking.id}.pdf"'},
+        )
     return receipt
 
 

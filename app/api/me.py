@@ -24,8 +24,14 @@ def read_account() -> Account:
     return account_out(current_user())
 
 
-@blueprint.operation("/me", method="PATCH", summary="Change the account's name or language", body=AccountUpdate,
-                     response=Account, auth=())
+@blueprint.operation(
+    "/me",
+    method="PATCH",
+    summary="Change the account's name or language",
+    body=AccountUpdate,
+    response=Account,
+    auth=(),
+)
 def update_account(body: AccountUpdate) -> Account:
     """Only the fields sent change."""
     user = current_user()
@@ -45,27 +51,62 @@ def _row(obj: object, *columns: str) -> dict[str, Any]:
     return values
 
 
-@blueprint.operation("/me/export", summary="Export everything stored about the account", response=AccountExport,
-                     auth=())
+@blueprint.operation(
+    "/me/export", summary="Export everything stored about the account", response=AccountExport, auth=()
+)
 def export_account() -> AccountExport:
     """The account, its bookings with legs, payments and sign-in sessions, as one JSON document
     (GDPR right of access and portability)."""
     user = current_user()
-    bookings = db.session.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.created_at)).all()
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.user_id == user.id).order_by(Booking.created_at)
+    ).all()
     exported = []
     for booking in bookings:
-        legs = db.session.scalars(select(BookingLeg).where(BookingLeg.booking_id == booking.id)
-                                  .order_by(BookingLeg.position)).all()
-        exported.append(_row(booking, "id", "state", "region", "currency", "total_cents", "captured_cents", "created_at")
-                        | {"legs": [_row(leg, "position", "mode", "provider", "vehicle_id", "state", "quote_cents",
-                                         "final_cents", "starts_at") for leg in legs]})
-    payments = db.session.scalars(select(Payment).join(Booking, Payment.booking_id == Booking.id)
-                                  .where(Booking.user_id == user.id)).all()
+        legs = db.session.scalars(
+            select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
+        ).all()
+        exported.append(
+            _row(booking, "id", "state", "region", "currency", "total_cents", "captured_cents", "created_at")
+            | {
+                "legs": [
+                    _row(
+                        leg,
+                        "position",
+                        "mode",
+                        "provider",
+                        "vehicle_id",
+                        "state",
+                        "quote_cents",
+                        "final_cents",
+                        "starts_at",
+                    )
+                    for leg in legs
+                ]
+            }
+        )
+    payments = db.session.scalars(
+        select(Payment).join(Booking, Payment.booking_id == Booking.id).where(Booking.user_id == user.id)
+    ).all()
     sessions = db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)).all()
     return AccountExport(
-        exported_at=utc_now(), account=account_out(user), bookings=exported,
-        payments=[_row(p, "booking_id", "gateway", "state", "currency", "authorised_cents", "captured_cents",
-                       "refunded_cents", "created_at") for p in payments],
+        exported_at=utc_now(),
+        account=account_out(user),
+        bookings=exported,
+        payments=[
+            _row(
+                p,
+                "booking_id",
+                "gateway",
+                "state",
+                "currency",
+                "authorised_cents",
+                "captured_cents",
+                "refunded_cents",
+                "created_at",
+            )
+            for p in payments
+        ],
         sessions=[_row(s, "created_at", "expires_at", "revoked_at", "revoked_reason") for s in sessions],
     )
 

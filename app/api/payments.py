@@ -36,8 +36,15 @@ def _gateway() -> PaymentGateway:
     return gateway
 
 
-@blueprint.operation("/payments/setup-intents", method="POST", summary="Start saving a card", response=SetupIntentOut,
-                     status=201, errors=(503,), auth=())
+@blueprint.operation(
+    "/payments/setup-intents",
+    method="POST",
+    summary="Start saving a card",
+    response=SetupIntentOut,
+    status=201,
+    errors=(503,),
+    auth=(),
+)
 def create_setup_intent() -> SetupIntentOut:
     """A SetupIntent for the signed-in user's customer: confirm it in the app with the client
     secret; the saved card's PaymentMethod id can then be sent with bookings."""
@@ -45,7 +52,9 @@ def create_setup_intent() -> SetupIntentOut:
     runner = saga()
     try:
         customer = runner.customer(user.id)
-        setup = _gateway().setup_card(customer, idempotency_key=f"user:{user.id}:setup:{secrets.token_hex(8)}")
+        setup = _gateway().setup_card(
+            customer, idempotency_key=f"user:{user.id}:setup:{secrets.token_hex(8)}"
+        )
     except (PaymentError, StepFailed) as exc:
         raise ServiceUnavailable(f"the payment service could not start saving a card: {exc}") from exc
     return SetupIntentOut(setup_id=setup.setup_id, status=setup.status, client_secret=setup.client_secret)
@@ -71,8 +80,13 @@ def _apply(event: GatewayEvent) -> None:
         payment.state, payment.failure_reason = fetched.value, f"the gateway reports {intent.status}"
 
 
-@blueprint.operation("/payments/webhook", method="POST", summary="Payment gateway events", response=WebhookAck,
-                     errors=(422, 503))
+@blueprint.operation(
+    "/payments/webhook",
+    method="POST",
+    summary="Payment gateway events",
+    response=WebhookAck,
+    errors=(422, 503),
+)
 def payment_webhook() -> WebhookAck:
     """For the gateway, not the app. The raw body's signature is verified (Stripe:
     ``Stripe-Signature``); each event id is processed once, in the same transaction as its
@@ -95,6 +109,8 @@ def payment_webhook() -> WebhookAck:
         _apply(event)
     except PaymentError as exc:
         db.session.rollback()
-        raise ServiceUnavailable(f"the gateway could not be read back: {exc.reason}; deliver the event again") from exc
+        raise ServiceUnavailable(
+            f"the gateway could not be read back: {exc.reason}; deliver the event again"
+        ) from exc
     db.session.commit()
     return WebhookAck(received=True, duplicate=False)

@@ -23,8 +23,11 @@ blueprint = ApiBlueprint("vehicles", __name__, tag="vehicles")
 
 def _stations(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float) -> list[StationOut]:
     info, live = fleet.info, fleet.availability
-    wanted = {type_id: vehicle_type for type_id, vehicle_type in info.vehicle_types.items()
-              if FORM_FACTOR_MODE.get(vehicle_type.form_factor) in query.modes}
+    wanted = {
+        type_id: vehicle_type
+        for type_id, vehicle_type in info.vehicle_types.items()
+        if FORM_FACTOR_MODE.get(vehicle_type.form_factor) in query.modes
+    }
     if not wanted:
         return []
     mode = FORM_FACTOR_MODE[next(iter(wanted.values())).form_factor]
@@ -34,16 +37,29 @@ def _stations(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
         status = live.stations.get(station_id)
         if meters > query.radius or status is None:
             continue
-        found.append(StationOut(
-            provider=fleet.provider.name, operator=info.system.operator or info.system.name, mode=mode.value,
-            station_id=station_id, name=station.name, lat=station.lat, lon=station.lon, distance_meters=round(meters, 1),
-            vehicles_available=status.vehicles_available, docks_available=status.docks_available,
-            vehicles_by_type=[
-                TypeCount(vehicle_type_id=type_id, vehicle_type=vehicle_kind(wanted[type_id]).name, count=count)
-                for type_id, count in sorted(status.vehicles_by_type.items()) if type_id in wanted
-            ],
-            is_renting=status.is_renting, is_returning=status.is_returning,
-        ))
+        found.append(
+            StationOut(
+                provider=fleet.provider.name,
+                operator=info.system.operator or info.system.name,
+                mode=mode.value,
+                station_id=station_id,
+                name=station.name,
+                lat=station.lat,
+                lon=station.lon,
+                distance_meters=round(meters, 1),
+                vehicles_available=status.vehicles_available,
+                docks_available=status.docks_available,
+                vehicles_by_type=[
+                    TypeCount(
+                        vehicle_type_id=type_id, vehicle_type=vehicle_kind(wanted[type_id]).name, count=count
+                    )
+                    for type_id, count in sorted(status.vehicles_by_type.items())
+                    if type_id in wanted
+                ],
+                is_renting=status.is_renting,
+                is_returning=status.is_returning,
+            )
+        )
     return found
 
 
@@ -52,24 +68,42 @@ def _vehicles(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
     found = []
     for vehicle in fleet.availability.vehicles:
         vehicle_type = info.vehicle_types.get(vehicle.vehicle_type_id or "")
-        if (vehicle_type is None or FORM_FACTOR_MODE.get(vehicle_type.form_factor) not in query.modes
-                or vehicle.station_id is not None or vehicle.is_reserved or vehicle.is_disabled
-                or vehicle.lat is None or vehicle.lon is None):
+        if (
+            vehicle_type is None
+            or FORM_FACTOR_MODE.get(vehicle_type.form_factor) not in query.modes
+            or vehicle.station_id is not None
+            or vehicle.is_reserved
+            or vehicle.is_disabled
+            or vehicle.lat is None
+            or vehicle.lon is None
+        ):
             continue
         meters = distance_m(lat, lon, vehicle.lat, vehicle.lon)
         if meters > query.radius:
             continue
-        found.append(VehicleOut(
-            provider=fleet.provider.name, operator=info.system.operator or info.system.name,
-            mode=FORM_FACTOR_MODE[vehicle_type.form_factor].value, vehicle_id=vehicle.vehicle_id,
-            vehicle_type_id=vehicle_type.vehicle_type_id, vehicle_type=vehicle_kind(vehicle_type).name,
-            lat=vehicle.lat, lon=vehicle.lon, distance_meters=round(meters, 1), range_meters=vehicle.range_m,
-        ))
+        found.append(
+            VehicleOut(
+                provider=fleet.provider.name,
+                operator=info.system.operator or info.system.name,
+                mode=FORM_FACTOR_MODE[vehicle_type.form_factor].value,
+                vehicle_id=vehicle.vehicle_id,
+                vehicle_type_id=vehicle_type.vehicle_type_id,
+                vehicle_type=vehicle_kind(vehicle_type).name,
+                lat=vehicle.lat,
+                lon=vehicle.lon,
+                distance_meters=round(meters, 1),
+                range_meters=vehicle.range_m,
+            )
+        )
     return found
 
 
-@blueprint.operation("/vehicles", summary="Sharing vehicles and stations near a point", query=VehiclesQuery,
-                     response=VehicleList)
+@blueprint.operation(
+    "/vehicles",
+    summary="Sharing vehicles and stations near a point",
+    query=VehiclesQuery,
+    response=VehicleList,
+)
 def list_vehicles(query: VehiclesQuery) -> VehicleList:
     """Stations (with live vehicle and dock counts) and free-floating vehicles available now
     within ``radius`` metres of ``near``, nearest first, from every configured provider.
@@ -86,10 +120,20 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
     vehicles.sort(key=lambda item: (item.distance_meters, item.provider, item.vehicle_id))
     language = negotiate()
     return VehicleList(
-        stations=stations[: query.limit], vehicles=vehicles[: query.limit],
-        providers=[ProviderState(provider=fleet.provider.name, as_of=fleet.availability.as_of,
-                                 stale=fleet.availability.stale) for fleet in fleets],
-        warnings=[WarningOut(code="provider_unavailable", provider=name,
-                             message=text("warning.provider_unavailable", language, provider=name))
-                  for name in unavailable],
+        stations=stations[: query.limit],
+        vehicles=vehicles[: query.limit],
+        providers=[
+            ProviderState(
+                provider=fleet.provider.name, as_of=fleet.availability.as_of, stale=fleet.availability.stale
+            )
+            for fleet in fleets
+        ],
+        warnings=[
+            WarningOut(
+                code="provider_unavailable",
+                provider=name,
+                message=text("warning.provider_unavailable", language, provider=name),
+            )
+            for name in unavailable
+        ],
     )

@@ -42,7 +42,14 @@ from app.models import (
     utc_now,
 )
 from app.payments import ledger
-from app.payments.gateway import GatewayUnavailable, Intent, IntentStatus, PaymentDeclined, PaymentError, PaymentGateway
+from app.payments.gateway import (
+    GatewayUnavailable,
+    Intent,
+    IntentStatus,
+    PaymentDeclined,
+    PaymentError,
+    PaymentGateway,
+)
 from providers.errors import ProviderError, VehicleTaken
 from providers.interface import Provider
 from providers.model import BookingStatus, LegSpec
@@ -103,14 +110,18 @@ def _bookable_legs(record: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
         if not sharing:
             continue
         if not sharing.get("bookable"):
-            msg = (f"leg {position} ({sharing.get('provider')}) cannot be booked here; open it in the operator's "
-                   "app with its deep link")
+            msg = (
+                f"leg {position} ({sharing.get('provider')}) cannot be booked here; open it in the operator's "
+                "app with its deep link"
+            )
             raise BookingError("leg-not-bookable", msg)
         if sharing.get("quoteCents") is None:
             raise BookingError("leg-without-price", f"leg {position} has no price quote; plan again")
         found.append((position, leg))
     if not found:
-        raise BookingError("nothing-to-book", "the itinerary has no leg that can be booked (walk and transit need none)")
+        raise BookingError(
+            "nothing-to-book", "the itinerary has no leg that can be booked (walk and transit need none)"
+        )
     return found
 
 
@@ -128,7 +139,13 @@ class BookingSaga:
     # Creating ---------------------------------------------------------------------------
 
     def book(
-        self, user: User, record: dict[str, Any], *, itinerary_id: str, idempotency_key: str, payment_method: str | None,
+        self,
+        user: User,
+        record: dict[str, Any],
+        *,
+        itinerary_id: str,
+        idempotency_key: str,
+        payment_method: str | None,
     ) -> tuple[Booking, bool]:
         """The booking for this request, and whether it was created now (False: an earlier request's booking).
 
@@ -144,20 +161,33 @@ class BookingSaga:
             return existing, False
         legs = _bookable_legs(record)
         booking = Booking(
-            id=uuid.uuid4().hex, user_id=user.id, holder=holder_pseudonym(self.secret_key, user.id),
-            idempotency_key=idempotency_key, request_hash=digest, region=str(record.get("region", "")),
-            itinerary=json.dumps(record), state=S.PENDING.value,
+            id=uuid.uuid4().hex,
+            user_id=user.id,
+            holder=holder_pseudonym(self.secret_key, user.id),
+            idempotency_key=idempotency_key,
+            request_hash=digest,
+            region=str(record.get("region", "")),
+            itinerary=json.dumps(record),
+            state=S.PENDING.value,
             currency=str(legs[0][1]["sharing"].get("currency", "EUR")),
-            total_cents=sum(authorisation_cents(int(leg["sharing"]["quoteCents"]),
-                                                estimated=bool(leg["sharing"].get("quoteEstimated", True)))
-                            for _, leg in legs),
+            total_cents=sum(
+                authorisation_cents(
+                    int(leg["sharing"]["quoteCents"]),
+                    estimated=bool(leg["sharing"].get("quoteEstimated", True)),
+                )
+                for _, leg in legs
+            ),
         )
         self.db.add(booking)
         for position, leg in legs:
             self.db.add(self._leg(booking, position, leg))
             vehicle = leg["sharing"].get("vehicle")
             if vehicle:
-                self.db.add(VehicleClaim(provider=leg["sharing"]["provider"], vehicle_id=vehicle, booking_id=booking.id))
+                self.db.add(
+                    VehicleClaim(
+                        provider=leg["sharing"]["provider"], vehicle_id=vehicle, booking_id=booking.id
+                    )
+                )
         record_created(self.db, booking)
         try:
             self.db.commit()
@@ -166,15 +196,21 @@ class BookingSaga:
             existing = self._existing(user, idempotency_key, digest)
             if existing is not None:
                 return existing, False
-            raise BookingError("vehicle-taken", "the vehicle is already booked by someone else; plan again") from exc
+            raise BookingError(
+                "vehicle-taken", "the vehicle is already booked by someone else; plan again"
+            ) from exc
         self.advance(booking, payment_method)
         return booking, True
 
     def _existing(self, user: User, key: str, digest: str) -> Booking | None:
-        booking = self.db.scalar(select(Booking).where(Booking.user_id == user.id, Booking.idempotency_key == key))
+        booking = self.db.scalar(
+            select(Booking).where(Booking.user_id == user.id, Booking.idempotency_key == key)
+        )
         if booking is not None and booking.request_hash != digest:
-            raise BookingError("idempotency-key-reused",
-                               "this Idempotency-Key was used for a different booking request; use a new key")
+            raise BookingError(
+                "idempotency-key-reused",
+                "this Idempotency-Key was used for a different booking request; use a new key",
+            )
         return booking
 
     @staticmethod
@@ -182,21 +218,36 @@ class BookingSaga:
         sharing = leg["sharing"]
         start, end = datetime.fromisoformat(leg["start"]), datetime.fromisoformat(leg["end"])
         return BookingLeg(
-            booking_id=booking.id, position=position, mode=leg["mode"], provider=sharing["provider"],
-            operator=str(sharing.get("operator") or sharing["provider"]), vehicle_type_id=sharing["vehicleType"], vehicle_id=sharing.get("vehicle"),
-            pickup_station_id=sharing.get("pickup"), dropoff_station_id=sharing.get("dropoff"), starts_at=start,
-            minutes=(end - start).total_seconds() / 60, km=float(leg.get("meters", 0)) / 1000,
-            from_lat=float(leg["from"]["lat"]), from_lon=float(leg["from"]["lon"]), to_lat=float(leg["to"]["lat"]),
-            to_lon=float(leg["to"]["lon"]), quote_cents=int(sharing["quoteCents"]),
-            estimated=bool(sharing.get("quoteEstimated", True)), state=S.PENDING.value,
+            booking_id=booking.id,
+            position=position,
+            mode=leg["mode"],
+            provider=sharing["provider"],
+            operator=str(sharing.get("operator") or sharing["provider"]),
+            vehicle_type_id=sharing["vehicleType"],
+            vehicle_id=sharing.get("vehicle"),
+            pickup_station_id=sharing.get("pickup"),
+            dropoff_station_id=sharing.get("dropoff"),
+            starts_at=start,
+            minutes=(end - start).total_seconds() / 60,
+            km=float(leg.get("meters", 0)) / 1000,
+            from_lat=float(leg["from"]["lat"]),
+            from_lon=float(leg["from"]["lon"]),
+            to_lat=float(leg["to"]["lat"]),
+            to_lon=float(leg["to"]["lon"]),
+            quote_cents=int(sharing["quoteCents"]),
+            estimated=bool(sharing.get("quoteEstimated", True)),
+            state=S.PENDING.value,
         )
 
     # The forward path ------------------------------------------------------------------------
 
     def legs(self, booking: Booking) -> list[BookingLeg]:
         """The booking's legs in itinerary order."""
-        return list(self.db.scalars(select(BookingLeg).where(BookingLeg.booking_id == booking.id)
-                                    .order_by(BookingLeg.position)))
+        return list(
+            self.db.scalars(
+                select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
+            )
+        )
 
     def payment(self, booking: Booking) -> Payment | None:
         """The booking's payment, if one was started."""
@@ -212,7 +263,12 @@ class BookingSaga:
             payment = self.payment(booking) or self._authorise(booking, payment_method)
             if payment.state == PaymentState.REQUIRES_ACTION.value:
                 if booking.state == S.PENDING.value:
-                    move_booking(self.db, booking, S.RESERVED, "waiting for the card holder to authenticate (3-D Secure)")
+                    move_booking(
+                        self.db,
+                        booking,
+                        S.RESERVED,
+                        "waiting for the card holder to authenticate (3-D Secure)",
+                    )
                     self.db.commit()
                 return
             if payment.state != PaymentState.AUTHORISED.value:
@@ -235,9 +291,17 @@ class BookingSaga:
 
     def _spec(self, leg: BookingLeg) -> LegSpec:
         return LegSpec(
-            vehicle_type_id=leg.vehicle_type_id, start=as_utc(leg.starts_at), minutes=leg.minutes, km=leg.km,
-            from_lat=leg.from_lat, from_lon=leg.from_lon, to_lat=leg.to_lat, to_lon=leg.to_lon,
-            vehicle_id=leg.vehicle_id, from_station_id=leg.pickup_station_id, to_station_id=leg.dropoff_station_id,
+            vehicle_type_id=leg.vehicle_type_id,
+            start=as_utc(leg.starts_at),
+            minutes=leg.minutes,
+            km=leg.km,
+            from_lat=leg.from_lat,
+            from_lon=leg.from_lon,
+            to_lat=leg.to_lat,
+            to_lon=leg.to_lon,
+            vehicle_id=leg.vehicle_id,
+            from_station_id=leg.pickup_station_id,
+            to_station_id=leg.dropoff_station_id,
         )
 
     def _call_provider(self, leg: BookingLeg, what: str, call: Callable[[], T]) -> T:
@@ -247,7 +311,7 @@ class BookingSaga:
             reason = f"leg {leg.position}: the vehicle was taken by someone else ({exc.reason})"
         except ProviderError as exc:
             reason = f"leg {leg.position}: {leg.provider} could not {what}: {exc.reason}"
-        except Exception as exc:  # noqa: BLE001 - a plug-in's crash is a failed step, never a 500
+        except Exception as exc:
             logger.exception("provider %s crashed on %s", leg.provider, what)
             reason = f"leg {leg.position}: {leg.provider} failed to {what} ({type(exc).__name__})"
         leg.reason = reason
@@ -259,20 +323,25 @@ class BookingSaga:
         spec = self._spec(leg)
         quote = self._call_provider(leg, "quote the ride", lambda: provider.quote(spec))
         status: BookingStatus = self._call_provider(
-            leg, "reserve the vehicle",
+            leg,
+            "reserve the vehicle",
             lambda: provider.reserve(quote, spec, idempotency_key=f"booking:{booking.id}:leg:{leg.position}"),
         )
         leg.provider_booking_id = status.booking_id
         if leg.vehicle_id is None and status.vehicle_id:
             leg.vehicle_id = status.vehicle_id
-            self.db.add(VehicleClaim(provider=leg.provider, vehicle_id=status.vehicle_id, booking_id=booking.id))
+            self.db.add(
+                VehicleClaim(provider=leg.provider, vehicle_id=status.vehicle_id, booking_id=booking.id)
+            )
         move_leg(self.db, booking, leg, S.RESERVED, f"{leg.provider} booking {status.booking_id}")
         try:
             self.db.commit()
         except IntegrityError:
             self.db.rollback()
             leg.provider_booking_id = status.booking_id
-            self._call_provider(leg, "cancel a double-assigned vehicle", lambda: provider.cancel(status.booking_id))
+            self._call_provider(
+                leg, "cancel a double-assigned vehicle", lambda: provider.cancel(status.booking_id)
+            )
             leg.reason = f"leg {leg.position}: the operator gave a vehicle another booking holds"
             self.db.commit()
             raise StepFailed(leg.reason) from None
@@ -294,10 +363,16 @@ class BookingSaga:
             return link.customer_id
         user = self.db.get(User, user_id)
         assert user is not None
-        customer = ledger.once(self.db, f"user:{user_id}:{self.gateway.name}:customer", {"user": user_id},
-                               lambda: self.gateway.ensure_customer(reference=holder_pseudonym(self.secret_key, user_id),
-                                                                   email=user.email,
-                                                                   idempotency_key=f"user:{user_id}:customer"))
+        customer = ledger.once(
+            self.db,
+            f"user:{user_id}:{self.gateway.name}:customer",
+            {"user": user_id},
+            lambda: self.gateway.ensure_customer(
+                reference=holder_pseudonym(self.secret_key, user_id),
+                email=user.email,
+                idempotency_key=f"user:{user_id}:customer",
+            ),
+        )
         assert isinstance(customer, str)
         self.db.add(GatewayCustomer(user_id=user_id, gateway=self.gateway.name, customer_id=customer))
         self.db.commit()
@@ -308,11 +383,17 @@ class BookingSaga:
         try:
             customer = self.customer(booking.user_id)
             intent = ledger.once(
-                self.db, key, {"amount": booking.total_cents, "currency": booking.currency, "method": payment_method},
+                self.db,
+                key,
+                {"amount": booking.total_cents, "currency": booking.currency, "method": payment_method},
                 lambda: self.gateway.authorise(
-                    amount_cents=booking.total_cents, currency=booking.currency, customer_id=customer,
-                    payment_method=payment_method, description=f"kassel-mobility booking {booking.id}",
-                    metadata={"booking": booking.id}, idempotency_key=key,
+                    amount_cents=booking.total_cents,
+                    currency=booking.currency,
+                    customer_id=customer,
+                    payment_method=payment_method,
+                    description=f"kassel-mobility booking {booking.id}",
+                    metadata={"booking": booking.id},
+                    idempotency_key=key,
                 ),
             )
         except PaymentDeclined as exc:
@@ -320,9 +401,15 @@ class BookingSaga:
         except PaymentError as exc:
             raise StepFailed(f"payment: {exc.reason}") from exc
         assert isinstance(intent, Intent)
-        payment = Payment(booking_id=booking.id, gateway=self.gateway.name, intent_id=intent.intent_id,
-                          state=payment_state(intent.status).value, currency=booking.currency,
-                          authorised_cents=booking.total_cents, client_secret=intent.client_secret)
+        payment = Payment(
+            booking_id=booking.id,
+            gateway=self.gateway.name,
+            intent_id=intent.intent_id,
+            state=payment_state(intent.status).value,
+            currency=booking.currency,
+            authorised_cents=booking.total_cents,
+            client_secret=intent.client_secret,
+        )
         if payment.state == PaymentState.FAILED.value:
             payment.failure_reason = f"payment: the card needs attention ({intent.status})"
         self.db.add(payment)
@@ -337,7 +424,9 @@ class BookingSaga:
         undone = True
         for leg in self.legs(booking):
             if leg.state == S.PENDING.value:
-                move_leg(self.db, booking, leg, S.FAILED, leg.reason or "not reserved: an earlier step failed")
+                move_leg(
+                    self.db, booking, leg, S.FAILED, leg.reason or "not reserved: an earlier step failed"
+                )
                 leg.reason = leg.reason or "not reserved: an earlier step failed"
             elif leg.state in OPEN_LEG_STATES:
                 undone &= self._cancel_leg(booking, leg, "compensation: " + reason, charge_fee=False)
@@ -356,9 +445,11 @@ class BookingSaga:
             provider = self.providers.get(leg.provider)
             if leg.provider_booking_id is not None:
                 fee = provider.cancel(leg.provider_booking_id).amount_cents or 0
-        except Exception as exc:  # noqa: BLE001 - retried by the reconciler, never lost
+        except Exception as exc:
             logger.warning("cancelling leg %s of %s failed", leg.position, booking.id, exc_info=True)
-            leg.reason = f"leg {leg.position}: cancelling with {leg.provider} failed ({exc}); retried automatically"
+            leg.reason = (
+                f"leg {leg.position}: cancelling with {leg.provider} failed ({exc}); retried automatically"
+            )
             return False
         if charge_fee and fee:
             leg.final_cents = fee
@@ -369,14 +460,21 @@ class BookingSaga:
 
     def _release_payment(self, booking: Booking) -> bool:
         payment = self.payment(booking)
-        if payment is None or payment.state not in (PaymentState.AUTHORISED.value, PaymentState.REQUIRES_ACTION.value):
+        if payment is None or payment.state not in (
+            PaymentState.AUTHORISED.value,
+            PaymentState.REQUIRES_ACTION.value,
+        ):
             return True
         assert payment.intent_id is not None
         intent_id = payment.intent_id
         key = f"booking:{booking.id}:release"
         try:
-            ledger.once(self.db, key, {"intent": intent_id},
-                        lambda: self.gateway.cancel(intent_id, idempotency_key=key))
+            ledger.once(
+                self.db,
+                key,
+                {"intent": intent_id},
+                lambda: self.gateway.cancel(intent_id, idempotency_key=key),
+            )
         except PaymentError:
             logger.warning("releasing the authorisation of %s failed", booking.id, exc_info=True)
             return False
@@ -384,7 +482,9 @@ class BookingSaga:
         return True
 
     def _free_claims(self, booking: Booking) -> None:
-        self.db.execute(update(VehicleClaim).where(VehicleClaim.booking_id == booking.id).values(active=False))
+        self.db.execute(
+            update(VehicleClaim).where(VehicleClaim.booking_id == booking.id).values(active=False)
+        )
 
     # After booking ---------------------------------------------------------------------------
 
@@ -403,6 +503,19 @@ class BookingSaga:
             return
         self.advance(booking)
 
+    def _operate(
+        self,
+        leg: BookingLeg,
+        required: BookingState,
+        what: str,
+        operation: Callable[[Provider, str], BookingStatus],
+    ) -> BookingStatus:
+        """Call the leg's provider about its booking, when the leg is in the ``required`` state."""
+        if leg.state != required.value or leg.provider_booking_id is None:
+            raise IllegalTransition(f"leg {leg.position} is {leg.state}; it must be {required} to {what}")
+        provider, booking_id = self._provider(leg), leg.provider_booking_id
+        return self._call_provider(leg, what, lambda: operation(provider, booking_id))
+
     def start_leg(self, booking: Booking, leg: BookingLeg) -> None:
         """Unlock the vehicle: the leg is in use.
 
@@ -410,12 +523,9 @@ class BookingSaga:
         ------
         StepFailed, IllegalTransition
         """
-        if leg.state != S.CONFIRMED.value:
-            raise IllegalTransition(f"leg {leg.position} is {leg.state}; only a confirmed leg can start")
-        provider = self._provider(leg)
-        assert leg.provider_booking_id is not None
-        booking_id = leg.provider_booking_id
-        self._call_provider(leg, "start the ride", lambda: provider.start(booking_id))
+        self._operate(
+            leg, S.CONFIRMED, "start the ride", lambda provider, booking_id: provider.start(booking_id)
+        )
         move_leg(self.db, booking, leg, S.IN_USE, "ride started")
         if booking.state == S.CONFIRMED.value:
             move_booking(self.db, booking, S.IN_USE, f"leg {leg.position} started")
@@ -428,12 +538,9 @@ class BookingSaga:
         ------
         StepFailed, IllegalTransition
         """
-        if leg.state != S.IN_USE.value:
-            raise IllegalTransition(f"leg {leg.position} is {leg.state}; only a leg in use can end")
-        provider = self._provider(leg)
-        assert leg.provider_booking_id is not None
-        booking_id = leg.provider_booking_id
-        status = self._call_provider(leg, "end the ride", lambda: provider.end(booking_id))
+        status = self._operate(
+            leg, S.IN_USE, "end the ride", lambda provider, booking_id: provider.end(booking_id)
+        )
         leg.final_cents = status.amount_cents if status.amount_cents is not None else leg.quote_cents
         move_leg(self.db, booking, leg, S.COMPLETED, f"ride ended, {leg.final_cents} cents")
         self.db.commit()
@@ -452,8 +559,13 @@ class BookingSaga:
         legs = self.legs(booking)
         if any(leg.state == S.IN_USE.value for leg in legs):
             raise IllegalTransition("a leg is being ridden; end it first")
-        undone = all([self._cancel_leg(booking, leg, "cancelled by the rider", charge_fee=True) for leg in legs
-                      if leg.state in OPEN_LEG_STATES])
+        undone = all(
+            [
+                self._cancel_leg(booking, leg, "cancelled by the rider", charge_fee=True)
+                for leg in legs
+                if leg.state in OPEN_LEG_STATES
+            ]
+        )
         self.db.commit()
         if not undone:
             raise StepFailed("a provider could not cancel yet; the cancellation is retried automatically")
@@ -483,7 +595,8 @@ class BookingSaga:
         self.db.commit()
         legs = self.legs(booking)
         if all(other.state in (S.CANCELLED.value, S.FAILED.value) for other in legs) and not any(
-                other.final_cents for other in legs):
+            other.final_cents for other in legs
+        ):
             if self._release_payment(booking):
                 self._free_claims(booking)
                 move_booking(self.db, booking, S.CANCELLED, "every leg cancelled by the rider")
@@ -496,19 +609,27 @@ class BookingSaga:
         if any(leg.state in (S.RESERVED.value, S.CONFIRMED.value, S.IN_USE.value) for leg in legs):
             return
         payment = self.payment(booking)
-        amount = sum(leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value))
+        amount = sum(
+            leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value)
+        )
         if payment is not None and payment.state == PaymentState.AUTHORISED.value and payment.intent_id:
             amount = min(amount, payment.authorised_cents)
             intent_id = payment.intent_id
             key = f"booking:{booking.id}:capture"
-            intent = ledger.once(self.db, key, {"amount": amount},
-                                 lambda: self.gateway.capture(intent_id, amount, idempotency_key=key))
+            intent = ledger.once(
+                self.db,
+                key,
+                {"amount": amount},
+                lambda: self.gateway.capture(intent_id, amount, idempotency_key=key),
+            )
             assert isinstance(intent, Intent)
             payment.state, payment.captured_cents = PaymentState.CAPTURED.value, amount
             booking.captured_cents = amount
         self._free_claims(booking)
         ridden = any(leg.state == S.COMPLETED.value for leg in legs)
-        move_booking(self.db, booking, S.COMPLETED if ridden else S.CANCELLED, f"settled: {amount} cents captured")
+        move_booking(
+            self.db, booking, S.COMPLETED if ridden else S.CANCELLED, f"settled: {amount} cents captured"
+        )
         self.db.commit()
 
     def refund(self, booking: Booking, amount_cents: int, reason: str) -> Refund:
@@ -528,13 +649,22 @@ class BookingSaga:
         number = len(list(self.db.scalars(select(Refund).where(Refund.payment_id == payment.id)))) + 1
         key = f"booking:{booking.id}:refund:{number}"
         intent_id = payment.intent_id
-        refund_id = ledger.once(self.db, key, {"amount": amount_cents, "reason": reason},
-                                lambda: self.gateway.refund(intent_id, amount_cents, reason=reason, idempotency_key=key))
-        refund = Refund(payment_id=payment.id, amount_cents=amount_cents, reason=reason, gateway_refund_id=str(refund_id))
+        refund_id = ledger.once(
+            self.db,
+            key,
+            {"amount": amount_cents, "reason": reason},
+            lambda: self.gateway.refund(intent_id, amount_cents, reason=reason, idempotency_key=key),
+        )
+        refund = Refund(
+            payment_id=payment.id, amount_cents=amount_cents, reason=reason, gateway_refund_id=str(refund_id)
+        )
         self.db.add(refund)
         payment.refunded_cents += amount_cents
-        payment.state = (PaymentState.REFUNDED if payment.refunded_cents == payment.captured_cents
-                         else PaymentState.PARTIALLY_REFUNDED).value
+        payment.state = (
+            PaymentState.REFUNDED
+            if payment.refunded_cents == payment.captured_cents
+            else PaymentState.PARTIALLY_REFUNDED
+        ).value
         self.db.commit()
         return refund
 
@@ -544,8 +674,11 @@ class BookingSaga:
         """Finish or compensate bookings left in flight (a crash, a timeout); the ids handled."""
         cutoff = utc_now() - older_than
         handled = []
-        in_flight = (select(Booking).where(Booking.state.in_([S.PENDING.value, S.RESERVED.value]))
-                     .with_for_update(skip_locked=True))  # two reconcilers never take the same booking
+        in_flight = (
+            select(Booking)
+            .where(Booking.state.in_([S.PENDING.value, S.RESERVED.value]))
+            .with_for_update(skip_locked=True)
+        )  # two reconcilers never take the same booking
         for booking in list(self.db.scalars(in_flight)):
             if as_utc(booking.updated_at) > cutoff:
                 continue

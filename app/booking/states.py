@@ -34,6 +34,15 @@ class IllegalTransition(Exception):
     """A state change the rules do not allow (a bug or a race; nothing is changed)."""
 
 
+def _checked(
+    transitions: dict[BookingState, frozenset[BookingState]], state: str, to: BookingState, what: str
+) -> BookingState:
+    current = BookingState(state)
+    if to not in transitions[current]:
+        raise IllegalTransition(f"{what} cannot go from {current} to {to}")
+    return current
+
+
 def move_leg(db: Session, booking: Booking, leg: BookingLeg, to: BookingState, detail: str = "") -> None:
     """Change a leg's state and record the event.
 
@@ -42,13 +51,17 @@ def move_leg(db: Session, booking: Booking, leg: BookingLeg, to: BookingState, d
     IllegalTransition
         When the leg may not go from its state to ``to``.
     """
-    current = BookingState(leg.state)
-    if to not in LEG_TRANSITIONS[current]:
-        msg = f"leg {leg.position} of booking {booking.id} cannot go from {current} to {to}"
-        raise IllegalTransition(msg)
+    current = _checked(LEG_TRANSITIONS, leg.state, to, f"leg {leg.position} of booking {booking.id}")
     leg.state = to.value
-    db.add(BookingEvent(booking_id=booking.id, leg_position=leg.position, from_state=current.value, to_state=to.value,
-                        detail=detail))
+    db.add(
+        BookingEvent(
+            booking_id=booking.id,
+            leg_position=leg.position,
+            from_state=current.value,
+            to_state=to.value,
+            detail=detail,
+        )
+    )
 
 
 def move_booking(db: Session, booking: Booking, to: BookingState, detail: str = "") -> None:
@@ -59,10 +72,7 @@ def move_booking(db: Session, booking: Booking, to: BookingState, detail: str = 
     IllegalTransition
         When the booking may not go from its state to ``to``.
     """
-    current = BookingState(booking.state)
-    if to not in BOOKING_TRANSITIONS[current]:
-        msg = f"booking {booking.id} cannot go from {current} to {to}"
-        raise IllegalTransition(msg)
+    current = _checked(BOOKING_TRANSITIONS, booking.state, to, f"booking {booking.id}")
     booking.state = to.value
     db.add(BookingEvent(booking_id=booking.id, from_state=current.value, to_state=to.value, detail=detail))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import (
@@ -20,19 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin, utc_now
+from providers.model import BookingState
 
-
-class BookingState(enum.StrEnum):
-    """States of a booking and of each of its legs."""
-
-    PENDING = "pending"
-    RESERVED = "reserved"
-    CONFIRMED = "confirmed"
-    IN_USE = "in_use"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
+__all__ = ["Booking", "BookingEvent", "BookingLeg", "BookingState", "VehicleClaim"]
 
 _STATES = ", ".join(f"'{state.value}'" for state in BookingState)
 
@@ -120,8 +109,12 @@ class VehicleClaim(Base):
     __tablename__ = "vehicle_claims"
     __table_args__ = (
         Index(
-            "uq_vehicle_claims_active", "provider", "vehicle_id", unique=True,
-            sqlite_where=text("active"), postgresql_where=text("active"),
+            "uq_vehicle_claims_active",
+            "provider",
+            "vehicle_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
         ),
     )
 

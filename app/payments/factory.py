@@ -17,7 +17,13 @@ def gateway_from_settings(settings: Settings, secret_key: str) -> PaymentGateway
     Production settings cannot get here without Stripe keys (the settings refuse them).
     """
     if settings.stripe_secret_key:
-        return StripeGateway(settings.stripe_secret_key, webhook_secret=settings.stripe_webhook_secret,
-                             api_base=settings.stripe_api_base)
-    webhook_secret = settings.stripe_webhook_secret or hashlib.sha256(f"{secret_key}:offline-webhooks".encode()).hexdigest()
+        return StripeGateway(
+            settings.stripe_secret_key,
+            webhook_secret=settings.stripe_webhook_secret,
+            api_base=settings.stripe_api_base,
+        )
+    webhook_secret = (
+        settings.stripe_webhook_secret
+        or hashlib.sha256(f"{secret_key}:offline-webhooks".encode()).hexdigest()
+    )
     return OfflineGateway(db, webhook_secret=webhook_secret)

@@ -91,8 +91,15 @@ class PaymentGateway(Protocol):
         ...
 
     def authorise(
-        self, *, amount_cents: int, currency: str, customer_id: str, payment_method: str | None, description: str,
-        metadata: dict[str, str], idempotency_key: str,
+        self,
+        *,
+        amount_cents: int,
+        currency: str,
+        customer_id: str,
+        payment_method: str | None,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
     ) -> Intent:
         """Hold ``amount_cents`` on the card (manual capture); may come back ``requires_action`` (3-D Secure)."""
         ...

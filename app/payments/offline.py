@@ -32,9 +32,14 @@ NEEDS_AUTHENTICATION = "pm_card_authenticationRequired"
 
 
 def _intent(row: OfflinePayment) -> Intent:
-    return Intent(intent_id=row.id, status=IntentStatus(row.status), amount_cents=row.amount_cents,
-                  captured_cents=row.captured_cents, refunded_cents=row.refunded_cents,
-                  client_secret=f"{row.id}_secret")
+    return Intent(
+        intent_id=row.id,
+        status=IntentStatus(row.status),
+        amount_cents=row.amount_cents,
+        captured_cents=row.captured_cents,
+        refunded_cents=row.refunded_cents,
+        client_secret=f"{row.id}_secret",
+    )
 
 
 class OfflineGateway:
@@ -58,18 +63,37 @@ class OfflineGateway:
 
     def setup_card(self, customer_id: str, *, idempotency_key: str) -> SetupResult:
         """A setup that succeeds at once."""
-        return SetupResult(setup_id=f"seti_offline_{secrets.token_hex(8)}", status="succeeded", client_secret=None)
+        return SetupResult(
+            setup_id=f"seti_offline_{secrets.token_hex(8)}", status="succeeded", client_secret=None
+        )
 
     def authorise(
-        self, *, amount_cents: int, currency: str, customer_id: str, payment_method: str | None, description: str,
-        metadata: dict[str, str], idempotency_key: str,
+        self,
+        *,
+        amount_cents: int,
+        currency: str,
+        customer_id: str,
+        payment_method: str | None,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
     ) -> Intent:
         """Hold the amount (simulated cards decide the outcome)."""
         if payment_method == DECLINED:
             raise PaymentDeclined("the card was declined (card_declined)")
-        status = IntentStatus.REQUIRES_ACTION if payment_method == NEEDS_AUTHENTICATION else IntentStatus.REQUIRES_CAPTURE
-        row = OfflinePayment(id=f"pi_offline_{secrets.token_hex(10)}", customer_id=customer_id, status=status.value,
-                             amount_cents=amount_cents, currency=currency, description=description)
+        status = (
+            IntentStatus.REQUIRES_ACTION
+            if payment_method == NEEDS_AUTHENTICATION
+            else IntentStatus.REQUIRES_CAPTURE
+        )
+        row = OfflinePayment(
+            id=f"pi_offline_{secrets.token_hex(10)}",
+            customer_id=customer_id,
+            status=status.value,
+            amount_cents=amount_cents,
+            currency=currency,
+            description=description,
+        )
         self.db.session.add(row)
         self.db.session.commit()
         return _intent(row)
@@ -78,7 +102,9 @@ class OfflineGateway:
         """Finish simulated 3-D Secure (what the app's SDK does with the client secret)."""
         row = self._row(intent_id)
         if row.status == IntentStatus.REQUIRES_ACTION.value:
-            row.status = (IntentStatus.REQUIRES_CAPTURE if success else IntentStatus.REQUIRES_PAYMENT_METHOD).value
+            row.status = (
+                IntentStatus.REQUIRES_CAPTURE if success else IntentStatus.REQUIRES_PAYMENT_METHOD
+            ).value
             self.db.session.commit()
         return _intent(row)
 
@@ -107,7 +133,10 @@ class OfflineGateway:
     def refund(self, intent_id: str, amount_cents: int, *, reason: str, idempotency_key: str) -> str:
         """Give back part of the captured amount."""
         row = self._row(intent_id)
-        if row.status != IntentStatus.SUCCEEDED.value or row.refunded_cents + amount_cents > row.captured_cents:
+        if (
+            row.status != IntentStatus.SUCCEEDED.value
+            or row.refunded_cents + amount_cents > row.captured_cents
+        ):
             raise PaymentError(f"cannot refund {amount_cents} cents of {intent_id}")
         row.refunded_cents += amount_cents
         self.db.session.commit()
@@ -120,7 +149,11 @@ class OfflineGateway:
             raise WebhookRejected("the webhook signature does not verify")
         try:
             event = json.loads(payload)
-            return GatewayEvent(event_id=str(event["id"]), type=str(event["type"]),
-                                object_id=event.get("object_id"), object_type=event.get("object_type"))
+            return GatewayEvent(
+                event_id=str(event["id"]),
+                type=str(event["type"]),
+                object_id=event.get("object_id"),
+                object_type=event.get("object_type"),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise WebhookRejected(f"the webhook body is not an event: {exc}") from exc

@@ -34,11 +34,19 @@ def _intent(obj: Any) -> Intent:
     if charges:
         refunded = max(int(charge.get("amount_refunded") or 0) for charge in charges)
     if received is None:  # localstripe's 2017-shaped objects: a partial capture shows as a refund of the rest
-        captured = sum(int(c.get("amount") or 0) for c in charges[:1]) if status is IntentStatus.SUCCEEDED else 0
+        captured = (
+            sum(int(c.get("amount") or 0) for c in charges[:1]) if status is IntentStatus.SUCCEEDED else 0
+        )
     else:
         captured = int(received)
-    return Intent(intent_id=str(data["id"]), status=status, amount_cents=amount, captured_cents=captured,
-                  refunded_cents=refunded, client_secret=data.get("client_secret"))
+    return Intent(
+        intent_id=str(data["id"]),
+        status=status,
+        amount_cents=amount,
+        captured_cents=captured,
+        refunded_cents=refunded,
+        client_secret=data.get("client_secret"),
+    )
 
 
 class StripeGateway:
@@ -69,31 +77,53 @@ class StripeGateway:
 
     def ensure_customer(self, *, reference: str, email: str, idempotency_key: str) -> str:
         """A new Stripe Customer (the caller stores its id per user)."""
-        customer = self._call("the customer", self.client.v1.customers.create,
-                              params={"email": email, "metadata": {"reference": reference}},
-                              options={"idempotency_key": idempotency_key})
+        customer = self._call(
+            "the customer",
+            self.client.v1.customers.create,
+            params={"email": email, "metadata": {"reference": reference}},
+            options={"idempotency_key": idempotency_key},
+        )
         return str(customer.id)
 
     def setup_card(self, customer_id: str, *, idempotency_key: str) -> SetupResult:
         """A SetupIntent for off-session use."""
-        setup = self._call("saving a card", self.client.v1.setup_intents.create,
-                           params={"customer": customer_id, "usage": "off_session"},
-                           options={"idempotency_key": idempotency_key})
-        return SetupResult(setup_id=str(setup.id), status=str(setup.status), client_secret=setup.client_secret)
+        setup = self._call(
+            "saving a card",
+            self.client.v1.setup_intents.create,
+            params={"customer": customer_id, "usage": "off_session"},
+            options={"idempotency_key": idempotency_key},
+        )
+        return SetupResult(
+            setup_id=str(setup.id), status=str(setup.status), client_secret=setup.client_secret
+        )
 
     def authorise(
-        self, *, amount_cents: int, currency: str, customer_id: str, payment_method: str | None, description: str,
-        metadata: dict[str, str], idempotency_key: str,
+        self,
+        *,
+        amount_cents: int,
+        currency: str,
+        customer_id: str,
+        payment_method: str | None,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
     ) -> Intent:
         """A PaymentIntent with ``capture_method=manual``, confirmed at once when a card is given."""
         params: dict[str, Any] = {  # the description rides in metadata (localstripe refuses the field)
-            "amount": amount_cents, "currency": currency.lower(), "customer": customer_id, "capture_method": "manual",
+            "amount": amount_cents,
+            "currency": currency.lower(),
+            "customer": customer_id,
+            "capture_method": "manual",
             "metadata": {**metadata, "description": description},
         }
         if payment_method:
             params |= {"payment_method": payment_method, "confirm": True}
-        intent = self._call("the authorisation", self.client.v1.payment_intents.create, params=params,
-                            options={"idempotency_key": idempotency_key})
+        intent = self._call(
+            "the authorisation",
+            self.client.v1.payment_intents.create,
+            params=params,
+            options={"idempotency_key": idempotency_key},
+        )
         return _intent(intent)
 
     def retrieve(self, intent_id: str) -> Intent:
@@ -102,21 +132,33 @@ class StripeGateway:
 
     def capture(self, intent_id: str, amount_cents: int, *, idempotency_key: str) -> Intent:
         """Capture ``amount_cents`` of the authorisation."""
-        intent = self._call("the capture", self.client.v1.payment_intents.capture, intent_id,
-                            params={"amount_to_capture": amount_cents}, options={"idempotency_key": idempotency_key})
+        intent = self._call(
+            "the capture",
+            self.client.v1.payment_intents.capture,
+            intent_id,
+            params={"amount_to_capture": amount_cents},
+            options={"idempotency_key": idempotency_key},
+        )
         return _intent(intent)
 
     def cancel(self, intent_id: str, *, idempotency_key: str) -> Intent:
         """Release the authorisation."""
-        intent = self._call("releasing the authorisation", self.client.v1.payment_intents.cancel, intent_id,
-                            options={"idempotency_key": idempotency_key})
+        intent = self._call(
+            "releasing the authorisation",
+            self.client.v1.payment_intents.cancel,
+            intent_id,
+            options={"idempotency_key": idempotency_key},
+        )
         return _intent(intent)
 
     def refund(self, intent_id: str, amount_cents: int, *, reason: str, idempotency_key: str) -> str:
         """A Refund on the PaymentIntent (our reason in metadata; Stripe's reason field takes fixed values)."""
-        refund = self._call("the refund", self.client.v1.refunds.create,
-                            params={"payment_intent": intent_id, "amount": amount_cents, "metadata": {"reason": reason}},
-                            options={"idempotency_key": idempotency_key})
+        refund = self._call(
+            "the refund",
+            self.client.v1.refunds.create,
+            params={"payment_intent": intent_id, "amount": amount_cents, "metadata": {"reason": reason}},
+            options={"idempotency_key": idempotency_key},
+        )
         return str(refund.id)
 
     def verify_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
@@ -128,5 +170,9 @@ class StripeGateway:
         except (ValueError, stripe.SignatureVerificationError) as exc:
             raise WebhookRejected(f"the webhook does not verify: {exc}") from exc
         obj = event.data.object
-        return GatewayEvent(event_id=str(event.id), type=str(event.type), object_id=getattr(obj, "id", None),
-                            object_type=getattr(obj, "object", None))
+        return GatewayEvent(
+            event_id=str(event.id),
+            type=str(event.type),
+            object_id=getattr(obj, "id", None),
+            object_type=getattr(obj, "object", None),
+        )

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
 from app.schemas.common import ApiModel, BodyModel
 
+
 def _email(value: str) -> str:
     try:  # syntax only: no DNS lookups; special-use test domains are allowed
         return validate_email(value, check_deliverability=False, test_environment=True).normalized.lower()
@@ -19,7 +20,9 @@ def _email(value: str) -> str:
 
 
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254), AfterValidator(_email),
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    AfterValidator(_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=256)]

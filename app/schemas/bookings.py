@@ -15,7 +15,8 @@ class BookingRequest(BodyModel):
 
     itinerary_id: Annotated[str, StringConstraints(min_length=10, max_length=20_000)]
     payment_method: Annotated[str, StringConstraints(min_length=3, max_length=255)] | None = Field(
-        default=None, description="A saved card (Stripe PaymentMethod id); the offline gateway needs none")
+        default=None, description="A saved card (Stripe PaymentMethod id); the offline gateway needs none"
+    )
 
 
 class LegOut(ApiModel):
@@ -45,7 +46,8 @@ class PaymentOut(ApiModel):
     captured_cents: int
     refunded_cents: int
     client_secret: str | None = Field(
-        description="With state requires_action: finish 3-D Secure in the app with this, then POST .../authenticated")
+        description="With state requires_action: finish 3-D Secure in the app with this, then POST .../authenticated"
+    )
 
 
 class BookingOut(ApiModel):
@@ -55,7 +57,9 @@ class BookingOut(ApiModel):
     state: str
     region: str
     currency: str
-    total_cents: int = Field(description="What is held on the card (quotes, with headroom for per-minute legs)")
+    total_cents: int = Field(
+        description="What is held on the card (quotes, with headroom for per-minute legs)"
+    )
     captured_cents: int
     failure_reason: str | None
     created_at: datetime

@@ -26,9 +26,14 @@ def _sharing_only(value: frozenset[Mode]) -> frozenset[Mode]:
 SharingModes = Annotated[
     Modes,
     AfterValidator(_sharing_only),
-    WithJsonSchema({"type": "string", "pattern": f"^{_ONE_SHARING_MODE}(?:,{_ONE_SHARING_MODE})*$",
-                    "examples": ["bikeshare", "bikeshare,carsharing"],
-                    "description": "Comma-separated, any of: bikeshare, carsharing"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{_ONE_SHARING_MODE}(?:,{_ONE_SHARING_MODE})*$",
+            "examples": ["bikeshare", "bikeshare,carsharing"],
+            "description": "Comma-separated, any of: bikeshare, carsharing",
+        }
+    ),
 ]
 
 
@@ -37,9 +42,14 @@ class VehiclesQuery(QueryModel):
 
     near: Coordinate = Field(description="Centre of the search, LAT,LON in decimal degrees")
     radius: Annotated[float, Field(gt=0, le=5000, description="Search radius in metres")] = 500
-    modes: SharingModes = Field(default="bikeshare,carsharing", validate_default=True,
-                                description="Sharing modes to list: bikeshare, carsharing")
-    limit: Annotated[int, Field(ge=1, le=500, description="At most this many stations and this many vehicles")] = 100
+    modes: SharingModes = Field(
+        default="bikeshare,carsharing",
+        validate_default=True,
+        description="Sharing modes to list: bikeshare, carsharing",
+    )
+    limit: Annotated[
+        int, Field(ge=1, le=500, description="At most this many stations and this many vehicles")
+    ] = 100
 
 
 class TypeCount(ApiModel):

@@ -49,7 +49,11 @@ class RunningSandbox:
 
 
 def start_sandbox(
-    fleet: Fleet, *, host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None,
+    fleet: Fleet,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    faults: FaultPlan | None = None,
     api_key: str | None = None,
 ) -> RunningSandbox:
     """Serve ``fleet`` on ``host:port`` (0: any free port) in a daemon thread.

@@ -242,13 +242,16 @@ class Planner:
                     egress[stop] = chain
         options = self._transit_options(request)
         itineraries: list[Itinerary] = []
-        for side in ({"access": access}, {"egress": egress}):
-            chains = next(iter(side.values()))
-            if not chains:
+        for by_access, by_egress in ((access, None), (None, egress)):
+            if not (by_access or by_egress):
                 continue
 
-            def ends_at(moment: datetime, side: dict[str, dict[int, SharedRide]] = side) -> AccessEgress:
-                return _feeder_ends(self.transit.access_egress(request.origin, request.destination, moment, options), **side)
+            def ends_at(
+                moment: datetime, by_access: dict[int, SharedRide] | None = by_access,
+                by_egress: dict[int, SharedRide] | None = by_egress,
+            ) -> AccessEgress:
+                ends = self.transit.access_egress(request.origin, request.destination, moment, options)
+                return _feeder_ends(ends, access=by_access, egress=by_egress)
 
             try:
                 if request.arrive_by:
@@ -260,7 +263,9 @@ class Planner:
             for journey in journeys:
                 if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
                     continue
-                itinerary = self._from_journey(journey, request, router, origin, destination, walk, **side)
+                itinerary = self._from_journey(
+                    journey, request, router, origin, destination, walk, access=by_access, egress=by_egress
+                )
                 if itinerary is not None and any(leg.mode not in (Mode.WALK, Mode.TRANSIT) for leg in itinerary.legs):
                     itineraries.append(itinerary)
         return itineraries

@@ -26,7 +26,14 @@ from routing.errors import PointNotRoutable
 from routing.geo import haversine_m
 from routing.planner.request import BIKE_KMH, Mode
 from routing.planner.sharing import ReturnStation, SharingSystem, VehicleOffer
-from routing.street.router import Snap, StreetRouter, StreetTargets, TravelSpeeds, cycling_speeds, driving_speeds
+from routing.street.router import (
+    Snap,
+    StreetRouter,
+    StreetTargets,
+    TravelSpeeds,
+    cycling_speeds,
+    driving_speeds,
+)
 
 RIDE_PROFILE = {Mode.BIKESHARE: "bike", Mode.CARSHARING: "car", Mode.BIKE: "bike"}
 """The street graph each mode rides on (``bike``: the traveller's own bike, for bike+ride)."""
@@ -112,7 +119,9 @@ def ride_speeds(system: SharingSystem, vehicle_type_id: str, walk_kmh: float) ->
     if system.mode is Mode.CARSHARING:
         return driving_speeds()
     kind = system.vehicle_types.get(vehicle_type_id)
-    return cycling_speeds(E_BIKE_KMH if kind is not None and kind.electric else BIKE_KMH, walking_kmh=walk_kmh)
+    return cycling_speeds(
+        E_BIKE_KMH if kind is not None and kind.electric else BIKE_KMH, walking_kmh=walk_kmh
+    )
 
 
 class SharedRideFinder:
@@ -128,24 +137,43 @@ class SharedRideFinder:
     # Places on the graphs -------------------------------------------------------
 
     def _anchor(
-        self, walk_profile: str, ride_profile: str, lat: float, lon: float, name: str, kind: str,
-        *, station_id: str | None = None, stop: int | None = None,
+        self,
+        walk_profile: str,
+        ride_profile: str,
+        lat: float,
+        lon: float,
+        name: str,
+        kind: str,
+        *,
+        station_id: str | None = None,
+        stop: int | None = None,
     ) -> Anchor | None:
         try:
             ride = self._street(ride_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
             walk = self._street(walk_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
         except PointNotRoutable:
             return None
-        return Anchor(lat=lat, lon=lon, name=name, kind=kind, walk=walk, ride=ride, station_id=station_id, stop=stop)
+        return Anchor(
+            lat=lat, lon=lon, name=name, kind=kind, walk=walk, ride=ride, station_id=station_id, stop=stop
+        )
 
-    def _station_anchor(self, system: SharingSystem, walk_profile: str, station: ReturnStation | VehicleOffer) -> Anchor | None:
+    def _station_anchor(
+        self, system: SharingSystem, walk_profile: str, station: ReturnStation | VehicleOffer
+    ) -> Anchor | None:
         station_id = station.station_id or ""
         key = (system.provider, station_id, walk_profile, station.lat, station.lon)
         with self._lock:
             if key in self._stations:
                 return self._stations[key]
-        anchor = self._anchor(walk_profile, RIDE_PROFILE[system.mode], station.lat, station.lon, station.name, "station",
-                              station_id=station_id)
+        anchor = self._anchor(
+            walk_profile,
+            RIDE_PROFILE[system.mode],
+            station.lat,
+            station.lon,
+            station.name,
+            "station",
+            station_id=station_id,
+        )
         with self._lock:
             self._stations[key] = anchor
         return anchor
@@ -153,24 +181,40 @@ class SharedRideFinder:
     def _offer_anchor(self, system: SharingSystem, walk_profile: str, offer: VehicleOffer) -> Anchor | None:
         if offer.vehicle_id is None and offer.station_id is not None:
             return self._station_anchor(system, walk_profile, offer)
-        return self._anchor(walk_profile, RIDE_PROFILE[system.mode], offer.lat, offer.lon, offer.name, "vehicle")
+        return self._anchor(
+            walk_profile, RIDE_PROFILE[system.mode], offer.lat, offer.lon, offer.name, "vehicle"
+        )
 
     # Ends of a trip ----------------------------------------------------------------
 
     def pickups(
-        self, system: SharingSystem, walk_profile: str, point: Snap, walk: TravelSpeeds, budget_s: float,
+        self,
+        system: SharingSystem,
+        walk_profile: str,
+        point: Snap,
+        walk: TravelSpeeds,
+        budget_s: float,
     ) -> list[tuple[VehicleOffer, _Reached]]:
         """Offers reachable on foot from ``point``, quickest first."""
         near = _nearest(system.offers, point.lat, point.lon, budget_s * walk.normal)
-        anchors = [(offer, self._offer_anchor(system, walk_profile, offer)) for offer in near if offer.count > 0]
+        anchors = [
+            (offer, self._offer_anchor(system, walk_profile, offer)) for offer in near if offer.count > 0
+        ]
         usable = [(offer, anchor) for offer, anchor in anchors if anchor is not None]
-        reached = _walk_to(self._street(walk_profile), point, [anchor for _, anchor in usable], walk, budget_s, reverse=False)
+        reached = _walk_to(
+            self._street(walk_profile), point, [anchor for _, anchor in usable], walk, budget_s, reverse=False
+        )
         found = [(usable[i][0], hit) for i, hit in reached.items()]
         found.sort(key=lambda item: item[1].seconds)
         return found
 
     def dropoffs(
-        self, system: SharingSystem, walk_profile: str, point: Snap, walk: TravelSpeeds, budget_s: float,
+        self,
+        system: SharingSystem,
+        walk_profile: str,
+        point: Snap,
+        walk: TravelSpeeds,
+        budget_s: float,
     ) -> list[_Reached]:
         """Places near ``point`` where a ride may end, with the walk from each to ``point``, quickest first."""
         ride_profile = RIDE_PROFILE[system.mode]
@@ -201,7 +245,9 @@ class SharedRideFinder:
                 lat, lon = _offset(point.lat, point.lon, radius, 2 * math.pi * k / PARKING_BEARINGS)
                 if rules.may_end_at(lat, lon):
                     anchor = self._anchor(walk_profile, ride_profile, lat, lon, "", "parking")
-                    if anchor is not None and rules.may_end_at(anchor.ride.snapped_lat, anchor.ride.snapped_lon):
+                    if anchor is not None and rules.may_end_at(
+                        anchor.ride.snapped_lat, anchor.ride.snapped_lon
+                    ):
                         ring.append(anchor)
             if ring:
                 return ring
@@ -210,7 +256,12 @@ class SharedRideFinder:
     # Chains ----------------------------------------------------------------------------
 
     def whole_trip(
-        self, system: SharingSystem, walk_profile: str, origin: Snap, destination: Snap, walk: TravelSpeeds,
+        self,
+        system: SharingSystem,
+        walk_profile: str,
+        origin: Snap,
+        destination: Snap,
+        walk: TravelSpeeds,
         walk_budget_s: float,
     ) -> list[SharedRide]:
         """Chains from ``origin`` to ``destination`` on this system, quickest first (at most one per pickup)."""
@@ -223,15 +274,31 @@ class SharedRideFinder:
         chains = []
         for offer, to_vehicle in pickups:
             speeds = ride_speeds(system, offer.vehicle_type_id, walk.normal * 3.6)
-            rides = router.walks(to_vehicle.anchor.ride, targets, speeds=speeds,
-                                 budget_s=WHOLE_TRIP_RIDE_BUDGET_S[system.mode] * 3)
+            rides = router.walks(
+                to_vehicle.anchor.ride,
+                targets,
+                speeds=speeds,
+                budget_s=WHOLE_TRIP_RIDE_BUDGET_S[system.mode] * 3,
+            )
             best: SharedRide | None = None
-            for j, seconds, meters in zip(rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True):
+            for j, seconds, meters in zip(
+                rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True
+            ):
                 end = dropoffs[j]
                 if meters < MIN_RIDE_M or seconds > WHOLE_TRIP_RIDE_BUDGET_S[system.mode]:
                     continue
-                chain = SharedRide(system, offer, to_vehicle.anchor, end.anchor, to_vehicle.seconds, to_vehicle.meters,
-                                   seconds, meters, end.seconds, end.meters)
+                chain = SharedRide(
+                    system,
+                    offer,
+                    to_vehicle.anchor,
+                    end.anchor,
+                    to_vehicle.seconds,
+                    to_vehicle.meters,
+                    seconds,
+                    meters,
+                    end.seconds,
+                    end.meters,
+                )
                 if best is None or chain.total_s < best.total_s:
                     best = chain
             if best is not None:
@@ -239,8 +306,14 @@ class SharedRideFinder:
         return sorted(chains, key=lambda chain: chain.total_s)
 
     def access(
-        self, system: SharingSystem, walk_profile: str, origin: Snap, walk: TravelSpeeds, walk_budget_s: float,
-        stops: StreetTargets, stop_anchor: Callable[[int], Anchor | None],
+        self,
+        system: SharingSystem,
+        walk_profile: str,
+        origin: Snap,
+        walk: TravelSpeeds,
+        walk_budget_s: float,
+        stops: StreetTargets,
+        stop_anchor: Callable[[int], Anchor | None],
     ) -> dict[int, SharedRide]:
         """Per stop, the quickest chain from ``origin`` that ends walking (or parking) at that stop."""
         pickups = self.pickups(system, walk_profile, origin, walk, walk_budget_s)[:BEST_PICKUPS]
@@ -248,7 +321,8 @@ class SharedRideFinder:
             return {}
         reach_m = FEEDER_RIDE_BUDGET_S * (E_BIKE_KMH / 3.6)
         stations = [
-            (station, anchor) for station in _nearest(system.stations, origin.lat, origin.lon, reach_m, limit=None)
+            (station, anchor)
+            for station in _nearest(system.stations, origin.lat, origin.lon, reach_m, limit=None)
             if (anchor := self._station_anchor(system, walk_profile, station)) is not None
         ]
         router = self._street(RIDE_PROFILE[system.mode])
@@ -256,39 +330,83 @@ class SharedRideFinder:
         best: dict[int, SharedRide] = {}
         for offer, to_vehicle in pickups:
             speeds = ride_speeds(system, offer.vehicle_type_id, walk.normal * 3.6)
-            rides = router.walks(to_vehicle.anchor.ride, station_targets, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3)
-            for j, seconds, meters in zip(rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True):
+            rides = router.walks(
+                to_vehicle.anchor.ride, station_targets, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3
+            )
+            for j, seconds, meters in zip(
+                rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True
+            ):
                 if meters < MIN_RIDE_M or seconds > FEEDER_RIDE_BUDGET_S:
                     continue
                 anchor = stations[j][1]
-                for stop, (walk_s, walk_m) in self._stops_near_station(system, anchor, walk_profile, walk, stops,
-                                                                       walk_budget_s, reverse=False).items():
-                    chain = SharedRide(system, offer, to_vehicle.anchor, anchor, to_vehicle.seconds, to_vehicle.meters,
-                                       seconds, meters, walk_s, walk_m)
+                for stop, (walk_s, walk_m) in self._stops_near_station(
+                    system, anchor, walk_profile, walk, stops, walk_budget_s, reverse=False
+                ).items():
+                    chain = SharedRide(
+                        system,
+                        offer,
+                        to_vehicle.anchor,
+                        anchor,
+                        to_vehicle.seconds,
+                        to_vehicle.meters,
+                        seconds,
+                        meters,
+                        walk_s,
+                        walk_m,
+                    )
                     _keep(best, stop, chain)
             if system.free_floating:
                 self._ride_to_stops(system, offer, to_vehicle, speeds, stops, stop_anchor, best)
         return best
 
     def _ride_to_stops(
-        self, system: SharingSystem, offer: VehicleOffer, to_vehicle: _Reached, speeds: TravelSpeeds,
-        stops: StreetTargets, stop_anchor: Callable[[int], Anchor | None], best: dict[int, SharedRide],
+        self,
+        system: SharingSystem,
+        offer: VehicleOffer,
+        to_vehicle: _Reached,
+        speeds: TravelSpeeds,
+        stops: StreetTargets,
+        stop_anchor: Callable[[int], Anchor | None],
+        best: dict[int, SharedRide],
     ) -> None:
         """Free-floating: ride straight to stops where parking is allowed and leave the vehicle there."""
         router = self._street(RIDE_PROFILE[system.mode])
         ride_stops = self._ride_stop_targets(system, stops, stop_anchor)
-        rides = router.walks(to_vehicle.anchor.ride, ride_stops, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3)
-        for stop, seconds, meters in zip(rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True):
+        rides = router.walks(
+            to_vehicle.anchor.ride, ride_stops, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3
+        )
+        for stop, seconds, meters in zip(
+            rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True
+        ):
             if meters < MIN_RIDE_M or seconds > FEEDER_RIDE_BUDGET_S:
                 continue
             anchor = stop_anchor(stop)
-            if anchor is None or (system.rules is not None and not system.rules.may_end_at(anchor.lat, anchor.lon)):
+            if anchor is None or (
+                system.rules is not None and not system.rules.may_end_at(anchor.lat, anchor.lon)
+            ):
                 continue
-            _keep(best, stop, SharedRide(system, offer, to_vehicle.anchor, anchor, to_vehicle.seconds, to_vehicle.meters,
-                                         seconds, meters, 0.0, 0.0))
+            _keep(
+                best,
+                stop,
+                SharedRide(
+                    system,
+                    offer,
+                    to_vehicle.anchor,
+                    anchor,
+                    to_vehicle.seconds,
+                    to_vehicle.meters,
+                    seconds,
+                    meters,
+                    0.0,
+                    0.0,
+                ),
+            )
 
     def _ride_stop_targets(
-        self, system: SharingSystem, stops: StreetTargets, stop_anchor: Callable[[int], Anchor | None],
+        self,
+        system: SharingSystem,
+        stops: StreetTargets,
+        stop_anchor: Callable[[int], Anchor | None],
     ) -> StreetTargets:
         """Every stop's place on the ride graph (built once per ride profile)."""
         key = (RIDE_PROFILE[system.mode], stops.count)
@@ -302,7 +420,12 @@ class SharedRideFinder:
         return cached
 
     def egress(
-        self, system: SharingSystem, walk_profile: str, destination: Snap, walk: TravelSpeeds, walk_budget_s: float,
+        self,
+        system: SharingSystem,
+        walk_profile: str,
+        destination: Snap,
+        walk: TravelSpeeds,
+        walk_budget_s: float,
         stops: StreetTargets,
     ) -> dict[int, SharedRide]:
         """Per stop, the quickest chain from that stop to ``destination``."""
@@ -311,7 +434,8 @@ class SharedRideFinder:
             return {}
         reach_m = FEEDER_RIDE_BUDGET_S * (E_BIKE_KMH / 3.6)
         offers = [
-            (offer, anchor) for offer in _nearest(system.offers, destination.lat, destination.lon, reach_m, limit=None)
+            (offer, anchor)
+            for offer in _nearest(system.offers, destination.lat, destination.lon, reach_m, limit=None)
             if offer.count > 0 and (anchor := self._offer_anchor(system, walk_profile, offer)) is not None
         ]
         if not offers:
@@ -322,45 +446,85 @@ class SharedRideFinder:
         after: dict[int, tuple[float, float, float, _Reached]] = {}
         for end in dropoffs:
             speeds = ride_speeds(system, "", walk.normal * 3.6)
-            rides = router.walks(end.anchor.ride, offer_targets, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3,
-                                 reverse=True)
-            for j, seconds, meters in zip(rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True):
+            rides = router.walks(
+                end.anchor.ride, offer_targets, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3, reverse=True
+            )
+            for j, seconds, meters in zip(
+                rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True
+            ):
                 if meters < MIN_RIDE_M or seconds > FEEDER_RIDE_BUDGET_S:
                     continue
                 rest = seconds + end.seconds
                 if j not in after or rest < after[j][0]:
                     after[j] = (rest, seconds, meters, end)
         best: dict[int, SharedRide] = {}
-        vehicles = sorted((j for j in after if offers[j][0].vehicle_id is not None), key=lambda j: after[j][0])
+        vehicles = sorted(
+            (j for j in after if offers[j][0].vehicle_id is not None), key=lambda j: after[j][0]
+        )
         chosen = [j for j in after if offers[j][0].vehicle_id is None] + vehicles[:FEEDER_VEHICLES]
         for j in chosen:
             offer, anchor = offers[j]
             _, seconds, meters, end = after[j]
-            for stop, (walk_s, walk_m) in self._stops_near_station(system, anchor, walk_profile, walk, stops,
-                                                                   walk_budget_s, reverse=True).items():
-                chain = SharedRide(system, offer, anchor, end.anchor, walk_s, walk_m, seconds, meters, end.seconds, end.meters)
+            for stop, (walk_s, walk_m) in self._stops_near_station(
+                system, anchor, walk_profile, walk, stops, walk_budget_s, reverse=True
+            ).items():
+                chain = SharedRide(
+                    system,
+                    offer,
+                    anchor,
+                    end.anchor,
+                    walk_s,
+                    walk_m,
+                    seconds,
+                    meters,
+                    end.seconds,
+                    end.meters,
+                )
                 _keep(best, stop, chain)
         return best
 
     def _stops_near_station(
-        self, system: SharingSystem, anchor: Anchor, walk_profile: str, walk: TravelSpeeds, stops: StreetTargets,
-        walk_budget_s: float, *, reverse: bool,
+        self,
+        system: SharingSystem,
+        anchor: Anchor,
+        walk_profile: str,
+        walk: TravelSpeeds,
+        stops: StreetTargets,
+        walk_budget_s: float,
+        *,
+        reverse: bool,
     ) -> dict[int, tuple[float, float]]:
         """Stops within a short walk of ``anchor`` (``reverse``: walking from the stops to it); cached for stations."""
         if anchor.walk is None:
             return {}
         budget_s = min(STOP_WALK_BUDGET_S, walk_budget_s)
-        key = (system.provider, anchor.station_id, anchor.lat, anchor.lon, walk_profile, walk.normal, budget_s, reverse,
-               stops.count)
+        key = (
+            system.provider,
+            anchor.station_id,
+            anchor.lat,
+            anchor.lon,
+            walk_profile,
+            walk.normal,
+            budget_s,
+            reverse,
+            stops.count,
+        )
         cacheable = anchor.kind == "station"
         if cacheable:
             with self._lock:
                 cached = self._station_stops.get(key)
             if cached is not None:
                 return cached
-        found = self._street(walk_profile).walks(anchor.walk, stops, speeds=walk, budget_s=budget_s, reverse=reverse)
-        result = dict(zip(found.target.tolist(), zip(found.duration_s.tolist(), found.distance_m.tolist(), strict=True),
-                          strict=True))
+        found = self._street(walk_profile).walks(
+            anchor.walk, stops, speeds=walk, budget_s=budget_s, reverse=reverse
+        )
+        result = dict(
+            zip(
+                found.target.tolist(),
+                zip(found.duration_s.tolist(), found.distance_m.tolist(), strict=True),
+                strict=True,
+            )
+        )
         if cacheable:
             with self._lock:
                 self._station_stops[key] = result
@@ -374,8 +538,12 @@ def _keep(best: dict[int, SharedRide], stop: int, chain: SharedRide) -> None:
 
 
 def _nearest(
-    places: Sequence[VehicleOffer] | Sequence[ReturnStation], lat: float, lon: float, radius_m: float,
-    *, limit: int | None = NEAREST_CANDIDATES,
+    places: Sequence[VehicleOffer] | Sequence[ReturnStation],
+    lat: float,
+    lon: float,
+    radius_m: float,
+    *,
+    limit: int | None = NEAREST_CANDIDATES,
 ) -> list:  # type: ignore[type-arg]
     """Places within ``radius_m`` in a straight line, nearest first (at most ``limit``)."""
     if not places:
@@ -391,16 +559,29 @@ def _nearest(
 
 
 def _walk_to(
-    router: StreetRouter, point: Snap, anchors: list[Anchor], walk: TravelSpeeds, budget_s: float, *, reverse: bool,
+    router: StreetRouter,
+    point: Snap,
+    anchors: list[Anchor],
+    walk: TravelSpeeds,
+    budget_s: float,
+    *,
+    reverse: bool,
 ) -> dict[int, _Reached]:
     """Walks from ``point`` to each anchor (``reverse``: from each anchor to ``point``), by anchor index."""
     if not anchors:
         return {}
-    found = router.walks(point, StreetTargets.of([anchor.walk for anchor in anchors]), speeds=walk, budget_s=budget_s,
-                         reverse=reverse)
+    found = router.walks(
+        point,
+        StreetTargets.of([anchor.walk for anchor in anchors]),
+        speeds=walk,
+        budget_s=budget_s,
+        reverse=reverse,
+    )
     return {
         i: _Reached(anchors[i], seconds, meters)
-        for i, seconds, meters in zip(found.target.tolist(), found.duration_s.tolist(), found.distance_m.tolist(), strict=True)
+        for i, seconds, meters in zip(
+            found.target.tolist(), found.duration_s.tolist(), found.distance_m.tolist(), strict=True
+        )
     }
 
 

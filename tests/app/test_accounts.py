@@ -13,7 +13,9 @@ from tests.conftest_d.accounts import PASSWORD, SignedIn
 
 
 def register(client: FlaskClient, email: str = "Anna.Schmidt@Example.org") -> dict:  # type: ignore[type-arg]
-    response = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "displayName": "Anna"})
+    response = client.post(
+        "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "displayName": "Anna"}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 
@@ -37,18 +39,26 @@ def test_register_sign_in_and_read_the_account(client: FlaskClient, app: Flask) 
 
 def test_registration_refuses_a_taken_address_and_weak_input(client: FlaskClient) -> None:
     register(client)
-    again = client.post("/api/v1/auth/register", json={"email": "anna.schmidt@example.org", "password": PASSWORD,
-                                                       "displayName": "Other"})
+    again = client.post(
+        "/api/v1/auth/register",
+        json={"email": "anna.schmidt@example.org", "password": PASSWORD, "displayName": "Other"},
+    )
     assert again.status_code == 409
-    weak = client.post("/api/v1/auth/register", json={"email": "x@example.org", "password": "short", "displayName": "X"})
+    weak = client.post(
+        "/api/v1/auth/register", json={"email": "x@example.org", "password": "short", "displayName": "X"}
+    )
     assert weak.status_code == 422 and {e["field"] for e in weak.get_json()["errors"]} == {"password"}
-    bad = client.post("/api/v1/auth/register", json={"email": "not-an-address", "password": PASSWORD, "displayName": "X"})
+    bad = client.post(
+        "/api/v1/auth/register", json={"email": "not-an-address", "password": PASSWORD, "displayName": "X"}
+    )
     assert bad.status_code == 422 and {e["field"] for e in bad.get_json()["errors"]} == {"email"}
 
 
 def test_wrong_password_and_unknown_address_look_the_same(client: FlaskClient) -> None:
     register(client)
-    wrong = client.post("/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": "wrong password"})
+    wrong = client.post(
+        "/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": "wrong password"}
+    )
     unknown = client.post("/api/v1/auth/login", json={"email": "nobody@example.org", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json()["detail"] == unknown.get_json()["detail"]
@@ -65,7 +75,9 @@ def test_refresh_rotates_and_a_replayed_refresh_token_signs_the_session_out(clie
     replay = client.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]})
     assert replay.status_code == 401 and "already used" in replay.get_json()["detail"]
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    assert client.post("/api/v1/auth/refresh", json={"refreshToken": second["refreshToken"]}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refreshToken": second["refreshToken"]}).status_code == 401
+    )
 
 
 def test_logout_revokes_access_and_refresh_at_once(client: FlaskClient, app: Flask) -> None:
@@ -74,14 +86,20 @@ def test_logout_revokes_access_and_refresh_at_once(client: FlaskClient, app: Fla
     headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    assert client.post("/api/v1/auth/refresh", json={"refreshToken": tokens["refreshToken"]}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refreshToken": tokens["refreshToken"]}).status_code == 401
+    )
     with app.app_context():
         assert db.session.query(AuthSession).one().revoked_reason == "signed out"
 
 
 def test_bad_tokens_are_401_with_a_reason(client: FlaskClient) -> None:
-    for header in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer garbage"},
-                   {"Authorization": "Bearer "}):
+    for header in (
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer garbage"},
+        {"Authorization": "Bearer "},
+    ):
         response = client.get("/api/v1/me", headers=header)
         assert response.status_code == 401
         assert response.mimetype == "application/problem+json" and response.get_json()["detail"]
@@ -89,17 +107,28 @@ def test_bad_tokens_are_401_with_a_reason(client: FlaskClient) -> None:
 
 def test_sign_in_is_rate_limited_per_client(client: FlaskClient) -> None:
     register(client)
-    statuses = [client.post("/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": "nope nope"})
-                .status_code for _ in range(12)]
+    statuses = [
+        client.post(
+            "/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": "nope nope"}
+        ).status_code
+        for _ in range(12)
+    ]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
-    limited = client.post("/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": PASSWORD})
+    limited = client.post(
+        "/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": PASSWORD}
+    )
     assert limited.status_code == 429 and limited.mimetype == "application/problem+json"
     assert int(limited.headers["Retry-After"]) > 0
 
 
 def test_registration_is_rate_limited(client: FlaskClient) -> None:
-    statuses = [client.post("/api/v1/auth/register", json={"email": f"u{i}@example.org", "password": PASSWORD,
-                                                           "displayName": "U"}).status_code for i in range(7)]
+    statuses = [
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": f"u{i}@example.org", "password": PASSWORD, "displayName": "U"},
+        ).status_code
+        for i in range(7)
+    ]
     assert statuses == [201] * 5 + [429, 429]
 
 
@@ -107,7 +136,9 @@ def test_update_export_and_delete_the_account(
     client: FlaskClient, app: Flask, sign_in: Callable[..., SignedIn]
 ) -> None:
     anna = sign_in(app)
-    changed = client.patch("/api/v1/me", json={"displayName": "Anna S.", "locale": "en"}, headers=anna.headers)
+    changed = client.patch(
+        "/api/v1/me", json={"displayName": "Anna S.", "locale": "en"}, headers=anna.headers
+    )
     assert changed.status_code == 200 and changed.get_json()["displayName"] == "Anna S."
     assert client.patch("/api/v1/me", json={"role": "admin"}, headers=anna.headers).status_code == 422
     export = client.get("/api/v1/me/export", headers=anna.headers).get_json()

@@ -17,7 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-
 from app.payments.offline import NEEDS_AUTHENTICATION, OfflineGateway
 from providers.registry import InstanceConfig, ProviderRegistry, build_registry, discover_factories
 from providers.sandbox.faults import Fault, FaultKind
@@ -34,8 +33,10 @@ ORIGIN, DESTINATION = "51.3058,9.4759", "51.3252,9.5071"
 @pytest.fixture
 def registry(sandbox: SandboxServer) -> ProviderRegistry:
     factories, broken = discover_factories()
-    instances = [InstanceConfig("demo-rad", "tomp", sandbox.settings("demo-rad")),
-                 InstanceConfig("demo-auto", "tomp", sandbox.settings("demo-auto", version="3.0"))]
+    instances = [
+        InstanceConfig("demo-rad", "tomp", sandbox.settings("demo-rad")),
+        InstanceConfig("demo-auto", "tomp", sandbox.settings("demo-auto", version="3.0")),
+    ]
     return build_registry(instances, factories, {"SANDBOX_KEY": SANDBOX_API_KEY}, broken_adapters=broken)
 
 
@@ -46,9 +47,13 @@ def booking_app(make_app, registry: ProviderRegistry) -> Flask:  # type: ignore[
 
 
 def plan_shared(client: FlaskClient, modes: str = "bikeshare", origin: str = ORIGIN) -> dict[str, Any]:
-    body = client.get("/api/v1/plan", query_string={"from": origin, "to": DESTINATION, "modes": modes,
-                                                    "time": MONDAY_8.isoformat()}).get_json()
-    itinerary: dict[str, Any] = next(it for it in body["itineraries"] if any(leg["sharing"] for leg in it["legs"]))
+    body = client.get(
+        "/api/v1/plan",
+        query_string={"from": origin, "to": DESTINATION, "modes": modes, "time": MONDAY_8.isoformat()},
+    ).get_json()
+    itinerary: dict[str, Any] = next(
+        it for it in body["itineraries"] if any(leg["sharing"] for leg in it["legs"])
+    )
     return itinerary
 
 
@@ -80,7 +85,11 @@ def test_a_booking_reserves_authorises_and_confirms(
     assert held(sandbox) == {leg["vehicleId"]}
     events = client.get(f"/api/v1/bookings/{booking['id']}/events", headers=anna.headers).get_json()["events"]
     assert [(e["fromState"], e["toState"]) for e in events] == [
-        (None, "pending"), ("pending", "reserved"), ("reserved", "confirmed"), ("pending", "confirmed")]
+        (None, "pending"),
+        ("pending", "reserved"),
+        ("reserved", "confirmed"),
+        ("pending", "confirmed"),
+    ]
 
 
 def test_booking_events_cannot_be_changed_or_removed(
@@ -120,20 +129,30 @@ def test_ride_end_captures_the_actual_price_and_the_receipt_lists_it(
     anna = sign_in(booking_app)
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     position = booking["legs"][0]["position"]
-    started = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/start", headers=anna.headers).get_json()
+    started = client.post(
+        f"/api/v1/bookings/{booking['id']}/legs/{position}/start", headers=anna.headers
+    ).get_json()
     assert started["state"] == "in_use" and started["legs"][0]["state"] == "in_use"
     again = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/start", headers=anna.headers)
     assert again.status_code == 409
-    ended = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/end", headers=anna.headers).get_json()
+    ended = client.post(
+        f"/api/v1/bookings/{booking['id']}/legs/{position}/end", headers=anna.headers
+    ).get_json()
     assert ended["state"] == "completed"
     final = ended["legs"][0]["finalCents"]
     assert ended["payment"]["state"] == "captured" and ended["payment"]["capturedCents"] == final == 100
     assert held(sandbox) == set()
     receipt = client.get(f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers).get_json()
     (line,) = receipt["lines"]
-    assert line["amountCents"] == final and line["vatRatePercent"] == 19.0 and line["vatCents"] == round(final * 19 / 119)
+    assert (
+        line["amountCents"] == final
+        and line["vatRatePercent"] == 19.0
+        and line["vatCents"] == round(final * 19 / 119)
+    )
     assert "Demo-Rad" in line["operator"]
-    pdf = client.get(f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers | {"Accept": "application/pdf"})
+    pdf = client.get(
+        f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers | {"Accept": "application/pdf"}
+    )
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
@@ -174,7 +193,9 @@ def test_cancelling_the_only_leg_cancels_the_booking_without_charge(
     anna = sign_in(booking_app)
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     position = booking["legs"][0]["position"]
-    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers).get_json()
+    cancelled = client.post(
+        f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers
+    ).get_json()
     assert cancelled["state"] == "cancelled" and cancelled["legs"][0]["state"] == "cancelled"
     assert cancelled["payment"]["state"] == "cancelled" and held(sandbox) == set()
     again = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers)
@@ -187,7 +208,9 @@ def test_a_provider_failure_undoes_everything_with_a_reason_per_leg(
     client = booking_app.test_client()
     anna = sign_in(booking_app)
     itinerary = plan_shared(client)
-    sandbox.faults.replace([Fault(FaultKind.ERROR, path="/events", count=3, status=503)])  # COMMIT fails (with retries)
+    sandbox.faults.replace(
+        [Fault(FaultKind.ERROR, path="/events", count=3, status=503)]
+    )  # COMMIT fails (with retries)
     response = book(client, anna, itinerary["id"])
     assert response.status_code == 409 and response.get_json()["type"].endswith(":booking-failed")
     booking = response.get_json()["booking"]
@@ -199,7 +222,10 @@ def test_a_provider_failure_undoes_everything_with_a_reason_per_leg(
 
 
 def test_a_declined_card_cancels_the_reserved_vehicle(
-    make_app, registry: ProviderRegistry, sign_in: Callable[..., SignedIn], sandbox: SandboxServer  # type: ignore[no-untyped-def]
+    make_app,
+    registry: ProviderRegistry,
+    sign_in: Callable[..., SignedIn],
+    sandbox: SandboxServer,  # type: ignore[no-untyped-def]
 ) -> None:
     gateway = FakeGateway(decline=True)
     application: Flask = make_app(providers=registry, payments=gateway)
@@ -227,7 +253,9 @@ def test_3d_secure_waits_for_the_card_holder_then_confirms(
     with booking_app.app_context():
         intent_id = booking["payment"]["clientSecret"].removesuffix("_secret")
         gateway.authenticate(intent_id, success=True)
-    confirmed = client.post(f"/api/v1/bookings/{booking['id']}/authenticated", headers=anna.headers).get_json()
+    confirmed = client.post(
+        f"/api/v1/bookings/{booking['id']}/authenticated", headers=anna.headers
+    ).get_json()
     assert confirmed["state"] == "confirmed" and confirmed["payment"]["state"] == "authorised"
     assert confirmed["payment"]["clientSecret"] is None
 
@@ -253,16 +281,23 @@ def test_nobody_reads_or_changes_another_users_booking(
     anna, bert = sign_in(booking_app), sign_in(booking_app)
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     base = f"/api/v1/bookings/{booking['id']}"
-    for method, path in [("get", base), ("get", f"{base}/events"), ("get", f"{base}/receipt"),
-                         ("post", f"{base}/cancel"), ("post", f"{base}/authenticated"),
-                         ("post", f"{base}/legs/{booking['legs'][0]['position']}/start"),
-                         ("post", f"{base}/legs/{booking['legs'][0]['position']}/end"),
-                         ("post", f"{base}/legs/{booking['legs'][0]['position']}/cancel")]:
+    for method, path in [
+        ("get", base),
+        ("get", f"{base}/events"),
+        ("get", f"{base}/receipt"),
+        ("post", f"{base}/cancel"),
+        ("post", f"{base}/authenticated"),
+        ("post", f"{base}/legs/{booking['legs'][0]['position']}/start"),
+        ("post", f"{base}/legs/{booking['legs'][0]['position']}/end"),
+        ("post", f"{base}/legs/{booking['legs'][0]['position']}/cancel"),
+    ]:
         response = getattr(client, method)(path, headers=bert.headers)
         assert response.status_code == 404, (method, path, response.status_code)
         assert getattr(client, method)(path).status_code == 401
     assert client.get("/api/v1/bookings", headers=bert.headers).get_json()["bookings"] == []
-    refund = client.post(f"{base}/refunds", json={"amountCents": 10, "reason": "goodwill"}, headers=anna.headers)
+    refund = client.post(
+        f"{base}/refunds", json={"amountCents": 10, "reason": "goodwill"}, headers=anna.headers
+    )
     assert refund.status_code == 403
     assert client.get(base, headers=anna.headers).get_json()["state"] == "confirmed"
 
@@ -272,21 +307,29 @@ def test_operators_read_their_bookings_and_admins_refund(
 ) -> None:
     client = booking_app.test_client()
     anna = sign_in(booking_app)
-    rad, auto, admin = (sign_in(booking_app, "operator", "demo-rad"), sign_in(booking_app, "operator", "demo-auto"),
-                        sign_in(booking_app, "admin"))
+    rad, auto, admin = (
+        sign_in(booking_app, "operator", "demo-rad"),
+        sign_in(booking_app, "operator", "demo-auto"),
+        sign_in(booking_app, "admin"),
+    )
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     base = f"/api/v1/bookings/{booking['id']}"
     assert client.get(base, headers=rad.headers).status_code == 200
     assert client.get(base, headers=auto.headers).status_code == 404
-    assert [b["id"] for b in client.get("/api/v1/bookings", headers=rad.headers).get_json()["bookings"]] == [booking["id"]]
+    assert [b["id"] for b in client.get("/api/v1/bookings", headers=rad.headers).get_json()["bookings"]] == [
+        booking["id"]
+    ]
     assert client.post(f"{base}/cancel", headers=rad.headers).status_code == 404
     position = booking["legs"][0]["position"]
     client.post(f"{base}/legs/{position}/start", headers=anna.headers)
     client.post(f"{base}/legs/{position}/end", headers=anna.headers)
-    too_much = client.post(f"{base}/refunds", json={"amountCents": 5000, "reason": "goodwill"}, headers=admin.headers)
+    too_much = client.post(
+        f"{base}/refunds", json={"amountCents": 5000, "reason": "goodwill"}, headers=admin.headers
+    )
     assert too_much.status_code == 422 and too_much.get_json()["type"].endswith(":refund-too-large")
-    refund = client.post(f"{base}/refunds", json={"amountCents": 40, "reason": "bike had a flat tyre"},
-                         headers=admin.headers)
+    refund = client.post(
+        f"{base}/refunds", json={"amountCents": 40, "reason": "bike had a flat tyre"}, headers=admin.headers
+    )
     assert refund.status_code == 201
     payment = client.get(base, headers=anna.headers).get_json()["payment"]
     assert (payment["state"], payment["refundedCents"]) == ("partially_refunded", 40)

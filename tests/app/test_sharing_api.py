@@ -48,7 +48,9 @@ def plan(client: FlaskClient, modes: str, **params: str) -> dict[str, Any]:
 
 
 def sharing_legs(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [leg for itinerary in body["itineraries"] for leg in itinerary["legs"] if leg["sharing"] is not None]
+    return [
+        leg for itinerary in body["itineraries"] for leg in itinerary["legs"] if leg["sharing"] is not None
+    ]
 
 
 def test_bikeshare_trip_is_priced_by_the_operator_and_uses_an_available_bike(
@@ -64,8 +66,9 @@ def test_bikeshare_trip_is_priced_by_the_operator_and_uses_an_available_bike(
     assert sharing["quote"]["source"] == "demo-rad"
     minutes = leg["durationSeconds"] / 60
     assert sharing["quote"]["amountCents"] == 100 * -(-minutes // 15)  # 1 EUR per started 15 minutes
-    feeds = sharing_client.get("/api/v1/vehicles", query_string={"near": f"{leg['from']['lat']},{leg['from']['lon']}",
-                                                                 "radius": 5}).get_json()
+    feeds = sharing_client.get(
+        "/api/v1/vehicles", query_string={"near": f"{leg['from']['lat']},{leg['from']['lon']}", "radius": 5}
+    ).get_json()
     if sharing["vehicleId"]:
         assert sharing["vehicleId"] in {vehicle["vehicleId"] for vehicle in feeds["vehicles"]}
     else:
@@ -83,7 +86,9 @@ def test_carsharing_is_a_round_trip_from_its_station(sharing_client: FlaskClient
     assert "return it to station" in leg["instruction"]
 
 
-def test_planning_goes_on_without_a_provider_that_is_down(sharing_client: FlaskClient, sandbox: SandboxServer) -> None:
+def test_planning_goes_on_without_a_provider_that_is_down(
+    sharing_client: FlaskClient, sandbox: SandboxServer
+) -> None:
     sandbox.faults.replace([Fault(FaultKind.ERROR, path="/gbfs/2.3/demo-rad", status=503)])
     body = plan(sharing_client, "walk,transit,bikeshare")
     warnings = [warning for warning in body["warnings"] if warning["code"] == "provider_unavailable"]
@@ -112,25 +117,38 @@ def test_vehicles_near_a_point_nearest_first_within_the_radius(sharing_client: F
     assert distances == sorted(distances) and all(d <= 800 for d in distances)
     assert {station["mode"] for station in body["stations"]} <= {"bikeshare", "carsharing"}
     assert {p["provider"] for p in body["providers"]} == {"demo-rad", "demo-auto"}
-    bikes = sharing_client.get("/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000,
-                                                                 "modes": "bikeshare"}).get_json()
+    bikes = sharing_client.get(
+        "/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000, "modes": "bikeshare"}
+    ).get_json()
     assert {station["provider"] for station in bikes["stations"]} == {"demo-rad"}
     assert len(bikes["vehicles"]) == 6  # the demo's free-floating bikes
     for station in bikes["stations"]:
         assert station["vehiclesAvailable"] == sum(item["count"] for item in station["vehiclesByType"])
 
 
-def test_a_reserved_bike_leaves_the_vehicle_list(sharing_client: FlaskClient, registry: ProviderRegistry) -> None:
-    before = sharing_client.get("/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000,
-                                                                  "modes": "bikeshare"}).get_json()["vehicles"]
+def test_a_reserved_bike_leaves_the_vehicle_list(
+    sharing_client: FlaskClient, registry: ProviderRegistry
+) -> None:
+    before = sharing_client.get(
+        "/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000, "modes": "bikeshare"}
+    ).get_json()["vehicles"]
     vehicle = before[0]
     provider = registry.get("demo-rad")
-    leg = LegSpec(vehicle_type_id=vehicle["vehicleTypeId"], start=datetime.now(BERLIN), minutes=10, km=2,
-                  from_lat=vehicle["lat"], from_lon=vehicle["lon"], to_lat=51.32, to_lon=9.50,
-                  vehicle_id=vehicle["vehicleId"])
+    leg = LegSpec(
+        vehicle_type_id=vehicle["vehicleTypeId"],
+        start=datetime.now(BERLIN),
+        minutes=10,
+        km=2,
+        from_lat=vehicle["lat"],
+        from_lon=vehicle["lon"],
+        to_lat=51.32,
+        to_lon=9.50,
+        vehicle_id=vehicle["vehicleId"],
+    )
     provider.reserve(provider.quote(leg), leg, idempotency_key="test-reserve-1")
-    after = sharing_client.get("/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000,
-                                                                 "modes": "bikeshare"}).get_json()["vehicles"]
+    after = sharing_client.get(
+        "/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000, "modes": "bikeshare"}
+    ).get_json()["vehicles"]
     assert vehicle["vehicleId"] not in {item["vehicleId"] for item in after}
     assert len(after) == len(before) - 1
 
@@ -146,7 +164,9 @@ def test_a_reserved_bike_leaves_the_vehicle_list(sharing_client: FlaskClient, re
         ({"near": CENTRE, "radius": "50000"}, "radius"),
     ],
 )
-def test_bad_vehicle_queries_name_the_parameter(sharing_client: FlaskClient, query: dict[str, str], field: str) -> None:
+def test_bad_vehicle_queries_name_the_parameter(
+    sharing_client: FlaskClient, query: dict[str, str], field: str
+) -> None:
     response = sharing_client.get("/api/v1/vehicles", query_string=query)
     assert response.status_code == 400
     assert field in {error["field"] for error in response.get_json()["errors"]}

@@ -33,11 +33,20 @@ def herrenberg_client(  # type: ignore[no-untyped-def]
     factories, broken = discover_factories()
     registry = build_registry(
         [
-            InstanceConfig("stadtmobil", "gbfs", {"discovery_url": cars.discovery_url, "form_factor": "car",
-                                                  "return_constraint": "roundtrip_station"}),
+            InstanceConfig(
+                "stadtmobil",
+                "gbfs",
+                {
+                    "discovery_url": cars.discovery_url,
+                    "form_factor": "car",
+                    "return_constraint": "roundtrip_station",
+                },
+            ),
             InstanceConfig("stadtrad", "gbfs", {"discovery_url": cargo.discovery_url}),
         ],
-        factories, {}, broken_adapters=broken,
+        factories,
+        {},
+        broken_adapters=broken,
     )
     assert not registry.failures
     client: FlaskClient = make_app(providers=registry, region_path=herrenberg).test_client()
@@ -51,9 +60,14 @@ def get(client: FlaskClient, path: str, **query: str) -> dict[str, Any]:
     return body
 
 
-def test_stadtmobil_round_trip_from_the_station_at_the_railway_station(herrenberg_client: FlaskClient) -> None:
-    body = get(herrenberg_client, "/api/v1/plan", **{"from": NEAR_STATION, "to": NORTH_EAST, "time": MONDAY_9.isoformat(),
-                                                      "modes": "carsharing"})
+def test_stadtmobil_round_trip_from_the_station_at_the_railway_station(
+    herrenberg_client: FlaskClient,
+) -> None:
+    body = get(
+        herrenberg_client,
+        "/api/v1/plan",
+        **{"from": NEAR_STATION, "to": NORTH_EAST, "time": MONDAY_9.isoformat(), "modes": "carsharing"},
+    )
     assert body["warnings"] == [] and body["itineraries"]
     legs = body["itineraries"][0]["legs"]
     drive = next(leg for leg in legs if leg["mode"] == "carsharing")
@@ -78,8 +92,16 @@ def test_vehicle_list_shows_unknown_counts_as_unknown(herrenberg_client: FlaskCl
 
 
 def test_walk_transit_and_sharing_together_on_real_data(herrenberg_client: FlaskClient) -> None:
-    body = get(herrenberg_client, "/api/v1/plan", **{"from": NEAR_STATION, "to": NORTH_EAST, "time": MONDAY_9.isoformat(),
-                                                      "modes": "walk,transit,bikeshare,carsharing"})
+    body = get(
+        herrenberg_client,
+        "/api/v1/plan",
+        **{
+            "from": NEAR_STATION,
+            "to": NORTH_EAST,
+            "time": MONDAY_9.isoformat(),
+            "modes": "walk,transit,bikeshare,carsharing",
+        },
+    )
     assert body["itineraries"]
     assert not [warning for warning in body["warnings"] if warning["code"] == "provider_unavailable"]
     for itinerary in body["itineraries"]:

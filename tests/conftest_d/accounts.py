@@ -40,12 +40,19 @@ def sign_in() -> Callable[..., SignedIn]:
         number = next(_numbers)
         email = f"{role}-{number}@example.org"
         with app.app_context(), app.test_request_context():
-            user = User(email=email, display_name=f"{role} {number}", password_hash=_PASSWORD_HASH, role=role,
-                        provider=provider)
+            user = User(
+                email=email,
+                display_name=f"{role} {number}",
+                password_hash=_PASSWORD_HASH,
+                role=role,
+                provider=provider,
+            )
             db.session.add(user)
             db.session.flush()
             pair = open_session(db.session, token_policy(), user)
             db.session.commit()
-            return SignedIn(user.id, email, {"Authorization": f"Bearer {pair.access_token}"}, pair.refresh_token)
+            return SignedIn(
+                user.id, email, {"Authorization": f"Bearer {pair.access_token}"}, pair.refresh_token
+            )
 
     return make

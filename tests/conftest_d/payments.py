@@ -44,8 +44,17 @@ class FakeGateway:
         self.calls["setup_card"] += 1
         return SetupResult(setup_id="seti_1", status="requires_payment_method", client_secret="seti_1_secret")
 
-    def authorise(self, *, amount_cents: int, currency: str, customer_id: str, payment_method: str | None,
-                  description: str, metadata: dict[str, str], idempotency_key: str) -> Intent:
+    def authorise(
+        self,
+        *,
+        amount_cents: int,
+        currency: str,
+        customer_id: str,
+        payment_method: str | None,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Intent:
         self.calls["authorise"] += 1
         self._fail()
         if self.decline:
@@ -62,7 +71,9 @@ class FakeGateway:
     def capture(self, intent_id: str, amount_cents: int, *, idempotency_key: str) -> Intent:
         self.calls["capture"] += 1
         intent = self.intents[intent_id]
-        self.intents[intent_id] = Intent(intent_id, IntentStatus.SUCCEEDED, intent.amount_cents, captured_cents=amount_cents)
+        self.intents[intent_id] = Intent(
+            intent_id, IntentStatus.SUCCEEDED, intent.amount_cents, captured_cents=amount_cents
+        )
         return self.intents[intent_id]
 
     def cancel(self, intent_id: str, *, idempotency_key: str) -> Intent:

@@ -29,8 +29,9 @@ def localstripe_url() -> Iterator[str]:
     """Base URL of a running localstripe; skips when localstripe is not installed."""
     pytest.importorskip("localstripe")
     port = _free_port()
-    process = subprocess.Popen([sys.executable, str(WRAPPER), str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, str(WRAPPER), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

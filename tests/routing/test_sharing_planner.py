@@ -18,7 +18,14 @@ from routing.geo import distance_m
 from routing.planner.itinerary import Itinerary, Leg, PriceQuote
 from routing.planner.planner import Planner
 from routing.planner.request import Mode, PlanRequest
-from routing.planner.sharing import LegPrice, ReturnStation, SharingSupply, SharingSystem, VehicleKind, VehicleOffer
+from routing.planner.sharing import (
+    LegPrice,
+    ReturnStation,
+    SharingSupply,
+    SharingSystem,
+    VehicleKind,
+    VehicleOffer,
+)
 from routing.region.region import Region
 from tests.conftest_d.regions import DEMO_FIRST_DAY
 
@@ -33,19 +40,38 @@ DESTINATION = (NORTH - 0.0004, EAST - 0.0006)
 BIKE = {"bike": VehicleKind("bicycle")}
 
 
-def station(station_id: str, lat: float, lon: float, *, bikes: int = 5, docks: int | None = 5) -> tuple[VehicleOffer, ReturnStation]:
-    offer = VehicleOffer(lat=lat, lon=lon, name=f"Station {station_id}", vehicle_type_id="bike", station_id=station_id,
-                         count=bikes)
-    return offer, ReturnStation(lat=lat, lon=lon, name=f"Station {station_id}", station_id=station_id, free_docks=docks)
+def station(
+    station_id: str, lat: float, lon: float, *, bikes: int = 5, docks: int | None = 5
+) -> tuple[VehicleOffer, ReturnStation]:
+    offer = VehicleOffer(
+        lat=lat,
+        lon=lon,
+        name=f"Station {station_id}",
+        vehicle_type_id="bike",
+        station_id=station_id,
+        count=bikes,
+    )
+    return offer, ReturnStation(
+        lat=lat, lon=lon, name=f"Station {station_id}", station_id=station_id, free_docks=docks
+    )
 
 
-def bikeshare(*stations: tuple[VehicleOffer, ReturnStation], free: Sequence[VehicleOffer] = (), free_floating: bool = False,
-              rules: object = None) -> SharingSystem:
+def bikeshare(
+    *stations: tuple[VehicleOffer, ReturnStation],
+    free: Sequence[VehicleOffer] = (),
+    free_floating: bool = False,
+    rules: object = None,
+) -> SharingSystem:
     return SharingSystem(
-        provider="rad", operator="Rad GmbH", mode=Mode.BIKESHARE, vehicle_types=BIKE,
+        provider="rad",
+        operator="Rad GmbH",
+        mode=Mode.BIKESHARE,
+        vehicle_types=BIKE,
         offers=tuple(offer for offer, _ in stations) + tuple(free),
         stations=tuple(back for _, back in stations if back.free_docks != 0),
-        free_floating=free_floating, rules=rules, bookable=True,  # type: ignore[arg-type]
+        free_floating=free_floating,
+        rules=rules,
+        bookable=True,  # type: ignore[arg-type]
     )
 
 
@@ -84,7 +110,9 @@ def shared_legs(itinerary: Itinerary) -> list[Leg]:
     return [leg for leg in itinerary.legs if leg.sharing is not None]
 
 
-def test_whole_trip_walks_to_a_station_with_bikes_rides_and_docks_near_the_destination(planner: Planner) -> None:
+def test_whole_trip_walks_to_a_station_with_bikes_rides_and_docks_near_the_destination(
+    planner: Planner,
+) -> None:
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
     result = planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,)))
     itinerary = result.itineraries[0]
@@ -103,10 +131,14 @@ def test_whole_trip_walks_to_a_station_with_bikes_rides_and_docks_near_the_desti
 
 def test_an_empty_station_is_no_pickup_and_a_full_one_takes_no_bike(planner: Planner) -> None:
     system = bikeshare(
-        station("empty", SOUTH, WEST, bikes=0), station("next", SOUTH, MIDDLE_WEST),
-        station("full", NORTH, EAST, docks=0), station("free", NORTH, MIDDLE_EAST),
+        station("empty", SOUTH, WEST, bikes=0),
+        station("next", SOUTH, MIDDLE_WEST),
+        station("full", NORTH, EAST, docks=0),
+        station("free", NORTH, MIDDLE_EAST),
     )
-    ride = shared_legs(planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0])[0]
+    ride = shared_legs(
+        planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0]
+    )[0]
     assert ride.sharing is not None
     assert ride.sharing.pickup_station_id == "next"
     assert ride.sharing.dropoff_station_id == "free"
@@ -114,12 +146,16 @@ def test_an_empty_station_is_no_pickup_and_a_full_one_takes_no_bike(planner: Pla
 
 def test_unknown_dock_counts_still_take_bikes_back(planner: Planner) -> None:
     system = bikeshare(station("a", SOUTH, WEST), station("virtual", NORTH, EAST, docks=None))
-    ride = shared_legs(planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0])[0]
+    ride = shared_legs(
+        planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0]
+    )[0]
     assert ride.sharing is not None and ride.sharing.dropoff_station_id == "virtual"
 
 
 def test_free_floating_bike_is_parked_at_the_destination_when_allowed(planner: Planner) -> None:
-    bike = VehicleOffer(lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7")
+    bike = VehicleOffer(
+        lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7"
+    )
     system = bikeshare(free=[bike], free_floating=True)
     itinerary = planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0]
     ride = shared_legs(itinerary)[0]
@@ -129,7 +165,9 @@ def test_free_floating_bike_is_parked_at_the_destination_when_allowed(planner: P
 
 
 def test_free_floating_ride_ends_outside_a_no_parking_zone_and_walks_on(planner: Planner) -> None:
-    bike = VehicleOffer(lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7")
+    bike = VehicleOffer(
+        lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7"
+    )
     lat, lon = DESTINATION
     rules = BoxRules(lat - 0.0012, lon - 0.0018, lat + 0.0012, lon + 0.0018)
     system = bikeshare(free=[bike], free_floating=True, rules=rules)
@@ -142,7 +180,6 @@ def test_free_floating_ride_ends_outside_a_no_parking_zone_and_walks_on(planner:
 
 
 def test_a_ride_through_a_closed_zone_is_not_offered(planner: Planner) -> None:
-    lat, lon = DESTINATION
     around_destination = BoxRules(SOUTH + 0.003, WEST - 0.01, NORTH + 0.01, EAST + 0.01, closed=True)
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST), rules=around_destination)
     result = planner.plan(request({Mode.BIKESHARE, Mode.WALK}), SharingSupply(systems=(system,)))
@@ -150,14 +187,27 @@ def test_a_ride_through_a_closed_zone_is_not_offered(planner: Planner) -> None:
 
 
 def test_station_carsharing_is_a_round_trip_on_the_car_network(planner: Planner) -> None:
-    car = VehicleOffer(lat=SOUTH, lon=MIDDLE_WEST, name="Auto-Station Süd", vehicle_type_id="small", station_id="s1", count=1)
-    system = SharingSystem(provider="auto", operator="Auto eG", mode=Mode.CARSHARING,
-                           vehicle_types={"small": VehicleKind("electric car", electric=True)}, offers=(car,),
-                           stations=(), free_floating=False, round_trip=True, bookable=True)
+    car = VehicleOffer(
+        lat=SOUTH, lon=MIDDLE_WEST, name="Auto-Station Süd", vehicle_type_id="small", station_id="s1", count=1
+    )
+    system = SharingSystem(
+        provider="auto",
+        operator="Auto eG",
+        mode=Mode.CARSHARING,
+        vehicle_types={"small": VehicleKind("electric car", electric=True)},
+        offers=(car,),
+        stations=(),
+        free_floating=False,
+        round_trip=True,
+        bookable=True,
+    )
     itinerary = planner.plan(request({Mode.CARSHARING}), SharingSupply(systems=(system,))).itineraries[0]
     drive = shared_legs(itinerary)[0]
     assert drive.mode is Mode.CARSHARING and drive.sharing is not None
-    assert drive.sharing.round_trip and drive.sharing.dropoff_station_id == drive.sharing.pickup_station_id == "s1"
+    assert (
+        drive.sharing.round_trip
+        and drive.sharing.dropoff_station_id == drive.sharing.pickup_station_id == "s1"
+    )
     assert drive.sharing.vehicle_type == "electric car"
     assert drive.distance_m > 2000
     assert itinerary.legs[0].mode is Mode.WALK and itinerary.legs[0].destination.station_id == "s1"
@@ -165,9 +215,15 @@ def test_station_carsharing_is_a_round_trip_on_the_car_network(planner: Planner)
 
 def test_bikeshare_feeds_transit_when_no_station_is_near_the_destination(planner: Planner) -> None:
     # Bikes near the origin, docks only in the south: the destination is reached by tram or bus.
-    system = bikeshare(station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST))
+    system = bikeshare(
+        station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST)
+    )
     result = planner.plan(request({Mode.BIKESHARE, Mode.TRANSIT}), SharingSupply(systems=(system,)))
-    feeders = [it for it in result.itineraries if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)]
+    feeders = [
+        it
+        for it in result.itineraries
+        if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)
+    ]
     assert feeders, [it.modes for it in result.itineraries]
     itinerary = feeders[0]
     modes = [leg.mode for leg in itinerary.legs]
@@ -179,18 +235,24 @@ def test_bikeshare_feeds_transit_when_no_station_is_near_the_destination(planner
         assert earlier.end <= later.start
 
 
-def test_bikeshare_from_the_last_stop_to_a_destination_no_stop_is_near(planner: Planner, demo_region: Region) -> None:
+def test_bikeshare_from_the_last_stop_to_a_destination_no_stop_is_near(
+    planner: Planner, demo_region: Region
+) -> None:
     # The destination is ~350 m from every stop, beyond the walk limit: only a bike from the last stop gets there.
     timetable = demo_region.timetable
     far = (51.32338, 9.48259)
-    stop = min(range(len(timetable.stop_id)),
-               key=lambda s: distance_m(far[0], far[1], float(timetable.stop_lat[s]), float(timetable.stop_lon[s])))
+    stop = min(
+        range(len(timetable.stop_id)),
+        key=lambda s: distance_m(far[0], far[1], float(timetable.stop_lat[s]), float(timetable.stop_lon[s])),
+    )
     assert distance_m(far[0], far[1], float(timetable.stop_lat[stop]), float(timetable.stop_lon[stop])) > 300
     at_stop = station("at-stop", float(timetable.stop_lat[stop]), float(timetable.stop_lon[stop]))
     system = bikeshare(at_stop, station("at-destination", far[0], far[1], bikes=0))
     origin = (51.3076309 + 0.0002, 9.4789101)  # next to a stop
-    result = planner.plan(request({Mode.BIKESHARE, Mode.TRANSIT, Mode.WALK}, origin=origin, destination=far, max_walk_m=250),
-                          SharingSupply(systems=(system,)))
+    result = planner.plan(
+        request({Mode.BIKESHARE, Mode.TRANSIT, Mode.WALK}, origin=origin, destination=far, max_walk_m=250),
+        SharingSupply(systems=(system,)),
+    )
     itinerary = result.itineraries[0]
     modes = [leg.mode for leg in itinerary.legs]
     assert Mode.TRANSIT in modes and modes.index(Mode.TRANSIT) < modes.index(Mode.BIKESHARE), modes
@@ -209,7 +271,9 @@ def test_quotes_come_from_the_quoter_for_answered_sharing_legs(planner: Planner)
         return LegPrice(PriceQuote(amount_cents=150, source="rad", estimated=True), deep_link="rad://open")
 
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
-    itinerary = planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,), quoter=quoter)).itineraries[0]
+    itinerary = planner.plan(
+        request({Mode.BIKESHARE}), SharingSupply(systems=(system,), quoter=quoter)
+    ).itineraries[0]
     ride = shared_legs(itinerary)[0]
     assert ride.sharing is not None and ride.sharing.quote == PriceQuote(150, source="rad", estimated=True)
     assert ride.sharing.deep_link == "rad://open"
@@ -218,7 +282,9 @@ def test_quotes_come_from_the_quoter_for_answered_sharing_legs(planner: Planner)
 
 def test_arrive_by_bikeshare_arrives_in_time(planner: Planner) -> None:
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
-    itinerary = planner.plan(request({Mode.BIKESHARE}, arrive_by=True), SharingSupply(systems=(system,))).itineraries[0]
+    itinerary = planner.plan(
+        request({Mode.BIKESHARE}, arrive_by=True), SharingSupply(systems=(system,))
+    ).itineraries[0]
     assert itinerary.end == MONDAY_8
     assert shared_legs(itinerary)
 
@@ -227,7 +293,9 @@ def test_without_fleets_or_for_wheelchair_users_bikeshare_is_a_warning(planner: 
     result = planner.plan(request({Mode.BIKESHARE, Mode.WALK}), SharingSupply())
     assert "bikeshare_unavailable" in result.warnings
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
-    result = planner.plan(request({Mode.BIKESHARE, Mode.WALK}, wheelchair=True), SharingSupply(systems=(system,)))
+    result = planner.plan(
+        request({Mode.BIKESHARE, Mode.WALK}, wheelchair=True), SharingSupply(systems=(system,))
+    )
     assert "bikeshare_not_step_free" in result.warnings
     assert all(not shared_legs(itinerary) for itinerary in result.itineraries)
 
@@ -241,15 +309,27 @@ def test_bike_and_ride_uses_the_bicycle_parking_of_the_region(planner: Planner, 
     assert arrive.warnings == [] and all(itinerary.end <= MONDAY_8 for itinerary in arrive.itineraries)
 
 
-def test_arrive_by_with_a_bikeshare_feeder_arrives_in_time_and_leaves_late(planner: Planner, demo_region: Region) -> None:
-    system = bikeshare(station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST))
+def test_arrive_by_with_a_bikeshare_feeder_arrives_in_time_and_leaves_late(
+    planner: Planner, demo_region: Region
+) -> None:
+    system = bikeshare(
+        station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST)
+    )
     deadline = MONDAY_8 + timedelta(hours=1)
-    result = planner.plan(request({Mode.BIKESHARE, Mode.TRANSIT}, arrive_by=True, time=deadline),
-                          SharingSupply(systems=(system,)))
-    feeders = [it for it in result.itineraries if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)]
+    result = planner.plan(
+        request({Mode.BIKESHARE, Mode.TRANSIT}, arrive_by=True, time=deadline),
+        SharingSupply(systems=(system,)),
+    )
+    feeders = [
+        it
+        for it in result.itineraries
+        if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)
+    ]
     assert feeders, [it.modes for it in result.itineraries]
     for itinerary in feeders:
         assert itinerary.end <= deadline
-        assert itinerary.start >= deadline - timedelta(minutes=75)  # a late departure, not any journey of the morning
+        assert itinerary.start >= deadline - timedelta(
+            minutes=75
+        )  # a late departure, not any journey of the morning
         for earlier, later in zip(itinerary.legs, itinerary.legs[1:], strict=False):
             assert earlier.end <= later.start
