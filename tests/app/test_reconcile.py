@@ -23,7 +23,7 @@ from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
 ROOT = Path(__file__).resolve().parents[2]
 
 BOOKING_PROCESS = textwrap.dedent(
-    f"""
+    """
     import sys
     from pathlib import Path
     from app import create_app
@@ -32,12 +32,12 @@ BOOKING_PROCESS = textwrap.dedent(
     database_url, secret_key, region, config, token, itinerary = sys.argv[1:7]
     settings = Settings(env="testing", database_url=database_url, secret_key=secret_key, region_path=Path(region),
                         instance_path=Path(config).parent, region_reload_seconds=0)
-    app = create_app(settings, providers=registry_from_file(Path(config), {{"SANDBOX_KEY": "{SANDBOX_API_KEY}"}}))
+    app = create_app(settings, providers=registry_from_file(Path(config), {"SANDBOX_KEY": "@SANDBOX_KEY@"}))
     response = app.test_client().post("/api/v1/bookings", json={"itineraryId": itinerary},
                                       headers={"Authorization": "Bearer " + token, "Idempotency-Key": "crash-test-1"})
     print(response.status_code, flush=True)
 """
-)
+).replace("@SANDBOX_KEY@", SANDBOX_API_KEY)
 
 
 def provider_config(path: Path, sandbox: SandboxServer) -> Path:
