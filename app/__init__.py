@@ -17,6 +17,7 @@ from app.settings import Settings, load_or_create_secret_key, settings_from_env
 
 if TYPE_CHECKING:
     from app.payments.gateway import PaymentGateway
+    from app.tickets.service import EligibilityVerifier
     from providers.registry import ProviderRegistry
 
 MAX_REQUEST_BYTES = 1 << 20
@@ -24,6 +25,7 @@ MAX_REQUEST_BYTES = 1 << 20
 
 def create_app(
     settings: Settings | None = None, providers: ProviderRegistry | None = None, payments: PaymentGateway | None = None,
+    verifier: EligibilityVerifier | None = None,
 ) -> Flask:
     """Create the application.
 
@@ -37,6 +39,8 @@ def create_app(
     payments
         The payment gateway; ``None``: Stripe with the configured keys, else the offline
         development ledger (refused in production by the settings).
+    verifier
+        The eligibility verification hook (a city registry); ``None``: staff decide every proof.
 
     Raises
     ------
@@ -53,6 +57,8 @@ def create_app(
     from app.logs import configure_logging, init_request_logging
     from app.region_holder import RegionHolder
     from app.payments.factory import gateway_from_settings
+    from app.tickets.service import StaffReview
+    from app.tickets.signing import load_or_create_key
     from providers.registry import ProviderRegistry, registry_from_file
     from routing.errors import RegionError
 
@@ -85,6 +91,9 @@ def create_app(
         )
     app.extensions["mobility.providers"] = providers
     app.extensions["mobility.payments"] = payments or gateway_from_settings(settings, app.config["SECRET_KEY"])
+    app.extensions["mobility.ticket_key"] = load_or_create_key(settings.resolved_ticket_signing_key,
+                                                               create=not settings.is_production)
+    app.extensions["mobility.eligibility"] = verifier or StaffReview()
 
     init_request_logging(app)
     register_error_handlers(app)

@@ -239,13 +239,16 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @click.option("--bbox", type=(float, float, float, float), help="WEST SOUTH EAST NORTH fetched from Overpass (online).")
 @click.option("--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace.")
 @click.option("--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON).")
+@click.option("--fares", "fares_file", type=click.Path(path_type=Path),
+              help="Tariff levels and pass products (JSON, see routing/fares/config.py); needs --zones.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Region path (a link switched atomically).")
 @click.option("--name", help="Region name (default: the --out folder name).")
 @click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
 @click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
 def region_build(
     osm_file: Path | None, place: str | None, bbox: tuple[float, float, float, float] | None, gtfs: tuple[str, ...],
-    zones_file: Path | None, out: Path, name: str | None, first_day: datetime | None, days: int,
+    zones_file: Path | None, fares_file: Path | None, out: Path, name: str | None, first_day: datetime | None,
+    days: int,
 ) -> None:
     """Build a region from GTFS feed(s) and OSM and make it current at --out."""
     if sum(source is not None for source in (osm_file, place, bbox)) != 1:
@@ -258,6 +261,7 @@ def region_build(
             osm_place=place,
             osm_bbox=bbox,
             zones_file=zones_file,
+            fares_file=fares_file,
             first_day=first_day.date() if first_day else _today(),
             days=days,
         )
@@ -459,6 +463,52 @@ def users_create(email: str, display_name: str, role: str, provider: str | None,
         except IntegrityError as exc:
             raise click.ClickException(f"an account with {email} exists") from exc
     click.echo(f"created {role} {email.lower()}")
+
+
+@main.group()
+def ticket() -> None:
+    """Digital tickets: the public key, and offline verification for inspectors."""
+
+
+@ticket.command("public-key")
+def ticket_public_key() -> None:
+    """Print the public key (PEM) that verifies tickets offline."""
+    from app.tickets.signing import load_or_create_key, public_pem
+
+    settings = _settings()
+    try:
+        key = load_or_create_key(settings.resolved_ticket_signing_key, create=not settings.is_production)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(public_pem(key), nl=False)
+
+
+@ticket.command("verify")
+@click.argument("token")
+@click.option("--public-key", "public_key_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="PEM file from 'mobility ticket public-key' or GET /api/v1/tickets/public-key.")
+@click.option("--revoked", "revoked_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON from GET /api/v1/tickets/revoked (ticket ids that no longer count).")
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Check validity on this day (default: today).")
+def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, on_day: datetime | None) -> None:
+    """Verify a ticket (the text of its QR code) offline: signature, revocation and validity."""
+    import json as json_module
+
+    from app.tickets.signing import TicketInvalid, load_public_key, verify_ticket
+
+    try:
+        public_key = load_public_key(public_key_file.read_bytes())
+        revoked = frozenset(json_module.loads(revoked_file.read_text("utf-8"))["revoked"]) if revoked_file else frozenset()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"cannot read the key or the revocation list: {exc}") from exc
+    day = on_day.date() if on_day else _today()
+    try:
+        claims = verify_ticket(token, public_key, revoked=revoked, on=day)
+    except TicketInvalid as exc:
+        click.echo(f"INVALID: {exc}")
+        sys.exit(1)
+    click.echo(f"VALID {claims.product} for {claims.holder}, {claims.valid_from} to {claims.valid_until} "
+               f"(ticket {claims.ticket_id})")
 
 
 @main.command("sandbox-operator")

@@ -62,6 +62,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Der Anbieter {provider} antwortet gerade nicht; seine Fahrzeuge fehlen in diesen Verbindungen.",
         "en": "The provider {provider} is not answering; its vehicles are missing from these itineraries.",
     },
+    "fare.pass_in_area": {"de": "Mit deinem {pass} abgedeckt ({area})", "en": "Covered by your {pass} ({area})"},
+    "fare.pass_everywhere": {"de": "Mit deinem {pass} abgedeckt", "en": "Covered by your {pass}"},
+    "fare.pass_network_window.weekday": {
+        "de": "Ab {from} Uhr gilt dein {pass} im ganzen Gebiet {area}",
+        "en": "After {from}: your {pass} is valid in the whole {area} area",
+    },
+    "fare.pass_network_window.weekend": {
+        "de": "Am Wochenende gilt dein {pass} ganztägig im ganzen Gebiet {area}",
+        "en": "At the weekend your {pass} is valid all day in the whole {area} area",
+    },
+    "fare.pass_network_window.holiday": {
+        "de": "An Feiertagen gilt dein {pass} ganztägig im ganzen Gebiet {area}",
+        "en": "On public holidays your {pass} is valid all day in the whole {area} area",
+    },
+    "fare.outside_area_before_window": {
+        "de": "Außerhalb von {area} vor {from} Uhr: Einzelfahrschein {level} nötig",
+        "en": "Outside {area} before {from}: single ticket {level} needed",
+    },
+    "fare.outside_area": {
+        "de": "Außerhalb von {area}: Einzelfahrschein {level} nötig",
+        "en": "Outside {area}: single ticket {level} needed",
+    },
+    "fare.pass_not_valid_then": {
+        "de": "Dein {pass} gilt nur bis {until}: Einzelfahrschein {level} nötig",
+        "en": "Your {pass} is valid until {until} only: single ticket {level} needed",
+    },
+    "fare.single_ticket": {"de": "Einzelfahrschein {level}", "en": "Single ticket {level}"},
+    "fare.ticket_included": {"de": "Im Einzelfahrschein {level} enthalten", "en": "Included in the single ticket {level}"},
+    "fare.companions_free": {
+        "de": "Mitfahrende fahren mit deinem {pass} kostenlos mit",
+        "en": "Your companions ride free with your {pass}",
+    },
+    "fare.companions_tickets": {
+        "de": "Mitfahrende: {adults} Erwachsene und {children} Kinder brauchen Fahrscheine {level}",
+        "en": "Companions: {adults} adults and {children} children need tickets {level}",
+    },
+    "fare.sharing_quote": {"de": "Preis laut {provider}", "en": "Price quoted by {provider}"},
+    "fare.sharing_estimate": {
+        "de": "Voraussichtlicher Preis laut {provider} (abhängig von der Fahrtdauer)",
+        "en": "Estimated price from {provider} (depends on the ride's duration)",
+    },
+    "warning.fares_unavailable": {
+        "de": "Für diese Region sind keine Tarife hinterlegt; Fahrpreise fehlen.",
+        "en": "This region has no fares configured; transit prices are missing.",
+    },
     "warning.no_itinerary": {
         "de": "Mit den gewählten Verkehrsmitteln gibt es zu dieser Zeit keine Verbindung.",
         "en": "No connection with the chosen modes at this time.",

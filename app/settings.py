@@ -28,6 +28,8 @@ variable                       meaning
                                by spaces, FEED being the region's GTFS name (``nvv=https://...``)
 ``MOBILITY_ACCESS_TOKEN_MINUTES``  lifetime of bearer access tokens (default 15)
 ``MOBILITY_REFRESH_TOKEN_DAYS``    lifetime of a sign-in session's refresh token (default 30)
+``MOBILITY_TICKET_SIGNING_KEY``  Ed25519 private key (PEM file) that signs digital tickets;
+                               required in production, generated in the instance folder otherwise
 ``MOBILITY_RATELIMIT_STORAGE`` where login/registration attempts are counted (flask-limiter
                                storage URI; default ``memory://``, per process)
 =============================  ===============================================================
@@ -99,6 +101,7 @@ class Settings(BaseModel):
     access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
     ratelimit_storage: str = "memory://"
+    ticket_signing_key: Path | None = None
 
     @field_validator("realtime_feeds", mode="before")
     @classmethod
@@ -157,6 +160,9 @@ class Settings(BaseModel):
         if self.region_path is None:
             msg = "region_path: production needs MOBILITY_REGION_PATH (the demo region is not for production)"
             raise ValueError(msg)
+        if self.ticket_signing_key is None:
+            msg = "ticket_signing_key: production needs MOBILITY_TICKET_SIGNING_KEY (an Ed25519 PEM file)"
+            raise ValueError(msg)
         if not self.stripe_secret_key or not self.stripe_webhook_secret:
             field = "stripe_secret_key" if not self.stripe_secret_key else "stripe_webhook_secret"
             msg = f"{field}: production needs Stripe keys; the offline payment backend is for development only"
@@ -176,6 +182,11 @@ class Settings(BaseModel):
         if self.region_path is not None:
             return self.region_path
         return self.instance_path / "regions" / "demo"
+
+    @property
+    def resolved_ticket_signing_key(self) -> Path:
+        """The ticket signing key file, defaulting to one generated in the instance folder."""
+        return self.ticket_signing_key or self.instance_path / "ticket_signing_key.pem"
 
     @property
     def is_production(self) -> bool:

@@ -12,7 +12,7 @@ API_PREFIX = "/api/v1"
 
 def register_blueprints(app: Flask) -> None:
     """Register every API blueprint and the docs page on ``app``."""
-    from app.api import auth, bookings, docs, me, payments, plan, region, service, stops, vehicles
+    from app.api import auth, bookings, docs, me, passes, payments, plan, region, service, stops, vehicles
 
     app.register_blueprint(service.blueprint)
     app.register_blueprint(region.blueprint, url_prefix=API_PREFIX)
@@ -23,4 +23,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(me.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(bookings.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(payments.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(passes.blueprint, url_prefix=API_PREFIX)
     docs.register(app, api_prefix=API_PREFIX)

@@ -8,10 +8,12 @@ from flask import Response, current_app, request
 
 from app.api.region import local_moment, region_holder
 from app.errors import ApiError, FieldProblem
+from app.fares import companions_fare, fare_calculator, leg_fares, priced_total, traveller_passes
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.openapi import ApiBlueprint
 from app.schemas.plan import (
+    FareOut,
     ItineraryOut,
     LegOut,
     LineString,
@@ -25,6 +27,7 @@ from app.schemas.plan import (
 )
 from app.settings import Settings
 from app.sharing import sharing_supply
+from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
@@ -102,7 +105,7 @@ def _line_name(leg: Leg, language: str) -> str:
 _ROUTE_TYPES = {"route_type.0", "route_type.1", "route_type.2", "route_type.3"}
 
 
-def _leg(leg: Leg, language: str) -> LegOut:
+def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
     destination = _place(leg.destination, language)
     if leg.ride is not None:
         instruction = text("leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign,
@@ -132,6 +135,7 @@ def _leg(leg: Leg, language: str) -> LegOut:
             quote=_price(sharing.quote), bookable=sharing.bookable, deep_link=sharing.deep_link,
             round_trip=sharing.round_trip,
         ),
+        fare=fare,
     )
 
 
@@ -148,15 +152,29 @@ def _summary(itinerary: Itinerary, language: str) -> str:
                 modes=" · ".join(parts))
 
 
-def _itinerary(itinerary: Itinerary, language: str, region: str) -> ItineraryOut:
+def _itinerary(itinerary: Itinerary, language: str, region: str, fare: ItineraryFare | None = None) -> ItineraryOut:
+    fares = leg_fares(itinerary, fare, language)
+    known = [item for item in fares if item is not None]
+    price = None
+    if fare is not None:
+        companions = fare.companions_cents
+        price = PriceOut(amount_cents=sum(item.amount_cents for item in known) + companions, currency=fare.currency,
+                         source="fares", estimated=any(item.reason_code == "sharing_estimate" for item in known))
     return ItineraryOut(
         id=sign_itinerary(itinerary, region=region, secret_key=current_app.config["SECRET_KEY"]),
         summary=_summary(itinerary, language), start=itinerary.start, end=itinerary.end,
         duration_seconds=itinerary.duration_s, transfers=itinerary.transfers,
         walk_distance_meters=round(itinerary.walk_distance_m, 1), walk_seconds=itinerary.walk_seconds,
         distance_meters=round(itinerary.distance_m, 1), modes=itinerary.modes, labels=itinerary.labels,
-        realtime=itinerary.realtime, price=None, legs=[_leg(leg, language) for leg in itinerary.legs],
+        realtime=itinerary.realtime, price=price, companions=companions_fare(fare, language),
+        legs=[_leg(leg, language, item) for leg, item in zip(itinerary.legs, fares, strict=True)],
     )
+
+
+def _total(itinerary: Itinerary, fare: ItineraryFare | None) -> int:
+    sharing = sum(leg.sharing.quote.amount_cents for leg in itinerary.legs
+                  if leg.sharing is not None and leg.sharing.quote is not None)
+    return (fare.total_cents if fare is not None else 0) + sharing
 
 
 def _geojson(response: PlanResponse) -> Response:
@@ -175,7 +193,7 @@ def _geojson(response: PlanResponse) -> Response:
 
 
 @blueprint.operation("/plan", summary="Plan a door-to-door trip", query=PlanQuery, response=PlanResponse,
-                     errors=(422, 503), alternate_media={GEOJSON: GEOJSON_SCHEMA})
+                     errors=(401, 422, 503), alternate_media={GEOJSON: GEOJSON_SCHEMA})
 def plan(query: PlanQuery) -> PlanResponse | Response:
     """Itineraries from ``from`` to ``to`` with the allowed ``modes``, best first.
 
@@ -194,9 +212,13 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         max_walk_m=query.max_walk_meters,
     )
     warnings: list[str] = []
+    calculator = fare_calculator()
+    travellers = Travellers(adults=query.adults, children=query.children)
+    held = traveller_passes(calculator, query.passes, request_.time.date()) if calculator is not None else []
+    price = priced_total(calculator, held, travellers) if calculator is not None else None
     supply = sharing_supply(current_app.extensions["mobility.providers"], query.modes, request_.time)
     try:
-        result = planner.plan(request_, supply)
+        result = planner.plan(request_, supply, price)
         itineraries, warnings = result.itineraries, result.warnings
     except NoItinerary:
         itineraries, warnings = [], ["no_itinerary"]
@@ -205,13 +227,20 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
             str(exc), errors=[FieldProblem(location="query", field=exc.parameter, message=str(exc))]
         ) from exc
     region = planner.region.manifest.name
+    if calculator is None and Mode.TRANSIT in query.modes:
+        warnings.append("fares_unavailable")
+    fares = [calculator.price(it, held, travellers) if calculator is not None else None for it in itineraries]
+    if query.sort == "cheapest" and calculator is not None:
+        order = sorted(range(len(itineraries)), key=lambda i: (_total(itineraries[i], fares[i]), itineraries[i].end))
+        itineraries, fares = [itineraries[i] for i in order], [fares[i] for i in order]
     notes = [
         WarningOut(code="provider_unavailable", message=text("warning.provider_unavailable", language, provider=name),
                    provider=name)
         for name in supply.unavailable
     ]
     response = PlanResponse(
-        itineraries=[_itinerary(itinerary, language, region) for itinerary in itineraries],
+        itineraries=[_itinerary(itinerary, language, region, fare) for itinerary, fare in zip(itineraries, fares,
+                                                                                          strict=True)],
         warnings=notes + [WarningOut(code=code, message=text(f"warning.{code}", language)) for code in warnings],
         language=language,
     )

@@ -32,7 +32,6 @@ from app.models import (
     Booking,
     BookingLeg,
     BookingState,
-    GatewayCustomer,
     Payment,
     PaymentState,
     Refund,
@@ -42,6 +41,7 @@ from app.models import (
     utc_now,
 )
 from app.payments import ledger
+from app.payments.customers import gateway_customer, holder_pseudonym
 from app.payments.gateway import (
     GatewayUnavailable,
     Intent,
@@ -93,11 +93,6 @@ def authorisation_cents(quote_cents: int, *, estimated: bool) -> int:
 def request_hash(itinerary_id: str, payment_method: str | None) -> str:
     """What makes two booking requests the same (for Idempotency-Key checks)."""
     return hashlib.sha256(json.dumps([itinerary_id, payment_method]).encode()).hexdigest()
-
-
-def holder_pseudonym(secret_key: str, user_id: int) -> str:
-    """A stable pseudonym of a user for records that outlive the account."""
-    return hashlib.sha256(f"{secret_key}:holder:{user_id}".encode()).hexdigest()
 
 
 def _bookable_legs(record: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
@@ -356,27 +351,10 @@ class BookingSaga:
 
     def customer(self, user_id: int | None) -> str:
         """The user's customer id at the gateway (created once, recorded)."""
-        if user_id is None:
+        user = None if user_id is None else self.db.get(User, user_id)
+        if user is None:
             raise StepFailed("the account was deleted")
-        link = self.db.get(GatewayCustomer, (user_id, self.gateway.name))
-        if link is not None:
-            return link.customer_id
-        user = self.db.get(User, user_id)
-        assert user is not None
-        customer = ledger.once(
-            self.db,
-            f"user:{user_id}:{self.gateway.name}:customer",
-            {"user": user_id},
-            lambda: self.gateway.ensure_customer(
-                reference=holder_pseudonym(self.secret_key, user_id),
-                email=user.email,
-                idempotency_key=f"user:{user_id}:customer",
-            ),
-        )
-        assert isinstance(customer, str)
-        self.db.add(GatewayCustomer(user_id=user_id, gateway=self.gateway.name, customer_id=customer))
-        self.db.commit()
-        return customer
+        return gateway_customer(self.db, self.gateway, self.secret_key, user)
 
     def _authorise(self, booking: Booking, payment_method: str | None) -> Payment:
         key = f"booking:{booking.id}:authorise"

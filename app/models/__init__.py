@@ -6,6 +6,13 @@ compares against the migrations.
 
 from app.models.base import Base, TimestampMixin, as_utc, utc_now
 from app.models.booking import Booking, BookingEvent, BookingLeg, BookingState, VehicleClaim
+from app.models.pass_holding import (
+    Benefit,
+    EligibilityProof,
+    PassTicket,
+    ProofStatus,
+    TicketStatus,
+)
 from app.models.payment import (
     GatewayCustomer,
     GatewayOperation,
@@ -19,7 +26,7 @@ from app.models.session import AuthSession
 from app.models.user import Role, User
 
 __all__ = [
-    "AuthSession", "Base", "Booking", "BookingEvent", "BookingLeg", "BookingState", "GatewayCustomer",
+    "AuthSession", "Base", "Benefit", "EligibilityProof", "PassTicket", "ProofStatus", "TicketStatus", "Booking", "BookingEvent", "BookingLeg", "BookingState", "GatewayCustomer",
     "GatewayOperation", "OfflinePayment", "Payment", "PaymentState", "Refund", "Role", "TimestampMixin", "User",
     "VehicleClaim", "WebhookEvent", "as_utc", "utc_now",
 ]

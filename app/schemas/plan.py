@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
@@ -59,6 +59,12 @@ class PlanQuery(QueryModel):
     max_walk_meters: Annotated[float, Field(gt=0, le=5000)] = Field(
         default=DEFAULT_MAX_WALK_M, description="Longest walk to, from or between vehicles"
     )
+    adults: Annotated[int, Field(ge=0, le=9)] = Field(default=0, description="Adults travelling along")
+    children: Annotated[int, Field(ge=0, le=9)] = Field(default=0, description="Children under 18 travelling along")
+    passes: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,60}(,[a-z0-9-]{1,60}){0,4}$")] | None = Field(
+        default=None, description="Pass products held (ids from GET /passes), for prices without signing in; a "
+        "signed-in user's bought passes count anyway")
+    sort: Literal["time", "cheapest"] = Field(default="time", description="Order: by time, or cheapest first")
 
 
 class PlaceOut(ApiModel):
@@ -106,6 +112,16 @@ class PriceOut(ApiModel):
     estimated: bool
 
 
+class FareOut(ApiModel):
+    """What a leg costs this traveller, and why."""
+
+    amount_cents: int
+    currency: str
+    reason_code: str = Field(description="Stable code, e.g. pass_in_area, outside_area_before_window, single_ticket")
+    reason: str = Field(description="The reason in the negotiated language")
+    pass_id: str | None = None
+
+
 class SharingOut(ApiModel):
     """The shared vehicle of a bikeshare or carsharing leg."""
 
@@ -138,6 +154,7 @@ class LegOut(ApiModel):
     geometry: LineString
     transit: RideOut | None = None
     sharing: SharingOut | None = None
+    fare: FareOut | None = Field(default=None, description="Transit: price for this user; sharing: the quote")
 
 
 class ItineraryOut(ApiModel):
@@ -156,6 +173,7 @@ class ItineraryOut(ApiModel):
     labels: list[str] = Field(description="What it is best at: fastest, fewest_transfers, least_walking, cheapest")
     realtime: bool
     price: PriceOut | None = Field(default=None, description="Total price for this user, when known")
+    companions: FareOut | None = Field(default=None, description="What the companions pay, and why")
     legs: list[LegOut]
 
 

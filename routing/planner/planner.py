@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from datetime import datetime, timedelta
@@ -86,12 +86,16 @@ class Planner:
 
     # Public ------------------------------------------------------------------------
 
-    def plan(self, request: PlanRequest, sharing: SharingSupply | None = None) -> PlanResult:
+    def plan(
+        self, request: PlanRequest, sharing: SharingSupply | None = None,
+        price: Callable[[Itinerary], float] | None = None,
+    ) -> PlanResult:
         """Itineraries for ``request``, best first, with warnings about modes left out.
 
         ``sharing`` holds the shared vehicles available now (bikeshare and carsharing
         modes are planned only with it); their legs are priced through its quoter once
-        the answer is chosen.
+        the answer is chosen. ``price`` (what an itinerary costs this traveller) makes
+        price a criterion of the answer and labels the ``cheapest``.
 
         Raises
         ------
@@ -103,7 +107,7 @@ class Planner:
         sharing = sharing or SharingSupply()
         if Mode.TRANSIT in modes:
             self._check_time(request.time)
-            candidates += self._transit(request)
+            candidates += self._transit(request, price)
         if Mode.WALK in modes:
             walk = self._street_only(request, self._walk_profile(request), Mode.WALK)
             if walk is not None and (Mode.TRANSIT not in modes or walk.legs[0].distance_m <= request.max_walk_m * 2):
@@ -121,7 +125,7 @@ class Planner:
                 found, notes = self._sharing(request, mode, sharing)
                 candidates += found
                 warnings += notes
-        itineraries = select(candidates, arrive_by=request.arrive_by)
+        itineraries = select(candidates, arrive_by=request.arrive_by, price=price)
         if not itineraries:
             allowed = ", ".join(sorted(mode.value for mode in modes))
             msg = f"no itinerary with the modes {allowed} connects the two points at this time"
@@ -339,7 +343,7 @@ class Planner:
             max_walk_s=request.max_walk_s,
         )
 
-    def _transit(self, request: PlanRequest) -> list[Itinerary]:
+    def _transit(self, request: PlanRequest, price: Callable[[Itinerary], float] | None = None) -> list[Itinerary]:
         options = self._transit_options(request)
         profile = self._walk_profile(request)
         router = self.transit.street(profile)
@@ -365,7 +369,7 @@ class Planner:
             by_signature.setdefault(outline.signature(), journey)
             outlines.append(outline)
         chosen = []
-        for outline in select(outlines, arrive_by=request.arrive_by):
+        for outline in select(outlines, arrive_by=request.arrive_by, price=price):
             full = self._from_journey(by_signature[outline.signature()], request, router, origin, destination, walk_speeds)
             assert full is not None
             chosen.append(replace(full, labels=outline.labels))
@@ -528,12 +532,14 @@ def _polyline_m(points: Coordinates) -> float:
     return float(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
 
 
-def select(candidates: Iterable[Itinerary], *, arrive_by: bool) -> list[Itinerary]:
-    """De-duplicate, keep the Pareto set (time, transfers, walking), label and order it.
+def select(
+    candidates: Iterable[Itinerary], *, arrive_by: bool, price: Callable[[Itinerary], float] | None = None,
+) -> list[Itinerary]:
+    """De-duplicate, keep the Pareto set (time, transfers, walking, and price when given), label and order it.
 
     Time is the arrival for departure queries and the departure (later is better) for
     arrive-by queries; the set is ordered by that time, best first, at most
-    ``MAX_ITINERARIES``.
+    ``MAX_ITINERARIES`` (the cheapest is always among them).
     """
     unique: dict[tuple[object, ...], Itinerary] = {}
     for itinerary in candidates:
@@ -543,12 +549,18 @@ def select(candidates: Iterable[Itinerary], *, arrive_by: bool) -> list[Itinerar
     def time_key(itinerary: Itinerary) -> float:
         return -itinerary.start.timestamp() if arrive_by else itinerary.end.timestamp()
 
-    def key(itinerary: Itinerary) -> tuple[float, float, float]:
-        return time_key(itinerary), float(itinerary.transfers), float(itinerary.walk_seconds)
+    prices = {id(item): price(item) for item in items} if price is not None else {}
+
+    def key(itinerary: Itinerary) -> tuple[float, ...]:
+        base = (time_key(itinerary), float(itinerary.transfers), float(itinerary.walk_seconds))
+        return (*base, prices[id(itinerary)]) if prices else base
 
     kept = non_dominated(items, key)
     kept.sort(key=lambda item: (time_key(item), item.transfers, item.walk_seconds, item.duration_s))
+    cheapest = min(kept, key=lambda item: (prices[id(item)], time_key(item))) if prices and kept else None
     kept = kept[:MAX_ITINERARIES]
+    if cheapest is not None and cheapest not in kept:
+        kept[-1] = cheapest
     if not kept:
         return []
     best = {
@@ -556,6 +568,8 @@ def select(candidates: Iterable[Itinerary], *, arrive_by: bool) -> list[Itinerar
         "fewest_transfers": min(kept, key=lambda item: (item.transfers, time_key(item))),
         "least_walking": min(kept, key=lambda item: (item.walk_seconds, time_key(item))),
     }
+    if cheapest is not None:
+        best["cheapest"] = cheapest
     return [
         replace(item, labels=[label for label, chosen in best.items() if chosen is item])
         for item in kept

@@ -22,6 +22,7 @@ import numpy as np
 from routing.errors import InputDataError
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
+from routing.fares.config import load_fare_config, save_fare_config
 from routing.region.zones import compile_zones, save_zones
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
@@ -53,6 +54,8 @@ class RegionInputs:
     osm_bbox: tuple[float, float, float, float] | None = None
     """west, south, east, north in degrees (online, via Overpass)."""
     zones_file: Path | None = None
+    fares_file: Path | None = None
+    """Tariff levels and pass products (JSON, :mod:`routing.fares.config`); needs ``zones_file``."""
     first_day: date = field(default_factory=lambda: datetime.now(UTC).date())
     days: int = DEFAULT_WINDOW_DAYS
     synthetic: bool = False
@@ -126,6 +129,11 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
     progress("computing footpaths")
     footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+    fares = None
+    if inputs.fares_file is not None:
+        if inputs.zones_file is None:
+            raise InputDataError("fares", "fares need a zones file (--zones): passes and levels name its zones")
+        fares = load_fare_config(inputs.fares_file)
     zones = None
     if inputs.zones_file is not None:
         progress("compiling zones")
@@ -136,6 +144,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         recorded.append(input_file("osm", inputs.osm_file))
     if inputs.zones_file is not None:
         recorded.append(input_file("zones", inputs.zones_file))
+    if inputs.fares_file is not None:
+        recorded.append(input_file("fares", inputs.fares_file))
     counts = {
         **timetable.counts,
         "street_nodes": street.node_count,
@@ -169,6 +179,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
             save_footpaths(profile_footpaths, directory)
         if zones is not None:
             save_zones(zones, directory)
+        if fares is not None and inputs.fares_file is not None:
+            save_fare_config(inputs.fares_file, zones, directory)
         manifest = Manifest(
             **{
                 **manifest.__dict__,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.errors import RegionError
+from routing.errors import InputDataError, RegionError
+from routing.fares.config import FareConfig, load_region_fares
 from routing.region.manifest import Manifest
 from routing.region.zones import ZoneIndex, load_zones
 from routing.street.compile import StreetNetwork, load_street_network
@@ -23,6 +24,7 @@ class Region:
     timetable: Timetable
     footpaths: dict[str, Footpaths]
     zones: ZoneIndex | None
+    fares: FareConfig | None = None
 
 
 def load_region(path: Path) -> Region:
@@ -46,7 +48,8 @@ def load_region(path: Path) -> Region:
             timetable=load_timetable(directory),
             footpaths=load_footpaths(directory),
             zones=load_zones(directory),
+            fares=load_region_fares(directory),
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, InputDataError) as exc:
         msg = f"{directory}: region is incomplete or damaged ({exc}); rebuild it with 'mobility region build'"
         raise RegionError(msg) from exc

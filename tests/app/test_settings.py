@@ -60,9 +60,13 @@ def test_invalid_settings_name_the_variable(environ: dict[str, str], variable: s
         ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "sqlite:///a.db"}, "MOBILITY_DATABASE_URL"),
         ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d"}, "MOBILITY_REGION_PATH"),
         ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
-          "MOBILITY_REGION_PATH": "/srv/region"}, "MOBILITY_STRIPE_SECRET_KEY"),
+          "MOBILITY_REGION_PATH": "/srv/region"}, "MOBILITY_TICKET_SIGNING_KEY"),
         ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
-          "MOBILITY_REGION_PATH": "/srv/region", "MOBILITY_STRIPE_SECRET_KEY": "sk_live_x"}, "MOBILITY_STRIPE_WEBHOOK_SECRET"),
+          "MOBILITY_REGION_PATH": "/srv/region", "MOBILITY_TICKET_SIGNING_KEY": "/srv/key.pem"},
+         "MOBILITY_STRIPE_SECRET_KEY"),
+        ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+          "MOBILITY_REGION_PATH": "/srv/region", "MOBILITY_TICKET_SIGNING_KEY": "/srv/key.pem",
+          "MOBILITY_STRIPE_SECRET_KEY": "sk_live_x"}, "MOBILITY_STRIPE_WEBHOOK_SECRET"),
     ],
 )
 def test_production_refuses_development_shortcuts(environ: dict[str, str], variable: str) -> None:
@@ -78,6 +82,7 @@ def test_complete_production_settings_are_accepted(tmp_path: Path) -> None:
         "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
         "MOBILITY_REGION_PATH": str(tmp_path),
         "MOBILITY_STRIPE_SECRET_KEY": "sk_live_123456",
+        "MOBILITY_TICKET_SIGNING_KEY": str(tmp_path / "ticket.pem"),
         "MOBILITY_STRIPE_WEBHOOK_SECRET": "whsec_123456",
     })
     assert settings.is_production

@@ -1,0 +1,115 @@
+"""Prices for this traveller in the trip API: the region's fare calculator, the passes held, texts."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections.abc import Callable
+from datetime import date
+
+from flask import request
+
+from app.accounts.access import authorize
+from app.api.region import region_holder
+from app.errors import FieldProblem, InvalidParameter
+from app.extensions import db
+from app.i18n import text
+from app.schemas.plan import FareOut
+from app.tickets.service import held_passes
+from routing.fares.engine import FareCalculator, FareReason, HeldPass, ItineraryFare, Travellers
+from routing.planner.itinerary import Itinerary, Leg
+from routing.region.region import Region
+
+LEVEL_NAMES = {"kurzstrecke": "Kurzstrecke", "stadt_kassel": "Stadt Kassel", "kasselplus": "KasselPlus"}
+WEEKEND_KINDS = {"saturday": "weekend", "sunday": "weekend", "holiday": "holiday", "weekday": "weekday"}
+
+
+def fare_calculator() -> FareCalculator | None:
+    """The loaded region's calculator (None without fares or zones)."""
+
+    def build(region: Region) -> FareCalculator | None:
+        if region.fares is None or region.zones is None:
+            return None
+        stop_index = {stop_id: i for i, stop_id in enumerate(region.timetable.stop_id.to_list())}
+        return FareCalculator(region.fares, region.zones, stop_index, region.manifest.timezone)
+
+    return region_holder().derived("fares", build)
+
+
+def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -> list[HeldPass]:
+    """The signed-in user's bought passes, plus products named in ``passes=`` (as held the whole month).
+
+    Raises
+    ------
+    InvalidParameter
+        A named product the region does not sell.
+    """
+    held: list[HeldPass] = []
+    if request.headers.get("Authorization"):
+        user = authorize(())
+        held += held_passes(db.session, user.id, day)
+    for product_id in (named or "").split(","):
+        if not product_id:
+            continue
+        if product_id not in calculator.config.passes:
+            known = ", ".join(sorted(calculator.config.passes))
+            msg = f"unknown pass {product_id!r}; known: {known}"
+            raise InvalidParameter(msg, errors=[FieldProblem(location="query", field="passes", message=msg)])
+        held.append(HeldPass(product_id, day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1])))
+    return held
+
+
+def _level(level: str) -> str:
+    return LEVEL_NAMES.get(level, level.upper().replace("PS", "PS "))
+
+
+def reason_text(reason: FareReason, language: str) -> str:
+    """The reason in ``language``."""
+    params = dict(reason.params)
+    if "level" in params:
+        params["level"] = _level(params["level"])
+    key = f"fare.{reason.code}"
+    if reason.code == "pass_network_window":
+        key += "." + WEEKEND_KINDS.get(params.get("day", ""), "weekday")
+    return text(key, language, **params)
+
+
+def priced_total(calculator: FareCalculator, held: list[HeldPass], travellers: Travellers) -> Callable[[Itinerary], float]:
+    """What an itinerary costs this traveller: transit fares plus the sharing quotes known."""
+
+    def total(itinerary: Itinerary) -> float:
+        sharing = sum(leg.sharing.quote.amount_cents for leg in itinerary.legs
+                      if leg.sharing is not None and leg.sharing.quote is not None)
+        return calculator.price(itinerary, held, travellers).total_cents + sharing
+
+    return total
+
+
+def leg_fares(itinerary: Itinerary, fare: ItineraryFare | None, language: str) -> list[FareOut | None]:
+    """Per leg: the transit fare for this traveller, or the sharing quote, with the reason."""
+    by_leg = {item.leg_index: item for item in (fare.legs if fare else [])}
+    result: list[FareOut | None] = []
+    for index, leg in enumerate(itinerary.legs):
+        item = by_leg.get(index)
+        if item is not None and fare is not None:
+            result.append(FareOut(amount_cents=item.cents, currency=fare.currency, reason_code=item.reason.code,
+                                  reason=reason_text(item.reason, language), pass_id=item.pass_id))
+        else:
+            result.append(_sharing_fare(leg, language))
+    return result
+
+
+def _sharing_fare(leg: Leg, language: str) -> FareOut | None:
+    if leg.sharing is None or leg.sharing.quote is None:
+        return None
+    quote = leg.sharing.quote
+    code = "sharing_estimate" if quote.estimated else "sharing_quote"
+    return FareOut(amount_cents=quote.amount_cents, currency=quote.currency, reason_code=code,
+                   reason=text(f"fare.{code}", language, provider=leg.sharing.operator or leg.sharing.provider))
+
+
+def companions_fare(fare: ItineraryFare | None, language: str) -> FareOut | None:
+    """What the companions pay, when there are any."""
+    if fare is None or fare.companions_reason is None:
+        return None
+    return FareOut(amount_cents=fare.companions_cents, currency=fare.currency,
+                   reason_code=fare.companions_reason.code, reason=reason_text(fare.companions_reason, language))

@@ -1,0 +1,119 @@
+"""Schemas of passes: products, eligibility proofs, bought passes and their tickets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.models import Benefit
+from app.schemas.common import ApiModel, BodyModel, QueryModel
+
+
+class ProductOut(ApiModel):
+    """A pass on sale."""
+
+    id: str
+    name: str
+    price_cents: int
+    currency: str
+    period: str
+    eligibility: str | None = Field(description="What a buyer must prove, e.g. teilhabecard")
+
+
+class ProductList(ApiModel):
+    """The region's passes."""
+
+    products: list[ProductOut]
+    saturday_is_weekend: bool = Field(description="Whether Saturdays count as weekend days for evening/weekend rules")
+
+
+class ProofRequest(BodyModel):
+    """A Mittendrin! Teilhabecard."""
+
+    card_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{4,40}$")]
+    valid_until: date
+    benefit: Benefit
+
+
+class ProofOut(ApiModel):
+    """A proof and its status."""
+
+    id: int
+    kind: str
+    card_number: str
+    valid_until: date
+    benefit: str
+    status: str
+    reason: str | None
+    submitted_at: datetime
+    reviewed_at: datetime | None
+
+
+class ProofList(ApiModel):
+    """Proofs, oldest first."""
+
+    proofs: list[ProofOut]
+
+
+class ProofQuery(QueryModel):
+    """Filter the staff's list."""
+
+    status: Annotated[str, Field(pattern="^(submitted|verified|rejected)$")] = "submitted"
+
+
+class Review(BodyModel):
+    """Staff's decision on a proof."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class PurchaseRequest(BodyModel):
+    """Buy a monthly pass for the current or the next month."""
+
+    product: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+    payment_method: Annotated[str, StringConstraints(min_length=3, max_length=255)] | None = None
+
+
+class TicketOut(ApiModel):
+    """A bought pass and its digital ticket."""
+
+    id: str
+    product: str
+    product_name: str
+    holder_name: str
+    valid_from: date
+    valid_until: date
+    price_cents: int
+    currency: str
+    status: str
+    token: str | None = Field(description="The signed ticket the QR code carries (active passes)")
+    client_secret: str | None = Field(description="With status awaiting_payment: finish 3-D Secure in the app")
+
+
+class TicketList(ApiModel):
+    """Passes, newest first."""
+
+    tickets: list[TicketOut]
+
+
+class RefundPass(BodyModel):
+    """Refund a pass in full (its ticket is revoked)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
+
+
+class RevocationList(ApiModel):
+    """Ids of revoked tickets, for inspectors' devices."""
+
+    revoked: list[str]
+    generated_at: datetime
+
+
+class PublicKey(ApiModel):
+    """The key that verifies tickets offline (PEM)."""
+
+    algorithm: str = "Ed25519"
+    pem: str

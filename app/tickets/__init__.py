@@ -1,0 +1,1 @@
+"""Passes: eligibility proofs, purchase, signed digital tickets verifiable offline."""

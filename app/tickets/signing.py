@@ -1,0 +1,137 @@
+"""Digital tickets: an Ed25519-signed payload a QR code carries, verifiable offline with the public key.
+
+Token: ``MT1.<base64url JSON payload>.<base64url signature>``. The payload names the
+ticket id, the holder, the product and the validity period. An inspector's device needs
+only the public key (``mobility ticket public-key``) and, for refunded tickets, the
+revocation list (``GET /api/v1/tickets/revoked``); ``mobility ticket verify`` does the check.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+PREFIX = "MT1"
+
+
+class TicketInvalid(Exception):
+    """The token is not a valid ticket; the message says why (for the inspector)."""
+
+
+@dataclass(frozen=True)
+class TicketClaims:
+    """What a valid ticket says."""
+
+    ticket_id: str
+    holder: str
+    product_id: str
+    product: str
+    valid_from: date
+    valid_until: date
+    issued: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_ticket(key: Ed25519PrivateKey, claims: TicketClaims) -> str:
+    """The token of ``claims``."""
+    payload = json.dumps({
+        "t": claims.ticket_id, "h": claims.holder, "p": claims.product_id, "n": claims.product,
+        "f": claims.valid_from.isoformat(), "u": claims.valid_until.isoformat(), "i": claims.issued,
+    }, separators=(",", ":"), ensure_ascii=False).encode()
+    return f"{PREFIX}.{_b64(payload)}.{_b64(key.sign(payload))}"
+
+
+def verify_ticket(token: str, public_key: Ed25519PublicKey, *, revoked: frozenset[str] = frozenset(),
+                  on: date | None = None) -> TicketClaims:
+    """The claims of a genuine, unrevoked ticket (valid ``on`` that day, when given).
+
+    Raises
+    ------
+    TicketInvalid
+        Malformed, forged, revoked, or not valid on that day.
+    """
+    parts = token.strip().split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise TicketInvalid("not a ticket of this system")
+    try:
+        payload, signature = _unb64(parts[1]), _unb64(parts[2])
+    except ValueError as exc:
+        raise TicketInvalid("the ticket is damaged") from exc
+    try:
+        public_key.verify(signature, payload)
+    except InvalidSignature as exc:
+        raise TicketInvalid("forged or altered: the signature does not match") from exc
+    try:
+        data = json.loads(payload)
+        claims = TicketClaims(ticket_id=data["t"], holder=data["h"], product_id=data["p"], product=data["n"],
+                              valid_from=date.fromisoformat(data["f"]), valid_until=date.fromisoformat(data["u"]),
+                              issued=data["i"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TicketInvalid("the ticket's content is unreadable") from exc
+    if claims.ticket_id in revoked:
+        raise TicketInvalid("revoked (refunded)")
+    if on is not None and not claims.valid_from <= on <= claims.valid_until:
+        raise TicketInvalid(f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})")
+    return claims
+
+
+def load_or_create_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
+    """The signing key in ``path`` (PEM, PKCS#8); created there (mode 600) when missing and ``create``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No key file and ``create`` is false (production).
+    ValueError
+        The file is not an Ed25519 private key.
+    """
+    if not path.is_file():
+        if not create:
+            msg = f"{path}: no ticket signing key"
+            raise FileNotFoundError(msg)
+        key = Ed25519PrivateKey.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+        return key
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        msg = f"{path}: not an Ed25519 private key"
+        raise ValueError(msg)
+    return loaded
+
+
+def public_pem(key: Ed25519PrivateKey) -> str:
+    """The public key an inspector needs, as PEM."""
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    """An inspector's public key from PEM.
+
+    Raises
+    ------
+    ValueError
+        Not an Ed25519 public key.
+    """
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        msg = "not an Ed25519 public key"
+        raise ValueError(msg)
+    return key

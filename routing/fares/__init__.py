@@ -1,0 +1,1 @@
+"""Fares: pass products and a tariff table as data, and the price of an itinerary for one traveller."""
