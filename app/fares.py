@@ -10,7 +10,7 @@ from flask import request
 
 from app.accounts.access import authorize
 from app.api.region import region_holder
-from app.errors import FieldProblem, InvalidParameter
+from app.errors import FieldProblem, RuleViolation
 from app.extensions import db
 from app.i18n import text
 from app.schemas.plan import FareOut
@@ -40,8 +40,8 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
 
     Raises
     ------
-    InvalidParameter
-        A named product the region does not sell.
+    RuleViolation
+        A named product the region does not sell (``unknown-pass``).
     """
     held: list[HeldPass] = []
     if request.headers.get("Authorization"):
@@ -53,7 +53,7 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
         if product_id not in calculator.config.passes:
             known = ", ".join(sorted(calculator.config.passes))
             msg = f"unknown pass {product_id!r}; known: {known}"
-            raise InvalidParameter(msg, errors=[FieldProblem(location="query", field="passes", message=msg)])
+            raise RuleViolation("unknown-pass", msg, errors=[FieldProblem(location="query", field="passes", message=msg)])
         held.append(HeldPass(product_id, day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1])))
     return held
 

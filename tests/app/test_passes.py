@@ -147,7 +147,7 @@ def test_passes_named_in_the_request_price_for_someone_not_signed_in_and_cheapes
     assert body["itineraries"][0]["price"]["amountCents"] == 0
     assert "cheapest" in body["itineraries"][0]["labels"]
     wrong = client.get("/api/v1/plan", query_string={"from": "51.31,9.49", "to": "51.32,9.50", "passes": "nope"})
-    assert wrong.status_code == 400 and {e["field"] for e in wrong.get_json()["errors"]} == {"passes"}
+    assert wrong.status_code == 422 and {e["field"] for e in wrong.get_json()["errors"]} == {"passes"}
 
 
 def test_the_shop_enforces_eligibility_months_and_one_pass_per_month(

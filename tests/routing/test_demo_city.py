@@ -88,7 +88,8 @@ def test_region_built_from_the_demo(demo_region: Region) -> None:
     manifest = demo_region.manifest
     assert manifest.synthetic
     assert manifest.valid_from == DEMO_FIRST_DAY
-    assert {item.kind for item in manifest.inputs} == {"gtfs:demo", "osm", "zones"}
+    assert {item.kind for item in manifest.inputs} == {"gtfs:demo", "osm", "zones", "fares"}
+    assert demo_region.fares is not None and "mittendrin" in demo_region.fares.passes
     assert all(len(item.sha256) == 64 for item in manifest.inputs)
     timetable = demo_region.timetable
     trip_ids = timetable.trip_id.to_list()
