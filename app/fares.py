@@ -53,8 +53,12 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
         if product_id not in calculator.config.passes:
             known = ", ".join(sorted(calculator.config.passes))
             msg = f"unknown pass {product_id!r}; known: {known}"
-            raise RuleViolation("unknown-pass", msg, errors=[FieldProblem(location="query", field="passes", message=msg)])
-        held.append(HeldPass(product_id, day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1])))
+            raise RuleViolation(
+                "unknown-pass", msg, errors=[FieldProblem(location="query", field="passes", message=msg)]
+            )
+        held.append(
+            HeldPass(product_id, day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1]))
+        )
     return held
 
 
@@ -73,12 +77,17 @@ def reason_text(reason: FareReason, language: str) -> str:
     return text(key, language, **params)
 
 
-def priced_total(calculator: FareCalculator, held: list[HeldPass], travellers: Travellers) -> Callable[[Itinerary], float]:
+def priced_total(
+    calculator: FareCalculator, held: list[HeldPass], travellers: Travellers
+) -> Callable[[Itinerary], float]:
     """What an itinerary costs this traveller: transit fares plus the sharing quotes known."""
 
     def total(itinerary: Itinerary) -> float:
-        sharing = sum(leg.sharing.quote.amount_cents for leg in itinerary.legs
-                      if leg.sharing is not None and leg.sharing.quote is not None)
+        sharing = sum(
+            leg.sharing.quote.amount_cents
+            for leg in itinerary.legs
+            if leg.sharing is not None and leg.sharing.quote is not None
+        )
         return calculator.price(itinerary, held, travellers).total_cents + sharing
 
     return total
@@ -91,8 +100,15 @@ def leg_fares(itinerary: Itinerary, fare: ItineraryFare | None, language: str) -
     for index, leg in enumerate(itinerary.legs):
         item = by_leg.get(index)
         if item is not None and fare is not None:
-            result.append(FareOut(amount_cents=item.cents, currency=fare.currency, reason_code=item.reason.code,
-                                  reason=reason_text(item.reason, language), pass_id=item.pass_id))
+            result.append(
+                FareOut(
+                    amount_cents=item.cents,
+                    currency=fare.currency,
+                    reason_code=item.reason.code,
+                    reason=reason_text(item.reason, language),
+                    pass_id=item.pass_id,
+                )
+            )
         else:
             result.append(_sharing_fare(leg, language))
     return result
@@ -103,13 +119,21 @@ def _sharing_fare(leg: Leg, language: str) -> FareOut | None:
         return None
     quote = leg.sharing.quote
     code = "sharing_estimate" if quote.estimated else "sharing_quote"
-    return FareOut(amount_cents=quote.amount_cents, currency=quote.currency, reason_code=code,
-                   reason=text(f"fare.{code}", language, provider=leg.sharing.operator or leg.sharing.provider))
+    return FareOut(
+        amount_cents=quote.amount_cents,
+        currency=quote.currency,
+        reason_code=code,
+        reason=text(f"fare.{code}", language, provider=leg.sharing.operator or leg.sharing.provider),
+    )
 
 
 def companions_fare(fare: ItineraryFare | None, language: str) -> FareOut | None:
     """What the companions pay, when there are any."""
     if fare is None or fare.companions_reason is None:
         return None
-    return FareOut(amount_cents=fare.companions_cents, currency=fare.currency,
-                   reason_code=fare.companions_reason.code, reason=reason_text(fare.companions_reason, language))
+    return FareOut(
+        amount_cents=fare.companions_cents,
+        currency=fare.currency,
+        reason_code=fare.companions_reason.code,
+        reason=reason_text(fare.companions_reason, language),
+    )

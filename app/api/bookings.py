@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Response, current_app, request
 from sqlalchemy import select
 
 from app.accounts.access import current_user, owned
+from app.api.idempotency import idempotency_key
 from app.booking.receipts import receipt_for, receipt_pdf
 from app.booking.saga import BookingError, BookingSaga, StepFailed
 from app.booking.states import IllegalTransition
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation, problem_response
+from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db
 from app.itinerary_ids import InvalidItineraryId, read_itinerary_id
 from app.models import Booking, BookingEvent, BookingLeg, Payment, Role, as_utc
@@ -31,7 +30,6 @@ from app.schemas.bookings import (
 
 blueprint = ApiBlueprint("bookings", __name__, tag="bookings")
 
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,255}$")
 
 
 def saga() -> BookingSaga:
@@ -163,9 +161,7 @@ def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[Bookin
     needs 3-D Secure the booking comes back ``reserved`` with ``payment.clientSecret``:
     authenticate in the app, then ``POST /bookings/{id}/authenticated``.
     """
-    key = request.headers.get("Idempotency-Key", "")
-    if not IDEMPOTENCY_KEY.match(key):
-        raise BadRequest("send an Idempotency-Key header of 8-255 letters, digits or ._:- (e.g. a UUID)")
+    key = idempotency_key()
     try:
         record = read_itinerary_id(body.itinerary_id, secret_key=current_app.config["SECRET_KEY"])
     except InvalidItineraryId as exc:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
-import re
 
 import segno
 from flask import Response, current_app, request
 from sqlalchemy import select
 
 from app.accounts.access import current_user, owned
+from app.api.idempotency import idempotency_key
 from app.api.region import current_region
-from app.errors import ApiError, BadRequest, NotFound, ServiceUnavailable
+from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.models import EligibilityProof, PassTicket, Role, as_utc, utc_now
 from app.openapi import ApiBlueprint
@@ -25,8 +25,8 @@ from app.schemas.passes import (
     PublicKey,
     PurchaseRequest,
     RefundPass,
-    RevocationList,
     Review,
+    RevocationList,
     TicketList,
     TicketOut,
 )
@@ -37,7 +37,6 @@ from routing.fares.config import FareConfig
 blueprint = ApiBlueprint("passes", __name__, tag="passes")
 
 STAFF = (Role.CITY_STAFF.value, Role.ADMIN.value)
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,255}$")
 
 
 class PassRefused(ApiError):
@@ -58,21 +57,43 @@ def _fares() -> FareConfig:
 
 
 def _shop() -> PassShop:
-    return PassShop(db.session, current_app.extensions["mobility.payments"], current_app.extensions["mobility.ticket_key"],
-                    current_app.config["SECRET_KEY"], _fares())
+    return PassShop(
+        db.session,
+        current_app.extensions["mobility.payments"],
+        current_app.extensions["mobility.ticket_key"],
+        current_app.config["SECRET_KEY"],
+        _fares(),
+    )
 
 
 def _proof(proof: EligibilityProof) -> ProofOut:
-    return ProofOut(id=proof.id, kind=proof.kind, card_number=proof.card_number, valid_until=proof.valid_until,
-                    benefit=proof.benefit, status=proof.status, reason=proof.reason, submitted_at=as_utc(proof.created_at),
-                    reviewed_at=None if proof.reviewed_at is None else as_utc(proof.reviewed_at))
+    return ProofOut(
+        id=proof.id,
+        kind=proof.kind,
+        card_number=proof.card_number,
+        valid_until=proof.valid_until,
+        benefit=proof.benefit,
+        status=proof.status,
+        reason=proof.reason,
+        submitted_at=as_utc(proof.created_at),
+        reviewed_at=None if proof.reviewed_at is None else as_utc(proof.reviewed_at),
+    )
 
 
 def _ticket(ticket: PassTicket) -> TicketOut:
-    return TicketOut(id=ticket.id, product=ticket.product_id, product_name=ticket.product_name,
-                     holder_name=ticket.holder_name, valid_from=ticket.valid_from, valid_until=ticket.valid_until,
-                     price_cents=ticket.price_cents, currency=ticket.currency, status=ticket.status, token=ticket.token,
-                     client_secret=ticket.client_secret if ticket.status == "awaiting_payment" else None)
+    return TicketOut(
+        id=ticket.id,
+        product=ticket.product_id,
+        product_name=ticket.product_name,
+        holder_name=ticket.holder_name,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
+        price_cents=ticket.price_cents,
+        currency=ticket.currency,
+        status=ticket.status,
+        token=ticket.token,
+        client_secret=ticket.client_secret if ticket.status == "awaiting_payment" else None,
+    )
 
 
 @blueprint.operation("/passes", summary="The passes on sale", response=ProductList, errors=(503,))
@@ -80,40 +101,72 @@ def list_products() -> ProductList:
     """Monthly and yearly passes of the region's fare configuration, with prices and who may buy them."""
     fares = _fares()
     return ProductList(
-        products=[ProductOut(id=p.id, name=p.name, price_cents=p.price_cents, currency=fares.currency, period=p.period,
-                             eligibility=p.eligibility) for p in fares.passes.values()],
+        products=[
+            ProductOut(
+                id=p.id,
+                name=p.name,
+                price_cents=p.price_cents,
+                currency=fares.currency,
+                period=p.period,
+                eligibility=p.eligibility,
+            )
+            for p in fares.passes.values()
+        ],
         saturday_is_weekend=fares.saturday_is_weekend,
     )
 
 
-@blueprint.operation("/me/eligibility", method="POST", summary="Submit a Teilhabecard", body=ProofRequest,
-                     response=ProofOut, status=201, auth=())
+@blueprint.operation(
+    "/me/eligibility",
+    method="POST",
+    summary="Submit a Teilhabecard",
+    body=ProofRequest,
+    response=ProofOut,
+    status=201,
+    auth=(),
+)
 def submit_eligibility(body: ProofRequest) -> ProofOut:
     """Card number, valid-until date and benefit; city staff verify or reject it (or a city
     registry decides at once). The status shows in ``GET /me/eligibility``."""
     try:
-        proof = submit_proof(db.session, current_user(), card_number=body.card_number, valid_until=body.valid_until,
-                             benefit=body.benefit.value, verifier=current_app.extensions["mobility.eligibility"],
-                             today=utc_now().date())
+        proof = submit_proof(
+            db.session,
+            current_user(),
+            card_number=body.card_number,
+            valid_until=body.valid_until,
+            benefit=body.benefit.value,
+            verifier=current_app.extensions["mobility.eligibility"],
+            today=utc_now().date(),
+        )
     except PassError as exc:
         raise PassRefused(exc) from exc
     return _proof(proof)
 
 
-@blueprint.operation("/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=())
+@blueprint.operation(
+    "/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=()
+)
 def my_eligibility() -> ProofList:
     """Every Teilhabecard submitted, oldest first, with the staff's reason."""
-    proofs = db.session.scalars(select(EligibilityProof).where(EligibilityProof.user_id == current_user().id)
-                                .order_by(EligibilityProof.id))
+    proofs = db.session.scalars(
+        select(EligibilityProof)
+        .where(EligibilityProof.user_id == current_user().id)
+        .order_by(EligibilityProof.id)
+    )
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
 
-@blueprint.operation("/eligibility", summary="Proofs to review (city staff)", query=ProofQuery, response=ProofList,
-                     auth=STAFF)
+@blueprint.operation(
+    "/eligibility", summary="Proofs to review (city staff)", query=ProofQuery, response=ProofList, auth=STAFF
+)
 def list_proofs(query: ProofQuery) -> ProofList:
     """Proofs with the given status, oldest first."""
-    proofs = db.session.scalars(select(EligibilityProof).where(EligibilityProof.status == query.status)
-                                .order_by(EligibilityProof.id).limit(500))
+    proofs = db.session.scalars(
+        select(EligibilityProof)
+        .where(EligibilityProof.status == query.status)
+        .order_by(EligibilityProof.id)
+        .limit(500)
+    )
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
 
@@ -122,38 +175,66 @@ def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
     if proof is None:
         raise NotFound("no proof with this id")
     try:
-        return _proof(review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason)))
+        return _proof(
+            review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason))
+        )
     except PassError as exc:
         raise PassRefused(exc) from exc
 
 
-@blueprint.operation("/eligibility/<proof_id>/verify", method="POST", summary="Verify a proof (city staff)",
-                     body=Review, response=ProofOut, errors=(404, 409), auth=STAFF)
+@blueprint.operation(
+    "/eligibility/<proof_id>/verify",
+    method="POST",
+    summary="Verify a proof (city staff)",
+    body=Review,
+    response=ProofOut,
+    errors=(404, 409),
+    auth=STAFF,
+)
 def verify_proof(proof_id: str, body: Review) -> ProofOut:
     """Marks the Teilhabecard verified; the holder may then buy the MittendrinTicket for months it covers."""
     return _review(proof_id, True, body.reason)
 
 
-@blueprint.operation("/eligibility/<proof_id>/reject", method="POST", summary="Reject a proof (city staff)",
-                     body=Review, response=ProofOut, errors=(404, 409), auth=STAFF)
+@blueprint.operation(
+    "/eligibility/<proof_id>/reject",
+    method="POST",
+    summary="Reject a proof (city staff)",
+    body=Review,
+    response=ProofOut,
+    errors=(404, 409),
+    auth=STAFF,
+)
 def reject_proof(proof_id: str, body: Review) -> ProofOut:
     """Rejects with a reason the user sees."""
     return _review(proof_id, False, body.reason)
 
 
-@blueprint.operation("/tickets", method="POST", summary="Buy a monthly pass", body=PurchaseRequest, response=TicketOut,
-                     status=201, errors=(402, 403, 409, 422, 503), auth=())
+@blueprint.operation(
+    "/tickets",
+    method="POST",
+    summary="Buy a monthly pass",
+    body=PurchaseRequest,
+    response=TicketOut,
+    status=201,
+    errors=(402, 403, 409, 422, 503),
+    auth=(),
+)
 def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     """For the current or the next calendar month, one per product and month; send an
     ``Idempotency-Key`` (the same key returns the same purchase). The MittendrinTicket needs a
     verified Teilhabecard valid on the month's first day. Paid at once; the answer carries the
     signed ticket (``token``) and ``GET /tickets/{id}/qr`` renders it."""
-    key = request.headers.get("Idempotency-Key", "")
-    if not IDEMPOTENCY_KEY.match(key):
-        raise BadRequest("send an Idempotency-Key header of 8-255 letters, digits or ._:- (e.g. a UUID)")
+    key = idempotency_key()
     try:
-        ticket, created = _shop().buy(current_user(), body.product, body.month, idempotency_key=key,
-                                      payment_method=body.payment_method, today=utc_now().date())
+        ticket, created = _shop().buy(
+            current_user(),
+            body.product,
+            body.month,
+            idempotency_key=key,
+            payment_method=body.payment_method,
+            today=utc_now().date(),
+        )
     except PassError as exc:
         raise PassRefused(exc) from exc
     return _ticket(ticket), 201 if created else 200
@@ -162,8 +243,11 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
 @blueprint.operation("/tickets", summary="The account's passes", response=TicketList, auth=())
 def my_tickets() -> TicketList:
     """Newest first."""
-    tickets = db.session.scalars(select(PassTicket).where(PassTicket.user_id == current_user().id)
-                                 .order_by(PassTicket.valid_from.desc()))
+    tickets = db.session.scalars(
+        select(PassTicket)
+        .where(PassTicket.user_id == current_user().id)
+        .order_by(PassTicket.valid_from.desc())
+    )
     return TicketList(tickets=[_ticket(ticket) for ticket in tickets])
 
 
@@ -181,8 +265,14 @@ def read_ticket(ticket_id: str) -> TicketOut:
     return _ticket(_own_ticket(ticket_id))
 
 
-@blueprint.operation("/tickets/<ticket_id>/authenticated", method="POST", summary="Continue after 3-D Secure",
-                     response=TicketOut, errors=(404,), auth=())
+@blueprint.operation(
+    "/tickets/<ticket_id>/authenticated",
+    method="POST",
+    summary="Continue after 3-D Secure",
+    response=TicketOut,
+    errors=(404,),
+    auth=(),
+)
 def ticket_authenticated(ticket_id: str) -> TicketOut:
     """Re-reads the payment; authorised, the pass is captured and its ticket issued."""
     ticket = _own_ticket(ticket_id)
@@ -191,23 +281,39 @@ def ticket_authenticated(ticket_id: str) -> TicketOut:
     return _ticket(ticket)
 
 
-@blueprint.operation("/tickets/<ticket_id>/qr", summary="The ticket as a QR code", response=TicketOut,
-                     errors=(404, 409), auth=(),
-                     alternate_media={"image/svg+xml": {"type": "string"}, "image/png": {"type": "string",
-                                                                                        "format": "binary"}})
+@blueprint.operation(
+    "/tickets/<ticket_id>/qr",
+    summary="The ticket as a QR code",
+    response=TicketOut,
+    errors=(404, 409),
+    auth=(),
+    alternate_media={
+        "image/svg+xml": {"type": "string"},
+        "image/png": {"type": "string", "format": "binary"},
+    },
+)
 def ticket_qr(ticket_id: str) -> Response:
     """SVG by default, PNG with ``Accept: image/png``; it encodes the signed ticket (``token``)."""
     ticket = _own_ticket(ticket_id)
     if ticket.token is None or ticket.status != "active":
-        raise PassRefused(PassError("no-ticket", f"the pass is {ticket.status}; it has no valid ticket", status=409))
+        raise PassRefused(
+            PassError("no-ticket", f"the pass is {ticket.status}; it has no valid ticket", status=409)
+        )
     kind = request.accept_mimetypes.best_match(["image/svg+xml", "image/png"], default="image/svg+xml")
     buffer = io.BytesIO()
     segno.make(ticket.token, error="m").save(buffer, kind="png" if kind == "image/png" else "svg", scale=4)
     return Response(buffer.getvalue(), mimetype=kind or "image/svg+xml")
 
 
-@blueprint.operation("/tickets/<ticket_id>/refund", method="POST", summary="Refund a pass (admin)", body=RefundPass,
-                     response=TicketOut, errors=(404, 409), auth=(Role.ADMIN.value,))
+@blueprint.operation(
+    "/tickets/<ticket_id>/refund",
+    method="POST",
+    summary="Refund a pass (admin)",
+    body=RefundPass,
+    response=TicketOut,
+    errors=(404, 409),
+    auth=(Role.ADMIN.value,),
+)
 def refund_ticket(ticket_id: str, body: RefundPass) -> TicketOut:
     """Refunds the full price and revokes the ticket: it is on the revocation list from now on."""
     ticket = db.session.get(PassTicket, ticket_id)

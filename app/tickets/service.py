@@ -83,14 +83,25 @@ def _next_month(day: date) -> date:
 
 
 def submit_proof(
-    db: Session, user: User, *, card_number: str, valid_until: date, benefit: str, verifier: EligibilityVerifier,
+    db: Session,
+    user: User,
+    *,
+    card_number: str,
+    valid_until: date,
+    benefit: str,
+    verifier: EligibilityVerifier,
     today: date,
 ) -> EligibilityProof:
     """Record a Teilhabecard; the verifier may decide at once, else it waits for staff."""
     if valid_until < today:
         raise PassError("card-expired", f"the card expired on {valid_until.isoformat()}")
-    proof = EligibilityProof(user_id=user.id, card_number=card_number, valid_until=valid_until, benefit=benefit,
-                             status=ProofStatus.SUBMITTED.value)
+    proof = EligibilityProof(
+        user_id=user.id,
+        card_number=card_number,
+        valid_until=valid_until,
+        benefit=benefit,
+        status=ProofStatus.SUBMITTED.value,
+    )
     db.add(proof)
     db.flush()
     decision = verifier.check(proof)
@@ -118,9 +129,15 @@ def review_proof(db: Session, staff: User, proof: EligibilityProof, decision: De
 
 def valid_proof(db: Session, user_id: int, on: date) -> EligibilityProof | None:
     """The user's verified proof whose card is valid on ``on`` (the latest)."""
-    return db.scalar(select(EligibilityProof).where(
-        EligibilityProof.user_id == user_id, EligibilityProof.status == ProofStatus.VERIFIED.value,
-        EligibilityProof.valid_until >= on).order_by(EligibilityProof.id.desc()))
+    return db.scalar(
+        select(EligibilityProof)
+        .where(
+            EligibilityProof.user_id == user_id,
+            EligibilityProof.status == ProofStatus.VERIFIED.value,
+            EligibilityProof.valid_until >= on,
+        )
+        .order_by(EligibilityProof.id.desc())
+    )
 
 
 @dataclass
@@ -142,7 +159,14 @@ class PassShop:
         return product
 
     def buy(
-        self, user: User, product_id: str, month: str, *, idempotency_key: str, payment_method: str | None, today: date,
+        self,
+        user: User,
+        product_id: str,
+        month: str,
+        *,
+        idempotency_key: str,
+        payment_method: str | None,
+        today: date,
     ) -> tuple[PassTicket, bool]:
         """The pass for ``month`` (current or next), and whether it was bought now.
 
@@ -153,32 +177,53 @@ class PassShop:
         """
         product = self.product(product_id)
         first, last = month_period(month)
-        existing = self.db.scalar(select(PassTicket).where(
-            PassTicket.user_id == user.id, PassTicket.product_id == product.id, PassTicket.valid_from == first))
+        existing = self.db.scalar(
+            select(PassTicket).where(
+                PassTicket.user_id == user.id,
+                PassTicket.product_id == product.id,
+                PassTicket.valid_from == first,
+            )
+        )
         if existing is not None and existing.status != TicketStatus.FAILED.value:
             if existing.idempotency_key == idempotency_key:
                 return existing, False
             raise PassError("already-bought", f"you hold the {product.name} for {month} already", status=409)
         if first not in (today.replace(day=1), _next_month(today)):
-            raise PassError("month-not-on-sale", f"passes are sold for the current and the next month, not {month}")
+            raise PassError(
+                "month-not-on-sale", f"passes are sold for the current and the next month, not {month}"
+            )
         if product.eligibility == "teilhabecard" and valid_proof(self.db, user.id, first) is None:
-            raise PassError("not-eligible", f"the {product.name} needs a Teilhabecard verified by the city and valid "
-                                            f"on {first.isoformat()}", status=403)
+            raise PassError(
+                "not-eligible",
+                f"the {product.name} needs a Teilhabecard verified by the city and valid "
+                f"on {first.isoformat()}",
+                status=403,
+            )
         if existing is not None:  # an earlier attempt failed: try again under the new key
             self.db.delete(existing)
             self.db.flush()
         ticket = PassTicket(
-            id=uuid.uuid4().hex, user_id=user.id, holder=holder_pseudonym(self.secret_key, user.id),
-            holder_name=user.display_name, product_id=product.id, product_name=product.name, valid_from=first,
-            valid_until=last, price_cents=product.price_cents, currency=self.fares.currency,
-            idempotency_key=idempotency_key, gateway=self.gateway.name,
+            id=uuid.uuid4().hex,
+            user_id=user.id,
+            holder=holder_pseudonym(self.secret_key, user.id),
+            holder_name=user.display_name,
+            product_id=product.id,
+            product_name=product.name,
+            valid_from=first,
+            valid_until=last,
+            price_cents=product.price_cents,
+            currency=self.fares.currency,
+            idempotency_key=idempotency_key,
+            gateway=self.gateway.name,
         )
         self.db.add(ticket)
         try:
             self.db.commit()
         except IntegrityError as exc:
             self.db.rollback()
-            raise PassError("already-bought", f"you hold the {product.name} for {month} already", status=409) from exc
+            raise PassError(
+                "already-bought", f"you hold the {product.name} for {month} already", status=409
+            ) from exc
         self._pay(user, ticket, payment_method)
         return ticket, True
 
@@ -186,11 +231,20 @@ class PassShop:
         key = f"pass:{ticket.id}:authorise"
         try:
             customer = gateway_customer(self.db, self.gateway, self.secret_key, user)
-            intent = ledger.once(self.db, key, {"amount": ticket.price_cents, "method": payment_method},
-                                 lambda: self.gateway.authorise(
-                                     amount_cents=ticket.price_cents, currency=ticket.currency, customer_id=customer,
-                                     payment_method=payment_method, description=f"{ticket.product_name} {ticket.id}",
-                                     metadata={"pass": ticket.id}, idempotency_key=key))
+            intent = ledger.once(
+                self.db,
+                key,
+                {"amount": ticket.price_cents, "method": payment_method},
+                lambda: self.gateway.authorise(
+                    amount_cents=ticket.price_cents,
+                    currency=ticket.currency,
+                    customer_id=customer,
+                    payment_method=payment_method,
+                    description=f"{ticket.product_name} {ticket.id}",
+                    metadata={"pass": ticket.id},
+                    idempotency_key=key,
+                ),
+            )
         except PaymentDeclined as exc:
             ticket.status = TicketStatus.FAILED.value
             self.db.commit()
@@ -215,14 +269,26 @@ class PassShop:
             self.db.commit()
             return
         intent_id, key = ticket.intent_id, f"pass:{ticket.id}:capture"
-        ledger.once(self.db, key, {"amount": ticket.price_cents},
-                    lambda: self.gateway.capture(intent_id, ticket.price_cents, idempotency_key=key))
+        ledger.once(
+            self.db,
+            key,
+            {"amount": ticket.price_cents},
+            lambda: self.gateway.capture(intent_id, ticket.price_cents, idempotency_key=key),
+        )
         ticket.status = TicketStatus.ACTIVE.value
         ticket.client_secret = None
-        ticket.token = sign_ticket(self.signing_key, TicketClaims(
-            ticket_id=ticket.id, holder=ticket.holder_name, product_id=ticket.product_id, product=ticket.product_name,
-            valid_from=ticket.valid_from, valid_until=ticket.valid_until, issued=utc_now().isoformat(timespec="seconds"),
-        ))
+        ticket.token = sign_ticket(
+            self.signing_key,
+            TicketClaims(
+                ticket_id=ticket.id,
+                holder=ticket.holder_name,
+                product_id=ticket.product_id,
+                product=ticket.product_name,
+                valid_from=ticket.valid_from,
+                valid_until=ticket.valid_until,
+                issued=utc_now().isoformat(timespec="seconds"),
+            ),
+        )
         self.db.commit()
 
     def refund(self, ticket: PassTicket, reason: str) -> None:
@@ -230,27 +296,55 @@ class PassShop:
         if ticket.status != TicketStatus.ACTIVE.value or ticket.intent_id is None:
             raise PassError("not-refundable", f"the pass is {ticket.status}", status=409)
         intent_id, key = ticket.intent_id, f"pass:{ticket.id}:refund"
-        ledger.once(self.db, key, {"amount": ticket.price_cents, "reason": reason},
-                    lambda: self.gateway.refund(intent_id, ticket.price_cents, reason=reason, idempotency_key=key))
+        ledger.once(
+            self.db,
+            key,
+            {"amount": ticket.price_cents, "reason": reason},
+            lambda: self.gateway.refund(intent_id, ticket.price_cents, reason=reason, idempotency_key=key),
+        )
         ticket.refunded_cents = ticket.price_cents
-        ticket.status, ticket.revoked_at, ticket.revoked_reason = TicketStatus.REVOKED.value, utc_now(), reason
+        ticket.status, ticket.revoked_at, ticket.revoked_reason = (
+            TicketStatus.REVOKED.value,
+            utc_now(),
+            reason,
+        )
         self.db.commit()
 
 
 def held_passes(db: Session, user_id: int, around: date) -> list[HeldPass]:
     """The user's active passes valid within a month of ``around`` (for pricing trips)."""
-    tickets = db.scalars(select(PassTicket).where(
-        PassTicket.user_id == user_id, PassTicket.status == TicketStatus.ACTIVE.value,
-        PassTicket.valid_until >= date.fromordinal(around.toordinal() - 31),
-        PassTicket.valid_from <= date.fromordinal(around.toordinal() + 31)))
+    tickets = db.scalars(
+        select(PassTicket).where(
+            PassTicket.user_id == user_id,
+            PassTicket.status == TicketStatus.ACTIVE.value,
+            PassTicket.valid_until >= date.fromordinal(around.toordinal() - 31),
+            PassTicket.valid_from <= date.fromordinal(around.toordinal() + 31),
+        )
+    )
     return [HeldPass(t.product_id, t.valid_from, t.valid_until) for t in tickets]
 
 
 def revoked_ids(db: Session) -> list[str]:
     """Ids of revoked tickets (the inspectors' offline list)."""
-    return list(db.scalars(select(PassTicket.id).where(PassTicket.status == TicketStatus.REVOKED.value)
-                           .order_by(PassTicket.revoked_at)))
+    return list(
+        db.scalars(
+            select(PassTicket.id)
+            .where(PassTicket.status == TicketStatus.REVOKED.value)
+            .order_by(PassTicket.revoked_at)
+        )
+    )
 
 
-__all__ = ["Decision", "EligibilityVerifier", "PassError", "PassShop", "StaffReview", "held_passes",
-           "month_period", "revoked_ids", "submit_proof", "review_proof", "valid_proof"]
+__all__ = [
+    "Decision",
+    "EligibilityVerifier",
+    "PassError",
+    "PassShop",
+    "StaffReview",
+    "held_passes",
+    "month_period",
+    "revoked_ids",
+    "submit_proof",
+    "review_proof",
+    "valid_proof",
+]

@@ -48,15 +48,25 @@ def _unb64(text: str) -> bytes:
 
 def sign_ticket(key: Ed25519PrivateKey, claims: TicketClaims) -> str:
     """The token of ``claims``."""
-    payload = json.dumps({
-        "t": claims.ticket_id, "h": claims.holder, "p": claims.product_id, "n": claims.product,
-        "f": claims.valid_from.isoformat(), "u": claims.valid_until.isoformat(), "i": claims.issued,
-    }, separators=(",", ":"), ensure_ascii=False).encode()
+    payload = json.dumps(
+        {
+            "t": claims.ticket_id,
+            "h": claims.holder,
+            "p": claims.product_id,
+            "n": claims.product,
+            "f": claims.valid_from.isoformat(),
+            "u": claims.valid_until.isoformat(),
+            "i": claims.issued,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
     return f"{PREFIX}.{_b64(payload)}.{_b64(key.sign(payload))}"
 
 
-def verify_ticket(token: str, public_key: Ed25519PublicKey, *, revoked: frozenset[str] = frozenset(),
-                  on: date | None = None) -> TicketClaims:
+def verify_ticket(
+    token: str, public_key: Ed25519PublicKey, *, revoked: frozenset[str] = frozenset(), on: date | None = None
+) -> TicketClaims:
     """The claims of a genuine, unrevoked ticket (valid ``on`` that day, when given).
 
     Raises
@@ -77,15 +87,23 @@ def verify_ticket(token: str, public_key: Ed25519PublicKey, *, revoked: frozense
         raise TicketInvalid("forged or altered: the signature does not match") from exc
     try:
         data = json.loads(payload)
-        claims = TicketClaims(ticket_id=data["t"], holder=data["h"], product_id=data["p"], product=data["n"],
-                              valid_from=date.fromisoformat(data["f"]), valid_until=date.fromisoformat(data["u"]),
-                              issued=data["i"])
+        claims = TicketClaims(
+            ticket_id=data["t"],
+            holder=data["h"],
+            product_id=data["p"],
+            product=data["n"],
+            valid_from=date.fromisoformat(data["f"]),
+            valid_until=date.fromisoformat(data["u"]),
+            issued=data["i"],
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise TicketInvalid("the ticket's content is unreadable") from exc
     if claims.ticket_id in revoked:
         raise TicketInvalid("revoked (refunded)")
     if on is not None and not claims.valid_from <= on <= claims.valid_until:
-        raise TicketInvalid(f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})")
+        raise TicketInvalid(
+            f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})"
+        )
     return claims
 
 
@@ -106,8 +124,11 @@ def load_or_create_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
         key = Ed25519PrivateKey.generate()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         return key
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
@@ -118,8 +139,11 @@ def load_or_create_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
 
 def public_pem(key: Ed25519PrivateKey) -> str:
     """The public key an inspector needs, as PEM."""
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:

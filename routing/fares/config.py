@@ -121,7 +121,9 @@ class _Reader:
             return default
         value = self.data[key]
         if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            raise InputDataError(self.source, f"{self._name(key)} has the wrong type ({type(value).__name__})")
+            raise InputDataError(
+                self.source, f"{self._name(key)} has the wrong type ({type(value).__name__})"
+            )
         return value
 
     def cents(self, key: str) -> dict[str, int]:
@@ -151,7 +153,9 @@ def _pass(source: str, raw: object, number: int) -> PassProduct:
         window_reader = _Reader(source, window, f"passes[{number}].extended_windows[{index}]")
         days = frozenset(window_reader.get("days", list))
         if not days or not days <= DAY_KINDS:
-            raise InputDataError(source, f"passes[{number}].extended_windows[{index}].days must name {sorted(DAY_KINDS)}")
+            raise InputDataError(
+                source, f"passes[{number}].extended_windows[{index}].days must name {sorted(DAY_KINDS)}"
+            )
         windows.append(TimeWindow(days=days, start=window_reader.time_of_day("from")))
     companions = reader.get("companions", dict, {})
     companion_reader = _Reader(source, companions, f"passes[{number}].companions")
@@ -159,11 +163,17 @@ def _pass(source: str, raw: object, number: int) -> PassProduct:
     if period not in ("month", "year"):
         raise InputDataError(source, f"passes[{number}].period must be month or year")
     return PassProduct(
-        id=reader.get("id", str), name=reader.get("name", str), price_cents=reader.get("price_cents", int),
-        period=period, area=reader.get("area", str), extended_area=reader.get("extended_area", str, None),
+        id=reader.get("id", str),
+        name=reader.get("name", str),
+        price_cents=reader.get("price_cents", int),
+        period=period,
+        area=reader.get("area", str),
+        extended_area=reader.get("extended_area", str, None),
         extended_windows=tuple(windows),
-        companions=Companions(adults=companion_reader.get("adults", int, 0),
-                              children_under=companion_reader.get("children_under", int, None)),
+        companions=Companions(
+            adults=companion_reader.get("adults", int, 0),
+            children_under=companion_reader.get("children_under", int, None),
+        ),
         eligibility=reader.get("eligibility", str, None),
     )
 
@@ -181,16 +191,23 @@ def parse_fare_config(data: object, *, source: str = "fares") -> FareConfig:
     adult, child = tariff_reader.cents("adult"), tariff_reader.cents("child")
     order = tuple(tariff_reader.get("level_order", list))
     if set(order) != set(adult) or set(child) - set(adult):
-        raise InputDataError(source, "tariff.level_order must list every adult level once; child levels must be adult levels")
+        raise InputDataError(
+            source, "tariff.level_order must list every adult level once; child levels must be adult levels"
+        )
     zone_levels = tariff_reader.get("zone_levels", dict, {})
     default_level = tariff_reader.get("default_level", str)
     for level in [*zone_levels.values(), default_level]:
         if level not in adult:
             raise InputDataError(source, f"tariff: unknown level {level!r}")
     tariff = TariffTable(
-        city_zone=tariff_reader.get("city_zone", str), plus_zone=tariff_reader.get("plus_zone", str),
-        network_zone=tariff_reader.get("network_zone", str), adult=adult, child=child, level_order=order,
-        zone_levels=dict(zone_levels), default_level=default_level,
+        city_zone=tariff_reader.get("city_zone", str),
+        plus_zone=tariff_reader.get("plus_zone", str),
+        network_zone=tariff_reader.get("network_zone", str),
+        adult=adult,
+        child=child,
+        level_order=order,
+        zone_levels=dict(zone_levels),
+        default_level=default_level,
         short_trip_max_stops=tariff_reader.get("short_trip_max_stops", int, 0),
     )
     passes: dict[str, PassProduct] = {}
@@ -204,8 +221,12 @@ def parse_fare_config(data: object, *, source: str = "fares") -> FareConfig:
     except ValueError as exc:
         raise InputDataError(source, f"valid_from: {exc}") from exc
     return FareConfig(
-        name=reader.get("name", str), valid_from=valid_from, currency=reader.get("currency", str), tariff=tariff,
-        passes=passes, saturday_is_weekend=reader.get("saturday_is_weekend", bool, True),
+        name=reader.get("name", str),
+        valid_from=valid_from,
+        currency=reader.get("currency", str),
+        tariff=tariff,
+        passes=passes,
+        saturday_is_weekend=reader.get("saturday_is_weekend", bool, True),
         operating_day_starts=reader.time_of_day("operating_day_starts", time(3, 0)),
     )
 

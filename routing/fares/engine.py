@@ -84,14 +84,18 @@ class _Ride:
 class FareCalculator:
     """Prices itineraries of one region with its fare configuration. Safe to share between threads."""
 
-    def __init__(self, config: FareConfig, zones: ZoneIndex, stop_index: Mapping[str, int], timezone: str) -> None:
+    def __init__(
+        self, config: FareConfig, zones: ZoneIndex, stop_index: Mapping[str, int], timezone: str
+    ) -> None:
         self.config = config
         self.zones = zones
         self.stop_index = stop_index
         self.zone = ZoneInfo(timezone)
         self._column = {zone.id: number for number, zone in enumerate(zones.zones)}
         self._names = {zone.id: zone.name for zone in zones.zones}
-        self._municipalities = [number for number, zone in enumerate(zones.zones) if zone.kind == "municipality"]
+        self._municipalities = [
+            number for number, zone in enumerate(zones.zones) if zone.kind == "municipality"
+        ]
         self._holidays = holidays.country_holidays("DE", subdiv="HE")
 
     # Calendar ---------------------------------------------------------------------------------
@@ -142,7 +146,11 @@ class FareCalculator:
         tariff = self.config.tariff
         stops = [stop for ride in rides for stop in ride.stops]
         if self._all_in(tariff.city_zone, stops):
-            short = len(rides) == 1 and len(stops) - 1 <= tariff.short_trip_max_stops and "kurzstrecke" in tariff.adult
+            short = (
+                len(rides) == 1
+                and len(stops) - 1 <= tariff.short_trip_max_stops
+                and "kurzstrecke" in tariff.adult
+            )
             return "kurzstrecke" if short else _level_named(tariff.adult, "stadt_kassel", tariff.city_zone)
         if self._all_in(tariff.plus_zone, stops):
             return _level_named(tariff.adult, "kasselplus", tariff.plus_zone)
@@ -151,8 +159,12 @@ class FareCalculator:
         for stop in stops:
             if plus is not None and self.zones.stop_in_zone[stop, plus]:
                 continue
-            inside = [self.zones.zones[m].id for m in self._municipalities if self.zones.stop_in_zone[stop, m]]
-            levels += [tariff.zone_levels.get(zone, tariff.default_level) for zone in inside] or [tariff.default_level]
+            inside = [
+                self.zones.zones[m].id for m in self._municipalities if self.zones.stop_in_zone[stop, m]
+            ]
+            levels += [tariff.zone_levels.get(zone, tariff.default_level) for zone in inside] or [
+                tariff.default_level
+            ]
         return max(levels, key=tariff.level_order.index)
 
     # Prices --------------------------------------------------------------------------------------
@@ -162,7 +174,11 @@ class FareCalculator:
         for index, leg in enumerate(itinerary.legs):
             if leg.mode is not Mode.TRANSIT or leg.ride is None:
                 continue
-            ids = [leg.origin.stop_id, *(place.stop_id for place in leg.ride.intermediate_stops), leg.destination.stop_id]
+            ids = [
+                leg.origin.stop_id,
+                *(place.stop_id for place in leg.ride.intermediate_stops),
+                leg.destination.stop_id,
+            ]
             stops = [self.stop_index[stop_id] for stop_id in ids if stop_id in self.stop_index]
             if stops:
                 rides.append(_Ride(index=index, board=leg.start, stops=stops))
@@ -180,12 +196,30 @@ class FareCalculator:
             if product.area == ALL_AREAS:
                 return product, FareReason("pass_everywhere", {"pass": product.name}), window is not None
             if self._all_in(product.area, ride.stops):
-                return product, FareReason("pass_in_area", {"pass": product.name,
-                                                             "area": self._area_name(product.area)}), window is not None
-            if found is None and window and product.extended_area and self._all_in(product.extended_area, ride.stops):
-                found = (product, FareReason("pass_network_window", {
-                    "pass": product.name, "area": self._area_name(product.extended_area), "day": window,
-                    "from": _window_start(product, window)}), True)
+                return (
+                    product,
+                    FareReason("pass_in_area", {"pass": product.name, "area": self._area_name(product.area)}),
+                    window is not None,
+                )
+            if (
+                found is None
+                and window
+                and product.extended_area
+                and self._all_in(product.extended_area, ride.stops)
+            ):
+                found = (
+                    product,
+                    FareReason(
+                        "pass_network_window",
+                        {
+                            "pass": product.name,
+                            "area": self._area_name(product.extended_area),
+                            "day": window,
+                            "from": _window_start(product, window),
+                        },
+                    ),
+                    True,
+                )
         return found
 
     def _uncovered_reason(self, ride: _Ride, held: Sequence[HeldPass], level: str) -> FareReason:
@@ -195,18 +229,25 @@ class FareCalculator:
             if product is None:
                 continue
             if not holding.valid_from <= day <= holding.valid_until:
-                return FareReason("pass_not_valid_then", {"pass": product.name, "until": holding.valid_until.isoformat(),
-                                                          "level": level})
+                return FareReason(
+                    "pass_not_valid_then",
+                    {"pass": product.name, "until": holding.valid_until.isoformat(), "level": level},
+                )
             if product.area != ALL_AREAS and self._all_in(product.area, ride.stops[:1]):
                 reason = {"pass": product.name, "area": self._area_name(product.area), "level": level}
                 if product.extended_windows:
-                    return FareReason("outside_area_before_window", reason | {
-                        "from": _window_start(product, self.day_kind(day)) or ""})
+                    return FareReason(
+                        "outside_area_before_window",
+                        reason | {"from": _window_start(product, self.day_kind(day)) or ""},
+                    )
                 return FareReason("outside_area", reason)
         return FareReason("single_ticket", {"level": level})
 
     def price(
-        self, itinerary: Itinerary, held: Sequence[HeldPass] = (), travellers: Travellers = Travellers(),
+        self,
+        itinerary: Itinerary,
+        held: Sequence[HeldPass] = (),
+        travellers: Travellers = Travellers(),
     ) -> ItineraryFare:
         """The transit price of ``itinerary`` for a traveller holding ``held``, with companions."""
         tariff = self.config.tariff
@@ -226,7 +267,9 @@ class FareCalculator:
         for number, ride in enumerate(uncovered):
             assert level is not None
             if number == 0:
-                legs.append(LegFare(ride.index, tariff.adult[level], self._uncovered_reason(ride, held, level)))
+                legs.append(
+                    LegFare(ride.index, tariff.adult[level], self._uncovered_reason(ride, held, level))
+                )
             else:
                 legs.append(LegFare(ride.index, 0, FareReason("ticket_included", {"level": level})))
         legs.sort(key=lambda fare: fare.leg_index)
@@ -234,11 +277,21 @@ class FareCalculator:
         if rides and (travellers.adults or travellers.children):
             companions_cents, companions_reason = self._companions(rides, uncovered, covering, travellers)
         total = sum(fare.cents for fare in legs) + companions_cents
-        return ItineraryFare(currency=self.config.currency, total_cents=total, legs=legs, ticket_level=level,
-                             companions_cents=companions_cents, companions_reason=companions_reason)
+        return ItineraryFare(
+            currency=self.config.currency,
+            total_cents=total,
+            legs=legs,
+            ticket_level=level,
+            companions_cents=companions_cents,
+            companions_reason=companions_reason,
+        )
 
     def _companions(
-        self, rides: list[_Ride], uncovered: list[_Ride], covering: list[tuple[PassProduct, bool]], travellers: Travellers,
+        self,
+        rides: list[_Ride],
+        uncovered: list[_Ride],
+        covering: list[tuple[PassProduct, bool]],
+        travellers: Travellers,
     ) -> tuple[int, FareReason]:
         tariff = self.config.tariff
         products = {product.id: product for product, _ in covering}
@@ -252,8 +305,15 @@ class FareCalculator:
             return 0, FareReason("companions_free", {"pass": next(iter(products.values())).name})
         level = self.ticket_level(rides)
         cents = adults * tariff.adult[level] + children * tariff.child.get(level, tariff.adult[level])
-        return cents, FareReason("companions_tickets", {"level": level, "adults": str(adults), "children": str(children),
-                                                        "free_adults": str(free_adults)})
+        return cents, FareReason(
+            "companions_tickets",
+            {
+                "level": level,
+                "adults": str(adults),
+                "children": str(children),
+                "free_adults": str(free_adults),
+            },
+        )
 
 
 def _level_named(levels: Mapping[str, int], preferred: str, zone_id: str) -> str:

@@ -36,22 +36,33 @@ def shop_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def submit_card(client: FlaskClient, user: SignedIn, valid_until: str = "2027-06-30") -> dict[str, Any]:
-    response = client.post("/api/v1/me/eligibility", headers=user.headers, json={
-        "cardNumber": "TC-2026-4711", "validUntil": valid_until, "benefit": "sgb2_buergergeld"})
+    response = client.post(
+        "/api/v1/me/eligibility",
+        headers=user.headers,
+        json={"cardNumber": "TC-2026-4711", "validUntil": valid_until, "benefit": "sgb2_buergergeld"},
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 
 
-def buy(client: FlaskClient, user: SignedIn, month: str = "2026-11", key: str | None = None, **extra: Any) -> Any:
-    return client.post("/api/v1/tickets", headers=user.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
-                       json={"product": "mittendrin", "month": month, **extra})
+def buy(
+    client: FlaskClient, user: SignedIn, month: str = "2026-11", key: str | None = None, **extra: Any
+) -> Any:
+    return client.post(
+        "/api/v1/tickets",
+        headers=user.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
+        json={"product": "mittendrin", "month": month, **extra},
+    )
 
 
 def eligible(app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], **card: str) -> SignedIn:
     resident, staff = sign_in(app), sign_in(app, "city_staff")
     proof = submit_card(client, resident, **card)
-    verified = client.post(f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers,
-                           json={"reason": "Karte und Bescheid geprüft"})
+    verified = client.post(
+        f"/api/v1/eligibility/{proof['id']}/verify",
+        headers=staff.headers,
+        json={"reason": "Karte und Bescheid geprüft"},
+    )
     assert verified.status_code == 200 and verified.get_json()["status"] == "verified"
     return resident
 
@@ -66,11 +77,25 @@ def stop_in(region: Region, zone_id: str, *, outside: str | None = None) -> tupl
     return float(region.timetable.stop_lat[stop]), float(region.timetable.stop_lon[stop])
 
 
-def plan(client: FlaskClient, origin: tuple[float, float], destination: tuple[float, float], moment: datetime,
-         headers: dict[str, str] | None = None, **params: str) -> dict[str, Any]:
-    response = client.get("/api/v1/plan", headers=(headers or {}) | {"Accept-Language": "en"}, query_string={
-        "from": f"{origin[0]},{origin[1]}", "to": f"{destination[0]},{destination[1]}", "time": moment.isoformat(),
-        "modes": "walk,transit"} | params)
+def plan(
+    client: FlaskClient,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    moment: datetime,
+    headers: dict[str, str] | None = None,
+    **params: str,
+) -> dict[str, Any]:
+    response = client.get(
+        "/api/v1/plan",
+        headers=(headers or {}) | {"Accept-Language": "en"},
+        query_string={
+            "from": f"{origin[0]},{origin[1]}",
+            "to": f"{destination[0]},{destination[1]}",
+            "time": moment.isoformat(),
+            "modes": "walk,transit",
+        }
+        | params,
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 
@@ -83,11 +108,16 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], demo_region: Region, tmp_path: Path
 ) -> None:
     anna = eligible(app, client, sign_in)
-    assert client.get("/api/v1/me/eligibility", headers=anna.headers).get_json()["proofs"][0]["status"] == "verified"
+    assert (
+        client.get("/api/v1/me/eligibility", headers=anna.headers).get_json()["proofs"][0]["status"]
+        == "verified"
+    )
     bought = buy(client, anna)
     assert bought.status_code == 201, bought.get_json()
     ticket = bought.get_json()
-    assert ticket["status"] == "active" and ticket["priceCents"] == 3500 and ticket["token"].startswith("MT1.")
+    assert (
+        ticket["status"] == "active" and ticket["priceCents"] == 3500 and ticket["token"].startswith("MT1.")
+    )
     assert (ticket["validFrom"], ticket["validUntil"]) == ("2026-11-01", "2026-11-30")
 
     origin, destination = stop_in(demo_region, "kassel"), stop_in(demo_region, "kasselplus", outside="kassel")
@@ -111,11 +141,17 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     key_file = tmp_path / "public.pem"
     key_file.write_text(client.get("/api/v1/tickets/public-key").get_json()["pem"], encoding="utf-8")
     runner = CliRunner()
-    valid = runner.invoke(main, ["ticket", "verify", ticket["token"], "--public-key", str(key_file), "--on", "2026-11-23"])
+    valid = runner.invoke(
+        main, ["ticket", "verify", ticket["token"], "--public-key", str(key_file), "--on", "2026-11-23"]
+    )
     assert valid.exit_code == 0 and "VALID MittendrinTicket" in valid.output
     forged = ticket["token"][:-4] + ("AAAA" if not ticket["token"].endswith("AAAA") else "BBBB")
-    assert "INVALID" in runner.invoke(main, ["ticket", "verify", forged, "--public-key", str(key_file)]).output
-    late = runner.invoke(main, ["ticket", "verify", ticket["token"], "--public-key", str(key_file), "--on", "2026-12-01"])
+    assert (
+        "INVALID" in runner.invoke(main, ["ticket", "verify", forged, "--public-key", str(key_file)]).output
+    )
+    late = runner.invoke(
+        main, ["ticket", "verify", ticket["token"], "--public-key", str(key_file), "--on", "2026-12-01"]
+    )
     assert late.exit_code == 1 and "not valid on 2026-12-01" in late.output
 
 
@@ -131,8 +167,9 @@ def test_leaving_kasselplus_by_day_costs_a_ticket_with_the_reason(
     assert "outside_area_before_window" in reasons and ride["price"]["amountCents"] > 0
     text = next(leg["fare"]["reason"] for leg in transit_legs(ride) if leg["fare"]["amountCents"] > 0)
     assert text.startswith("Outside KasselPlus (synthetic) before 19:00: single ticket")
-    evening = plan(client, origin, outside, MONDAY_10.replace(hour=19, minute=30), anna.headers, adults="1",
-                   children="2")
+    evening = plan(
+        client, origin, outside, MONDAY_10.replace(hour=19, minute=30), anna.headers, adults="1", children="2"
+    )
     ride = next(it for it in evening["itineraries"] if transit_legs(it))
     assert ride["price"]["amountCents"] == 0
     assert {leg["fare"]["reasonCode"] for leg in transit_legs(ride)} == {"pass_network_window"}
@@ -146,7 +183,9 @@ def test_passes_named_in_the_request_price_for_someone_not_signed_in_and_cheapes
     body = plan(client, origin, destination, MONDAY_10, passes="deutschlandticket", sort="cheapest")
     assert body["itineraries"][0]["price"]["amountCents"] == 0
     assert "cheapest" in body["itineraries"][0]["labels"]
-    wrong = client.get("/api/v1/plan", query_string={"from": "51.31,9.49", "to": "51.32,9.50", "passes": "nope"})
+    wrong = client.get(
+        "/api/v1/plan", query_string={"from": "51.31,9.49", "to": "51.32,9.50", "passes": "nope"}
+    )
     assert wrong.status_code == 422 and {e["field"] for e in wrong.get_json()["errors"]} == {"passes"}
 
 
@@ -161,27 +200,37 @@ def test_the_shop_enforces_eligibility_months_and_one_pass_per_month(
     assert buy(client, cem, "2027-01").get_json()["type"].endswith(":month-not-on-sale")
     first = buy(client, cem, key="pass-key-0001")
     again = buy(client, cem, key="pass-key-0001")
-    assert (first.status_code, again.status_code) == (201, 200) and first.get_json()["id"] == again.get_json()["id"]
+    assert (first.status_code, again.status_code) == (201, 200) and first.get_json()[
+        "id"
+    ] == again.get_json()["id"]
     second = buy(client, cem, key="pass-key-0002")
     assert second.status_code == 409 and second.get_json()["type"].endswith(":already-bought")
     assert len(client.get("/api/v1/tickets", headers=cem.headers).get_json()["tickets"]) == 1
 
 
-def test_staff_review_with_reasons_and_roles(app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn]) -> None:
+def test_staff_review_with_reasons_and_roles(
+    app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn]
+) -> None:
     dora, staff = sign_in(app), sign_in(app, "city_staff")
     proof = submit_card(client, dora)
     assert client.get("/api/v1/eligibility", headers=dora.headers).status_code == 403
     queue = client.get("/api/v1/eligibility", headers=staff.headers).get_json()["proofs"]
     assert [p["id"] for p in queue] == [proof["id"]]
-    rejected = client.post(f"/api/v1/eligibility/{proof['id']}/reject", headers=staff.headers,
-                           json={"reason": "Bescheid fehlt"})
+    rejected = client.post(
+        f"/api/v1/eligibility/{proof['id']}/reject", headers=staff.headers, json={"reason": "Bescheid fehlt"}
+    )
     assert rejected.get_json()["status"] == "rejected"
     mine = client.get("/api/v1/me/eligibility", headers=dora.headers).get_json()["proofs"]
     assert mine[0]["status"] == "rejected" and mine[0]["reason"] == "Bescheid fehlt"
-    twice = client.post(f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers, json={"reason": "doch"})
+    twice = client.post(
+        f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers, json={"reason": "doch"}
+    )
     assert twice.status_code == 409
-    expired = client.post("/api/v1/me/eligibility", headers=dora.headers, json={
-        "cardNumber": "TC-1", "validUntil": "2020-01-31", "benefit": "wohngeld"})
+    expired = client.post(
+        "/api/v1/me/eligibility",
+        headers=dora.headers,
+        json={"cardNumber": "TC-1", "validUntil": "2020-01-31", "benefit": "wohngeld"},
+    )
     assert expired.status_code == 422 and expired.get_json()["type"].endswith(":card-expired")
 
 
@@ -191,24 +240,46 @@ def test_a_refund_revokes_the_ticket_for_inspectors(
     anna = eligible(app, client, sign_in)
     ticket = buy(client, anna).get_json()
     admin = sign_in(app, "admin")
-    assert client.post(f"/api/v1/tickets/{ticket['id']}/refund", headers=anna.headers,
-                       json={"reason": "mine"}).status_code == 403
-    refunded = client.post(f"/api/v1/tickets/{ticket['id']}/refund", headers=admin.headers,
-                           json={"reason": "moved away from Kassel"})
+    assert (
+        client.post(
+            f"/api/v1/tickets/{ticket['id']}/refund", headers=anna.headers, json={"reason": "mine"}
+        ).status_code
+        == 403
+    )
+    refunded = client.post(
+        f"/api/v1/tickets/{ticket['id']}/refund",
+        headers=admin.headers,
+        json={"reason": "moved away from Kassel"},
+    )
     assert refunded.status_code == 200 and refunded.get_json()["status"] == "revoked"
     revoked = client.get("/api/v1/tickets/revoked").get_json()
     assert revoked["revoked"] == [ticket["id"]]
     (tmp_path / "revoked.json").write_text(json.dumps(revoked), encoding="utf-8")
-    (tmp_path / "public.pem").write_text(client.get("/api/v1/tickets/public-key").get_json()["pem"], encoding="utf-8")
-    result = CliRunner().invoke(main, ["ticket", "verify", ticket["token"], "--public-key", str(tmp_path / "public.pem"),
-                                       "--revoked", str(tmp_path / "revoked.json"), "--on", "2026-11-23"])
+    (tmp_path / "public.pem").write_text(
+        client.get("/api/v1/tickets/public-key").get_json()["pem"], encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "ticket",
+            "verify",
+            ticket["token"],
+            "--public-key",
+            str(tmp_path / "public.pem"),
+            "--revoked",
+            str(tmp_path / "revoked.json"),
+            "--on",
+            "2026-11-23",
+        ],
+    )
     assert result.exit_code == 1 and "revoked" in result.output
     other = sign_in(app)
     assert client.get(f"/api/v1/tickets/{ticket['id']}", headers=other.headers).status_code == 404
 
 
 def test_a_declined_card_buys_nothing_and_a_new_try_works(
-    make_app, sign_in: Callable[..., SignedIn]  # type: ignore[no-untyped-def]
+    make_app,
+    sign_in: Callable[..., SignedIn],  # type: ignore[no-untyped-def]
 ) -> None:
     gateway = FakeGateway(decline=True)
     application: Flask = make_app(payments=gateway)

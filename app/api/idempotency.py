@@ -1,0 +1,25 @@
+"""The ``Idempotency-Key`` header that money-moving requests must carry."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+
+from app.errors import BadRequest
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,255}$")
+
+
+def idempotency_key() -> str:
+    """The request's key.
+
+    Raises
+    ------
+    BadRequest
+        Missing or malformed.
+    """
+    key = request.headers.get("Idempotency-Key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise BadRequest("send an Idempotency-Key header of 8-255 letters, digits or ._:- (e.g. a UUID)")
+    return key
