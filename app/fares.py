@@ -62,7 +62,8 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
     return held
 
 
-def _level(level: str) -> str:
+def level_name(level: str) -> str:
+    """A tariff level as people read it (``ps3`` -> ``PS 3``)."""
     return LEVEL_NAMES.get(level, level.upper().replace("PS", "PS "))
 
 
@@ -70,7 +71,7 @@ def reason_text(reason: FareReason, language: str) -> str:
     """The reason in ``language``."""
     params = dict(reason.params)
     if "level" in params:
-        params["level"] = _level(params["level"])
+        params["level"] = level_name(params["level"])
     key = f"fare.{reason.code}"
     if reason.code == "pass_network_window":
         key += "." + WEEKEND_KINDS.get(params.get("day", ""), "weekday")

@@ -8,11 +8,13 @@ Ids expire (``max_age_s`` when read), so an old quote cannot be booked.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from routing.planner.itinerary import Itinerary, Leg, Place
+from routing.planner.itinerary import Itinerary, Leg, Place, RideDetails
+from routing.planner.request import Mode
 
 SALT = "kassel-mobility.itinerary.v1"
 DEFAULT_MAX_AGE_S = 30 * 60
@@ -31,19 +33,32 @@ def _place(place: Place) -> dict[str, Any]:
 
 def _leg(leg: Leg) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "mode": leg.mode.value, "start": leg.start.isoformat(), "end": leg.end.isoformat(),
-        "from": _place(leg.origin), "to": _place(leg.destination), "meters": round(leg.distance_m, 1),
+        "mode": leg.mode.value,
+        "start": leg.start.isoformat(),
+        "end": leg.end.isoformat(),
+        "from": _place(leg.origin),
+        "to": _place(leg.destination),
+        "meters": round(leg.distance_m, 1),
     }
     if leg.ride is not None:
-        record["ride"] = {"trip": leg.ride.trip_id, "route": leg.ride.route_id, "day": leg.ride.service_day.isoformat(),
-                          "agency": leg.ride.agency}
+        record["ride"] = {
+            "trip": leg.ride.trip_id,
+            "route": leg.ride.route_id,
+            "day": leg.ride.service_day.isoformat(),
+            "agency": leg.ride.agency,
+            "stops": [place.stop_id for place in leg.ride.intermediate_stops],
+        }
     if leg.sharing is not None:
         sharing = leg.sharing
         record["sharing"] = {
-            "provider": sharing.provider, "operator": sharing.operator, "vehicleType": sharing.vehicle_type_id,
+            "provider": sharing.provider,
+            "operator": sharing.operator,
+            "vehicleType": sharing.vehicle_type_id,
             "vehicle": sharing.vehicle_id,
-            "pickup": sharing.pickup_station_id, "dropoff": sharing.dropoff_station_id,
-            "quoteCents": sharing.quote.amount_cents if sharing.quote else None, "bookable": sharing.bookable,
+            "pickup": sharing.pickup_station_id,
+            "dropoff": sharing.dropoff_station_id,
+            "quoteCents": sharing.quote.amount_cents if sharing.quote else None,
+            "bookable": sharing.bookable,
             "quoteEstimated": sharing.quote.estimated if sharing.quote else True,
             "currency": sharing.quote.currency if sharing.quote else "EUR",
             "roundTrip": sharing.round_trip,
@@ -58,7 +73,9 @@ def itinerary_record(itinerary: Itinerary, *, region: str) -> dict[str, Any]:
 
 def sign_itinerary(itinerary: Itinerary, *, region: str, secret_key: str) -> str:
     """The itinerary's id."""
-    return str(URLSafeTimedSerializer(secret_key, salt=SALT).dumps(itinerary_record(itinerary, region=region)))
+    return str(
+        URLSafeTimedSerializer(secret_key, salt=SALT).dumps(itinerary_record(itinerary, region=region))
+    )
 
 
 def read_itinerary_id(token: str, *, secret_key: str, max_age_s: int = DEFAULT_MAX_AGE_S) -> dict[str, Any]:
@@ -82,3 +99,66 @@ def read_itinerary_id(token: str, *, secret_key: str, max_age_s: int = DEFAULT_M
         msg = "the itinerary id does not hold an itinerary"
         raise InvalidItineraryId(msg)
     return record
+
+
+def itinerary_from_record(record: dict[str, Any]) -> Itinerary:
+    """The legs of a record as an :class:`Itinerary` good enough to price (stops, times, modes).
+
+    Raises
+    ------
+    InvalidItineraryId
+        When the record does not hold legs of the expected shape.
+    """
+    try:
+        legs = []
+        for raw in record["legs"]:
+            start, end = datetime.fromisoformat(raw["start"]), datetime.fromisoformat(raw["end"])
+            origin, destination = _record_place(raw["from"]), _record_place(raw["to"])
+            ride = None
+            if "ride" in raw:
+                stops = [
+                    Place(name="", lat=0.0, lon=0.0, kind="stop", stop_id=stop)
+                    for stop in raw["ride"].get("stops", [])
+                ]
+                ride = RideDetails(
+                    trip_id=raw["ride"]["trip"],
+                    route_id=raw["ride"]["route"],
+                    route_short_name="",
+                    route_long_name="",
+                    route_type=3,
+                    agency=raw["ride"]["agency"],
+                    headsign="",
+                    service_day=date.fromisoformat(raw["ride"]["day"]),
+                    intermediate_stops=stops,
+                    realtime=False,
+                    scheduled_start=start,
+                    scheduled_end=end,
+                )
+            legs.append(
+                Leg(
+                    mode=Mode(raw["mode"]),
+                    origin=origin,
+                    destination=destination,
+                    start=start,
+                    end=end,
+                    distance_m=float(raw.get("meters", 0)),
+                    geometry=[],
+                    ride=ride,
+                )
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"the itinerary id holds no usable legs ({exc})"
+        raise InvalidItineraryId(msg) from exc
+    return Itinerary(legs=legs)
+
+
+def _record_place(raw: dict[str, Any]) -> Place:
+    stop = raw.get("stop")
+    return Place(
+        name=str(raw.get("name", "")),
+        lat=float(raw["lat"]),
+        lon=float(raw["lon"]),
+        kind="stop" if stop else "point",
+        stop_id=stop,
+        station_id=raw.get("station"),
+    )

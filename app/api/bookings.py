@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, request
 from sqlalchemy import select
 
 from app.accounts.access import current_user, owned
 from app.api.idempotency import idempotency_key
 from app.booking.receipts import receipt_for, receipt_pdf
-from app.booking.saga import BookingError, BookingSaga, StepFailed
+from app.booking.saga import BookingError, BookingSaga, StepFailed, TransitTicket
 from app.booking.states import IllegalTransition
 from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db
-from app.itinerary_ids import InvalidItineraryId, read_itinerary_id
-from app.models import Booking, BookingEvent, BookingLeg, Payment, Role, as_utc
+from app.fares import fare_calculator, level_name
+from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
+from app.models import Booking, BookingEvent, BookingLeg, Payment, Role, User, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.bookings import (
     BookingList,
@@ -27,9 +30,57 @@ from app.schemas.bookings import (
     RefundOut,
     RefundRequest,
 )
+from app.tickets.service import held_passes
+from app.tickets.signing import TicketClaims, sign_ticket
+from routing.planner.request import Mode
 
 blueprint = ApiBlueprint("bookings", __name__, tag="bookings")
 
+
+def _issue_ticket(booking: Booking, leg: BookingLeg) -> str:
+    """The signed single ticket of a transit ticket leg, valid on its operating day."""
+    holder = db.session.get(User, booking.user_id) if booking.user_id is not None else None
+    calculator = fare_calculator()
+    day = (
+        calculator.operating_day(as_utc(leg.starts_at))
+        if calculator is not None
+        else as_utc(leg.starts_at).date()
+    )
+    claims = TicketClaims(
+        ticket_id=f"{booking.id}-{leg.position}",
+        holder=holder.display_name if holder else "",
+        product_id=leg.vehicle_type_id,
+        product=leg.operator,
+        valid_from=day,
+        valid_until=day,
+        issued=utc_now().isoformat(timespec="seconds"),
+    )
+    return sign_ticket(current_app.extensions["mobility.ticket_key"], claims)
+
+
+def _transit_ticket(user: User, record: dict[str, Any]) -> TransitTicket | None:
+    """The single ticket the itinerary's rides need for this user's passes (None: covered, or no fares)."""
+    calculator = fare_calculator()
+    if calculator is None:
+        return None
+    try:
+        itinerary = itinerary_from_record(record)
+    except InvalidItineraryId as exc:
+        raise RuleViolation("invalid-itinerary", str(exc)) from exc
+    if not itinerary.legs or not any(leg.mode is Mode.TRANSIT for leg in itinerary.legs):
+        return None
+    fare = calculator.price(itinerary, held_passes(db.session, user.id, itinerary.start.date()))
+    paid = [item for item in fare.legs if item.cents > 0]
+    if not paid or fare.ticket_level is None:
+        return None
+    first = paid[0]
+    return TransitTicket(
+        position=first.leg_index,
+        cents=sum(item.cents for item in paid),
+        level=fare.ticket_level,
+        label=f"Einzelfahrschein {level_name(fare.ticket_level)}",
+        valid_on=calculator.operating_day(itinerary.legs[first.leg_index].start),
+    )
 
 
 def saga() -> BookingSaga:
@@ -39,6 +90,7 @@ def saga() -> BookingSaga:
         current_app.extensions["mobility.providers"],
         current_app.extensions["mobility.payments"],
         current_app.config["SECRET_KEY"],
+        issue_ticket=_issue_ticket,
     )
 
 
@@ -71,6 +123,7 @@ def booking_out(booking: Booking) -> BookingOut:
                 quote_cents=leg.quote_cents,
                 final_cents=leg.final_cents,
                 reason=leg.reason,
+                ticket=leg.ticket_token,
             )
             for leg in legs
         ],
@@ -166,14 +219,17 @@ def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[Bookin
         record = read_itinerary_id(body.itinerary_id, secret_key=current_app.config["SECRET_KEY"])
     except InvalidItineraryId as exc:
         raise RuleViolation("invalid-itinerary", str(exc)) from exc
+    user = current_user()
+    ticket = _transit_ticket(user, record)
     runner = saga()
     try:
         booking, created = runner.book(
-            current_user(),
+            user,
             record,
             itinerary_id=body.itinerary_id,
             idempotency_key=key,
             payment_method=body.payment_method,
+            ticket=ticket,
         )
     except BookingError as exc:
         if exc.slug == "vehicle-taken":

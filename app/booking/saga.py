@@ -20,7 +20,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
@@ -63,6 +63,20 @@ ESTIMATE_HEADROOM = 1.5
 """Per-minute and per-km legs authorise 150 % of their estimate (at least 2 EUR more)."""
 ESTIMATE_MIN_HEADROOM_CENTS = 200
 OPEN_LEG_STATES = frozenset({S.RESERVED.value, S.CONFIRMED.value})
+TARIFF_PROVIDER = "tariff"
+"""The provider of transit ticket legs: sold by the platform from the region's tariff, no operator call."""
+
+
+@dataclass(frozen=True)
+class TransitTicket:
+    """The single ticket an itinerary's transit needs for this traveller (from the fare engine)."""
+
+    position: int
+    """The first transit leg no pass covers."""
+    cents: int
+    level: str
+    label: str
+    valid_on: date
 
 
 class BookingError(Exception):
@@ -95,7 +109,7 @@ def request_hash(itinerary_id: str, payment_method: str | None) -> str:
     return hashlib.sha256(json.dumps([itinerary_id, payment_method]).encode()).hexdigest()
 
 
-def _bookable_legs(record: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+def _bookable_legs(record: dict[str, Any], *, with_ticket: bool) -> list[tuple[int, dict[str, Any]]]:
     legs = record.get("legs")
     if not isinstance(legs, list):
         raise BookingError("invalid-itinerary", "the itinerary id holds no legs")
@@ -113,9 +127,10 @@ def _bookable_legs(record: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
         if sharing.get("quoteCents") is None:
             raise BookingError("leg-without-price", f"leg {position} has no price quote; plan again")
         found.append((position, leg))
-    if not found:
+    if not found and not with_ticket:
         raise BookingError(
-            "nothing-to-book", "the itinerary has no leg that can be booked (walk and transit need none)"
+            "nothing-to-book",
+            "the itinerary has no leg to book: no shared vehicle, and your passes cover the rides",
         )
     return found
 
@@ -128,6 +143,8 @@ class BookingSaga:
     providers: ProviderRegistry
     gateway: PaymentGateway
     secret_key: str
+    issue_ticket: Callable[[Booking, BookingLeg], str] | None = None
+    """Signs the digital single ticket of a transit ticket leg (None: no digital ticket)."""
     failure: StepFailed | None = None
     """The step that failed in the last :meth:`advance` (None: it went through or waits for the card holder)."""
 
@@ -141,6 +158,7 @@ class BookingSaga:
         itinerary_id: str,
         idempotency_key: str,
         payment_method: str | None,
+        ticket: TransitTicket | None = None,
     ) -> tuple[Booking, bool]:
         """The booking for this request, and whether it was created now (False: an earlier request's booking).
 
@@ -154,7 +172,7 @@ class BookingSaga:
         existing = self._existing(user, idempotency_key, digest)
         if existing is not None:
             return existing, False
-        legs = _bookable_legs(record)
+        legs = _bookable_legs(record, with_ticket=ticket is not None)
         booking = Booking(
             id=uuid.uuid4().hex,
             user_id=user.id,
@@ -164,16 +182,19 @@ class BookingSaga:
             region=str(record.get("region", "")),
             itinerary=json.dumps(record),
             state=S.PENDING.value,
-            currency=str(legs[0][1]["sharing"].get("currency", "EUR")),
+            currency=str(legs[0][1]["sharing"].get("currency", "EUR")) if legs else "EUR",
             total_cents=sum(
                 authorisation_cents(
                     int(leg["sharing"]["quoteCents"]),
                     estimated=bool(leg["sharing"].get("quoteEstimated", True)),
                 )
                 for _, leg in legs
-            ),
+            )
+            + (ticket.cents if ticket is not None else 0),
         )
         self.db.add(booking)
+        if ticket is not None:
+            self.db.add(self._ticket_leg(booking, record, ticket))
         for position, leg in legs:
             self.db.add(self._leg(booking, position, leg))
             vehicle = leg["sharing"].get("vehicle")
@@ -207,6 +228,29 @@ class BookingSaga:
                 "this Idempotency-Key was used for a different booking request; use a new key",
             )
         return booking
+
+    @staticmethod
+    def _ticket_leg(booking: Booking, record: dict[str, Any], ticket: TransitTicket) -> BookingLeg:
+        leg = record["legs"][ticket.position]
+        start, end = datetime.fromisoformat(leg["start"]), datetime.fromisoformat(leg["end"])
+        return BookingLeg(
+            booking_id=booking.id,
+            position=ticket.position,
+            mode="transit",
+            provider=TARIFF_PROVIDER,
+            operator=ticket.label,
+            vehicle_type_id=ticket.level,
+            starts_at=start,
+            minutes=(end - start).total_seconds() / 60,
+            km=float(leg.get("meters", 0)) / 1000,
+            from_lat=float(leg["from"]["lat"]),
+            from_lon=float(leg["from"]["lon"]),
+            to_lat=float(leg["to"]["lat"]),
+            to_lon=float(leg["to"]["lon"]),
+            quote_cents=ticket.cents,
+            estimated=False,
+            state=S.PENDING.value,
+        )
 
     @staticmethod
     def _leg(booking: Booking, position: int, leg: dict[str, Any]) -> BookingLeg:
@@ -273,6 +317,8 @@ class BookingSaga:
                     self._confirm(booking, leg)
             move_booking(self.db, booking, S.CONFIRMED, "every leg confirmed, payment authorised")
             self.db.commit()
+            if all(leg.provider == TARIFF_PROVIDER for leg in self.legs(booking)):
+                self._settle_if_done(booking)  # only tickets: bought now
         except StepFailed as failure:
             self.db.rollback()
             self.failure = failure
@@ -314,6 +360,10 @@ class BookingSaga:
         raise StepFailed(reason)
 
     def _reserve(self, booking: Booking, leg: BookingLeg) -> None:
+        if leg.provider == TARIFF_PROVIDER:
+            move_leg(self.db, booking, leg, S.RESERVED, f"ticket {leg.vehicle_type_id} held")
+            self.db.commit()
+            return
         provider = self._provider(leg)
         spec = self._spec(leg)
         quote = self._call_provider(leg, "quote the ride", lambda: provider.quote(spec))
@@ -342,6 +392,11 @@ class BookingSaga:
             raise StepFailed(leg.reason) from None
 
     def _confirm(self, booking: Booking, leg: BookingLeg) -> None:
+        if leg.provider == TARIFF_PROVIDER:
+            leg.ticket_token = self.issue_ticket(booking, leg) if self.issue_ticket is not None else None
+            move_leg(self.db, booking, leg, S.CONFIRMED, f"ticket {leg.vehicle_type_id} issued")
+            self.db.commit()
+            return
         provider = self._provider(leg)
         assert leg.provider_booking_id is not None
         booking_id = leg.provider_booking_id
@@ -420,8 +475,8 @@ class BookingSaga:
         """Cancel with the provider; the rider pays the operator's fee only when they cancelled themselves."""
         fee = 0
         try:
-            provider = self.providers.get(leg.provider)
-            if leg.provider_booking_id is not None:
+            provider = None if leg.provider == TARIFF_PROVIDER else self.providers.get(leg.provider)
+            if provider is not None and leg.provider_booking_id is not None:
                 fee = provider.cancel(leg.provider_booking_id).amount_cents or 0
         except Exception as exc:
             logger.warning("cancelling leg %s of %s failed", leg.position, booking.id, exc_info=True)
@@ -489,6 +544,10 @@ class BookingSaga:
         operation: Callable[[Provider, str], BookingStatus],
     ) -> BookingStatus:
         """Call the leg's provider about its booking, when the leg is in the ``required`` state."""
+        if leg.provider == TARIFF_PROVIDER:
+            raise IllegalTransition(
+                f"leg {leg.position} is a ticket: it is valid for its day, not started or ended"
+            )
         if leg.state != required.value or leg.provider_booking_id is None:
             raise IllegalTransition(f"leg {leg.position} is {leg.state}; it must be {required} to {what}")
         provider, booking_id = self._provider(leg), leg.provider_booking_id
@@ -584,8 +643,17 @@ class BookingSaga:
 
     def _settle_if_done(self, booking: Booking) -> None:
         legs = self.legs(booking)
-        if any(leg.state in (S.RESERVED.value, S.CONFIRMED.value, S.IN_USE.value) for leg in legs):
+        rides = [leg for leg in legs if leg.provider != TARIFF_PROVIDER]
+        if any(leg.state in (S.RESERVED.value, S.CONFIRMED.value, S.IN_USE.value) for leg in rides):
             return
+        for leg in legs:  # tickets of a trip that took place count as used
+            if leg.provider == TARIFF_PROVIDER and leg.state == S.CONFIRMED.value:
+                if rides and not any(ride.state == S.COMPLETED.value for ride in rides):
+                    move_leg(self.db, booking, leg, S.CANCELLED, "the trip was cancelled")
+                    continue
+                move_leg(self.db, booking, leg, S.IN_USE, "ticket valid")
+                move_leg(self.db, booking, leg, S.COMPLETED, "ticket used")
+                leg.final_cents = leg.quote_cents
         payment = self.payment(booking)
         amount = sum(
             leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value)

@@ -87,6 +87,8 @@ class BookingLeg(Base):
     state: Mapped[str] = mapped_column(String(20), default=BookingState.PENDING.value)
     provider_booking_id: Mapped[str | None] = mapped_column(String(255), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+    ticket_token: Mapped[str | None] = mapped_column(Text, default=None)
+    """For a transit ticket leg: the signed single ticket."""
 
 
 class BookingEvent(Base):

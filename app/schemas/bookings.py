@@ -34,6 +34,7 @@ class LegOut(ApiModel):
     quote_cents: int
     final_cents: int | None
     reason: str | None = Field(description="Why the leg failed or was cancelled, when it did")
+    ticket: str | None = Field(default=None, description="Transit ticket legs: the signed single ticket (QR content)")
 
 
 class PaymentOut(ApiModel):

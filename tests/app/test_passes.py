@@ -291,3 +291,47 @@ def test_a_declined_card_buys_nothing_and_a_new_try_works(
     retried = buy(client, anna)
     assert retried.status_code == 201 and retried.get_json()["status"] == "active"
     assert gateway.calls["capture"] == 1
+
+
+def test_booking_a_bus_trip_buys_the_single_ticket_no_pass_covers(
+    app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], demo_region: Region, tmp_path: Path
+) -> None:
+    from app.tickets.signing import load_public_key, verify_ticket
+
+    bert = sign_in(app)
+    origin, destination = stop_in(demo_region, "kassel"), stop_in(demo_region, "kasselplus", outside="kassel")
+    itinerary = next(
+        it
+        for it in plan(client, origin, destination, MONDAY_10, bert.headers)["itineraries"]
+        if transit_legs(it)
+    )
+    price = itinerary["price"]["amountCents"]
+    response = client.post(
+        "/api/v1/bookings",
+        json={"itineraryId": itinerary["id"]},
+        headers=bert.headers | {"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 201, response.get_json()
+    booking = response.get_json()
+    (ticket,) = booking["legs"]
+    assert ticket["mode"] == "transit" and ticket["provider"] == "tariff" and ticket["quoteCents"] == price
+    assert booking["state"] == "completed" and booking["payment"]["capturedCents"] == price
+    public_key = load_public_key(client.get("/api/v1/tickets/public-key").get_json()["pem"].encode())
+    claims = verify_ticket(ticket["ticket"], public_key, on=DEMO_FIRST_DAY)
+    assert claims.product.startswith("Einzelfahrschein") and claims.valid_from == DEMO_FIRST_DAY
+    receipt = client.get(f"/api/v1/bookings/{booking['id']}/receipt", headers=bert.headers).get_json()
+    assert receipt["lines"][0]["vatRatePercent"] == 7.0 and receipt["totalCents"] == price
+
+    anna = eligible(app, client, sign_in)
+    assert buy(client, anna).status_code == 201
+    covered = next(
+        it
+        for it in plan(client, origin, destination, MONDAY_10, anna.headers)["itineraries"]
+        if transit_legs(it)
+    )
+    nothing = client.post(
+        "/api/v1/bookings",
+        json={"itineraryId": covered["id"]},
+        headers=anna.headers | {"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert nothing.status_code == 422 and nothing.get_json()["type"].endswith(":nothing-to-book")

@@ -18,6 +18,8 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    with op.batch_alter_table('booking_legs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ticket_token', sa.Text(), nullable=True))
     op.create_table('eligibility_proofs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -72,6 +74,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('booking_legs', schema=None) as batch_op:
+        batch_op.drop_column('ticket_token')
     with op.batch_alter_table('pass_tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pass_tickets_user_id'))
 
