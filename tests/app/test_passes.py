@@ -107,11 +107,18 @@ def transit_legs(itinerary: dict[str, Any]) -> list[dict[str, Any]]:
 def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], demo_region: Region, tmp_path: Path
 ) -> None:
-    anna = eligible(app, client, sign_in)
-    assert (
-        client.get("/api/v1/me/eligibility", headers=anna.headers).get_json()["proofs"][0]["status"]
-        == "verified"
-    )
+    registered = client.post("/api/v1/auth/register", json={
+        "email": "anna@example.org", "password": "correct horse battery", "displayName": "Anna Schmidt"})
+    assert registered.status_code == 201
+    tokens = client.post("/api/v1/auth/login", json={"email": "anna@example.org", "password": "correct horse battery"})
+    anna = SignedIn(registered.get_json()["id"], "anna@example.org",
+                    {"Authorization": f"Bearer {tokens.get_json()['accessToken']}"}, tokens.get_json()["refreshToken"])
+    proof = submit_card(client, anna)
+    staff = sign_in(app, "city_staff")
+    verified = client.post(f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers,
+                           json={"reason": "Karte geprüft"})
+    assert verified.status_code == 200
+    assert client.get("/api/v1/me/eligibility", headers=anna.headers).get_json()["proofs"][0]["status"] == "verified"
     bought = buy(client, anna)
     assert bought.status_code == 201, bought.get_json()
     ticket = bought.get_json()
@@ -119,6 +126,7 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
         ticket["status"] == "active" and ticket["priceCents"] == 3500 and ticket["token"].startswith("MT1.")
     )
     assert (ticket["validFrom"], ticket["validUntil"]) == ("2026-11-01", "2026-11-30")
+    assert ticket["holderName"] == "Anna Schmidt"
 
     origin, destination = stop_in(demo_region, "kassel"), stop_in(demo_region, "kasselplus", outside="kassel")
     priced = plan(client, origin, destination, MONDAY_10, anna.headers)
