@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ class SandboxServer:
 def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
     """A fresh sandbox operator per test (its own state), served by a threaded werkzeug server."""
     feeds = generate_demo_inputs(tmp_path / "demo-inputs", first_day=DEMO_FIRST_DAY).gbfs
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines after the test's capture closed
     running = start_sandbox(Fleet.from_folder(feeds), api_key=SANDBOX_API_KEY)
     yield SandboxServer(running.url, running.fleet, running.faults)
     running.stop()
