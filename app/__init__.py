@@ -8,7 +8,6 @@ binds the extensions, loads the region read-only and registers the API.
 from __future__ import annotations
 
 import os
-
 from typing import TYPE_CHECKING
 
 from flask import Flask
