@@ -15,7 +15,14 @@ from app.extensions import db
 from app.i18n import text
 from app.schemas.plan import FareOut
 from app.tickets.service import held_passes
-from routing.fares.engine import FareCalculator, FareReason, HeldPass, ItineraryFare, Travellers
+from routing.fares.engine import (
+    FareCalculator,
+    FareReason,
+    HeldPass,
+    ItineraryFare,
+    Travellers,
+    sharing_quotes_cents,
+)
 from routing.planner.itinerary import Itinerary, Leg
 from routing.region.region import Region
 
@@ -84,12 +91,7 @@ def priced_total(
     """What an itinerary costs this traveller: transit fares plus the sharing quotes known."""
 
     def total(itinerary: Itinerary) -> float:
-        sharing = sum(
-            leg.sharing.quote.amount_cents
-            for leg in itinerary.legs
-            if leg.sharing is not None and leg.sharing.quote is not None
-        )
-        return calculator.price(itinerary, held, travellers).total_cents + sharing
+        return calculator.price(itinerary, held, travellers).total_cents + sharing_quotes_cents(itinerary)
 
     return total
 

@@ -138,14 +138,7 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
                 )
             )
     for vehicle in live.vehicles:
-        if (
-            vehicle.station_id is not None
-            or vehicle.is_reserved
-            or vehicle.is_disabled
-            or vehicle.lat is None
-            or vehicle.lon is None
-            or vehicle.vehicle_type_id not in types
-        ):
+        if not vehicle.free_to_rent or vehicle.vehicle_type_id not in types:
             continue
         if has_rules and not geofencing.may_start_at(vehicle.lat, vehicle.lon, vehicle.vehicle_type_id, at):
             continue

@@ -155,6 +155,11 @@ class Vehicle:
         """Neither reserved nor disabled."""
         return not self.is_reserved and not self.is_disabled
 
+    @property
+    def free_to_rent(self) -> bool:
+        """An available free-floating vehicle with a position: a rider can walk to it and take it now."""
+        return self.is_available and self.station_id is None and self.lat is not None and self.lon is not None
+
 
 @dataclass(frozen=True)
 class StaticInfo:

@@ -27,7 +27,7 @@ from app.schemas.plan import (
 )
 from app.settings import Settings
 from app.sharing import sharing_supply
-from routing.fares.engine import ItineraryFare, Travellers
+from routing.fares.engine import ItineraryFare, Travellers, sharing_quotes_cents
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
@@ -172,9 +172,7 @@ def _itinerary(itinerary: Itinerary, language: str, region: str, fare: Itinerary
 
 
 def _total(itinerary: Itinerary, fare: ItineraryFare | None) -> int:
-    sharing = sum(leg.sharing.quote.amount_cents for leg in itinerary.legs
-                  if leg.sharing is not None and leg.sharing.quote is not None)
-    return (fare.total_cents if fare is not None else 0) + sharing
+    return (fare.total_cents if fare is not None else 0) + sharing_quotes_cents(itinerary)
 
 
 def _geojson(response: PlanResponse) -> Response:

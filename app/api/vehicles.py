@@ -71,11 +71,7 @@ def _vehicles(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
         if (
             vehicle_type is None
             or FORM_FACTOR_MODE.get(vehicle_type.form_factor) not in query.modes
-            or vehicle.station_id is not None
-            or vehicle.is_reserved
-            or vehicle.is_disabled
-            or vehicle.lat is None
-            or vehicle.lon is None
+            or not vehicle.free_to_rent
         ):
             continue
         meters = distance_m(lat, lon, vehicle.lat, vehicle.lon)

@@ -606,13 +606,7 @@ class BookingSaga:
         self.db.commit()
         if not undone:
             raise StepFailed("a provider could not cancel yet; the cancellation is retried automatically")
-        if any(leg.state == S.COMPLETED.value or leg.final_cents for leg in legs):
-            self._settle_if_done(booking)  # rides taken and cancellation fees are charged
-            return
-        if self._release_payment(booking):
-            self._free_claims(booking)
-            move_booking(self.db, booking, S.CANCELLED, "cancelled by the rider")
-        self.db.commit()
+        self._close_after_cancel(booking, "cancelled by the rider")
 
     def cancel_leg(self, booking: Booking, leg: BookingLeg) -> None:
         """Cancel one leg not yet ridden (the operator's fee applies); settle when no leg is left open.
@@ -630,16 +624,20 @@ class BookingSaga:
             self.db.commit()
             raise StepFailed("the provider could not cancel yet; the cancellation is retried automatically")
         self.db.commit()
+        self._close_after_cancel(booking, "every leg cancelled by the rider")
+
+    def _close_after_cancel(self, booking: Booking, detail: str) -> None:
+        """Nothing ridden and no fee: release the authorisation; else settle once no leg is open."""
         legs = self.legs(booking)
-        if all(other.state in (S.CANCELLED.value, S.FAILED.value) for other in legs) and not any(
-            other.final_cents for other in legs
+        if all(leg.state in (S.CANCELLED.value, S.FAILED.value) for leg in legs) and not any(
+            leg.final_cents for leg in legs
         ):
             if self._release_payment(booking):
                 self._free_claims(booking)
-                move_booking(self.db, booking, S.CANCELLED, "every leg cancelled by the rider")
+                move_booking(self.db, booking, S.CANCELLED, detail)
             self.db.commit()
             return
-        self._settle_if_done(booking)
+        self._settle_if_done(booking)  # rides taken and cancellation fees are charged
 
     def _settle_if_done(self, booking: Booking) -> None:
         legs = self.legs(booking)

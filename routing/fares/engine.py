@@ -21,7 +21,7 @@ import holidays
 import numpy as np
 
 from routing.fares.config import ALL_AREAS, FareConfig, PassProduct
-from routing.planner.itinerary import Itinerary, Leg
+from routing.planner.itinerary import Itinerary
 from routing.planner.request import Mode
 from routing.region.zones import ZoneIndex
 
@@ -329,8 +329,7 @@ def _window_start(product: PassProduct, day_kind: str) -> str | None:
     return min(starts).strftime("%H:%M") if starts else None
 
 
-def leg_price_cents(leg: Leg) -> int | None:
-    """The quoted price of a sharing leg (None without a quote)."""
-    if leg.sharing is None or leg.sharing.quote is None:
-        return None
-    return leg.sharing.quote.amount_cents
+def sharing_quotes_cents(itinerary: Itinerary) -> int:
+    """What the providers quoted for the itinerary's sharing legs (legs without a quote count nothing)."""
+    return sum(leg.sharing.quote.amount_cents for leg in itinerary.legs
+               if leg.sharing is not None and leg.sharing.quote is not None)

@@ -246,6 +246,13 @@ class Planner:
                     egress[stop] = chain
         options = self._transit_options(request)
         itineraries: list[Itinerary] = []
+        walked: dict[datetime, AccessEgress] = {}  # the street ends of a moment, shared by both sides
+
+        def walk_ends(moment: datetime) -> AccessEgress:
+            if moment not in walked:
+                walked[moment] = self.transit.access_egress(request.origin, request.destination, moment, options)
+            return walked[moment]
+
         for by_access, by_egress in ((access, None), (None, egress)):
             if not (by_access or by_egress):
                 continue
@@ -254,8 +261,7 @@ class Planner:
                 moment: datetime, by_access: dict[int, SharedRide] | None = by_access,
                 by_egress: dict[int, SharedRide] | None = by_egress,
             ) -> AccessEgress:
-                ends = self.transit.access_egress(request.origin, request.destination, moment, options)
-                return _feeder_ends(ends, access=by_access, egress=by_egress)
+                return _feeder_ends(walk_ends(moment), access=by_access, egress=by_egress)
 
             try:
                 if request.arrive_by:
