@@ -23,7 +23,9 @@ MAX_REQUEST_BYTES = 1 << 20
 
 
 def create_app(
-    settings: Settings | None = None, providers: ProviderRegistry | None = None, payments: PaymentGateway | None = None,
+    settings: Settings | None = None,
+    providers: ProviderRegistry | None = None,
+    payments: PaymentGateway | None = None,
     verifier: EligibilityVerifier | None = None,
 ) -> Flask:
     """Create the application.
@@ -54,8 +56,8 @@ def create_app(
     from app.errors import register_error_handlers
     from app.extensions import db, limiter
     from app.logs import configure_logging, init_request_logging
-    from app.region_holder import RegionHolder
     from app.payments.factory import gateway_from_settings
+    from app.region_holder import RegionHolder
     from app.tickets.service import StaffReview
     from app.tickets.signing import load_or_create_key
     from providers.registry import ProviderRegistry, registry_from_file
@@ -85,13 +87,16 @@ def create_app(
         raise RegionError(holder.error)
     app.extensions["mobility.region"] = holder
     if providers is None:
-        providers = ProviderRegistry() if settings.provider_config is None else registry_from_file(
-            settings.provider_config, os.environ
+        providers = (
+            ProviderRegistry()
+            if settings.provider_config is None
+            else registry_from_file(settings.provider_config, os.environ)
         )
     app.extensions["mobility.providers"] = providers
     app.extensions["mobility.payments"] = payments or gateway_from_settings(settings, app.config["SECRET_KEY"])
-    app.extensions["mobility.ticket_key"] = load_or_create_key(settings.resolved_ticket_signing_key,
-                                                               create=not settings.is_production)
+    app.extensions["mobility.ticket_key"] = load_or_create_key(
+        settings.resolved_ticket_signing_key, create=not settings.is_production
+    )
     app.extensions["mobility.eligibility"] = verifier or StaffReview()
 
     init_request_logging(app)

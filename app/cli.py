@@ -30,8 +30,13 @@ if TYPE_CHECKING:
     from providers.registry import ProviderRegistry
 
 BUILD_STAGES = (
-    "reading GTFS", "compiling timetable", "reading OSM", "compiling street network", "computing footpaths",
-    "compiling zones", "writing region",
+    "reading GTFS",
+    "compiling timetable",
+    "reading OSM",
+    "compiling street network",
+    "computing footpaths",
+    "compiling zones",
+    "writing region",
 )
 DOWNLOAD_TIMEOUT_SECONDS = 120
 
@@ -60,11 +65,17 @@ def _print_summary(manifest: Manifest, seconds: float) -> None:
     counts = manifest.counts
     click.echo(f"region      {manifest.name}{'  [SYNTHETIC DEMO DATA]' if manifest.synthetic else ''}")
     click.echo(f"valid       {manifest.valid_from} .. {manifest.valid_until} ({manifest.timezone})")
-    click.echo(f"transit     {counts['stops']} stops, {counts['routes']} routes, {counts['trips']} trips, "
-               f"{counts['stop_times']} stop times, {counts['patterns']} patterns")
-    edges = ", ".join(f"{k.removeprefix('street_edges_')} {v}" for k, v in counts.items() if k.startswith("street_edges_"))
+    click.echo(
+        f"transit     {counts['stops']} stops, {counts['routes']} routes, {counts['trips']} trips, "
+        f"{counts['stop_times']} stop times, {counts['patterns']} patterns"
+    )
+    edges = ", ".join(
+        f"{k.removeprefix('street_edges_')} {v}" for k, v in counts.items() if k.startswith("street_edges_")
+    )
     click.echo(f"streets     {counts['street_nodes']} nodes; edges: {edges}")
-    footpaths = ", ".join(f"{k.removeprefix('footpaths_')} {v}" for k, v in counts.items() if k.startswith("footpaths_"))
+    footpaths = ", ".join(
+        f"{k.removeprefix('footpaths_')} {v}" for k, v in counts.items() if k.startswith("footpaths_")
+    )
     click.echo(f"footpaths   {footpaths}")
     click.echo(f"zones       {counts['zones']}")
     click.echo(f"time        {seconds:.1f} s, peak memory {peak_memory_mib():.0f} MiB")
@@ -113,9 +124,12 @@ def _demo_needs_building(region_path: Path) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--debug/--no-debug", default=False, help="Flask debug mode (reloader, tracebacks).")
-@click.option("--sandbox/--no-sandbox", default=None,
-              help="Run the sandbox sharing operator in-process and plan with it "
-                   "(default: on for the demo region when MOBILITY_PROVIDER_CONFIG is unset).")
+@click.option(
+    "--sandbox/--no-sandbox",
+    default=None,
+    help="Run the sandbox sharing operator in-process and plan with it "
+    "(default: on for the demo region when MOBILITY_PROVIDER_CONFIG is unset).",
+)
 def serve(host: str, port: int, debug: bool, sandbox: bool | None) -> None:
     """Run the development server (SQLite and the demo region by default).
 
@@ -138,7 +152,10 @@ def serve(host: str, port: int, debug: bool, sandbox: bool | None) -> None:
         click.echo("building the synthetic demo city for today (a few seconds)")
         _run_build(
             lambda progress: build_demo_region(
-                settings.instance_path / "demo-inputs", settings.resolved_region_path, first_day=_today(), progress=progress
+                settings.instance_path / "demo-inputs",
+                settings.resolved_region_path,
+                first_day=_today(),
+                progress=progress,
             ),
             len(BUILD_STAGES),
         )
@@ -234,20 +251,37 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 
 
 @region.command("build")
-@click.option("--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf.")
+@click.option(
+    "--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf."
+)
 @click.option("--place", help='Place name fetched from Overpass (online), e.g. "Kassel, Germany".')
 @click.option("--bbox", type=(float, float, float, float), help="WEST SOUTH EAST NORTH fetched from Overpass (online).")
-@click.option("--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace.")
-@click.option("--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON).")
-@click.option("--fares", "fares_file", type=click.Path(path_type=Path),
-              help="Tariff levels and pass products (JSON, see routing/fares/config.py); needs --zones.")
+@click.option(
+    "--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace."
+)
+@click.option(
+    "--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON)."
+)
+@click.option(
+    "--fares",
+    "fares_file",
+    type=click.Path(path_type=Path),
+    help="Tariff levels and pass products (JSON, see routing/fares/config.py); needs --zones.",
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Region path (a link switched atomically).")
 @click.option("--name", help="Region name (default: the --out folder name).")
 @click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
 @click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
 def region_build(
-    osm_file: Path | None, place: str | None, bbox: tuple[float, float, float, float] | None, gtfs: tuple[str, ...],
-    zones_file: Path | None, fares_file: Path | None, out: Path, name: str | None, first_day: datetime | None,
+    osm_file: Path | None,
+    place: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    gtfs: tuple[str, ...],
+    zones_file: Path | None,
+    fares_file: Path | None,
+    out: Path,
+    name: str | None,
+    first_day: datetime | None,
     days: int,
 ) -> None:
     """Build a region from GTFS feed(s) and OSM and make it current at --out."""
@@ -288,9 +322,19 @@ def demo() -> None:
 
 
 @demo.command("build")
-@click.option("--inputs", type=click.Path(path_type=Path), help="Where to write the input files (default: <instance>/demo-inputs).")
+@click.option(
+    "--inputs",
+    type=click.Path(path_type=Path),
+    help="Where to write the input files (default: <instance>/demo-inputs).",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Region path (default: the configured region path).")
-@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.1, 400), help="Size: 10 and 100 give larger cities.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 400),
+    help="Size: 10 and 100 give larger cities.",
+)
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
 def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, first_day: datetime | None) -> None:
@@ -302,7 +346,11 @@ def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, f
     region_path = out or settings.resolved_region_path
     _run_build(
         lambda progress: build_demo_region(
-            inputs_folder, region_path, first_day=first_day.date() if first_day else _today(), scale=scale, seed=seed,
+            inputs_folder,
+            region_path,
+            first_day=first_day.date() if first_day else _today(),
+            scale=scale,
+            seed=seed,
             progress=progress,
         ),
         len(BUILD_STAGES),
@@ -319,14 +367,24 @@ def bench() -> None:
 @click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to route on.")
 @click.option("--pairs", default=300, show_default=True, type=click.IntRange(10, 100_000))
 @click.option("--seed", default=42, show_default=True)
-@click.option("--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file for the peers (default: the region's input).")
+@click.option(
+    "--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file for the peers (default: the region's input)."
+)
 @click.option("--valhalla-url", help="A valhalla_service on the same OSM file, e.g. http://127.0.0.1:8002.")
 @click.option("--no-import", is_flag=True, help="Skip the import time and memory measurement.")
-@click.option("--import-osm", "import_file", type=click.Path(path_type=Path), help="Measure the import of this OSM file instead.")
+@click.option(
+    "--import-osm", "import_file", type=click.Path(path_type=Path), help="Measure the import of this OSM file instead."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def bench_street(
-    region_path: Path, pairs: int, seed: int, osm_file: Path | None, valhalla_url: str | None, no_import: bool,
-    import_file: Path | None, as_json: bool,
+    region_path: Path,
+    pairs: int,
+    seed: int,
+    osm_file: Path | None,
+    valhalla_url: str | None,
+    no_import: bool,
+    import_file: Path | None,
+    as_json: bool,
 ) -> None:
     """Street routing latency and route agreement versus networkx (and Valhalla)."""
     import json
@@ -340,7 +398,12 @@ def bench_street(
     except RegionError as exc:
         raise click.ClickException(str(exc)) from exc
     report = run_street_benchmark(
-        region, pairs=pairs, seed=seed, osm_file=osm_file, valhalla_url=valhalla_url, import_measurement=not no_import,
+        region,
+        pairs=pairs,
+        seed=seed,
+        osm_file=osm_file,
+        valhalla_url=valhalla_url,
+        import_measurement=not no_import,
         import_file=import_file,
     )
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
@@ -351,12 +414,22 @@ def bench_street(
 @click.option("--pairs", default=300, show_default=True, type=click.IntRange(10, 100_000))
 @click.option("--seed", default=42, show_default=True)
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Service day (default: the region's first day).")
-@click.option("--build-feed", "build_feeds", multiple=True, type=click.Path(path_type=Path),
-              help="Also measure compiling this GTFS (15 days from --build-day), e.g. the largest feed.")
+@click.option(
+    "--build-feed",
+    "build_feeds",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also measure compiling this GTFS (15 days from --build-day), e.g. the largest feed.",
+)
 @click.option("--build-day", type=click.DateTime(["%Y-%m-%d"]), help="First day for --build-feed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def bench_transit(
-    region_path: Path, pairs: int, seed: int, day: datetime | None, build_feeds: tuple[Path, ...], build_day: datetime | None,
+    region_path: Path,
+    pairs: int,
+    seed: int,
+    day: datetime | None,
+    build_feeds: tuple[Path, ...],
+    build_day: datetime | None,
     as_json: bool,
 ) -> None:
     """Transit latency and answer agreement versus ferrobus on the same GTFS, OSM and day."""
@@ -402,10 +475,21 @@ def bench_plan(region_path: Path, users: int, seconds: int, as_json: bool) -> No
 
 
 @main.command()
-@click.option("--older-than", "older_than_s", default=120, show_default=True, type=click.IntRange(0),
-              help="Only bookings untouched for this many seconds (others may still be running).")
-@click.option("--every", "every_s", default=0, type=click.IntRange(0),
-              help="Repeat every this many seconds (0: once); for a sidecar process or a timer.")
+@click.option(
+    "--older-than",
+    "older_than_s",
+    default=120,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Only bookings untouched for this many seconds (others may still be running).",
+)
+@click.option(
+    "--every",
+    "every_s",
+    default=0,
+    type=click.IntRange(0),
+    help="Repeat every this many seconds (0: once); for a sidecar process or a timer.",
+)
 def reconcile(older_than_s: int, every_s: int) -> None:
     """Finish or compensate bookings left in flight by a crash or a provider timeout."""
     from datetime import timedelta
@@ -420,8 +504,12 @@ def reconcile(older_than_s: int, every_s: int) -> None:
     app = create_app(settings, providers=providers)
     while True:
         with app.app_context():
-            saga = BookingSaga(database.session, app.extensions["mobility.providers"],
-                               app.extensions["mobility.payments"], app.config["SECRET_KEY"])
+            saga = BookingSaga(
+                database.session,
+                app.extensions["mobility.providers"],
+                app.extensions["mobility.payments"],
+                app.config["SECRET_KEY"],
+            )
             handled = saga.reconcile(older_than=timedelta(seconds=older_than_s))
             click.echo(f"reconciled {len(handled)} booking(s){': ' + ', '.join(handled) if handled else ''}")
         if not every_s:
@@ -437,8 +525,9 @@ def users() -> None:
 @users.command("create")
 @click.argument("email")
 @click.option("--name", "display_name", required=True)
-@click.option("--role", type=click.Choice(["resident", "city_staff", "operator", "admin"]), default="resident",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["resident", "city_staff", "operator", "admin"]), default="resident", show_default=True
+)
 @click.option("--provider", default=None, help="For operator accounts: the provider instance whose bookings they read.")
 @click.password_option(help="Prompted when not given.")
 def users_create(email: str, display_name: str, role: str, provider: str | None, password: str) -> None:
@@ -456,8 +545,15 @@ def users_create(email: str, display_name: str, role: str, provider: str | None,
     with app.app_context():
         from sqlalchemy.exc import IntegrityError
 
-        database.session.add(User(email=email.lower(), display_name=display_name, password_hash=hash_password(password),
-                                  role=role, provider=provider))
+        database.session.add(
+            User(
+                email=email.lower(),
+                display_name=display_name,
+                password_hash=hash_password(password),
+                role=role,
+                provider=provider,
+            )
+        )
         try:
             database.session.commit()
         except IntegrityError as exc:
@@ -485,10 +581,19 @@ def ticket_public_key() -> None:
 
 @ticket.command("verify")
 @click.argument("token")
-@click.option("--public-key", "public_key_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="PEM file from 'mobility ticket public-key' or GET /api/v1/tickets/public-key.")
-@click.option("--revoked", "revoked_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="JSON from GET /api/v1/tickets/revoked (ticket ids that no longer count).")
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="PEM file from 'mobility ticket public-key' or GET /api/v1/tickets/public-key.",
+)
+@click.option(
+    "--revoked",
+    "revoked_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON from GET /api/v1/tickets/revoked (ticket ids that no longer count).",
+)
 @click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Check validity on this day (default: today).")
 def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, on_day: datetime | None) -> None:
     """Verify a ticket (the text of its QR code) offline: signature, revocation and validity."""
@@ -498,7 +603,9 @@ def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, 
 
     try:
         public_key = load_public_key(public_key_file.read_bytes())
-        revoked = frozenset(json_module.loads(revoked_file.read_text("utf-8"))["revoked"]) if revoked_file else frozenset()
+        revoked = (
+            frozenset(json_module.loads(revoked_file.read_text("utf-8"))["revoked"]) if revoked_file else frozenset()
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise click.ClickException(f"cannot read the key or the revocation list: {exc}") from exc
     day = on_day.date() if on_day else _today()
@@ -507,20 +614,32 @@ def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, 
     except TicketInvalid as exc:
         click.echo(f"INVALID: {exc}")
         sys.exit(1)
-    click.echo(f"VALID {claims.product} for {claims.holder}, {claims.valid_from} to {claims.valid_until} "
-               f"(ticket {claims.ticket_id})")
+    click.echo(
+        f"VALID {claims.product} for {claims.holder}, {claims.valid_from} to {claims.valid_until} "
+        f"(ticket {claims.ticket_id})"
+    )
 
 
 @main.command("sandbox-operator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5050, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
-@click.option("--fleet", "fleet_path", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder of GBFS 2.x system folders to seed the fleet (default: the demo city's feeds).")
+@click.option(
+    "--fleet",
+    "fleet_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of GBFS 2.x system folders to seed the fleet (default: the demo city's feeds).",
+)
 @click.option("--api-key-env", default=None, help="Environment variable holding the key TOMP requests must carry.")
-@click.option("--fault", "faults", multiple=True, metavar="KIND[:PATH][:COUNT][:SECONDS]",
-              help="Inject a fault (latency, timeout, error, malformed, vehicle_taken); repeatable.")
-def sandbox_operator(host: str, port: int, fleet_path: Path | None, api_key_env: str | None,
-                     faults: tuple[str, ...]) -> None:
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND[:PATH][:COUNT][:SECONDS]",
+    help="Inject a fault (latency, timeout, error, malformed, vehicle_taken); repeatable.",
+)
+def sandbox_operator(
+    host: str, port: int, fleet_path: Path | None, api_key_env: str | None, faults: tuple[str, ...]
+) -> None:
     """Run the sandbox sharing operator: GBFS 2.3/3.0 feeds and TOMP-style booking (SYNTHETIC)."""
     from providers.errors import ProviderError
     from providers.sandbox.faults import Fault, FaultPlan, FaultSpecError
@@ -554,8 +673,12 @@ def sandbox_operator(host: str, port: int, fleet_path: Path | None, api_key_env:
 
 @main.command("provider-check")
 @click.argument("name")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Provider configuration (default: MOBILITY_PROVIDER_CONFIG).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Provider configuration (default: MOBILITY_PROVIDER_CONFIG).",
+)
 def provider_check(name: str, config_path: Path | None) -> None:
     """Run the conformance kit against the configured provider instance NAME.
 

@@ -63,9 +63,7 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
             raise RuleViolation(
                 "unknown-pass", msg, errors=[FieldProblem(location="query", field="passes", message=msg)]
             )
-        held.append(
-            HeldPass(product_id, day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1]))
-        )
+        held.append(HeldPass(product_id, day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1])))
     return held
 
 

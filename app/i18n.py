@@ -89,7 +89,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your {pass} is valid until {until} only: single ticket {level} needed",
     },
     "fare.single_ticket": {"de": "Einzelfahrschein {level}", "en": "Single ticket {level}"},
-    "fare.ticket_included": {"de": "Im Einzelfahrschein {level} enthalten", "en": "Included in the single ticket {level}"},
+    "fare.ticket_included": {
+        "de": "Im Einzelfahrschein {level} enthalten",
+        "en": "Included in the single ticket {level}",
+    },
     "fare.companions_free": {
         "de": "Mitfahrende fahren mit deinem {pass} kostenlos mit",
         "en": "Your companions ride free with your {pass}",

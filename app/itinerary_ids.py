@@ -73,9 +73,7 @@ def itinerary_record(itinerary: Itinerary, *, region: str) -> dict[str, Any]:
 
 def sign_itinerary(itinerary: Itinerary, *, region: str, secret_key: str) -> str:
     """The itinerary's id."""
-    return str(
-        URLSafeTimedSerializer(secret_key, salt=SALT).dumps(itinerary_record(itinerary, region=region))
-    )
+    return str(URLSafeTimedSerializer(secret_key, salt=SALT).dumps(itinerary_record(itinerary, region=region)))
 
 
 def read_itinerary_id(token: str, *, secret_key: str, max_age_s: int = DEFAULT_MAX_AGE_S) -> dict[str, Any]:
@@ -117,8 +115,7 @@ def itinerary_from_record(record: dict[str, Any]) -> Itinerary:
             ride = None
             if "ride" in raw:
                 stops = [
-                    Place(name="", lat=0.0, lon=0.0, kind="stop", stop_id=stop)
-                    for stop in raw["ride"].get("stops", [])
+                    Place(name="", lat=0.0, lon=0.0, kind="stop", stop_id=stop) for stop in raw["ride"].get("stops", [])
                 ]
                 ride = RideDetails(
                     trip_id=raw["ride"]["trip"],

@@ -131,8 +131,17 @@ class ApiBlueprint(Blueprint):
                     body=body,
                     response=response,
                     status=status,
-                    errors=tuple(sorted({400, 500, *errors, *((415, 422) if body else ()),
-                                         *((401, 403) if roles is not None else ())})),
+                    errors=tuple(
+                        sorted(
+                            {
+                                400,
+                                500,
+                                *errors,
+                                *((415, 422) if body else ()),
+                                *((401, 403) if roles is not None else ()),
+                            }
+                        )
+                    ),
                     alternate_media=tuple((alternate_media or {}).items()),
                     auth=roles,
                 )
@@ -170,7 +179,10 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 
 
 def _refuse_query() -> None:
-    problems = [FieldProblem(location="query", field=key, message="this operation takes no query parameters") for key in request.args]
+    problems = [
+        FieldProblem(location="query", field=key, message="this operation takes no query parameters")
+        for key in request.args
+    ]
     raise InvalidParameter(f"unknown query parameter(s): {', '.join(sorted(request.args))}", errors=problems)
 
 
@@ -257,17 +269,19 @@ def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, An
 def build_openapi(app: Flask, *, title: str, version: str, description: str) -> dict[str, Any]:
     """Generate the OpenAPI 3.1 document of every :class:`ApiBlueprint` registered on ``app``."""
     operations = _collect_operations(app)
-    schemas, definitions = models_json_schema(
-        _schema_models(operations), ref_template="#/components/schemas/{model}"
-    )
+    schemas, definitions = models_json_schema(_schema_models(operations), ref_template="#/components/schemas/{model}")
     components: dict[str, Any] = definitions.get("$defs", {})
     problem_ref = schemas[(ProblemModel, "serialization")]
     paths: dict[str, dict[str, Any]] = {}
     for rule, op in operations:
         path = openapi_path(rule)
         parameters = [
-            {"name": name, "in": "path", "required": True,
-             "schema": _CONVERTER_SCHEMAS.get(converter, {"type": "string"})}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": _CONVERTER_SCHEMAS.get(converter, {"type": "string"}),
+            }
             for converter, name in _FLASK_PARAM.findall(rule)
         ]
         if op.query is not None:
@@ -309,7 +323,12 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "Access token from POST /api/v1/auth/login"}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Access token from POST /api/v1/auth/login",
+                }
+            },
         },
     }

@@ -28,9 +28,7 @@ class RegionHolder:
     using it. A broken new build is logged and the old region kept.
     """
 
-    def __init__(
-        self, path: Path, *, reload_seconds: float, loader: Callable[[Path], Region] = load_region
-    ) -> None:
+    def __init__(self, path: Path, *, reload_seconds: float, loader: Callable[[Path], Region] = load_region) -> None:
         self._path = path
         self._reload_seconds = reload_seconds
         self._loader = loader
@@ -46,7 +44,9 @@ class RegionHolder:
             self._region = self._loader(self._path)
             self._error = None
             self._derived = {}
-            logger.info("region loaded", extra={"region": str(self._region.path), "region_name": self._region.manifest.name})
+            logger.info(
+                "region loaded", extra={"region": str(self._region.path), "region_name": self._region.manifest.name}
+            )
         except (RegionError, OSError, ValueError) as exc:
             self._error = str(exc)
             logger.error("region not loaded", extra={"region": str(self._path), "error": self._error})

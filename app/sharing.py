@@ -181,12 +181,8 @@ def sharing_supply(
     if not wanted or not registry.providers:
         return SharingSupply()
     fleets, unavailable = snapshots(registry)
-    systems = [
-        system for fleet in fleets for mode in wanted if (system := _system(fleet, mode, at)) is not None
-    ]
-    return SharingSupply(
-        systems=tuple(systems), quoter=LegQuoting(registry, pass_ids), unavailable=tuple(unavailable)
-    )
+    systems = [system for fleet in fleets for mode in wanted if (system := _system(fleet, mode, at)) is not None]
+    return SharingSupply(systems=tuple(systems), quoter=LegQuoting(registry, pass_ids), unavailable=tuple(unavailable))
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,17 @@ from providers.model import FormFactor
 from providers.tomp.adapter import TompProvider, TompSettings
 
 GBFS_KEYS = frozenset(
-    {"discovery_url", "language", "timeout_s", "retries", "backoff_s", "max_stale_s", "perks", "form_factor",
-     "return_constraint"}
+    {
+        "discovery_url",
+        "language",
+        "timeout_s",
+        "retries",
+        "backoff_s",
+        "max_stale_s",
+        "perks",
+        "form_factor",
+        "return_constraint",
+    }
 )
 TOMP_KEYS = GBFS_KEYS | {"tomp_url", "api_key", "maas_id"}
 RETURN_CONSTRAINTS = ("free_floating", "roundtrip_station", "any_station", "hybrid")
@@ -56,9 +65,7 @@ class _Settings:
     def number(self, key: str, default: float, *, low: float, high: float) -> float:
         value = self.settings.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise ProviderConfigError(
-                self.name, f"{key} must be a number in {low:g}..{high:g}, got {value!r}"
-            )
+            raise ProviderConfigError(self.name, f"{key} must be a number in {low:g}..{high:g}, got {value!r}")
         return float(value)
 
     def text(self, key: str, default: str | None) -> str | None:

@@ -75,9 +75,7 @@ class ConformanceReport:
     def render(self) -> str:
         """A plain-text report, one line per check."""
         lines = [f"provider-check {self.provider}"]
-        lines += [
-            f"  {r.outcome.upper():4} {r.name}" + (f": {r.detail}" if r.detail else "") for r in self.results
-        ]
+        lines += [f"  {r.outcome.upper():4} {r.name}" + (f": {r.detail}" if r.detail else "") for r in self.results]
         lines.append("PASSED" if self.passed else "FAILED")
         return "\n".join(lines)
 
@@ -95,9 +93,7 @@ class _Run:
     def skip(self, name: str, why: str) -> None:
         self.report.results.append(CheckResult(name, "skip", why))
 
-    def attempt(
-        self, name: str, call: Callable[[], T], *, passes: tuple[type[ProviderError], ...] = ()
-    ) -> T | None:
+    def attempt(self, name: str, call: Callable[[], T], *, passes: tuple[type[ProviderError], ...] = ()) -> T | None:
         """``call()``; a failure is recorded under ``name`` (``passes`` are re-raised to the caller)."""
         try:
             return call()
@@ -126,9 +122,7 @@ class _Run:
 
 def _check_static(run: _Run, info: StaticInfo) -> None:
     system = info.system
-    run.add(
-        "static info: system", bool(system.system_id and system.name), f"{system.system_id} ({system.name})"
-    )
+    run.add("static info: system", bool(system.system_id and system.name), f"{system.system_id} ({system.name})")
     run.add(
         "static info: contents",
         True,
@@ -139,9 +133,7 @@ def _check_static(run: _Run, info: StaticInfo) -> None:
 
 def _check_availability(run: _Run, info: StaticInfo, live: Availability) -> None:
     bad = [
-        s.station_id
-        for s in live.stations.values()
-        if (s.docks_available or 0) < 0 or (s.vehicles_available or 0) < 0
+        s.station_id for s in live.stations.values() if (s.docks_available or 0) < 0 or (s.vehicles_available or 0) < 0
     ]
     unknown = [s for s in live.stations if info.stations and s not in info.stations]
     run.add(
@@ -202,12 +194,7 @@ def sample_leg(info: StaticInfo, live: Availability, *, minutes: float = 20.0) -
             to_station_id=target.station_id if target else None,
         )
     for vehicle in live.vehicles:
-        if (
-            vehicle.is_available
-            and vehicle.lat is not None
-            and vehicle.lon is not None
-            and vehicle.vehicle_type_id
-        ):
+        if vehicle.is_available and vehicle.lat is not None and vehicle.lon is not None and vehicle.vehicle_type_id:
             return LegSpec(
                 vehicle_type_id=vehicle.vehicle_type_id,
                 start=start,
@@ -248,22 +235,14 @@ def _check_booking(run: _Run, leg: LegSpec) -> None:
         return
     key = f"conformance-{uuid.uuid4().hex}"
     reserved = run.attempt("booking: reserve", lambda: provider.reserve(quote, leg, idempotency_key=key))
-    if reserved is None or not run.add(
-        "booking: reserve", reserved.state is BookingState.RESERVED, reserved.state
-    ):
+    if reserved is None or not run.add("booking: reserve", reserved.state is BookingState.RESERVED, reserved.state):
         return
-    again = run.attempt(
-        "booking: idempotent reserve", lambda: provider.reserve(quote, leg, idempotency_key=key)
-    )
+    again = run.attempt("booking: idempotent reserve", lambda: provider.reserve(quote, leg, idempotency_key=key))
     if again is not None:
-        run.add(
-            "booking: idempotent reserve", again.booking_id == reserved.booking_id, "same key, same booking"
-        )
+        run.add("booking: idempotent reserve", again.booking_id == reserved.booking_id, "same key, same booking")
     pinned = LegSpec(**{**vars(leg), "vehicle_id": reserved.vehicle_id}) if reserved.vehicle_id else None
     if pinned is not None:
-        run.expect_error(
-            "booking: reserved vehicle not offered again", VehicleTaken, lambda: provider.quote(pinned)
-        )
+        run.expect_error("booking: reserved vehicle not offered again", VehicleTaken, lambda: provider.quote(pinned))
     steps = (
         ("confirm", provider.confirm, BookingState.CONFIRMED),
         ("start", provider.start, BookingState.IN_USE),
@@ -271,9 +250,7 @@ def _check_booking(run: _Run, leg: LegSpec) -> None:
     )
     for label, step, expected in steps:
         status = run.attempt(f"booking: {label}", lambda step=step: step(reserved.booking_id))  # type: ignore[misc]
-        if status is None or not run.add(
-            f"booking: {label}", status.state is expected, status.operator_state
-        ):
+        if status is None or not run.add(f"booking: {label}", status.state is expected, status.operator_state):
             return
     final = provider.status(reserved.booking_id)
     run.add(
@@ -281,9 +258,7 @@ def _check_booking(run: _Run, leg: LegSpec) -> None:
         final.amount_cents is not None and final.amount_cents >= 0,
         f"{final.amount_cents}",
     )
-    run.expect_error(
-        "booking: cancel after the ride", InvalidTransition, lambda: provider.cancel(reserved.booking_id)
-    )
+    run.expect_error("booking: cancel after the ride", InvalidTransition, lambda: provider.cancel(reserved.booking_id))
     fresh = sample_leg(provider.static_info(), provider.availability())  # the first vehicle has moved
     if fresh is None:
         run.skip("booking: cancel", "nothing free left to book")
@@ -303,9 +278,7 @@ def _check_booking(run: _Run, leg: LegSpec) -> None:
         "booking: cancel is idempotent",
         first is not None and repeat is not None and first.state is repeat.state is BookingState.CANCELLED,
     )
-    run.expect_error(
-        "booking: unknown id", BookingNotFound, lambda: provider.status(f"unknown-{uuid.uuid4().hex}")
-    )
+    run.expect_error("booking: unknown id", BookingNotFound, lambda: provider.status(f"unknown-{uuid.uuid4().hex}"))
 
 
 def run_conformance(provider: Provider) -> ConformanceReport:
@@ -316,9 +289,7 @@ def run_conformance(provider: Provider) -> ConformanceReport:
         return run.report
     _check_static(run, info)
     live = (
-        run.attempt("availability", provider.availability)
-        if Capability.AVAILABILITY in provider.capabilities
-        else None
+        run.attempt("availability", provider.availability) if Capability.AVAILABILITY in provider.capabilities else None
     )
     if live is not None:
         _check_availability(run, info, live)

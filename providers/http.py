@@ -99,9 +99,7 @@ class HttpClient:
             )
         raise ProviderUnavailable(self.provider, f"{method} {url}: {problem} after {attempts} attempt(s)")
 
-    def get_json(
-        self, url: str, feed: str, *, etag: str | None = None, last_modified: str | None = None
-    ) -> Fetched:
+    def get_json(self, url: str, feed: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         """GET a JSON document, conditionally when validators from the last fetch are given."""
         headers = {"Accept": "application/json"}
         if etag:

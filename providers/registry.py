@@ -83,9 +83,7 @@ class ProviderRegistry:
         """
         if name in self.providers:
             return self.providers[name]
-        reason = self.failures.get(
-            name, f"not configured (configured: {', '.join(sorted(self.providers)) or 'none'})"
-        )
+        reason = self.failures.get(name, f"not configured (configured: {', '.join(sorted(self.providers)) or 'none'})")
         raise ProviderConfigError(name, reason)
 
 
@@ -123,9 +121,7 @@ def resolve_credentials(instance: InstanceConfig, environ: Mapping[str, str]) ->
                 raise ProviderConfigError(instance.name, msg)
             resolved[key.removesuffix("_env")] = environ[value]
         elif isinstance(value, str) and any(word in key.lower() for word in SECRET_WORDS):
-            msg = (
-                f'{key} looks like a secret; put it in the environment and set {key}_env = "VARIABLE" instead'
-            )
+            msg = f'{key} looks like a secret; put it in the environment and set {key}_env = "VARIABLE" instead'
             raise ProviderConfigError(instance.name, msg)
         else:
             resolved[key] = value
@@ -140,9 +136,7 @@ def discover_factories() -> tuple[dict[str, Factory], dict[str, str]]:
         try:
             factories[entry_point.name] = entry_point.load()
         except Exception as exc:
-            broken[entry_point.name] = (
-                f"entry point {entry_point.value} cannot be loaded: {type(exc).__name__}: {exc}"
-            )
+            broken[entry_point.name] = f"entry point {entry_point.value} cannot be loaded: {type(exc).__name__}: {exc}"
     return factories, broken
 
 
@@ -192,9 +186,7 @@ def build_registry(
             registry.providers[instance.name] = validate_provider(instance.name, candidate)
         except ProviderError as exc:
             registry.failures[instance.name] = exc.reason
-            log.error(
-                "provider instance not available", extra={"provider": instance.name, "problem": exc.reason}
-            )
+            log.error("provider instance not available", extra={"provider": instance.name, "problem": exc.reason})
     return registry
 
 

@@ -15,6 +15,7 @@ def non_dominated(items: Sequence[T], key: Callable[[T], tuple[float, ...]]) -> 
     """
     keys = [key(item) for item in items]
     return [
-        item for i, item in enumerate(items)
+        item
+        for i, item in enumerate(items)
         if not any(other != keys[i] and all(a <= b for a, b in zip(other, keys[i], strict=True)) for other in keys)
     ]

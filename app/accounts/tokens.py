@@ -107,9 +107,7 @@ def revoke_session(db: Session, session_id: str, reason: str) -> None:
 def revoke_all(db: Session, user_id: int, reason: str) -> None:
     """Sign every session of a user out (password change, account deletion)."""
     now: datetime = utc_now()
-    for auth in db.scalars(
-        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-    ):
+    for auth in db.scalars(select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))):
         auth.revoked_at, auth.revoked_reason = now, reason
 
 
@@ -127,11 +125,7 @@ def authenticate(db: Session, policy: TokenPolicy, access_token: str) -> tuple[U
         raise TokenError("the access token expired; refresh it") from exc
     except BadSignature as exc:
         raise TokenError("the access token is not valid") from exc
-    if (
-        not isinstance(claims, dict)
-        or not isinstance(claims.get("s"), str)
-        or not isinstance(claims.get("u"), int)
-    ):
+    if not isinstance(claims, dict) or not isinstance(claims.get("s"), str) or not isinstance(claims.get("u"), int):
         raise TokenError("the access token is not valid")
     auth = db.get(AuthSession, claims["s"])
     if auth is None or auth.revoked_at is not None or auth.user_id != claims["u"]:

@@ -34,9 +34,7 @@ def account_out(user: User) -> Account:
 
 
 def _tokens(pair: TokenPair) -> Tokens:
-    return Tokens(
-        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
-    )
+    return Tokens(access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in)
 
 
 @blueprint.operation(
@@ -51,7 +49,8 @@ def _tokens(pair: TokenPair) -> Tokens:
 @limiter.limit(REGISTRATION_LIMIT)
 def register(body: Registration) -> Account:
     """A new account with the role ``resident``. The e-mail address is stored lower-case and
-    must be new; the password is kept only as an Argon2id hash. Limited per client address."""
+    must be new; the password is kept only as an Argon2id hash. Limited per client address.
+    """
     email = body.email.lower()
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise Conflict("an account with this e-mail address exists; sign in instead")
@@ -77,7 +76,8 @@ def register(body: Registration) -> Account:
 @limiter.limit(SIGN_IN_LIMIT)
 def login(body: Credentials) -> Tokens:
     """A new sign-in session: a short-lived access token and a refresh token. Wrong e-mail
-    and wrong password get the same answer in the same time. Limited per client address."""
+    and wrong password get the same answer in the same time. Limited per client address.
+    """
     user = db.session.scalar(select(User).where(User.email == body.email.lower()))
     if not verify_password(user.password_hash if user else None, body.password) or user is None:
         raise Unauthorized("wrong e-mail address or password")
@@ -99,7 +99,8 @@ def login(body: Credentials) -> Tokens:
 @limiter.limit(SIGN_IN_LIMIT)
 def refresh(body: RefreshRequest) -> Tokens:
     """New access and refresh tokens; the old refresh token stops working. Presenting a
-    refresh token a second time signs the whole session out (it was copied)."""
+    refresh token a second time signs the whole session out (it was copied).
+    """
     try:
         pair = refresh_session(db.session, token_policy(), body.refresh_token)
     except TokenError as exc:
@@ -109,9 +110,7 @@ def refresh(body: RefreshRequest) -> Tokens:
     return _tokens(pair)
 
 
-@blueprint.operation(
-    "/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=()
-)
+@blueprint.operation("/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=())
 def logout() -> Account:
     """Revokes the session of the access token: it and its refresh token stop working at once."""
     revoke_session(db.session, g.auth_session.id, "signed out")

@@ -41,11 +41,7 @@ def _issue_ticket(booking: Booking, leg: BookingLeg) -> str:
     """The signed single ticket of a transit ticket leg, valid on its operating day."""
     holder = db.session.get(User, booking.user_id) if booking.user_id is not None else None
     calculator = fare_calculator()
-    day = (
-        calculator.operating_day(as_utc(leg.starts_at))
-        if calculator is not None
-        else as_utc(leg.starts_at).date()
-    )
+    day = calculator.operating_day(as_utc(leg.starts_at)) if calculator is not None else as_utc(leg.starts_at).date()
     claims = TicketClaims(
         ticket_id=f"{booking.id}-{leg.position}",
         holder=holder.display_name if holder else "",
@@ -149,9 +145,7 @@ def _readable(booking_id: str) -> Booking:
     user = current_user()
     if user.role == Role.OPERATOR.value and user.provider:
         has_leg = db.session.scalar(
-            select(BookingLeg.id).where(
-                BookingLeg.booking_id == booking.id, BookingLeg.provider == user.provider
-            )
+            select(BookingLeg.id).where(BookingLeg.booking_id == booking.id, BookingLeg.provider == user.provider)
         )
         if has_leg is None:
             raise NotFound("no booking with this id")
@@ -247,17 +241,13 @@ def list_bookings() -> BookingList:
     user = current_user()
     query = select(Booking).order_by(Booking.created_at.desc()).limit(200)
     if user.role == Role.OPERATOR.value and user.provider:
-        query = query.where(
-            Booking.id.in_(select(BookingLeg.booking_id).where(BookingLeg.provider == user.provider))
-        )
+        query = query.where(Booking.id.in_(select(BookingLeg.booking_id).where(BookingLeg.provider == user.provider)))
     elif user.role != Role.ADMIN.value:
         query = query.where(Booking.user_id == user.id)
     return BookingList(bookings=[booking_out(booking) for booking in db.session.scalars(query)])
 
 
-@blueprint.operation(
-    "/bookings/<booking_id>", summary="A booking", response=BookingOut, errors=(404,), auth=()
-)
+@blueprint.operation("/bookings/<booking_id>", summary="A booking", response=BookingOut, errors=(404,), auth=())
 def read_booking(booking_id: str) -> BookingOut:
     """Its state, legs (with reasons) and payment. Another user's booking is 404."""
     return booking_out(_readable(booking_id))
@@ -311,9 +301,7 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
         else:
             assert position is not None
             leg = _leg(booking, position)
-            {"start": runner.start_leg, "end": runner.end_leg, "cancel-leg": runner.cancel_leg}[action](
-                booking, leg
-            )
+            {"start": runner.start_leg, "end": runner.end_leg, "cancel-leg": runner.cancel_leg}[action](booking, leg)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     except StepFailed as exc:
@@ -344,7 +332,8 @@ def start_leg(booking_id: str, position: int) -> BookingOut:
 )
 def end_leg(booking_id: str, position: int) -> BookingOut:
     """Ends the ride at the operator; when no leg is left open the actual amount is captured
-    (never more than was authorised) and the booking is ``completed``."""
+    (never more than was authorised) and the booking is ``completed``.
+    """
     return _change(booking_id, "end", position)
 
 
@@ -358,7 +347,8 @@ def end_leg(booking_id: str, position: int) -> BookingOut:
 )
 def cancel_leg(booking_id: str, position: int) -> BookingOut:
     """Cancels a leg not yet ridden, with the operator's cancellation fee when its policy has
-    one; the other legs stay booked. When no leg is left open the booking is settled."""
+    one; the other legs stay booked. When no leg is left open the booking is settled.
+    """
     return _change(booking_id, "cancel-leg", position)
 
 
@@ -372,7 +362,8 @@ def cancel_leg(booking_id: str, position: int) -> BookingOut:
 )
 def cancel_booking(booking_id: str) -> BookingOut:
     """Cancels every leg not yet ridden and releases the authorisation (rides already taken
-    are charged). The built-in operators charge no cancellation fee before a ride starts."""
+    are charged). The built-in operators charge no cancellation fee before a ride starts.
+    """
     return _change(booking_id, "cancel")
 
 
@@ -395,9 +386,7 @@ def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
         refund = saga().refund(booking, body.amount_cents, body.reason)
     except BookingError as exc:
         raise RuleViolation(exc.slug, exc.detail) from exc
-    return RefundOut(
-        amount_cents=refund.amount_cents, reason=refund.reason, created_at=as_utc(refund.created_at)
-    )
+    return RefundOut(amount_cents=refund.amount_cents, reason=refund.reason, created_at=as_utc(refund.created_at))
 
 
 @blueprint.operation(
@@ -410,13 +399,12 @@ def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
 )
 def booking_receipt(booking_id: str) -> Receipt | Response:
     """Operator, leg, amount and VAT rate per line (amounts include VAT). With
-    ``Accept: application/pdf`` the same receipt as a printable PDF."""
+    ``Accept: application/pdf`` the same receipt as a printable PDF.
+    """
     booking = _readable(booking_id)
     receipt = receipt_for(db.session, booking)
     if (
-        request.accept_mimetypes.best_match(
-            ["application/json", "application/pdf"], default="application/json"
-        )
+        request.accept_mimetypes.best_match(["application/json", "application/pdf"], default="application/json")
         == "application/pdf"
     ):
         return Response(

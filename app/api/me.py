@@ -56,11 +56,10 @@ def _row(obj: object, *columns: str) -> dict[str, Any]:
 )
 def export_account() -> AccountExport:
     """The account, its bookings with legs, payments and sign-in sessions, as one JSON document
-    (GDPR right of access and portability)."""
+    (GDPR right of access and portability).
+    """
     user = current_user()
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.user_id == user.id).order_by(Booking.created_at)
-    ).all()
+    bookings = db.session.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.created_at)).all()
     exported = []
     for booking in bookings:
         legs = db.session.scalars(
@@ -115,7 +114,8 @@ def export_account() -> AccountExport:
 def delete_account() -> Response:
     """Deletes the account, its sessions and its payment-gateway link. Bookings and payments
     the law requires to keep (tax records) stay, pseudonymised: they no longer name the
-    account, only a pseudonym that cannot be traced back without the server's key."""
+    account, only a pseudonym that cannot be traced back without the server's key.
+    """
     user = current_user()
     revoke_all(db.session, user.id, "account deleted")
     for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id)):

@@ -127,7 +127,8 @@ def list_products() -> ProductList:
 )
 def submit_eligibility(body: ProofRequest) -> ProofOut:
     """Card number, valid-until date and benefit; city staff verify or reject it (or a city
-    registry decides at once). The status shows in ``GET /me/eligibility``."""
+    registry decides at once). The status shows in ``GET /me/eligibility``.
+    """
     try:
         proof = submit_proof(
             db.session,
@@ -143,15 +144,11 @@ def submit_eligibility(body: ProofRequest) -> ProofOut:
     return _proof(proof)
 
 
-@blueprint.operation(
-    "/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=()
-)
+@blueprint.operation("/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=())
 def my_eligibility() -> ProofList:
     """Every Teilhabecard submitted, oldest first, with the staff's reason."""
     proofs = db.session.scalars(
-        select(EligibilityProof)
-        .where(EligibilityProof.user_id == current_user().id)
-        .order_by(EligibilityProof.id)
+        select(EligibilityProof).where(EligibilityProof.user_id == current_user().id).order_by(EligibilityProof.id)
     )
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
@@ -162,10 +159,7 @@ def my_eligibility() -> ProofList:
 def list_proofs(query: ProofQuery) -> ProofList:
     """Proofs with the given status, oldest first."""
     proofs = db.session.scalars(
-        select(EligibilityProof)
-        .where(EligibilityProof.status == query.status)
-        .order_by(EligibilityProof.id)
-        .limit(500)
+        select(EligibilityProof).where(EligibilityProof.status == query.status).order_by(EligibilityProof.id).limit(500)
     )
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
@@ -175,9 +169,7 @@ def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
     if proof is None:
         raise NotFound("no proof with this id")
     try:
-        return _proof(
-            review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason))
-        )
+        return _proof(review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason)))
     except PassError as exc:
         raise PassRefused(exc) from exc
 
@@ -224,7 +216,8 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     """For the current or the next calendar month, one per product and month; send an
     ``Idempotency-Key`` (the same key returns the same purchase). The MittendrinTicket needs a
     verified Teilhabecard valid on the month's first day. Paid at once; the answer carries the
-    signed ticket (``token``) and ``GET /tickets/{id}/qr`` renders it."""
+    signed ticket (``token``) and ``GET /tickets/{id}/qr`` renders it.
+    """
     key = idempotency_key()
     try:
         ticket, created = _shop().buy(
@@ -244,9 +237,7 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
 def my_tickets() -> TicketList:
     """Newest first."""
     tickets = db.session.scalars(
-        select(PassTicket)
-        .where(PassTicket.user_id == current_user().id)
-        .order_by(PassTicket.valid_from.desc())
+        select(PassTicket).where(PassTicket.user_id == current_user().id).order_by(PassTicket.valid_from.desc())
     )
     return TicketList(tickets=[_ticket(ticket) for ticket in tickets])
 
@@ -296,9 +287,7 @@ def ticket_qr(ticket_id: str) -> Response:
     """SVG by default, PNG with ``Accept: image/png``; it encodes the signed ticket (``token``)."""
     ticket = _own_ticket(ticket_id)
     if ticket.token is None or ticket.status != "active":
-        raise PassRefused(
-            PassError("no-ticket", f"the pass is {ticket.status}; it has no valid ticket", status=409)
-        )
+        raise PassRefused(PassError("no-ticket", f"the pass is {ticket.status}; it has no valid ticket", status=409))
     kind = request.accept_mimetypes.best_match(["image/svg+xml", "image/png"], default="image/svg+xml")
     buffer = io.BytesIO()
     segno.make(ticket.token, error="m").save(buffer, kind="png" if kind == "image/png" else "svg", scale=4)

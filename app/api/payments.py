@@ -47,14 +47,13 @@ def _gateway() -> PaymentGateway:
 )
 def create_setup_intent() -> SetupIntentOut:
     """A SetupIntent for the signed-in user's customer: confirm it in the app with the client
-    secret; the saved card's PaymentMethod id can then be sent with bookings."""
+    secret; the saved card's PaymentMethod id can then be sent with bookings.
+    """
     user = current_user()
     runner = saga()
     try:
         customer = runner.customer(user.id)
-        setup = _gateway().setup_card(
-            customer, idempotency_key=f"user:{user.id}:setup:{secrets.token_hex(8)}"
-        )
+        setup = _gateway().setup_card(customer, idempotency_key=f"user:{user.id}:setup:{secrets.token_hex(8)}")
     except (PaymentError, StepFailed) as exc:
         raise ServiceUnavailable(f"the payment service could not start saving a card: {exc}") from exc
     return SetupIntentOut(setup_id=setup.setup_id, status=setup.status, client_secret=setup.client_secret)
@@ -91,7 +90,8 @@ def payment_webhook() -> WebhookAck:
     """For the gateway, not the app. The raw body's signature is verified (Stripe:
     ``Stripe-Signature``); each event id is processed once, in the same transaction as its
     effect; the payment is re-read from the gateway rather than trusted from the event, so
-    events may arrive late, twice or out of order."""
+    events may arrive late, twice or out of order.
+    """
     signature = next((request.headers[h] for h in SIGNATURE_HEADERS if h in request.headers), None)
     if signature is None:
         raise RuleViolation("webhook-rejected", "missing Stripe-Signature header")
@@ -109,8 +109,6 @@ def payment_webhook() -> WebhookAck:
         _apply(event)
     except PaymentError as exc:
         db.session.rollback()
-        raise ServiceUnavailable(
-            f"the gateway could not be read back: {exc.reason}; deliver the event again"
-        ) from exc
+        raise ServiceUnavailable(f"the gateway could not be read back: {exc.reason}; deliver the event again") from exc
     db.session.commit()
     return WebhookAck(received=True, duplicate=False)

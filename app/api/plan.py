@@ -40,14 +40,22 @@ GEOJSON = "application/geo+json"
 GEOJSON_SCHEMA: dict[str, object] = {
     "type": "object",
     "description": "A GeoJSON FeatureCollection (RFC 7946): one LineString feature per leg; properties carry the "
-                   "leg's fields plus itineraryId, itineraryIndex, legIndex, summary and labels.",
+    "leg's fields plus itineraryId, itineraryIndex, legIndex, summary and labels.",
     "required": ["type", "features"],
     "properties": {
         "type": {"const": "FeatureCollection"},
-        "features": {"type": "array", "items": {
-            "type": "object", "required": ["type", "geometry", "properties"],
-            "properties": {"type": {"const": "Feature"}, "geometry": {"type": "object"}, "properties": {"type": "object"}},
-        }},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {
+                    "type": {"const": "Feature"},
+                    "geometry": {"type": "object"},
+                    "properties": {"type": "object"},
+                },
+            },
+        },
         "warnings": {"type": "array", "items": {"type": "object"}},
     },
 }
@@ -75,7 +83,9 @@ def current_planner() -> Planner:
         if settings.realtime_feeds:
             poller = RealtimePoller(
                 [RealtimeSource(name=f"{feed}:{url}", url=url, feed=feed) for feed, url in settings.realtime_feeds],
-                TripLocator(region.timetable), planner.transit.zone, planner.transit.apply_realtime,
+                TripLocator(region.timetable),
+                planner.transit.zone,
+                planner.transit.apply_realtime,
             )
             poller.start()
             pollers["current"] = poller
@@ -85,20 +95,31 @@ def current_planner() -> Planner:
 
 
 def _place(place: Place, language: str) -> PlaceOut:
-    name = text(f"place.{place.kind}", language) if place.kind in ("origin", "destination", "parking", "bike_parking") else place.name
-    return PlaceOut(name=name, lat=place.lat, lon=place.lon, kind=place.kind, stop_id=place.stop_id,
-                    station_id=place.station_id)
+    name = (
+        text(f"place.{place.kind}", language)
+        if place.kind in ("origin", "destination", "parking", "bike_parking")
+        else place.name
+    )
+    return PlaceOut(
+        name=name, lat=place.lat, lon=place.lon, kind=place.kind, stop_id=place.stop_id, station_id=place.station_id
+    )
 
 
 def _price(quote: PriceQuote | None) -> PriceOut | None:
     if quote is None:
         return None
-    return PriceOut(amount_cents=quote.amount_cents, currency=quote.currency, source=quote.source, estimated=quote.estimated)
+    return PriceOut(
+        amount_cents=quote.amount_cents, currency=quote.currency, source=quote.source, estimated=quote.estimated
+    )
 
 
 def _line_name(leg: Leg, language: str) -> str:
     assert leg.ride is not None
-    kind = f"route_type.{leg.ride.route_type}" if f"route_type.{leg.ride.route_type}" in _ROUTE_TYPES else "route_type.other"
+    kind = (
+        f"route_type.{leg.ride.route_type}"
+        if f"route_type.{leg.ride.route_type}" in _ROUTE_TYPES
+        else "route_type.other"
+    )
     return f"{text(kind, language)} {leg.ride.route_short_name or leg.ride.route_long_name}".strip()
 
 
@@ -108,31 +129,57 @@ _ROUTE_TYPES = {"route_type.0", "route_type.1", "route_type.2", "route_type.3"}
 def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
     destination = _place(leg.destination, language)
     if leg.ride is not None:
-        instruction = text("leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign,
-                           place=destination.name)
+        instruction = text(
+            "leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign, place=destination.name
+        )
     elif leg.sharing is not None and leg.sharing.round_trip:
-        instruction = text(f"leg.{leg.mode.value}_round_trip", language, place=destination.name,
-                           station=leg.origin.name)
+        instruction = text(
+            f"leg.{leg.mode.value}_round_trip", language, place=destination.name, station=leg.origin.name
+        )
     else:
         instruction = text(f"leg.{leg.mode.value}", language, place=destination.name)
     ride = leg.ride
     sharing = leg.sharing
     return LegOut(
-        mode=leg.mode, instruction=instruction, origin=_place(leg.origin, language), destination=destination,
-        start=leg.start, end=leg.end, duration_seconds=leg.duration_s, distance_meters=round(leg.distance_m, 1),
+        mode=leg.mode,
+        instruction=instruction,
+        origin=_place(leg.origin, language),
+        destination=destination,
+        start=leg.start,
+        end=leg.end,
+        duration_seconds=leg.duration_s,
+        distance_meters=round(leg.distance_m, 1),
         geometry=LineString(coordinates=leg.geometry),
-        transit=None if ride is None else RideOut(
-            trip_id=ride.trip_id, route_id=ride.route_id, route_short_name=ride.route_short_name,
-            route_long_name=ride.route_long_name, route_type=ride.route_type, agency=ride.agency,
-            headsign=ride.headsign, service_day=ride.service_day.isoformat(),
-            intermediate_stops=[_place(stop, language) for stop in ride.intermediate_stops], realtime=ride.realtime,
-            scheduled_start=ride.scheduled_start, scheduled_end=ride.scheduled_end, occupancy=ride.occupancy,
+        transit=None
+        if ride is None
+        else RideOut(
+            trip_id=ride.trip_id,
+            route_id=ride.route_id,
+            route_short_name=ride.route_short_name,
+            route_long_name=ride.route_long_name,
+            route_type=ride.route_type,
+            agency=ride.agency,
+            headsign=ride.headsign,
+            service_day=ride.service_day.isoformat(),
+            intermediate_stops=[_place(stop, language) for stop in ride.intermediate_stops],
+            realtime=ride.realtime,
+            scheduled_start=ride.scheduled_start,
+            scheduled_end=ride.scheduled_end,
+            occupancy=ride.occupancy,
         ),
-        sharing=None if sharing is None else SharingOut(
-            provider=sharing.provider, operator=sharing.operator, vehicle_type_id=sharing.vehicle_type_id,
-            vehicle_type=sharing.vehicle_type, vehicle_id=sharing.vehicle_id,
-            pickup_station_id=sharing.pickup_station_id, dropoff_station_id=sharing.dropoff_station_id,
-            quote=_price(sharing.quote), bookable=sharing.bookable, deep_link=sharing.deep_link,
+        sharing=None
+        if sharing is None
+        else SharingOut(
+            provider=sharing.provider,
+            operator=sharing.operator,
+            vehicle_type_id=sharing.vehicle_type_id,
+            vehicle_type=sharing.vehicle_type,
+            vehicle_id=sharing.vehicle_id,
+            pickup_station_id=sharing.pickup_station_id,
+            dropoff_station_id=sharing.dropoff_station_id,
+            quote=_price(sharing.quote),
+            bookable=sharing.bookable,
+            deep_link=sharing.deep_link,
             round_trip=sharing.round_trip,
         ),
         fare=fare,
@@ -141,15 +188,17 @@ def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
 
 def _summary(itinerary: Itinerary, language: str) -> str:
     transfers = itinerary.transfers
-    transfer_text = text("transfers.0" if transfers == 0 else "transfers.1" if transfers == 1 else "transfers.n",
-                         language, n=transfers)
+    transfer_text = text(
+        "transfers.0" if transfers == 0 else "transfers.1" if transfers == 1 else "transfers.n", language, n=transfers
+    )
     parts: list[str] = []
     for leg in itinerary.legs:
         part = _line_name(leg, language) if leg.ride is not None else text(f"mode.{leg.mode.value}", language)
         if not parts or parts[-1] != part:
             parts.append(part)
-    return text("summary", language, minutes=round(itinerary.duration_s / 60), transfers=transfer_text,
-                modes=" · ".join(parts))
+    return text(
+        "summary", language, minutes=round(itinerary.duration_s / 60), transfers=transfer_text, modes=" · ".join(parts)
+    )
 
 
 def _itinerary(itinerary: Itinerary, language: str, region: str, fare: ItineraryFare | None = None) -> ItineraryOut:
@@ -158,15 +207,27 @@ def _itinerary(itinerary: Itinerary, language: str, region: str, fare: Itinerary
     price = None
     if fare is not None:
         companions = fare.companions_cents
-        price = PriceOut(amount_cents=sum(item.amount_cents for item in known) + companions, currency=fare.currency,
-                         source="fares", estimated=any(item.reason_code == "sharing_estimate" for item in known))
+        price = PriceOut(
+            amount_cents=sum(item.amount_cents for item in known) + companions,
+            currency=fare.currency,
+            source="fares",
+            estimated=any(item.reason_code == "sharing_estimate" for item in known),
+        )
     return ItineraryOut(
         id=sign_itinerary(itinerary, region=region, secret_key=current_app.config["SECRET_KEY"]),
-        summary=_summary(itinerary, language), start=itinerary.start, end=itinerary.end,
-        duration_seconds=itinerary.duration_s, transfers=itinerary.transfers,
-        walk_distance_meters=round(itinerary.walk_distance_m, 1), walk_seconds=itinerary.walk_seconds,
-        distance_meters=round(itinerary.distance_m, 1), modes=itinerary.modes, labels=itinerary.labels,
-        realtime=itinerary.realtime, price=price, companions=companions_fare(fare, language),
+        summary=_summary(itinerary, language),
+        start=itinerary.start,
+        end=itinerary.end,
+        duration_seconds=itinerary.duration_s,
+        transfers=itinerary.transfers,
+        walk_distance_meters=round(itinerary.walk_distance_m, 1),
+        walk_seconds=itinerary.walk_seconds,
+        distance_meters=round(itinerary.distance_m, 1),
+        modes=itinerary.modes,
+        labels=itinerary.labels,
+        realtime=itinerary.realtime,
+        price=price,
+        companions=companions_fare(fare, language),
         legs=[_leg(leg, language, item) for leg, item in zip(itinerary.legs, fares, strict=True)],
     )
 
@@ -181,17 +242,34 @@ def _geojson(response: PlanResponse) -> Response:
     for number, itinerary in enumerate(response.itineraries):
         for index, leg in enumerate(itinerary.legs):
             properties = leg.model_dump(mode="json", by_alias=True, exclude={"geometry"})
-            properties.update({"itineraryId": itinerary.id, "itineraryIndex": number, "legIndex": index,
-                               "summary": itinerary.summary, "labels": itinerary.labels})
-            features.append({"type": "Feature", "geometry": leg.geometry.model_dump(mode="json"),
-                             "properties": properties})
-    body = {"type": "FeatureCollection", "features": features,
-            "warnings": [warning.model_dump(mode="json") for warning in response.warnings]}
+            properties.update(
+                {
+                    "itineraryId": itinerary.id,
+                    "itineraryIndex": number,
+                    "legIndex": index,
+                    "summary": itinerary.summary,
+                    "labels": itinerary.labels,
+                }
+            )
+            features.append(
+                {"type": "Feature", "geometry": leg.geometry.model_dump(mode="json"), "properties": properties}
+            )
+    body = {
+        "type": "FeatureCollection",
+        "features": features,
+        "warnings": [warning.model_dump(mode="json") for warning in response.warnings],
+    }
     return Response(json.dumps(body), mimetype=GEOJSON)
 
 
-@blueprint.operation("/plan", summary="Plan a door-to-door trip", query=PlanQuery, response=PlanResponse,
-                     errors=(401, 422, 503), alternate_media={GEOJSON: GEOJSON_SCHEMA})
+@blueprint.operation(
+    "/plan",
+    summary="Plan a door-to-door trip",
+    query=PlanQuery,
+    response=PlanResponse,
+    errors=(401, 422, 503),
+    alternate_media={GEOJSON: GEOJSON_SCHEMA},
+)
 def plan(query: PlanQuery) -> PlanResponse | Response:
     """Itineraries from ``from`` to ``to`` with the allowed ``modes``, best first.
 
@@ -205,8 +283,13 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     planner = current_planner()
     language = negotiate()
     request_ = PlanRequest(
-        origin=query.origin, destination=query.destination, time=local_moment(query.time, planner.transit.zone),
-        modes=query.modes, arrive_by=query.arrive_by, wheelchair=query.wheelchair, walk_speed=query.walk_speed,
+        origin=query.origin,
+        destination=query.destination,
+        time=local_moment(query.time, planner.transit.zone),
+        modes=query.modes,
+        arrive_by=query.arrive_by,
+        wheelchair=query.wheelchair,
+        walk_speed=query.walk_speed,
         max_walk_m=query.max_walk_meters,
     )
     warnings: list[str] = []
@@ -232,13 +315,17 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         order = sorted(range(len(itineraries)), key=lambda i: (_total(itineraries[i], fares[i]), itineraries[i].end))
         itineraries, fares = [itineraries[i] for i in order], [fares[i] for i in order]
     notes = [
-        WarningOut(code="provider_unavailable", message=text("warning.provider_unavailable", language, provider=name),
-                   provider=name)
+        WarningOut(
+            code="provider_unavailable",
+            message=text("warning.provider_unavailable", language, provider=name),
+            provider=name,
+        )
         for name in supply.unavailable
     ]
     response = PlanResponse(
-        itineraries=[_itinerary(itinerary, language, region, fare) for itinerary, fare in zip(itineraries, fares,
-                                                                                          strict=True)],
+        itineraries=[
+            _itinerary(itinerary, language, region, fare) for itinerary, fare in zip(itineraries, fares, strict=True)
+        ],
         warnings=notes + [WarningOut(code=code, message=text(f"warning.{code}", language)) for code in warnings],
         language=language,
     )

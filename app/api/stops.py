@@ -26,10 +26,14 @@ WHEELCHAIR_BOARDING = {0: "unknown", 1: "possible", 2: "not_possible"}
 def _stop(timetable: Timetable, index: int, *, distance: float | None = None, score: float | None = None) -> Stop:
     parent = int(timetable.stop_parent[index])
     return Stop(
-        id=timetable.stop_id[index], name=timetable.stop_name[index], lat=float(timetable.stop_lat[index]),
-        lon=float(timetable.stop_lon[index]), station_id=timetable.stop_id[parent] if parent >= 0 else None,
+        id=timetable.stop_id[index],
+        name=timetable.stop_name[index],
+        lat=float(timetable.stop_lat[index]),
+        lon=float(timetable.stop_lon[index]),
+        station_id=timetable.stop_id[parent] if parent >= 0 else None,
         wheelchair_boarding=WHEELCHAIR_BOARDING.get(int(timetable.stop_wheelchair[index]), "unknown"),
-        distance_meters=None if distance is None else round(distance, 1), score=score,
+        distance_meters=None if distance is None else round(distance, 1),
+        score=score,
     )
 
 
@@ -37,8 +41,9 @@ def _name_index() -> StopNameIndex:
     return region_holder().derived("stop-names", lambda region: StopNameIndex(region.timetable))
 
 
-@blueprint.operation("/stops", summary="Find stops near a point or by name", query=StopsQuery, response=StopList,
-                     errors=(503,))
+@blueprint.operation(
+    "/stops", summary="Find stops near a point or by name", query=StopsQuery, response=StopList, errors=(503,)
+)
 def list_stops(query: StopsQuery) -> StopList:
     """Stops by position, by name, or both.
 
@@ -52,7 +57,9 @@ def list_stops(query: StopsQuery) -> StopList:
     if query.q is None or not query.q.strip():
         if query.near is None:
             index = _name_index()
-            ordered = sorted(index.entries.tolist(), key=lambda stop: (timetable.stop_name[stop], timetable.stop_id[stop]))
+            ordered = sorted(
+                index.entries.tolist(), key=lambda stop: (timetable.stop_name[stop], timetable.stop_id[stop])
+            )
             return StopList(stops=[_stop(timetable, stop) for stop in ordered[: query.limit]])
         lat, lon = query.near
         found = stops_near(timetable, lat, lon, radius_m=query.radius, limit=query.limit)
@@ -62,42 +69,64 @@ def list_stops(query: StopsQuery) -> StopList:
         return StopList(stops=[_stop(timetable, match.index, score=match.score) for match in matches])
     lat, lon = query.near
     matches = _name_index().search(query.q, limit=len(_name_index().entries))
-    distances = [float(haversine_m(lat, lon, float(timetable.stop_lat[m.index]), float(timetable.stop_lon[m.index])))
-                 for m in matches]
-    near = sorted(((-m.score, d, m) for m, d in zip(matches, distances, strict=True) if d <= query.radius),
-                  key=lambda item: (item[0], item[1]))
+    distances = [
+        float(haversine_m(lat, lon, float(timetable.stop_lat[m.index]), float(timetable.stop_lon[m.index])))
+        for m in matches
+    ]
+    near = sorted(
+        ((-m.score, d, m) for m, d in zip(matches, distances, strict=True) if d <= query.radius),
+        key=lambda item: (item[0], item[1]),
+    )
     return StopList(stops=[_stop(timetable, m.index, distance=d, score=m.score) for _, d, m in near[: query.limit]])
 
 
 def _stop_index(region: Region, stop_id: str) -> int:
-    by_id = region_holder().derived("stop-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.stop_id.to_list())})
+    by_id = region_holder().derived(
+        "stop-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.stop_id.to_list())}
+    )
     if stop_id not in by_id:
         raise NotFound(f"no stop with id {stop_id!r} in region {region.manifest.name}")
     return by_id[stop_id]
 
 
-@blueprint.operation("/stops/<stop_id>/departures", summary="Departure board of a stop or station",
-                     query=DeparturesQuery, response=DepartureBoard, errors=(404, 503))
+@blueprint.operation(
+    "/stops/<stop_id>/departures",
+    summary="Departure board of a stop or station",
+    query=DeparturesQuery,
+    response=DepartureBoard,
+    errors=(404, 503),
+)
 def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
     """The next departures from the stop (a station: from all its platforms), with real-time
-    delays, cancellations (still listed, marked) and occupancy when a feed provides them."""
+    delays, cancellations (still listed, marked) and occupancy when a feed provides them.
+    """
     planner = current_planner()
     region = planner.region
     timetable = region.timetable
     index = _stop_index(region, stop_id)
     platforms = [index, *np.flatnonzero(np.asarray(timetable.stop_parent) == index).tolist()]
     moment = local_moment(query.time, planner.transit.zone)
-    board = departure_board(planner.transit, platforms, moment, limit=query.limit,
-                            window=timedelta(minutes=query.window_minutes))
+    board = departure_board(
+        planner.transit, platforms, moment, limit=query.limit, window=timedelta(minutes=query.window_minutes)
+    )
     return DepartureBoard(
         stop=_stop(timetable, index),
         departures=[
             DepartureOut(
-                stop_id=timetable.stop_id[item.stop], trip_id=item.trip_id, route_id=item.route_id,
-                route_short_name=item.route_short_name, route_type=item.route_type, agency=item.agency,
-                headsign=item.headsign, service_day=item.service_day.isoformat(), scheduled=item.scheduled,
-                expected=item.expected, delay_seconds=round((item.expected - item.scheduled).total_seconds()),
-                realtime=item.realtime, cancelled=item.cancelled, wheelchair_accessible=item.wheelchair_accessible,
+                stop_id=timetable.stop_id[item.stop],
+                trip_id=item.trip_id,
+                route_id=item.route_id,
+                route_short_name=item.route_short_name,
+                route_type=item.route_type,
+                agency=item.agency,
+                headsign=item.headsign,
+                service_day=item.service_day.isoformat(),
+                scheduled=item.scheduled,
+                expected=item.expected,
+                delay_seconds=round((item.expected - item.scheduled).total_seconds()),
+                realtime=item.realtime,
+                cancelled=item.cancelled,
+                wheelchair_accessible=item.wheelchair_accessible,
                 occupancy=item.occupancy,
             )
             for item in board

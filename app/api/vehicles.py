@@ -50,9 +50,7 @@ def _stations(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
                 vehicles_available=status.vehicles_available,
                 docks_available=status.docks_available,
                 vehicles_by_type=[
-                    TypeCount(
-                        vehicle_type_id=type_id, vehicle_type=vehicle_kind(wanted[type_id]).name, count=count
-                    )
+                    TypeCount(vehicle_type_id=type_id, vehicle_type=vehicle_kind(wanted[type_id]).name, count=count)
                     for type_id, count in sorted(status.vehicles_by_type.items())
                     if type_id in wanted
                 ],
@@ -119,9 +117,7 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
         stations=stations[: query.limit],
         vehicles=vehicles[: query.limit],
         providers=[
-            ProviderState(
-                provider=fleet.provider.name, as_of=fleet.availability.as_of, stale=fleet.availability.stale
-            )
+            ProviderState(provider=fleet.provider.name, as_of=fleet.availability.as_of, stale=fleet.availability.stale)
             for fleet in fleets
         ],
         warnings=[

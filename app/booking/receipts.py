@@ -24,15 +24,11 @@ def _cents(amount: int, currency: str) -> str:
 
 def receipt_for(db: Session, booking: Booking) -> Receipt:
     """What the booking cost, per leg: the actual price of ridden legs, nothing for cancelled ones."""
-    legs = db.scalars(
-        select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
-    )
+    legs = db.scalars(select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position))
     payment = db.scalar(select(Payment).where(Payment.booking_id == booking.id))
     refunded = 0
     if payment is not None:
-        refunded = sum(
-            r.amount_cents for r in db.scalars(select(Refund).where(Refund.payment_id == payment.id))
-        )
+        refunded = sum(r.amount_cents for r in db.scalars(select(Refund).where(Refund.payment_id == payment.id)))
     lines = []
     for leg in legs:
         if leg.state == BookingState.COMPLETED.value:
@@ -72,9 +68,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.cell(0, 10, "kassel-mobility - Quittung / Receipt", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     pdf.cell(0, 6, f"Buchung / booking {receipt.booking_id}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(
-        0, 6, f"Ausgestellt / issued {receipt.issued_at:%Y-%m-%d %H:%M} UTC", new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.cell(0, 6, f"Ausgestellt / issued {receipt.issued_at:%Y-%m-%d %H:%M} UTC", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 10)
     widths = (10, 70, 50, 30, 30)

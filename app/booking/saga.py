@@ -200,9 +200,7 @@ class BookingSaga:
             vehicle = leg["sharing"].get("vehicle")
             if vehicle:
                 self.db.add(
-                    VehicleClaim(
-                        provider=leg["sharing"]["provider"], vehicle_id=vehicle, booking_id=booking.id
-                    )
+                    VehicleClaim(provider=leg["sharing"]["provider"], vehicle_id=vehicle, booking_id=booking.id)
                 )
         record_created(self.db, booking)
         try:
@@ -212,16 +210,12 @@ class BookingSaga:
             existing = self._existing(user, idempotency_key, digest)
             if existing is not None:
                 return existing, False
-            raise BookingError(
-                "vehicle-taken", "the vehicle is already booked by someone else; plan again"
-            ) from exc
+            raise BookingError("vehicle-taken", "the vehicle is already booked by someone else; plan again") from exc
         self.advance(booking, payment_method)
         return booking, True
 
     def _existing(self, user: User, key: str, digest: str) -> Booking | None:
-        booking = self.db.scalar(
-            select(Booking).where(Booking.user_id == user.id, Booking.idempotency_key == key)
-        )
+        booking = self.db.scalar(select(Booking).where(Booking.user_id == user.id, Booking.idempotency_key == key))
         if booking is not None and booking.request_hash != digest:
             raise BookingError(
                 "idempotency-key-reused",
@@ -283,9 +277,7 @@ class BookingSaga:
     def legs(self, booking: Booking) -> list[BookingLeg]:
         """The booking's legs in itinerary order."""
         return list(
-            self.db.scalars(
-                select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
-            )
+            self.db.scalars(select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position))
         )
 
     def payment(self, booking: Booking) -> Payment | None:
@@ -375,18 +367,14 @@ class BookingSaga:
         leg.provider_booking_id = status.booking_id
         if leg.vehicle_id is None and status.vehicle_id:
             leg.vehicle_id = status.vehicle_id
-            self.db.add(
-                VehicleClaim(provider=leg.provider, vehicle_id=status.vehicle_id, booking_id=booking.id)
-            )
+            self.db.add(VehicleClaim(provider=leg.provider, vehicle_id=status.vehicle_id, booking_id=booking.id))
         move_leg(self.db, booking, leg, S.RESERVED, f"{leg.provider} booking {status.booking_id}")
         try:
             self.db.commit()
         except IntegrityError:
             self.db.rollback()
             leg.provider_booking_id = status.booking_id
-            self._call_provider(
-                leg, "cancel a double-assigned vehicle", lambda: provider.cancel(status.booking_id)
-            )
+            self._call_provider(leg, "cancel a double-assigned vehicle", lambda: provider.cancel(status.booking_id))
             leg.reason = f"leg {leg.position}: the operator gave a vehicle another booking holds"
             self.db.commit()
             raise StepFailed(leg.reason) from None
@@ -457,9 +445,7 @@ class BookingSaga:
         undone = True
         for leg in self.legs(booking):
             if leg.state == S.PENDING.value:
-                move_leg(
-                    self.db, booking, leg, S.FAILED, leg.reason or "not reserved: an earlier step failed"
-                )
+                move_leg(self.db, booking, leg, S.FAILED, leg.reason or "not reserved: an earlier step failed")
                 leg.reason = leg.reason or "not reserved: an earlier step failed"
             elif leg.state in OPEN_LEG_STATES:
                 undone &= self._cancel_leg(booking, leg, "compensation: " + reason, charge_fee=False)
@@ -480,9 +466,7 @@ class BookingSaga:
                 fee = provider.cancel(leg.provider_booking_id).amount_cents or 0
         except Exception as exc:
             logger.warning("cancelling leg %s of %s failed", leg.position, booking.id, exc_info=True)
-            leg.reason = (
-                f"leg {leg.position}: cancelling with {leg.provider} failed ({exc}); retried automatically"
-            )
+            leg.reason = f"leg {leg.position}: cancelling with {leg.provider} failed ({exc}); retried automatically"
             return False
         if charge_fee and fee:
             leg.final_cents = fee
@@ -515,9 +499,7 @@ class BookingSaga:
         return True
 
     def _free_claims(self, booking: Booking) -> None:
-        self.db.execute(
-            update(VehicleClaim).where(VehicleClaim.booking_id == booking.id).values(active=False)
-        )
+        self.db.execute(update(VehicleClaim).where(VehicleClaim.booking_id == booking.id).values(active=False))
 
     # After booking ---------------------------------------------------------------------------
 
@@ -545,9 +527,7 @@ class BookingSaga:
     ) -> BookingStatus:
         """Call the leg's provider about its booking, when the leg is in the ``required`` state."""
         if leg.provider == TARIFF_PROVIDER:
-            raise IllegalTransition(
-                f"leg {leg.position} is a ticket: it is valid for its day, not started or ended"
-            )
+            raise IllegalTransition(f"leg {leg.position} is a ticket: it is valid for its day, not started or ended")
         if leg.state != required.value or leg.provider_booking_id is None:
             raise IllegalTransition(f"leg {leg.position} is {leg.state}; it must be {required} to {what}")
         provider, booking_id = self._provider(leg), leg.provider_booking_id
@@ -560,9 +540,7 @@ class BookingSaga:
         ------
         StepFailed, IllegalTransition
         """
-        self._operate(
-            leg, S.CONFIRMED, "start the ride", lambda provider, booking_id: provider.start(booking_id)
-        )
+        self._operate(leg, S.CONFIRMED, "start the ride", lambda provider, booking_id: provider.start(booking_id))
         move_leg(self.db, booking, leg, S.IN_USE, "ride started")
         if booking.state == S.CONFIRMED.value:
             move_booking(self.db, booking, S.IN_USE, f"leg {leg.position} started")
@@ -575,9 +553,7 @@ class BookingSaga:
         ------
         StepFailed, IllegalTransition
         """
-        status = self._operate(
-            leg, S.IN_USE, "end the ride", lambda provider, booking_id: provider.end(booking_id)
-        )
+        status = self._operate(leg, S.IN_USE, "end the ride", lambda provider, booking_id: provider.end(booking_id))
         leg.final_cents = status.amount_cents if status.amount_cents is not None else leg.quote_cents
         move_leg(self.db, booking, leg, S.COMPLETED, f"ride ended, {leg.final_cents} cents")
         self.db.commit()
@@ -653,9 +629,7 @@ class BookingSaga:
                 move_leg(self.db, booking, leg, S.COMPLETED, "ticket used")
                 leg.final_cents = leg.quote_cents
         payment = self.payment(booking)
-        amount = sum(
-            leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value)
-        )
+        amount = sum(leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value))
         if payment is not None and payment.state == PaymentState.AUTHORISED.value and payment.intent_id:
             amount = min(amount, payment.authorised_cents)
             intent_id = payment.intent_id
@@ -671,9 +645,7 @@ class BookingSaga:
             booking.captured_cents = amount
         self._free_claims(booking)
         ridden = any(leg.state == S.COMPLETED.value for leg in legs)
-        move_booking(
-            self.db, booking, S.COMPLETED if ridden else S.CANCELLED, f"settled: {amount} cents captured"
-        )
+        move_booking(self.db, booking, S.COMPLETED if ridden else S.CANCELLED, f"settled: {amount} cents captured")
         self.db.commit()
 
     def refund(self, booking: Booking, amount_cents: int, reason: str) -> Refund:

@@ -8,7 +8,7 @@ import random
 
 from locust import HttpUser, constant, task
 
-QUERIES: list[dict[str, str]] = json.loads(open(os.environ["PLAN_QUERIES"], encoding="utf-8").read())  # noqa: SIM115
+QUERIES: list[dict[str, str]] = json.loads(open(os.environ["PLAN_QUERIES"], encoding="utf-8").read())
 
 
 class PlanningUser(HttpUser):
@@ -18,7 +18,7 @@ class PlanningUser(HttpUser):
 
     @task
     def plan(self) -> None:
-        query = random.choice(QUERIES)  # noqa: S311 - load pattern, not security
+        query = random.choice(QUERIES)
         with self.client.get("/api/v1/plan", params=query, name="/api/v1/plan", catch_response=True) as response:
             if response.status_code in (200, 422):  # 422: a sampled point off the network, a planned answer
                 response.success()

@@ -40,7 +40,12 @@ def plan_queries(region: Region, count: int, seed: int) -> list[dict[str, str]]:
     """Walk+transit /plan queries between points near random stops, 06:00-21:00 on the first day."""
     assert region.manifest.valid_from is not None
     return [
-        {"from": f"{o[0]:.6f},{o[1]:.6f}", "to": f"{d[0]:.6f},{d[1]:.6f}", "time": t.isoformat(), "modes": "walk,transit"}
+        {
+            "from": f"{o[0]:.6f},{o[1]:.6f}",
+            "to": f"{d[0]:.6f},{d[1]:.6f}",
+            "time": t.isoformat(),
+            "modes": "walk,transit",
+        }
         for o, d, t in sample_queries(region, count, seed, region.manifest.valid_from)
     ]
 
@@ -62,8 +67,11 @@ def _locust_summary(stats_csv: Path) -> dict[str, Any]:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     row = rows["Aggregated"]
     return {
-        "requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-        "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"]),
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "p50_ms": float(row["50%"]),
+        "p95_ms": float(row["95%"]),
+        "p99_ms": float(row["99%"]),
         "requests_per_second": round(float(row["Requests/s"]), 1),
     }
 
@@ -73,8 +81,14 @@ def profile_in_process(region_path: Path, queries: list[dict[str, str]], instanc
     from app import create_app
     from app.settings import LogLevel, Settings
 
-    application = create_app(Settings(region_path=region_path, instance_path=instance, log_level=LogLevel.WARNING,
-                                      database_url=f"sqlite:///{instance / 'profile.db'}"))
+    application = create_app(
+        Settings(
+            region_path=region_path,
+            instance_path=instance,
+            log_level=LogLevel.WARNING,
+            database_url=f"sqlite:///{instance / 'profile.db'}",
+        )
+    )
     client = application.test_client()
     client.get("/api/v1/plan", query_string=queries[0])  # build the planner, load kernels
     profiler = cProfile.Profile()
@@ -100,15 +114,23 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
         work = Path(tmp)
         (work / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
         port = _free_port()
-        env = {**os.environ, "MOBILITY_INSTANCE_PATH": str(work / "instance"), "MOBILITY_REGION_PATH": str(region.path),
-               "MOBILITY_DATABASE_URL": f"sqlite:///{work / 'load.db'}", "MOBILITY_LOG_LEVEL": "WARNING",
-               "PLAN_QUERIES": str(work / "queries.json")}
+        env = {
+            **os.environ,
+            "MOBILITY_INSTANCE_PATH": str(work / "instance"),
+            "MOBILITY_REGION_PATH": str(region.path),
+            "MOBILITY_DATABASE_URL": f"sqlite:///{work / 'load.db'}",
+            "MOBILITY_LOG_LEVEL": "WARNING",
+            "PLAN_QUERIES": str(work / "queries.json"),
+        }
         engine = create_engine(env["MOBILITY_DATABASE_URL"])
         upgrade_database(engine)
         engine.dispose()
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -117,10 +139,30 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
                 requests.get(f"{url}/api/v1/plan", params=query, timeout=120)
             locust = Path(sys.executable).parent / "locust"
             subprocess.run(
-                [str(locust if locust.exists() else "locust"), "-f", str(Path(__file__).with_name("locustfile.py")),
-                 "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", url,
-                 "--csv", str(work / "load"), "--only-summary", "--loglevel", "ERROR"],
-                cwd=ROOT, env=env, check=False, capture_output=True, timeout=seconds + 120,
+                [
+                    str(locust if locust.exists() else "locust"),
+                    "-f",
+                    str(Path(__file__).with_name("locustfile.py")),
+                    "--headless",
+                    "-u",
+                    str(users),
+                    "-r",
+                    str(users),
+                    "-t",
+                    f"{seconds}s",
+                    "--host",
+                    url,
+                    "--csv",
+                    str(work / "load"),
+                    "--only-summary",
+                    "--loglevel",
+                    "ERROR",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=False,
+                capture_output=True,
+                timeout=seconds + 120,
             )  # locust exits 1 when any request failed; the failures are reported below
             summary = _locust_summary(work / "load_stats.csv")
             with (work / "load_failures.csv").open(encoding="utf-8") as handle:
@@ -129,18 +171,26 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
             server.terminate()
             server.wait(timeout=30)
         profile = profile_in_process(region.path, queries[:100], work / "instance")
-    return {"region": region.manifest.name, "workers": 2, "users": users, "seconds": seconds, **summary,
-            "profile": profile}
+    return {
+        "region": region.manifest.name,
+        "workers": 2,
+        "users": users,
+        "seconds": seconds,
+        **summary,
+        "profile": profile,
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
     """The report as text."""
-    return "\n".join([
-        f"/plan load test: {report['region']}, gunicorn -w {report['workers']}, {report['users']} locust users, "
-        f"{report['seconds']} s (load generator on the same 2 cores)",
-        f"  requests {report['requests']}, failures {report['failures']} {report['failure_kinds'] or ''}, "
-        f"{report['requests_per_second']} req/s",
-        f"  latency p50 {report['p50_ms']:.0f} ms  p95 {report['p95_ms']:.0f} ms  p99 {report['p99_ms']:.0f} ms",
-        f"  in-process profile: {report['profile']['mean_ms']} ms per request over {report['profile']['queries']} queries",
-        report["profile"]["top"],
-    ])
+    return "\n".join(
+        [
+            f"/plan load test: {report['region']}, gunicorn -w {report['workers']}, {report['users']} locust users, "
+            f"{report['seconds']} s (load generator on the same 2 cores)",
+            f"  requests {report['requests']}, failures {report['failures']} {report['failure_kinds'] or ''}, "
+            f"{report['requests_per_second']} req/s",
+            f"  latency p50 {report['p50_ms']:.0f} ms  p95 {report['p95_ms']:.0f} ms  p99 {report['p99_ms']:.0f} ms",
+            f"  in-process profile: {report['profile']['mean_ms']} ms per request over {report['profile']['queries']} queries",
+            report["profile"]["top"],
+        ]
+    )

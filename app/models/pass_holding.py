@@ -42,9 +42,7 @@ class EligibilityProof(TimestampMixin, Base):
     """A Teilhabecard submitted by a user, verified or rejected by city staff."""
 
     __tablename__ = "eligibility_proofs"
-    __table_args__ = (
-        CheckConstraint("status IN ('submitted', 'verified', 'rejected')", name="known_status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('submitted', 'verified', 'rejected')", name="known_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -25,9 +25,7 @@ class User(TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lower_case"),
-        CheckConstraint(
-            "role IN ('resident', 'city_staff', 'operator', 'admin')", name="known_role"
-        ),
+        CheckConstraint("role IN ('resident', 'city_staff', 'operator', 'admin')", name="known_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

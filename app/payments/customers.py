@@ -23,9 +23,12 @@ def gateway_customer(db: Session, gateway: PaymentGateway, secret_key: str, user
         return link.customer_id
     user_id, email = user.id, user.email
     customer = ledger.once(
-        db, f"user:{user_id}:{gateway.name}:customer", {"user": user_id},
-        lambda: gateway.ensure_customer(reference=holder_pseudonym(secret_key, user_id), email=email,
-                                        idempotency_key=f"user:{user_id}:customer"),
+        db,
+        f"user:{user_id}:{gateway.name}:customer",
+        {"user": user_id},
+        lambda: gateway.ensure_customer(
+            reference=holder_pseudonym(secret_key, user_id), email=email, idempotency_key=f"user:{user_id}:customer"
+        ),
     )
     assert isinstance(customer, str)
     db.add(GatewayCustomer(user_id=user_id, gateway=gateway.name, customer_id=customer))

@@ -23,7 +23,6 @@ def gateway_from_settings(settings: Settings, secret_key: str) -> PaymentGateway
             api_base=settings.stripe_api_base,
         )
     webhook_secret = (
-        settings.stripe_webhook_secret
-        or hashlib.sha256(f"{secret_key}:offline-webhooks".encode()).hexdigest()
+        settings.stripe_webhook_secret or hashlib.sha256(f"{secret_key}:offline-webhooks".encode()).hexdigest()
     )
     return OfflineGateway(db, webhook_secret=webhook_secret)

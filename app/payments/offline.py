@@ -63,9 +63,7 @@ class OfflineGateway:
 
     def setup_card(self, customer_id: str, *, idempotency_key: str) -> SetupResult:
         """A setup that succeeds at once."""
-        return SetupResult(
-            setup_id=f"seti_offline_{secrets.token_hex(8)}", status="succeeded", client_secret=None
-        )
+        return SetupResult(setup_id=f"seti_offline_{secrets.token_hex(8)}", status="succeeded", client_secret=None)
 
     def authorise(
         self,
@@ -82,9 +80,7 @@ class OfflineGateway:
         if payment_method == DECLINED:
             raise PaymentDeclined("the card was declined (card_declined)")
         status = (
-            IntentStatus.REQUIRES_ACTION
-            if payment_method == NEEDS_AUTHENTICATION
-            else IntentStatus.REQUIRES_CAPTURE
+            IntentStatus.REQUIRES_ACTION if payment_method == NEEDS_AUTHENTICATION else IntentStatus.REQUIRES_CAPTURE
         )
         row = OfflinePayment(
             id=f"pi_offline_{secrets.token_hex(10)}",
@@ -102,9 +98,7 @@ class OfflineGateway:
         """Finish simulated 3-D Secure (what the app's SDK does with the client secret)."""
         row = self._row(intent_id)
         if row.status == IntentStatus.REQUIRES_ACTION.value:
-            row.status = (
-                IntentStatus.REQUIRES_CAPTURE if success else IntentStatus.REQUIRES_PAYMENT_METHOD
-            ).value
+            row.status = (IntentStatus.REQUIRES_CAPTURE if success else IntentStatus.REQUIRES_PAYMENT_METHOD).value
             self.db.session.commit()
         return _intent(row)
 
@@ -133,10 +127,7 @@ class OfflineGateway:
     def refund(self, intent_id: str, amount_cents: int, *, reason: str, idempotency_key: str) -> str:
         """Give back part of the captured amount."""
         row = self._row(intent_id)
-        if (
-            row.status != IntentStatus.SUCCEEDED.value
-            or row.refunded_cents + amount_cents > row.captured_cents
-        ):
+        if row.status != IntentStatus.SUCCEEDED.value or row.refunded_cents + amount_cents > row.captured_cents:
             raise PaymentError(f"cannot refund {amount_cents} cents of {intent_id}")
         row.refunded_cents += amount_cents
         self.db.session.commit()

@@ -34,9 +34,7 @@ def _intent(obj: Any) -> Intent:
     if charges:
         refunded = max(int(charge.get("amount_refunded") or 0) for charge in charges)
     if received is None:  # localstripe's 2017-shaped objects: a partial capture shows as a refund of the rest
-        captured = (
-            sum(int(c.get("amount") or 0) for c in charges[:1]) if status is IntentStatus.SUCCEEDED else 0
-        )
+        captured = sum(int(c.get("amount") or 0) for c in charges[:1]) if status is IntentStatus.SUCCEEDED else 0
     else:
         captured = int(received)
     return Intent(
@@ -93,9 +91,7 @@ class StripeGateway:
             params={"customer": customer_id, "usage": "off_session"},
             options={"idempotency_key": idempotency_key},
         )
-        return SetupResult(
-            setup_id=str(setup.id), status=str(setup.status), client_secret=setup.client_secret
-        )
+        return SetupResult(setup_id=str(setup.id), status=str(setup.status), client_secret=setup.client_secret)
 
     def authorise(
         self,

@@ -58,9 +58,7 @@ class BookingOut(ApiModel):
     state: str
     region: str
     currency: str
-    total_cents: int = Field(
-        description="What is held on the card (quotes, with headroom for per-minute legs)"
-    )
+    total_cents: int = Field(description="What is held on the card (quotes, with headroom for per-minute legs)")
     captured_cents: int
     failure_reason: str | None
     created_at: datetime

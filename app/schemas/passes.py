@@ -26,9 +26,7 @@ class ProductList(ApiModel):
     """The region's passes."""
 
     products: list[ProductOut]
-    saturday_is_weekend: bool = Field(
-        description="Whether Saturdays count as weekend days for evening/weekend rules"
-    )
+    saturday_is_weekend: bool = Field(description="Whether Saturdays count as weekend days for evening/weekend rules")
 
 
 class ProofRequest(BodyModel):
@@ -92,9 +90,7 @@ class TicketOut(ApiModel):
     currency: str
     status: str
     token: str | None = Field(description="The signed ticket the QR code carries (active passes)")
-    client_secret: str | None = Field(
-        description="With status awaiting_payment: finish 3-D Secure in the app"
-    )
+    client_secret: str | None = Field(description="With status awaiting_payment: finish 3-D Secure in the app")
 
 
 class TicketList(ApiModel):

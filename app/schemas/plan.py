@@ -22,7 +22,7 @@ def _parse_modes(value: object) -> frozenset[Mode]:
         parts = [part.strip() for part in value.split(",")]
     else:
         msg = f"expected a comma-separated list of modes ({KNOWN_MODES})"
-        raise ValueError(msg)  # noqa: TRY004 - pydantic turns ValueError into a field problem
+        raise ValueError(msg)
     unknown = sorted({part for part in parts if part not in Mode.__members__.values()} - {""})
     if unknown:
         msg = f"unknown mode(s) {', '.join(unknown)}; known: {KNOWN_MODES}"
@@ -37,8 +37,14 @@ def _parse_modes(value: object) -> frozenset[Mode]:
 Modes = Annotated[
     frozenset[Mode],
     BeforeValidator(_parse_modes),
-    WithJsonSchema({"type": "string", "pattern": MODES_PATTERN, "examples": ["walk,transit", "bike"],
-                    "description": f"Comma-separated, any of: {KNOWN_MODES}"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MODES_PATTERN,
+            "examples": ["walk,transit", "bike"],
+            "description": f"Comma-separated, any of: {KNOWN_MODES}",
+        }
+    ),
 ]
 
 
@@ -62,8 +68,10 @@ class PlanQuery(QueryModel):
     adults: Annotated[int, Field(ge=0, le=9)] = Field(default=0, description="Adults travelling along")
     children: Annotated[int, Field(ge=0, le=9)] = Field(default=0, description="Children under 18 travelling along")
     passes: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,60}(,[a-z0-9-]{1,60}){0,4}$")] | None = Field(
-        default=None, description="Pass products held (ids from GET /passes), for prices without signing in; a "
-        "signed-in user's bought passes count anyway")
+        default=None,
+        description="Pass products held (ids from GET /passes), for prices without signing in; a "
+        "signed-in user's bought passes count anyway",
+    )
     sort: Literal["time", "cheapest"] = Field(default="time", description="Order: by time, or cheapest first")
 
 

@@ -43,7 +43,9 @@ class StopList(ApiModel):
 class DeparturesQuery(QueryModel):
     """Which departures to show."""
 
-    time: datetime | None = Field(default=None, description="ISO 8601 (local time of the region without offset); default now")
+    time: datetime | None = Field(
+        default=None, description="ISO 8601 (local time of the region without offset); default now"
+    )
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     window_minutes: Annotated[int, Field(ge=1, le=1440, description="How far ahead to look")] = 120
 

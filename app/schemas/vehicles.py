@@ -47,9 +47,7 @@ class VehiclesQuery(QueryModel):
         validate_default=True,
         description="Sharing modes to list: bikeshare, carsharing",
     )
-    limit: Annotated[
-        int, Field(ge=1, le=500, description="At most this many stations and this many vehicles")
-    ] = 100
+    limit: Annotated[int, Field(ge=1, le=500, description="At most this many stations and this many vehicles")] = 100
 
 
 class TypeCount(ApiModel):

@@ -189,14 +189,11 @@ class PassShop:
                 return existing, False
             raise PassError("already-bought", f"you hold the {product.name} for {month} already", status=409)
         if first not in (today.replace(day=1), _next_month(today)):
-            raise PassError(
-                "month-not-on-sale", f"passes are sold for the current and the next month, not {month}"
-            )
+            raise PassError("month-not-on-sale", f"passes are sold for the current and the next month, not {month}")
         if product.eligibility == "teilhabecard" and valid_proof(self.db, user.id, first) is None:
             raise PassError(
                 "not-eligible",
-                f"the {product.name} needs a Teilhabecard verified by the city and valid "
-                f"on {first.isoformat()}",
+                f"the {product.name} needs a Teilhabecard verified by the city and valid on {first.isoformat()}",
                 status=403,
             )
         if existing is not None:  # an earlier attempt failed: try again under the new key
@@ -221,9 +218,7 @@ class PassShop:
             self.db.commit()
         except IntegrityError as exc:
             self.db.rollback()
-            raise PassError(
-                "already-bought", f"you hold the {product.name} for {month} already", status=409
-            ) from exc
+            raise PassError("already-bought", f"you hold the {product.name} for {month} already", status=409) from exc
         self._pay(user, ticket, payment_method)
         return ticket, True
 
@@ -328,9 +323,7 @@ def revoked_ids(db: Session) -> list[str]:
     """Ids of revoked tickets (the inspectors' offline list)."""
     return list(
         db.scalars(
-            select(PassTicket.id)
-            .where(PassTicket.status == TicketStatus.REVOKED.value)
-            .order_by(PassTicket.revoked_at)
+            select(PassTicket.id).where(PassTicket.status == TicketStatus.REVOKED.value).order_by(PassTicket.revoked_at)
         )
     )
 
@@ -343,8 +336,8 @@ __all__ = [
     "StaffReview",
     "held_passes",
     "month_period",
+    "review_proof",
     "revoked_ids",
     "submit_proof",
-    "review_proof",
     "valid_proof",
 ]

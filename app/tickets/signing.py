@@ -101,9 +101,7 @@ def verify_ticket(
     if claims.ticket_id in revoked:
         raise TicketInvalid("revoked (refunded)")
     if on is not None and not claims.valid_from <= on <= claims.valid_until:
-        raise TicketInvalid(
-            f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})"
-        )
+        raise TicketInvalid(f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})")
     return claims
 
 

@@ -73,9 +73,7 @@ class FeedPlace:
             return bool(value)
         self.fail(f"{where}.{key}", f"expected true/false, got {value!r}")
 
-    def coordinates(
-        self, item: dict[str, Any], where: str, *, required: bool = True
-    ) -> tuple[float, float] | None:
+    def coordinates(self, item: dict[str, Any], where: str, *, required: bool = True) -> tuple[float, float] | None:
         """``(lat, lon)`` inside WGS84 bounds."""
         if not required and item.get("lat") is None and item.get("lon") is None:
             return None

@@ -67,8 +67,12 @@ class GbfsSettings:
     def default_vehicle_type(self) -> VehicleType:
         """The vehicle type standing in for a missing ``vehicle_types`` feed."""
         human = self.form_factor in (FormFactor.BICYCLE, FormFactor.CARGO_BICYCLE)
-        return VehicleType(DEFAULT_VEHICLE_TYPE_ID, self.form_factor, "human" if human else "",
-                           return_constraint=self.return_constraint)
+        return VehicleType(
+            DEFAULT_VEHICLE_TYPE_ID,
+            self.form_factor,
+            "human" if human else "",
+            return_constraint=self.return_constraint,
+        )
 
 
 class GbfsProvider:
@@ -103,9 +107,7 @@ class GbfsProvider:
                 else {}
             ),
             pricing_plans=(
-                load("system_pricing_plans", parse_pricing).value
-                if self.client.has("system_pricing_plans")
-                else {}
+                load("system_pricing_plans", parse_pricing).value if self.client.has("system_pricing_plans") else {}
             ),
             geofencing=(
                 load("geofencing_zones", parse_geofencing).value
@@ -128,7 +130,9 @@ class GbfsProvider:
             loaded_vehicles = self.client.load(feed, parse_vehicles)
             vehicles = loaded_vehicles.value
             if not self.client.has("vehicle_types"):
-                vehicles = tuple(replace(v, vehicle_type_id=v.vehicle_type_id or DEFAULT_VEHICLE_TYPE_ID) for v in vehicles)
+                vehicles = tuple(
+                    replace(v, vehicle_type_id=v.vehicle_type_id or DEFAULT_VEHICLE_TYPE_ID) for v in vehicles
+                )
             parts.append(loaded_vehicles)
         if not parts:
             raise ProviderError(self.name, "the system publishes neither station_status nor vehicle status")
@@ -177,9 +181,7 @@ class GbfsProvider:
         offered = [(name, self.settings.perks[name]) for name in leg.pass_ids if name in self.settings.perks]
         if not offered:
             return None, None
-        return min(
-            offered, key=lambda item: ride_cost_cents(plan, minutes=leg.minutes, km=leg.km, perk=item[1])
-        )
+        return min(offered, key=lambda item: ride_cost_cents(plan, minutes=leg.minutes, km=leg.km, perk=item[1]))
 
     def deep_link(self, leg: LegSpec) -> str:
         """The vehicle's rental URI, else the operator's app."""
@@ -188,9 +190,7 @@ class GbfsProvider:
     # -- booking: not offered by a plain GBFS operator ------------------------------------------
 
     def _no_booking(self) -> NotSupported:
-        return NotSupported(
-            self.name, "this operator publishes GBFS only; riders book in its app (deep link)"
-        )
+        return NotSupported(self.name, "this operator publishes GBFS only; riders book in its app (deep link)")
 
     def reserve(self, quote: Quote, leg: LegSpec, *, idempotency_key: str) -> BookingStatus:
         """Not supported (see :meth:`deep_link`)."""

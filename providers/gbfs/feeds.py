@@ -77,9 +77,7 @@ def parse_system_information(document: object, place: FeedPlace) -> SystemInfo:
 
     def app_uri(platform: str) -> str:
         entry = apps.get(platform)
-        return (
-            str(entry.get("discovery_uri") or entry.get("store_uri") or "") if isinstance(entry, dict) else ""
-        )
+        return str(entry.get("discovery_uri") or entry.get("store_uri") or "") if isinstance(entry, dict) else ""
 
     return SystemInfo(
         system_id=place.string(data, "system_id", "data"),
@@ -118,9 +116,7 @@ def parse_vehicle_types(document: object, place: FeedPlace) -> dict[str, Vehicle
             max_range_m=place.number(item, "max_range_meters", where, required=False),
             default_plan_id=None if default_plan is None else str(default_plan),
             plan_ids=tuple(str(plan) for plan in plan_ids),
-            return_constraint=None
-            if item.get("return_constraint") is None
-            else str(item["return_constraint"]),
+            return_constraint=None if item.get("return_constraint") is None else str(item["return_constraint"]),
         )
     return types
 
@@ -149,9 +145,7 @@ def parse_station_status(document: object, place: FeedPlace) -> dict[str, Statio
     statuses: dict[str, StationStatus] = {}
     for index, item in enumerate(place.items(place.data(document), "stations")):
         where = f"data.stations[{index}]"
-        available_key = (
-            "num_vehicles_available" if "num_vehicles_available" in item else "num_bikes_available"
-        )
+        available_key = "num_vehicles_available" if "num_vehicles_available" in item else "num_bikes_available"
         by_type: dict[str, int] = {}
         raw_types = item.get("vehicle_types_available") or []
         if not isinstance(raw_types, list):
@@ -217,6 +211,4 @@ def parse_pricing(document: object, place: FeedPlace) -> dict[str, PricingPlan]:
     try:
         return parse_pricing_plans(document)
     except PricingPlanError as exc:
-        raise FeedError(
-            place.provider, place.feed, "", str(exc).removeprefix("system_pricing_plans: ")
-        ) from exc
+        raise FeedError(place.provider, place.feed, "", str(exc).removeprefix("system_pricing_plans: ")) from exc

@@ -85,9 +85,7 @@ class Geofencing:
                 return rule
         return next((rule for rule in self.global_rules if rule.applies_to(vehicle_type_id)), None)
 
-    def may_start_at(
-        self, lat: float, lon: float, vehicle_type_id: str | None, at: datetime | None = None
-    ) -> bool:
+    def may_start_at(self, lat: float, lon: float, vehicle_type_id: str | None, at: datetime | None = None) -> bool:
         """A ride of this type may begin here."""
         rule = self.rule_at(lat, lon, vehicle_type_id, at)
         return rule is None or rule.ride_start_allowed
@@ -121,11 +119,7 @@ class Geofencing:
         for index in sorted(int(i) for i in self._tree.query(line, predicate="intersects")):
             zone = self.zones[index]
             rule = zone.rule_for(vehicle_type_id) if zone.active(at) else None
-            if (
-                rule is not None
-                and not rule.ride_through_allowed
-                and not any(zone.geometry.covers(p) for p in ends)
-            ):
+            if rule is not None and not rule.ride_through_allowed and not any(zone.geometry.covers(p) for p in ends):
                 return False
         return True
 
@@ -184,15 +178,11 @@ def parse_geofencing(document: object, place: FeedPlace) -> Geofencing:
             Zone(
                 name=localised_text(properties.get("name")),
                 geometry=_geometry(feature.get("geometry"), place, where),
-                rules=tuple(
-                    _rule(rule, place, f"{where}.properties.rules[{n}]") for n, rule in enumerate(rules)
-                ),
+                rules=tuple(_rule(rule, place, f"{where}.properties.rules[{n}]") for n, rule in enumerate(rules)),
                 start=None
                 if properties.get("start") is None
                 else place.timestamp(properties["start"], f"{where}.start"),
-                end=None
-                if properties.get("end") is None
-                else place.timestamp(properties["end"], f"{where}.end"),
+                end=None if properties.get("end") is None else place.timestamp(properties["end"], f"{where}.end"),
             )
         )
     global_rules = data.get("global_rules") or []
@@ -200,7 +190,5 @@ def parse_geofencing(document: object, place: FeedPlace) -> Geofencing:
         place.fail("data.global_rules", "not a list")
     return Geofencing(
         zones=tuple(zones),
-        global_rules=tuple(
-            _rule(rule, place, f"data.global_rules[{n}]") for n, rule in enumerate(global_rules)
-        ),
+        global_rules=tuple(_rule(rule, place, f"data.global_rules[{n}]") for n, rule in enumerate(global_rules)),
     )

@@ -133,8 +133,14 @@ def _segments(raw: object, *, where: str) -> tuple[Segment, ...]:
         if end is not None and end < start:
             msg = f"{here}: end {end} lies before start {start}"
             raise PricingPlanError(msg)
-        segments.append(Segment(start=float(start), rate_cents=to_cents(item["rate"], where=f"{here}.rate"),
-                                interval=float(interval), end=None if end is None else float(end)))
+        segments.append(
+            Segment(
+                start=float(start),
+                rate_cents=to_cents(item["rate"], where=f"{here}.rate"),
+                interval=float(interval),
+                end=None if end is None else float(end),
+            )
+        )
     return tuple(segments)
 
 
@@ -170,10 +176,13 @@ def parse_pricing_plans(document: dict[str, Any]) -> dict[str, PricingPlan]:
                 msg = f"{where}: missing required field {field!r}"
                 raise PricingPlanError(msg)
         parsed[str(plan_id)] = PricingPlan(
-            plan_id=str(plan_id), name=_text(plan.get("name")), currency=str(plan["currency"]),
+            plan_id=str(plan_id),
+            name=_text(plan.get("name")),
+            currency=str(plan["currency"]),
             base_cents=to_cents(plan["price"], where=f"{where}.price"),
             per_minute=_segments(plan.get("per_min_pricing"), where=f"{where}.per_min_pricing"),
             per_km=_segments(plan.get("per_km_pricing"), where=f"{where}.per_km_pricing"),
-            is_taxable=bool(plan.get("is_taxable", False)), surge=bool(plan.get("surge_pricing", False)),
+            is_taxable=bool(plan.get("is_taxable", False)),
+            surge=bool(plan.get("surge_pricing", False)),
         )
     return parsed

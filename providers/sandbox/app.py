@@ -203,11 +203,7 @@ def create_sandbox_app(
             return None
         if fault.kind in (FaultKind.LATENCY, FaultKind.TIMEOUT):
             time.sleep(fault.seconds)
-            return (
-                _problem(504, "timeout", "the operator took too long")
-                if fault.kind is FaultKind.TIMEOUT
-                else None
-            )
+            return _problem(504, "timeout", "the operator took too long") if fault.kind is FaultKind.TIMEOUT else None
         if fault.kind is FaultKind.ERROR:
             return _problem(fault.status, "injected-error", "injected failure")
         if fault.kind is FaultKind.VEHICLE_TAKEN:
@@ -241,10 +237,7 @@ def create_sandbox_app(
             {
                 "operator": "kassel-mobility sandbox (SYNTHETIC)",
                 "systems": sorted(fleet.systems),
-                "gbfs": {
-                    v: [f"{base_url()}/gbfs/{v}/{s}/gbfs.json" for s in sorted(fleet.systems)]
-                    for v in VERSIONS
-                },
+                "gbfs": {v: [f"{base_url()}/gbfs/{v}/{s}/gbfs.json" for s in sorted(fleet.systems)] for v in VERSIONS},
                 "tomp": [f"{base_url()}/tomp/{s}" for s in sorted(fleet.systems)],
             }
         )
@@ -293,9 +286,7 @@ def create_sandbox_app(
                 ("POST", "/legs/{id}/events"),
             )
         ]
-        return jsonify(
-            [{"version": TOMP_VERSION, "baseUrl": f"{base_url()}/tomp/{system_id}", "endpoints": endpoints}]
-        )
+        return jsonify([{"version": TOMP_VERSION, "baseUrl": f"{base_url()}/tomp/{system_id}", "endpoints": endpoints}])
 
     @app.post("/tomp/<system_id>/plannings/")
     @app.post("/tomp/<system_id>/plannings")
@@ -328,9 +319,7 @@ def create_sandbox_app(
     def leg_event(system_id: str, leg_id: str) -> Response:
         booking = fleet.leg_event(system_id, leg_id, str(_json_body().get("event")))
         leg = _booking_json(booking)["legs"][0]
-        return jsonify(
-            leg | {"bookingId": booking.booking_id, "finished": booking.leg_state is LegState.FINISHED}
-        )
+        return jsonify(leg | {"bookingId": booking.booking_id, "finished": booking.leg_state is LegState.FINISHED})
 
     @app.get("/_sandbox/faults")
     def list_faults() -> Response:

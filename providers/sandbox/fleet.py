@@ -171,9 +171,7 @@ def load_system(folder: Path) -> SandboxSystem:
         documents=documents,
         vehicle_types=parse_vehicle_types(documents["vehicle_types"], FeedPlace(system_id, "vehicle_types")),
         stations=(
-            parse_station_information(
-                documents["station_information"], FeedPlace(system_id, "station_information")
-            )
+            parse_station_information(documents["station_information"], FeedPlace(system_id, "station_information"))
             if "station_information" in documents
             else {}
         ),
@@ -183,9 +181,7 @@ def load_system(folder: Path) -> SandboxSystem:
     default_type = next(iter(system.vehicle_types))
     status = _read(folder, "station_status")
     if status is not None:
-        for station_id, counts in parse_station_status(
-            status, FeedPlace(system_id, "station_status")
-        ).items():
+        for station_id, counts in parse_station_status(status, FeedPlace(system_id, "station_status")).items():
             station = system.stations[station_id]
             by_type = counts.vehicles_by_type or {default_type: counts.vehicles_available or 0}
             for type_id, count in by_type.items():
@@ -242,9 +238,7 @@ class Fleet:
     def from_folder(cls, folder: Path, *, clock: Callable[[], float] = time.time) -> Fleet:
         """Every sub-folder with a ``system_information.json`` is one system."""
         systems = [
-            load_system(path)
-            for path in sorted(folder.iterdir())
-            if (path / "system_information.json").is_file()
+            load_system(path) for path in sorted(folder.iterdir()) if (path / "system_information.json").is_file()
         ]
         if not systems:
             raise FeedError("sandbox", "system_information", "", f"no GBFS system folders in {folder}")
@@ -286,11 +280,7 @@ class Fleet:
                 if request.from_station_id is not None and vehicle.station_id != request.from_station_id:
                     continue
                 away_m = distance_m(request.from_lat, request.from_lon, vehicle.lat, vehicle.lon)
-                if (
-                    request.vehicle_id is None
-                    and request.from_station_id is None
-                    and away_m > request.radius_m
-                ):
+                if request.vehicle_id is None and request.from_station_id is None and away_m > request.radius_m:
                     continue
                 candidates.append((away_m, vehicle.vehicle_id, vehicle))
             km = (
@@ -329,9 +319,7 @@ class Fleet:
             if idempotency_key and (system_id, idempotency_key) in self.idempotency:
                 booking = self.bookings[self.idempotency[(system_id, idempotency_key)]]
                 if booking.offer.offer_id != offer_id:
-                    raise SandboxError(
-                        422, "idempotency-key-reused", "this Idempotency-Key was used for another offer"
-                    )
+                    raise SandboxError(422, "idempotency-key-reused", "this Idempotency-Key was used for another offer")
                 return booking, False
             offer = self.offers.get(offer_id)
             if offer is None or offer.system_id != system_id:
@@ -340,9 +328,7 @@ class Fleet:
                 raise SandboxError(410, "offer-expired", f"offer {offer_id!r} expired")
             vehicle = self.systems[system_id].vehicles[offer.vehicle_id]
             if vehicle.booking_id is not None:
-                raise SandboxError(
-                    409, "vehicle-taken", f"vehicle {vehicle.vehicle_id!r} is already reserved"
-                )
+                raise SandboxError(409, "vehicle-taken", f"vehicle {vehicle.vehicle_id!r} is already reserved")
             booking = Booking(booking_id=uuid.uuid4().hex, offer=offer, created=self.clock())
             vehicle.booking_id = booking.booking_id
             self.bookings[booking.booking_id] = booking
@@ -405,10 +391,7 @@ class Fleet:
             if event == "SET_IN_USE":
                 if booking.leg_state is LegState.IN_USE:
                     return booking
-                if (
-                    booking.state is not BookingState.CONFIRMED
-                    or booking.leg_state is not LegState.NOT_STARTED
-                ):
+                if booking.state is not BookingState.CONFIRMED or booking.leg_state is not LegState.NOT_STARTED:
                     raise SandboxError(409, "invalid-transition", f"booking is {booking.state}; cannot start")
                 booking.leg_state = LegState.IN_USE
                 booking.started = self.clock()
@@ -416,9 +399,7 @@ class Fleet:
                 if booking.leg_state is LegState.FINISHED:
                     return booking
                 if booking.leg_state is not LegState.IN_USE:
-                    raise SandboxError(
-                        409, "invalid-transition", f"leg is {booking.leg_state}; cannot finish"
-                    )
+                    raise SandboxError(409, "invalid-transition", f"leg is {booking.leg_state}; cannot finish")
                 self._finish(booking)
             else:
                 raise SandboxError(400, "unknown-event", f"unknown leg event {event!r}")

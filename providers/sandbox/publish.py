@@ -72,9 +72,7 @@ def static_data(version: str, system: SandboxSystem, feed: str, language: str) -
     return dict(_localise(data, language))
 
 
-def station_status(
-    version: str, system: SandboxSystem, vehicles: list[SandboxVehicle], now: float
-) -> dict[str, Any]:
+def station_status(version: str, system: SandboxSystem, vehicles: list[SandboxVehicle], now: float) -> dict[str, Any]:
     """Counts per station from the vehicles that stand there unreserved."""
     count_key = "num_vehicles_available" if version == "3.0" else "num_bikes_available"
     stations = []
@@ -88,9 +86,7 @@ def station_status(
         entry: dict[str, Any] = {
             "station_id": station.station_id,
             count_key: len(free),
-            "vehicle_types_available": [
-                {"vehicle_type_id": t, "count": n} for t, n in sorted(by_type.items())
-            ],
+            "vehicle_types_available": [{"vehicle_type_id": t, "count": n} for t, n in sorted(by_type.items())],
             "is_installed": True,
             "is_renting": True,
             "is_returning": True,

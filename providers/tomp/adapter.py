@@ -233,9 +233,7 @@ class TompProvider:
         """Book the quoted offer; the key makes a retried request return the same booking."""
         if quote.offer_id is None:
             raise OfferExpired(self.name, "the quote carries no offer id; quote again")
-        return self._status(
-            self._call("POST", "/bookings/", {"id": quote.offer_id}, idempotency_key=idempotency_key)
-        )
+        return self._status(self._call("POST", "/bookings/", {"id": quote.offer_id}, idempotency_key=idempotency_key))
 
     def confirm(self, booking_id: str) -> BookingStatus:
         """COMMIT."""
@@ -245,9 +243,7 @@ class TompProvider:
         legs = self._call("GET", f"/bookings/{booking_id}").get("legs") or []
         if not legs or not isinstance(legs[0], dict) or "id" not in legs[0]:
             raise FeedError(self.name, "tomp", "booking.legs", "the booking has no leg")
-        self._call(
-            "POST", f"/legs/{legs[0]['id']}/events", {"event": event, "time": datetime.now(UTC).isoformat()}
-        )
+        self._call("POST", f"/legs/{legs[0]['id']}/events", {"event": event, "time": datetime.now(UTC).isoformat()})
         return self.status(booking_id)
 
     def start(self, booking_id: str) -> BookingStatus:

@@ -93,7 +93,10 @@ def sample_pairs(router: StreetRouter, count: int, seed: int) -> list[tuple[int,
         attempts += 1
         a, b = (int(v) for v in rng.choice(vertices, 2, replace=False))
         try:
-            snaps = (router.snap(float(lat[a]), float(lon[a]), max_distance_m=5), router.snap(float(lat[b]), float(lon[b]), max_distance_m=5))
+            snaps = (
+                router.snap(float(lat[a]), float(lon[a]), max_distance_m=5),
+                router.snap(float(lat[b]), float(lon[b]), max_distance_m=5),
+            )
         except PointNotRoutable:
             continue  # vertex on an island that snapping leaves out
         pairs.append((a, b, *snaps))
@@ -103,7 +106,11 @@ def sample_pairs(router: StreetRouter, count: int, seed: int) -> list[tuple[int,
 def _our_graph_as_networkx(router: StreetRouter, speeds: TravelSpeeds) -> nx.DiGraph:
     graph = router.graph
     speed_array = speeds.as_array()
-    weight = np.asarray(graph.length_m, dtype=np.float64) * np.asarray(graph.cost_factor) / speed_array[np.asarray(graph.speed_class)]
+    weight = (
+        np.asarray(graph.length_m, dtype=np.float64)
+        * np.asarray(graph.cost_factor)
+        / speed_array[np.asarray(graph.speed_class)]
+    )
     digraph = nx.DiGraph()
     for tail, head, w in zip(graph.tails().tolist(), np.asarray(graph.targets).tolist(), weight.tolist(), strict=True):
         if not digraph.has_edge(tail, head) or digraph[tail][head]["weight"] > w:
@@ -112,8 +119,11 @@ def _our_graph_as_networkx(router: StreetRouter, speeds: TravelSpeeds) -> nx.DiG
 
 
 def _valhalla_route(url: str, costing: str, a: Snap, b: Snap) -> tuple[float, float]:
-    body = {"locations": [{"lat": a.lat, "lon": a.lon}, {"lat": b.lat, "lon": b.lon}], "costing": costing,
-            "directions_options": {"units": "kilometers"}}
+    body = {
+        "locations": [{"lat": a.lat, "lon": a.lon}, {"lat": b.lat, "lon": b.lon}],
+        "costing": costing,
+        "directions_options": {"units": "kilometers"},
+    }
     started = time.perf_counter()
     response = requests.post(f"{url.rstrip('/')}/route", json=body, timeout=30)
     elapsed = time.perf_counter() - started
@@ -122,7 +132,12 @@ def _valhalla_route(url: str, costing: str, a: Snap, b: Snap) -> tuple[float, fl
 
 
 def bench_profile(
-    router: StreetRouter, profile: str, *, pairs: int, seed: int, osmnx_graph: nx.MultiDiGraph | None,
+    router: StreetRouter,
+    profile: str,
+    *,
+    pairs: int,
+    seed: int,
+    osmnx_graph: nx.MultiDiGraph | None,
     valhalla_url: str | None,
 ) -> ProfileResult:
     """Measure one profile on ``pairs`` seeded pairs."""
@@ -164,7 +179,9 @@ def bench_profile(
             except (nx.NetworkXNoPath, nx.NodeNotFound):
                 continue
             times.append(time.perf_counter() - started)
-            length = sum(min(d["length"] for d in osmnx_graph[u][v].values()) for u, v in zip(path[:-1], path[1:], strict=True))
+            length = sum(
+                min(d["length"] for d in osmnx_graph[u][v].values()) for u, v in zip(path[:-1], path[1:], strict=True)
+            )
             if route is not None and length > 0:
                 ratios.append(route.distance_m / length)
         result.networkx = Latency.of(times) if times else None
@@ -219,8 +236,14 @@ def osm_input(region: Region) -> Path | None:
 
 
 def run_street_benchmark(
-    region: Region, *, pairs: int = 300, seed: int = 42, osm_file: Path | None = None, valhalla_url: str | None = None,
-    import_measurement: bool = True, import_file: Path | None = None,
+    region: Region,
+    *,
+    pairs: int = 300,
+    seed: int = 42,
+    osm_file: Path | None = None,
+    valhalla_url: str | None = None,
+    import_measurement: bool = True,
+    import_file: Path | None = None,
 ) -> dict[str, Any]:
     """Run the whole street benchmark and return its results as plain data.
 
@@ -231,8 +254,14 @@ def run_street_benchmark(
     osm_file = osm_file or osm_input(region)
     osmnx_graph = graph_from_osm_file(osm_file) if osm_file else None
     results = [
-        bench_profile(StreetRouter(region.street, profile), profile, pairs=pairs, seed=seed, osmnx_graph=osmnx_graph,
-                      valhalla_url=valhalla_url)
+        bench_profile(
+            StreetRouter(region.street, profile),
+            profile,
+            pairs=pairs,
+            seed=seed,
+            osmnx_graph=osmnx_graph,
+            valhalla_url=valhalla_url,
+        )
         for profile in PROFILES
     ]
     report: dict[str, Any] = {
@@ -269,8 +298,12 @@ def format_report(report: dict[str, Any]) -> str:
                         f"within 5 % {agreement['within_5pct']:.0%}"
                     )
             elif peer == "valhalla":
-                lines.append("    valhalla    not measured (give --valhalla-url of a valhalla_service on this OSM file)")
-        lines.append(f"    exactness: {result['networkx_exact_mismatches']} cost mismatches against networkx on our graph")
+                lines.append(
+                    "    valhalla    not measured (give --valhalla-url of a valhalla_service on this OSM file)"
+                )
+        lines.append(
+            f"    exactness: {result['networkx_exact_mismatches']} cost mismatches against networkx on our graph"
+        )
     if "import" in report:
         imported = report["import"]
         lines.append(

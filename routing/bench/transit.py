@@ -73,7 +73,9 @@ def _fill_empty_times(folder: Path) -> int:
     for column in ("arrival_time", "departure_time"):
         seconds = parse_gtfs_times(table[column].replace("", pd.NA), file=str(path), column=column)
         filled = interpolate_times(seconds, trip)
-        table[column] = [f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}" if t >= 0 else "" for t in filled.tolist()]
+        table[column] = [
+            f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}" if t >= 0 else "" for t in filled.tolist()
+        ]
     table.drop(columns="_sequence").to_csv(path, index=False)
     return int(empty.sum())
 
@@ -96,7 +98,9 @@ def _gtfs_folders(region: Region, workdir: Path) -> tuple[list[Path], int]:
     return folders, filled
 
 
-def sample_queries(region: Region, count: int, seed: int, day: date) -> list[tuple[tuple[float, float], tuple[float, float], datetime]]:
+def sample_queries(
+    region: Region, count: int, seed: int, day: date
+) -> list[tuple[tuple[float, float], tuple[float, float], datetime]]:
     """Seeded origin/destination points near stops and departure times between 6:00 and 21:00."""
     rng = np.random.default_rng(seed)
     zone = ZoneInfo(region.manifest.timezone)
@@ -107,7 +111,9 @@ def sample_queries(region: Region, count: int, seed: int, day: date) -> list[tup
         a, b = rng.choice(stops, 2, replace=False)
         origin = (float(lat[a] + rng.normal(0, 0.002)), float(lon[a] + rng.normal(0, 0.002)))
         destination = (float(lat[b] + rng.normal(0, 0.002)), float(lon[b] + rng.normal(0, 0.002)))
-        departure = datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(seconds=int(rng.integers(6 * 3600, 21 * 3600)))
+        departure = datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(
+            seconds=int(rng.integers(6 * 3600, 21 * 3600))
+        )
         queries.append((origin, destination, departure))
     return queries
 
@@ -189,8 +195,9 @@ def _ferrobus_query(peer: _Ferrobus, query: Any, max_transfers: int) -> tuple[fl
     return done - started, done - routed, time.perf_counter() - started_journey, arrival
 
 
-def _compare(router: TransitRouter, queries: list[Any], ours: list[int | None], theirs: list[int | None],
-             options: TransitOptions) -> Comparison:
+def _compare(
+    router: TransitRouter, queries: list[Any], ours: list[int | None], theirs: list[int | None], options: TransitOptions
+) -> Comparison:
     comparison = Comparison()
     ours_ahead, theirs_ahead = [], []
     for (origin, destination, departure), mine, other in zip(queries, ours, theirs, strict=True):
@@ -210,7 +217,9 @@ def _compare(router: TransitRouter, queries: list[Any], ours: list[int | None], 
             comparison.ferrobus_earlier += 1
             theirs_ahead.append(mine - other)
             if len(comparison.examples) < 5:
-                comparison.examples.append(f"ferrobus {mine - other} s earlier: {origin} -> {destination} at {departure:%H:%M}")
+                comparison.examples.append(
+                    f"ferrobus {mine - other} s earlier: {origin} -> {destination} at {departure:%H:%M}"
+                )
         if mine is not None:
             ends = router.access_egress(origin, destination, departure, options)
             expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
@@ -240,7 +249,10 @@ print(json.dumps({"seconds": time.perf_counter() - started, "peak_mib": resource
 def measure_feed_build(gtfs: Path, first_day: date) -> dict[str, Any]:
     """Time and peak memory of loading and compiling one feed (15 days), in a fresh process."""
     completed = subprocess.run(
-        [sys.executable, "-c", _BUILD_SCRIPT, str(gtfs), first_day.isoformat()], capture_output=True, text=True, timeout=3600,
+        [sys.executable, "-c", _BUILD_SCRIPT, str(gtfs), first_day.isoformat()],
+        capture_output=True,
+        text=True,
+        timeout=3600,
         check=False,
     )
     if completed.returncode != 0:
@@ -249,7 +261,12 @@ def measure_feed_build(gtfs: Path, first_day: date) -> dict[str, Any]:
 
 
 def run_transit_benchmark(
-    region: Region, *, pairs: int = 300, seed: int = 42, day: date | None = None, max_transfers: int = 4,
+    region: Region,
+    *,
+    pairs: int = 300,
+    seed: int = 42,
+    day: date | None = None,
+    max_transfers: int = 4,
 ) -> dict[str, Any]:
     """Run the side-by-side transit benchmark on ``region``."""
     day = day or region.manifest.valid_from
@@ -269,7 +286,14 @@ def run_transit_benchmark(
     queries = queries[1:]
     # Interleaved query by query, so load on this shared machine hits both engines alike.
     our_times, plan_times, our_arrivals, peer_times, peer_route_times, peer_journey_times, peer_arrivals = (
-        [], [], [], [], [], [], [])
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     for query in queries:
         earliest, planned, arrival = _ours(router, query, options)
         our_times.append(earliest)
@@ -303,16 +327,21 @@ def run_transit_benchmark(
             pass
         arrive_by_times.append(time.perf_counter() - started)
     report: dict[str, Any] = {
-        "region": region.manifest.name, "day": day.isoformat(), "pairs": len(queries),
-        "ours": asdict(Latency.of(our_times)), "ours_plan": asdict(Latency.of(plan_times)),
-        "ours_range_1h": asdict(Latency.of(range_times)), "ours_arrive_by": asdict(Latency.of(arrive_by_times)),
+        "region": region.manifest.name,
+        "day": day.isoformat(),
+        "pairs": len(queries),
+        "ours": asdict(Latency.of(our_times)),
+        "ours_plan": asdict(Latency.of(plan_times)),
+        "ours_range_1h": asdict(Latency.of(range_times)),
+        "ours_arrive_by": asdict(Latency.of(arrive_by_times)),
         "ours_pareto": asdict(Latency.of(pareto_times)),
     }
     if isinstance(peer, str):
         report["ferrobus"] = {"error": peer}
     else:
         report["ferrobus"] = {
-            "build_seconds": peer.build_seconds, "filled_stop_times": peer.filled_stop_times,
+            "build_seconds": peer.build_seconds,
+            "filled_stop_times": peer.filled_stop_times,
             **asdict(Latency.of(peer_times)),
             "find_route_only": asdict(Latency.of(peer_route_times)),
             "detailed_journey": asdict(Latency.of(peer_journey_times)),
@@ -325,14 +354,16 @@ def run_transit_benchmark(
 def format_report(report: dict[str, Any]) -> str:
     """Human-readable table with ratios."""
     ours, plan = report["ours"], report["ours_plan"]
-    lines = [f"transit benchmark: {report['region']} on {report['day']}, {report['pairs']} coordinate pairs",
-             f"  earliest arrival  ours p50 {ours['p50_ms']:7.2f} ms  p95 {ours['p95_ms']:7.2f} ms",
-             f"  Pareto with legs  ours p50 {plan['p50_ms']:7.2f} ms  p95 {plan['p95_ms']:7.2f} ms  (arrival x transfers, RAPTOR)",
-             f"  multi-criteria    ours p50 {report['ours_pareto']['p50_ms']:7.2f} ms  p95 {report['ours_pareto']['p95_ms']:7.2f} ms"
-             "  (arrival x walking x transfers, McRAPTOR)",
-             f"  range, 1 hour     ours p50 {report['ours_range_1h']['p50_ms']:7.2f} ms  p95 {report['ours_range_1h']['p95_ms']:7.2f} ms"
-             f"  ({report['ours_range_1h']['count']} pairs)",
-             f"  arrive-by         ours p50 {report['ours_arrive_by']['p50_ms']:7.2f} ms  p95 {report['ours_arrive_by']['p95_ms']:7.2f} ms"]
+    lines = [
+        f"transit benchmark: {report['region']} on {report['day']}, {report['pairs']} coordinate pairs",
+        f"  earliest arrival  ours p50 {ours['p50_ms']:7.2f} ms  p95 {ours['p95_ms']:7.2f} ms",
+        f"  Pareto with legs  ours p50 {plan['p50_ms']:7.2f} ms  p95 {plan['p95_ms']:7.2f} ms  (arrival x transfers, RAPTOR)",
+        f"  multi-criteria    ours p50 {report['ours_pareto']['p50_ms']:7.2f} ms  p95 {report['ours_pareto']['p95_ms']:7.2f} ms"
+        "  (arrival x walking x transfers, McRAPTOR)",
+        f"  range, 1 hour     ours p50 {report['ours_range_1h']['p50_ms']:7.2f} ms  p95 {report['ours_range_1h']['p95_ms']:7.2f} ms"
+        f"  ({report['ours_range_1h']['count']} pairs)",
+        f"  arrive-by         ours p50 {report['ours_arrive_by']['p50_ms']:7.2f} ms  p95 {report['ours_arrive_by']['p95_ms']:7.2f} ms",
+    ]
     peer = report["ferrobus"]
     if "error" in peer:
         lines.append(f"  ferrobus    not measured: {peer['error']}")
@@ -342,7 +373,9 @@ def format_report(report: dict[str, Any]) -> str:
             f"  earliest arrival  ferrobus p50 {peer['p50_ms']:7.2f} ms  p95 {peer['p95_ms']:7.2f} ms  (points + find_route; "
             f"find_route alone p50 {peer['find_route_only']['p50_ms']:.3f} ms; model build {peer['build_seconds']:.1f} s)"
         )
-        lines.append(f"  with legs         ferrobus p50 {journey['p50_ms']:7.2f} ms  p95 {journey['p95_ms']:7.2f} ms  (points + detailed_journey)")
+        lines.append(
+            f"  with legs         ferrobus p50 {journey['p50_ms']:7.2f} ms  p95 {journey['p95_ms']:7.2f} ms  (points + detailed_journey)"
+        )
         lines.append(
             f"  ratio ours/ferrobus p50: earliest arrival {ours['p50_ms'] / peer['p50_ms']:.2f}, "
             f"with legs {plan['p50_ms'] / journey['p50_ms']:.2f} (ferrobus: one journey; ours: the Pareto set)"
@@ -357,7 +390,9 @@ def format_report(report: dict[str, Any]) -> str:
             f"ferrobus earlier {c['ferrobus_earlier']} (median {c['ferrobus_earlier_median_s']:.0f} s), only ours {c['only_ours']}, "
             f"only ferrobus {c['only_ferrobus']}, neither {c['neither']}"
         )
-        lines.append(f"  ours equal to the connection-scan reference: {c['ours_exact_against_reference']} of the pairs we answered")
+        lines.append(
+            f"  ours equal to the connection-scan reference: {c['ours_exact_against_reference']} of the pairs we answered"
+        )
         lines.extend(f"    {example}" for example in c["examples"])
     for name, build in report.get("builds", {}).items():
         lines.append(f"  build {name}: {build}")

@@ -21,13 +21,34 @@ EARTH_RADIUS_M = 6_371_008.8
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA - not a real place, line or timetable"
 
 STREET_NAMES = (
-    "Lindenstraße", "Ahornweg", "Gartenstraße", "Schulstraße", "Mühlenweg", "Kirchgasse",
-    "Bergstraße", "Rosenstraße", "Brüder-Grimm-Straße", "Fuldaufer", "Wiesenweg", "Am Weinberg",
-    "Goethestraße", "Schillerstraße", "Friedrichsplatz", "Ständeweg", "Weserstraße", "Kölnische Straße",
+    "Lindenstraße",
+    "Ahornweg",
+    "Gartenstraße",
+    "Schulstraße",
+    "Mühlenweg",
+    "Kirchgasse",
+    "Bergstraße",
+    "Rosenstraße",
+    "Brüder-Grimm-Straße",
+    "Fuldaufer",
+    "Wiesenweg",
+    "Am Weinberg",
+    "Goethestraße",
+    "Schillerstraße",
+    "Friedrichsplatz",
+    "Ständeweg",
+    "Weserstraße",
+    "Kölnische Straße",
 )
 AVENUE_NAMES = (
-    "Königsallee", "Wilhelmshöher Allee", "Holländische Allee", "Leipziger Allee", "Frankfurter Allee",
-    "Kurfürstenallee", "Auealle", "Tannenallee",
+    "Königsallee",
+    "Wilhelmshöher Allee",
+    "Holländische Allee",
+    "Leipziger Allee",
+    "Frankfurter Allee",
+    "Kurfürstenallee",
+    "Auealle",
+    "Tannenallee",
 )
 NAME_PREFIXES = ("", "Obere ", "Untere ", "Neue ", "Alte ", "Hintere ", "Vordere ", "Große ", "Kleine ")
 
@@ -133,12 +154,17 @@ def plan_city(scale: float = 1.0, seed: int = 2026) -> CityPlan:
             tram_number += 1
         elif street.index % 4 == 0 and street.highway != "tertiary":
             wheelchair = 1 if bus_number % 2 == 0 else 2
-            plan.lines.append(Line(str(bus_number), 3, street.axis, street.index, 20, 5 * 60 + 30, 23 * 60, wheelchair, "kvg"))
+            plan.lines.append(
+                Line(str(bus_number), 3, street.axis, street.index, 20, 5 * 60 + 30, 23 * 60, wheelchair, "kvg")
+            )
             bus_number += 1
     for row in range(1, size - 1, 3):
         for col in range(1, size - 1, 3):
             plan.bike_stations.append((row, col))
-    for row, col in rng.sample([(r, c) for r in range(1, size - 1, 2) for c in range(1, size - 1, 2)], k=min(6 * max(1, round(scale)), ((size - 1) // 2) ** 2)):
+    for row, col in rng.sample(
+        [(r, c) for r in range(1, size - 1, 2) for c in range(1, size - 1, 2)],
+        k=min(6 * max(1, round(scale)), ((size - 1) // 2) ** 2),
+    ):
         plan.car_stations.append((row, col))
     plan.car_stations.sort()
     return plan

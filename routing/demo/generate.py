@@ -57,7 +57,12 @@ def generate_demo_inputs(
 
 
 def build_demo_region(
-    inputs_folder: Path, region_path: Path, *, first_day: date, scale: float = 1.0, seed: int = 2026,
+    inputs_folder: Path,
+    region_path: Path,
+    *,
+    first_day: date,
+    scale: float = 1.0,
+    seed: int = 2026,
     progress: Progress = lambda _: None,
 ) -> Manifest:
     """Generate the demo inputs and build the demo region from them."""

@@ -68,7 +68,16 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
             if stop_id not in stop_rows:
                 point = plan.position(row, col)
                 wheelchair = 2 if line.wheelchair == 2 and pos % 4 == 2 else 1
-                stop_rows[stop_id] = [stop_id, f"{street.name} / {cross.name}", point.lat, point.lon, 0, "", wheelchair, ""]
+                stop_rows[stop_id] = [
+                    stop_id,
+                    f"{street.name} / {cross.name}",
+                    point.lat,
+                    point.lon,
+                    0,
+                    "",
+                    wheelchair,
+                    "",
+                ]
                 at_position.setdefault((row, col), []).append(stop_id)
             ids.append(stop_id)
         line_stops[line.short_name] = ids
@@ -97,7 +106,16 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
                     transfers.append([a, b, kind, minimum])
     _write(
         folder / "stops.txt",
-        ["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station", "wheelchair_boarding", "platform_code"],
+        [
+            "stop_id",
+            "stop_name",
+            "stop_lat",
+            "stop_lon",
+            "location_type",
+            "parent_station",
+            "wheelchair_boarding",
+            "platform_code",
+        ],
         [*stations, *stop_rows.values()],
     )
     _write(folder / "transfers.txt", ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"], transfers)
@@ -109,28 +127,56 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
     _write(
         folder / "feed_info.txt",
         ["feed_publisher_name", "feed_publisher_url", "feed_lang", "feed_version"],
-        [[f"kassel-mobility demo generator ({SYNTHETIC_LABEL})", "https://example.invalid/demo", "de", f"demo-{plan.seed}-{plan.size}"]],
+        [
+            [
+                f"kassel-mobility demo generator ({SYNTHETIC_LABEL})",
+                "https://example.invalid/demo",
+                "de",
+                f"demo-{plan.seed}-{plan.size}",
+            ]
+        ],
     )
     _write(
         folder / "routes.txt",
         ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type", "route_color"],
         [
-            [line.short_name, line.agency, line.short_name, f"{'Tram' if line.route_type == 0 else 'Bus'} {line.short_name} (synthetic)",
-             line.route_type, "C8102E" if line.route_type == 0 else "00629B"]
+            [
+                line.short_name,
+                line.agency,
+                line.short_name,
+                f"{'Tram' if line.route_type == 0 else 'Bus'} {line.short_name} (synthetic)",
+                line.route_type,
+                "C8102E" if line.route_type == 0 else "00629B",
+            ]
             for line in lines
         ],
     )
     start, end = first_day - timedelta(days=7), first_day + timedelta(days=60)
     _write(
         folder / "calendar.txt",
-        ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "start_date", "end_date"],
+        [
+            "service_id",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "start_date",
+            "end_date",
+        ],
         [
             [WEEKDAY, 1, 1, 1, 1, 1, 0, 0, start.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
             [WEEKEND, 0, 0, 0, 0, 0, 1, 1, start.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
         ],
     )
     holiday = demo_holiday(first_day).strftime("%Y%m%d")
-    _write(folder / "calendar_dates.txt", ["service_id", "date", "exception_type"], [[WEEKDAY, holiday, 2], [WEEKEND, holiday, 1]])
+    _write(
+        folder / "calendar_dates.txt",
+        ["service_id", "date", "exception_type"],
+        [[WEEKDAY, holiday, 2], [WEEKEND, holiday, 1]],
+    )
 
     trips: list[list[object]] = []
     stop_times: list[list[object]] = []
@@ -143,18 +189,56 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
             for service, headway in ((WEEKDAY, line.headway_min), (WEEKEND, line.headway_min * 2)):
                 if line.short_name == "R1":
                     departures = [line.first_departure_min]
-                    frequencies.append([f"R1-{direction}-{service}", _hms(line.first_departure_min * 60), _hms(line.last_departure_min * 60), headway * 60, 0])
+                    frequencies.append(
+                        [
+                            f"R1-{direction}-{service}",
+                            _hms(line.first_departure_min * 60),
+                            _hms(line.last_departure_min * 60),
+                            headway * 60,
+                            0,
+                        ]
+                    )
                 else:
                     departures = list(range(line.first_departure_min, line.last_departure_min + 1, headway))
                 for minute in departures:
-                    trip_id = f"R1-{direction}-{service}" if line.short_name == "R1" else f"{line.short_name}-{direction}-{service}-{minute:04d}"
-                    trips.append([line.short_name, service, trip_id, headsign, direction, line.wheelchair, 1 if line.route_type == 0 else 2])
+                    trip_id = (
+                        f"R1-{direction}-{service}"
+                        if line.short_name == "R1"
+                        else f"{line.short_name}-{direction}-{service}-{minute:04d}"
+                    )
+                    trips.append(
+                        [
+                            line.short_name,
+                            service,
+                            trip_id,
+                            headsign,
+                            direction,
+                            line.wheelchair,
+                            1 if line.route_type == 0 else 2,
+                        ]
+                    )
                     time = minute * 60
                     for number, stop_id in enumerate(sequence, start=1):
                         arrival = time
                         departure = time if number in (1, len(sequence)) else time + DWELL_SECONDS
                         stop_times.append([trip_id, _hms(arrival), _hms(departure), stop_id, number])
                         time = departure + hop
-    _write(folder / "trips.txt", ["route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "wheelchair_accessible", "bikes_allowed"], trips)
-    _write(folder / "stop_times.txt", ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], stop_times)
-    _write(folder / "frequencies.txt", ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"], frequencies)
+    _write(
+        folder / "trips.txt",
+        [
+            "route_id",
+            "service_id",
+            "trip_id",
+            "trip_headsign",
+            "direction_id",
+            "wheelchair_accessible",
+            "bikes_allowed",
+        ],
+        trips,
+    )
+    _write(
+        folder / "stop_times.txt", ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], stop_times
+    )
+    _write(
+        folder / "frequencies.txt", ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"], frequencies
+    )

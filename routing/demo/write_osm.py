@@ -31,7 +31,9 @@ class _OsmBuilder:
 
     def poi(self, point: Point, tags: dict[str, str]) -> None:
         """A tagged node that no way uses (a point of interest)."""
-        element = ET.Element("node", id=str(self._next_poi), version="1", lat=f"{point.lat:.7f}", lon=f"{point.lon:.7f}")
+        element = ET.Element(
+            "node", id=str(self._next_poi), version="1", lat=f"{point.lat:.7f}", lon=f"{point.lon:.7f}"
+        )
         self._next_poi += 1
         for key, value in sorted(tags.items()):
             ET.SubElement(element, "tag", k=key, v=value)
@@ -100,7 +102,10 @@ def write_osm(plan: CityPlan, path: Path) -> None:
         osm.way(points, tags)
 
     cycle_points = [plan.position(cycle_row, c) for c in range(size)]
-    osm.way(cycle_points, {"highway": "cycleway", "name": f"Radweg {cycle_avenue.name}", "foot": "yes", "surface": "asphalt"})
+    osm.way(
+        cycle_points,
+        {"highway": "cycleway", "name": f"Radweg {cycle_avenue.name}", "foot": "yes", "surface": "asphalt"},
+    )
 
     # A park in the block north-east of the centre: diagonal footway with steps; the
     # step-free ramp beside it is steep (15 %), so wheelchairs go round by the streets.
@@ -111,7 +116,9 @@ def write_osm(plan: CityPlan, path: Path) -> None:
     osm.way([corner_a, landing], {"highway": "footway", "name": "Parkweg", "surface": "paved"})
     osm.way([landing, corner_b], {"highway": "steps", "name": "Treppenweg", "step_count": "24"})
     ramp_mid = plan.position(r0 + 0.75, c0 + 0.4)
-    osm.way([landing, ramp_mid, corner_b], {"highway": "footway", "name": "Rampe", "incline": "15%", "surface": "paved"})
+    osm.way(
+        [landing, ramp_mid, corner_b], {"highway": "footway", "name": "Rampe", "incline": "15%", "surface": "paved"}
+    )
 
     # A footway open to bicycles across the block south-west of the centre.
     osm.way(
@@ -128,8 +135,13 @@ def write_osm(plan: CityPlan, path: Path) -> None:
             osm.poi(plan.position(row, col), parking)
         if number == 0:
             row, col = (line.index - 0.1, ends[0]) if line.axis == "row" else (ends[0], line.index - 0.1)
-            corners = [plan.position(row, col), plan.position(row - 0.04, col), plan.position(row - 0.04, col + 0.04),
-                       plan.position(row, col + 0.04), plan.position(row, col)]
+            corners = [
+                plan.position(row, col),
+                plan.position(row - 0.04, col),
+                plan.position(row - 0.04, col + 0.04),
+                plan.position(row, col + 0.04),
+                plan.position(row, col),
+            ]
             osm.way(corners, {**parking, "covered": "yes"})
             osm.poi(plan.position(row, col + 0.5), {**parking, "access": "private"})
     # A private dead-end service road (closed to everyone routing through).

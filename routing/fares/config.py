@@ -120,10 +120,8 @@ class _Reader:
                 raise InputDataError(self.source, f"{self._name(key)} is missing")
             return default
         value = self.data[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            raise InputDataError(
-                self.source, f"{self._name(key)} has the wrong type ({type(value).__name__})"
-            )
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise InputDataError(self.source, f"{self._name(key)} has the wrong type ({type(value).__name__})")
         return value
 
     def cents(self, key: str) -> dict[str, int]:

@@ -84,18 +84,14 @@ class _Ride:
 class FareCalculator:
     """Prices itineraries of one region with its fare configuration. Safe to share between threads."""
 
-    def __init__(
-        self, config: FareConfig, zones: ZoneIndex, stop_index: Mapping[str, int], timezone: str
-    ) -> None:
+    def __init__(self, config: FareConfig, zones: ZoneIndex, stop_index: Mapping[str, int], timezone: str) -> None:
         self.config = config
         self.zones = zones
         self.stop_index = stop_index
         self.zone = ZoneInfo(timezone)
         self._column = {zone.id: number for number, zone in enumerate(zones.zones)}
         self._names = {zone.id: zone.name for zone in zones.zones}
-        self._municipalities = [
-            number for number, zone in enumerate(zones.zones) if zone.kind == "municipality"
-        ]
+        self._municipalities = [number for number, zone in enumerate(zones.zones) if zone.kind == "municipality"]
         self._holidays = holidays.country_holidays("DE", subdiv="HE")
 
     # Calendar ---------------------------------------------------------------------------------
@@ -146,11 +142,7 @@ class FareCalculator:
         tariff = self.config.tariff
         stops = [stop for ride in rides for stop in ride.stops]
         if self._all_in(tariff.city_zone, stops):
-            short = (
-                len(rides) == 1
-                and len(stops) - 1 <= tariff.short_trip_max_stops
-                and "kurzstrecke" in tariff.adult
-            )
+            short = len(rides) == 1 and len(stops) - 1 <= tariff.short_trip_max_stops and "kurzstrecke" in tariff.adult
             return "kurzstrecke" if short else _level_named(tariff.adult, "stadt_kassel", tariff.city_zone)
         if self._all_in(tariff.plus_zone, stops):
             return _level_named(tariff.adult, "kasselplus", tariff.plus_zone)
@@ -159,12 +151,8 @@ class FareCalculator:
         for stop in stops:
             if plus is not None and self.zones.stop_in_zone[stop, plus]:
                 continue
-            inside = [
-                self.zones.zones[m].id for m in self._municipalities if self.zones.stop_in_zone[stop, m]
-            ]
-            levels += [tariff.zone_levels.get(zone, tariff.default_level) for zone in inside] or [
-                tariff.default_level
-            ]
+            inside = [self.zones.zones[m].id for m in self._municipalities if self.zones.stop_in_zone[stop, m]]
+            levels += [tariff.zone_levels.get(zone, tariff.default_level) for zone in inside] or [tariff.default_level]
         return max(levels, key=tariff.level_order.index)
 
     # Prices --------------------------------------------------------------------------------------
@@ -201,12 +189,7 @@ class FareCalculator:
                     FareReason("pass_in_area", {"pass": product.name, "area": self._area_name(product.area)}),
                     window is not None,
                 )
-            if (
-                found is None
-                and window
-                and product.extended_area
-                and self._all_in(product.extended_area, ride.stops)
-            ):
+            if found is None and window and product.extended_area and self._all_in(product.extended_area, ride.stops):
                 found = (
                     product,
                     FareReason(
@@ -267,9 +250,7 @@ class FareCalculator:
         for number, ride in enumerate(uncovered):
             assert level is not None
             if number == 0:
-                legs.append(
-                    LegFare(ride.index, tariff.adult[level], self._uncovered_reason(ride, held, level))
-                )
+                legs.append(LegFare(ride.index, tariff.adult[level], self._uncovered_reason(ride, held, level)))
             else:
                 legs.append(LegFare(ride.index, 0, FareReason("ticket_included", {"level": level})))
         legs.sort(key=lambda fare: fare.leg_index)
@@ -331,5 +312,8 @@ def _window_start(product: PassProduct, day_kind: str) -> str | None:
 
 def sharing_quotes_cents(itinerary: Itinerary) -> int:
     """What the providers quoted for the itinerary's sharing legs (legs without a quote count nothing)."""
-    return sum(leg.sharing.quote.amount_cents for leg in itinerary.legs
-               if leg.sharing is not None and leg.sharing.quote is not None)
+    return sum(
+        leg.sharing.quote.amount_cents
+        for leg in itinerary.legs
+        if leg.sharing is not None and leg.sharing.quote is not None
+    )

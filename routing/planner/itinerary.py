@@ -165,9 +165,15 @@ class Itinerary:
     def signature(self) -> tuple[object, ...]:
         """What makes two itineraries the same trip (for de-duplication)."""
         return tuple(
-            (leg.mode, leg.ride.trip_id if leg.ride else None, leg.sharing.vehicle_id if leg.sharing else None,
-             leg.origin.stop_id or leg.origin.station_id, leg.destination.stop_id or leg.destination.station_id,
-             leg.start, leg.end)
+            (
+                leg.mode,
+                leg.ride.trip_id if leg.ride else None,
+                leg.sharing.vehicle_id if leg.sharing else None,
+                leg.origin.stop_id or leg.origin.station_id,
+                leg.destination.stop_id or leg.destination.station_id,
+                leg.start,
+                leg.end,
+            )
             for leg in self.legs
         )
 

@@ -14,8 +14,8 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 
 import numpy as np
 
@@ -87,7 +87,9 @@ class Planner:
     # Public ------------------------------------------------------------------------
 
     def plan(
-        self, request: PlanRequest, sharing: SharingSupply | None = None,
+        self,
+        request: PlanRequest,
+        sharing: SharingSupply | None = None,
         price: Callable[[Itinerary], float] | None = None,
     ) -> PlanResult:
         """Itineraries for ``request``, best first, with warnings about modes left out.
@@ -153,7 +155,11 @@ class Planner:
         router = self.transit.street(profile)
         origin = self._snap(router, request.origin, "from")
         destination = self._snap(router, request.destination, "to")
-        speeds = cycling_speeds(BIKE_KMH, walking_kmh=request.walk_kmh) if mode is Mode.BIKE else walking_speeds(request.walk_kmh)
+        speeds = (
+            cycling_speeds(BIKE_KMH, walking_kmh=request.walk_kmh)
+            if mode is Mode.BIKE
+            else walking_speeds(request.walk_kmh)
+        )
         try:
             route = router.route(origin, destination, speeds=speeds)
         except NoRoute:
@@ -162,8 +168,13 @@ class Planner:
         start = request.time - duration if request.arrive_by else request.time
         start = start.astimezone(self.transit.zone)
         leg = Leg(
-            mode=mode, origin=_point("origin", request.origin), destination=_point("destination", request.destination),
-            start=start, end=start + duration, distance_m=route.distance_m, geometry=_geometry(route, request),
+            mode=mode,
+            origin=_point("origin", request.origin),
+            destination=_point("destination", request.destination),
+            start=start,
+            end=start + duration,
+            distance_m=route.distance_m,
+            geometry=_geometry(route, request),
         )
         return Itinerary(legs=[leg])
 
@@ -176,10 +187,15 @@ class Planner:
             return [], ["bike_and_ride_unavailable"]
         lat, lon = request.origin
         own_bike = SharingSystem(
-            provider=OWN_BIKE, operator="", mode=Mode.BIKE, vehicle_types={OWN_BIKE: VehicleKind("bicycle")},
+            provider=OWN_BIKE,
+            operator="",
+            mode=Mode.BIKE,
+            vehicle_types={OWN_BIKE: VehicleKind("bicycle")},
             offers=(VehicleOffer(lat=lat, lon=lon, name="", vehicle_type_id=OWN_BIKE, vehicle_id=OWN_BIKE),),
-            stations=tuple(ReturnStation(lat=float(a), lon=float(b), name="", station_id=f"bike-parking-{i}", free_docks=None)
-                           for i, (a, b) in enumerate(parking.tolist())),
+            stations=tuple(
+                ReturnStation(lat=float(a), lon=float(b), name="", station_id=f"bike-parking-{i}", free_docks=None)
+                for i, (a, b) in enumerate(parking.tolist())
+            ),
             free_floating=False,
         )
         router = self.transit.street(self._walk_profile(request))
@@ -204,8 +220,16 @@ class Planner:
         for system in systems:
             for chain in self.shared.whole_trip(system, profile, origin, destination, walk, request.max_walk_s):
                 start = request.time - timedelta(seconds=round(chain.total_s)) if request.arrive_by else request.time
-                legs = self._chain_legs(chain, start.astimezone(self.transit.zone), _point("origin", request.origin),
-                                        _point("destination", request.destination), origin, destination, router, walk)
+                legs = self._chain_legs(
+                    chain,
+                    start.astimezone(self.transit.zone),
+                    _point("origin", request.origin),
+                    _point("destination", request.destination),
+                    origin,
+                    destination,
+                    router,
+                    walk,
+                )
                 if legs is not None:
                     found.append(Itinerary(legs=legs))
                     break
@@ -220,12 +244,25 @@ class Planner:
             ride = self.transit.street(ride_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
         except PointNotRoutable:
             return None
-        return Anchor(lat=lat, lon=lon, name=self.timetable.stop_name[stop], kind="stop",
-                      walk=self._stop_snap(stop, walk_profile), ride=ride, stop=stop)
+        return Anchor(
+            lat=lat,
+            lon=lon,
+            name=self.timetable.stop_name[stop],
+            kind="stop",
+            walk=self._stop_snap(stop, walk_profile),
+            ride=ride,
+            stop=stop,
+        )
 
     def _transit_with_feeders(
-        self, request: PlanRequest, access_systems: list[SharingSystem], egress_systems: list[SharingSystem],
-        origin: Snap, destination: Snap, router: StreetRouter, walk: TravelSpeeds,
+        self,
+        request: PlanRequest,
+        access_systems: list[SharingSystem],
+        egress_systems: list[SharingSystem],
+        origin: Snap,
+        destination: Snap,
+        router: StreetRouter,
+        walk: TravelSpeeds,
     ) -> list[Itinerary]:
         """Transit journeys with a ride to the first stop, or from the last one."""
         profile = router.profile
@@ -235,13 +272,22 @@ class Planner:
         access: dict[int, SharedRide] = {}
         egress: dict[int, SharedRide] = {}
         for system in access_systems:
-            found = self.shared.access(system, profile, origin, walk, request.max_walk_s, stops,
-                                       partial(self._stop_anchor, walk_profile=profile, ride_profile=RIDE_PROFILE[system.mode]))
+            found = self.shared.access(
+                system,
+                profile,
+                origin,
+                walk,
+                request.max_walk_s,
+                stops,
+                partial(self._stop_anchor, walk_profile=profile, ride_profile=RIDE_PROFILE[system.mode]),
+            )
             for stop, chain in found.items():
                 if stop not in access or chain.total_s < access[stop].total_s:
                     access[stop] = chain
         for system in egress_systems:
-            for stop, chain in self.shared.egress(system, profile, destination, walk, request.max_walk_s, stops).items():
+            for stop, chain in self.shared.egress(
+                system, profile, destination, walk, request.max_walk_s, stops
+            ).items():
                 if stop not in egress or chain.total_s < egress[stop].total_s:
                     egress[stop] = chain
         options = self._transit_options(request)
@@ -258,7 +304,8 @@ class Planner:
                 continue
 
             def ends_at(
-                moment: datetime, by_access: dict[int, SharedRide] | None = by_access,
+                moment: datetime,
+                by_access: dict[int, SharedRide] | None = by_access,
                 by_egress: dict[int, SharedRide] | None = by_egress,
             ) -> AccessEgress:
                 return _feeder_ends(walk_ends(moment), access=by_access, egress=by_egress)
@@ -281,15 +328,33 @@ class Planner:
         return itineraries
 
     def _chain_legs(
-        self, chain: SharedRide, start: datetime, a: Place, b: Place, a_snap: Snap | None, b_snap: Snap | None,
-        router: StreetRouter, walk: TravelSpeeds, *, geometry: bool = True,
+        self,
+        chain: SharedRide,
+        start: datetime,
+        a: Place,
+        b: Place,
+        a_snap: Snap | None,
+        b_snap: Snap | None,
+        router: StreetRouter,
+        walk: TravelSpeeds,
+        *,
+        geometry: bool = True,
     ) -> list[Leg] | None:
         """Walk, ride and walk legs of a chain from ``a`` to ``b`` starting at ``start`` (None: a rule forbids the ride)."""
         system, offer = chain.system, chain.offer
         own_bike = system.mode is Mode.BIKE
         station_pickup = offer.vehicle_id is None
-        pickup = a if own_bike else Place(name=offer.name, lat=chain.pickup.lat, lon=chain.pickup.lon,
-                                          kind="station" if station_pickup else "vehicle", station_id=offer.station_id)
+        pickup = (
+            a
+            if own_bike
+            else Place(
+                name=offer.name,
+                lat=chain.pickup.lat,
+                lon=chain.pickup.lon,
+                kind="station" if station_pickup else "vehicle",
+                station_id=offer.station_id,
+            )
+        )
         end = chain.dropoff
         if end.kind == "stop" or (end.kind == "parking" and chain.walk_from_m <= 0.5):
             dropoff = b
@@ -310,11 +375,21 @@ class Planner:
             if system.rules is not None and not system.rules.may_pass(route.coordinates):
                 return None
         kind = system.vehicle_types.get(offer.vehicle_type_id)
-        details = None if own_bike else SharingDetails(
-            provider=system.provider, operator=system.operator, vehicle_type_id=offer.vehicle_type_id,
-            vehicle_type=kind.name if kind is not None else offer.vehicle_type_id, vehicle_id=offer.vehicle_id,
-            pickup_station_id=offer.station_id, dropoff_station_id=offer.station_id if system.round_trip else end.station_id,
-            quote=None, bookable=system.bookable, round_trip=system.round_trip,
+        details = (
+            None
+            if own_bike
+            else SharingDetails(
+                provider=system.provider,
+                operator=system.operator,
+                vehicle_type_id=offer.vehicle_type_id,
+                vehicle_type=kind.name if kind is not None else offer.vehicle_type_id,
+                vehicle_id=offer.vehicle_id,
+                pickup_station_id=offer.station_id,
+                dropoff_station_id=offer.station_id if system.round_trip else end.station_id,
+                quote=None,
+                bookable=system.bookable,
+                round_trip=system.round_trip,
+            )
         )
         reach = start + timedelta(seconds=round(chain.walk_to_s))
         leave = start + timedelta(seconds=round(chain.walk_to_s + chain.rental_s))
@@ -322,14 +397,42 @@ class Planner:
         legs = []
         if chain.walk_to_m > 0.5 and not own_bike:
             line = self._walk_geometry(router, a_snap, chain.pickup.walk, a, pickup, walk) if geometry else None
-            legs.append(Leg(mode=Mode.WALK, origin=a, destination=pickup, start=start, end=reach,
-                            distance_m=chain.walk_to_m, geometry=line or [(a.lon, a.lat), (pickup.lon, pickup.lat)]))
-        legs.append(Leg(mode=system.mode, origin=pickup, destination=dropoff, start=reach, end=leave,
-                        distance_m=chain.ride_m, geometry=ride_line, sharing=details))
+            legs.append(
+                Leg(
+                    mode=Mode.WALK,
+                    origin=a,
+                    destination=pickup,
+                    start=start,
+                    end=reach,
+                    distance_m=chain.walk_to_m,
+                    geometry=line or [(a.lon, a.lat), (pickup.lon, pickup.lat)],
+                )
+            )
+        legs.append(
+            Leg(
+                mode=system.mode,
+                origin=pickup,
+                destination=dropoff,
+                start=reach,
+                end=leave,
+                distance_m=chain.ride_m,
+                geometry=ride_line,
+                sharing=details,
+            )
+        )
         if chain.walk_from_m > 0.5 and dropoff is not b:
             line = self._walk_geometry(router, end.walk, b_snap, dropoff, b, walk) if geometry else None
-            legs.append(Leg(mode=Mode.WALK, origin=dropoff, destination=b, start=leave, end=arrive,
-                            distance_m=chain.walk_from_m, geometry=line or [(dropoff.lon, dropoff.lat), (b.lon, b.lat)]))
+            legs.append(
+                Leg(
+                    mode=Mode.WALK,
+                    origin=dropoff,
+                    destination=b,
+                    start=leave,
+                    end=arrive,
+                    distance_m=chain.walk_from_m,
+                    geometry=line or [(dropoff.lon, dropoff.lat), (b.lon, b.lat)],
+                )
+            )
         return legs
 
     # Transit -------------------------------------------------------------------------
@@ -345,7 +448,9 @@ class Planner:
     @staticmethod
     def _transit_options(request: PlanRequest) -> TransitOptions:
         return TransitOptions(
-            max_transfers=request.max_transfers, walk_speed_kmh=request.walk_kmh, wheelchair=request.wheelchair,
+            max_transfers=request.max_transfers,
+            walk_speed_kmh=request.walk_kmh,
+            wheelchair=request.wheelchair,
             max_walk_s=request.max_walk_s,
         )
 
@@ -358,7 +463,11 @@ class Planner:
         try:
             if request.arrive_by:
                 journeys = self.transit.arrive_by(
-                    request.origin, request.destination, request.time, options=options, window=ARRIVE_BY_SEARCH,
+                    request.origin,
+                    request.destination,
+                    request.time,
+                    options=options,
+                    window=ARRIVE_BY_SEARCH,
                 )
             else:
                 journeys = self.transit.pareto_plan(request.origin, request.destination, request.time, options=options)
@@ -376,7 +485,9 @@ class Planner:
             outlines.append(outline)
         chosen = []
         for outline in select(outlines, arrive_by=request.arrive_by, price=price):
-            full = self._from_journey(by_signature[outline.signature()], request, router, origin, destination, walk_speeds)
+            full = self._from_journey(
+                by_signature[outline.signature()], request, router, origin, destination, walk_speeds
+            )
             assert full is not None
             chosen.append(replace(full, labels=outline.labels))
         return chosen
@@ -385,8 +496,12 @@ class Planner:
         timetable = self.timetable
         parent = int(timetable.stop_parent[stop])
         return Place(
-            name=timetable.stop_name[stop], lat=float(timetable.stop_lat[stop]), lon=float(timetable.stop_lon[stop]),
-            kind="stop", stop_id=timetable.stop_id[stop], station_id=timetable.stop_id[parent] if parent >= 0 else None,
+            name=timetable.stop_name[stop],
+            lat=float(timetable.stop_lat[stop]),
+            lon=float(timetable.stop_lon[stop]),
+            kind="stop",
+            stop_id=timetable.stop_id[stop],
+            station_id=timetable.stop_id[parent] if parent >= 0 else None,
         )
 
     def _stop_snap(self, stop: int, profile: str) -> Snap | None:
@@ -397,13 +512,20 @@ class Planner:
         if first == last:
             return None
         positions = tuple(
-            EdgePosition(int(footpaths.position_edge[j]), float(footpaths.position_offset_m[j])) for j in range(first, last)
+            EdgePosition(int(footpaths.position_edge[j]), float(footpaths.position_offset_m[j]))
+            for j in range(first, last)
         )
         lat, lon = float(self.timetable.stop_lat[stop]), float(self.timetable.stop_lon[stop])
         return Snap(lat, lon, lat, lon, 0.0, positions)
 
     def _walk_geometry(
-        self, router: StreetRouter, start: Snap | None, end: Snap | None, a: Place, b: Place, speeds: TravelSpeeds,
+        self,
+        router: StreetRouter,
+        start: Snap | None,
+        end: Snap | None,
+        a: Place,
+        b: Place,
+        speeds: TravelSpeeds,
     ) -> Coordinates:
         """The street path of a walk leg; a straight line when either end is off the network."""
         straight = [(a.lon, a.lat), (b.lon, b.lat)]
@@ -416,8 +538,16 @@ class Planner:
         return [(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)]
 
     def _from_journey(
-        self, journey: Journey, request: PlanRequest, router: StreetRouter, origin: Snap, destination: Snap,
-        speeds: TravelSpeeds, *, geometry: bool = True, access: dict[int, SharedRide] | None = None,
+        self,
+        journey: Journey,
+        request: PlanRequest,
+        router: StreetRouter,
+        origin: Snap,
+        destination: Snap,
+        speeds: TravelSpeeds,
+        *,
+        geometry: bool = True,
+        access: dict[int, SharedRide] | None = None,
         egress: dict[int, SharedRide] | None = None,
     ) -> Itinerary | None:
         """The itinerary of a transit journey; walk legs follow the streets when ``geometry``.
@@ -439,7 +569,9 @@ class Planner:
             if chain is not None:
                 a_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
                 b_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
-                chain_legs = self._chain_legs(chain, part.departure, a, b, a_snap, b_snap, router, speeds, geometry=geometry)
+                chain_legs = self._chain_legs(
+                    chain, part.departure, a, b, a_snap, b_snap, router, speeds, geometry=geometry
+                )
                 if chain_legs is None:
                     return None
                 legs += chain_legs
@@ -449,8 +581,17 @@ class Planner:
                 start_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
                 end_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
                 line = self._walk_geometry(router, start_snap, end_snap, a, b, speeds)
-            legs.append(Leg(mode=Mode.WALK, origin=a, destination=b, start=part.departure, end=part.arrival,
-                            distance_m=part.meters, geometry=line))
+            legs.append(
+                Leg(
+                    mode=Mode.WALK,
+                    origin=a,
+                    destination=b,
+                    start=part.departure,
+                    end=part.arrival,
+                    distance_m=part.meters,
+                    geometry=line,
+                )
+            )
         return Itinerary(legs=[leg for leg in legs if not _empty_walk(leg)] or legs)
 
     def _ride_leg(self, part: TransitLeg, *, detailed: bool = True) -> Leg:
@@ -458,31 +599,52 @@ class Planner:
         stops = [part.from_stop, *part.intermediate_stops, part.to_stop] if detailed else [part.from_stop, part.to_stop]
         places = [self._stop_place(stop) for stop in stops]
         ride = RideDetails(
-            trip_id=part.trip_id, route_id=part.route_id, route_short_name=part.route_short_name,
-            route_long_name=part.route_long_name, route_type=part.route_type, agency=part.agency,
-            headsign=part.headsign, service_day=part.service_day, intermediate_stops=places[1:-1],
-            realtime=part.realtime, scheduled_start=part.scheduled_departure or part.departure,
-            scheduled_end=part.scheduled_arrival or part.arrival, occupancy=part.occupancy,
+            trip_id=part.trip_id,
+            route_id=part.route_id,
+            route_short_name=part.route_short_name,
+            route_long_name=part.route_long_name,
+            route_type=part.route_type,
+            agency=part.agency,
+            headsign=part.headsign,
+            service_day=part.service_day,
+            intermediate_stops=places[1:-1],
+            realtime=part.realtime,
+            scheduled_start=part.scheduled_departure or part.departure,
+            scheduled_end=part.scheduled_arrival or part.arrival,
+            occupancy=part.occupancy,
         )
         geometry = [(place.lon, place.lat) for place in places]
-        return Leg(mode=Mode.TRANSIT, origin=places[0], destination=places[-1], start=part.departure, end=part.arrival,
-                   distance_m=_polyline_m(geometry), geometry=geometry, ride=ride)
+        return Leg(
+            mode=Mode.TRANSIT,
+            origin=places[0],
+            destination=places[-1],
+            start=part.departure,
+            end=part.arrival,
+            distance_m=_polyline_m(geometry),
+            geometry=geometry,
+            ride=ride,
+        )
 
 
 def _feeder_ends(
-    ends: AccessEgress, *, access: dict[int, SharedRide] | None = None, egress: dict[int, SharedRide] | None = None,
+    ends: AccessEgress,
+    *,
+    access: dict[int, SharedRide] | None = None,
+    egress: dict[int, SharedRide] | None = None,
 ) -> AccessEgress:
     """``ends`` with the access (or egress) walks replaced by ride chains, which count as walking only where walked."""
     if access is not None:
         return replace(
-            ends, sources={stop: ends.start + math.ceil(chain.total_s) for stop, chain in access.items()},
+            ends,
+            sources={stop: ends.start + math.ceil(chain.total_s) for stop, chain in access.items()},
             source_walk={stop: round(chain.walk_s) for stop, chain in access.items()},
             access_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in access.items()},
             direct_arrival=None,
         )
     assert egress is not None
     return replace(
-        ends, targets={stop: math.ceil(chain.total_s) for stop, chain in egress.items()},
+        ends,
+        targets={stop: math.ceil(chain.total_s) for stop, chain in egress.items()},
         target_walk={stop: round(chain.walk_s) for stop, chain in egress.items()},
         egress_meters={stop: chain.walk_to_m + chain.ride_m + chain.walk_from_m for stop, chain in egress.items()},
         direct_arrival=None,
@@ -490,7 +652,9 @@ def _feeder_ends(
 
 
 def _feeder_chain(
-    part: WalkLeg, access: dict[int, SharedRide] | None, egress: dict[int, SharedRide] | None,
+    part: WalkLeg,
+    access: dict[int, SharedRide] | None,
+    egress: dict[int, SharedRide] | None,
 ) -> SharedRide | None:
     """The shared-vehicle chain standing in for an access or egress walk, if any."""
     if access is not None and part.from_stop is None and part.to_stop is not None:
@@ -508,8 +672,9 @@ def _priced(itinerary: Itinerary, quoter: LegQuoter) -> Itinerary:
     for leg in itinerary.legs:
         if leg.sharing is not None:
             price = quoter(leg)
-            leg = replace(leg, sharing=replace(leg.sharing, quote=price.quote,
-                                               deep_link=price.deep_link or leg.sharing.deep_link))
+            leg = replace(
+                leg, sharing=replace(leg.sharing, quote=price.quote, deep_link=price.deep_link or leg.sharing.deep_link)
+            )
         legs.append(leg)
     return replace(itinerary, legs=legs)
 
@@ -520,7 +685,11 @@ def _point(kind: str, point: tuple[float, float]) -> Place:
 
 def _geometry(route: StreetRoute, request: PlanRequest) -> Coordinates:
     """A street route's line from the requested origin to the requested destination."""
-    return [(request.origin[1], request.origin[0]), *route.coordinates, (request.destination[1], request.destination[0])]
+    return [
+        (request.origin[1], request.origin[0]),
+        *route.coordinates,
+        (request.destination[1], request.destination[0]),
+    ]
 
 
 def _empty_walk(leg: Leg) -> bool:
@@ -528,7 +697,9 @@ def _empty_walk(leg: Leg) -> bool:
     if leg.mode is not Mode.WALK:
         return False
     same_stop = leg.origin.stop_id is not None and leg.origin.stop_id == leg.destination.stop_id
-    return same_stop or (leg.distance_m < 0.5 and leg.duration_s == 0 and None in (leg.origin.stop_id, leg.destination.stop_id))
+    return same_stop or (
+        leg.distance_m < 0.5 and leg.duration_s == 0 and None in (leg.origin.stop_id, leg.destination.stop_id)
+    )
 
 
 def _polyline_m(points: Coordinates) -> float:
@@ -539,7 +710,10 @@ def _polyline_m(points: Coordinates) -> float:
 
 
 def select(
-    candidates: Iterable[Itinerary], *, arrive_by: bool, price: Callable[[Itinerary], float] | None = None,
+    candidates: Iterable[Itinerary],
+    *,
+    arrive_by: bool,
+    price: Callable[[Itinerary], float] | None = None,
 ) -> list[Itinerary]:
     """De-duplicate, keep the Pareto set (time, transfers, walking, and price when given), label and order it.
 
@@ -576,7 +750,4 @@ def select(
     }
     if cheapest is not None:
         best["cheapest"] = cheapest
-    return [
-        replace(item, labels=[label for label, chosen in best.items() if chosen is item])
-        for item in kept
-    ]
+    return [replace(item, labels=[label for label, chosen in best.items() if chosen is item]) for item in kept]

@@ -119,9 +119,7 @@ def ride_speeds(system: SharingSystem, vehicle_type_id: str, walk_kmh: float) ->
     if system.mode is Mode.CARSHARING:
         return driving_speeds()
     kind = system.vehicle_types.get(vehicle_type_id)
-    return cycling_speeds(
-        E_BIKE_KMH if kind is not None and kind.electric else BIKE_KMH, walking_kmh=walk_kmh
-    )
+    return cycling_speeds(E_BIKE_KMH if kind is not None and kind.electric else BIKE_KMH, walking_kmh=walk_kmh)
 
 
 class SharedRideFinder:
@@ -153,9 +151,7 @@ class SharedRideFinder:
             walk = self._street(walk_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
         except PointNotRoutable:
             return None
-        return Anchor(
-            lat=lat, lon=lon, name=name, kind=kind, walk=walk, ride=ride, station_id=station_id, stop=stop
-        )
+        return Anchor(lat=lat, lon=lon, name=name, kind=kind, walk=walk, ride=ride, station_id=station_id, stop=stop)
 
     def _station_anchor(
         self, system: SharingSystem, walk_profile: str, station: ReturnStation | VehicleOffer
@@ -181,9 +177,7 @@ class SharedRideFinder:
     def _offer_anchor(self, system: SharingSystem, walk_profile: str, offer: VehicleOffer) -> Anchor | None:
         if offer.vehicle_id is None and offer.station_id is not None:
             return self._station_anchor(system, walk_profile, offer)
-        return self._anchor(
-            walk_profile, RIDE_PROFILE[system.mode], offer.lat, offer.lon, offer.name, "vehicle"
-        )
+        return self._anchor(walk_profile, RIDE_PROFILE[system.mode], offer.lat, offer.lon, offer.name, "vehicle")
 
     # Ends of a trip ----------------------------------------------------------------
 
@@ -197,9 +191,7 @@ class SharedRideFinder:
     ) -> list[tuple[VehicleOffer, _Reached]]:
         """Offers reachable on foot from ``point``, quickest first."""
         near = _nearest(system.offers, point.lat, point.lon, budget_s * walk.normal)
-        anchors = [
-            (offer, self._offer_anchor(system, walk_profile, offer)) for offer in near if offer.count > 0
-        ]
+        anchors = [(offer, self._offer_anchor(system, walk_profile, offer)) for offer in near if offer.count > 0]
         usable = [(offer, anchor) for offer, anchor in anchors if anchor is not None]
         reached = _walk_to(
             self._street(walk_profile), point, [anchor for _, anchor in usable], walk, budget_s, reverse=False
@@ -245,9 +237,7 @@ class SharedRideFinder:
                 lat, lon = _offset(point.lat, point.lon, radius, 2 * math.pi * k / PARKING_BEARINGS)
                 if rules.may_end_at(lat, lon):
                     anchor = self._anchor(walk_profile, ride_profile, lat, lon, "", "parking")
-                    if anchor is not None and rules.may_end_at(
-                        anchor.ride.snapped_lat, anchor.ride.snapped_lon
-                    ):
+                    if anchor is not None and rules.may_end_at(anchor.ride.snapped_lat, anchor.ride.snapped_lon):
                         ring.append(anchor)
             if ring:
                 return ring
@@ -372,18 +362,14 @@ class SharedRideFinder:
         """Free-floating: ride straight to stops where parking is allowed and leave the vehicle there."""
         router = self._street(RIDE_PROFILE[system.mode])
         ride_stops = self._ride_stop_targets(system, stops, stop_anchor)
-        rides = router.walks(
-            to_vehicle.anchor.ride, ride_stops, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3
-        )
+        rides = router.walks(to_vehicle.anchor.ride, ride_stops, speeds=speeds, budget_s=FEEDER_RIDE_BUDGET_S * 3)
         for stop, seconds, meters in zip(
             rides.target.tolist(), rides.duration_s.tolist(), rides.distance_m.tolist(), strict=True
         ):
             if meters < MIN_RIDE_M or seconds > FEEDER_RIDE_BUDGET_S:
                 continue
             anchor = stop_anchor(stop)
-            if anchor is None or (
-                system.rules is not None and not system.rules.may_end_at(anchor.lat, anchor.lon)
-            ):
+            if anchor is None or (system.rules is not None and not system.rules.may_end_at(anchor.lat, anchor.lon)):
                 continue
             _keep(
                 best,
@@ -458,9 +444,7 @@ class SharedRideFinder:
                 if j not in after or rest < after[j][0]:
                     after[j] = (rest, seconds, meters, end)
         best: dict[int, SharedRide] = {}
-        vehicles = sorted(
-            (j for j in after if offers[j][0].vehicle_id is not None), key=lambda j: after[j][0]
-        )
+        vehicles = sorted((j for j in after if offers[j][0].vehicle_id is not None), key=lambda j: after[j][0])
         chosen = [j for j in after if offers[j][0].vehicle_id is None] + vehicles[:FEEDER_VEHICLES]
         for j in chosen:
             offer, anchor = offers[j]
@@ -515,9 +499,7 @@ class SharedRideFinder:
                 cached = self._station_stops.get(key)
             if cached is not None:
                 return cached
-        found = self._street(walk_profile).walks(
-            anchor.walk, stops, speeds=walk, budget_s=budget_s, reverse=reverse
-        )
+        found = self._street(walk_profile).walks(anchor.walk, stops, speeds=walk, budget_s=budget_s, reverse=reverse)
         result = dict(
             zip(
                 found.target.tolist(),

@@ -20,15 +20,15 @@ import networkx as nx
 import numpy as np
 
 from routing.errors import InputDataError
+from routing.fares.config import load_fare_config, save_fare_config
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
-from routing.fares.config import load_fare_config, save_fare_config
 from routing.region.zones import compile_zones, save_zones
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
-from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.compile import compile_timetable
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
+from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.timetable import save_timetable
 
 DEFAULT_WINDOW_DAYS = 15

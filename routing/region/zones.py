@@ -66,7 +66,9 @@ def read_zones(path: Path) -> tuple[list[Zone], list[shapely.Geometry]]:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputDataError(str(path), f"feature {number} ({props['id']}): invalid geometry: {exc}") from exc
         if shape.geom_type not in ("Polygon", "MultiPolygon") or not shape.is_valid:
-            raise InputDataError(str(path), f"feature {number} ({props['id']}): geometry must be a valid (Multi)Polygon")
+            raise InputDataError(
+                str(path), f"feature {number} ({props['id']}): geometry must be a valid (Multi)Polygon"
+            )
         zones.append(Zone(id=str(props["id"]), name=str(props["name"]), kind=str(props["kind"])))
         shapes.append(shape)
     if len({zone.id for zone in zones}) != len(zones):

@@ -47,7 +47,11 @@ class MergedEdges:
 
 def _attribute_ids(edges: DirectedEdges) -> NDArray[np.int64]:
     keys = np.stack(
-        [edges.name_index.astype(np.int64), edges.speed_class.astype(np.int64), edges.cost_factor.view(np.int32).astype(np.int64)],
+        [
+            edges.name_index.astype(np.int64),
+            edges.speed_class.astype(np.int64),
+            edges.cost_factor.view(np.int32).astype(np.int64),
+        ],
         axis=1,
     )
     _, ids = np.unique(keys, axis=0, return_inverse=True)

@@ -22,17 +22,16 @@ All arrays are loaded with ``mmap_mode="r"``: gunicorn workers share one copy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from numpy.typing import NDArray
 
 from routing.errors import InputDataError, RegionError
 from routing.region.strings import StringTable
@@ -144,7 +143,9 @@ def _mainland_edges(offsets: NDArray[np.int32], targets: NDArray[np.int32], node
     Points snap only to such edges, so a route never starts on a fragment it cannot
     leave (a one-way dead end, a footway cut off at the extract's border).
     """
-    matrix = csr_matrix((np.ones(targets.size, dtype=np.int8), np.asarray(targets), np.asarray(offsets)), shape=(node_count, node_count))
+    matrix = csr_matrix(
+        (np.ones(targets.size, dtype=np.int8), np.asarray(targets), np.asarray(offsets)), shape=(node_count, node_count)
+    )
     _, labels = connected_components(matrix, directed=True, connection="strong")
     tails = np.repeat(np.arange(node_count), np.diff(offsets))
     vertices = np.flatnonzero(np.diff(offsets) > 0)
@@ -163,7 +164,9 @@ def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lo
     starts = merged.geometry_offsets[:-1][order]
     geometry_offsets = np.zeros(order.size + 1, dtype=np.int64)
     np.cumsum(geometry_counts, out=geometry_offsets[1:])
-    gather = np.repeat(starts, geometry_counts) + (np.arange(int(geometry_offsets[-1])) - np.repeat(geometry_offsets[:-1], geometry_counts))
+    gather = np.repeat(starts, geometry_counts) + (
+        np.arange(int(geometry_offsets[-1])) - np.repeat(geometry_offsets[:-1], geometry_counts)
+    )
     geometry_nodes = merged.geometry_nodes[gather]
     segment_counts = geometry_counts - 1
     segment_starts = merged.geometry_offsets[:-1][order] - order
@@ -252,9 +255,17 @@ def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = P
         rule_ids[:, i] = ids
         i += 1
     return EdgeTable(
-        lat=lat, lon=lon, osm_id=osm_ids, tail=tail[:i], head=head[:i], length_m=length[:i], name_index=name_index[:i],
-        names=list(names), profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
-        rule_ids=rule_ids[:, :i], rules=list(rules),
+        lat=lat,
+        lon=lon,
+        osm_id=osm_ids,
+        tail=tail[:i],
+        head=head[:i],
+        length_m=length[:i],
+        name_index=name_index[:i],
+        names=list(names),
+        profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
+        rule_ids=rule_ids[:, :i],
+        rules=list(rules),
         profile_required=[bool(getattr(p, "required", True)) for p in profile_list],
     )
 
@@ -306,7 +317,14 @@ def compile_street_network(graph: nx.MultiDiGraph, profiles: Iterable[object] = 
 
 
 _PROFILE_ARRAYS = (
-    "offsets", "targets", "length_m", "cost_factor", "speed_class", "name_index", "geometry_offsets", "geometry_nodes",
+    "offsets",
+    "targets",
+    "length_m",
+    "cost_factor",
+    "speed_class",
+    "name_index",
+    "geometry_offsets",
+    "geometry_nodes",
 )
 _GRID_ARRAYS = ("params", "cell_offsets", "cell_items", "seg_edge", "seg_a", "seg_b", "seg_start_m", "seg_length_m")
 
@@ -346,7 +364,9 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
         lon=np.load(base / "nodes.lon.npy", mmap_mode="r"),
         osm_id=np.load(base / "nodes.osm_id.npy", mmap_mode="r"),
         xyz=np.load(base / "nodes.xyz.npy", mmap_mode="r"),
-        bike_parking=(np.load(base / "bike_parking.npy") if (base / "bike_parking.npy").is_file() else np.zeros((0, 2))),
+        bike_parking=(
+            np.load(base / "bike_parking.npy") if (base / "bike_parking.npy").is_file() else np.zeros((0, 2))
+        ),
         names=StringTable.load(base, "names"),
         profiles=profiles,
     )

@@ -159,15 +159,23 @@ _HIGHWAY_FILTER = f'["highway"~"^({"|".join(sorted(ROUTABLE_HIGHWAYS))})$"]'
 def graph_from_place(place: str) -> nx.MultiDiGraph:  # pragma: no cover - needs Overpass (online)
     """Fetch the routable ways of a named place from Overpass (needs internet)."""
     with _osmnx_settings():
-        graph = ox.graph_from_place(place, network_type="all", custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
+        graph = ox.graph_from_place(
+            place, network_type="all", custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True
+        )
     return _restore_oneway_from_overpass(graph)
 
 
-def graph_from_bbox(west: float, south: float, east: float, north: float) -> nx.MultiDiGraph:  # pragma: no cover - online
+def graph_from_bbox(
+    west: float, south: float, east: float, north: float
+) -> nx.MultiDiGraph:  # pragma: no cover - online
     """Fetch the routable ways inside a bounding box (degrees) from Overpass (needs internet)."""
     with _osmnx_settings():
         graph = ox.graph_from_bbox(
-            (west, south, east, north), network_type="all", custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True
+            (west, south, east, north),
+            network_type="all",
+            custom_filter=_HIGHWAY_FILTER,
+            simplify=False,
+            retain_all=True,
         )
     return _restore_oneway_from_overpass(graph)
 

@@ -70,8 +70,20 @@ _INCLINE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*%\s*$")
 
 WALK_HIGHWAYS: dict[str, float] = {
     **dict.fromkeys(
-        ("pedestrian", "footway", "living_street", "path", "steps", "corridor", "platform", "residential", "service",
-         "track", "unclassified", "road"),
+        (
+            "pedestrian",
+            "footway",
+            "living_street",
+            "path",
+            "steps",
+            "corridor",
+            "platform",
+            "residential",
+            "service",
+            "track",
+            "unclassified",
+            "road",
+        ),
         1.0,
     ),
     **dict.fromkeys(("tertiary", "tertiary_link", "secondary", "secondary_link"), 1.05),
@@ -130,10 +142,35 @@ ROUTABLE_HIGHWAYS = (
 """Every highway value any profile may use: the import keeps only these ways."""
 
 WAY_TAGS = (
-    "highway", "name", "ref", "access", "foot", "bicycle", "wheelchair", "motorroad", "oneway",
-    ORIGINAL_ONEWAY_TAG, "oneway:bicycle", "oneway:foot", "junction", "cycleway", "cycleway:left",
-    "cycleway:right", "cycleway:both", "bicycle_road", "cyclestreet", "sidewalk", "surface",
-    "smoothness", "incline", "ramp:wheelchair", "ramp:bicycle", "area", "motor_vehicle", "motorcar", "vehicle",
+    "highway",
+    "name",
+    "ref",
+    "access",
+    "foot",
+    "bicycle",
+    "wheelchair",
+    "motorroad",
+    "oneway",
+    ORIGINAL_ONEWAY_TAG,
+    "oneway:bicycle",
+    "oneway:foot",
+    "junction",
+    "cycleway",
+    "cycleway:left",
+    "cycleway:right",
+    "cycleway:both",
+    "bicycle_road",
+    "cyclestreet",
+    "sidewalk",
+    "surface",
+    "smoothness",
+    "incline",
+    "ramp:wheelchair",
+    "ramp:bicycle",
+    "area",
+    "motor_vehicle",
+    "motorcar",
+    "vehicle",
     "service",
 )
 """Way tags the import keeps: what the profiles read, plus ``name`` and ``ref`` for steps."""
@@ -154,7 +191,7 @@ def _access_for(tags: Tags, mode: str) -> bool | None:
     specific = _first(tags.get(mode))
     if specific in YES:
         return True
-    if specific in NO or specific == "use_sidepath" and mode == "bicycle":
+    if specific in NO or (specific == "use_sidepath" and mode == "bicycle"):
         return False
     general = _first(tags.get("access"))
     if general in NO:
@@ -216,10 +253,24 @@ class WheelchairProfile:
 
     name = "wheelchair"
     max_incline_percent = 12.0
-    rough_surfaces = frozenset({
-        "gravel", "fine_gravel", "unpaved", "sand", "grass", "mud", "dirt", "ground", "earth",
-        "pebblestone", "rock", "stepping_stones", "woodchips", "grass_paver",
-    })
+    rough_surfaces = frozenset(
+        {
+            "gravel",
+            "fine_gravel",
+            "unpaved",
+            "sand",
+            "grass",
+            "mud",
+            "dirt",
+            "ground",
+            "earth",
+            "pebblestone",
+            "rock",
+            "stepping_stones",
+            "woodchips",
+            "grass_paver",
+        }
+    )
     bad_smoothness = frozenset({"very_bad", "horrible", "very_horrible", "impassable"})
 
     def __init__(self) -> None:

@@ -23,7 +23,11 @@ def reference_cost(router: StreetRouter, origin: Snap, destination: Snap, speeds
     speed_array = speeds.as_array()
     n = router.network.node_count
     source, target = n, n + 1
-    weights = np.asarray(graph.length_m, dtype=np.float64) * np.asarray(graph.cost_factor) / speed_array[np.asarray(graph.speed_class)]
+    weights = (
+        np.asarray(graph.length_m, dtype=np.float64)
+        * np.asarray(graph.cost_factor)
+        / speed_array[np.asarray(graph.speed_class)]
+    )
     rows = [np.asarray(graph.tails(), dtype=np.int64)]
     cols = [np.asarray(graph.targets, dtype=np.int64)]
     data = [weights]

@@ -234,10 +234,24 @@ class StreetRouter:
         workspace = self._workspace()
         target_xyz = unit_sphere(np.array([destination.snapped_lat]), np.array([destination.snapped_lon]))[0]
         best, target_index, path, _ = shortest_path(
-            graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class, speed_array,
-            self.network.xyz, np.array(source_nodes, dtype=np.int64), np.array(source_costs),
-            np.array(target_nodes, dtype=np.int64), np.array(target_costs), target_xyz, direct_cost,
-            workspace.cost, workspace.pred_edge, workspace.pred_node, workspace.closed, workspace.touched,
+            graph.offsets,
+            graph.targets,
+            graph.length_m,
+            graph.cost_factor,
+            graph.speed_class,
+            speed_array,
+            self.network.xyz,
+            np.array(source_nodes, dtype=np.int64),
+            np.array(source_costs),
+            np.array(target_nodes, dtype=np.int64),
+            np.array(target_costs),
+            target_xyz,
+            direct_cost,
+            workspace.cost,
+            workspace.pred_edge,
+            workspace.pred_node,
+            workspace.closed,
+            workspace.touched,
         )
         if not np.isfinite(best):
             raise NoRoute(self.profile)
@@ -252,8 +266,13 @@ class StreetRouter:
         return self._assemble(start, None, path, destination.positions[target_index], speed_array, float(best))
 
     def _assemble(
-        self, start: EdgePosition, direct_end: EdgePosition | None, path: NDArray[np.int64],
-        end: EdgePosition | None, speeds: NDArray[np.float64], cost: float,
+        self,
+        start: EdgePosition,
+        direct_end: EdgePosition | None,
+        path: NDArray[np.int64],
+        end: EdgePosition | None,
+        speeds: NDArray[np.float64],
+        cost: float,
     ) -> StreetRoute:
         """Build geometry, totals and steps from the partial first edge, full edges and partial last edge."""
         if direct_end is not None:
@@ -289,7 +308,16 @@ class StreetRouter:
         durations = lengths / speeds[self._speed_class[edges]]
         ends = np.cumsum(counts) - 1
         firsts = np.concatenate(([0], ends[:-1]))
-        pieces = RoutePieces(name_ids=self._name_index[edges], names=self.network.names, length_m=lengths, duration_s=durations, first=firsts, last=ends, lon=lon, lat=lat)
+        pieces = RoutePieces(
+            name_ids=self._name_index[edges],
+            names=self.network.names,
+            length_m=lengths,
+            duration_s=durations,
+            first=firsts,
+            last=ends,
+            lon=lon,
+            lat=lat,
+        )
         keep = np.ones(lon.size, dtype=np.bool_)
         keep[1:] = (lon[1:] != lon[:-1]) | (lat[1:] != lat[:-1])
         coordinates = list(zip(lon[keep].tolist(), lat[keep].tolist(), strict=True))
@@ -307,12 +335,17 @@ class StreetRouter:
     def reach(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
         """Every node reachable from ``origin`` within ``budget_s`` of generalised cost."""
         graph = self.graph
-        seeds = [(int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions]
+        seeds = [
+            (int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions
+        ]
         arrays = (graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class)
         return self._budgeted_search(arrays, seeds, speeds, budget_s)
 
     def _budgeted_search(
-        self, arrays: tuple[NDArray[np.generic], ...], seeds: list[tuple[int, int, float]], speeds: TravelSpeeds,
+        self,
+        arrays: tuple[NDArray[np.generic], ...],
+        seeds: list[tuple[int, int, float]],
+        speeds: TravelSpeeds,
         budget_s: float,
     ) -> Reach:
         """Dijkstra on ``arrays`` (a CSR graph) from seeds ``(node, edge, metres walked on the edge to it)``."""
@@ -326,8 +359,18 @@ class StreetRouter:
             lengths.append(metres)
         workspace = self._workspace()
         found = reach(
-            *arrays, speed_array, np.array(nodes, dtype=np.int64), np.array(costs), np.array(times), np.array(lengths),
-            budget_s, workspace.cost, workspace.time, workspace.length, workspace.closed, workspace.touched,
+            *arrays,
+            speed_array,
+            np.array(nodes, dtype=np.int64),
+            np.array(costs),
+            np.array(times),
+            np.array(lengths),
+            budget_s,
+            workspace.cost,
+            workspace.time,
+            workspace.length,
+            workspace.closed,
+            workspace.touched,
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
 
@@ -341,8 +384,11 @@ class StreetRouter:
                 offsets = np.zeros(self.network.node_count + 1, dtype=np.int32)
                 np.cumsum(np.bincount(targets, minlength=self.network.node_count), out=offsets[1:])
                 self._reverse = (
-                    offsets, self.tails[order].astype(np.int32), np.asarray(graph.length_m)[order],
-                    np.asarray(graph.cost_factor)[order], np.asarray(graph.speed_class)[order],
+                    offsets,
+                    self.tails[order].astype(np.int32),
+                    np.asarray(graph.length_m)[order],
+                    np.asarray(graph.cost_factor)[order],
+                    np.asarray(graph.speed_class)[order],
                 )
             return self._reverse
 
@@ -377,11 +423,23 @@ class StreetRouter:
                     cost_rates.append(per_metre_cost)
                     time_rates.append(per_metre_time)
         target, cost, duration, distance = collect_targets(
-            found.nodes, found.cost, found.duration_s, found.distance_m, entries.offsets, entries.rows, targets.target,
-            entries.walked_m, entries.cost_factor, entries.speed_class, speed_array,
-            np.array(seed_rows, dtype=np.int64), np.array(stretches, dtype=np.float64),
-            np.array(cost_rates, dtype=np.float64), np.array(time_rates, dtype=np.float64),
-            targets.count, budget_s,
+            found.nodes,
+            found.cost,
+            found.duration_s,
+            found.distance_m,
+            entries.offsets,
+            entries.rows,
+            targets.target,
+            entries.walked_m,
+            entries.cost_factor,
+            entries.speed_class,
+            speed_array,
+            np.array(seed_rows, dtype=np.int64),
+            np.array(stretches, dtype=np.float64),
+            np.array(cost_rates, dtype=np.float64),
+            np.array(time_rates, dtype=np.float64),
+            targets.count,
+            budget_s,
         )
         return Walks(target=target, cost=cost, duration_s=duration, distance_m=distance)
 
@@ -466,7 +524,8 @@ class StreetTargets:
                 offsets = np.zeros(router.network.node_count + 1, dtype=np.int64)
                 np.cumsum(np.bincount(node, minlength=router.network.node_count), out=offsets[1:])
                 found = TargetEntries(
-                    offsets=offsets, rows=rows.astype(np.int64),
+                    offsets=offsets,
+                    rows=rows.astype(np.int64),
                     walked_m=lengths - self.offset_m if reverse else self.offset_m.copy(),
                     cost_factor=np.asarray(graph.cost_factor)[self.edge].astype(np.float32),
                     speed_class=np.asarray(graph.speed_class)[self.edge].astype(np.uint8),

@@ -139,8 +139,14 @@ class SegmentHit:
 
 
 def nearest_segments(
-    grid: SegmentGrid, x_nodes: NDArray[np.float64], y_nodes: NDArray[np.float64], px: float, py: float,
-    *, max_distance_m: float, tolerance_m: float = 0.01,
+    grid: SegmentGrid,
+    x_nodes: NDArray[np.float64],
+    y_nodes: NDArray[np.float64],
+    px: float,
+    py: float,
+    *,
+    max_distance_m: float,
+    tolerance_m: float = 0.01,
 ) -> list[SegmentHit]:
     """Return every segment whose nearest point lies within ``tolerance_m`` of the closest one.
 
@@ -149,13 +155,23 @@ def nearest_segments(
     no segment lies within ``max_distance_m``.
     """
     segments, distance, fraction, qx, qy = _nearest(
-        grid.params, grid.cell_offsets, grid.cell_items, grid.seg_a, grid.seg_b, x_nodes, y_nodes, px, py,
-        max_distance_m, tolerance_m,
+        grid.params,
+        grid.cell_offsets,
+        grid.cell_items,
+        grid.seg_a,
+        grid.seg_b,
+        x_nodes,
+        y_nodes,
+        px,
+        py,
+        max_distance_m,
+        tolerance_m,
     )
     return [
         SegmentHit(segment, d, f, x, y)
-        for segment, d, f, x, y in zip(segments.tolist(), distance.tolist(), fraction.tolist(), qx.tolist(), qy.tolist(),
-                                       strict=True)
+        for segment, d, f, x, y in zip(
+            segments.tolist(), distance.tolist(), fraction.tolist(), qx.tolist(), qy.tolist(), strict=True
+        )
     ]
 
 
@@ -172,9 +188,17 @@ def _project(px: float, py: float, ax: float, ay: float, bx: float, by: float) -
 
 @njit(cache=True)
 def _nearest(
-    params: NDArray[np.float64], cell_offsets: NDArray[np.int64], cell_items: NDArray[np.int32],
-    seg_a: NDArray[np.int32], seg_b: NDArray[np.int32], x_nodes: NDArray[np.float64], y_nodes: NDArray[np.float64],
-    px: float, py: float, max_distance_m: float, tolerance_m: float,
+    params: NDArray[np.float64],
+    cell_offsets: NDArray[np.int64],
+    cell_items: NDArray[np.int32],
+    seg_a: NDArray[np.int32],
+    seg_b: NDArray[np.int32],
+    x_nodes: NDArray[np.float64],
+    y_nodes: NDArray[np.float64],
+    px: float,
+    py: float,
+    max_distance_m: float,
+    tolerance_m: float,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Search growing squares of cells around p until the nearest segment is certainly inside.
 
@@ -196,8 +220,9 @@ def _nearest(
                 c = gy * nx_cells + gx
                 for j in range(cell_offsets[c], cell_offsets[c + 1]):
                     seg = cell_items[j]
-                    hit = _project(px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]],
-                                   y_nodes[seg_b[seg]])
+                    hit = _project(
+                        px, py, x_nodes[seg_a[seg]], y_nodes[seg_a[seg]], x_nodes[seg_b[seg]], y_nodes[seg_b[seg]]
+                    )
                     segments.append(np.int64(seg))
                     hits.append(hit)
                     best = min(best, hit[0])

@@ -16,7 +16,8 @@ Coordinate = tuple[float, float]
 @dataclass(frozen=True)
 class RoutePieces:
     """The pieces of a route as arrays: piece ``i`` covers route coordinates
-    ``first[i] .. last[i]`` (inclusive) of ``lon``/``lat``."""
+    ``first[i] .. last[i]`` (inclusive) of ``lon``/``lat``.
+    """
 
     name_ids: NDArray[np.int32]
     names: Sequence[str]
@@ -127,9 +128,14 @@ def build_steps(pieces: RoutePieces) -> list[Step]:
     end = int(pieces.last[keep[-1]])
     steps.append(
         Step(
-            action="arrive", modifier="", name=pieces.names[ids[keep[-1]]], distance_m=0.0, duration_s=0.0,
+            action="arrive",
+            modifier="",
+            name=pieces.names[ids[keep[-1]]],
+            distance_m=0.0,
+            duration_s=0.0,
             location=(float(pieces.lon[end]), float(pieces.lat[end])),
-            bearing_before=previous_heading or 0.0, bearing_after=0.0,
+            bearing_before=previous_heading or 0.0,
+            bearing_after=0.0,
         )
     )
     return steps

@@ -33,29 +33,45 @@ ARRIVAL, WALK, PRICE = 0, 1, 2
 
 
 @njit(cache=True)
-def _dominated(labels: NDArray[np.int32], k: int, s: int, counts: NDArray[np.int32], arrival: int, walk: int,
-               price: int) -> bool:
+def _dominated(
+    labels: NDArray[np.int32], k: int, s: int, counts: NDArray[np.int32], arrival: int, walk: int, price: int
+) -> bool:
     for round_ in range(k + 1):
         for i in range(counts[round_, s]):
-            if (labels[round_, s, i, ARRIVAL] <= arrival and labels[round_, s, i, WALK] <= walk
-                    and labels[round_, s, i, PRICE] <= price):
+            if (
+                labels[round_, s, i, ARRIVAL] <= arrival
+                and labels[round_, s, i, WALK] <= walk
+                and labels[round_, s, i, PRICE] <= price
+            ):
                 return True
     return False
 
 
 @njit(cache=True)
-def _insert(labels: NDArray[np.int32], counts: NDArray[np.int32], k: int, s: int, row: NDArray[np.int32],
-            overflow: NDArray[np.int64]) -> bool:
+def _insert(
+    labels: NDArray[np.int32],
+    counts: NDArray[np.int32],
+    k: int,
+    s: int,
+    row: NDArray[np.int32],
+    overflow: NDArray[np.int64],
+) -> bool:
     """Add ``row`` to bag (k, s) unless dominated there; drop the labels it dominates."""
     n = counts[k, s]
     for i in range(n):
-        if (labels[k, s, i, ARRIVAL] <= row[ARRIVAL] and labels[k, s, i, WALK] <= row[WALK]
-                and labels[k, s, i, PRICE] <= row[PRICE]):
+        if (
+            labels[k, s, i, ARRIVAL] <= row[ARRIVAL]
+            and labels[k, s, i, WALK] <= row[WALK]
+            and labels[k, s, i, PRICE] <= row[PRICE]
+        ):
             return False
     kept = 0
     for i in range(n):
-        if not (row[ARRIVAL] <= labels[k, s, i, ARRIVAL] and row[WALK] <= labels[k, s, i, WALK]
-                and row[PRICE] <= labels[k, s, i, PRICE]):
+        if not (
+            row[ARRIVAL] <= labels[k, s, i, ARRIVAL]
+            and row[WALK] <= labels[k, s, i, WALK]
+            and row[PRICE] <= labels[k, s, i, PRICE]
+        ):
             if kept != i:
                 labels[k, s, kept, :] = labels[k, s, i, :]
             kept += 1
@@ -73,12 +89,21 @@ def _add_destination(
     destinations: NDArray[np.int64], count: int, arrival: int, walk: int, price: int, k: int, kind: int, stop: int
 ) -> int:
     for i in range(count):
-        if destinations[i, 0] <= arrival and destinations[i, 1] <= walk and destinations[i, 2] <= price and destinations[i, 3] <= k:
+        if (
+            destinations[i, 0] <= arrival
+            and destinations[i, 1] <= walk
+            and destinations[i, 2] <= price
+            and destinations[i, 3] <= k
+        ):
             return count
     kept = 0
     for i in range(count):
-        if not (arrival <= destinations[i, 0] and walk <= destinations[i, 1] and price <= destinations[i, 2]
-                and k <= destinations[i, 3]):
+        if not (
+            arrival <= destinations[i, 0]
+            and walk <= destinations[i, 1]
+            and price <= destinations[i, 2]
+            and k <= destinations[i, 3]
+        ):
             destinations[kept, :] = destinations[i, :]
             kept += 1
     if kept < destinations.shape[0]:
@@ -160,11 +185,19 @@ def mc_raptor(
     pattern_count = pattern_stop_offsets.size - 1
     pattern_start = np.full(pattern_count, -1, dtype=np.int64)
     pattern_end = np.full(pattern_count, -1, dtype=np.int64)
-    route = np.zeros((BAG, 8), dtype=np.int64)  # trip, day, walk, board stop, board time, parent kind, parent index, price
+    route = np.zeros(
+        (BAG, 8), dtype=np.int64
+    )  # trip, day, walk, board stop, board time, parent kind, parent index, price
     for k in range(1, rounds):
         queue, queued = marked_patterns(
-            marked, marked_stops, marked_count, stop_pattern_offsets, stop_patterns, stop_pattern_positions,
-            pattern_start, pattern_end,
+            marked,
+            marked_stops,
+            marked_count,
+            stop_pattern_offsets,
+            stop_patterns,
+            stop_pattern_positions,
+            pattern_start,
+            pattern_end,
         )
         marked_count = 0
         improved = np.zeros(stop_total, dtype=np.bool_)
@@ -186,8 +219,9 @@ def mc_raptor(
                         time = np.int64(arrival[offset]) + shifts[route[r, 1]]
                         walk = route[r, 2]
                         price = route[r, 7]
-                        if (_beaten(destinations, destination_count, time, walk, price)
-                                or _dominated(trip_labels, k - 1, s, trip_counts, time, walk, price)):
+                        if _beaten(destinations, destination_count, time, walk, price) or _dominated(
+                            trip_labels, k - 1, s, trip_counts, time, walk, price
+                        ):
                             continue
                         row9[0], row9[1], row9[2], row9[3], row9[4] = time, walk, price, trip, route[r, 1]
                         row9[5], row9[6], row9[7], row9[8] = route[r, 3], route[r, 4], route[r, 5], route[r, 6]
@@ -195,7 +229,14 @@ def mc_raptor(
                             improved[s] = True
                             if egress_time[s] < INF:
                                 destination_count = _add_destination(
-                                    destinations, destination_count, time + egress_time[s], walk + egress_walk[s], price, k, 1, s
+                                    destinations,
+                                    destination_count,
+                                    time + egress_time[s],
+                                    walk + egress_walk[s],
+                                    price,
+                                    k,
+                                    1,
+                                    s,
                                 )
                 if not (flags & BOARD) or not accessible:
                     continue
@@ -213,8 +254,20 @@ def mc_raptor(
                             walk = np.int64(trip_labels[k - 1, s, i, 1])
                             price = np.int64(trip_labels[k - 1, s, i, 2]) + pattern_price[p]
                         trip, day, time = _earliest_trip(
-                            p, position, ready, pattern_trip_offsets, pattern_time_offsets, stop_count, departure,
-                            trip_days, trip_wheelchair, day_bits, shifts, wheelchair, -1, 0,
+                            p,
+                            position,
+                            ready,
+                            pattern_trip_offsets,
+                            pattern_time_offsets,
+                            stop_count,
+                            departure,
+                            trip_days,
+                            trip_wheelchair,
+                            day_bits,
+                            shifts,
+                            wheelchair,
+                            -1,
+                            0,
                         )
                         if trip < 0:
                             continue
@@ -222,7 +275,11 @@ def mc_raptor(
                         dominated = False
                         kept = 0
                         for r in range(route_size):
-                            offset = pattern_time_offsets[p] + (route[r, 0] - pattern_trip_offsets[p]) * stop_count + position
+                            offset = (
+                                pattern_time_offsets[p]
+                                + (route[r, 0] - pattern_trip_offsets[p]) * stop_count
+                                + position
+                            )
                             other = np.int64(departure[offset]) + shifts[route[r, 1]]
                             if other <= time and route[r, 2] <= walk and route[r, 7] <= price:
                                 dominated = True
@@ -230,7 +287,11 @@ def mc_raptor(
                         if dominated:
                             continue
                         for r in range(route_size):
-                            offset = pattern_time_offsets[p] + (route[r, 0] - pattern_trip_offsets[p]) * stop_count + position
+                            offset = (
+                                pattern_time_offsets[p]
+                                + (route[r, 0] - pattern_trip_offsets[p]) * stop_count
+                                + position
+                            )
                             other = np.int64(departure[offset]) + shifts[route[r, 1]]
                             if not (time <= other and walk <= route[r, 2] and price <= route[r, 7]):
                                 route[kept, :] = route[r, :]
@@ -269,6 +330,13 @@ def mc_raptor(
                         marked_count = mark(marked, marked_stops, marked_count, t)
                         if egress_time[t] < INF:
                             destination_count = _add_destination(
-                                destinations, destination_count, time + egress_time[t], walk + egress_walk[t], price, k, 0, t
+                                destinations,
+                                destination_count,
+                                time + egress_time[t],
+                                walk + egress_walk[t],
+                                price,
+                                k,
+                                0,
+                                t,
                             )
     return trip_labels, trip_counts, walk_labels, walk_counts, destinations, destination_count, int(overflow[0])

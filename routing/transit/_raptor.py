@@ -26,10 +26,20 @@ ALIGHT = 2
 
 @njit(cache=True)
 def _earliest_trip(
-    pattern: int, position: int, ready: int,
-    pattern_trip_offsets: NDArray[np.int32], pattern_time_offsets: NDArray[np.int64], stop_count: int,
-    departure: NDArray[np.int32], trip_days: NDArray[np.uint32], trip_wheelchair: NDArray[np.int8],
-    day_bits: NDArray[np.int64], shifts: NDArray[np.int64], wheelchair: bool, bound_trip: int, bound_day: int,
+    pattern: int,
+    position: int,
+    ready: int,
+    pattern_trip_offsets: NDArray[np.int32],
+    pattern_time_offsets: NDArray[np.int64],
+    stop_count: int,
+    departure: NDArray[np.int32],
+    trip_days: NDArray[np.uint32],
+    trip_wheelchair: NDArray[np.int8],
+    day_bits: NDArray[np.int64],
+    shifts: NDArray[np.int64],
+    wheelchair: bool,
+    bound_trip: int,
+    bound_day: int,
 ) -> tuple[int, int, int]:
     """Earliest trip of ``pattern`` departing ``position`` at or after ``ready``.
 
@@ -86,9 +96,14 @@ def mark(marked: NDArray[np.bool_], marked_stops: NDArray[np.int64], count: int,
 
 @njit(cache=True)
 def marked_patterns(
-    marked: NDArray[np.bool_], marked_stops: NDArray[np.int64], marked_count: int,
-    stop_pattern_offsets: NDArray[np.int64], stop_patterns: NDArray[np.int32],
-    stop_pattern_positions: NDArray[np.int32], pattern_start: NDArray[np.int64], pattern_end: NDArray[np.int64],
+    marked: NDArray[np.bool_],
+    marked_stops: NDArray[np.int64],
+    marked_count: int,
+    stop_pattern_offsets: NDArray[np.int64],
+    stop_patterns: NDArray[np.int32],
+    stop_pattern_positions: NDArray[np.int32],
+    pattern_start: NDArray[np.int64],
+    pattern_end: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], int]:
     """Queue every pattern through a marked stop, noting its first and last marked position.
 
@@ -192,8 +207,14 @@ def raptor(
     improved_stops = np.empty(stop_total, dtype=np.int64)
     for k in range(1, rounds):
         queue, queued = marked_patterns(
-            marked, marked_stops, marked_count, stop_pattern_offsets, stop_patterns, stop_pattern_positions,
-            pattern_start, pattern_end,
+            marked,
+            marked_stops,
+            marked_count,
+            stop_pattern_offsets,
+            stop_patterns,
+            stop_pattern_positions,
+            pattern_start,
+            pattern_end,
         )
         marked_count = 0
         improved_count = 0
@@ -242,8 +263,20 @@ def raptor(
                     if np.int64(departure[offset]) + shifts[current_day] <= ready:
                         continue
                 trip, day, time = _earliest_trip(
-                    p, position, ready, pattern_trip_offsets, pattern_time_offsets, stop_count, departure, trip_days,
-                    trip_wheelchair, day_bits, shifts, wheelchair, current_trip, current_day,
+                    p,
+                    position,
+                    ready,
+                    pattern_trip_offsets,
+                    pattern_time_offsets,
+                    stop_count,
+                    departure,
+                    trip_days,
+                    trip_wheelchair,
+                    day_bits,
+                    shifts,
+                    wheelchair,
+                    current_trip,
+                    current_day,
                 )
                 if trip >= 0:
                     current_trip, current_day, current_board_stop, current_board_time = trip, day, s, time

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -138,7 +138,9 @@ def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict
     src = f"{feed.source}/stop_times.txt"
     keep = table["trip_id"].isin(trip_index.keys()).to_numpy()
     table = table[keep]
-    arrival = parse_gtfs_times(table.get("arrival_time", pd.Series(pd.NA, index=table.index)), file=src, column="arrival_time")
+    arrival = parse_gtfs_times(
+        table.get("arrival_time", pd.Series(pd.NA, index=table.index)), file=src, column="arrival_time"
+    )
     departure = parse_gtfs_times(
         table.get("departure_time", pd.Series(pd.NA, index=table.index)), file=src, column="departure_time"
     )
@@ -152,14 +154,21 @@ def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict
         raise InputDataError(src, f"line {row + 2}: stop_sequence is not a number")
     pickup = pd.to_numeric(table.get("pickup_type", pd.Series(0, index=table.index)), errors="coerce")
     drop_off = pd.to_numeric(table.get("drop_off_type", pd.Series(0, index=table.index)), errors="coerce")
-    flags = (np.where(pickup.fillna(0).to_numpy() == 1, 0, BOARD) | np.where(drop_off.fillna(0).to_numpy() == 1, 0, ALIGHT))
+    flags = np.where(pickup.fillna(0).to_numpy() == 1, 0, BOARD) | np.where(
+        drop_off.fillna(0).to_numpy() == 1, 0, ALIGHT
+    )
     order = np.lexsort((sequence, trip))
     trip, stop, arrival, departure, flags = trip[order], stop[order], arrival[order], departure[order], flags[order]
     sequence = sequence[order]
     arrival = interpolate_times(arrival, trip)
     departure = np.where(departure < 0, arrival, interpolate_times(departure, trip))
     return _TripRows(
-        trip=trip, stop=stop, arrival=arrival, departure=departure, flags=flags.astype(np.uint8), sequence=sequence.astype(np.int32)
+        trip=trip,
+        stop=stop,
+        arrival=arrival,
+        departure=departure,
+        flags=flags.astype(np.uint8),
+        sequence=sequence.astype(np.int32),
     )
 
 
@@ -261,13 +270,19 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             trip = int(rows.trip[start])
             if end - start < 2:
-                warnings.append(f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} has fewer than 2 stops; ignored")
+                warnings.append(
+                    f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} has fewer than 2 stops; ignored"
+                )
                 continue
             times = rows.departure[start:end]
             if (rows.arrival[start:end] < 0).any() or (times < 0).any():
-                warnings.append(f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} lacks first/last times; ignored")
+                warnings.append(
+                    f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} lacks first/last times; ignored"
+                )
                 continue
-            if (np.diff(rows.arrival[start:end]) < 0).any() or (rows.departure[start:end] < rows.arrival[start:end]).any():
+            if (np.diff(rows.arrival[start:end]) < 0).any() or (
+                rows.departure[start:end] < rows.arrival[start:end]
+            ).any():
                 warnings.append(f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} goes back in time; ignored")
                 continue
             first_departure[trip] = int(rows.departure[start])
@@ -279,25 +294,28 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         for instance in _instances(feed, trip_ids, first_departure):
             trip = instance.source_trip
             start, end = spans[trip]
-            instance_rows.append(_Run(
-                trip_id=f"{feed.name}:{instance.trip_id}",
-                route=route_of[trip],
-                days=int(trip_mask[trip]),
-                frequency=instance.frequency,
-                stops=rows.stop[start:end],
-                arrival=rows.arrival[start:end] + instance.shift,
-                departure=rows.departure[start:end] + instance.shift,
-                flags=rows.flags[start:end],
-                wheelchair=wheelchair[trip],
-                headsign=headsigns[trip],
-                bikes=bikes[trip],
-                first_departure=first_departure[trip] + instance.shift,
-                sequence=rows.sequence[start:end],
-            ))
+            instance_rows.append(
+                _Run(
+                    trip_id=f"{feed.name}:{instance.trip_id}",
+                    route=route_of[trip],
+                    days=int(trip_mask[trip]),
+                    frequency=instance.frequency,
+                    stops=rows.stop[start:end],
+                    arrival=rows.arrival[start:end] + instance.shift,
+                    departure=rows.departure[start:end] + instance.shift,
+                    flags=rows.flags[start:end],
+                    wheelchair=wheelchair[trip],
+                    headsign=headsigns[trip],
+                    bikes=bikes[trip],
+                    first_departure=first_departure[trip] + instance.shift,
+                    sequence=rows.sequence[start:end],
+                )
+            )
     if not instance_rows:
         ranges = "; ".join(f"{feed.name}: {feed_date_range(feed)}" for feed in feeds)
         raise InputDataError(
-            "timetable", f"no trip runs between {first_day} and {window[-1]}; the feeds cover {ranges} (use --first-day)"
+            "timetable",
+            f"no trip runs between {first_day} and {window[-1]}; the feeds cover {ranges} (use --first-day)",
         )
 
     # Group runs into patterns (same route, stops and boarding rules), then split so
@@ -344,15 +362,27 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         day0=day0,
         day_count=len(window),
         stop_id=StringTable.from_strings(stops["key"]),
-        stop_name=StringTable.from_strings(stops.get("stop_name", pd.Series("", index=stops.index)).fillna("").astype(str)),
+        stop_name=StringTable.from_strings(
+            stops.get("stop_name", pd.Series("", index=stops.index)).fillna("").astype(str)
+        ),
         stop_lat=pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
         stop_lon=pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
         stop_parent=parent,
-        stop_location_type=stops.get("location_type", pd.Series(0, index=stops.index)).fillna(0).astype(np.int8).to_numpy(),
-        stop_wheelchair=stops.get("wheelchair_boarding", pd.Series(0, index=stops.index)).fillna(0).astype(np.int8).to_numpy(),
+        stop_location_type=stops.get("location_type", pd.Series(0, index=stops.index))
+        .fillna(0)
+        .astype(np.int8)
+        .to_numpy(),
+        stop_wheelchair=stops.get("wheelchair_boarding", pd.Series(0, index=stops.index))
+        .fillna(0)
+        .astype(np.int8)
+        .to_numpy(),
         route_id=StringTable.from_strings(routes["key"]),
-        route_short_name=StringTable.from_strings(routes.get("route_short_name", pd.Series("", index=routes.index)).fillna("").astype(str)),
-        route_long_name=StringTable.from_strings(routes.get("route_long_name", pd.Series("", index=routes.index)).fillna("").astype(str)),
+        route_short_name=StringTable.from_strings(
+            routes.get("route_short_name", pd.Series("", index=routes.index)).fillna("").astype(str)
+        ),
+        route_long_name=StringTable.from_strings(
+            routes.get("route_long_name", pd.Series("", index=routes.index)).fillna("").astype(str)
+        ),
         route_agency=StringTable.from_strings(routes["agency_name"].astype(str)),
         route_type=routes["route_type"].fillna(3).astype(np.int16).to_numpy(),
         pattern_stop_offsets=np.array(pattern_stop_offsets, dtype=np.int32),
@@ -390,12 +420,16 @@ def _transfers(
         from_key = (feed.name + ":" + table["from_stop_id"].astype(str)).map(stop_index)
         to_key = (feed.name + ":" + table["to_stop_id"].astype(str)).map(stop_index)
         known = from_key.notna() & to_key.notna()
-        frames.append(pd.DataFrame({
-            "from": from_key[known].astype(int),
-            "to": to_key[known].astype(int),
-            "type": table["transfer_type"][known].fillna(0).astype(int),
-            "min": table.get("min_transfer_time", pd.Series(0, index=table.index))[known].fillna(0).astype(int),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "from": from_key[known].astype(int),
+                    "to": to_key[known].astype(int),
+                    "type": table["transfer_type"][known].fillna(0).astype(int),
+                    "min": table.get("min_transfer_time", pd.Series(0, index=table.index))[known].fillna(0).astype(int),
+                }
+            )
+        )
     if not frames:
         empty32 = np.zeros(0, dtype=np.int32)
         return empty32, empty32.copy(), np.zeros(0, dtype=np.int8), empty32.copy()
@@ -406,5 +440,3 @@ def _transfers(
         merged["type"].to_numpy(np.int8),
         merged["min"].to_numpy(np.int32),
     )
-
-

@@ -16,7 +16,6 @@ from routing.transit.raptor import TransitRouter
 from routing.transit.service_time import moment_at
 
 
-
 @dataclass(frozen=True)
 class Departure:
     """One trip leaving one platform."""
@@ -38,7 +37,12 @@ class Departure:
 
 
 def departure_board(
-    router: TransitRouter, stops: list[int], moment: datetime, *, limit: int, window: timedelta = timedelta(hours=2),
+    router: TransitRouter,
+    stops: list[int],
+    moment: datetime,
+    *,
+    limit: int,
+    window: timedelta = timedelta(hours=2),
 ) -> list[Departure]:
     """Departures from ``stops`` in ``[moment, moment + window)``, earliest first, at most ``limit``."""
     day, start = router.service_day_of(moment)
@@ -55,7 +59,9 @@ def departure_board(
     return [_departure(router, day, *item) for item in found[:limit]]
 
 
-def _cancelled(router: TransitRouter, stops: list[int], day: date, start: int, end: int) -> list[tuple[int, int, int, int, int]]:
+def _cancelled(
+    router: TransitRouter, stops: list[int], day: date, start: int, end: int
+) -> list[tuple[int, int, int, int, int]]:
     """Cancelled trips that were due to leave ``stops`` in the window (marked with day index -1)."""
     overlay = router.network.overlay
     if overlay is None:
@@ -79,7 +85,9 @@ def _cancelled(router: TransitRouter, stops: list[int], day: date, start: int, e
     return found
 
 
-def _departure(router: TransitRouter, day: date, time: int, trip: int, day_index: int, stop: int, position: int) -> Departure:
+def _departure(
+    router: TransitRouter, day: date, time: int, trip: int, day_index: int, stop: int, position: int
+) -> Departure:
     timetable = router.timetable
     network = router.network
     cancelled = trip < 0
@@ -93,10 +101,18 @@ def _departure(router: TransitRouter, day: date, time: int, trip: int, day_index
     wheelchair = int(timetable.trip_wheelchair[static_trip])
     occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None
     return Departure(
-        stop=stop, trip_id=timetable.trip_id[static_trip], route_id=timetable.route_id[route],
-        route_short_name=timetable.route_short_name[route], route_type=int(timetable.route_type[route]),
-        agency=timetable.route_agency[route], headsign=timetable.trip_headsign[static_trip],
-        service_day=day + timedelta(days=day_index - 1), scheduled=moment_at(day, scheduled, router.zone),
-        expected=moment_at(day, time, router.zone), realtime=realtime, cancelled=cancelled,
-        wheelchair_accessible=None if wheelchair == 0 else wheelchair == 1, occupancy=occupancy,
+        stop=stop,
+        trip_id=timetable.trip_id[static_trip],
+        route_id=timetable.route_id[route],
+        route_short_name=timetable.route_short_name[route],
+        route_type=int(timetable.route_type[route]),
+        agency=timetable.route_agency[route],
+        headsign=timetable.trip_headsign[static_trip],
+        service_day=day + timedelta(days=day_index - 1),
+        scheduled=moment_at(day, scheduled, router.zone),
+        expected=moment_at(day, time, router.zone),
+        realtime=realtime,
+        cancelled=cancelled,
+        wheelchair_accessible=None if wheelchair == 0 else wheelchair == 1,
+        occupancy=occupancy,
     )

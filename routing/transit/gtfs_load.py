@@ -55,9 +55,7 @@ def parse_gtfs_times(values: pd.Series, *, file: str, column: str) -> NDArray[np
     bad = present & parts[0].isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputDataError(
-            file, f"line {row + 2}: {column} {text.iloc[row]!r} is not a time of the form H:MM:SS"
-        )
+        raise InputDataError(file, f"line {row + 2}: {column} {text.iloc[row]!r} is not a time of the form H:MM:SS")
     seconds = np.full(len(values), -1, dtype=np.int32)
     hours = parts[0][present].astype(int).to_numpy()
     minutes = parts[1][present].astype(int).to_numpy()

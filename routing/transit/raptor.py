@@ -221,8 +221,15 @@ def _stop_pattern_index(
 
 
 _KERNEL_ARRAYS = (
-    "pattern_stop_offsets", "pattern_stops", "pattern_flags", "pattern_trip_offsets", "pattern_time_offsets", "arrival",
-    "departure", "trip_days", "trip_wheelchair",
+    "pattern_stop_offsets",
+    "pattern_stops",
+    "pattern_flags",
+    "pattern_trip_offsets",
+    "pattern_time_offsets",
+    "arrival",
+    "departure",
+    "trip_days",
+    "trip_wheelchair",
 )
 
 
@@ -254,10 +261,20 @@ class _Network:
         arrays = {name: np.asarray(getattr(timetable, name)).view(np.ndarray) for name in _KERNEL_ARRAYS}
         trips = len(timetable.trip_id)
         return cls(
-            arrays=arrays, pattern_route=np.asarray(timetable.pattern_route),
-            **dict(zip(("stop_offsets", "stop_patterns", "stop_positions"), _stop_pattern_index(
-                arrays["pattern_stop_offsets"], arrays["pattern_stops"], len(timetable.stop_id)), strict=True)),
-            trip_origin=np.arange(trips, dtype=np.int64), realtime=np.zeros(trips, dtype=np.bool_), overlay=None,
+            arrays=arrays,
+            pattern_route=np.asarray(timetable.pattern_route),
+            **dict(
+                zip(
+                    ("stop_offsets", "stop_patterns", "stop_positions"),
+                    _stop_pattern_index(
+                        arrays["pattern_stop_offsets"], arrays["pattern_stops"], len(timetable.stop_id)
+                    ),
+                    strict=True,
+                )
+            ),
+            trip_origin=np.arange(trips, dtype=np.int64),
+            realtime=np.zeros(trips, dtype=np.bool_),
+            overlay=None,
         )
 
     @classmethod
@@ -267,7 +284,9 @@ class _Network:
         a = {name: np.array(value) for name, value in base.arrays.items()}
         trip_offsets = a["pattern_trip_offsets"]
         days = a["trip_days"]
-        new_stops, new_flags, new_arrival, new_departure, new_days, new_wheelchair, new_route, origin = ([] for _ in range(8))
+        new_stops, new_flags, new_arrival, new_departure, new_days, new_wheelchair, new_route, origin = (
+            [] for _ in range(8)
+        )
         for (trip, day), state in sorted(overlay.trips.items(), key=lambda item: (item[0][0], item[0][1])):
             bit = (day - timetable.day0).days
             days[trip] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
@@ -289,10 +308,18 @@ class _Network:
         if not origin:
             return cls(**{**base.__dict__, "arrays": a, "overlay": overlay})
         sizes = np.array([stops.size for stops in new_stops], dtype=np.int64)
-        last_stop, last_trip, last_time = (int(a[name][-1]) for name in ("pattern_stop_offsets", "pattern_trip_offsets", "pattern_time_offsets"))
-        a["pattern_stop_offsets"] = np.concatenate([a["pattern_stop_offsets"], last_stop + np.cumsum(sizes)]).astype(np.int32)
-        a["pattern_trip_offsets"] = np.concatenate([a["pattern_trip_offsets"], last_trip + np.arange(1, sizes.size + 1)]).astype(np.int32)
-        a["pattern_time_offsets"] = np.concatenate([a["pattern_time_offsets"], last_time + np.cumsum(sizes)]).astype(np.int64)
+        last_stop, last_trip, last_time = (
+            int(a[name][-1]) for name in ("pattern_stop_offsets", "pattern_trip_offsets", "pattern_time_offsets")
+        )
+        a["pattern_stop_offsets"] = np.concatenate([a["pattern_stop_offsets"], last_stop + np.cumsum(sizes)]).astype(
+            np.int32
+        )
+        a["pattern_trip_offsets"] = np.concatenate(
+            [a["pattern_trip_offsets"], last_trip + np.arange(1, sizes.size + 1)]
+        ).astype(np.int32)
+        a["pattern_time_offsets"] = np.concatenate([a["pattern_time_offsets"], last_time + np.cumsum(sizes)]).astype(
+            np.int64
+        )
         a["pattern_stops"] = np.concatenate([a["pattern_stops"], *new_stops]).astype(np.int32)
         a["pattern_flags"] = np.concatenate([a["pattern_flags"], *new_flags]).astype(np.uint8)
         a["arrival"] = np.concatenate([a["arrival"], *new_arrival]).astype(np.int32)
@@ -301,10 +328,14 @@ class _Network:
         a["trip_wheelchair"] = np.concatenate([a["trip_wheelchair"], np.array(new_wheelchair, dtype=np.int8)])
         index = _stop_pattern_index(a["pattern_stop_offsets"], a["pattern_stops"], len(timetable.stop_id))
         return cls(
-            arrays=a, pattern_route=np.concatenate([base.pattern_route, np.array(new_route, dtype=np.int32)]),
-            stop_offsets=index[0], stop_patterns=index[1], stop_positions=index[2],
+            arrays=a,
+            pattern_route=np.concatenate([base.pattern_route, np.array(new_route, dtype=np.int32)]),
+            stop_offsets=index[0],
+            stop_patterns=index[1],
+            stop_positions=index[2],
             trip_origin=np.concatenate([base.trip_origin, np.array(origin, dtype=np.int64)]),
-            realtime=np.concatenate([base.realtime, np.ones(len(origin), dtype=np.bool_)]), overlay=overlay,
+            realtime=np.concatenate([base.realtime, np.ones(len(origin), dtype=np.bool_)]),
+            overlay=overlay,
         )
 
 
@@ -335,8 +366,11 @@ def build_transfers(timetable: Timetable, footpaths: Footpaths | None) -> _Trans
     change = np.zeros(stop_count, dtype=np.int64)
     pair_rules: dict[tuple[int, int], int] = {}
     for a, b, kind, minimum in zip(
-        np.asarray(timetable.transfer_from).tolist(), np.asarray(timetable.transfer_to).tolist(),
-        np.asarray(timetable.transfer_type).tolist(), np.asarray(timetable.transfer_min_seconds).tolist(), strict=True,
+        np.asarray(timetable.transfer_from).tolist(),
+        np.asarray(timetable.transfer_to).tolist(),
+        np.asarray(timetable.transfer_type).tolist(),
+        np.asarray(timetable.transfer_min_seconds).tolist(),
+        strict=True,
     ):
         rule = FORBIDDEN if kind == 3 else (minimum if kind == 2 else 0)
         for x in expand(a):
@@ -358,7 +392,11 @@ def build_transfers(timetable: Timetable, footpaths: Footpaths | None) -> _Trans
         if x != y and (x, y) not in edges and rule != FORBIDDEN:
             edges[(x, y)] = (0.0, 0.0)  # declared transfer without a street path: min_transfer_time only
     ordered = sorted(edges)
-    counts = np.bincount(np.array([a for a, _ in ordered], dtype=np.int64), minlength=stop_count) if ordered else np.zeros(stop_count, dtype=np.int64)
+    counts = (
+        np.bincount(np.array([a for a, _ in ordered], dtype=np.int64), minlength=stop_count)
+        if ordered
+        else np.zeros(stop_count, dtype=np.int64)
+    )
     transfer_offsets = np.zeros(stop_count + 1, dtype=np.int64)
     np.cumsum(counts, out=transfer_offsets[1:])
     rules = [pair_rules.get(pair, 0) for pair in ordered]
@@ -376,8 +414,14 @@ def build_transfers(timetable: Timetable, footpaths: Footpaths | None) -> _Trans
 class TransitRouter:
     """RAPTOR queries over a region's timetable (stateless between queries)."""
 
-    def __init__(self, region: Region | None = None, *, timetable: Timetable | None = None, timezone: str | None = None,
-                 footpaths: dict[str, Footpaths] | None = None) -> None:
+    def __init__(
+        self,
+        region: Region | None = None,
+        *,
+        timetable: Timetable | None = None,
+        timezone: str | None = None,
+        footpaths: dict[str, Footpaths] | None = None,
+    ) -> None:
         if region is not None:
             timetable, timezone, footpaths = region.timetable, region.manifest.timezone, region.footpaths
         if timetable is None or timezone is None:
@@ -410,7 +454,9 @@ class TransitRouter:
         """Stops a wheelchair user can board and alight at."""
         return self._accessible
 
-    def transfer_rules(self, options: TransitOptions) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+    def transfer_rules(
+        self, options: TransitOptions
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
         """Change time per stop (-1 forbidden), and transfer CSR (offsets, to stop, seconds) for ``options``."""
         transfers = self._transfers[self._profile(options)]
         seconds = transfers.seconds(REFERENCE_WALK_KMH / options.walk_speed_kmh, options.change_slack_s)
@@ -429,7 +475,9 @@ class TransitRouter:
 
     def apply_realtime(self, overlay: RealtimeOverlay | None) -> None:
         """Route on ``overlay`` from now on (None: the plain timetable). Queries under way keep theirs."""
-        self._network = _Network.static(self.timetable) if overlay is None else _Network.with_overlay(self.timetable, overlay)
+        self._network = (
+            _Network.static(self.timetable) if overlay is None else _Network.with_overlay(self.timetable, overlay)
+        )
 
     # Days ---------------------------------------------------------------------
 
@@ -461,7 +509,12 @@ class TransitRouter:
         return "wheelchair" if options.wheelchair else "walk"
 
     def route_from_stops(
-        self, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
+        self,
+        day: date,
+        sources: dict[int, int],
+        targets: dict[int, int],
+        *,
+        options: TransitOptions,
         direct_arrival: int | None = None,
     ) -> tuple[list[tuple[int, int]], dict[str, NDArray[np.generic]]]:
         """Run RAPTOR from stops (seconds after ``day``'s reference) to stops (extra seconds).
@@ -477,24 +530,36 @@ class TransitRouter:
         """Fresh label arrays for one query (or one range query)."""
         shape = (options.max_transfers + 2, len(self.timetable.stop_id))
         return {
-            "arrival_trip": np.full(shape, INF, dtype=np.int32), "arrival_walk": np.full(shape, INF, dtype=np.int32),
-            "trip_of": np.full(shape, -1, dtype=np.int32), "trip_day": np.zeros(shape, dtype=np.int8),
-            "board_stop": np.full(shape, -1, dtype=np.int32), "board_time": np.zeros(shape, dtype=np.int32),
+            "arrival_trip": np.full(shape, INF, dtype=np.int32),
+            "arrival_walk": np.full(shape, INF, dtype=np.int32),
+            "trip_of": np.full(shape, -1, dtype=np.int32),
+            "trip_day": np.zeros(shape, dtype=np.int8),
+            "board_stop": np.full(shape, -1, dtype=np.int32),
+            "board_time": np.zeros(shape, dtype=np.int32),
             "walk_from": np.full(shape, -1, dtype=np.int32),
-            "best_trip": np.full(shape[1], INF, dtype=np.int32), "best_walk": np.full(shape[1], INF, dtype=np.int32),
+            "best_trip": np.full(shape[1], INF, dtype=np.int32),
+            "best_walk": np.full(shape[1], INF, dtype=np.int32),
         }
 
     def _change_seconds(self, transfers: _Transfers, slack: int) -> NDArray[np.int64]:
         key = (id(transfers), slack)
         cached = self._change_cache.get(key)
         if cached is None:
-            cached = np.where(transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, slack))
+            cached = np.where(
+                transfers.change_seconds == FORBIDDEN, FORBIDDEN, np.maximum(transfers.change_seconds, slack)
+            )
             self._change_cache[key] = cached
         return cached
 
     def run(
-        self, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
-        labels: dict[str, NDArray[np.generic]], direct_arrival: int | None = None,
+        self,
+        day: date,
+        sources: dict[int, int],
+        targets: dict[int, int],
+        *,
+        options: TransitOptions,
+        labels: dict[str, NDArray[np.generic]],
+        direct_arrival: int | None = None,
     ) -> list[tuple[int, int]]:
         """One RAPTOR run on ``labels`` (which later runs with earlier departures may reuse).
 
@@ -509,17 +574,33 @@ class TransitRouter:
         labels["best_walk"].fill(INF)
         labels["speed_factor"] = np.array([speed_factor])
         destination = raptor(
-            *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
-            self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
-            transfers.seconds(speed_factor, options.change_slack_s), transfers.floor(speed_factor, options.change_slack_s),
-            bits, shifts,
+            *network.kernel_arrays(),
+            network.stop_offsets,
+            network.stop_patterns,
+            network.stop_positions,
+            self._accessible,
+            self._change_seconds(transfers, options.change_slack_s),
+            transfers.offsets,
+            transfers.to_stop,
+            transfers.seconds(speed_factor, options.change_slack_s),
+            transfers.floor(speed_factor, options.change_slack_s),
+            bits,
+            shifts,
             np.fromiter(sources, dtype=np.int64, count=len(sources)),
             np.fromiter(sources.values(), dtype=np.int64, count=len(sources)),
             np.fromiter(targets, dtype=np.int64, count=len(targets)),
             np.fromiter(targets.values(), dtype=np.int64, count=len(targets)),
-            INF if direct_arrival is None else direct_arrival, options.wheelchair,
-            labels["arrival_trip"], labels["arrival_walk"], labels["trip_of"], labels["trip_day"], labels["board_stop"],
-            labels["board_time"], labels["walk_from"], labels["best_trip"], labels["best_walk"],
+            INF if direct_arrival is None else direct_arrival,
+            options.wheelchair,
+            labels["arrival_trip"],
+            labels["arrival_walk"],
+            labels["trip_of"],
+            labels["trip_day"],
+            labels["board_stop"],
+            labels["board_time"],
+            labels["walk_from"],
+            labels["best_trip"],
+            labels["best_walk"],
         )
         front = []
         previous = INF if direct_arrival is None else direct_arrival + 1
@@ -530,7 +611,14 @@ class TransitRouter:
         return front
 
     def _trip_leg(
-        self, network: _Network, trip: int, day_offset: int, board: int, alight: int, board_time: int, alight_time: int,
+        self,
+        network: _Network,
+        trip: int,
+        day_offset: int,
+        board: int,
+        alight: int,
+        board_time: int,
+        alight_time: int,
         day: date,
     ) -> TransitLeg:
         timetable = self.timetable
@@ -551,18 +639,33 @@ class TransitRouter:
             scheduled_alight = int(timetable.arrival[base + alight_at]) + shift
         occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None
         return TransitLeg(
-            trip=static_trip, trip_id=timetable.trip_id[static_trip], route_short_name=timetable.route_short_name[route],
-            route_long_name=timetable.route_long_name[route], route_type=int(timetable.route_type[route]),
-            agency=timetable.route_agency[route], headsign=timetable.trip_headsign[static_trip], from_stop=board,
-            to_stop=alight, departure=moment_at(day, board_time, self.zone), arrival=moment_at(day, alight_time, self.zone),
-            intermediate_stops=stops[board_at + 1 : alight_at], service_day=day + timedelta(days=day_offset - 1),
-            realtime=realtime, scheduled_departure=moment_at(day, scheduled_board, self.zone),
-            scheduled_arrival=moment_at(day, scheduled_alight, self.zone), occupancy=occupancy,
+            trip=static_trip,
+            trip_id=timetable.trip_id[static_trip],
+            route_short_name=timetable.route_short_name[route],
+            route_long_name=timetable.route_long_name[route],
+            route_type=int(timetable.route_type[route]),
+            agency=timetable.route_agency[route],
+            headsign=timetable.trip_headsign[static_trip],
+            from_stop=board,
+            to_stop=alight,
+            departure=moment_at(day, board_time, self.zone),
+            arrival=moment_at(day, alight_time, self.zone),
+            intermediate_stops=stops[board_at + 1 : alight_at],
+            service_day=day + timedelta(days=day_offset - 1),
+            realtime=realtime,
+            scheduled_departure=moment_at(day, scheduled_board, self.zone),
+            scheduled_arrival=moment_at(day, scheduled_alight, self.zone),
+            occupancy=occupancy,
             route_id=timetable.route_id[route],
         )
 
     def rebuild(
-        self, labels: dict[str, NDArray[np.int64]], trips: int, end_stop: int, end_kind: str, day: date,
+        self,
+        labels: dict[str, NDArray[np.int64]],
+        trips: int,
+        end_stop: int,
+        end_kind: str,
+        day: date,
         access: dict[int, tuple[int, float]],
     ) -> list[TransitLeg | WalkLeg]:
         """Follow the back-pointers from ``(trips, end_stop, end_kind)`` to an access stop."""
@@ -576,19 +679,39 @@ class TransitRouter:
                 if origin < 0:
                     start_time, meters = access[stop]
                     if meters > 0 or arrival > start_time:
-                        legs.append(WalkLeg(None, stop, moment_at(day, start_time, self.zone), moment_at(day, arrival, self.zone), meters))
+                        legs.append(
+                            WalkLeg(
+                                None,
+                                stop,
+                                moment_at(day, start_time, self.zone),
+                                moment_at(day, arrival, self.zone),
+                                meters,
+                            )
+                        )
                     break
                 leaving = int(labels["arrival_trip"][k, origin])
                 seconds, meters = self._footpath(transfers, origin, stop)
                 walked = min(arrival, leaving + round(seconds * float(labels["speed_factor"][0])))
-                legs.append(WalkLeg(origin, stop, moment_at(day, leaving, self.zone), moment_at(day, walked, self.zone), meters))
+                legs.append(
+                    WalkLeg(origin, stop, moment_at(day, leaving, self.zone), moment_at(day, walked, self.zone), meters)
+                )
                 stop, kind = origin, "trip"
                 continue
             trip = int(labels["trip_of"][k, stop])
             board = int(labels["board_stop"][k, stop])
             board_time = int(labels["board_time"][k, stop])
-            legs.append(self._trip_leg(labels["network"], trip, int(labels["trip_day"][k, stop]), board, stop, board_time,
-                                       int(labels["arrival_trip"][k, stop]), day))
+            legs.append(
+                self._trip_leg(
+                    labels["network"],
+                    trip,
+                    int(labels["trip_day"][k, stop]),
+                    board,
+                    stop,
+                    board_time,
+                    int(labels["arrival_trip"][k, stop]),
+                    day,
+                )
+            )
             k -= 1
             stop = board
             walk_ready = int(labels["arrival_walk"][k, stop])
@@ -610,14 +733,26 @@ class TransitRouter:
         """Pareto journeys from stops to stops departing at ``departure`` (used by tests)."""
         options = options or TransitOptions()
         day, start = self.service_day_of(departure)
-        front, labels = self.route_from_stops(day, dict.fromkeys(origins, start), dict.fromkeys(destinations, 0), options=options)
+        front, labels = self.route_from_stops(
+            day, dict.fromkeys(origins, start), dict.fromkeys(destinations, 0), options=options
+        )
         access = {stop: (start, 0.0) for stop in origins}
-        return [self._journey(labels, trips, arrival, day, start, {s: 0 for s in destinations}, access, None)
-                for trips, arrival in front if trips > 0]
+        return [
+            self._journey(labels, trips, arrival, day, start, {s: 0 for s in destinations}, access, None)
+            for trips, arrival in front
+            if trips > 0
+        ]
 
     def _journey(
-        self, labels: dict[str, NDArray[np.int64]], trips: int, arrival: int, day: date, start: int,
-        targets: dict[int, int], access: dict[int, tuple[int, float]], egress: dict[int, float] | None,
+        self,
+        labels: dict[str, NDArray[np.int64]],
+        trips: int,
+        arrival: int,
+        day: date,
+        start: int,
+        targets: dict[int, int],
+        access: dict[int, tuple[int, float]],
+        egress: dict[int, float] | None,
     ) -> Journey:
         end_stop, end_kind, best = -1, "trip", INF
         for stop, extra in targets.items():
@@ -640,13 +775,23 @@ class TransitRouter:
         legs = self.rebuild(labels, trips, end_stop, end_kind, day, access)
         if egress is not None:
             stop_arrival = arrival - targets[end_stop]
-            legs.append(WalkLeg(end_stop, None, moment_at(day, stop_arrival, self.zone), moment_at(day, arrival, self.zone),
-                                egress[end_stop]))
+            legs.append(
+                WalkLeg(
+                    end_stop,
+                    None,
+                    moment_at(day, stop_arrival, self.zone),
+                    moment_at(day, arrival, self.zone),
+                    egress[end_stop],
+                )
+            )
         rides = sum(isinstance(leg, TransitLeg) for leg in legs)
         walking = sum(elapsed_seconds(leg.departure, leg.arrival) for leg in legs if isinstance(leg, WalkLeg))
         return Journey(
             departure=legs[0].departure if legs else moment_at(day, start, self.zone),
-            arrival=moment_at(day, arrival, self.zone), legs=legs, transfers=max(rides - 1, 0), walking_seconds=walking,
+            arrival=moment_at(day, arrival, self.zone),
+            legs=legs,
+            transfers=max(rides - 1, 0),
+            walking_seconds=walking,
         )
 
     # Coordinates --------------------------------------------------------------
@@ -678,11 +823,20 @@ class TransitRouter:
 
     @staticmethod
     def _by_stop(walks: Walks) -> dict[int, tuple[float, float]]:
-        return dict(zip(walks.target.tolist(), zip(walks.duration_s.tolist(), walks.distance_m.tolist(), strict=True),
-                        strict=True))
+        return dict(
+            zip(
+                walks.target.tolist(),
+                zip(walks.duration_s.tolist(), walks.distance_m.tolist(), strict=True),
+                strict=True,
+            )
+        )
 
     def access_egress(
-        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime, options: TransitOptions
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        departure: datetime,
+        options: TransitOptions,
     ) -> AccessEgress:
         """Walks from the origin to every stop and from every stop to the destination, within budget."""
         profile = self._profile(options)
@@ -693,8 +847,14 @@ class TransitRouter:
         destination_snap: Snap = router.snap(*destination)
         day, start = self.service_day_of(departure)
         direct, direct_meters = None, 0.0
-        straight = float(haversine_m(origin_snap.snapped_lat, origin_snap.snapped_lon, destination_snap.snapped_lat,
-                                     destination_snap.snapped_lon))
+        straight = float(
+            haversine_m(
+                origin_snap.snapped_lat,
+                origin_snap.snapped_lon,
+                destination_snap.snapped_lat,
+                destination_snap.snapped_lon,
+            )
+        )
         if straight / speeds.normal <= options.max_walk_s * 2:  # a walk can only be longer than the straight line
             try:
                 walk = router.route(origin_snap, destination_snap, speeds=speeds)
@@ -707,31 +867,44 @@ class TransitRouter:
         if footpaths is not None:
             stops = self.stop_targets(profile)
             access = self._by_stop(router.walks(origin_snap, stops, speeds=speeds, budget_s=options.max_walk_s))
-            egress = self._by_stop(router.walks(destination_snap, stops, speeds=speeds, budget_s=options.max_walk_s,
-                                                reverse=True))
+            egress = self._by_stop(
+                router.walks(destination_snap, stops, speeds=speeds, budget_s=options.max_walk_s, reverse=True)
+            )
         return AccessEgress(
-            day=day, start=start,
+            day=day,
+            start=start,
             sources={stop: start + round(seconds) for stop, (seconds, _) in access.items()},
             targets={stop: round(seconds) for stop, (seconds, _) in egress.items()},
             access_meters={stop: meters for stop, (_, meters) in access.items()},
             egress_meters={stop: meters for stop, (_, meters) in egress.items()},
-            direct_arrival=direct, direct_meters=direct_meters,
+            direct_arrival=direct,
+            direct_meters=direct_meters,
         )
 
     def earliest_arrival(
-        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,
-        *, options: TransitOptions | None = None,
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        departure: datetime,
+        *,
+        options: TransitOptions | None = None,
     ) -> datetime | None:
         """Only the earliest arrival (any number of trips up to the limit, or walking); None if unreachable."""
         options = options or TransitOptions()
         ends = self.access_egress(origin, destination, departure, options)
-        front, _ = self.route_from_stops(ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival)
+        front, _ = self.route_from_stops(
+            ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival
+        )
         best = front[-1][1] if front else INF
         return moment_at(ends.day, best, self.zone) if best < INF else None
 
     def plan(
-        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,
-        *, options: TransitOptions | None = None,
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        departure: datetime,
+        *,
+        options: TransitOptions | None = None,
     ) -> list[Journey]:
         """Pareto journeys (arrival versus transfers) between two coordinates.
 
@@ -757,11 +930,24 @@ class TransitRouter:
             journeys.append(self._journey(labels, trips, arrival, day, start, ends.targets, access, ends.egress_meters))
         if direct is not None:
             walk_seconds = float(direct - start)
-            journeys.insert(0, Journey(
-                departure=moment_at(day, start, self.zone), arrival=moment_at(day, direct, self.zone),
-                legs=[WalkLeg(None, None, moment_at(day, start, self.zone), moment_at(day, direct, self.zone), ends.direct_meters)],
-                transfers=0, walking_seconds=walk_seconds,
-            ))
+            journeys.insert(
+                0,
+                Journey(
+                    departure=moment_at(day, start, self.zone),
+                    arrival=moment_at(day, direct, self.zone),
+                    legs=[
+                        WalkLeg(
+                            None,
+                            None,
+                            moment_at(day, start, self.zone),
+                            moment_at(day, direct, self.zone),
+                            ends.direct_meters,
+                        )
+                    ],
+                    transfers=0,
+                    walking_seconds=walk_seconds,
+                ),
+            )
         if not journeys:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
         return journeys
@@ -793,10 +979,13 @@ class TransitRouter:
                 running = (arrays["trip_days"][first:last] >> np.uint32(bits[d])) & 1 == 1
                 if wheelchair:
                     running &= arrays["trip_wheelchair"][first:last] == 1
-                yield Boardings(position=position, stop_count=n, day_index=d, trips=trips[running],
-                                times=times[running] + shifts[d])
+                yield Boardings(
+                    position=position, stop_count=n, day_index=d, trips=trips[running], times=times[running] + shifts[d]
+                )
 
-    def _departure_candidates(self, day: date, ends: AccessEgress, start: int, end: int, options: TransitOptions) -> list[int]:
+    def _departure_candidates(
+        self, day: date, ends: AccessEgress, start: int, end: int, options: TransitOptions
+    ) -> list[int]:
         """Every origin departure time in [start, end] that catches some trip at an access stop."""
         candidates: set[int] = set()
         for stop, arrival in ends.sources.items():
@@ -807,8 +996,13 @@ class TransitRouter:
         return sorted(candidates, reverse=True)
 
     def range_plan(
-        self, origin: tuple[float, float], destination: tuple[float, float], earliest: datetime, latest: datetime,
-        *, options: TransitOptions | None = None,
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        earliest: datetime,
+        latest: datetime,
+        *,
+        options: TransitOptions | None = None,
     ) -> list[Journey]:
         """Every Pareto-optimal journey leaving between ``earliest`` and ``latest``.
 
@@ -820,7 +1014,9 @@ class TransitRouter:
         if latest < earliest:
             msg = "the window ends before it starts"
             raise ValueError(msg)
-        return self.range_from_ends(self.access_egress(origin, destination, earliest, options), earliest, latest, options)
+        return self.range_from_ends(
+            self.access_egress(origin, destination, earliest, options), earliest, latest, options
+        )
 
     def range_from_ends(
         self, ends: AccessEgress, earliest: datetime, latest: datetime, options: TransitOptions
@@ -843,14 +1039,21 @@ class TransitRouter:
                     continue  # walking the whole way is as fast
                 best_by_trips[trips:] = np.minimum(best_by_trips[trips:], arrival)
                 access_legs = {stop: (leave, ends.access_meters[stop]) for stop in sources}
-                journey = self._journey(labels, trips, arrival, day, leave, ends.targets, access_legs, ends.egress_meters)
+                journey = self._journey(
+                    labels, trips, arrival, day, leave, ends.targets, access_legs, ends.egress_meters
+                )
                 journeys.append(journey)
         journeys.sort(key=lambda j: (j.departure, j.arrival, j.transfers))
         return journeys
 
     def arrive_by(
-        self, origin: tuple[float, float], destination: tuple[float, float], arrival: datetime,
-        *, options: TransitOptions | None = None, window: timedelta = timedelta(hours=3),
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        arrival: datetime,
+        *,
+        options: TransitOptions | None = None,
+        window: timedelta = timedelta(hours=3),
     ) -> list[Journey]:
         """Journeys arriving by ``arrival`` that leave as late as possible (Pareto with trips).
 
@@ -867,8 +1070,12 @@ class TransitRouter:
         )
 
     def arrive_by_from(
-        self, ends_at: Callable[[datetime], AccessEgress], arrival: datetime, options: TransitOptions,
-        *, window: timedelta = timedelta(hours=3),
+        self,
+        ends_at: Callable[[datetime], AccessEgress],
+        arrival: datetime,
+        options: TransitOptions,
+        *,
+        window: timedelta = timedelta(hours=3),
     ) -> list[Journey]:
         """:meth:`arrive_by` with street ends made by ``ends_at(earliest departure)`` (feeder rides, say).
 
@@ -879,8 +1086,9 @@ class TransitRouter:
         """
         for span in (window, window * 3):
             earliest = arrival - span
-            found = [j for j in self.range_from_ends(ends_at(earliest), earliest, arrival, options)
-                     if j.arrival <= arrival]
+            found = [
+                j for j in self.range_from_ends(ends_at(earliest), earliest, arrival, options) if j.arrival <= arrival
+            ]
             pareto = []
             for journey in sorted(found, key=lambda j: (-j.departure.timestamp(), j.transfers)):
                 if all(journey.transfers < kept.transfers for kept in pareto):
@@ -892,8 +1100,12 @@ class TransitRouter:
     # Multi-criteria ---------------------------------------------------------------
 
     def pareto_plan(
-        self, origin: tuple[float, float], destination: tuple[float, float], departure: datetime,
-        *, options: TransitOptions | None = None,
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        departure: datetime,
+        *,
+        options: TransitOptions | None = None,
     ) -> list[Journey]:
         """Journeys Pareto-optimal in arrival, walking time and transfers (McRAPTOR).
 
@@ -917,15 +1129,25 @@ class TransitRouter:
         return prices
 
     def pareto_between_stops(
-        self, departure: datetime, origins: dict[int, int], destinations: dict[int, int], *, options: TransitOptions | None = None
+        self,
+        departure: datetime,
+        origins: dict[int, int],
+        destinations: dict[int, int],
+        *,
+        options: TransitOptions | None = None,
     ) -> list[Journey]:
         """McRAPTOR between stops, each with the walking seconds to reach it / to go on from it."""
         options = options or TransitOptions()
         day, start = self.service_day_of(departure)
         ends = AccessEgress(
-            day=day, start=start, sources={stop: start + walk for stop, walk in origins.items()}, targets=dict(destinations),
-            access_meters=dict.fromkeys(origins, 0.0), egress_meters=dict.fromkeys(destinations, 0.0),
-            direct_arrival=None, direct_meters=0.0,
+            day=day,
+            start=start,
+            sources={stop: start + walk for stop, walk in origins.items()},
+            targets=dict(destinations),
+            access_meters=dict.fromkeys(origins, 0.0),
+            egress_meters=dict.fromkeys(destinations, 0.0),
+            direct_arrival=None,
+            direct_meters=0.0,
         )
         return self.pareto_from_ends(ends, options)
 
@@ -938,37 +1160,91 @@ class TransitRouter:
         walk_parts = np.ceil(transfers.walk_seconds * speed_factor).astype(np.int64)
         sources = np.fromiter(ends.sources, dtype=np.int64, count=len(ends.sources))
         times = np.fromiter(ends.sources.values(), dtype=np.int64, count=len(ends.sources))
-        source_walk = np.fromiter((ends.access_walk_s(stop) for stop in ends.sources), dtype=np.int64, count=len(ends.sources))
+        source_walk = np.fromiter(
+            (ends.access_walk_s(stop) for stop in ends.sources), dtype=np.int64, count=len(ends.sources)
+        )
         targets = np.fromiter(ends.targets, dtype=np.int64, count=len(ends.targets))
         extra = np.fromiter(ends.targets.values(), dtype=np.int64, count=len(ends.targets))
-        target_walk = np.fromiter((ends.egress_walk_s(stop) for stop in ends.targets), dtype=np.int64, count=len(ends.targets))
+        target_walk = np.fromiter(
+            (ends.egress_walk_s(stop) for stop in ends.targets), dtype=np.int64, count=len(ends.targets)
+        )
         trip_labels, trip_counts, walk_labels, walk_counts, found, count, overflow = mc_raptor(
-            *network.kernel_arrays(), network.stop_offsets, network.stop_patterns, network.stop_positions, self._accessible,
-            self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop,
-            transfers.seconds(speed_factor, options.change_slack_s), walk_parts, self._pattern_prices(network, options),
-            bits, shifts,
-            sources, times, source_walk, targets, extra, target_walk, options.max_transfers + 2, options.wheelchair,
+            *network.kernel_arrays(),
+            network.stop_offsets,
+            network.stop_patterns,
+            network.stop_positions,
+            self._accessible,
+            self._change_seconds(transfers, options.change_slack_s),
+            transfers.offsets,
+            transfers.to_stop,
+            transfers.seconds(speed_factor, options.change_slack_s),
+            walk_parts,
+            self._pattern_prices(network, options),
+            bits,
+            shifts,
+            sources,
+            times,
+            source_walk,
+            targets,
+            extra,
+            target_walk,
+            options.max_transfers + 2,
+            options.wheelchair,
         )
         if overflow:
-            logger.info("multi-criteria bags overflowed; some Pareto points may be missing", extra={"overflow": overflow})
+            logger.info(
+                "multi-criteria bags overflowed; some Pareto points may be missing", extra={"overflow": overflow}
+            )
         labels = _Bags(trip_labels, trip_counts, walk_labels, walk_counts, network)
         journeys = []
         for arrival, walk, price, trips, kind, stop in found[:count].tolist():
-            legs = self._rebuild_from_bags(labels, trips, "trip" if kind == 1 else "walk", stop, arrival - ends.targets[stop],
-                                           walk - ends.egress_walk_s(stop), price, ends)
+            legs = self._rebuild_from_bags(
+                labels,
+                trips,
+                "trip" if kind == 1 else "walk",
+                stop,
+                arrival - ends.targets[stop],
+                walk - ends.egress_walk_s(stop),
+                price,
+                ends,
+            )
             if legs is None:
                 logger.warning("a multi-criteria journey could not be rebuilt and is left out", extra={"stop": stop})
                 continue
-            legs.append(WalkLeg(stop, None, moment_at(ends.day, arrival - ends.targets[stop], self.zone),
-                                moment_at(ends.day, arrival, self.zone), ends.egress_meters[stop]))
+            legs.append(
+                WalkLeg(
+                    stop,
+                    None,
+                    moment_at(ends.day, arrival - ends.targets[stop], self.zone),
+                    moment_at(ends.day, arrival, self.zone),
+                    ends.egress_meters[stop],
+                )
+            )
             rides = sum(isinstance(leg, TransitLeg) for leg in legs)
-            journeys.append(Journey(departure=moment_at(ends.day, ends.start, self.zone), arrival=moment_at(ends.day, arrival, self.zone),
-                                    legs=legs, transfers=max(rides - 1, 0), walking_seconds=float(walk),
-                                    price_cents=int(price) if options.ride_price_cents is not None else None))
+            journeys.append(
+                Journey(
+                    departure=moment_at(ends.day, ends.start, self.zone),
+                    arrival=moment_at(ends.day, arrival, self.zone),
+                    legs=legs,
+                    transfers=max(rides - 1, 0),
+                    walking_seconds=float(walk),
+                    price_cents=int(price) if options.ride_price_cents is not None else None,
+                )
+            )
         if ends.direct_arrival is not None:
-            leave, reach = moment_at(ends.day, ends.start, self.zone), moment_at(ends.day, ends.direct_arrival, self.zone)
-            journeys.append(Journey(departure=leave, arrival=reach, legs=[WalkLeg(None, None, leave, reach, ends.direct_meters)],
-                                    transfers=0, walking_seconds=float(ends.direct_arrival - ends.start)))
+            leave, reach = (
+                moment_at(ends.day, ends.start, self.zone),
+                moment_at(ends.day, ends.direct_arrival, self.zone),
+            )
+            journeys.append(
+                Journey(
+                    departure=leave,
+                    arrival=reach,
+                    legs=[WalkLeg(None, None, leave, reach, ends.direct_meters)],
+                    transfers=0,
+                    walking_seconds=float(ends.direct_arrival - ends.start),
+                )
+            )
         journeys = pareto_filter(journeys, options.extra_criterion)
         if not journeys:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
@@ -981,10 +1257,13 @@ class TransitRouter:
         day = ends.day
         legs: list[TransitLeg | WalkLeg] = []
         index = next(
-            (i for i in range(int((bags.trip_counts if kind == "trip" else bags.walk_counts)[k, stop]))
-             if int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 0]) == arrival
-             and int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 1]) == walk
-             and int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 2]) == price),
+            (
+                i
+                for i in range(int((bags.trip_counts if kind == "trip" else bags.walk_counts)[k, stop]))
+                if int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 0]) == arrival
+                and int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 1]) == walk
+                and int((bags.trip_labels if kind == "trip" else bags.walk_labels)[k, stop, i, 2]) == price
+            ),
             -1,
         )
         if index < 0:
@@ -995,13 +1274,27 @@ class TransitRouter:
                 origin = int(row[3])
                 if origin < 0:
                     if int(row[0]) > ends.start:
-                        legs.append(WalkLeg(None, stop, moment_at(day, ends.start, self.zone), moment_at(day, int(row[0]), self.zone),
-                                            ends.access_meters.get(stop, 0.0)))
+                        legs.append(
+                            WalkLeg(
+                                None,
+                                stop,
+                                moment_at(day, ends.start, self.zone),
+                                moment_at(day, int(row[0]), self.zone),
+                                ends.access_meters.get(stop, 0.0),
+                            )
+                        )
                     break
                 parent = bags.trip_labels[k, origin, int(row[4])]
                 walked = int(parent[0]) + int(row[1]) - int(parent[1])
-                legs.append(WalkLeg(origin, stop, moment_at(day, int(parent[0]), self.zone), moment_at(day, walked, self.zone),
-                                    self._footpath(self._transfers["walk"], origin, stop)[1]))
+                legs.append(
+                    WalkLeg(
+                        origin,
+                        stop,
+                        moment_at(day, int(parent[0]), self.zone),
+                        moment_at(day, walked, self.zone),
+                        self._footpath(self._transfers["walk"], origin, stop)[1],
+                    )
+                )
                 stop, kind, index = origin, "trip", int(row[4])
                 continue
             row = bags.trip_labels[k, stop, index]
@@ -1026,7 +1319,12 @@ def pareto_filter(journeys: list[Journey], extra: Callable[[Journey], float] | N
     """Keep the journeys no other journey beats in arrival, walking, transfers (and ``extra``)."""
 
     def key(journey: Journey) -> tuple[float, ...]:
-        values = (journey.arrival.timestamp(), journey.walking_seconds, float(journey.transfers), float(journey.price_cents or 0))
+        values = (
+            journey.arrival.timestamp(),
+            journey.walking_seconds,
+            float(journey.transfers),
+            float(journey.price_cents or 0),
+        )
         return (*values, extra(journey)) if extra else values
 
     kept: dict[tuple[float, ...], Journey] = {}

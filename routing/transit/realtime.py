@@ -87,7 +87,9 @@ class TripLocator:
         pattern, base, n = timetable.trip_layout(trip)
         start = int(timetable.pattern_stop_offsets[pattern])
         return _TripShape(
-            pattern=pattern, base=base, stops=np.asarray(timetable.pattern_stops[start : start + n]),
+            pattern=pattern,
+            base=base,
+            stops=np.asarray(timetable.pattern_stops[start : start + n]),
             sequence=np.asarray(timetable.stop_sequence[base : base + n]),
         )
 
@@ -123,13 +125,20 @@ def _service_day(
     first_departure = int(timetable.departure[locator.shape(trip).base])
     return min(
         candidates,
-        key=lambda day: abs((service_day_reference(day, zone) + timedelta(seconds=first_departure) - feed_time).total_seconds()),
+        key=lambda day: abs(
+            (service_day_reference(day, zone) + timedelta(seconds=first_departure) - feed_time).total_seconds()
+        ),
     )
 
 
 def _apply_stop_updates(
-    shape: _TripShape, scheduled_arrival: NDArray[np.int32], scheduled_departure: NDArray[np.int32],
-    updates: list[gtfs_realtime_pb2.TripUpdate.StopTimeUpdate], reference: int, stop_ids: list[str], feed: str,
+    shape: _TripShape,
+    scheduled_arrival: NDArray[np.int32],
+    scheduled_departure: NDArray[np.int32],
+    updates: list[gtfs_realtime_pb2.TripUpdate.StopTimeUpdate],
+    reference: int,
+    stop_ids: list[str],
+    feed: str,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.bool_], str | None]:
     n = shape.stops.size
     arrival = scheduled_arrival.astype(np.int64).copy()
@@ -149,7 +158,12 @@ def _apply_stop_updates(
                     found = i
                     break
         if found < 0:
-            return arrival.astype(np.int32), departure.astype(np.int32), skipped, "stop_time_update matches no stop of the trip"
+            return (
+                arrival.astype(np.int32),
+                departure.astype(np.int32),
+                skipped,
+                "stop_time_update matches no stop of the trip",
+            )
         for i in range(position, found):  # propagate the last delay down to this update
             if delay is not None:
                 arrival[i] = scheduled_arrival[i] + delay
@@ -159,7 +173,10 @@ def _apply_stop_updates(
         elif update.schedule_relationship == NO_DATA:
             delay = None
         else:
-            for event, target, scheduled in ((update.arrival, arrival, scheduled_arrival), (update.departure, departure, scheduled_departure)):
+            for event, target, scheduled in (
+                (update.arrival, arrival, scheduled_arrival),
+                (update.departure, departure, scheduled_departure),
+            ):
                 if event.HasField("time"):
                     target[found] = int(event.time) - reference
                     delay = int(target[found]) - int(scheduled[found])
@@ -183,7 +200,12 @@ def _apply_stop_updates(
 
 
 def parse_trip_updates(
-    data: bytes, locator: TripLocator, zone: ZoneInfo, *, feed: str, source: str = "trip updates",
+    data: bytes,
+    locator: TripLocator,
+    zone: ZoneInfo,
+    *,
+    feed: str,
+    source: str = "trip updates",
 ) -> RealtimeOverlay:
     """Match a TripUpdates feed to the timetable of ``locator`` (ids namespaced ``feed:``).
 
@@ -230,21 +252,31 @@ def parse_trip_updates(
         n = shape.stops.size
         reference = round(service_day_reference(day, zone).timestamp())
         arrival, departure, skipped, failure = _apply_stop_updates(
-            shape, np.asarray(timetable.arrival[shape.base : shape.base + n]),
-            np.asarray(timetable.departure[shape.base : shape.base + n]), list(update.stop_time_update), reference,
-            stop_ids, feed,
+            shape,
+            np.asarray(timetable.arrival[shape.base : shape.base + n]),
+            np.asarray(timetable.departure[shape.base : shape.base + n]),
+            list(update.stop_time_update),
+            reference,
+            stop_ids,
+            feed,
         )
         if failure:
             problem(f"entity {entity.id}: trip {descriptor.trip_id!r}: {failure}; ignored")
             continue
-        trips[(trip, day)] = TripRealtime(trip=trip, day=day, cancelled=False, arrival=arrival, departure=departure, skipped=skipped)
+        trips[(trip, day)] = TripRealtime(
+            trip=trip, day=day, cancelled=False, arrival=arrival, departure=departure, skipped=skipped
+        )
     return RealtimeOverlay(trips=trips, feed_time=feed_time, problems=problems)
 
 
-OCCUPANCY = {value.number: value.name.lower() for value in gtfs_realtime_pb2.VehiclePosition.OccupancyStatus.DESCRIPTOR.values}
+OCCUPANCY = {
+    value.number: value.name.lower() for value in gtfs_realtime_pb2.VehiclePosition.OccupancyStatus.DESCRIPTOR.values
+}
 
 
-def parse_vehicle_positions(data: bytes, locator: TripLocator, *, feed: str, source: str = "vehicle positions") -> dict[int, str]:
+def parse_vehicle_positions(
+    data: bytes, locator: TripLocator, *, feed: str, source: str = "vehicle positions"
+) -> dict[int, str]:
     """Occupancy per trip from a VehiclePositions feed (trips without occupancy are left out)."""
     message = _decode(data, source)
     occupancy = {}
@@ -290,8 +322,10 @@ class RealtimeFeed:
             data = fetch()
             overlay = parse_trip_updates(data, self._locator, self._zone, feed=self._feed, source=self.name)
         except (RealtimeFeedError, OSError) as exc:
-            logger.warning("real-time feed unusable; keeping the previous data until it expires",
-                           extra={"feed": self.name, "error": str(exc)})
+            logger.warning(
+                "real-time feed unusable; keeping the previous data until it expires",
+                extra={"feed": self.name, "error": str(exc)},
+            )
             return False
         except Exception as exc:
             logger.warning("real-time feed fetch failed", extra={"feed": self.name, "error": repr(exc)})
@@ -306,7 +340,10 @@ class RealtimeFeed:
         if self._overlay is None or self._received_at is None:
             return None
         if now - self._received_at > self.ttl:
-            logger.warning("real-time data is stale and ignored", extra={"feed": self.name, "received_at": self._received_at.isoformat()})
+            logger.warning(
+                "real-time data is stale and ignored",
+                extra={"feed": self.name, "received_at": self._received_at.isoformat()},
+            )
             return None
         return self._overlay
 
@@ -336,8 +373,12 @@ def merge_overlays(overlays: list[RealtimeOverlay]) -> RealtimeOverlay | None:
         occupancy.update(overlay.occupancy)
         problems.extend(overlay.problems)
     times = [o.feed_time for o in overlays if o.feed_time is not None]
-    return RealtimeOverlay(trips=trips, occupancy=occupancy, feed_time=min(times) if times else None,
-                           problems=problems[:MAX_REPORTED_PROBLEMS])
+    return RealtimeOverlay(
+        trips=trips,
+        occupancy=occupancy,
+        feed_time=min(times) if times else None,
+        problems=problems[:MAX_REPORTED_PROBLEMS],
+    )
 
 
 class RealtimePoller:
@@ -347,10 +388,18 @@ class RealtimePoller:
     a source that fails or goes stale simply drops out of the merged overlay.
     """
 
-    def __init__(self, sources: list[RealtimeSource], locator: TripLocator, zone: ZoneInfo,
-                 apply: Callable[[RealtimeOverlay | None], None]) -> None:
+    def __init__(
+        self,
+        sources: list[RealtimeSource],
+        locator: TripLocator,
+        zone: ZoneInfo,
+        apply: Callable[[RealtimeOverlay | None], None],
+    ) -> None:
         self._sources = sources
-        self._feeds = {source.name: RealtimeFeed(source.name, locator, zone, feed=source.feed, ttl=source.ttl) for source in sources}
+        self._feeds = {
+            source.name: RealtimeFeed(source.name, locator, zone, feed=source.feed, ttl=source.ttl)
+            for source in sources
+        }
         self._apply = apply
         self._due: dict[str, datetime] = {}
         self._stop = threading.Event()

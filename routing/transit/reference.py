@@ -19,7 +19,12 @@ from routing.transit.raptor import TransitOptions, TransitRouter
 
 
 def earliest_arrival_csa(
-    router: TransitRouter, day: date, sources: dict[int, int], targets: dict[int, int], *, options: TransitOptions,
+    router: TransitRouter,
+    day: date,
+    sources: dict[int, int],
+    targets: dict[int, int],
+    *,
+    options: TransitOptions,
 ) -> int:
     """Earliest arrival at a target (plus its extra seconds); ``INF`` when unreachable."""
     timetable = router.timetable
@@ -51,10 +56,18 @@ def earliest_arrival_csa(
                 if bits[d] < 0 or not (int(trip_days[trip]) >> int(bits[d])) & 1:
                     continue
                 for i in range(n - 1):
-                    connections.append((
-                        int(departure[base + i]) + int(shifts[d]), int(arrival[base + i + 1]) + int(shifts[d]),
-                        instance, i, int(stops[i]), int(stops[i + 1]), int(pattern_flags[i]), int(pattern_flags[i + 1]),
-                    ))
+                    connections.append(
+                        (
+                            int(departure[base + i]) + int(shifts[d]),
+                            int(arrival[base + i + 1]) + int(shifts[d]),
+                            instance,
+                            i,
+                            int(stops[i]),
+                            int(stops[i + 1]),
+                            int(pattern_flags[i]),
+                            int(pattern_flags[i + 1]),
+                        )
+                    )
                 instance += 1
     connections.sort(key=lambda c: (c[0], c[2], c[3]))
 

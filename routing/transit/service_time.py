@@ -16,7 +16,7 @@ NOON = time(12, 0)
 def service_day_reference(day: date, zone: ZoneInfo) -> datetime:
     """The instant GTFS times of ``day`` count from (aware, UTC)."""
     noon = datetime.combine(day, NOON, tzinfo=zone)
-    return (noon.astimezone(ZoneInfo("UTC")) - timedelta(hours=12))
+    return noon.astimezone(ZoneInfo("UTC")) - timedelta(hours=12)
 
 
 def seconds_since_reference(moment: datetime, day: date, zone: ZoneInfo) -> int:

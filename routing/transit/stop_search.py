@@ -91,7 +91,9 @@ class StopNameIndex:
         distances = process.cdist([query_word], self.words, scorer=DamerauLevenshtein.distance, score_cutoff=typos)[0]
         close = distances <= typos
         scores[close] = 90.0 - 10.0 * distances[close]
-        prefix = np.fromiter((word.startswith(query_word) for word in self.words), dtype=np.bool_, count=len(self.words))
+        prefix = np.fromiter(
+            (word.startswith(query_word) for word in self.words), dtype=np.bool_, count=len(self.words)
+        )
         scores[prefix] = PREFIX
         # A typo in a word typed only in part: compare with the name word cut to the same length.
         if typos and not prefix.any():

@@ -88,7 +88,11 @@ class Timetable:
         offsets = np.asarray(self.pattern_trip_offsets)
         pattern = int(np.searchsorted(offsets, trip, side="right") - 1)
         stop_count = int(self.pattern_stop_offsets[pattern + 1]) - int(self.pattern_stop_offsets[pattern])
-        return pattern, int(self.pattern_time_offsets[pattern]) + (trip - int(offsets[pattern])) * stop_count, stop_count
+        return (
+            pattern,
+            int(self.pattern_time_offsets[pattern]) + (trip - int(offsets[pattern])) * stop_count,
+            stop_count,
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -104,13 +108,39 @@ class Timetable:
 
 
 _STRING_FIELDS = (
-    "stop_id", "stop_name", "route_id", "route_short_name", "route_long_name", "route_agency", "trip_id", "trip_headsign",
+    "stop_id",
+    "stop_name",
+    "route_id",
+    "route_short_name",
+    "route_long_name",
+    "route_agency",
+    "trip_id",
+    "trip_headsign",
 )
 _ARRAY_FIELDS = (
-    "stop_lat", "stop_lon", "stop_parent", "stop_location_type", "stop_wheelchair", "route_type",
-    "pattern_stop_offsets", "pattern_stops", "pattern_flags", "pattern_trip_offsets", "pattern_time_offsets",
-    "pattern_route", "arrival", "departure", "stop_sequence", "trip_days", "trip_wheelchair", "trip_bikes", "trip_frequency",
-    "transfer_from", "transfer_to", "transfer_type", "transfer_min_seconds",
+    "stop_lat",
+    "stop_lon",
+    "stop_parent",
+    "stop_location_type",
+    "stop_wheelchair",
+    "route_type",
+    "pattern_stop_offsets",
+    "pattern_stops",
+    "pattern_flags",
+    "pattern_trip_offsets",
+    "pattern_time_offsets",
+    "pattern_route",
+    "arrival",
+    "departure",
+    "stop_sequence",
+    "trip_days",
+    "trip_wheelchair",
+    "trip_bikes",
+    "trip_frequency",
+    "transfer_from",
+    "transfer_to",
+    "transfer_type",
+    "transfer_min_seconds",
 )
 
 

@@ -13,9 +13,7 @@ from tests.conftest_d.accounts import PASSWORD, SignedIn
 
 
 def register(client: FlaskClient, email: str = "Anna.Schmidt@Example.org") -> dict:  # type: ignore[type-arg]
-    response = client.post(
-        "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "displayName": "Anna"}
-    )
+    response = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "displayName": "Anna"})
     assert response.status_code == 201, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 
@@ -56,9 +54,7 @@ def test_registration_refuses_a_taken_address_and_weak_input(client: FlaskClient
 
 def test_wrong_password_and_unknown_address_look_the_same(client: FlaskClient) -> None:
     register(client)
-    wrong = client.post(
-        "/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": "wrong password"}
-    )
+    wrong = client.post("/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": "wrong password"})
     unknown = client.post("/api/v1/auth/login", json={"email": "nobody@example.org", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json()["detail"] == unknown.get_json()["detail"]
@@ -75,9 +71,7 @@ def test_refresh_rotates_and_a_replayed_refresh_token_signs_the_session_out(clie
     replay = client.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]})
     assert replay.status_code == 401 and "already used" in replay.get_json()["detail"]
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    assert (
-        client.post("/api/v1/auth/refresh", json={"refreshToken": second["refreshToken"]}).status_code == 401
-    )
+    assert client.post("/api/v1/auth/refresh", json={"refreshToken": second["refreshToken"]}).status_code == 401
 
 
 def test_logout_revokes_access_and_refresh_at_once(client: FlaskClient, app: Flask) -> None:
@@ -86,9 +80,7 @@ def test_logout_revokes_access_and_refresh_at_once(client: FlaskClient, app: Fla
     headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    assert (
-        client.post("/api/v1/auth/refresh", json={"refreshToken": tokens["refreshToken"]}).status_code == 401
-    )
+    assert client.post("/api/v1/auth/refresh", json={"refreshToken": tokens["refreshToken"]}).status_code == 401
     with app.app_context():
         assert db.session.query(AuthSession).one().revoked_reason == "signed out"
 
@@ -114,9 +106,7 @@ def test_sign_in_is_rate_limited_per_client(client: FlaskClient) -> None:
         for _ in range(12)
     ]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
-    limited = client.post(
-        "/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": PASSWORD}
-    )
+    limited = client.post("/api/v1/auth/login", json={"email": "anna.schmidt@example.org", "password": PASSWORD})
     assert limited.status_code == 429 and limited.mimetype == "application/problem+json"
     assert int(limited.headers["Retry-After"]) > 0
 
@@ -136,9 +126,7 @@ def test_update_export_and_delete_the_account(
     client: FlaskClient, app: Flask, sign_in: Callable[..., SignedIn]
 ) -> None:
     anna = sign_in(app)
-    changed = client.patch(
-        "/api/v1/me", json={"displayName": "Anna S.", "locale": "en"}, headers=anna.headers
-    )
+    changed = client.patch("/api/v1/me", json={"displayName": "Anna S.", "locale": "en"}, headers=anna.headers)
     assert changed.status_code == 200 and changed.get_json()["displayName"] == "Anna S."
     assert client.patch("/api/v1/me", json={"role": "admin"}, headers=anna.headers).status_code == 422
     export = client.get("/api/v1/me/export", headers=anna.headers).get_json()

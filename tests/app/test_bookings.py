@@ -1,5 +1,6 @@
 """Bookings through the API against the sandbox operator over HTTP: the saga, its compensation,
-idempotency, owner checks, rides, receipts and no double booking of a vehicle."""
+idempotency, owner checks, rides, receipts and no double booking of a vehicle.
+"""
 
 from __future__ import annotations
 
@@ -51,9 +52,7 @@ def plan_shared(client: FlaskClient, modes: str = "bikeshare", origin: str = ORI
         "/api/v1/plan",
         query_string={"from": origin, "to": DESTINATION, "modes": modes, "time": MONDAY_8.isoformat()},
     ).get_json()
-    itinerary: dict[str, Any] = next(
-        it for it in body["itineraries"] if any(leg["sharing"] for leg in it["legs"])
-    )
+    itinerary: dict[str, Any] = next(it for it in body["itineraries"] if any(leg["sharing"] for leg in it["legs"]))
     return itinerary
 
 
@@ -92,9 +91,7 @@ def test_a_booking_reserves_authorises_and_confirms(
     ]
 
 
-def test_booking_events_cannot_be_changed_or_removed(
-    booking_app: Flask, sign_in: Callable[..., SignedIn]
-) -> None:
+def test_booking_events_cannot_be_changed_or_removed(booking_app: Flask, sign_in: Callable[..., SignedIn]) -> None:
     client = booking_app.test_client()
     anna = sign_in(booking_app)
     book(client, anna, plan_shared(client)["id"])
@@ -129,15 +126,11 @@ def test_ride_end_captures_the_actual_price_and_the_receipt_lists_it(
     anna = sign_in(booking_app)
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     position = booking["legs"][0]["position"]
-    started = client.post(
-        f"/api/v1/bookings/{booking['id']}/legs/{position}/start", headers=anna.headers
-    ).get_json()
+    started = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/start", headers=anna.headers).get_json()
     assert started["state"] == "in_use" and started["legs"][0]["state"] == "in_use"
     again = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/start", headers=anna.headers)
     assert again.status_code == 409
-    ended = client.post(
-        f"/api/v1/bookings/{booking['id']}/legs/{position}/end", headers=anna.headers
-    ).get_json()
+    ended = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/end", headers=anna.headers).get_json()
     assert ended["state"] == "completed"
     final = ended["legs"][0]["finalCents"]
     assert ended["payment"]["state"] == "captured" and ended["payment"]["capturedCents"] == final == 100
@@ -145,14 +138,10 @@ def test_ride_end_captures_the_actual_price_and_the_receipt_lists_it(
     receipt = client.get(f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers).get_json()
     (line,) = receipt["lines"]
     assert (
-        line["amountCents"] == final
-        and line["vatRatePercent"] == 19.0
-        and line["vatCents"] == round(final * 19 / 119)
+        line["amountCents"] == final and line["vatRatePercent"] == 19.0 and line["vatCents"] == round(final * 19 / 119)
     )
     assert "Demo-Rad" in line["operator"]
-    pdf = client.get(
-        f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers | {"Accept": "application/pdf"}
-    )
+    pdf = client.get(f"/api/v1/bookings/{booking['id']}/receipt", headers=anna.headers | {"Accept": "application/pdf"})
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
@@ -193,9 +182,7 @@ def test_cancelling_the_only_leg_cancels_the_booking_without_charge(
     anna = sign_in(booking_app)
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     position = booking["legs"][0]["position"]
-    cancelled = client.post(
-        f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers
-    ).get_json()
+    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers).get_json()
     assert cancelled["state"] == "cancelled" and cancelled["legs"][0]["state"] == "cancelled"
     assert cancelled["payment"]["state"] == "cancelled" and held(sandbox) == set()
     again = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers)
@@ -208,9 +195,7 @@ def test_a_provider_failure_undoes_everything_with_a_reason_per_leg(
     client = booking_app.test_client()
     anna = sign_in(booking_app)
     itinerary = plan_shared(client)
-    sandbox.faults.replace(
-        [Fault(FaultKind.ERROR, path="/events", count=3, status=503)]
-    )  # COMMIT fails (with retries)
+    sandbox.faults.replace([Fault(FaultKind.ERROR, path="/events", count=3, status=503)])  # COMMIT fails (with retries)
     response = book(client, anna, itinerary["id"])
     assert response.status_code == 409 and response.get_json()["type"].endswith(":booking-failed")
     booking = response.get_json()["booking"]
@@ -253,9 +238,7 @@ def test_3d_secure_waits_for_the_card_holder_then_confirms(
     with booking_app.app_context():
         intent_id = booking["payment"]["clientSecret"].removesuffix("_secret")
         gateway.authenticate(intent_id, success=True)
-    confirmed = client.post(
-        f"/api/v1/bookings/{booking['id']}/authenticated", headers=anna.headers
-    ).get_json()
+    confirmed = client.post(f"/api/v1/bookings/{booking['id']}/authenticated", headers=anna.headers).get_json()
     assert confirmed["state"] == "confirmed" and confirmed["payment"]["state"] == "authorised"
     assert confirmed["payment"]["clientSecret"] is None
 
@@ -274,9 +257,7 @@ def test_failed_3d_secure_gives_the_vehicle_back(
     assert response.get_json()["state"] == "failed" and held(sandbox) == set()
 
 
-def test_nobody_reads_or_changes_another_users_booking(
-    booking_app: Flask, sign_in: Callable[..., SignedIn]
-) -> None:
+def test_nobody_reads_or_changes_another_users_booking(booking_app: Flask, sign_in: Callable[..., SignedIn]) -> None:
     client = booking_app.test_client()
     anna, bert = sign_in(booking_app), sign_in(booking_app)
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
@@ -295,16 +276,12 @@ def test_nobody_reads_or_changes_another_users_booking(
         assert response.status_code == 404, (method, path, response.status_code)
         assert getattr(client, method)(path).status_code == 401
     assert client.get("/api/v1/bookings", headers=bert.headers).get_json()["bookings"] == []
-    refund = client.post(
-        f"{base}/refunds", json={"amountCents": 10, "reason": "goodwill"}, headers=anna.headers
-    )
+    refund = client.post(f"{base}/refunds", json={"amountCents": 10, "reason": "goodwill"}, headers=anna.headers)
     assert refund.status_code == 403
     assert client.get(base, headers=anna.headers).get_json()["state"] == "confirmed"
 
 
-def test_operators_read_their_bookings_and_admins_refund(
-    booking_app: Flask, sign_in: Callable[..., SignedIn]
-) -> None:
+def test_operators_read_their_bookings_and_admins_refund(booking_app: Flask, sign_in: Callable[..., SignedIn]) -> None:
     client = booking_app.test_client()
     anna = sign_in(booking_app)
     rad, auto, admin = (
@@ -323,9 +300,7 @@ def test_operators_read_their_bookings_and_admins_refund(
     position = booking["legs"][0]["position"]
     client.post(f"{base}/legs/{position}/start", headers=anna.headers)
     client.post(f"{base}/legs/{position}/end", headers=anna.headers)
-    too_much = client.post(
-        f"{base}/refunds", json={"amountCents": 5000, "reason": "goodwill"}, headers=admin.headers
-    )
+    too_much = client.post(f"{base}/refunds", json={"amountCents": 5000, "reason": "goodwill"}, headers=admin.headers)
     assert too_much.status_code == 422 and too_much.get_json()["type"].endswith(":refund-too-large")
     refund = client.post(
         f"{base}/refunds", json={"amountCents": 40, "reason": "bike had a flat tyre"}, headers=admin.headers

@@ -21,8 +21,22 @@ def test_region_build_prints_a_summary(cli: CliRunner, demo_inputs: DemoInputs, 
     out = tmp_path / "regions" / "city"
     result = cli.invoke(
         main,
-        ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", f"demo={demo_inputs.gtfs}",
-         "--zones", str(demo_inputs.zones), "--out", str(out), "--first-day", "2026-11-23", "--days", "3"],
+        [
+            "region",
+            "build",
+            "--osm",
+            str(demo_inputs.osm),
+            "--gtfs",
+            f"demo={demo_inputs.gtfs}",
+            "--zones",
+            str(demo_inputs.zones),
+            "--out",
+            str(out),
+            "--first-day",
+            "2026-11-23",
+            "--days",
+            "3",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "transit" in result.output and "stops" in result.output
@@ -34,11 +48,23 @@ def test_region_build_prints_a_summary(cli: CliRunner, demo_inputs: DemoInputs, 
     assert '"name": "city"' in info.output
 
 
-def test_failed_build_says_why_and_keeps_the_current_region(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:
+def test_failed_build_says_why_and_keeps_the_current_region(
+    cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path
+) -> None:
     result = cli.invoke(
         main,
-        ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", str(demo_inputs.gtfs),
-         "--out", str(tmp_path / "city"), "--first-day", "2019-01-07"],
+        [
+            "region",
+            "build",
+            "--osm",
+            str(demo_inputs.osm),
+            "--gtfs",
+            str(demo_inputs.gtfs),
+            "--out",
+            str(tmp_path / "city"),
+            "--first-day",
+            "2019-01-07",
+        ],
     )
     assert result.exit_code == 1
     assert "current region untouched" in result.output
@@ -56,7 +82,16 @@ def test_region_build_needs_exactly_one_osm_source(cli: CliRunner, tmp_path: Pat
 def test_unreachable_gtfs_url_is_a_clear_error(cli: CliRunner, demo_inputs: DemoInputs, tmp_path: Path) -> None:
     result = cli.invoke(
         main,
-        ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", "http://127.0.0.1:9/feed.zip", "--out", str(tmp_path / "r")],
+        [
+            "region",
+            "build",
+            "--osm",
+            str(demo_inputs.osm),
+            "--gtfs",
+            "http://127.0.0.1:9/feed.zip",
+            "--out",
+            str(tmp_path / "r"),
+        ],
     )
     assert result.exit_code == 1
     assert "cannot download GTFS http://127.0.0.1:9/feed.zip" in result.output
@@ -91,13 +126,26 @@ def test_users_create_makes_staff_accounts(cli: CliRunner, tmp_path: Path, monke
     monkeypatch.setenv("MOBILITY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.setenv("MOBILITY_INSTANCE_PATH", str(tmp_path / "instance"))
     assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
-    made = cli.invoke(main, ["users", "create", "Staff@Kassel.de", "--name", "Sachbearbeitung", "--role", "city_staff",
-                             "--password", "a long password"])
+    made = cli.invoke(
+        main,
+        [
+            "users",
+            "create",
+            "Staff@Kassel.de",
+            "--name",
+            "Sachbearbeitung",
+            "--role",
+            "city_staff",
+            "--password",
+            "a long password",
+        ],
+    )
     assert made.exit_code == 0 and "created city_staff staff@kassel.de" in made.output
     again = cli.invoke(main, ["users", "create", "staff@kassel.de", "--name", "X", "--password", "a long password"])
     assert again.exit_code != 0 and "exists" in again.output
-    operator = cli.invoke(main, ["users", "create", "ops@rad.de", "--name", "Rad", "--role", "operator",
-                                 "--password", "a long password"])
+    operator = cli.invoke(
+        main, ["users", "create", "ops@rad.de", "--name", "Rad", "--role", "operator", "--password", "a long password"]
+    )
     assert operator.exit_code != 0 and "--provider" in operator.output
     short = cli.invoke(main, ["users", "create", "x@y.de", "--name", "X", "--password", "short"])
     assert short.exit_code != 0 and "at least" in short.output
@@ -120,13 +168,33 @@ def test_gtfs_is_downloaded_from_a_url(cli: CliRunner, demo_inputs: DemoInputs, 
         url = f"http://127.0.0.1:{server.server_port}/demo-gtfs.zip"
         result = cli.invoke(
             main,
-            ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", f"web={url}", "--out", str(tmp_path / "r"),
-             "--first-day", "2026-11-23", "--days", "2"],
+            [
+                "region",
+                "build",
+                "--osm",
+                str(demo_inputs.osm),
+                "--gtfs",
+                f"web={url}",
+                "--out",
+                str(tmp_path / "r"),
+                "--first-day",
+                "2026-11-23",
+                "--days",
+                "2",
+            ],
         )
         missing = cli.invoke(
             main,
-            ["region", "build", "--osm", str(demo_inputs.osm), "--gtfs", url.replace("demo-gtfs", "nothing"),
-             "--out", str(tmp_path / "r2")],
+            [
+                "region",
+                "build",
+                "--osm",
+                str(demo_inputs.osm),
+                "--gtfs",
+                url.replace("demo-gtfs", "nothing"),
+                "--out",
+                str(tmp_path / "r2"),
+            ],
         )
     finally:
         server.shutdown()

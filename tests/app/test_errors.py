@@ -71,7 +71,9 @@ def test_malformed_json_is_a_400(probe_client: FlaskClient) -> None:
 
 
 def test_wrong_media_type_is_a_415(probe_client: FlaskClient) -> None:
-    response = probe_client.post("/api/v1/probe/greetings", data="name=x", content_type="application/x-www-form-urlencoded")
+    response = probe_client.post(
+        "/api/v1/probe/greetings", data="name=x", content_type="application/x-www-form-urlencoded"
+    )
     body = _problem(response, 415, "unsupported-media-type")
     assert "application/json" in body["detail"]
 
@@ -85,7 +87,9 @@ def test_wrong_media_type_is_a_415(probe_client: FlaskClient) -> None:
         ({"name": "x", "times": "many"}, {"times"}),
     ],
 )
-def test_schema_violations_are_a_422_listing_each_field(probe_client: FlaskClient, payload: object, fields: set[str]) -> None:
+def test_schema_violations_are_a_422_listing_each_field(
+    probe_client: FlaskClient, payload: object, fields: set[str]
+) -> None:
     body = _problem(probe_client.post("/api/v1/probe/greetings", json=payload), 422, "invalid-body")
     assert {error["field"] for error in body["errors"]} == fields
     assert all(error["location"] == "body" and error["message"] for error in body["errors"])

@@ -45,9 +45,7 @@ def submit_card(client: FlaskClient, user: SignedIn, valid_until: str = "2027-06
     return response.get_json()  # type: ignore[no-any-return]
 
 
-def buy(
-    client: FlaskClient, user: SignedIn, month: str = "2026-11", key: str | None = None, **extra: Any
-) -> Any:
+def buy(client: FlaskClient, user: SignedIn, month: str = "2026-11", key: str | None = None, **extra: Any) -> Any:
     return client.post(
         "/api/v1/tickets",
         headers=user.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
@@ -107,24 +105,29 @@ def transit_legs(itinerary: dict[str, Any]) -> list[dict[str, Any]]:
 def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], demo_region: Region, tmp_path: Path
 ) -> None:
-    registered = client.post("/api/v1/auth/register", json={
-        "email": "anna@example.org", "password": "correct horse battery", "displayName": "Anna Schmidt"})
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"email": "anna@example.org", "password": "correct horse battery", "displayName": "Anna Schmidt"},
+    )
     assert registered.status_code == 201
     tokens = client.post("/api/v1/auth/login", json={"email": "anna@example.org", "password": "correct horse battery"})
-    anna = SignedIn(registered.get_json()["id"], "anna@example.org",
-                    {"Authorization": f"Bearer {tokens.get_json()['accessToken']}"}, tokens.get_json()["refreshToken"])
+    anna = SignedIn(
+        registered.get_json()["id"],
+        "anna@example.org",
+        {"Authorization": f"Bearer {tokens.get_json()['accessToken']}"},
+        tokens.get_json()["refreshToken"],
+    )
     proof = submit_card(client, anna)
     staff = sign_in(app, "city_staff")
-    verified = client.post(f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers,
-                           json={"reason": "Karte geprüft"})
+    verified = client.post(
+        f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers, json={"reason": "Karte geprüft"}
+    )
     assert verified.status_code == 200
     assert client.get("/api/v1/me/eligibility", headers=anna.headers).get_json()["proofs"][0]["status"] == "verified"
     bought = buy(client, anna)
     assert bought.status_code == 201, bought.get_json()
     ticket = bought.get_json()
-    assert (
-        ticket["status"] == "active" and ticket["priceCents"] == 3500 and ticket["token"].startswith("MT1.")
-    )
+    assert ticket["status"] == "active" and ticket["priceCents"] == 3500 and ticket["token"].startswith("MT1.")
     assert (ticket["validFrom"], ticket["validUntil"]) == ("2026-11-01", "2026-11-30")
     assert ticket["holderName"] == "Anna Schmidt"
 
@@ -154,9 +157,7 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     )
     assert valid.exit_code == 0 and "VALID MittendrinTicket" in valid.output
     forged = ticket["token"][:-4] + ("AAAA" if not ticket["token"].endswith("AAAA") else "BBBB")
-    assert (
-        "INVALID" in runner.invoke(main, ["ticket", "verify", forged, "--public-key", str(key_file)]).output
-    )
+    assert "INVALID" in runner.invoke(main, ["ticket", "verify", forged, "--public-key", str(key_file)]).output
     late = runner.invoke(
         main, ["ticket", "verify", ticket["token"], "--public-key", str(key_file), "--on", "2026-12-01"]
     )
@@ -191,9 +192,7 @@ def test_passes_named_in_the_request_price_for_someone_not_signed_in_and_cheapes
     body = plan(client, origin, destination, MONDAY_10, passes="deutschlandticket", sort="cheapest")
     assert body["itineraries"][0]["price"]["amountCents"] == 0
     assert "cheapest" in body["itineraries"][0]["labels"]
-    wrong = client.get(
-        "/api/v1/plan", query_string={"from": "51.31,9.49", "to": "51.32,9.50", "passes": "nope"}
-    )
+    wrong = client.get("/api/v1/plan", query_string={"from": "51.31,9.49", "to": "51.32,9.50", "passes": "nope"})
     assert wrong.status_code == 422 and {e["field"] for e in wrong.get_json()["errors"]} == {"passes"}
 
 
@@ -208,17 +207,13 @@ def test_the_shop_enforces_eligibility_months_and_one_pass_per_month(
     assert buy(client, cem, "2027-01").get_json()["type"].endswith(":month-not-on-sale")
     first = buy(client, cem, key="pass-key-0001")
     again = buy(client, cem, key="pass-key-0001")
-    assert (first.status_code, again.status_code) == (201, 200) and first.get_json()[
-        "id"
-    ] == again.get_json()["id"]
+    assert (first.status_code, again.status_code) == (201, 200) and first.get_json()["id"] == again.get_json()["id"]
     second = buy(client, cem, key="pass-key-0002")
     assert second.status_code == 409 and second.get_json()["type"].endswith(":already-bought")
     assert len(client.get("/api/v1/tickets", headers=cem.headers).get_json()["tickets"]) == 1
 
 
-def test_staff_review_with_reasons_and_roles(
-    app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn]
-) -> None:
+def test_staff_review_with_reasons_and_roles(app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn]) -> None:
     dora, staff = sign_in(app), sign_in(app, "city_staff")
     proof = submit_card(client, dora)
     assert client.get("/api/v1/eligibility", headers=dora.headers).status_code == 403
@@ -230,9 +225,7 @@ def test_staff_review_with_reasons_and_roles(
     assert rejected.get_json()["status"] == "rejected"
     mine = client.get("/api/v1/me/eligibility", headers=dora.headers).get_json()["proofs"]
     assert mine[0]["status"] == "rejected" and mine[0]["reason"] == "Bescheid fehlt"
-    twice = client.post(
-        f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers, json={"reason": "doch"}
-    )
+    twice = client.post(f"/api/v1/eligibility/{proof['id']}/verify", headers=staff.headers, json={"reason": "doch"})
     assert twice.status_code == 409
     expired = client.post(
         "/api/v1/me/eligibility",
@@ -249,9 +242,7 @@ def test_a_refund_revokes_the_ticket_for_inspectors(
     ticket = buy(client, anna).get_json()
     admin = sign_in(app, "admin")
     assert (
-        client.post(
-            f"/api/v1/tickets/{ticket['id']}/refund", headers=anna.headers, json={"reason": "mine"}
-        ).status_code
+        client.post(f"/api/v1/tickets/{ticket['id']}/refund", headers=anna.headers, json={"reason": "mine"}).status_code
         == 403
     )
     refunded = client.post(
@@ -263,9 +254,7 @@ def test_a_refund_revokes_the_ticket_for_inspectors(
     revoked = client.get("/api/v1/tickets/revoked").get_json()
     assert revoked["revoked"] == [ticket["id"]]
     (tmp_path / "revoked.json").write_text(json.dumps(revoked), encoding="utf-8")
-    (tmp_path / "public.pem").write_text(
-        client.get("/api/v1/tickets/public-key").get_json()["pem"], encoding="utf-8"
-    )
+    (tmp_path / "public.pem").write_text(client.get("/api/v1/tickets/public-key").get_json()["pem"], encoding="utf-8")
     result = CliRunner().invoke(
         main,
         [
@@ -309,9 +298,7 @@ def test_booking_a_bus_trip_buys_the_single_ticket_no_pass_covers(
     bert = sign_in(app)
     origin, destination = stop_in(demo_region, "kassel"), stop_in(demo_region, "kasselplus", outside="kassel")
     itinerary = next(
-        it
-        for it in plan(client, origin, destination, MONDAY_10, bert.headers)["itineraries"]
-        if transit_legs(it)
+        it for it in plan(client, origin, destination, MONDAY_10, bert.headers)["itineraries"] if transit_legs(it)
     )
     price = itinerary["price"]["amountCents"]
     response = client.post(
@@ -333,9 +320,7 @@ def test_booking_a_bus_trip_buys_the_single_ticket_no_pass_covers(
     anna = eligible(app, client, sign_in)
     assert buy(client, anna).status_code == 201
     covered = next(
-        it
-        for it in plan(client, origin, destination, MONDAY_10, anna.headers)["itineraries"]
-        if transit_legs(it)
+        it for it in plan(client, origin, destination, MONDAY_10, anna.headers)["itineraries"] if transit_legs(it)
     )
     nothing = client.post(
         "/api/v1/bookings",

@@ -43,11 +43,14 @@ def test_walk_and_transit_gives_labelled_pareto_itineraries(client: FlaskClient,
         assert datetime.fromisoformat(itinerary["start"]) >= MONDAY_8
         for before, after in zip(legs, legs[1:], strict=False):
             assert before["end"] <= after["start"]
-            assert before["to"]["stopId"] == after["from"]["stopId"] or before["mode"] == "walk" or after["mode"] == "walk"
+            assert (
+                before["to"]["stopId"] == after["from"]["stopId"] or before["mode"] == "walk" or after["mode"] == "walk"
+            )
         for leg in legs:
             assert leg["geometry"]["type"] == "LineString" and len(leg["geometry"]["coordinates"]) >= 2
             assert leg["durationSeconds"] == round(
-                (datetime.fromisoformat(leg["end"]) - datetime.fromisoformat(leg["start"])).total_seconds())
+                (datetime.fromisoformat(leg["end"]) - datetime.fromisoformat(leg["start"])).total_seconds()
+            )
             if leg["mode"] == "transit":
                 ride = leg["transit"]
                 assert ride["routeShortName"] and ride["headsign"] and ride["agency"].endswith("(synthetic)")
@@ -57,7 +60,8 @@ def test_walk_and_transit_gives_labelled_pareto_itineraries(client: FlaskClient,
         transit_legs = [leg for leg in legs if leg["mode"] == "transit"]
         assert itinerary["transfers"] == len(transit_legs) - 1
         assert itinerary["walkDistanceMeters"] == pytest.approx(
-            sum(leg["distanceMeters"] for leg in legs if leg["mode"] == "walk"), abs=0.5)
+            sum(leg["distanceMeters"] for leg in legs if leg["mode"] == "walk"), abs=0.5
+        )
 
 
 def test_itinerary_id_is_signed_and_holds_the_legs(client: FlaskClient, demo_region: Region, app) -> None:  # type: ignore[no-untyped-def]
@@ -113,8 +117,12 @@ def test_geojson_is_a_feature_collection_per_leg(client: FlaskClient, demo_regio
 
 
 def test_texts_follow_accept_language(client: FlaskClient, demo_region: Region) -> None:
-    query = {"from": corner(demo_region, 0.1, 0.1), "to": corner(demo_region, 0.9, 0.9), "time": MONDAY_8.isoformat(),
-             "modes": "walk,transit,bikeshare"}
+    query = {
+        "from": corner(demo_region, 0.1, 0.1),
+        "to": corner(demo_region, 0.9, 0.9),
+        "time": MONDAY_8.isoformat(),
+        "modes": "walk,transit,bikeshare",
+    }
     german = client.get("/api/v1/plan", query_string=query, headers={"Accept-Language": "de-DE,de;q=0.9"}).get_json()
     english = client.get("/api/v1/plan", query_string=query, headers={"Accept-Language": "en-GB"}).get_json()
     assert german["language"] == "de" and english["language"] == "en"
@@ -137,7 +145,9 @@ def test_texts_follow_accept_language(client: FlaskClient, demo_region: Region) 
         ({"walkSpeed": "sprint"}, "walkSpeed"),
     ],
 )
-def test_invalid_parameters_are_named(client: FlaskClient, demo_region: Region, params: dict[str, str], field: str) -> None:
+def test_invalid_parameters_are_named(
+    client: FlaskClient, demo_region: Region, params: dict[str, str], field: str
+) -> None:
     query = {"from": corner(demo_region, 0.1, 0.1), "to": corner(demo_region, 0.9, 0.9), **params}
     response = client.get("/api/v1/plan", query_string=query)
     assert response.status_code == 400
@@ -147,12 +157,20 @@ def test_invalid_parameters_are_named(client: FlaskClient, demo_region: Region, 
 
 
 def test_points_off_the_network_and_times_off_the_timetable_are_422(client: FlaskClient, demo_region: Region) -> None:
-    far = client.get("/api/v1/plan", query_string={"from": "0.5,0.5", "to": corner(demo_region, 0.9, 0.9),
-                                                     "time": MONDAY_8.isoformat()})
+    far = client.get(
+        "/api/v1/plan",
+        query_string={"from": "0.5,0.5", "to": corner(demo_region, 0.9, 0.9), "time": MONDAY_8.isoformat()},
+    )
     assert far.status_code == 422
     assert far.get_json()["errors"][0]["field"] == "from"
-    late = client.get("/api/v1/plan", query_string={"from": corner(demo_region, 0.1, 0.1), "to": corner(demo_region, 0.9, 0.9),
-                                                      "time": (MONDAY_8 + timedelta(days=400)).isoformat()})
+    late = client.get(
+        "/api/v1/plan",
+        query_string={
+            "from": corner(demo_region, 0.1, 0.1),
+            "to": corner(demo_region, 0.9, 0.9),
+            "time": (MONDAY_8 + timedelta(days=400)).isoformat(),
+        },
+    )
     assert late.status_code == 422
     assert late.get_json()["errors"][0]["field"] == "time"
 

@@ -31,8 +31,12 @@ def _stop_points(region: Region, count: int, seed: int) -> list[tuple[str, str]]
     pairs = []
     for _ in range(count):
         a, b = rng.choice(stops, 2, replace=False)
-        pairs.append((f"{lat[a] + rng.normal(0, 0.001):.6f},{lon[a] + rng.normal(0, 0.001):.6f}",
-                      f"{lat[b] + rng.normal(0, 0.001):.6f},{lon[b] + rng.normal(0, 0.001):.6f}"))
+        pairs.append(
+            (
+                f"{lat[a] + rng.normal(0, 0.001):.6f},{lon[a] + rng.normal(0, 0.001):.6f}",
+                f"{lat[b] + rng.normal(0, 0.001):.6f},{lon[b] + rng.normal(0, 0.001):.6f}",
+            )
+        )
     return pairs
 
 
@@ -59,8 +63,10 @@ def test_every_mode_combination_on_real_data(make_app, request: pytest.FixtureRe
     answered = {"walk": 0, "bike": 0, "walk,transit": 0}
     for origin, destination in _stop_points(region, 12, seed=3):
         for modes in answered:
-            response = client.get("/api/v1/plan", query_string={
-                "from": origin, "to": destination, "time": start.isoformat(), "modes": modes})
+            response = client.get(
+                "/api/v1/plan",
+                query_string={"from": origin, "to": destination, "time": start.isoformat(), "modes": modes},
+            )
             assert response.status_code in (200, 422), response.get_json()
             if response.status_code == 422:
                 assert response.get_json()["errors"][0]["field"] in ("from", "to")
@@ -75,8 +81,11 @@ def test_every_mode_combination_on_real_data(make_app, request: pytest.FixtureRe
     assert any(
         leg["mode"] == "transit"
         for origin, destination in _stop_points(region, 12, seed=3)
-        for itinerary in client.get("/api/v1/plan", query_string={
-            "from": origin, "to": destination, "time": start.isoformat()}).get_json().get("itineraries", [])
+        for itinerary in client.get(
+            "/api/v1/plan", query_string={"from": origin, "to": destination, "time": start.isoformat()}
+        )
+        .get_json()
+        .get("itineraries", [])
         for leg in itinerary["legs"]
     )
 
@@ -85,12 +94,15 @@ def test_arrive_by_and_wheelchair_on_porto_alegre(make_app, porto_alegre: Region
     client = _client(make_app, porto_alegre)
     zone = ZoneInfo(porto_alegre.manifest.timezone)
     assert porto_alegre.manifest.valid_from is not None
-    deadline = datetime.combine(porto_alegre.manifest.valid_from, datetime.min.time(), tzinfo=zone) + timedelta(hours=18)
+    deadline = datetime.combine(porto_alegre.manifest.valid_from, datetime.min.time(), tzinfo=zone) + timedelta(
+        hours=18
+    )
     checked = 0
     for origin, destination in _stop_points(porto_alegre, 10, seed=11):
         for extra in ({"arriveBy": "true"}, {"arriveBy": "true", "wheelchair": "true", "walkSpeed": "slow"}):
-            response = client.get("/api/v1/plan", query_string={
-                "from": origin, "to": destination, "time": deadline.isoformat(), **extra})
+            response = client.get(
+                "/api/v1/plan", query_string={"from": origin, "to": destination, "time": deadline.isoformat(), **extra}
+            )
             assert response.status_code in (200, 422)
             if response.status_code == 200:
                 for itinerary in response.get_json()["itineraries"]:
@@ -104,8 +116,15 @@ def test_bike_and_ride_on_heidelberg(make_app, heidelberg: Region) -> None:  # t
     assert heidelberg.street.bike_parking.shape[0] > 10  # from the OSM extract's amenity=bicycle_parking
     client = _client(make_app, heidelberg)
     start = datetime(2022, 7, 5, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    response = client.get("/api/v1/plan", query_string={
-        "from": "49.475112,8.660217", "to": "49.383321,8.692464", "time": start.isoformat(), "modes": "bike,transit"})
+    response = client.get(
+        "/api/v1/plan",
+        query_string={
+            "from": "49.475112,8.660217",
+            "to": "49.383321,8.692464",
+            "time": start.isoformat(),
+            "modes": "bike,transit",
+        },
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert "bike_and_ride_unavailable" not in {warning["code"] for warning in body["warnings"]}
@@ -117,6 +136,8 @@ def test_bike_and_ride_on_heidelberg(make_app, heidelberg: Region) -> None:  # t
     assert bike["to"]["kind"] == "bike_parking" and bike["sharing"] is None and bike["distanceMeters"] > 300
     first_ride = next(leg for leg in itinerary["legs"] if leg["mode"] == "transit")
     assert bike["end"] <= first_ride["start"]
-    parked = min(float(np.hypot(lat - bike["to"]["lat"], lon - bike["to"]["lon"]))
-                 for lat, lon in np.asarray(heidelberg.street.bike_parking).tolist())
+    parked = min(
+        float(np.hypot(lat - bike["to"]["lat"], lon - bike["to"]["lon"]))
+        for lat, lon in np.asarray(heidelberg.street.bike_parking).tolist()
+    )
     assert parked < 1e-6  # the bike is locked at a mapped bicycle parking

@@ -47,7 +47,7 @@ def feed_server(demo_region: Region) -> Iterator[tuple[str, str, datetime]]:
     body = message.SerializeToString()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.end_headers()

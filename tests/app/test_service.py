@@ -7,7 +7,6 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 
-
 def test_health_is_ok(client: FlaskClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200
@@ -19,7 +18,11 @@ def test_ready_when_database_migrated_and_region_loaded(client: FlaskClient) -> 
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ready"
-    assert {check["name"]: check["ok"] for check in body["checks"]} == {"database": True, "migrations": True, "region": True}
+    assert {check["name"]: check["ok"] for check in body["checks"]} == {
+        "database": True,
+        "migrations": True,
+        "region": True,
+    }
 
 
 def test_not_ready_before_migrations(make_app) -> None:  # type: ignore[no-untyped-def]

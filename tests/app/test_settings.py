@@ -17,13 +17,15 @@ def test_defaults_are_the_embedded_sqlite_and_demo_region(tmp_path: Path) -> Non
 
 
 def test_variables_are_read_and_typed(tmp_path: Path) -> None:
-    settings = settings_from_env({
-        "MOBILITY_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/db",
-        "MOBILITY_REGION_PATH": str(tmp_path / "kassel"),
-        "MOBILITY_REGION_RELOAD_SECONDS": "2.5",
-        "MOBILITY_LOG_LEVEL": "DEBUG",
-        "HOME": "/ignored",
-    })
+    settings = settings_from_env(
+        {
+            "MOBILITY_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/db",
+            "MOBILITY_REGION_PATH": str(tmp_path / "kassel"),
+            "MOBILITY_REGION_RELOAD_SECONDS": "2.5",
+            "MOBILITY_LOG_LEVEL": "DEBUG",
+            "HOME": "/ignored",
+        }
+    )
     assert settings.database_url == "postgresql+psycopg://u@127.0.0.1/db"
     assert settings.region_path == tmp_path / "kassel"
     assert settings.region_reload_seconds == 2.5
@@ -58,15 +60,37 @@ def test_invalid_settings_name_the_variable(environ: dict[str, str], variable: s
         ({"MOBILITY_SECRET_KEY": "short"}, "MOBILITY_SECRET_KEY"),
         ({"MOBILITY_SECRET_KEY": "x" * 40}, "MOBILITY_DATABASE_URL"),
         ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "sqlite:///a.db"}, "MOBILITY_DATABASE_URL"),
-        ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d"}, "MOBILITY_REGION_PATH"),
-        ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
-          "MOBILITY_REGION_PATH": "/srv/region"}, "MOBILITY_TICKET_SIGNING_KEY"),
-        ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
-          "MOBILITY_REGION_PATH": "/srv/region", "MOBILITY_TICKET_SIGNING_KEY": "/srv/key.pem"},
-         "MOBILITY_STRIPE_SECRET_KEY"),
-        ({"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
-          "MOBILITY_REGION_PATH": "/srv/region", "MOBILITY_TICKET_SIGNING_KEY": "/srv/key.pem",
-          "MOBILITY_STRIPE_SECRET_KEY": "sk_live_x"}, "MOBILITY_STRIPE_WEBHOOK_SECRET"),
+        (
+            {"MOBILITY_SECRET_KEY": "x" * 40, "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d"},
+            "MOBILITY_REGION_PATH",
+        ),
+        (
+            {
+                "MOBILITY_SECRET_KEY": "x" * 40,
+                "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+                "MOBILITY_REGION_PATH": "/srv/region",
+            },
+            "MOBILITY_TICKET_SIGNING_KEY",
+        ),
+        (
+            {
+                "MOBILITY_SECRET_KEY": "x" * 40,
+                "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+                "MOBILITY_REGION_PATH": "/srv/region",
+                "MOBILITY_TICKET_SIGNING_KEY": "/srv/key.pem",
+            },
+            "MOBILITY_STRIPE_SECRET_KEY",
+        ),
+        (
+            {
+                "MOBILITY_SECRET_KEY": "x" * 40,
+                "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+                "MOBILITY_REGION_PATH": "/srv/region",
+                "MOBILITY_TICKET_SIGNING_KEY": "/srv/key.pem",
+                "MOBILITY_STRIPE_SECRET_KEY": "sk_live_x",
+            },
+            "MOBILITY_STRIPE_WEBHOOK_SECRET",
+        ),
     ],
 )
 def test_production_refuses_development_shortcuts(environ: dict[str, str], variable: str) -> None:
@@ -76,15 +100,17 @@ def test_production_refuses_development_shortcuts(environ: dict[str, str], varia
 
 
 def test_complete_production_settings_are_accepted(tmp_path: Path) -> None:
-    settings = settings_from_env({
-        "MOBILITY_ENV": "production",
-        "MOBILITY_SECRET_KEY": "k" * 48,
-        "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
-        "MOBILITY_REGION_PATH": str(tmp_path),
-        "MOBILITY_STRIPE_SECRET_KEY": "sk_live_123456",
-        "MOBILITY_TICKET_SIGNING_KEY": str(tmp_path / "ticket.pem"),
-        "MOBILITY_STRIPE_WEBHOOK_SECRET": "whsec_123456",
-    })
+    settings = settings_from_env(
+        {
+            "MOBILITY_ENV": "production",
+            "MOBILITY_SECRET_KEY": "k" * 48,
+            "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+            "MOBILITY_REGION_PATH": str(tmp_path),
+            "MOBILITY_STRIPE_SECRET_KEY": "sk_live_123456",
+            "MOBILITY_TICKET_SIGNING_KEY": str(tmp_path / "ticket.pem"),
+            "MOBILITY_STRIPE_WEBHOOK_SECRET": "whsec_123456",
+        }
+    )
     assert settings.is_production
 
 

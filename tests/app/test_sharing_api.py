@@ -48,9 +48,7 @@ def plan(client: FlaskClient, modes: str, **params: str) -> dict[str, Any]:
 
 
 def sharing_legs(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        leg for itinerary in body["itineraries"] for leg in itinerary["legs"] if leg["sharing"] is not None
-    ]
+    return [leg for itinerary in body["itineraries"] for leg in itinerary["legs"] if leg["sharing"] is not None]
 
 
 def test_bikeshare_trip_is_priced_by_the_operator_and_uses_an_available_bike(
@@ -86,9 +84,7 @@ def test_carsharing_is_a_round_trip_from_its_station(sharing_client: FlaskClient
     assert "return it to station" in leg["instruction"]
 
 
-def test_planning_goes_on_without_a_provider_that_is_down(
-    sharing_client: FlaskClient, sandbox: SandboxServer
-) -> None:
+def test_planning_goes_on_without_a_provider_that_is_down(sharing_client: FlaskClient, sandbox: SandboxServer) -> None:
     sandbox.faults.replace([Fault(FaultKind.ERROR, path="/gbfs/2.3/demo-rad", status=503)])
     body = plan(sharing_client, "walk,transit,bikeshare")
     warnings = [warning for warning in body["warnings"] if warning["code"] == "provider_unavailable"]
@@ -126,9 +122,7 @@ def test_vehicles_near_a_point_nearest_first_within_the_radius(sharing_client: F
         assert station["vehiclesAvailable"] == sum(item["count"] for item in station["vehiclesByType"])
 
 
-def test_a_reserved_bike_leaves_the_vehicle_list(
-    sharing_client: FlaskClient, registry: ProviderRegistry
-) -> None:
+def test_a_reserved_bike_leaves_the_vehicle_list(sharing_client: FlaskClient, registry: ProviderRegistry) -> None:
     before = sharing_client.get(
         "/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000, "modes": "bikeshare"}
     ).get_json()["vehicles"]
@@ -164,9 +158,7 @@ def test_a_reserved_bike_leaves_the_vehicle_list(
         ({"near": CENTRE, "radius": "50000"}, "radius"),
     ],
 )
-def test_bad_vehicle_queries_name_the_parameter(
-    sharing_client: FlaskClient, query: dict[str, str], field: str
-) -> None:
+def test_bad_vehicle_queries_name_the_parameter(sharing_client: FlaskClient, query: dict[str, str], field: str) -> None:
     response = sharing_client.get("/api/v1/vehicles", query_string=query)
     assert response.status_code == 400
     assert field in {error["field"] for error in response.get_json()["errors"]}

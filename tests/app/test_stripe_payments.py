@@ -43,9 +43,7 @@ VISA, THREE_D_SECURE, DECLINED_AT_CHARGE = "4242424242424242", "4000002500003155
 
 @pytest.fixture
 def stripe_client(localstripe_url: str) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        STRIPE_TEST_KEY, base_addresses={"api": localstripe_url}, max_network_retries=0
-    )
+    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": localstripe_url}, max_network_retries=0)
 
 
 @pytest.fixture
@@ -96,9 +94,7 @@ def test_gateway_authorises_captures_part_and_refunds(
     assert gateway.refund(intent.intent_id, 200, reason="goodwill", idempotency_key=key()).startswith("re_")
 
 
-def test_gateway_releases_an_authorisation(
-    gateway: StripeGateway, stripe_client: stripe.StripeClient
-) -> None:
+def test_gateway_releases_an_authorisation(gateway: StripeGateway, stripe_client: stripe.StripeClient) -> None:
     customer = gateway.ensure_customer(reference="holder-2", email="bert@example.org", idempotency_key=key())
     intent = gateway.authorise(
         amount_cents=500,
@@ -183,9 +179,7 @@ def saved_card(
     setup = client.post("/api/v1/payments/setup-intents", headers=user.headers)
     assert setup.status_code == 201 and setup.get_json()["setupId"].startswith("seti_")
     with application.app_context():
-        customer = db.session.scalar(
-            select(GatewayCustomer.customer_id).where(GatewayCustomer.user_id == user.user_id)
-        )
+        customer = db.session.scalar(select(GatewayCustomer.customer_id).where(GatewayCustomer.user_id == user.user_id))
     assert customer is not None
     return card(stripe_client, number, customer)
 
@@ -206,9 +200,7 @@ def test_booking_paid_by_card_captures_the_ride_price_at_stripe(
     position = body["legs"][0]["position"]
     client.post(f"/api/v1/bookings/{body['id']}/legs/{position}/start", headers=anna.headers)
     ended = client.post(f"/api/v1/bookings/{body['id']}/legs/{position}/end", headers=anna.headers).get_json()
-    assert (
-        ended["state"] == "completed" and ended["payment"]["capturedCents"] == ended["legs"][0]["finalCents"]
-    )
+    assert ended["state"] == "completed" and ended["payment"]["capturedCents"] == ended["legs"][0]["finalCents"]
     with stripe_app.app_context():
         intent_id = db.session.scalar(select(Payment.intent_id))
     assert intent_id is not None
@@ -227,9 +219,7 @@ def signed_event(event_type: str, intent_id: str, event_id: str) -> tuple[bytes,
         }
     )
     timestamp = int(time.time())
-    signature = hmac.new(
-        WEBHOOK_SECRET.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256
-    ).hexdigest()
+    signature = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
     return payload.encode(), f"t={timestamp},v1={signature}"
 
 
@@ -273,9 +263,7 @@ def test_webhooks_replayed_and_out_of_order_change_state_exactly_once(
     assert after["state"] == "confirmed" and after["payment"]["state"] == "authorised"
     with stripe_app.app_context():
         confirmations = db.session.scalars(
-            select(BookingEvent).where(
-                BookingEvent.leg_position.is_(None), BookingEvent.to_state == "confirmed"
-            )
+            select(BookingEvent).where(BookingEvent.leg_position.is_(None), BookingEvent.to_state == "confirmed")
         ).all()
         assert len(confirmations) == 1
         assert db.session.query(WebhookEvent).count() == 2
@@ -316,9 +304,7 @@ def test_localstripe_delivers_signed_webhooks_that_verify(
         },
     )
     assert registered.status_code == 200
-    customer = gateway.ensure_customer(
-        reference="holder-hook", email="hook@example.org", idempotency_key=key()
-    )
+    customer = gateway.ensure_customer(reference="holder-hook", email="hook@example.org", idempotency_key=key())
     intent = gateway.authorise(
         amount_cents=300,
         currency="EUR",
@@ -332,9 +318,7 @@ def test_localstripe_delivers_signed_webhooks_that_verify(
     deadline = time.monotonic() + 15
     while True:
         with stripe_app.app_context():
-            received = db.session.scalars(
-                select(WebhookEvent).where(WebhookEvent.object_id == intent.intent_id)
-            ).all()
+            received = db.session.scalars(select(WebhookEvent).where(WebhookEvent.object_id == intent.intent_id)).all()
         if received or time.monotonic() > deadline:
             break
         time.sleep(0.2)

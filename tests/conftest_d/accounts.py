@@ -51,8 +51,6 @@ def sign_in() -> Callable[..., SignedIn]:
             db.session.flush()
             pair = open_session(db.session, token_policy(), user)
             db.session.commit()
-            return SignedIn(
-                user.id, email, {"Authorization": f"Bearer {pair.access_token}"}, pair.refresh_token
-            )
+            return SignedIn(user.id, email, {"Authorization": f"Bearer {pair.access_token}"}, pair.refresh_token)
 
     return make

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.database import upgrade_database
 from app.extensions import db
-from app.settings import Environment, LogLevel, Settings
 from app.payments.gateway import PaymentGateway
+from app.settings import Environment, LogLevel, Settings
 from providers.registry import ProviderRegistry
 
 __all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings"]
@@ -61,7 +61,10 @@ def make_app(make_settings):  # type: ignore[no-untyped-def]
     created: list[Flask] = []
 
     def make(
-        *, migrate: bool = True, providers: ProviderRegistry | None = None, payments: PaymentGateway | None = None,
+        *,
+        migrate: bool = True,
+        providers: ProviderRegistry | None = None,
+        payments: PaymentGateway | None = None,
         **overrides: object,
     ) -> Flask:
         application = create_app(make_settings(**overrides), providers=providers, payments=payments)

@@ -11,7 +11,16 @@ from routing.demo.generate import DemoInputs, build_demo_region, generate_demo_i
 from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
 
-__all__ = ["DEMO_FIRST_DAY", "demo_inputs", "demo_region", "demo_region_path", "heidelberg", "herrenberg", "porto_alegre", "shared_data"]
+__all__ = [
+    "DEMO_FIRST_DAY",
+    "demo_inputs",
+    "demo_region",
+    "demo_region_path",
+    "heidelberg",
+    "herrenberg",
+    "porto_alegre",
+    "shared_data",
+]
 
 DEMO_FIRST_DAY = date(2026, 11, 23)
 """A Monday; the demo's holiday is then Wednesday 2026-11-25."""
@@ -54,8 +63,11 @@ def porto_alegre(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     data = shared_data / "porto-alegre"
     build_region(
         RegionInputs(
-            name="poa", gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
-            osm_file=data / "poa_osm.pbf", first_day=date(2019, 5, 6), days=3,
+            name="poa",
+            gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
+            osm_file=data / "poa_osm.pbf",
+            first_day=date(2019, 5, 6),
+            days=3,
         ),
         out,
     )
@@ -69,8 +81,11 @@ def heidelberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> R
     data = shared_data / "heidelberg"
     build_region(
         RegionInputs(
-            name="heidelberg", gtfs=[GtfsInput("vrn", data / "vrn_gtfs_cut.zip")], osm_file=data / "heidelberg.test.pbf",
-            first_day=date(2022, 7, 4), days=3,
+            name="heidelberg",
+            gtfs=[GtfsInput("vrn", data / "vrn_gtfs_cut.zip")],
+            osm_file=data / "heidelberg.test.pbf",
+            first_day=date(2022, 7, 4),
+            days=3,
         ),
         out,
     )
@@ -87,8 +102,11 @@ def herrenberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     data = shared_data / "herrenberg"
     build_region(
         RegionInputs(
-            name="herrenberg", gtfs=[GtfsInput("vvs", data / "gtfs")], osm_file=data / "herrenberg-minimal.osm.pbf",
-            first_day=date(2021, 7, 5), days=3,
+            name="herrenberg",
+            gtfs=[GtfsInput("vvs", data / "gtfs")],
+            osm_file=data / "herrenberg-minimal.osm.pbf",
+            first_day=date(2021, 7, 5),
+            days=3,
         ),
         out,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from providers.sandbox.faults import FaultPlan
 from providers.sandbox.fleet import Fleet
 from providers.sandbox.server import start_sandbox

@@ -106,9 +106,19 @@ def test_docs_page_renders_in_a_browser(live_url: str, tmp_path: Path) -> None:
     if browser is None:
         pytest.skip("no Chromium installed (tests/run installs Debian's chromium when run as root)")
     command = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=15000", "--dump-dom", f"{live_url}/docs/",
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        f"{live_url}/docs/",
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     dom = result.stdout
@@ -127,11 +137,16 @@ def test_mobility_serve_plans_sharing_with_its_in_process_sandbox(tmp_path: Path
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/health", timeout=180)
-        vehicles = requests.get(f"{base}/api/v1/vehicles", params={"near": "51.3155,9.4915", "radius": 3000}, timeout=30)
+        vehicles = requests.get(
+            f"{base}/api/v1/vehicles", params={"near": "51.3155,9.4915", "radius": 3000}, timeout=30
+        )
         assert vehicles.status_code == 200
         assert {p["provider"] for p in vehicles.json()["providers"]} == {"demo-rad", "demo-auto"}
-        plan = requests.get(f"{base}/api/v1/plan", params={"from": "51.3058,9.4759", "to": "51.3252,9.5071",
-                                                           "modes": "bikeshare"}, timeout=60).json()
+        plan = requests.get(
+            f"{base}/api/v1/plan",
+            params={"from": "51.3058,9.4759", "to": "51.3252,9.5071", "modes": "bikeshare"},
+            timeout=60,
+        ).json()
         legs = [leg for itinerary in plan["itineraries"] for leg in itinerary["legs"] if leg["sharing"]]
         assert legs and legs[0]["sharing"]["quote"]["amountCents"] > 0 and legs[0]["sharing"]["bookable"]
     finally:

@@ -28,16 +28,12 @@ class Clock:
 
 
 @pytest.fixture
-def served(
-    demo_inputs: DemoInputs, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
-) -> GbfsFolderServer:
+def served(demo_inputs: DemoInputs, gbfs_folder_server: Callable[[Path], GbfsFolderServer]) -> GbfsFolderServer:
     return gbfs_folder_server(demo_inputs.gbfs / "demo-rad")
 
 
 def _client(server: GbfsFolderServer, clock: Clock, *, retries: int = 0) -> GbfsClient:
-    http = HttpClient(
-        "demo-rad", HttpSettings(timeout_s=2, retries=retries, backoff_s=0), sleep=lambda _: None
-    )
+    http = HttpClient("demo-rad", HttpSettings(timeout_s=2, retries=retries, backoff_s=0), sleep=lambda _: None)
     return GbfsClient("demo-rad", server.discovery_url, http, max_stale_s=120, clock=clock)
 
 
@@ -84,9 +80,7 @@ def test_a_malformed_feed_names_file_and_field_and_keeps_the_last_good(served: G
     kept = client.load("station_status", parse_station_status)
     assert kept.stale and kept.value == good.value
     fresh = _client(served, clock)  # without a good copy the error itself comes through
-    with pytest.raises(
-        FeedError, match=r"station_status: data\.stations\[2\]\.num_docks_available: expected a non"
-    ):
+    with pytest.raises(FeedError, match=r"station_status: data\.stations\[2\]\.num_docks_available: expected a non"):
         fresh.load("station_status", parse_station_status)
     served.broken["station_status.json"] = "malformed"
     with pytest.raises(FeedError, match="station_status: the body is not valid JSON"):

@@ -11,19 +11,37 @@ from providers.gbfs.pricing import Perk, PricingPlanError, Segment, parse_pricin
 
 # The two plans of the GBFS 2.3 specification's system_pricing_plans example.
 SPEC_EXAMPLE = {
-    "last_updated": 1604198100, "ttl": 0, "version": "2.3",
-    "data": {"plans": [
-        {"plan_id": "plan3", "name": "Simple Rate", "currency": "CAD", "price": 3.00, "is_taxable": True,
-         "description": "$3 unlock fee, $0.25 per kilometer and 0.50 per minute.",
-         "per_km_pricing": [{"start": 0, "rate": 0.25, "interval": 1}],
-         "per_min_pricing": [{"start": 0, "rate": 0.50, "interval": 1}]},
-        {"plan_id": "plan4", "name": "Advanced Rate", "currency": "CAD", "price": 3.00, "is_taxable": True,
-         "description": "$3 unlock fee, $0.25 per kilometer starting after 5km, and 0.50 per minute for first "
-                        "20 min, then 0.30 per minute afterwards",
-         "per_km_pricing": [{"start": 5, "rate": 0.25, "interval": 1}],
-         "per_min_pricing": [{"start": 0, "rate": 0.50, "interval": 1, "end": 20},
-                             {"start": 20, "rate": 0.30, "interval": 1}]},
-    ]},
+    "last_updated": 1604198100,
+    "ttl": 0,
+    "version": "2.3",
+    "data": {
+        "plans": [
+            {
+                "plan_id": "plan3",
+                "name": "Simple Rate",
+                "currency": "CAD",
+                "price": 3.00,
+                "is_taxable": True,
+                "description": "$3 unlock fee, $0.25 per kilometer and 0.50 per minute.",
+                "per_km_pricing": [{"start": 0, "rate": 0.25, "interval": 1}],
+                "per_min_pricing": [{"start": 0, "rate": 0.50, "interval": 1}],
+            },
+            {
+                "plan_id": "plan4",
+                "name": "Advanced Rate",
+                "currency": "CAD",
+                "price": 3.00,
+                "is_taxable": True,
+                "description": "$3 unlock fee, $0.25 per kilometer starting after 5km, and 0.50 per minute for first "
+                "20 min, then 0.30 per minute afterwards",
+                "per_km_pricing": [{"start": 5, "rate": 0.25, "interval": 1}],
+                "per_min_pricing": [
+                    {"start": 0, "rate": 0.50, "interval": 1, "end": 20},
+                    {"start": 20, "rate": 0.30, "interval": 1},
+                ],
+            },
+        ]
+    },
 }
 
 
@@ -54,28 +72,71 @@ def test_interval_zero_charges_once_and_end_is_exclusive() -> None:
 
 
 def test_negative_rates_discount_but_never_below_zero() -> None:
-    plans = parse_pricing_plans({"data": {"plans": [
-        {"plan_id": "d", "name": "Discount", "currency": "EUR", "price": 1.0,
-         "per_min_pricing": [{"start": 0, "rate": 0.2, "interval": 1}, {"start": 10, "rate": -0.2, "interval": 1}]},
-        {"plan_id": "n", "name": "Refund", "currency": "EUR", "price": 0.5,
-         "per_min_pricing": [{"start": 0, "rate": -1, "interval": 0}]},
-    ]}})
+    plans = parse_pricing_plans(
+        {
+            "data": {
+                "plans": [
+                    {
+                        "plan_id": "d",
+                        "name": "Discount",
+                        "currency": "EUR",
+                        "price": 1.0,
+                        "per_min_pricing": [
+                            {"start": 0, "rate": 0.2, "interval": 1},
+                            {"start": 10, "rate": -0.2, "interval": 1},
+                        ],
+                    },
+                    {
+                        "plan_id": "n",
+                        "name": "Refund",
+                        "currency": "EUR",
+                        "price": 0.5,
+                        "per_min_pricing": [{"start": 0, "rate": -1, "interval": 0}],
+                    },
+                ]
+            }
+        }
+    )
     assert ride_cost_cents(plans["d"], minutes=15, km=0) == 100 + 15 * 20 - 5 * 20
     assert ride_cost_cents(plans["n"], minutes=3, km=0) == 0
 
 
 def test_decimal_amounts_are_exact_cents() -> None:
-    plans = parse_pricing_plans({"data": {"plans": [
-        {"plan_id": "x", "name": [{"text": "Tarif", "language": "de"}], "currency": "EUR", "price": 0.1,
-         "per_min_pricing": [{"start": 0, "rate": 0.2, "interval": 1}]}]}})
+    plans = parse_pricing_plans(
+        {
+            "data": {
+                "plans": [
+                    {
+                        "plan_id": "x",
+                        "name": [{"text": "Tarif", "language": "de"}],
+                        "currency": "EUR",
+                        "price": 0.1,
+                        "per_min_pricing": [{"start": 0, "rate": 0.2, "interval": 1}],
+                    }
+                ]
+            }
+        }
+    )
     assert plans["x"].name == "Tarif"  # GBFS 3.0 localised names
     assert ride_cost_cents(plans["x"], minutes=1, km=0) == 30
 
 
 def test_pass_holder_perk_takes_minutes_and_base_off() -> None:
-    nextbike = parse_pricing_plans({"data": {"plans": [
-        {"plan_id": "basic", "name": "Basis", "currency": "EUR", "price": 0,
-         "per_min_pricing": [{"start": 0, "rate": 1.0, "interval": 15}]}]}})["basic"]
+    nextbike = parse_pricing_plans(
+        {
+            "data": {
+                "plans": [
+                    {
+                        "plan_id": "basic",
+                        "name": "Basis",
+                        "currency": "EUR",
+                        "price": 0,
+                        "per_min_pricing": [{"start": 0, "rate": 1.0, "interval": 15}],
+                    }
+                ]
+            }
+        }
+    )["basic"]
     assert ride_cost_cents(nextbike, minutes=40, km=3) == 300
     nvv = Perk(free_minutes=30)
     assert ride_cost_cents(nextbike, minutes=25, km=3, perk=nvv) == 0
@@ -88,12 +149,28 @@ def test_pass_holder_perk_takes_minutes_and_base_off() -> None:
     [
         ({"plan_id": "p", "currency": "EUR"}, "plan 'p': missing required field 'price'"),
         ({"plan_id": "p", "currency": "EUR", "price": "abc"}, "plan 'p'.price: 'abc' is not a number"),
-        ({"plan_id": "p", "currency": "EUR", "price": 1, "per_min_pricing": [{"start": 0, "rate": 1}]},
-         "per_min_pricing[0]: missing required field 'interval'"),
-        ({"plan_id": "p", "currency": "EUR", "price": 1, "per_km_pricing": [{"start": -1, "rate": 1, "interval": 1}]},
-         "per_km_pricing[0].start: expected a non-negative number"),
-        ({"plan_id": "p", "currency": "EUR", "price": 1,
-          "per_min_pricing": [{"start": 10, "rate": 1, "interval": 1, "end": 5}]}, "end 5 lies before start 10"),
+        (
+            {"plan_id": "p", "currency": "EUR", "price": 1, "per_min_pricing": [{"start": 0, "rate": 1}]},
+            "per_min_pricing[0]: missing required field 'interval'",
+        ),
+        (
+            {
+                "plan_id": "p",
+                "currency": "EUR",
+                "price": 1,
+                "per_km_pricing": [{"start": -1, "rate": 1, "interval": 1}],
+            },
+            "per_km_pricing[0].start: expected a non-negative number",
+        ),
+        (
+            {
+                "plan_id": "p",
+                "currency": "EUR",
+                "price": 1,
+                "per_min_pricing": [{"start": 10, "rate": 1, "interval": 1, "end": 5}],
+            },
+            "end 5 lies before start 10",
+        ),
     ],
 )
 def test_broken_plans_name_the_plan_and_field(plan: dict, message: str) -> None:  # type: ignore[type-arg]

@@ -62,9 +62,7 @@ def test_unknown_counts_in_real_car_sharing_feed_stay_pickup_candidates(
     assert statuses and all(s.vehicles_available is None and s.can_pick_up for s in statuses)
 
 
-def test_almere_geofencing_rules(
-    shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
-) -> None:
+def test_almere_geofencing_rules(shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]) -> None:
     zones = _provider(gbfs_folder_server(shared_data / "gbfs-misc/ridecheck-almere")).static_info().geofencing
     moped = "check_moped_almere_60"
     hub = next(zone for zone in zones.zones if zone.name == "Hub Bergnet")
@@ -83,10 +81,16 @@ def test_a_system_without_vehicle_types_rents_bicycles_unless_configured(
 ) -> None:
     bay_wheels = _provider(gbfs_folder_server(shared_data / "bay-area" / "gbfs"))
     (default,) = bay_wheels.static_info().vehicle_types.values()
-    assert (default.vehicle_type_id, default.form_factor, default.propulsion) == ("default", FormFactor.BICYCLE, "human")
+    assert (default.vehicle_type_id, default.form_factor, default.propulsion) == (
+        "default",
+        FormFactor.BICYCLE,
+        "human",
+    )
     assert {vehicle.vehicle_type_id for vehicle in bay_wheels.availability().vehicles} == {"default"}
     server = gbfs_folder_server(shared_data / "herrenberg" / "gbfs" / "car-sharing")
-    stadtmobil = GbfsProvider("stadtmobil", GbfsSettings(server.discovery_url, form_factor=FormFactor.CAR,
-                                                         return_constraint="roundtrip_station"))
+    stadtmobil = GbfsProvider(
+        "stadtmobil",
+        GbfsSettings(server.discovery_url, form_factor=FormFactor.CAR, return_constraint="roundtrip_station"),
+    )
     (car,) = stadtmobil.static_info().vehicle_types.values()
     assert (car.form_factor, car.return_constraint) == (FormFactor.CAR, "roundtrip_station")

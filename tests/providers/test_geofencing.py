@@ -18,9 +18,7 @@ def _square(lon: float, lat: float, size: float) -> dict[str, object]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _zone(
-    name: str, geometry: dict[str, object], *rules: dict[str, object], **extra: object
-) -> dict[str, object]:
+def _zone(name: str, geometry: dict[str, object], *rules: dict[str, object], **extra: object) -> dict[str, object]:
     return {
         "type": "Feature",
         "geometry": geometry,
@@ -64,9 +62,7 @@ V3 = {
                 ),
             ],
         },
-        "global_rules": [
-            {"ride_start_allowed": False, "ride_end_allowed": False, "ride_through_allowed": True}
-        ],
+        "global_rules": [{"ride_start_allowed": False, "ride_end_allowed": False, "ride_through_allowed": True}],
     },
 }
 
@@ -90,9 +86,7 @@ def test_ride_through_and_time_windows() -> None:
     assert zones.may_pass(across_the_park, "bike")
     market = (51.052, 9.052)
     assert zones.may_end_at(*market, "bike", datetime(2026, 11, 21, 10, tzinfo=UTC))
-    assert not zones.may_end_at(*market, "bike", datetime(2026, 11, 21, 15, tzinfo=UTC)), (
-        "global rule after 14:00"
-    )
+    assert not zones.may_end_at(*market, "bike", datetime(2026, 11, 21, 15, tzinfo=UTC)), "global rule after 14:00"
 
 
 def test_v2_ride_allowed_covers_start_and_end() -> None:
@@ -141,6 +135,4 @@ def test_v2_ride_allowed_covers_start_and_end() -> None:
 )
 def test_broken_zones_name_the_field(features: list[object], message: str) -> None:
     with pytest.raises(FeedError, match=message):
-        parse_geofencing(
-            {"data": {"geofencing_zones": {"type": "FeatureCollection", "features": features}}}, PLACE
-        )
+        parse_geofencing({"data": {"geofencing_zones": {"type": "FeatureCollection", "features": features}}}, PLACE)

@@ -61,9 +61,7 @@ def test_builtin_adapters_are_entry_points() -> None:
     assert {"gbfs", "tomp"} <= set(factories) and not broken
 
 
-def test_config_file_builds_working_instances_and_reports_broken_ones(
-    tmp_path: Path, sandbox: SandboxServer
-) -> None:
+def test_config_file_builds_working_instances_and_reports_broken_ones(tmp_path: Path, sandbox: SandboxServer) -> None:
     path = tmp_path / "providers.toml"
     path.write_text(_toml(sandbox), encoding="utf-8")
     registry = registry_from_file(path, {"SANDBOX_KEY": SANDBOX_API_KEY})
@@ -96,13 +94,9 @@ def test_a_third_party_adapter_is_validated_and_its_failures_isolated() -> None:
         "crashing": crashing,
         "renamed": wrong_name,
     }
-    instances = [
-        InstanceConfig(n, n if n != "half" else "incomplete", {}) for n in ("half", "crashing", "renamed")
-    ]
+    instances = [InstanceConfig(n, n if n != "half" else "incomplete", {}) for n in ("half", "crashing", "renamed")]
     instances.append(InstanceConfig("ghost", "missing", {}))
-    registry = build_registry(
-        instances, factories, {}, broken_adapters={"missing": "entry point x:y cannot be loaded"}
-    )
+    registry = build_registry(instances, factories, {}, broken_adapters={"missing": "entry point x:y cannot be loaded"})
     assert not registry.providers
     assert "lacks static_info, availability" in registry.failures["half"]
     assert "RuntimeError: bug in the operator's package" in registry.failures["crashing"]
@@ -119,9 +113,7 @@ def test_entry_points_are_read_from_installed_metadata(monkeypatch: pytest.Monke
         EntryPoint("sandbox-copy", "providers.builtin:tomp_adapter", ENTRY_POINT_GROUP),
         EntryPoint("broken", "no_such_module:factory", ENTRY_POINT_GROUP),
     ]
-    monkeypatch.setattr(
-        registry_module, "entry_points", lambda group: [p for p in points if p.group == group]
-    )
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: [p for p in points if p.group == group])
     factories, broken = discover_factories()
     assert list(factories) == ["sandbox-copy"]
     assert "no_such_module" in broken["broken"]
@@ -137,9 +129,7 @@ def test_unreadable_config_is_named(tmp_path: Path) -> None:
         load_provider_config(path)
 
 
-def test_provider_check_command(
-    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_provider_check_command(tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "providers.toml"
     path.write_text(_toml(sandbox), encoding="utf-8")
     monkeypatch.setenv("SANDBOX_KEY", SANDBOX_API_KEY)
@@ -170,9 +160,7 @@ def test_sandbox_operator_command_serves_the_demo_fleet(tmp_path: Path) -> None:
             url = line.split(" on ", 1)[1].split("/ ", 1)[0]
             index = requests.get(url + "/", timeout=10).json()
             assert index["systems"] == ["demo-auto", "demo-rad"]
-            assert (
-                requests.get(url + "/tomp/demo-rad/operator/meta", timeout=10).status_code == 503
-            )  # the --fault
+            assert requests.get(url + "/tomp/demo-rad/operator/meta", timeout=10).status_code == 503  # the --fault
             assert requests.get(url + "/tomp/demo-rad/operator/meta", timeout=10).status_code == 200
         finally:
             process.terminate()

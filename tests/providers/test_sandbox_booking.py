@@ -31,9 +31,7 @@ def _sandbox_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SANDBOX_KEY", SANDBOX_API_KEY)
 
 
-def _tomp(
-    sandbox: SandboxServer, system: str = "demo-rad", version: str = "2.3", **overrides: object
-) -> TompProvider:
+def _tomp(sandbox: SandboxServer, system: str = "demo-rad", version: str = "2.3", **overrides: object) -> TompProvider:
     """The TOMP adapter for ``system``, its key resolved from the environment as the registry does."""
     instance = InstanceConfig(system, "tomp", sandbox.settings(system, version=version) | overrides)
     return tomp_adapter(system, resolve_credentials(instance, os.environ))

@@ -11,9 +11,9 @@ import numpy as np
 from routing.region.region import Region
 
 
-def od_queries(region: Region, seed: int, *, first_hour: int = 4, hours: int = 19, days: int = 3) -> Iterator[
-    tuple[tuple[float, float], tuple[float, float], datetime]
-]:
+def od_queries(
+    region: Region, seed: int, *, first_hour: int = 4, hours: int = 19, days: int = 3
+) -> Iterator[tuple[tuple[float, float], tuple[float, float], datetime]]:
     """Endless (origin, destination, departure) triples around stops that have street positions."""
     rng = np.random.default_rng(seed)
     zone = ZoneInfo(region.manifest.timezone)

@@ -13,6 +13,7 @@ LINT = "from importlinter.cli import lint_imports; raise SystemExit(lint_imports
 
 
 def test_import_contracts_hold() -> None:
-    completed = subprocess.run([sys.executable, "-c", LINT], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                               check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", LINT], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr

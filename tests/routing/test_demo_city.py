@@ -42,9 +42,20 @@ def test_everything_is_labelled_synthetic(demo_inputs: DemoInputs) -> None:
 
 def test_osm_has_the_street_features_profiles_need(demo_inputs: DemoInputs) -> None:
     text = demo_inputs.osm.read_text(encoding="utf-8")
-    for fragment in ('v="steps"', 'v="cycleway"', 'k="oneway" v="yes"', 'k="oneway" v="-1"', 'k="oneway:bicycle" v="no"',
-                     'v="pedestrian"', 'k="access" v="private"', 'k="incline"', 'v="primary"', 'v="residential"',
-                     'v="tertiary"', "Königsallee"):
+    for fragment in (
+        'v="steps"',
+        'v="cycleway"',
+        'k="oneway" v="yes"',
+        'k="oneway" v="-1"',
+        'k="oneway:bicycle" v="no"',
+        'v="pedestrian"',
+        'k="access" v="private"',
+        'k="incline"',
+        'v="primary"',
+        'v="residential"',
+        'v="tertiary"',
+        "Königsallee",
+    ):
         assert fragment in text, fragment
 
 
@@ -80,7 +91,7 @@ def test_gbfs_feeds_are_consistent(demo_inputs: DemoInputs) -> None:
 
 def test_scale_grows_the_city() -> None:
     small, large = plan_city(1), plan_city(100)
-    assert large.size ** 2 >= 90 * small.size ** 2
+    assert large.size**2 >= 90 * small.size**2
     assert len(large.lines) > 5 * len(small.lines)
 
 

@@ -46,9 +46,7 @@ def calculator(**changes: object) -> FareCalculator:
     config = parse_fare_config(fares_document())
     config = replace(config, **changes)  # type: ignore[arg-type]
     matrix = np.array([STOPS[stop] for stop in IDS], dtype=np.bool_)
-    return FareCalculator(
-        config, ZoneIndex(ZONES, matrix), {stop: i for i, stop in enumerate(IDS)}, "Europe/Berlin"
-    )
+    return FareCalculator(config, ZoneIndex(ZONES, matrix), {stop: i for i, stop in enumerate(IDS)}, "Europe/Berlin")
 
 
 def place(stop: str) -> Place:
@@ -110,9 +108,7 @@ def test_mittendrin_covers_kasselplus_all_day() -> None:
     assert fare.total_cents == 0
     (leg,) = fare.legs
     assert (
-        leg.reason.code == "pass_in_area"
-        and leg.reason.params["area"] == "KasselPlus"
-        and leg.pass_id == "mittendrin"
+        leg.reason.code == "pass_in_area" and leg.reason.params["area"] == "KasselPlus" and leg.pass_id == "mittendrin"
     )
 
 
@@ -136,9 +132,7 @@ def test_on_a_hessian_holiday_and_on_saturday_the_whole_nvv_area_all_day() -> No
     june = HeldPass("mittendrin", date(2026, 6, 1), date(2026, 6, 30))
     holiday = calculator().price(trip(ride(at(CORPUS_CHRISTI, 18, 55), "V1", "H1")), [june])
     assert holiday.total_cents == 0 and holiday.legs[0].reason.params["day"] == "holiday"
-    normal_thursday = calculator().price(
-        trip(ride(at(CORPUS_CHRISTI, 18, 55) + timedelta(days=7), "V1", "H1")), [june]
-    )
+    normal_thursday = calculator().price(trip(ride(at(CORPUS_CHRISTI, 18, 55) + timedelta(days=7), "V1", "H1")), [june])
     assert normal_thursday.total_cents == 520
     saturday = calculator().price(trip(ride(at(SATURDAY, 9, 0), "V1", "H1")), [MITTENDRIN_NOVEMBER])
     assert saturday.total_cents == 0 and saturday.legs[0].reason.params["day"] == "saturday"
@@ -152,15 +146,9 @@ def test_across_midnight_at_the_end_of_the_month_the_operating_day_decides() -> 
     last_evening = datetime(2026, 11, 30, 23, 50, tzinfo=BERLIN)
     fares = calculator()
     assert fares.price(trip(ride(last_evening, "V1", "H1")), [MITTENDRIN_NOVEMBER]).total_cents == 0
-    after_midnight = fares.price(
-        trip(ride(last_evening + timedelta(minutes=30), "V1", "H1")), [MITTENDRIN_NOVEMBER]
-    )
-    assert (
-        after_midnight.total_cents == 0
-    )  # 00:20 on 1 December still belongs to the 30 November operating day
-    morning = fares.price(
-        trip(ride(datetime(2026, 12, 1, 7, 0, tzinfo=BERLIN), "K1", "K2")), [MITTENDRIN_NOVEMBER]
-    )
+    after_midnight = fares.price(trip(ride(last_evening + timedelta(minutes=30), "V1", "H1")), [MITTENDRIN_NOVEMBER])
+    assert after_midnight.total_cents == 0  # 00:20 on 1 December still belongs to the 30 November operating day
+    morning = fares.price(trip(ride(datetime(2026, 12, 1, 7, 0, tzinfo=BERLIN), "K1", "K2")), [MITTENDRIN_NOVEMBER])
     assert morning.total_cents == 210 and morning.legs[0].reason.code == "pass_not_valid_then"
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from routing.errors import InputDataError
-from routing.transit.gtfs_load import load_gtfs
 from routing.transit.compile import compile_timetable
+from routing.transit.gtfs_load import load_gtfs
 from tests.routing.gtfs_files import BASE_FILES, write_feed
 
 STOP_TIMES_HEADER = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
@@ -24,10 +24,19 @@ def test_valid_feed_loads(tmp_path: Path) -> None:
     [
         ({"stops_txt": None}, ["stops.txt is missing"]),
         ({"calendar_txt": None}, ["neither calendar.txt nor calendar_dates.txt"]),
-        ({"stop_times_txt": STOP_TIMES_HEADER + "t9,08:00:00,08:00:00,A,1\n"}, ["stop_times.txt", "line 2", "t9", "trips.txt"]),
-        ({"stop_times_txt": STOP_TIMES_HEADER + "t1,08:00:00,08:00:00,A,1\nt1,08:01:00,08:01:00,Z,2\n"}, ["stop_times.txt", "line 3", "'Z'"]),
+        (
+            {"stop_times_txt": STOP_TIMES_HEADER + "t9,08:00:00,08:00:00,A,1\n"},
+            ["stop_times.txt", "line 2", "t9", "trips.txt"],
+        ),
+        (
+            {"stop_times_txt": STOP_TIMES_HEADER + "t1,08:00:00,08:00:00,A,1\nt1,08:01:00,08:01:00,Z,2\n"},
+            ["stop_times.txt", "line 3", "'Z'"],
+        ),
         ({"trips_txt": "route_id,service_id,trip_id\n9,WD,t1\n"}, ["trips.txt", "line 2", "route_id '9'"]),
-        ({"stops_txt": BASE_FILES["stops.txt"] + "D,Nirgendwo,95.0,9.5,0,,0\n"}, ["stops.txt", "line 6", "'D'", "stop_lat"]),
+        (
+            {"stops_txt": BASE_FILES["stops.txt"] + "D,Nirgendwo,95.0,9.5,0,,0\n"},
+            ["stops.txt", "line 6", "'D'", "stop_lat"],
+        ),
         ({"stops_txt": BASE_FILES["stops.txt"] + "B,Doppelt,51.3,9.5,0,,0\n"}, ["stops.txt", "line 6", "repeats"]),
         ({"trips_txt": "route_id,service_id\n1,WD\n"}, ["trips.txt", "trip_id"]),
     ],
@@ -40,7 +49,9 @@ def test_unroutable_feeds_are_refused(tmp_path: Path, overrides: dict[str, str |
 
 
 def test_malformed_time_names_line_and_field(tmp_path: Path) -> None:
-    folder = write_feed(tmp_path / "bad", stop_times_txt=STOP_TIMES_HEADER + "t1,08:00:00,08:00:00,A,1\nt1,8h05,08:06:00,B,2\n")
+    folder = write_feed(
+        tmp_path / "bad", stop_times_txt=STOP_TIMES_HEADER + "t1,08:00:00,08:00:00,A,1\nt1,8h05,08:06:00,B,2\n"
+    )
     feed = load_gtfs(folder, name="kvg")
     with pytest.raises(InputDataError) as caught:
         compile_timetable([feed], first_day=__import__("datetime").date(2026, 11, 23), days=2)

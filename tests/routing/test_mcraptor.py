@@ -11,7 +11,7 @@ import pytest
 
 from routing.errors import PointNotRoutable
 from routing.region.region import Region
-from routing.transit.raptor import Journey, TransitOptions, TransitRouter, TransitLeg, pareto_filter
+from routing.transit.raptor import Journey, TransitLeg, TransitOptions, TransitRouter, pareto_filter
 from tests.routing.od_samples import od_queries
 from tests.routing.tiny_transit import tiny_router
 
@@ -31,8 +31,13 @@ def test_less_walking_for_a_later_arrival_is_kept(tmp_path: Path) -> None:
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
     departure = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
     # A is next door; B is an 8-minute walk away.
-    journeys = router.pareto_between_stops(departure, {stop(router, "A"): 0, stop(router, "B"): 480}, {stop(router, "E"): 0})
-    summary = [(j.arrival.strftime("%H:%M"), round(j.walking_seconds), j.describe(router.timetable).replace("kvg:", "")) for j in journeys]
+    journeys = router.pareto_between_stops(
+        departure, {stop(router, "A"): 0, stop(router, "B"): 480}, {stop(router, "E"): 0}
+    )
+    summary = [
+        (j.arrival.strftime("%H:%M"), round(j.walking_seconds), j.describe(router.timetable).replace("kvg:", ""))
+        for j in journeys
+    ]
     assert summary == [("08:20", 480, "1 B 08:10 ~ E 08:20"), ("08:40", 0, "2 A 08:05 ~ E 08:40")]
     # Plain RAPTOR only sees the fastest.
     fastest = router.journeys_between_stops(departure, [stop(router, "A"), stop(router, "B")], [stop(router, "E")])
@@ -45,7 +50,9 @@ def test_fewer_transfers_for_a_later_arrival_is_kept(tmp_path: Path) -> None:
         t2 2 WD: B 08:07, C 08:20
     """
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
-    journeys = router.pareto_between_stops(datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN), {stop(router, "A"): 0}, {stop(router, "C"): 0})
+    journeys = router.pareto_between_stops(
+        datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN), {stop(router, "A"): 0}, {stop(router, "C"): 0}
+    )
     assert [(j.arrival.strftime("%H:%M"), j.transfers) for j in journeys] == [("08:20", 1), ("08:40", 0)]
 
 
@@ -76,7 +83,9 @@ def test_extra_criterion_filters_the_final_set(tmp_path: Path) -> None:
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
     departure = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
     priced = router.pareto_between_stops(
-        departure, {stop(router, "A"): 0}, {stop(router, "E"): 0},
+        departure,
+        {stop(router, "A"): 0},
+        {stop(router, "E"): 0},
         options=TransitOptions(ride_price_cents={"kvg:1": 420, "kvg:2": 320}),
     )
 

@@ -134,7 +134,8 @@ def test_overpass_graphs_are_normalised_to_both_directions() -> None:
 
 def test_public_bicycle_parking_as_points_and_area_centres(tmp_path: Path) -> None:
     path = tmp_path / "parking.osm"
-    path.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+    path.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">
  <node id="1" version="1" lat="51.0000" lon="9.0000"><tag k="amenity" v="bicycle_parking"/></node>
  <node id="2" version="1" lat="51.0010" lon="9.0010"><tag k="amenity" v="bicycle_parking"/><tag k="access" v="private"/></node>
@@ -146,7 +147,9 @@ def test_public_bicycle_parking_as_points_and_area_centres(tmp_path: Path) -> No
  <way id="10" version="1"><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="6"/>
   <tag k="amenity" v="bicycle_parking"/><tag k="covered" v="yes"/></way>
 </osm>
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     points = bike_parking_from_osm_file(path)
     assert points.shape == (2, 2)
     assert points[0].tolist() == pytest.approx([51.0, 9.0])

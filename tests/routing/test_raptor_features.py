@@ -24,7 +24,10 @@ def at(day: date, clock: str) -> datetime:
 def plans(router: TransitRouter, departure: datetime, origin: str, destination: str, **options: object) -> list[str]:
     stops = router.timetable.stop_id.to_list()
     journeys = router.journeys_between_stops(
-        departure, [stops.index(f"kvg:{origin}")], [stops.index(f"kvg:{destination}")], options=TransitOptions(**options)
+        departure,
+        [stops.index(f"kvg:{origin}")],
+        [stops.index(f"kvg:{destination}")],
+        options=TransitOptions(**options),
     )
     return [journey.describe(router.timetable).replace("kvg:", "") for journey in journeys]
 
@@ -44,7 +47,9 @@ def test_a02_transfer_with_change_time(tmp_path: Path) -> None:
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
     # The 60 s change slack misses 08:10 and catches 08:11.
     assert plans(router, at(MONDAY, "07:55"), "A", "C") == ["1 A 08:00 ~ B 08:10 | 2 B 08:11 ~ C 08:21"]
-    assert plans(router, at(MONDAY, "07:55"), "A", "C", change_slack_s=120) == ["1 A 08:00 ~ B 08:10 | 2 B 08:12 ~ C 08:22"]
+    assert plans(router, at(MONDAY, "07:55"), "A", "C", change_slack_s=120) == [
+        "1 A 08:00 ~ B 08:10 | 2 B 08:12 ~ C 08:22"
+    ]
 
 
 def test_a03_no_transfer_when_direct_is_as_fast(tmp_path: Path) -> None:
@@ -62,7 +67,10 @@ def test_a04_pareto_fewer_transfers_or_earlier(tmp_path: Path) -> None:
         t2 2 WD: B 08:07, C 08:20
     """
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
-    assert plans(router, at(MONDAY, "07:55"), "A", "C") == ["1 A 08:00 ~ C 08:40", "1 A 08:00 ~ B 08:05 | 2 B 08:07 ~ C 08:20"]
+    assert plans(router, at(MONDAY, "07:55"), "A", "C") == [
+        "1 A 08:00 ~ C 08:40",
+        "1 A 08:00 ~ B 08:05 | 2 B 08:07 ~ C 08:20",
+    ]
     assert plans(router, at(MONDAY, "07:55"), "A", "C", max_transfers=0) == ["1 A 08:00 ~ C 08:40"]
 
 
@@ -80,7 +88,9 @@ def test_b01_calendar_exception_removes_a_day(tmp_path: Path) -> None:
         t1 1 WD: A 08:00, B 08:10
         t2 1 ALL: A 09:00, B 09:10
     """
-    router = tiny_router(tmp_path, trips, first_day=MONDAY, calendar_dates_txt="service_id,date,exception_type\nWD,20261123,2\n")
+    router = tiny_router(
+        tmp_path, trips, first_day=MONDAY, calendar_dates_txt="service_id,date,exception_type\nWD,20261123,2\n"
+    )
     assert plans(router, at(MONDAY, "07:55"), "A", "B") == ["1 A 09:00 ~ B 09:10"]
     assert plans(router, at(MONDAY + timedelta(days=1), "07:55"), "A", "B") == ["1 A 08:00 ~ B 08:10"]
 

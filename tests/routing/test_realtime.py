@@ -48,8 +48,9 @@ def message(*updates: rt.TripUpdate, timestamp: datetime = datetime(2026, 11, 23
     return feed.SerializeToString()
 
 
-def trip_update(trip_id: str, *stops: tuple[str, int, int | None], start_date: str | None = "20261123",
-                cancelled: bool = False) -> rt.TripUpdate:
+def trip_update(
+    trip_id: str, *stops: tuple[str, int, int | None], start_date: str | None = "20261123", cancelled: bool = False
+) -> rt.TripUpdate:
     """Stops as (stop_id, sequence, delay seconds or None for SKIPPED)."""
     update = rt.TripUpdate()
     update.trip.trip_id = trip_id
@@ -81,7 +82,9 @@ def router(tmp_path: Path) -> TransitRouter:
 
 
 def test_delay_propagates_downstream(router: TransitRouter) -> None:
-    overlay = parse_trip_updates(message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg")
+    overlay = parse_trip_updates(
+        message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg"
+    )
     router.apply_realtime(overlay)
     leg = first_leg(router, "B", "E", datetime(2026, 11, 23, 8, 5, tzinfo=BERLIN))
     assert leg.trip_id == "kvg:t1" and leg.realtime
@@ -98,14 +101,20 @@ def test_delay_propagates_downstream(router: TransitRouter) -> None:
 def test_delay_makes_a_missed_trip_catchable(router: TransitRouter) -> None:
     clock = datetime(2026, 11, 23, 8, 12, tzinfo=BERLIN)
     assert first_leg(router, "B", "E", clock).trip_id == "kvg:t2"
-    router.apply_realtime(parse_trip_updates(message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg"))
+    router.apply_realtime(
+        parse_trip_updates(message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg")
+    )
     assert first_leg(router, "B", "E", clock).trip_id == "kvg:t1"
     router.apply_realtime(None)
     assert first_leg(router, "B", "E", clock).trip_id == "kvg:t2"
 
 
 def test_cancelled_trip_is_not_used(router: TransitRouter) -> None:
-    router.apply_realtime(parse_trip_updates(message(trip_update("t1", cancelled=True)), TripLocator(router.timetable), BERLIN, feed="kvg"))
+    router.apply_realtime(
+        parse_trip_updates(
+            message(trip_update("t1", cancelled=True)), TripLocator(router.timetable), BERLIN, feed="kvg"
+        )
+    )
     leg = first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
     assert leg.trip_id == "kvg:t2"
     # Only that day: Tuesday's t1 still runs.
@@ -113,13 +122,19 @@ def test_cancelled_trip_is_not_used(router: TransitRouter) -> None:
 
 
 def test_skipped_stop_cannot_be_used(router: TransitRouter) -> None:
-    router.apply_realtime(parse_trip_updates(message(trip_update("t1", ("B", 2, None))), TripLocator(router.timetable), BERLIN, feed="kvg"))
+    router.apply_realtime(
+        parse_trip_updates(
+            message(trip_update("t1", ("B", 2, None))), TripLocator(router.timetable), BERLIN, feed="kvg"
+        )
+    )
     assert first_leg(router, "B", "E", datetime(2026, 11, 23, 8, 5, tzinfo=BERLIN)).trip_id == "kvg:t2"
     assert first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
 
 
 def test_service_day_inferred_without_start_date(router: TransitRouter) -> None:
-    data = message(trip_update("t1", ("C", 3, 120), start_date=None), timestamp=datetime(2026, 11, 24, 6, 50, tzinfo=UTC))
+    data = message(
+        trip_update("t1", ("C", 3, 120), start_date=None), timestamp=datetime(2026, 11, 24, 6, 50, tzinfo=UTC)
+    )
     overlay = parse_trip_updates(data, TripLocator(router.timetable), BERLIN, feed="kvg")
     assert [day for _, day in overlay.trips] == [date(2026, 11, 24)]
 
@@ -138,7 +153,9 @@ def test_garbage_is_a_clear_error(router: TransitRouter) -> None:
 
 
 def test_reference_agrees_under_an_overlay(router: TransitRouter) -> None:
-    router.apply_realtime(parse_trip_updates(message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg"))
+    router.apply_realtime(
+        parse_trip_updates(message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg")
+    )
     stops = router.timetable.stop_id.to_list()
     day = MONDAY
     start = round((datetime(2026, 11, 23, 8, 12, tzinfo=BERLIN) - service_day_reference(day, BERLIN)).total_seconds())
@@ -156,14 +173,18 @@ def test_feed_ttl_and_broken_feeds(router: TransitRouter, tmp_path: Path) -> Non
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/updates.pb"
-        feed = RealtimeFeed("kvg trip updates", TripLocator(router.timetable), BERLIN, feed="kvg", ttl=timedelta(minutes=2))
+        feed = RealtimeFeed(
+            "kvg trip updates", TripLocator(router.timetable), BERLIN, feed="kvg", ttl=timedelta(minutes=2)
+        )
         now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
         assert feed.current(now) is None
         assert feed.refresh(url_fetcher(url), now)
         assert feed.current(now + timedelta(minutes=1)) is not None
         (served / "updates.pb").write_bytes(b"garbage")
         assert not feed.refresh(url_fetcher(url), now + timedelta(minutes=1))
-        assert feed.current(now + timedelta(minutes=1, seconds=30)) is not None, "the last good data stays until its TTL"
+        assert feed.current(now + timedelta(minutes=1, seconds=30)) is not None, (
+            "the last good data stays until its TTL"
+        )
         assert not feed.refresh(url_fetcher(url.replace("updates", "missing")), now + timedelta(minutes=1))
         assert not feed.refresh(url_fetcher("http://127.0.0.1:9/updates.pb", timeout_s=1), now + timedelta(minutes=1))
         assert feed.current(now + timedelta(minutes=3)) is None, "stale data is dropped"

@@ -51,9 +51,7 @@ def station(
         station_id=station_id,
         count=bikes,
     )
-    return offer, ReturnStation(
-        lat=lat, lon=lon, name=f"Station {station_id}", station_id=station_id, free_docks=docks
-    )
+    return offer, ReturnStation(lat=lat, lon=lon, name=f"Station {station_id}", station_id=station_id, free_docks=docks)
 
 
 def bikeshare(
@@ -136,9 +134,7 @@ def test_an_empty_station_is_no_pickup_and_a_full_one_takes_no_bike(planner: Pla
         station("full", NORTH, EAST, docks=0),
         station("free", NORTH, MIDDLE_EAST),
     )
-    ride = shared_legs(
-        planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0]
-    )[0]
+    ride = shared_legs(planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0])[0]
     assert ride.sharing is not None
     assert ride.sharing.pickup_station_id == "next"
     assert ride.sharing.dropoff_station_id == "free"
@@ -146,16 +142,12 @@ def test_an_empty_station_is_no_pickup_and_a_full_one_takes_no_bike(planner: Pla
 
 def test_unknown_dock_counts_still_take_bikes_back(planner: Planner) -> None:
     system = bikeshare(station("a", SOUTH, WEST), station("virtual", NORTH, EAST, docks=None))
-    ride = shared_legs(
-        planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0]
-    )[0]
+    ride = shared_legs(planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0])[0]
     assert ride.sharing is not None and ride.sharing.dropoff_station_id == "virtual"
 
 
 def test_free_floating_bike_is_parked_at_the_destination_when_allowed(planner: Planner) -> None:
-    bike = VehicleOffer(
-        lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7"
-    )
+    bike = VehicleOffer(lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7")
     system = bikeshare(free=[bike], free_floating=True)
     itinerary = planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,))).itineraries[0]
     ride = shared_legs(itinerary)[0]
@@ -165,9 +157,7 @@ def test_free_floating_bike_is_parked_at_the_destination_when_allowed(planner: P
 
 
 def test_free_floating_ride_ends_outside_a_no_parking_zone_and_walks_on(planner: Planner) -> None:
-    bike = VehicleOffer(
-        lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7"
-    )
+    bike = VehicleOffer(lat=ORIGIN[0] + 0.001, lon=ORIGIN[1], name="Rad 7", vehicle_type_id="bike", vehicle_id="rad-7")
     lat, lon = DESTINATION
     rules = BoxRules(lat - 0.0012, lon - 0.0018, lat + 0.0012, lon + 0.0018)
     system = bikeshare(free=[bike], free_floating=True, rules=rules)
@@ -204,10 +194,7 @@ def test_station_carsharing_is_a_round_trip_on_the_car_network(planner: Planner)
     itinerary = planner.plan(request({Mode.CARSHARING}), SharingSupply(systems=(system,))).itineraries[0]
     drive = shared_legs(itinerary)[0]
     assert drive.mode is Mode.CARSHARING and drive.sharing is not None
-    assert (
-        drive.sharing.round_trip
-        and drive.sharing.dropoff_station_id == drive.sharing.pickup_station_id == "s1"
-    )
+    assert drive.sharing.round_trip and drive.sharing.dropoff_station_id == drive.sharing.pickup_station_id == "s1"
     assert drive.sharing.vehicle_type == "electric car"
     assert drive.distance_m > 2000
     assert itinerary.legs[0].mode is Mode.WALK and itinerary.legs[0].destination.station_id == "s1"
@@ -215,15 +202,9 @@ def test_station_carsharing_is_a_round_trip_on_the_car_network(planner: Planner)
 
 def test_bikeshare_feeds_transit_when_no_station_is_near_the_destination(planner: Planner) -> None:
     # Bikes near the origin, docks only in the south: the destination is reached by tram or bus.
-    system = bikeshare(
-        station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST)
-    )
+    system = bikeshare(station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST))
     result = planner.plan(request({Mode.BIKESHARE, Mode.TRANSIT}), SharingSupply(systems=(system,)))
-    feeders = [
-        it
-        for it in result.itineraries
-        if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)
-    ]
+    feeders = [it for it in result.itineraries if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)]
     assert feeders, [it.modes for it in result.itineraries]
     itinerary = feeders[0]
     modes = [leg.mode for leg in itinerary.legs]
@@ -235,9 +216,7 @@ def test_bikeshare_feeds_transit_when_no_station_is_near_the_destination(planner
         assert earlier.end <= later.start
 
 
-def test_bikeshare_from_the_last_stop_to_a_destination_no_stop_is_near(
-    planner: Planner, demo_region: Region
-) -> None:
+def test_bikeshare_from_the_last_stop_to_a_destination_no_stop_is_near(planner: Planner, demo_region: Region) -> None:
     # The destination is ~350 m from every stop, beyond the walk limit: only a bike from the last stop gets there.
     timetable = demo_region.timetable
     far = (51.32338, 9.48259)
@@ -271,9 +250,7 @@ def test_quotes_come_from_the_quoter_for_answered_sharing_legs(planner: Planner)
         return LegPrice(PriceQuote(amount_cents=150, source="rad", estimated=True), deep_link="rad://open")
 
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
-    itinerary = planner.plan(
-        request({Mode.BIKESHARE}), SharingSupply(systems=(system,), quoter=quoter)
-    ).itineraries[0]
+    itinerary = planner.plan(request({Mode.BIKESHARE}), SharingSupply(systems=(system,), quoter=quoter)).itineraries[0]
     ride = shared_legs(itinerary)[0]
     assert ride.sharing is not None and ride.sharing.quote == PriceQuote(150, source="rad", estimated=True)
     assert ride.sharing.deep_link == "rad://open"
@@ -282,9 +259,7 @@ def test_quotes_come_from_the_quoter_for_answered_sharing_legs(planner: Planner)
 
 def test_arrive_by_bikeshare_arrives_in_time(planner: Planner) -> None:
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
-    itinerary = planner.plan(
-        request({Mode.BIKESHARE}, arrive_by=True), SharingSupply(systems=(system,))
-    ).itineraries[0]
+    itinerary = planner.plan(request({Mode.BIKESHARE}, arrive_by=True), SharingSupply(systems=(system,))).itineraries[0]
     assert itinerary.end == MONDAY_8
     assert shared_legs(itinerary)
 
@@ -293,9 +268,7 @@ def test_without_fleets_or_for_wheelchair_users_bikeshare_is_a_warning(planner: 
     result = planner.plan(request({Mode.BIKESHARE, Mode.WALK}), SharingSupply())
     assert "bikeshare_unavailable" in result.warnings
     system = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
-    result = planner.plan(
-        request({Mode.BIKESHARE, Mode.WALK}, wheelchair=True), SharingSupply(systems=(system,))
-    )
+    result = planner.plan(request({Mode.BIKESHARE, Mode.WALK}, wheelchair=True), SharingSupply(systems=(system,)))
     assert "bikeshare_not_step_free" in result.warnings
     assert all(not shared_legs(itinerary) for itinerary in result.itineraries)
 
@@ -312,24 +285,16 @@ def test_bike_and_ride_uses_the_bicycle_parking_of_the_region(planner: Planner, 
 def test_arrive_by_with_a_bikeshare_feeder_arrives_in_time_and_leaves_late(
     planner: Planner, demo_region: Region
 ) -> None:
-    system = bikeshare(
-        station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST)
-    )
+    system = bikeshare(station("a", SOUTH, WEST), station("b", SOUTH, EAST), station("c", MIDDLE_SOUTH, MIDDLE_EAST))
     deadline = MONDAY_8 + timedelta(hours=1)
     result = planner.plan(
         request({Mode.BIKESHARE, Mode.TRANSIT}, arrive_by=True, time=deadline),
         SharingSupply(systems=(system,)),
     )
-    feeders = [
-        it
-        for it in result.itineraries
-        if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)
-    ]
+    feeders = [it for it in result.itineraries if shared_legs(it) and any(leg.mode is Mode.TRANSIT for leg in it.legs)]
     assert feeders, [it.modes for it in result.itineraries]
     for itinerary in feeders:
         assert itinerary.end <= deadline
-        assert itinerary.start >= deadline - timedelta(
-            minutes=75
-        )  # a late departure, not any journey of the morning
+        assert itinerary.start >= deadline - timedelta(minutes=75)  # a late departure, not any journey of the morning
         for earlier, later in zip(itinerary.legs, itinerary.legs[1:], strict=False):
             assert earlier.end <= later.start

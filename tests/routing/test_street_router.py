@@ -52,7 +52,9 @@ def test_routes_equal_scipy_dijkstra_on_the_same_graph(routers: dict[str, Street
         assert route.distance_m == pytest.approx(sum(step.distance_m for step in route.steps), rel=1e-9, abs=1e-6)
         assert route.coordinates[0] == pytest.approx((origin.snapped_lon, origin.snapped_lat), abs=1e-7)
         assert route.coordinates[-1] == pytest.approx((destination.snapped_lon, destination.snapped_lat), abs=1e-7)
-        straight = float(haversine_m(origin.snapped_lat, origin.snapped_lon, destination.snapped_lat, destination.snapped_lon))
+        straight = float(
+            haversine_m(origin.snapped_lat, origin.snapped_lon, destination.snapped_lat, destination.snapped_lon)
+        )
         assert route.distance_m >= straight * 0.999 - 0.5
 
     check()
@@ -103,7 +105,9 @@ def test_bikes_respect_one_ways_walkers_do_not(routers: dict[str, StreetRouter],
 def test_wheelchair_avoids_steps_and_steep_ramps(routers: dict[str, StreetRouter], demo_region: Region) -> None:
     lat0, lon0 = demo_point(demo_region, 6 / 11, 6 / 11)
     lat1, lon1 = demo_point(demo_region, 7 / 11, 7 / 11)
-    walk = routers["walk"].route(routers["walk"].snap(lat0, lon0), routers["walk"].snap(lat1, lon1), speeds=walking_speeds())
+    walk = routers["walk"].route(
+        routers["walk"].snap(lat0, lon0), routers["walk"].snap(lat1, lon1), speeds=walking_speeds()
+    )
     wheelchair = routers["wheelchair"].route(
         routers["wheelchair"].snap(lat0, lon0), routers["wheelchair"].snap(lat1, lon1), speeds=walking_speeds(3.5)
     )
@@ -112,7 +116,9 @@ def test_wheelchair_avoids_steps_and_steep_ramps(routers: dict[str, StreetRouter
     assert wheelchair.distance_m > walk.distance_m
 
 
-def test_bikes_prefer_the_cycleway_to_the_parallel_primary(routers: dict[str, StreetRouter], demo_region: Region) -> None:
+def test_bikes_prefer_the_cycleway_to_the_parallel_primary(
+    routers: dict[str, StreetRouter], demo_region: Region
+) -> None:
     avenue_lat = demo_point(demo_region, 0, 2 / 11)[0]
     west = routers["bike"].snap(avenue_lat, demo_point(demo_region, 0.05, 0)[1])
     east = routers["bike"].snap(avenue_lat, demo_point(demo_region, 0.95, 0)[1])
@@ -122,7 +128,10 @@ def test_bikes_prefer_the_cycleway_to_the_parallel_primary(routers: dict[str, St
 
 
 def test_slow_walking_takes_longer_on_the_same_path(routers: dict[str, StreetRouter], demo_region: Region) -> None:
-    a, b = routers["walk"].snap(*demo_point(demo_region, 0.1, 0.1)), routers["walk"].snap(*demo_point(demo_region, 0.9, 0.8))
+    a, b = (
+        routers["walk"].snap(*demo_point(demo_region, 0.1, 0.1)),
+        routers["walk"].snap(*demo_point(demo_region, 0.9, 0.8)),
+    )
     normal = routers["walk"].route(a, b, speeds=walking_speeds(4.8))
     slow = routers["walk"].route(a, b, speeds=walking_speeds(3.5))
     assert slow.edges == normal.edges
@@ -132,7 +141,8 @@ def test_slow_walking_takes_longer_on_the_same_path(routers: dict[str, StreetRou
 
 def test_steps_name_streets_and_turns(routers: dict[str, StreetRouter], demo_region: Region) -> None:
     route = routers["walk"].route(
-        routers["walk"].snap(*demo_point(demo_region, 0.1, 0.12)), routers["walk"].snap(*demo_point(demo_region, 0.85, 0.9)),
+        routers["walk"].snap(*demo_point(demo_region, 0.1, 0.12)),
+        routers["walk"].snap(*demo_point(demo_region, 0.85, 0.9)),
         speeds=walking_speeds(),
     )
     assert route.steps[0].action == "depart"
@@ -140,7 +150,8 @@ def test_steps_name_streets_and_turns(routers: dict[str, StreetRouter], demo_reg
     assert all(step.action in ("turn", "continue") for step in route.steps[1:-1])
     assert all(step.modifier for step in route.steps[1:-1])
     across = routers["walk"].route(
-        routers["walk"].snap(*demo_point(demo_region, 0.0, 6 / 11)), routers["walk"].snap(*demo_point(demo_region, 1.0, 6 / 11)),
+        routers["walk"].snap(*demo_point(demo_region, 0.0, 6 / 11)),
+        routers["walk"].snap(*demo_point(demo_region, 1.0, 6 / 11)),
         speeds=walking_speeds(),
     )
     assert any("ö" in name or "ß" in name or "ä" in name for name in names_on(across)), names_on(across)
@@ -166,7 +177,9 @@ def test_reach_within_a_budget(routers: dict[str, StreetRouter], demo_region: Re
     assert (np.diff(found.cost) >= 0).all()
     farthest = int(found.nodes[-1])
     target = router.snap(float(demo_region.street.lat[farthest]), float(demo_region.street.lon[farthest]))
-    assert router.route(origin, target, speeds=walking_speeds()).cost == pytest.approx(float(found.cost[-1]), rel=1e-6, abs=1e-6)
+    assert router.route(origin, target, speeds=walking_speeds()).cost == pytest.approx(
+        float(found.cost[-1]), rel=1e-6, abs=1e-6
+    )
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +199,12 @@ def test_exact_on_real_streets(porto_alegre_streets: StreetNetwork, profile: str
     while checked < 40:
         a, b = rng.choice(vertices, 2)
         try:
-            origin = router.snap(float(network.lat[a]) + rng.normal(0, 3e-4), float(network.lon[a]) + rng.normal(0, 3e-4))
-            destination = router.snap(float(network.lat[b]) + rng.normal(0, 3e-4), float(network.lon[b]) + rng.normal(0, 3e-4))
+            origin = router.snap(
+                float(network.lat[a]) + rng.normal(0, 3e-4), float(network.lon[a]) + rng.normal(0, 3e-4)
+            )
+            destination = router.snap(
+                float(network.lat[b]) + rng.normal(0, 3e-4), float(network.lon[b]) + rng.normal(0, 3e-4)
+            )
         except PointNotRoutable:
             continue
         expected = reference_cost(router, origin, destination, speeds)
@@ -202,7 +219,9 @@ def test_exact_on_real_streets(porto_alegre_streets: StreetNetwork, profile: str
 
 def test_many_to_many_matches_single_routes(routers: dict[str, StreetRouter], demo_region: Region) -> None:
     router = routers["walk"]
-    points = [router.snap(*demo_point(demo_region, fx, fy)) for fx, fy in ((0.2, 0.2), (0.3, 0.25), (0.5, 0.5), (0.9, 0.9))]
+    points = [
+        router.snap(*demo_point(demo_region, fx, fy)) for fx, fy in ((0.2, 0.2), (0.3, 0.25), (0.5, 0.5), (0.9, 0.9))
+    ]
     cost, duration, length = router.many_to_many(points, points, speeds=walking_speeds(), budget_s=900)
     for i, origin in enumerate(points):
         for j, destination in enumerate(points):
@@ -264,6 +283,10 @@ def test_walks_reach_targets_on_the_start_edge_both_ways(routers: dict[str, Stre
         assert walks.target.tolist() == [0, 1]
         for target, cost in zip(walks.target.tolist(), walks.cost.tolist(), strict=True):
             other = (ahead, behind)[target]
-            route = router.route(start, other, speeds=walking_speeds()) if forward else router.route(other, start, speeds=walking_speeds())
+            route = (
+                router.route(start, other, speeds=walking_speeds())
+                if forward
+                else router.route(other, start, speeds=walking_speeds())
+            )
             assert cost == pytest.approx(route.cost, rel=1e-6)
             assert len(route.steps) == 2, "straight along the shared street"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.transit.gtfs_load import load_gtfs
 from routing.transit.compile import compile_timetable
+from routing.transit.gtfs_load import load_gtfs
 from routing.transit.timetable import ALIGHT, BOARD, Timetable, load_timetable, save_timetable
 from tests.routing.gtfs_files import write_feed
 
@@ -32,7 +32,9 @@ def running_days(timetable: Timetable, trip_id: str) -> list[date]:
 def trip_times(timetable: Timetable, trip_id: str) -> list[tuple[str, int, int]]:
     t = trip_index(timetable, trip_id)
     pattern = int(np.searchsorted(timetable.pattern_trip_offsets, t, side="right") - 1)
-    stops = timetable.pattern_stops[timetable.pattern_stop_offsets[pattern] : timetable.pattern_stop_offsets[pattern + 1]]
+    stops = timetable.pattern_stops[
+        timetable.pattern_stop_offsets[pattern] : timetable.pattern_stop_offsets[pattern + 1]
+    ]
     n = len(stops)
     base = int(timetable.pattern_time_offsets[pattern]) + (t - int(timetable.pattern_trip_offsets[pattern])) * n
     return [
@@ -59,8 +61,13 @@ def test_calendar_start_and_end_dates_bound_the_service(tmp_path: Path) -> None:
 def test_calendar_dates_add_and_remove_days(tmp_path: Path) -> None:
     exceptions = "service_id,date,exception_type\nWD,20261125,2\nWD,20261128,1\nONLY,20261129,1\n"
     trips = "route_id,service_id,trip_id\n1,WD,t1\n1,ONLY,t2\n"
-    stop_times = STOP_TIMES_HEADER + "t1,08:00:00,08:00:00,A,1\nt1,08:05:00,08:05:00,B,2\nt2,09:00:00,09:00:00,A,1\nt2,09:05:00,09:05:00,B,2\n"
-    timetable = compile_feed(write_feed(tmp_path / "f", calendar_dates_txt=exceptions, trips_txt=trips, stop_times_txt=stop_times))
+    stop_times = (
+        STOP_TIMES_HEADER
+        + "t1,08:00:00,08:00:00,A,1\nt1,08:05:00,08:05:00,B,2\nt2,09:00:00,09:00:00,A,1\nt2,09:05:00,09:05:00,B,2\n"
+    )
+    timetable = compile_feed(
+        write_feed(tmp_path / "f", calendar_dates_txt=exceptions, trips_txt=trips, stop_times_txt=stop_times)
+    )
     assert running_days(timetable, "kvg:t1") == [date(2026, 11, d) for d in (23, 24, 26, 27, 28)]
     assert running_days(timetable, "kvg:t2") == [date(2026, 11, 29)]
 
@@ -68,7 +75,11 @@ def test_calendar_dates_add_and_remove_days(tmp_path: Path) -> None:
 def test_times_after_midnight_stay_on_their_service_day(tmp_path: Path) -> None:
     stop_times = STOP_TIMES_HEADER + "t1,23:50:00,23:50:00,A,1\nt1,24:05:00,24:06:00,B,2\nt1,25:10:00,25:10:00,C,3\n"
     timetable = compile_feed(write_feed(tmp_path / "f", stop_times_txt=stop_times))
-    assert trip_times(timetable, "kvg:t1") == [("kvg:A", 85800, 85800), ("kvg:B", 86700, 86760), ("kvg:C", 90600, 90600)]
+    assert trip_times(timetable, "kvg:t1") == [
+        ("kvg:A", 85800, 85800),
+        ("kvg:B", 86700, 86760),
+        ("kvg:C", 90600, 90600),
+    ]
     assert running_days(timetable, "kvg:t1")[0] == MONDAY
 
 
@@ -83,7 +94,11 @@ def test_frequencies_expand_into_runs(tmp_path: Path) -> None:
     timetable = compile_feed(write_feed(tmp_path / "f", frequencies_txt=frequencies))
     ids = timetable.trip_id.to_list()
     assert ids == ["kvg:t1@06:00:00", "kvg:t1@06:20:00", "kvg:t1@06:40:00"]
-    assert trip_times(timetable, "kvg:t1@06:20:00") == [("kvg:A", 22800, 22800), ("kvg:B", 23100, 23160), ("kvg:C", 23400, 23400)]
+    assert trip_times(timetable, "kvg:t1@06:20:00") == [
+        ("kvg:A", 22800, 22800),
+        ("kvg:B", 23100, 23160),
+        ("kvg:C", 23400, 23400),
+    ]
     assert set(timetable.trip_frequency.tolist()) == {1}
 
 
@@ -119,7 +134,12 @@ def test_pickup_and_drop_off_rules_split_patterns(tmp_path: Path) -> None:
     )
     timetable = compile_feed(write_feed(tmp_path / "f", trips_txt=trips, stop_times_txt=stop_times))
     assert len(timetable.pattern_route) == 2
-    flags = {tuple(timetable.pattern_flags[timetable.pattern_stop_offsets[p] : timetable.pattern_stop_offsets[p + 1]].tolist()) for p in range(2)}
+    flags = {
+        tuple(
+            timetable.pattern_flags[timetable.pattern_stop_offsets[p] : timetable.pattern_stop_offsets[p + 1]].tolist()
+        )
+        for p in range(2)
+    }
     assert flags == {(BOARD, BOARD | ALIGHT), (BOARD, ALIGHT)}
 
 
@@ -137,7 +157,13 @@ def test_transfers_are_kept_with_type_and_minimum_time(tmp_path: Path) -> None:
     timetable = compile_feed(write_feed(tmp_path / "f", transfers_txt=transfers))
     rows = {
         (timetable.stop_id[int(f)], timetable.stop_id[int(t)], int(k), int(m))
-        for f, t, k, m in zip(timetable.transfer_from, timetable.transfer_to, timetable.transfer_type, timetable.transfer_min_seconds, strict=True)
+        for f, t, k, m in zip(
+            timetable.transfer_from,
+            timetable.transfer_to,
+            timetable.transfer_type,
+            timetable.transfer_min_seconds,
+            strict=True,
+        )
     }
     assert rows == {("kvg:A", "kvg:B", 2, 180), ("kvg:B", "kvg:C", 3, 0)}
 

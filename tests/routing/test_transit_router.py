@@ -41,7 +41,9 @@ def assert_matches_reference(router: TransitRouter, region: Region, pairs: int, 
             ends = router.access_egress(origin, destination, departure, options)
         except PointNotRoutable:
             continue
-        front, _ = router.route_from_stops(ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival)
+        front, _ = router.route_from_stops(
+            ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival
+        )
         expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
         if ends.direct_arrival is not None:
             expected = min(expected, ends.direct_arrival)
@@ -95,7 +97,10 @@ def test_slow_walkers_get_later_or_equal_arrivals(demo_router: TransitRouter, de
 def test_wheelchair_journeys_use_accessible_trips(demo_router: TransitRouter, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
     journeys = demo_router.plan(
-        corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9), departure, options=TransitOptions(wheelchair=True)
+        corner(demo_region, 0.1, 0.05),
+        corner(demo_region, 0.95, 0.9),
+        departure,
+        options=TransitOptions(wheelchair=True),
     )
     wheelchair = np.asarray(demo_region.timetable.trip_wheelchair)
     for journey in journeys:
@@ -126,8 +131,11 @@ def test_porto_alegre_matches_connection_scan(porto_alegre: Region) -> None:
 def test_heidelberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -> None:
     build_region(
         RegionInputs(
-            name="heidelberg", gtfs=[GtfsInput("vrn", shared_data / "heidelberg" / "vrn_gtfs_cut.zip")],
-            osm_file=shared_data / "heidelberg" / "heidelberg.test.pbf", first_day=date(2022, 7, 4), days=3,
+            name="heidelberg",
+            gtfs=[GtfsInput("vrn", shared_data / "heidelberg" / "vrn_gtfs_cut.zip")],
+            osm_file=shared_data / "heidelberg" / "heidelberg.test.pbf",
+            first_day=date(2022, 7, 4),
+            days=3,
         ),
         tmp_path / "region",
     )
@@ -148,8 +156,12 @@ def test_range_covers_every_departure_in_the_window(demo_router: TransitRouter, 
     for a in journeys:
         for b in journeys:
             if a is not b:
-                assert not (b.departure >= a.departure and b.arrival <= a.arrival and b.transfers <= a.transfers
-                            and (b.departure, b.arrival, b.transfers) != (a.departure, a.arrival, a.transfers))
+                assert not (
+                    b.departure >= a.departure
+                    and b.arrival <= a.arrival
+                    and b.transfers <= a.transfers
+                    and (b.departure, b.arrival, b.transfers) != (a.departure, a.arrival, a.transfers)
+                )
     rng = np.random.default_rng(1)
     options = TransitOptions()
     ends = demo_router.access_egress(origin, destination, earliest, options)
@@ -171,7 +183,9 @@ def test_arrive_by_leaves_as_late_as_possible(demo_router: TransitRouter, demo_r
     for journey in journeys:
         assert journey.arrival <= deadline
         later = demo_router.earliest_arrival(
-            origin, destination, journey.departure + timedelta(minutes=1),
+            origin,
+            destination,
+            journey.departure + timedelta(minutes=1),
             options=TransitOptions(max_transfers=journey.transfers),
         )
         assert later is None or later > deadline, "leaving a minute later would still arrive in time"
@@ -187,8 +201,11 @@ def test_arrive_by_early_morning_uses_the_previous_evening(demo_router: TransitR
 def test_herrenberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -> None:
     build_region(
         RegionInputs(
-            name="herrenberg", gtfs=[GtfsInput("vvs", shared_data / "herrenberg" / "gtfs")],
-            osm_file=shared_data / "herrenberg" / "herrenberg-minimal.osm.pbf", first_day=date(2021, 7, 5), days=3,
+            name="herrenberg",
+            gtfs=[GtfsInput("vvs", shared_data / "herrenberg" / "gtfs")],
+            osm_file=shared_data / "herrenberg" / "herrenberg-minimal.osm.pbf",
+            first_day=date(2021, 7, 5),
+            days=3,
         ),
         tmp_path / "region",
     )

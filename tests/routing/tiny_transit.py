@@ -29,7 +29,12 @@ CALENDAR = (
 
 
 def tiny_router(
-    folder: Path, trips: str, *, first_day: date, days: int = 3, wheelchair_trips: frozenset[str] = frozenset(),
+    folder: Path,
+    trips: str,
+    *,
+    first_day: date,
+    days: int = 3,
+    wheelchair_trips: frozenset[str] = frozenset(),
     **files: str,
 ) -> TransitRouter:
     """Compile the trips (plus any extra GTFS files by name) and return a router without streets."""
@@ -51,7 +56,8 @@ def tiny_router(
     contents = {
         "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nkvg,KVG,https://example.invalid,Europe/Berlin\n",
         "stops.txt": STOPS,
-        "routes.txt": "route_id,agency_id,route_short_name,route_type\n" + "".join(f"{r},kvg,{r},3\n" for r in sorted(routes)),
+        "routes.txt": "route_id,agency_id,route_short_name,route_type\n"
+        + "".join(f"{r},kvg,{r},3\n" for r in sorted(routes)),
         "trips.txt": "\n".join(trip_rows) + "\n",
         "stop_times.txt": "\n".join(time_rows) + "\n",
         "calendar.txt": CALENDAR,
