@@ -18,6 +18,7 @@ class PlanningUser(HttpUser):
 
     @task
     def plan(self) -> None:
+        """Plan one of the sampled trips; anything but a 200 or a 422 (point off the network) fails."""
         query = random.choice(QUERIES)
         with self.client.get("/api/v1/plan", params=query, name="/api/v1/plan", catch_response=True) as response:
             if response.status_code in (200, 422):  # 422: a sampled point off the network, a planned answer

@@ -190,7 +190,8 @@ def format_report(report: dict[str, Any]) -> str:
             f"  requests {report['requests']}, failures {report['failures']} {report['failure_kinds'] or ''}, "
             f"{report['requests_per_second']} req/s",
             f"  latency p50 {report['p50_ms']:.0f} ms  p95 {report['p95_ms']:.0f} ms  p99 {report['p99_ms']:.0f} ms",
-            f"  in-process profile: {report['profile']['mean_ms']} ms per request over {report['profile']['queries']} queries",
+            f"  in-process profile: {report['profile']['mean_ms']} ms per request "
+            f"over {report['profile']['queries']} queries",
             report["profile"]["top"],
         ]
     )

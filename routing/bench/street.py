@@ -18,6 +18,7 @@ benchmark's own memory does not count.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -32,7 +33,7 @@ import requests
 
 from routing.errors import NoRoute, PointNotRoutable
 from routing.region.region import Region
-from routing.street.router import Snap, StreetRouter, TravelSpeeds, cycling_speeds, walking_speeds
+from routing.street.router import Snap, StreetRoute, StreetRouter, TravelSpeeds, cycling_speeds, walking_speeds
 
 PROFILES: dict[str, tuple[TravelSpeeds, str]] = {
     "walk": (walking_speeds(), "pedestrian"),
@@ -119,7 +120,7 @@ def _our_graph_as_networkx(router: StreetRouter, speeds: TravelSpeeds) -> nx.DiG
 
 
 def _valhalla_route(url: str, costing: str, a: Snap, b: Snap) -> tuple[float, float]:
-    body = {
+    body: dict[str, Any] = {
         "locations": [{"lat": a.lat, "lon": a.lon}, {"lat": b.lat, "lon": b.lon}],
         "costing": costing,
         "directions_options": {"units": "kilometers"},
@@ -145,11 +146,12 @@ def bench_profile(
     sample = sample_pairs(router, pairs + 1, seed)
     router.route(sample[0][2], sample[0][3], speeds=speeds)  # compile and warm up
     sample = sample[1:]
-    ours, routes = [], []
-    for _, _, a, b in sample:
+    ours: list[float] = []
+    routes: list[StreetRoute | None] = []
+    for _, _, snap_a, snap_b in sample:
         started = time.perf_counter()
         try:
-            route = router.route(a, b, speeds=speeds)
+            route = router.route(snap_a, snap_b, speeds=speeds)
         except NoRoute:
             routes.append(None)
             continue
@@ -159,12 +161,12 @@ def bench_profile(
 
     exact = _our_graph_as_networkx(router, speeds)
     mismatches = 0
-    for (a, b, _, _), route in zip(sample, routes, strict=True):
+    for (a, b, _, _), found in zip(sample, routes, strict=True):
         try:
             expected = nx.shortest_path_length(exact, a, b, weight="weight")
         except nx.NetworkXNoPath:
             expected = float("inf")
-        got = route.cost if route is not None else float("inf")
+        got = found.cost if found is not None else float("inf")
         if not (got == expected or abs(got - expected) <= 1e-6 * max(expected, 1.0)):
             mismatches += 1
     result.networkx_exact_mismatches = mismatches
@@ -172,32 +174,30 @@ def bench_profile(
     if osmnx_graph is not None:
         osm_id = np.asarray(router.network.osm_id)
         times, ratios = [], []
-        for (a, b, _, _), route in zip(sample, routes, strict=True):
+        for (a, b, _, _), found in zip(sample, routes, strict=True):
             started = time.perf_counter()
             try:
                 path = nx.shortest_path(osmnx_graph, int(osm_id[a]), int(osm_id[b]), weight="length")
             except (nx.NetworkXNoPath, nx.NodeNotFound):
                 continue
             times.append(time.perf_counter() - started)
-            length = sum(
-                min(d["length"] for d in osmnx_graph[u][v].values()) for u, v in zip(path[:-1], path[1:], strict=True)
-            )
-            if route is not None and length > 0:
-                ratios.append(route.distance_m / length)
+            length = sum(min(d["length"] for d in osmnx_graph[u][v].values()) for u, v in itertools.pairwise(path))
+            if found is not None and length > 0:
+                ratios.append(found.distance_m / length)
         result.networkx = Latency.of(times) if times else None
         result.length_ratio_networkx = _ratio_summary(ratios)
         result.notes.append("networkx routes by length on the unfiltered osmnx graph; ours by the profile's cost")
 
     if valhalla_url:
         times, ratios = [], []
-        for (_, _, a, b), route in zip(sample, routes, strict=True):
+        for (_, _, snap_a, snap_b), found in zip(sample, routes, strict=True):
             try:
-                elapsed, length = _valhalla_route(valhalla_url, costing, a, b)
+                elapsed, length = _valhalla_route(valhalla_url, costing, snap_a, snap_b)
             except (requests.RequestException, KeyError, ValueError):
                 continue
             times.append(elapsed)
-            if route is not None and length > 0:
-                ratios.append(route.distance_m / length)
+            if found is not None and length > 0:
+                ratios.append(found.distance_m / length)
         result.valhalla = Latency.of(times) if times else None
         result.length_ratio_valhalla = _ratio_summary(ratios)
     return result
@@ -294,8 +294,8 @@ def format_report(report: dict[str, Any]) -> str:
                 agreement = result[f"length_ratio_{peer}"]
                 if agreement:
                     lines.append(
-                        f"    length ours/{peer}: median {agreement['median']:.4f}, within 1 % {agreement['within_1pct']:.0%}, "
-                        f"within 5 % {agreement['within_5pct']:.0%}"
+                        f"    length ours/{peer}: median {agreement['median']:.4f}, "
+                        f"within 1 % {agreement['within_1pct']:.0%}, within 5 % {agreement['within_5pct']:.0%}"
                     )
             elif peer == "valhalla":
                 lines.append(

@@ -241,8 +241,8 @@ from routing.transit.gtfs_load import load_gtfs
 started = time.perf_counter()
 feed = load_gtfs(Path(sys.argv[1]), name="feed")
 timetable = compile_timetable([feed], first_day=date.fromisoformat(sys.argv[2]), days=15)
-print(json.dumps({"seconds": time.perf_counter() - started, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  **timetable.counts}))
+peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mib": peak_mib, **timetable.counts}))
 """
 
 
@@ -354,15 +354,19 @@ def run_transit_benchmark(
 def format_report(report: dict[str, Any]) -> str:
     """Human-readable table with ratios."""
     ours, plan = report["ours"], report["ours_plan"]
+    pareto, hour, arrive_by = report["ours_pareto"], report["ours_range_1h"], report["ours_arrive_by"]
+
+    def row(label: str, who: str, figures: dict[str, Any], note: str = "") -> str:
+        text = f"  {label:<17} {who} p50 {figures['p50_ms']:7.2f} ms  p95 {figures['p95_ms']:7.2f} ms"
+        return f"{text}  ({note})" if note else text
+
     lines = [
         f"transit benchmark: {report['region']} on {report['day']}, {report['pairs']} coordinate pairs",
-        f"  earliest arrival  ours p50 {ours['p50_ms']:7.2f} ms  p95 {ours['p95_ms']:7.2f} ms",
-        f"  Pareto with legs  ours p50 {plan['p50_ms']:7.2f} ms  p95 {plan['p95_ms']:7.2f} ms  (arrival x transfers, RAPTOR)",
-        f"  multi-criteria    ours p50 {report['ours_pareto']['p50_ms']:7.2f} ms  p95 {report['ours_pareto']['p95_ms']:7.2f} ms"
-        "  (arrival x walking x transfers, McRAPTOR)",
-        f"  range, 1 hour     ours p50 {report['ours_range_1h']['p50_ms']:7.2f} ms  p95 {report['ours_range_1h']['p95_ms']:7.2f} ms"
-        f"  ({report['ours_range_1h']['count']} pairs)",
-        f"  arrive-by         ours p50 {report['ours_arrive_by']['p50_ms']:7.2f} ms  p95 {report['ours_arrive_by']['p95_ms']:7.2f} ms",
+        row("earliest arrival", "ours", ours),
+        row("Pareto with legs", "ours", plan, "arrival x transfers, RAPTOR"),
+        row("multi-criteria", "ours", pareto, "arrival x walking x transfers, McRAPTOR"),
+        row("range, 1 hour", "ours", hour, f"{hour['count']} pairs"),
+        row("arrive-by", "ours", arrive_by),
     ]
     peer = report["ferrobus"]
     if "error" in peer:
@@ -370,28 +374,34 @@ def format_report(report: dict[str, Any]) -> str:
     else:
         journey = peer["detailed_journey"]
         lines.append(
-            f"  earliest arrival  ferrobus p50 {peer['p50_ms']:7.2f} ms  p95 {peer['p95_ms']:7.2f} ms  (points + find_route; "
-            f"find_route alone p50 {peer['find_route_only']['p50_ms']:.3f} ms; model build {peer['build_seconds']:.1f} s)"
+            row(
+                "earliest arrival",
+                "ferrobus",
+                peer,
+                f"points + find_route; find_route alone p50 {peer['find_route_only']['p50_ms']:.3f} ms; "
+                f"model build {peer['build_seconds']:.1f} s",
+            )
         )
-        lines.append(
-            f"  with legs         ferrobus p50 {journey['p50_ms']:7.2f} ms  p95 {journey['p95_ms']:7.2f} ms  (points + detailed_journey)"
-        )
+        lines.append(row("with legs", "ferrobus", journey, "points + detailed_journey"))
         lines.append(
             f"  ratio ours/ferrobus p50: earliest arrival {ours['p50_ms'] / peer['p50_ms']:.2f}, "
             f"with legs {plan['p50_ms'] / journey['p50_ms']:.2f} (ferrobus: one journey; ours: the Pareto set)"
         )
         if peer["filled_stop_times"]:
             lines.append(
-                f"  (ferrobus cannot read empty stop times: it got {peer['filled_stop_times']} of them interpolated as ours)"
+                f"  (ferrobus cannot read empty stop times: it got {peer['filled_stop_times']} of them "
+                "interpolated as ours)"
             )
         c = report["comparison"]
         lines.append(
-            f"  arrivals: equal (±60 s) {c['equal_within_60s']}, ours earlier {c['ours_earlier']} (median {c['ours_earlier_median_s']:.0f} s), "
-            f"ferrobus earlier {c['ferrobus_earlier']} (median {c['ferrobus_earlier_median_s']:.0f} s), only ours {c['only_ours']}, "
-            f"only ferrobus {c['only_ferrobus']}, neither {c['neither']}"
+            f"  arrivals: equal (±60 s) {c['equal_within_60s']}, "
+            f"ours earlier {c['ours_earlier']} (median {c['ours_earlier_median_s']:.0f} s), "
+            f"ferrobus earlier {c['ferrobus_earlier']} (median {c['ferrobus_earlier_median_s']:.0f} s), "
+            f"only ours {c['only_ours']}, only ferrobus {c['only_ferrobus']}, neither {c['neither']}"
         )
         lines.append(
-            f"  ours equal to the connection-scan reference: {c['ours_exact_against_reference']} of the pairs we answered"
+            f"  ours equal to the connection-scan reference: {c['ours_exact_against_reference']} "
+            "of the pairs we answered"
         )
         lines.extend(f"    {example}" for example in c["examples"])
     for name, build in report.get("builds", {}).items():

@@ -167,7 +167,7 @@ class FareCalculator:
                 *(place.stop_id for place in leg.ride.intermediate_stops),
                 leg.destination.stop_id,
             ]
-            stops = [self.stop_index[stop_id] for stop_id in ids if stop_id in self.stop_index]
+            stops = [self.stop_index[stop_id] for stop_id in ids if stop_id is not None and stop_id in self.stop_index]
             if stops:
                 rides.append(_Ride(index=index, board=leg.start, stops=stops))
         return rides
@@ -198,7 +198,7 @@ class FareCalculator:
                             "pass": product.name,
                             "area": self._area_name(product.extended_area),
                             "day": window,
-                            "from": _window_start(product, window),
+                            "from": _window_start(product, window) or "",
                         },
                     ),
                     True,

@@ -16,7 +16,8 @@ On disk (below ``street/`` of a region)::
     nodes.xyz.npy                  float64 [n,3] unit-sphere coordinates (A* bound)
 
 Chains of shape nodes are merged into single edges (:mod:`routing.street.chains`), so a
-search touches intersections only. Nodes are numbered in a spatial (Morton) order so that nearby nodes sit close in memory.
+search touches intersections only. Nodes are numbered in a spatial (Morton) order so that
+nearby nodes sit close in memory.
 All arrays are loaded with ``mmap_mode="r"``: gunicorn workers share one copy.
 """
 
@@ -111,7 +112,8 @@ def _morton_order(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray
     def scale(values: NDArray[np.float64]) -> NDArray[np.uint64]:
         low, high = values.min(), values.max()
         span = high - low or 1.0
-        return ((values - low) / span * 0xFFFF).astype(np.uint64)
+        scaled: NDArray[np.uint64] = ((values - low) / span * 0xFFFF).astype(np.uint64)
+        return scaled
 
     def spread(v: NDArray[np.uint64]) -> NDArray[np.uint64]:
         v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
@@ -151,7 +153,8 @@ def _mainland_edges(offsets: NDArray[np.int32], targets: NDArray[np.int32], node
     vertices = np.flatnonzero(np.diff(offsets) > 0)
     sizes = np.bincount(labels[vertices], minlength=labels.max() + 1)
     keep = (sizes >= MIN_ISLAND_VERTICES) | (sizes == sizes.max())
-    return keep[labels[tails]] & (labels[tails] == labels[targets])
+    usable: NDArray[np.bool_] = keep[labels[tails]] & (labels[tails] == labels[targets])
+    return usable
 
 
 def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> ProfileGraph:

@@ -80,7 +80,7 @@ def filter_routable_ways(source: Path, destination: Path) -> OsmImportStats:
         node_ids: set[int] = set()
         ways = 0
         for way in osmium.FileProcessor(str(source), osmium.osm.WAY):
-            if _is_routable(way.tags):
+            if isinstance(way, osmium.osm.Way) and _is_routable(way.tags):
                 node_ids.update(n.ref for n in way.nodes)
                 ways += 1
         if ways == 0:
@@ -88,11 +88,11 @@ def filter_routable_ways(source: Path, destination: Path) -> OsmImportStats:
         nodes = 0
         with osmium.SimpleWriter(str(destination), overwrite=True) as writer:
             for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY):
-                if obj.is_node():
+                if isinstance(obj, osmium.osm.Node):
                     if obj.id in node_ids:
                         writer.add_node(obj.replace(tags={}))
                         nodes += 1
-                elif _is_routable(obj.tags):
+                elif isinstance(obj, osmium.osm.Way) and _is_routable(obj.tags):
                     # Only the tags the profiles read: osmnx holds every tag of every way
                     # in memory while it builds the graph.
                     tags = {tag.k: tag.v for tag in obj.tags if tag.k in _KEPT_WAY_TAGS}
@@ -125,9 +125,11 @@ def bike_parking_from_osm_file(source: Path) -> NDArray[np.float64]:
             tags = obj.tags
             if tags.get("amenity") != "bicycle_parking" or tags.get("access") in PRIVATE_ACCESS:
                 continue
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 if obj.location.valid():
                     points.append((obj.location.lat, obj.location.lon))
+                continue
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             located = [(n.location.lat, n.location.lon) for n in obj.nodes if n.location.valid()]
             if located:

@@ -28,11 +28,11 @@ class Projection:
 
     def x(self, lon: NDArray[np.float64] | float) -> NDArray[np.float64]:
         """Easting in metres."""
-        return np.radians(lon) * EARTH_RADIUS_M * math.cos(math.radians(self.lat0))  # type: ignore[no-any-return]
+        return np.radians(lon) * EARTH_RADIUS_M * math.cos(math.radians(self.lat0))
 
     def y(self, lat: NDArray[np.float64] | float) -> NDArray[np.float64]:
         """Northing in metres."""
-        return np.radians(lat) * EARTH_RADIUS_M  # type: ignore[no-any-return]
+        return np.radians(lat) * EARTH_RADIUS_M
 
     def lon(self, x: float) -> float:
         """Longitude of an easting."""
@@ -208,7 +208,7 @@ def _nearest(
     x0, y0, cell = params[0], params[1], params[2]
     nx_cells, ny_cells = int(params[3]), int(params[4])
     cx, cy = int((px - x0) // cell), int((py - y0) // cell)
-    max_ring = int(math.ceil(max_distance_m / cell))
+    max_ring = math.ceil(max_distance_m / cell)
     ring = 1
     while True:
         # Every segment in the square (a segment spanning several cells is met more than once).

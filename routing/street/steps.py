@@ -15,8 +15,9 @@ Coordinate = tuple[float, float]
 
 @dataclass(frozen=True)
 class RoutePieces:
-    """The pieces of a route as arrays: piece ``i`` covers route coordinates
-    ``first[i] .. last[i]`` (inclusive) of ``lon``/``lat``.
+    """The pieces of a route as arrays.
+
+    Piece ``i`` covers route coordinates ``first[i] .. last[i]`` (inclusive) of ``lon``/``lat``.
     """
 
     name_ids: NDArray[np.int32]

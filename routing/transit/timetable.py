@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,6 +163,6 @@ def load_timetable(region_dir: Path) -> Timetable:
         msg = f"{region_dir}: region has no timetable"
         raise RegionError(msg)
     day0_text, count_text = (base / "window.txt").read_text(encoding="utf-8").split()
-    strings = {name: StringTable.load(base, name) for name in _STRING_FIELDS}
-    arrays = {name: np.load(base / f"{name}.npy", mmap_mode="r") for name in _ARRAY_FIELDS}
-    return Timetable(day0=date.fromisoformat(day0_text), day_count=int(count_text), **strings, **arrays)
+    fields: dict[str, Any] = {name: StringTable.load(base, name) for name in _STRING_FIELDS}
+    fields.update({name: np.load(base / f"{name}.npy", mmap_mode="r") for name in _ARRAY_FIELDS})
+    return Timetable(day0=date.fromisoformat(day0_text), day_count=int(count_text), **fields)
