@@ -21,9 +21,9 @@ import holidays
 import numpy as np
 
 from routing.fares.config import ALL_AREAS, FareConfig, PassProduct
+from routing.fares.zones import ZoneIndex
 from routing.planner.itinerary import Itinerary
 from routing.planner.request import Mode
-from routing.region.zones import ZoneIndex
 
 
 @dataclass(frozen=True)

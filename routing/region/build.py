@@ -21,9 +21,9 @@ import numpy as np
 
 from routing.errors import InputDataError
 from routing.fares.config import load_fare_config, save_fare_config
+from routing.fares.zones import compile_zones, save_zones
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
-from routing.region.zones import compile_zones, save_zones
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.transit.compile import compile_timetable

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from routing.errors import InputDataError, RegionError
 from routing.fares.config import FareConfig, load_region_fares
+from routing.fares.zones import ZoneIndex, load_zones
 from routing.region.manifest import Manifest
-from routing.region.zones import ZoneIndex, load_zones
 from routing.street.compile import StreetNetwork, load_street_network
 from routing.transit.footpaths import Footpaths, load_footpaths
 from routing.transit.timetable import Timetable, load_timetable

@@ -35,10 +35,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from routing.errors import InputDataError, RegionError
-from routing.region.strings import StringTable
 from routing.street.chains import DirectedEdges, merge_chains
 from routing.street.profiles import PROFILES, EdgeRule
 from routing.street.spatial_index import SegmentGrid, build_segment_grid
+from routing.strings import StringTable
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routing.errors import InputDataError
-from routing.region.strings import StringTable
+from routing.strings import StringTable
 from routing.transit.gtfs_load import GtfsFeed, parse_gtfs_times
 from routing.transit.timetable import ALIGHT, BOARD, MAX_WINDOW_DAYS, Timetable
 

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import RegionError
-from routing.region.strings import StringTable
+from routing.strings import StringTable
 
 TRANSIT_DIR = "transit"
 MAX_WINDOW_DAYS = 31

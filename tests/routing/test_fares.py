@@ -13,9 +13,9 @@ from routing.demo.write_fares import fares_document
 from routing.errors import InputDataError
 from routing.fares.config import parse_fare_config
 from routing.fares.engine import FareCalculator, HeldPass, Travellers
+from routing.fares.zones import Zone, ZoneIndex
 from routing.planner.itinerary import Itinerary, Leg, Place, RideDetails
 from routing.planner.request import Mode
-from routing.region.zones import Zone, ZoneIndex
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ZONES = [
