@@ -1,16 +1,22 @@
-"""GTFS-Realtime: TripUpdates and VehiclePositions as an overlay on the compiled timetable.
+"""GTFS-Realtime: TripUpdates, VehiclePositions and ServiceAlerts as an overlay on the compiled timetable.
 
 Parsing turns a feed into a :class:`RealtimeOverlay`: per (trip, service day) the
 updated arrival and departure times (seconds after that day's reference), skipped stops,
-or a cancellation; per trip the occupancy from VehiclePositions. Delays propagate
-downstream until the next update, as the GTFS-Realtime spec says; ``NO_DATA`` stops keep
-their schedule. Times are made non-decreasing along the trip. Nothing is rebuilt:
-:mod:`routing.transit.raptor` applies an overlay by masking the replaced trip-days and
-adding each updated run as its own pattern.
+or a cancellation; trips the schedule lacks (``ADDED``/``NEW``, with a known route and
+absolute times); per trip the live vehicle and its occupancy; the service alerts
+(:mod:`routing.transit.alerts`). Stop time updates are matched by ``stop_sequence`` (or
+``stop_id`` when the sequence is missing or names another stop) and applied in trip
+order, whatever order the feed lists them in. Explicit arrival and departure times are
+taken as given; as the GTFS-Realtime spec says, a delay propagates downstream only to
+stops without a prediction (``NO_DATA`` stops keep their schedule), and those derived
+times are fitted between their neighbours so times never decrease along the trip.
+Nothing is rebuilt: :mod:`routing.transit.raptor` applies an overlay by masking the
+replaced trip-days and adding each updated or added run as its own pattern.
 
 :class:`RealtimeFeed` holds the newest good overlay of one feed URL: a broken or
 unreadable feed is logged and ignored, and an overlay older than its TTL is dropped, so
-real-time problems never break planning.
+real-time problems never break planning. :class:`RealtimePoller` polls every configured
+source (of any kind) with the same rules and applies the merged overlay.
 """
 
 from __future__ import annotations
