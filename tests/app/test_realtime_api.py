@@ -201,3 +201,23 @@ def test_plan_legs_on_the_route_carry_the_alert_and_a_warning(
         assert "platform" in leg["from"]
     warnings = [w for w in answer["warnings"] if w["code"] == "service_alert"]
     assert warnings == [{"code": "service_alert", "message": "Bauarbeiten auf der Linie", "provider": None}]
+
+
+def test_vehicle_and_alert_feed_settings() -> None:
+    from app.realtime import realtime_sources
+    from app.settings import SettingsError, settings_from_env
+
+    with pytest.raises(SettingsError, match="MOBILITY_REALTIME_ALERT_FEEDS"):
+        settings_from_env({"MOBILITY_REALTIME_ALERT_FEEDS": "nvv:ftp://nowhere"})
+    settings = settings_from_env(
+        {
+            "MOBILITY_REALTIME_FEEDS": "nvv=https://a.example/tu.pb",
+            "MOBILITY_REALTIME_VEHICLE_FEEDS": "nvv=https://a.example/vp.pb",
+            "MOBILITY_REALTIME_ALERT_FEEDS": "nvv=https://a.example/sa.pb",
+        }
+    )
+    assert [(s.feed, s.url, s.kind) for s in realtime_sources(settings)] == [
+        ("nvv", "https://a.example/tu.pb", "trip_updates"),
+        ("nvv", "https://a.example/vp.pb", "vehicle_positions"),
+        ("nvv", "https://a.example/sa.pb", "alerts"),
+    ]
