@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,21 @@ def test_real_german_feeds(shared_data: Path) -> None:
     berlin = _stops(shared_data / "berlin" / "ber_gtfs.zip")
     codes = sorted(p for row in berlin if (p := stop_platform(row.get("platform_code"), row["stop_name"])))
     assert codes == ["3", "6", "7", "8"], "VBB fills platform_code; its names carry none"
+
+
+def test_a_region_built_before_platforms_derives_them_from_names(tmp_path: Path) -> None:
+    import dataclasses
+
+    from routing.transit.timetable import load_timetable, save_timetable
+    from tests.routing.tiny_transit import STOPS, tiny_router
+
+    stops = STOPS.replace("A,Alpha,", '"A","Kassel Hauptbahnhof Gleis 3",')
+    router = tiny_router(tmp_path / "gtfs", "t1 1 WD: A 08:00, B 08:10", first_day=date(2026, 11, 23), stops_txt=stops)
+    old = dataclasses.replace(router.timetable, stop_platform=None, route_agency_id=None)
+    save_timetable(old, tmp_path / "region")
+    assert not (tmp_path / "region" / "transit" / "stop_platform.offsets.npy").exists()
+    loaded = load_timetable(tmp_path / "region")
+    assert loaded.stop_platform is None
+    assert [loaded.platform(i) for i in range(2)] == ["3", None]
+    save_timetable(router.timetable, tmp_path / "new")
+    assert load_timetable(tmp_path / "new").stop_platform is not None
