@@ -26,6 +26,8 @@ variable                       meaning
                                (default 10; 0 disables)
 ``MOBILITY_REALTIME_FEEDS``    GTFS-Realtime TripUpdates to poll: ``FEED=URL`` entries separated
                                by spaces, FEED being the region's GTFS name (``nvv=https://...``)
+``MOBILITY_REALTIME_VEHICLE_FEEDS``  GTFS-Realtime VehiclePositions, same format and polling
+``MOBILITY_REALTIME_ALERT_FEEDS``    GTFS-Realtime ServiceAlerts, same format and polling
 ``MOBILITY_ACCESS_TOKEN_MINUTES``  lifetime of bearer access tokens (default 15)
 ``MOBILITY_REFRESH_TOKEN_DAYS``    lifetime of a sign-in session's refresh token (default 30)
 ``MOBILITY_TICKET_SIGNING_KEY``  Ed25519 private key (PEM file) that signs digital tickets;
@@ -98,12 +100,16 @@ class Settings(BaseModel):
     region_reload_seconds: Annotated[float, Field(ge=0)] = 10.0
     realtime_feeds: tuple[tuple[str, str], ...] = ()
     """(GTFS feed name, TripUpdates URL) pairs."""
+    realtime_vehicle_feeds: tuple[tuple[str, str], ...] = ()
+    """(GTFS feed name, VehiclePositions URL) pairs."""
+    realtime_alert_feeds: tuple[tuple[str, str], ...] = ()
+    """(GTFS feed name, ServiceAlerts URL) pairs."""
     access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
     ratelimit_storage: str = "memory://"
     ticket_signing_key: Path | None = None
 
-    @field_validator("realtime_feeds", mode="before")
+    @field_validator("realtime_feeds", "realtime_vehicle_feeds", "realtime_alert_feeds", mode="before")
     @classmethod
     def _parse_realtime_feeds(cls, value: object) -> object:
         if not isinstance(value, str):

@@ -12,6 +12,7 @@ from app.fares import companions_fare, fare_calculator, leg_fares, priced_total,
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.openapi import ApiBlueprint
+from app.realtime import alerts_out, realtime_sources, trip_info
 from app.schemas.plan import (
     FareOut,
     ItineraryOut,
@@ -32,7 +33,7 @@ from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
 from routing.region.region import Region
-from routing.transit.realtime import RealtimePoller, RealtimeSource, TripLocator
+from routing.transit.realtime import RealtimePoller, TripLocator
 
 blueprint = ApiBlueprint("plan", __name__, tag="plan")
 
@@ -80,9 +81,10 @@ def current_planner() -> Planner:
         previous = pollers.pop("current", None)
         if previous is not None:
             previous.stop()
-        if settings.realtime_feeds:
+        sources = realtime_sources(settings)
+        if sources:
             poller = RealtimePoller(
-                [RealtimeSource(name=f"{feed}:{url}", url=url, feed=feed) for feed, url in settings.realtime_feeds],
+                sources,
                 TripLocator(region.timetable),
                 planner.transit.zone,
                 planner.transit.apply_realtime,
@@ -101,7 +103,13 @@ def _place(place: Place, language: str) -> PlaceOut:
         else place.name
     )
     return PlaceOut(
-        name=name, lat=place.lat, lon=place.lon, kind=place.kind, stop_id=place.stop_id, station_id=place.station_id
+        name=name,
+        lat=place.lat,
+        lon=place.lon,
+        kind=place.kind,
+        stop_id=place.stop_id,
+        station_id=place.station_id,
+        platform=trip_info().platform(place.stop_id) if place.stop_id else None,
     )
 
 
@@ -166,6 +174,7 @@ def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
             scheduled_start=ride.scheduled_start,
             scheduled_end=ride.scheduled_end,
             occupancy=ride.occupancy,
+            alerts=alerts_out(trip_info().leg_alerts(leg), language),
         ),
         sharing=None
         if sharing is None
@@ -321,6 +330,9 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
             provider=name,
         )
         for name in supply.unavailable
+    ] + [
+        WarningOut(code="service_alert", message=alert.text("header", language) or alert.effect)
+        for alert in trip_info().plan_alerts(itineraries)
     ]
     response = PlanResponse(
         itineraries=[

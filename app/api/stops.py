@@ -1,18 +1,30 @@
-"""Stops of the loaded region: search by position or name, and departure boards."""
+"""Stops of the loaded region: search by position or name, departure boards, and live trips."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from app.api.plan import current_planner
 from app.api.region import current_region, local_moment, region_holder
 from app.errors import NotFound
+from app.i18n import negotiate
 from app.openapi import ApiBlueprint
-from app.schemas.stops import DepartureBoard, DepartureOut, DeparturesQuery, Stop, StopList, StopsQuery
+from app.realtime import alerts_out, trip_info
+from app.schemas.stops import (
+    DepartureBoard,
+    DepartureOut,
+    DeparturesQuery,
+    Stop,
+    StopList,
+    StopsQuery,
+    TripOut,
+    VehiclePositionOut,
+)
 from routing.geo import haversine_m
 from routing.region.region import Region
+from routing.transit.alerts import ride_alerts
 from routing.transit.departures import departure_board
 from routing.transit.stop_search import StopNameIndex
 from routing.transit.stops import stops_near
@@ -97,8 +109,10 @@ def _stop_index(region: Region, stop_id: str) -> int:
     errors=(404, 503),
 )
 def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
-    """The next departures from the stop (a station: from all its platforms), with real-time
-    delays, cancellations (still listed, marked) and occupancy when a feed provides them.
+    """The next departures from the stop (a station: from all its platforms).
+
+    With their platforms, real-time delays, cancellations (still listed, marked), occupancy and service
+    alerts when feeds provide them; ``alerts`` lists the alerts naming the stop itself.
     """
     planner = current_planner()
     region = planner.region
@@ -109,8 +123,10 @@ def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
     board = departure_board(
         planner.transit, platforms, moment, limit=query.limit, window=timedelta(minutes=query.window_minutes)
     )
+    language = negotiate()
     return DepartureBoard(
         stop=_stop(timetable, index),
+        alerts=alerts_out(trip_info().stop_alerts(platforms, moment), language),
         departures=[
             DepartureOut(
                 stop_id=timetable.stop_id[item.stop],
@@ -128,7 +144,71 @@ def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
                 cancelled=item.cancelled,
                 wheelchair_accessible=item.wheelchair_accessible,
                 occupancy=item.occupancy,
+                platform=item.platform,
+                alerts=alerts_out(item.alerts, language),
             )
             for item in board
         ],
+    )
+
+
+@blueprint.operation(
+    "/trips/<trip_id>",
+    summary="A transit trip and the live position of its vehicle",
+    response=TripOut,
+    errors=(404, 503),
+)
+def trip(trip_id: str) -> TripOut:
+    """The trip ``trip_id`` (``<feed>:<GTFS trip_id>``, or a trip real-time data added).
+
+    With the position, status and occupancy of its vehicle when a VehiclePositions feed reports it
+    (``vehicle`` null otherwise), and the service alerts that concern it now.
+    """
+    planner = current_planner()
+    router = planner.transit
+    timetable = router.timetable
+    network = router.network
+    by_id = region_holder().derived(
+        "trip-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.trip_id.to_list())}
+    )
+    added = None
+    if network.overlay is not None:
+        added = next((item for (name, _), item in network.overlay.added.items() if name == trip_id), None)
+    if trip_id in by_id:
+        pattern, _, _ = timetable.trip_layout(by_id[trip_id])
+        route, headsign = int(timetable.pattern_route[pattern]), timetable.trip_headsign[by_id[trip_id]]
+    elif added is not None:
+        route, headsign = added.route, added.headsign
+    else:
+        raise NotFound(f"no trip with id {trip_id!r} in region {planner.region.manifest.name}")
+    info = trip_info()
+    vehicle = info.vehicle(trip_id)
+    alerts = (
+        ride_alerts(network.overlay.alerts, timetable, route=route, trip_id=trip_id, stops=(), start=datetime.now(UTC))
+        if network.overlay is not None
+        else ()
+    )
+    return TripOut(
+        trip_id=trip_id,
+        route_id=timetable.route_id[route],
+        route_short_name=timetable.route_short_name[route],
+        route_type=int(timetable.route_type[route]),
+        agency=timetable.route_agency[route],
+        headsign=headsign,
+        added=added is not None,
+        vehicle=None
+        if vehicle is None
+        else VehiclePositionOut(
+            vehicle_id=vehicle.vehicle_id,
+            label=vehicle.label,
+            lat=vehicle.lat,
+            lon=vehicle.lon,
+            bearing=vehicle.bearing,
+            speed_mps=vehicle.speed_mps,
+            stop_id=timetable.stop_id[vehicle.stop] if vehicle.stop is not None else None,
+            status=vehicle.status,
+            occupancy=vehicle.occupancy,
+            timestamp=vehicle.timestamp,
+        ),
+        alerts=alerts_out(alerts, negotiate()),
     )

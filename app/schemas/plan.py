@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from app.schemas.alerts import AlertOut
 from app.schemas.common import ApiModel, Coordinate, QueryModel
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
 
@@ -84,6 +85,9 @@ class PlaceOut(ApiModel):
     kind: str = Field(description="origin, destination, stop, station (sharing) or vehicle")
     stop_id: str | None = None
     station_id: str | None = None
+    platform: str | None = Field(
+        default=None, description="Stops: GTFS platform_code, else the platform the stop name ends with (Gleis 3)"
+    )
 
 
 class LineString(ApiModel):
@@ -109,6 +113,9 @@ class RideOut(ApiModel):
     scheduled_start: datetime
     scheduled_end: datetime
     occupancy: str | None = Field(default=None, description="GTFS-Realtime occupancy status, when known")
+    alerts: list[AlertOut] = Field(
+        default_factory=list, description="GTFS-Realtime service alerts concerning this ride while it runs"
+    )
 
 
 class PriceOut(ApiModel):

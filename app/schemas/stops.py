@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from app.schemas.alerts import AlertOut
 from app.schemas.common import ApiModel, Coordinate, QueryModel
 
 
@@ -68,6 +69,10 @@ class DepartureOut(ApiModel):
     cancelled: bool
     wheelchair_accessible: bool | None
     occupancy: str | None
+    platform: str | None = Field(
+        default=None, description="GTFS platform_code, else the platform the stop name ends with (Gleis 3, Bstg A)"
+    )
+    alerts: list[AlertOut] = Field(default_factory=list, description="Service alerts concerning this departure")
 
 
 class DepartureBoard(ApiModel):
@@ -75,3 +80,33 @@ class DepartureBoard(ApiModel):
 
     stop: Stop
     departures: list[DepartureOut]
+    alerts: list[AlertOut] = Field(default_factory=list, description="Service alerts naming this stop or station")
+
+
+class VehiclePositionOut(ApiModel):
+    """Where a transit vehicle is, from the GTFS-Realtime VehiclePositions feed."""
+
+    vehicle_id: str
+    label: str
+    lat: float
+    lon: float
+    bearing: float | None
+    speed_mps: float | None
+    stop_id: str | None = Field(description="The stop it is at or heading for")
+    status: str | None = Field(description="incoming_at, stopped_at or in_transit_to")
+    occupancy: str | None
+    timestamp: datetime | None
+
+
+class TripOut(ApiModel):
+    """A transit trip with its live vehicle, when a feed reports one."""
+
+    trip_id: str
+    route_id: str
+    route_short_name: str
+    route_type: int
+    agency: str
+    headsign: str
+    added: bool = Field(description="True: a trip real-time data added to the schedule")
+    vehicle: VehiclePositionOut | None
+    alerts: list[AlertOut]

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from routing.errors import InputDataError
 from routing.strings import StringTable
 from routing.transit.gtfs_load import GtfsFeed, parse_gtfs_times
+from routing.transit.platforms import stop_platform
 from routing.transit.timetable import ALIGHT, BOARD, MAX_WINDOW_DAYS, Timetable
 
 logger = logging.getLogger(__name__)
@@ -239,6 +240,16 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         routes["key"] = feed.name + ":" + routes["route_id"].astype(str)
         agency = feed.feed.agency
         default_agency = str(agency["agency_name"].iloc[0]) if "agency_name" in agency else ""
+        sole_agency = str(agency["agency_id"].iloc[0]) if "agency_id" in agency and len(agency) == 1 else ""
+        routes["agency_key"] = (
+            feed.name
+            + ":"
+            + (
+                routes["agency_id"].astype("string").fillna(sole_agency).astype(str)
+                if "agency_id" in routes
+                else sole_agency
+            )
+        )
         if "agency_id" in routes and "agency_id" in agency:
             names = dict(zip(agency["agency_id"].astype(str), agency["agency_name"].astype(str), strict=False))
             routes["agency_name"] = routes["agency_id"].astype(str).map(names).fillna(default_agency)
@@ -365,6 +376,14 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         stop_name=StringTable.from_strings(
             stops.get("stop_name", pd.Series("", index=stops.index)).fillna("").astype(str)
         ),
+        stop_platform=StringTable.from_strings(
+            stop_platform(code, name)
+            for code, name in zip(
+                stops.get("platform_code", pd.Series("", index=stops.index)).astype("string").fillna("").astype(str),
+                stops.get("stop_name", pd.Series("", index=stops.index)).fillna("").astype(str),
+                strict=True,
+            )
+        ),
         stop_lat=pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
         stop_lon=pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
         stop_parent=parent,
@@ -384,6 +403,7 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
             routes.get("route_long_name", pd.Series("", index=routes.index)).fillna("").astype(str)
         ),
         route_agency=StringTable.from_strings(routes["agency_name"].astype(str)),
+        route_agency_id=StringTable.from_strings(routes["agency_key"].astype(str)),
         route_type=routes["route_type"].fillna(3).astype(np.int16).to_numpy(),
         pattern_stop_offsets=np.array(pattern_stop_offsets, dtype=np.int32),
         pattern_stops=np.concatenate(pattern_stops).astype(np.int32),

@@ -2,7 +2,9 @@
 
 Read from the network the router currently plans on, so a board and a plan made at the
 same moment agree: delayed trips show their expected time next to the scheduled one,
-cancelled trips stay on the board marked as cancelled, skipped stops are left out.
+cancelled trips stay on the board marked as cancelled, skipped stops are left out, added
+trips appear like any other. Each departure carries its platform and the service alerts
+that concern it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
+from routing.transit.alerts import ServiceAlert, ride_alerts
 from routing.transit.raptor import TransitRouter
 from routing.transit.service_time import moment_at
 
@@ -34,6 +37,10 @@ class Departure:
     cancelled: bool
     wheelchair_accessible: bool | None
     occupancy: str | None
+    platform: str | None = None
+    """GTFS ``platform_code`` of the stop, or the platform its name ends with."""
+    alerts: tuple[ServiceAlert, ...] = ()
+    """Service alerts that concern this departure (its stop, route, trip or agency)."""
 
 
 def departure_board(
@@ -93,26 +100,42 @@ def _departure(
     cancelled = trip < 0
     static_trip = -1 - trip if cancelled else int(network.trip_origin[trip])
     realtime = not cancelled and bool(network.realtime[trip])
-    pattern, base, _ = timetable.trip_layout(static_trip)
-    route = int(timetable.pattern_route[pattern])
+    added = None if cancelled else network.added.get(trip)
     scheduled = time
-    if realtime:
-        scheduled = int(timetable.departure[base + position]) + int(router.days(day)[1][day_index])
-    wheelchair = int(timetable.trip_wheelchair[static_trip])
-    occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None
+    if added is not None:
+        route, trip_id, headsign, wheelchair = added.route, added.trip_id, added.headsign, 0
+    else:
+        pattern, base, _ = timetable.trip_layout(static_trip)
+        route = int(timetable.pattern_route[pattern])
+        trip_id, headsign = timetable.trip_id[static_trip], timetable.trip_headsign[static_trip]
+        wheelchair = int(timetable.trip_wheelchair[static_trip])
+        if realtime:
+            scheduled = int(timetable.departure[base + position]) + int(router.days(day)[1][day_index])
+    overlay = network.overlay
+    occupancy = overlay.occupancy.get(static_trip) if overlay is not None and added is None else None
+    if occupancy is None and overlay is not None and trip_id in overlay.vehicles:
+        occupancy = overlay.vehicles[trip_id].occupancy
+    expected = moment_at(day, time, router.zone)
+    alerts = (
+        ride_alerts(overlay.alerts, timetable, route=route, trip_id=trip_id, stops=(stop,), start=expected)
+        if overlay is not None
+        else ()
+    )
     return Departure(
         stop=stop,
-        trip_id=timetable.trip_id[static_trip],
+        trip_id=trip_id,
         route_id=timetable.route_id[route],
         route_short_name=timetable.route_short_name[route],
         route_type=int(timetable.route_type[route]),
         agency=timetable.route_agency[route],
-        headsign=timetable.trip_headsign[static_trip],
+        headsign=headsign,
         service_day=day + timedelta(days=day_index - 1),
         scheduled=moment_at(day, scheduled, router.zone),
-        expected=moment_at(day, time, router.zone),
+        expected=expected,
         realtime=realtime,
         cancelled=cancelled,
         wheelchair_accessible=None if wheelchair == 0 else wheelchair == 1,
         occupancy=occupancy,
+        platform=timetable.platform(stop),
+        alerts=alerts,
     )

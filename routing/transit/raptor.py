@@ -31,9 +31,9 @@ from routing.street.router import Snap, StreetRouter, StreetTargets, Walks, walk
 from routing.transit._mcraptor import mc_raptor
 from routing.transit._raptor import INF, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
-from routing.transit.realtime import RealtimeOverlay
+from routing.transit.realtime import AddedTrip, RealtimeOverlay
 from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
-from routing.transit.timetable import Timetable
+from routing.transit.timetable import ALIGHT, BOARD, Timetable
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,8 @@ class _Network:
 
     Updated runs become single-trip patterns appended after the static ones (so patterns
     stay overtaking-free); the trip-days they replace, and cancelled ones, are masked.
-    ``trip_origin`` maps every trip index here to the timetable's trip.
+    ``trip_origin`` maps every trip index here to the timetable's trip (-1 for an added
+    trip, whose own data is in ``added``).
     """
 
     arrays: dict[str, NDArray[np.generic]]
@@ -250,6 +251,8 @@ class _Network:
     trip_origin: NDArray[np.int64]
     realtime: NDArray[np.bool_]
     overlay: RealtimeOverlay | None
+    added: Mapping[int, AddedTrip] = field(default_factory=dict)
+    """Trips the schedule does not have (``trip_origin`` -1), by trip index here."""
 
     def kernel_arrays(self) -> tuple[NDArray[np.generic], ...]:
         """The timetable arrays in the kernel's argument order."""
@@ -305,6 +308,18 @@ class _Network:
             new_wheelchair.append(a["trip_wheelchair"][trip])
             new_route.append(int(base.pattern_route[pattern]))
             origin.append(trip)
+        added: dict[int, AddedTrip] = {}
+        first_added = len(timetable.trip_id) + len(origin)
+        for (_, day), trip_state in sorted(overlay.added.items()):
+            added[first_added + len(added)] = trip_state
+            new_stops.append(trip_state.stops)
+            new_flags.append(np.full(trip_state.stops.size, BOARD | ALIGHT, dtype=np.uint8))
+            new_arrival.append(trip_state.arrival)
+            new_departure.append(trip_state.departure)
+            new_days.append(1 << (day - timetable.day0).days)
+            new_wheelchair.append(0)
+            new_route.append(trip_state.route)
+            origin.append(-1)
         if not origin:
             return cls(**{**base.__dict__, "arrays": a, "overlay": overlay})
         sizes = np.array([stops.size for stops in new_stops], dtype=np.int64)
@@ -336,6 +351,7 @@ class _Network:
             trip_origin=np.concatenate([base.trip_origin, np.array(origin, dtype=np.int64)]),
             realtime=np.concatenate([base.realtime, np.ones(len(origin), dtype=np.bool_)]),
             overlay=overlay,
+            added=added,
         )
 
 
@@ -632,20 +648,27 @@ class TransitRouter:
         static_trip = int(network.trip_origin[trip])
         realtime = bool(network.realtime[trip])
         scheduled_board, scheduled_alight = board_time, alight_time
-        if realtime:
+        added = network.added.get(trip)
+        if added is not None:
+            trip_id, headsign = added.trip_id, added.headsign
+        else:
+            trip_id, headsign = timetable.trip_id[static_trip], timetable.trip_headsign[static_trip]
+        if realtime and added is None:
             _, base, _ = timetable.trip_layout(static_trip)
             shift = board_time - int(arrays["departure"][int(arrays["pattern_time_offsets"][pattern]) + board_at])
             scheduled_board = int(timetable.departure[base + board_at]) + shift
             scheduled_alight = int(timetable.arrival[base + alight_at]) + shift
-        occupancy = network.overlay.occupancy.get(static_trip) if network.overlay else None
+        occupancy = network.overlay.occupancy.get(static_trip) if network.overlay and added is None else None
+        if occupancy is None and network.overlay is not None and trip_id in network.overlay.vehicles:
+            occupancy = network.overlay.vehicles[trip_id].occupancy
         return TransitLeg(
             trip=static_trip,
-            trip_id=timetable.trip_id[static_trip],
+            trip_id=trip_id,
             route_short_name=timetable.route_short_name[route],
             route_long_name=timetable.route_long_name[route],
             route_type=int(timetable.route_type[route]),
             agency=timetable.route_agency[route],
-            headsign=timetable.trip_headsign[static_trip],
+            headsign=headsign,
             from_stop=board,
             to_stop=alight,
             departure=moment_at(day, board_time, self.zone),

@@ -24,6 +24,10 @@ Arrays (below ``transit/`` of a region)::
     trips.*                 id, headsign (StringTable); days uint32; wheelchair int8;
                             bikes int8; frequency int8 (0 none, 1 exact_times=1, 2 headway)
     transfers.*             from_stop, to_stop int32; type int8; min_seconds int32
+    stop_platform           StringTable: GTFS platform_code, else the platform a DELFI-style
+                            stop name ends with ("... Bstg A"); "" none (optional: older
+                            regions have none and derive it from the names when loaded)
+    route_agency_id         StringTable: namespaced agency_id of each route (optional)
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from numpy.typing import NDArray
 
 from routing.errors import RegionError
 from routing.strings import StringTable
+from routing.transit.platforms import platform_from_name
 
 TRANSIT_DIR = "transit"
 MAX_WINDOW_DAYS = 31
@@ -83,6 +88,14 @@ class Timetable:
     transfer_type: NDArray[np.int8]
     transfer_min_seconds: NDArray[np.int32]
     warnings: list[str] = field(default_factory=list)
+    stop_platform: StringTable | None = None
+    route_agency_id: StringTable | None = None
+
+    def platform(self, stop: int) -> str | None:
+        """The platform of ``stop`` (``platform_code``, or the one its name ends with), or None."""
+        if self.stop_platform is None:
+            self.stop_platform = StringTable.from_strings(platform_from_name(name) or "" for name in self.stop_name)
+        return self.stop_platform[stop] or None
 
     def trip_layout(self, trip: int) -> tuple[int, int, int]:
         """Where ``trip`` lies: its pattern, the index of its first stop time, and its number of stops."""
@@ -118,6 +131,7 @@ _STRING_FIELDS = (
     "trip_id",
     "trip_headsign",
 )
+_OPTIONAL_STRING_FIELDS = ("stop_platform", "route_agency_id")
 _ARRAY_FIELDS = (
     "stop_lat",
     "stop_lon",
@@ -149,8 +163,9 @@ def save_timetable(timetable: Timetable, region_dir: Path) -> None:
     """Write ``timetable`` below ``region_dir/transit``."""
     base = region_dir / TRANSIT_DIR
     base.mkdir(parents=True, exist_ok=True)
-    for name in _STRING_FIELDS:
-        getattr(timetable, name).save(base, name)
+    for name in _STRING_FIELDS + _OPTIONAL_STRING_FIELDS:
+        if getattr(timetable, name) is not None:
+            getattr(timetable, name).save(base, name)
     for name in _ARRAY_FIELDS:
         np.save(base / f"{name}.npy", getattr(timetable, name))
     (base / "window.txt").write_text(f"{timetable.day0.isoformat()} {timetable.day_count}\n", encoding="utf-8")
@@ -164,5 +179,10 @@ def load_timetable(region_dir: Path) -> Timetable:
         raise RegionError(msg)
     day0_text, count_text = (base / "window.txt").read_text(encoding="utf-8").split()
     fields: dict[str, Any] = {name: StringTable.load(base, name) for name in _STRING_FIELDS}
+    for name in _OPTIONAL_STRING_FIELDS:
+        try:
+            fields[name] = StringTable.load(base, name)
+        except FileNotFoundError:
+            continue
     fields.update({name: np.load(base / f"{name}.npy", mmap_mode="r") for name in _ARRAY_FIELDS})
     return Timetable(day0=date.fromisoformat(day0_text), day_count=int(count_text), **fields)
