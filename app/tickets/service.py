@@ -25,6 +25,7 @@ from app.models import EligibilityProof, PassTicket, ProofStatus, TicketStatus, 
 from app.payments import ledger
 from app.payments.customers import gateway_customer, holder_pseudonym
 from app.payments.gateway import Intent, IntentStatus, PaymentDeclined, PaymentError, PaymentGateway
+from app.tickets.revocation import revoke
 from app.tickets.signing import TicketClaims, sign_ticket
 from routing.fares.config import FareConfig, PassProduct
 from routing.fares.engine import HeldPass
@@ -303,6 +304,7 @@ class PassShop:
             utc_now(),
             reason,
         )
+        revoke(self.db, ticket.id, kind="pass", reason=f"pass refunded: {reason}")
         self.db.commit()
 
 
@@ -319,15 +321,6 @@ def held_passes(db: Session, user_id: int, around: date) -> list[HeldPass]:
     return [HeldPass(t.product_id, t.valid_from, t.valid_until) for t in tickets]
 
 
-def revoked_ids(db: Session) -> list[str]:
-    """Ids of revoked tickets (the inspectors' offline list)."""
-    return list(
-        db.scalars(
-            select(PassTicket.id).where(PassTicket.status == TicketStatus.REVOKED.value).order_by(PassTicket.revoked_at)
-        )
-    )
-
-
 __all__ = [
     "Decision",
     "EligibilityVerifier",
@@ -337,7 +330,6 @@ __all__ = [
     "held_passes",
     "month_period",
     "review_proof",
-    "revoked_ids",
     "submit_proof",
     "valid_proof",
 ]
