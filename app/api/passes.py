@@ -64,6 +64,7 @@ def _shop() -> PassShop:
         current_app.extensions["mobility.ticket_key"],
         current_app.config["SECRET_KEY"],
         _fares(),
+        _zone_names(),
     )
 
 

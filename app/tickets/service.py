@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -27,6 +27,7 @@ from app.payments.customers import gateway_customer, holder_pseudonym
 from app.payments.gateway import Intent, IntentStatus, PaymentDeclined, PaymentError, PaymentGateway
 from app.tickets.revocation import revoke
 from app.tickets.signing import TicketClaims, sign_ticket
+from app.tickets.view import pass_texts
 from routing.fares.config import FareConfig, PassProduct
 from routing.fares.engine import HeldPass
 
@@ -150,6 +151,8 @@ class PassShop:
     signing_key: Ed25519PrivateKey
     secret_key: str
     fares: FareConfig
+    zone_names: dict[str, str] = field(default_factory=dict)
+    """Zone id to name, for the area the ticket names."""
 
     def product(self, product_id: str) -> PassProduct:
         """The product sold under ``product_id``."""
@@ -273,6 +276,7 @@ class PassShop:
         )
         ticket.status = TicketStatus.ACTIVE.value
         ticket.client_secret = None
+        area, companions = pass_texts(self.fares.passes.get(ticket.product_id), self.zone_names)
         ticket.token = sign_ticket(
             self.signing_key,
             TicketClaims(
@@ -283,6 +287,8 @@ class PassShop:
                 valid_from=ticket.valid_from,
                 valid_until=ticket.valid_until,
                 issued=utc_now().isoformat(timespec="seconds"),
+                area=area,
+                companions=companions,
             ),
         )
         self.db.commit()
