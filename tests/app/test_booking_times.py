@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.database import upgrade_database
 from app.extensions import db
-from app.itinerary_ids import SALT, read_itinerary_id
+from app.itinerary_ids import SALT, InvalidItineraryId, itinerary_from_record, read_itinerary_id
 from app.models import AuthSession, BookingLeg, NaiveDatetimeError, Payment, TicketRevocation, as_utc
 from tests.app.test_bookings import book, plan_shared, registry  # noqa: F401 - the registry fixture
 from tests.conftest_d.accounts import SignedIn
@@ -173,3 +173,12 @@ def test_a_new_booking_is_stored_in_utc_even_on_sqlite(booking_app: Flask, sign_
     planned = datetime.fromisoformat(next(leg for leg in itinerary["legs"] if leg["sharing"])["start"])
     assert datetime.fromisoformat(booking["legs"][0]["startsAt"]) == planned
     assert booking["legs"][0]["startsAt"].endswith(("+01:00", "+02:00"))
+
+
+def test_an_itinerary_record_with_a_time_without_zone_is_refused() -> None:
+    record = {"legs": [{"mode": "walk", "start": "2026-12-02T06:00:00", "end": "2026-12-02T06:10:00+01:00"}]}
+    record["legs"][0] |= {"from": {"lat": 51.3, "lon": 9.4}, "to": {"lat": 51.31, "lon": 9.41}}
+    with pytest.raises(InvalidItineraryId, match="has no zone"):
+        itinerary_from_record(record)
+    record["legs"][0]["start"] = "2026-12-02T06:00:00+01:00"
+    assert itinerary_from_record(record).legs[0].start.utcoffset() == timedelta(hours=1)

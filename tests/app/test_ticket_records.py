@@ -235,7 +235,16 @@ def test_the_gdpr_export_is_complete_valid_against_its_schema_and_deletion_pseud
     booking = book(client, anna, str(URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=SALT).dumps(bus)))
     assert booking.status_code == 201, booking.get_json()  # a single ticket, bought before the pass
     bought = buy(client, anna).get_json()
+    from app.extensions import db
+    from app.models import PassTicket, WebhookEvent
+
+    with app.app_context():  # a gateway event about the pass's payment, as the webhook records it
+        intent = db.session.get(PassTicket, bought["id"]).intent_id  # type: ignore[union-attr]
+        db.session.add(WebhookEvent(event_id="evt_1", type="payment_intent.succeeded", object_id=intent))
+        db.session.add(WebhookEvent(event_id="evt_2", type="payment_intent.succeeded", object_id="pi_someone_else"))
+        db.session.commit()
     export = client.get("/api/v1/me/export", headers=anna.headers).get_json()
+    assert [(e["eventId"], e["concerns"]) for e in export["webhookEvents"]] == [("evt_1", f"pass {bought['id']}")]
     schema = client.get("/api/v1/me/export/schema")
     assert schema.mimetype == "application/schema+json"
     jsonschema_rs.validator_for(schema.get_json()).validate(export)
@@ -263,8 +272,7 @@ def test_the_gdpr_export_is_complete_valid_against_its_schema_and_deletion_pseud
     assert client.delete("/api/v1/me", headers=anna.headers).status_code == 204
     from sqlalchemy import select
 
-    from app.extensions import db
-    from app.models import Booking, BookingLeg, EligibilityProof, PassTicket
+    from app.models import Booking, BookingLeg, EligibilityProof
     from app.personal_data import DELETED_HOLDER
 
     with app.app_context():
