@@ -586,28 +586,33 @@ def ticket_public_key() -> None:
     "public_key_file",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="PEM file from 'mobility ticket public-key' or GET /api/v1/tickets/public-key.",
+    help="Key file: PEM from 'mobility ticket public-key' or GET /api/v1/tickets/public-key.pem, "
+    "or the JSON (PEM or JWK) of GET /api/v1/tickets/public-key.",
 )
 @click.option(
     "--revoked",
     "revoked_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="JSON from GET /api/v1/tickets/revoked (ticket ids that no longer count).",
+    help="Signed JSON from GET /api/v1/tickets/revoked (tickets that no longer count); its signature is checked.",
 )
 @click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Check validity on this day (default: today).")
 def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, on_day: datetime | None) -> None:
     """Verify a ticket (the text of its QR code) offline: signature, revocation and validity."""
     import json as json_module
 
+    from app.tickets.revocation import RevocationListInvalid, verify_revocation_list
     from app.tickets.signing import TicketInvalid, load_public_key, verify_ticket
 
     try:
         public_key = load_public_key(public_key_file.read_bytes())
-        revoked = (
-            frozenset(json_module.loads(revoked_file.read_text("utf-8"))["revoked"]) if revoked_file else frozenset()
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise click.ClickException(f"cannot read the key or the revocation list: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read the public key {public_key_file}: {exc}") from exc
+    revoked: frozenset[str] = frozenset()
+    if revoked_file is not None:
+        try:
+            revoked = verify_revocation_list(json_module.loads(revoked_file.read_text("utf-8")), public_key)
+        except (OSError, ValueError, RevocationListInvalid) as exc:
+            raise click.ClickException(f"cannot use the revocation list {revoked_file}: {exc}") from exc
     day = on_day.date() if on_day else _today()
     try:
         claims = verify_ticket(token, public_key, revoked=revoked, on=day)
@@ -618,6 +623,41 @@ def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, 
         f"VALID {claims.product} for {claims.holder}, {claims.valid_from} to {claims.valid_until} "
         f"(ticket {claims.ticket_id})"
     )
+
+
+@ticket.command("inspect")
+@click.argument("token")
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also check the signature with this key (PEM, JWK or the JSON of GET /api/v1/tickets/public-key).",
+)
+def ticket_inspect(token: str, public_key_file: Path | None) -> None:
+    """Show what a ticket says, offline: holder, product, validity, area and companions."""
+    from app.tickets.signing import TicketInvalid, load_public_key, read_claims, verify_ticket
+    from app.tickets.view import view_from_claims
+
+    try:
+        claims = read_claims(token)
+    except TicketInvalid as exc:
+        click.echo(f"UNREADABLE: {exc}")
+        sys.exit(1)
+    for line in view_from_claims(claims).lines():
+        click.echo(line)
+    if public_key_file is None:
+        click.echo("Signature: not checked (give --public-key, or use 'mobility ticket verify')")
+        return
+    try:
+        public_key = load_public_key(public_key_file.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read the public key {public_key_file}: {exc}") from exc
+    try:
+        verify_ticket(token, public_key)
+    except TicketInvalid as exc:
+        click.echo(f"Signature: INVALID ({exc})")
+        sys.exit(1)
+    click.echo("Signature: genuine")
 
 
 @main.command("sandbox-operator")

@@ -31,11 +31,19 @@ def _place(place: Place) -> dict[str, Any]:
     return record
 
 
+def _moment(moment: datetime, what: str) -> str:
+    """An itinerary time with its offset: a booking stores the instant, so a naive time is a bug upstream."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        msg = f"the leg's {what} time {moment.isoformat()} has no zone; itinerary times must be aware"
+        raise InvalidItineraryId(msg)
+    return moment.isoformat()
+
+
 def _leg(leg: Leg) -> dict[str, Any]:
     record: dict[str, Any] = {
         "mode": leg.mode.value,
-        "start": leg.start.isoformat(),
-        "end": leg.end.isoformat(),
+        "start": _moment(leg.start, "start"),
+        "end": _moment(leg.end, "end"),
         "from": _place(leg.origin),
         "to": _place(leg.destination),
         "meters": round(leg.distance_m, 1),
@@ -111,6 +119,8 @@ def itinerary_from_record(record: dict[str, Any]) -> Itinerary:
         legs = []
         for raw in record["legs"]:
             start, end = datetime.fromisoformat(raw["start"]), datetime.fromisoformat(raw["end"])
+            _moment(start, "start")
+            _moment(end, "end")
             origin, destination = _record_place(raw["from"]), _record_place(raw["to"])
             ride = None
             if "ride" in raw:

@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db
 from app.fares import fare_calculator, level_name
 from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
+from app.local_times import local
 from app.models import Booking, BookingEvent, BookingLeg, Payment, Role, User, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.bookings import (
@@ -31,7 +32,8 @@ from app.schemas.bookings import (
     RefundRequest,
 )
 from app.tickets.service import held_passes
-from app.tickets.signing import TicketClaims, sign_ticket
+from app.tickets.signing import sign_ticket
+from app.tickets.singles import single_claims
 from routing.planner.request import Mode
 
 blueprint = ApiBlueprint("bookings", __name__, tag="bookings")
@@ -42,13 +44,12 @@ def _issue_ticket(booking: Booking, leg: BookingLeg) -> str:
     holder = db.session.get(User, booking.user_id) if booking.user_id is not None else None
     calculator = fare_calculator()
     day = calculator.operating_day(as_utc(leg.starts_at)) if calculator is not None else as_utc(leg.starts_at).date()
-    claims = TicketClaims(
-        ticket_id=f"{booking.id}-{leg.position}",
-        holder=holder.display_name if holder else "",
-        product_id=leg.vehicle_type_id,
-        product=leg.operator,
-        valid_from=day,
-        valid_until=day,
+    claims = single_claims(
+        booking,
+        leg,
+        holder_name=holder.display_name if holder else "",
+        day=day,
+        level_name=level_name(leg.vehicle_type_id),
         issued=utc_now().isoformat(timespec="seconds"),
     )
     return sign_ticket(current_app.extensions["mobility.ticket_key"], claims)
@@ -92,8 +93,8 @@ def saga() -> BookingSaga:
 
 def booking_out(booking: Booking) -> BookingOut:
     """The API view of a booking with its legs and payment."""
-    legs = db.session.scalars(
-        select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
+    legs = list(
+        db.session.scalars(select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position))
     )
     payment = db.session.scalar(select(Payment).where(Payment.booking_id == booking.id))
     return BookingOut(
@@ -101,10 +102,13 @@ def booking_out(booking: Booking) -> BookingOut:
         state=booking.state,
         region=booking.region,
         currency=booking.currency,
+        price_cents=sum(leg.quote_cents for leg in legs),
+        authorised_cents=0 if payment is None else payment.authorised_cents,
+        captured_cents=booking.captured_cents if payment is None else payment.captured_cents,
+        refunded_cents=0 if payment is None else payment.refunded_cents,
         total_cents=booking.total_cents,
-        captured_cents=booking.captured_cents,
         failure_reason=booking.failure_reason,
-        created_at=as_utc(booking.created_at),
+        created_at=local(booking.created_at),
         legs=[
             LegOut(
                 position=leg.position,
@@ -114,7 +118,7 @@ def booking_out(booking: Booking) -> BookingOut:
                 vehicle_id=leg.vehicle_id,
                 pickup_station_id=leg.pickup_station_id,
                 dropoff_station_id=leg.dropoff_station_id,
-                starts_at=as_utc(leg.starts_at),
+                starts_at=local(leg.starts_at),
                 state=leg.state,
                 quote_cents=leg.quote_cents,
                 final_cents=leg.final_cents,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from flask import Response
-from sqlalchemy import select
 
 from app.accounts.access import current_user
 from app.accounts.tokens import revoke_all
 from app.api.auth import account_out
 from app.extensions import db
-from app.models import AuthSession, Booking, BookingLeg, GatewayCustomer, Payment, User, utc_now
+from app.local_times import region_zone
+from app.models import User
 from app.openapi import ApiBlueprint
-from app.schemas.accounts import Account, AccountExport, AccountUpdate
+from app.personal_data import build_export, pseudonymise_account
+from app.schemas.accounts import Account, AccountUpdate
+from app.schemas.export import AccountExport, export_json_schema
 
 blueprint = ApiBlueprint("me", __name__, tag="accounts")
 
@@ -43,85 +45,37 @@ def update_account(body: AccountUpdate) -> Account:
     return account_out(user)
 
 
-def _row(obj: object, *columns: str) -> dict[str, Any]:
-    values = {}
-    for column in columns:
-        value = getattr(obj, column)
-        values[column] = value.isoformat() if hasattr(value, "isoformat") else value
-    return values
-
-
 @blueprint.operation(
     "/me/export", summary="Export everything stored about the account", response=AccountExport, auth=()
 )
 def export_account() -> AccountExport:
-    """The account, its bookings with legs, payments and sign-in sessions, as one JSON document
-    (GDPR right of access and portability).
+    """One JSON document of everything stored about the account (GDPR access and portability).
+
+    The account, its sign-in sessions, bookings (legs, history, payments, refunds),
+    Teilhabecard proofs, passes with their payments, tickets, gateway customer records and
+    the payment-gateway events about them. Its JSON Schema is ``GET /me/export/schema``.
     """
-    user = current_user()
-    bookings = db.session.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.created_at)).all()
-    exported = []
-    for booking in bookings:
-        legs = db.session.scalars(
-            select(BookingLeg).where(BookingLeg.booking_id == booking.id).order_by(BookingLeg.position)
-        ).all()
-        exported.append(
-            _row(booking, "id", "state", "region", "currency", "total_cents", "captured_cents", "created_at")
-            | {
-                "legs": [
-                    _row(
-                        leg,
-                        "position",
-                        "mode",
-                        "provider",
-                        "vehicle_id",
-                        "state",
-                        "quote_cents",
-                        "final_cents",
-                        "starts_at",
-                    )
-                    for leg in legs
-                ]
-            }
-        )
-    payments = db.session.scalars(
-        select(Payment).join(Booking, Payment.booking_id == Booking.id).where(Booking.user_id == user.id)
-    ).all()
-    sessions = db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)).all()
-    return AccountExport(
-        exported_at=utc_now(),
-        account=account_out(user),
-        bookings=exported,
-        payments=[
-            _row(
-                p,
-                "booking_id",
-                "gateway",
-                "state",
-                "currency",
-                "authorised_cents",
-                "captured_cents",
-                "refunded_cents",
-                "created_at",
-            )
-            for p in payments
-        ],
-        sessions=[_row(s, "created_at", "expires_at", "revoked_at", "revoked_reason") for s in sessions],
-    )
+    return build_export(db.session, current_user(), zone=region_zone())
+
+
+@blueprint.operation("/me/export/schema", summary="The JSON Schema of the account export")
+def export_schema() -> Response:
+    """JSON Schema (2020-12) that every ``GET /me/export`` document validates against."""
+    return Response(json.dumps(export_json_schema(), indent=1), mimetype="application/schema+json")
 
 
 @blueprint.operation("/me", method="DELETE", summary="Delete the account", status=204, auth=())
 def delete_account() -> Response:
-    """Deletes the account, its sessions and its payment-gateway link. Bookings and payments
-    the law requires to keep (tax records) stay, pseudonymised: they no longer name the
-    account, only a pseudonym that cannot be traced back without the server's key.
+    """Deletes the account, its sessions, Teilhabecard proofs and payment-gateway links.
+
+    Bookings, payments, refunds and passes the law requires to keep (tax records, 10
+    years) stay, pseudonymised: they no longer name the account, only a pseudonym that
+    cannot be traced back without the server's key; names, ticket tokens and exact
+    places are removed from them.
     """
     user = current_user()
     revoke_all(db.session, user.id, "account deleted")
-    for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id)):
-        booking.user_id = None
-    for link in db.session.scalars(select(GatewayCustomer).where(GatewayCustomer.user_id == user.id)):
-        db.session.delete(link)
+    pseudonymise_account(db.session, user)
     db.session.flush()
     db.session.delete(db.session.get(User, user.id))
     db.session.commit()

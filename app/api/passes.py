@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import segno
 from flask import Response, current_app, request
 from sqlalchemy import select
 
@@ -13,9 +10,10 @@ from app.api.idempotency import idempotency_key
 from app.api.region import current_region
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
-from app.models import EligibilityProof, PassTicket, Role, as_utc, utc_now
+from app.models import Booking, BookingLeg, BookingState, EligibilityProof, PassTicket, Role, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.passes import (
+    Jwk,
     ProductList,
     ProductOut,
     ProofList,
@@ -30,8 +28,11 @@ from app.schemas.passes import (
     TicketList,
     TicketOut,
 )
-from app.tickets.service import Decision, PassError, PassShop, review_proof, revoked_ids, submit_proof
-from app.tickets.signing import public_pem
+from app.tickets.revocation import signed_revocations
+from app.tickets.service import Decision, PassError, PassShop, review_proof, submit_proof
+from app.tickets.signing import TicketInvalid, public_jwk, public_pem, read_claims
+from app.tickets.singles import find_single
+from app.tickets.view import TicketView, pass_texts, qr_png, qr_svg, view_from_claims
 from routing.fares.config import FareConfig
 
 blueprint = ApiBlueprint("passes", __name__, tag="passes")
@@ -63,6 +64,7 @@ def _shop() -> PassShop:
         current_app.extensions["mobility.ticket_key"],
         current_app.config["SECRET_KEY"],
         _fares(),
+        _zone_names(),
     )
 
 
@@ -80,7 +82,27 @@ def _proof(proof: EligibilityProof) -> ProofOut:
     )
 
 
+def _zone_names() -> dict[str, str]:
+    zones = current_region().zones
+    return {} if zones is None else {zone.id: zone.name for zone in zones.zones}
+
+
+def _pass_view(ticket: PassTicket) -> TicketView:
+    fares = current_region().fares
+    area, companions = pass_texts(None if fares is None else fares.passes.get(ticket.product_id), _zone_names())
+    return TicketView(
+        ticket_id=ticket.id,
+        holder_name=ticket.holder_name,
+        product=ticket.product_name,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
+        area=area,
+        companions=companions,
+    )
+
+
 def _ticket(ticket: PassTicket) -> TicketOut:
+    view = _pass_view(ticket)
     return TicketOut(
         id=ticket.id,
         product=ticket.product_id,
@@ -93,6 +115,36 @@ def _ticket(ticket: PassTicket) -> TicketOut:
         status=ticket.status,
         token=ticket.token,
         client_secret=ticket.client_secret if ticket.status == "awaiting_payment" else None,
+        kind="pass",
+        validity=view.validity,
+        area=view.area,
+        companions=view.companions,
+    )
+
+
+SINGLE_VALID_STATES = (BookingState.CONFIRMED.value, BookingState.IN_USE.value, BookingState.COMPLETED.value)
+
+
+def _single(booking: Booking, leg: BookingLeg) -> TicketOut:
+    assert leg.ticket_token is not None
+    view = view_from_claims(read_claims(leg.ticket_token))
+    valid = leg.state in SINGLE_VALID_STATES and booking.state not in ("cancelled", "failed")
+    return TicketOut(
+        id=view.ticket_id,
+        product=leg.vehicle_type_id,
+        product_name=view.product,
+        holder_name=view.holder_name,
+        valid_from=view.valid_from,
+        valid_until=view.valid_until,
+        price_cents=leg.quote_cents,
+        currency=booking.currency,
+        status="active" if valid else "revoked",
+        token=leg.ticket_token if valid else None,
+        client_secret=None,
+        kind="single",
+        validity=view.validity,
+        area=view.area,
+        companions=view.companions,
     )
 
 
@@ -250,10 +302,31 @@ def _own_ticket(ticket_id: str) -> PassTicket:
     return ticket
 
 
-@blueprint.operation("/tickets/<ticket_id>", summary="A pass", response=TicketOut, errors=(404,), auth=())
+def _own_any_ticket(ticket_id: str) -> tuple[TicketOut, str | None]:
+    """A pass or a booking's single ticket of the caller, with its view and token (404 otherwise)."""
+    ticket = db.session.get(PassTicket, ticket_id)
+    if ticket is not None:
+        owned(ticket.user_id, "ticket")
+        return _ticket(ticket), ticket.token if ticket.status == "active" else None
+    found = find_single(db.session, ticket_id)
+    if found is None:
+        raise NotFound("no ticket with this id")
+    booking, leg = found
+    owned(booking.user_id, "ticket")
+    try:
+        out = _single(booking, leg)
+    except TicketInvalid as exc:
+        raise NotFound(f"the ticket of this booking cannot be read ({exc})") from exc
+    return out, out.token
+
+
+@blueprint.operation("/tickets/<ticket_id>", summary="A ticket", response=TicketOut, errors=(404,), auth=())
 def read_ticket(ticket_id: str) -> TicketOut:
-    """The pass with its signed ticket; another user's pass is 404."""
-    return _ticket(_own_ticket(ticket_id))
+    """A pass, or a booking's single ticket (id ``BOOKING-LEG``); another user's is 404.
+
+    With holder name, product, validity, area, who may ride along, and the signed ticket.
+    """
+    return _own_any_ticket(ticket_id)[0]
 
 
 @blueprint.operation(
@@ -284,14 +357,27 @@ def ticket_authenticated(ticket_id: str) -> TicketOut:
     },
 )
 def ticket_qr(ticket_id: str) -> Response:
-    """SVG by default, PNG with ``Accept: image/png``; it encodes the signed ticket (``token``)."""
-    ticket = _own_ticket(ticket_id)
-    if ticket.token is None or ticket.status != "active":
-        raise PassRefused(PassError("no-ticket", f"the pass is {ticket.status}; it has no valid ticket", status=409))
+    """SVG by default, PNG with ``Accept: image/png``.
+
+    The QR code of the signed ticket (``token``), with holder, product, validity, area and
+    companions as readable text beside it.
+    """
+    out, token = _own_any_ticket(ticket_id)
+    if token is None:
+        raise PassRefused(PassError("no-ticket", f"the ticket is {out.status}; it has no valid ticket", status=409))
+    view = TicketView(
+        ticket_id=out.id,
+        holder_name=out.holder_name,
+        product=out.product_name,
+        valid_from=out.valid_from,
+        valid_until=out.valid_until,
+        area=out.area,
+        companions=out.companions,
+    )
     kind = request.accept_mimetypes.best_match(["image/svg+xml", "image/png"], default="image/svg+xml")
-    buffer = io.BytesIO()
-    segno.make(ticket.token, error="m").save(buffer, kind="png" if kind == "image/png" else "svg", scale=4)
-    return Response(buffer.getvalue(), mimetype=kind or "image/svg+xml")
+    if kind == "image/png":
+        return Response(qr_png(token, view), mimetype="image/png")
+    return Response(qr_svg(token, view), mimetype="image/svg+xml")
 
 
 @blueprint.operation(
@@ -315,13 +401,68 @@ def refund_ticket(ticket_id: str, body: RefundPass) -> TicketOut:
     return _ticket(ticket)
 
 
-@blueprint.operation("/tickets/revoked", summary="Revoked tickets (for inspectors)", response=RevocationList)
-def revocation_list() -> RevocationList:
-    """Ticket ids that no longer count (refunded); inspectors' devices load it when online."""
-    return RevocationList(revoked=revoked_ids(db.session), generated_at=utc_now())
+@blueprint.operation(
+    "/tickets/revoked",
+    summary="Revoked tickets, signed (for inspectors)",
+    response=RevocationList,
+    errors=(304,),
+)
+def revocation_list() -> Response:
+    """Ids of tickets that no longer count, signed and versioned.
+
+    Single tickets of cancelled, failed or fully refunded bookings and legs, and refunded
+    passes. ``version`` grows with every revocation; ``signature`` is Ed25519 with the
+    tickets' key (``mobility ticket verify --revoked`` checks it). The ETag is the version:
+    send ``If-None-Match`` and an unchanged list answers 304 with no body.
+    """
+    signed = signed_revocations(db.session, current_app.extensions["mobility.ticket_key"])
+    etag = f"v{signed.version}"
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        body = RevocationList(
+            version=signed.version, revoked=signed.revoked, signature=signed.signature, generated_at=utc_now()
+        )
+        response = Response(body.model_dump_json(by_alias=True), mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
-@blueprint.operation("/tickets/public-key", summary="The key that verifies tickets", response=PublicKey)
-def ticket_public_key() -> PublicKey:
-    """Ed25519 public key (PEM): with it a ticket's signature is checked offline."""
-    return PublicKey(pem=public_pem(current_app.extensions["mobility.ticket_key"]))
+PEM_MEDIA_TYPE = "application/x-pem-file"
+
+
+def _pem_response() -> Response:
+    return Response(
+        public_pem(current_app.extensions["mobility.ticket_key"]),
+        mimetype=PEM_MEDIA_TYPE,
+        headers={"Content-Disposition": 'inline; filename="tickets-public-key.pem"'},
+    )
+
+
+@blueprint.operation(
+    "/tickets/public-key",
+    summary="The key that verifies tickets",
+    response=PublicKey,
+    alternate_media={PEM_MEDIA_TYPE: {"type": "string"}},
+)
+def ticket_public_key() -> PublicKey | Response:
+    """Ed25519 public key as PEM and as JWK (RFC 8037).
+
+    With ``Accept: application/x-pem-file`` the PEM file itself, ready for
+    ``mobility ticket verify --public-key``.
+    """
+    if request.accept_mimetypes.best_match(["application/json", PEM_MEDIA_TYPE]) == PEM_MEDIA_TYPE:
+        return _pem_response()
+    key = current_app.extensions["mobility.ticket_key"]
+    return PublicKey(pem=public_pem(key), jwk=Jwk(**public_jwk(key)))
+
+
+@blueprint.operation(
+    "/tickets/public-key.pem",
+    summary="The key that verifies tickets, as a PEM file",
+    alternate_media={PEM_MEDIA_TYPE: {"type": "string"}},
+)
+def ticket_public_key_pem() -> Response:
+    """The PEM file for ``mobility ticket verify --public-key`` (``application/x-pem-file``)."""
+    return _pem_response()

@@ -50,6 +50,7 @@ from app.payments.gateway import (
     PaymentError,
     PaymentGateway,
 )
+from app.payments.states import settle_authorisation
 from providers.errors import ProviderError, VehicleTaken
 from providers.interface import Provider
 from providers.model import BookingStatus, LegSpec
@@ -631,17 +632,9 @@ class BookingSaga:
         payment = self.payment(booking)
         amount = sum(leg.final_cents or 0 for leg in legs if leg.state in (S.COMPLETED.value, S.CANCELLED.value))
         if payment is not None and payment.state == PaymentState.AUTHORISED.value and payment.intent_id:
-            amount = min(amount, payment.authorised_cents)
-            intent_id = payment.intent_id
-            key = f"booking:{booking.id}:capture"
-            intent = ledger.once(
-                self.db,
-                key,
-                {"amount": amount},
-                lambda: self.gateway.capture(intent_id, amount, idempotency_key=key),
-            )
-            assert isinstance(intent, Intent)
-            payment.state, payment.captured_cents = PaymentState.CAPTURED.value, amount
+            amount = settle_authorisation(
+                self.db, self.gateway, payment, min(amount, payment.authorised_cents), f"booking:{booking.id}"
+            )  # nothing to charge: the hold is released, not captured
             booking.captured_cents = amount
         self._free_claims(booking)
         ridden = any(leg.state == S.COMPLETED.value for leg in legs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.models import Booking, BookingEvent, BookingLeg, BookingState
+from app.tickets.revocation import revoke_on_transition
 
 S = BookingState
 LEG_TRANSITIONS: dict[BookingState, frozenset[BookingState]] = {
@@ -53,6 +54,7 @@ def move_leg(db: Session, booking: Booking, leg: BookingLeg, to: BookingState, d
     """
     current = _checked(LEG_TRANSITIONS, leg.state, to, f"leg {leg.position} of booking {booking.id}")
     leg.state = to.value
+    revoke_on_transition(db, booking, leg, to, detail)
     db.add(
         BookingEvent(
             booking_id=booking.id,
@@ -74,6 +76,7 @@ def move_booking(db: Session, booking: Booking, to: BookingState, detail: str = 
     """
     current = _checked(BOOKING_TRANSITIONS, booking.state, to, f"booking {booking.id}")
     booking.state = to.value
+    revoke_on_transition(db, booking, None, to, detail)
     db.add(BookingEvent(booking_id=booking.id, from_state=current.value, to_state=to.value, detail=detail))
 
 

@@ -4,7 +4,7 @@ Importing this package registers every model on :data:`Base.metadata`, which Ale
 compares against the migrations.
 """
 
-from app.models.base import Base, TimestampMixin, as_utc, utc_now
+from app.models.base import Base, NaiveDatetimeError, TimestampMixin, UtcDateTime, as_utc, utc_now
 from app.models.booking import Booking, BookingEvent, BookingLeg, BookingState, VehicleClaim
 from app.models.pass_holding import (
     Benefit,
@@ -23,6 +23,7 @@ from app.models.payment import (
     WebhookEvent,
 )
 from app.models.session import AuthSession
+from app.models.ticket_revocation import TicketRevocation
 from app.models.user import Role, User
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "EligibilityProof",
     "GatewayCustomer",
     "GatewayOperation",
+    "NaiveDatetimeError",
     "OfflinePayment",
     "PassTicket",
     "Payment",
@@ -43,9 +45,11 @@ __all__ = [
     "ProofStatus",
     "Refund",
     "Role",
+    "TicketRevocation",
     "TicketStatus",
     "TimestampMixin",
     "User",
+    "UtcDateTime",
     "VehicleClaim",
     "WebhookEvent",
     "as_utc",

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, utc_now
+from app.models.base import Base, TimestampMixin, UtcDateTime, utc_now
 from providers.model import BookingState
 
 __all__ = ["Booking", "BookingEvent", "BookingLeg", "BookingState", "VehicleClaim"]
@@ -51,7 +50,7 @@ class Booking(TimestampMixin, Base):
     """The quoted price of the booked legs."""
     captured_cents: Mapped[int] = mapped_column(Integer, default=0)
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
 
 
 class BookingLeg(Base):
@@ -74,7 +73,7 @@ class BookingLeg(Base):
     vehicle_id: Mapped[str | None] = mapped_column(String(255), default=None)
     pickup_station_id: Mapped[str | None] = mapped_column(String(255), default=None)
     dropoff_station_id: Mapped[str | None] = mapped_column(String(255), default=None)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
     minutes: Mapped[float]
     km: Mapped[float]
     from_lat: Mapped[float]
@@ -101,7 +100,7 @@ class BookingEvent(Base):
     leg_position: Mapped[int | None] = mapped_column(Integer, default=None)
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -125,4 +124,4 @@ class VehicleClaim(Base):
     vehicle_id: Mapped[str] = mapped_column(String(255))
     booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

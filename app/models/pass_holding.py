@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, TimestampMixin, UtcDateTime
 
 
 class ProofStatus(enum.StrEnum):
@@ -53,7 +53,7 @@ class EligibilityProof(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default=ProofStatus.SUBMITTED.value)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class PassTicket(TimestampMixin, Base):
@@ -85,5 +85,5 @@ class PassTicket(TimestampMixin, Base):
     token: Mapped[str | None] = mapped_column(Text, default=None)
     """The signed digital ticket the QR code carries."""
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     revoked_reason: Mapped[str | None] = mapped_column(Text, default=None)

@@ -5,19 +5,26 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, utc_now
+from app.models.base import Base, TimestampMixin, UtcDateTime, utc_now
 
 
 class PaymentState(enum.StrEnum):
-    """Our own state of a payment (the gateway's object is re-read, never trusted from events)."""
+    """Our own state of a payment (the gateway's object is re-read, never trusted from events).
+
+    ``released``: the authorisation was given back and nothing was charged. ``captured``
+    always means money was taken (``capturedCents`` > 0). The transitions are in
+    :mod:`app.payments.states`.
+    """
 
     REQUIRES_ACTION = "requires_action"
     AUTHORISED = "authorised"
     CAPTURED = "captured"
-    CANCELLED = "cancelled"
+    RELEASED = "released"
+    CANCELLED = "released"
+    """Deprecated name of :attr:`RELEASED` (an alias: it is the same member)."""
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
     FAILED = "failed"
@@ -29,8 +36,8 @@ class Payment(TimestampMixin, Base):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint(
-            "authorised_cents >= 0 AND captured_cents >= 0 AND refunded_cents >= 0 AND captured_cents <= authorised_cents"
-            " AND refunded_cents <= captured_cents",
+            "authorised_cents >= 0 AND captured_cents >= 0 AND refunded_cents >= 0"
+            " AND captured_cents <= authorised_cents AND refunded_cents <= captured_cents",
             name="consistent_amounts",
         ),
     )
@@ -46,7 +53,7 @@ class Payment(TimestampMixin, Base):
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     client_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
 
 
 class Refund(TimestampMixin, Base):
@@ -94,7 +101,7 @@ class WebhookEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(120))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     object_id: Mapped[str | None] = mapped_column(String(255), default=None)
 
 

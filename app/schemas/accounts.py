@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
@@ -77,13 +77,3 @@ class AccountUpdate(BodyModel):
 
     display_name: DisplayName | None = None
     locale: Locale | None = None
-
-
-class AccountExport(ApiModel):
-    """Everything stored about the account (GDPR Art. 15/20), as JSON."""
-
-    exported_at: datetime
-    account: Account
-    bookings: list[dict[str, Any]]
-    payments: list[dict[str, Any]]
-    sessions: list[dict[str, Any]]

@@ -58,8 +58,16 @@ class BookingOut(ApiModel):
     state: str
     region: str
     currency: str
-    total_cents: int = Field(description="What is held on the card (quotes, with headroom for per-minute legs)")
-    captured_cents: int
+    price_cents: int = Field(description="What the rider pays as planned: the sum of the booked legs' quotes")
+    authorised_cents: int = Field(
+        description="What is held on the card (the quotes, with headroom for per-minute legs); 0 before authorising"
+    )
+    captured_cents: int = Field(description="What was charged (0 while nothing is charged, and when released)")
+    refunded_cents: int = Field(description="What was given back of the captured amount")
+    total_cents: int = Field(
+        deprecated=True,
+        description="Deprecated: the same as authorisedCents (the hold, not the price); use priceCents",
+    )
     failure_reason: str | None
     created_at: datetime
     legs: list[LegOut]

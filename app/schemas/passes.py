@@ -91,6 +91,10 @@ class TicketOut(ApiModel):
     status: str
     token: str | None = Field(description="The signed ticket the QR code carries (active passes)")
     client_secret: str | None = Field(description="With status awaiting_payment: finish 3-D Secure in the app")
+    kind: str = Field(default="pass", description="pass (a bought pass) or single (a booking's single ticket)")
+    validity: str = Field(default="", description="The validity period as people read it")
+    area: str = Field(default="", description="Where the ticket is valid, as people read it")
+    companions: str = Field(default="", description="Who rides along free with the holder, as people read it")
 
 
 class TicketList(ApiModel):
@@ -106,14 +110,30 @@ class RefundPass(BodyModel):
 
 
 class RevocationList(ApiModel):
-    """Ids of revoked tickets, for inspectors' devices."""
+    """Ids of revoked tickets (cancelled, failed or refunded), signed, for inspectors' devices."""
 
+    version: int = Field(description="Grows with every revocation; also the ETag (send If-None-Match)")
     revoked: list[str]
+    signature: str = Field(
+        description="Ed25519 signature (base64url, tickets' key) over the JSON "
+        '{"revoked":[...],"version":N} with sorted keys and no spaces'
+    )
     generated_at: datetime
 
 
+class Jwk(ApiModel):
+    """An Ed25519 public key as a JSON Web Key (RFC 8037)."""
+
+    kty: str
+    crv: str
+    x: str
+    use: str
+    alg: str
+
+
 class PublicKey(ApiModel):
-    """The key that verifies tickets offline (PEM)."""
+    """The key that verifies tickets offline: PEM and JWK (``Accept: application/x-pem-file`` gives the PEM file)."""
 
     algorithm: str = "Ed25519"
     pem: str
+    jwk: Jwk

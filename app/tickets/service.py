@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -25,7 +25,9 @@ from app.models import EligibilityProof, PassTicket, ProofStatus, TicketStatus, 
 from app.payments import ledger
 from app.payments.customers import gateway_customer, holder_pseudonym
 from app.payments.gateway import Intent, IntentStatus, PaymentDeclined, PaymentError, PaymentGateway
+from app.tickets.revocation import revoke
 from app.tickets.signing import TicketClaims, sign_ticket
+from app.tickets.view import pass_texts
 from routing.fares.config import FareConfig, PassProduct
 from routing.fares.engine import HeldPass
 
@@ -149,6 +151,8 @@ class PassShop:
     signing_key: Ed25519PrivateKey
     secret_key: str
     fares: FareConfig
+    zone_names: dict[str, str] = field(default_factory=dict)
+    """Zone id to name, for the area the ticket names."""
 
     def product(self, product_id: str) -> PassProduct:
         """The product sold under ``product_id``."""
@@ -272,6 +276,7 @@ class PassShop:
         )
         ticket.status = TicketStatus.ACTIVE.value
         ticket.client_secret = None
+        area, companions = pass_texts(self.fares.passes.get(ticket.product_id), self.zone_names)
         ticket.token = sign_ticket(
             self.signing_key,
             TicketClaims(
@@ -282,6 +287,8 @@ class PassShop:
                 valid_from=ticket.valid_from,
                 valid_until=ticket.valid_until,
                 issued=utc_now().isoformat(timespec="seconds"),
+                area=area,
+                companions=companions,
             ),
         )
         self.db.commit()
@@ -303,6 +310,7 @@ class PassShop:
             utc_now(),
             reason,
         )
+        revoke(self.db, ticket.id, kind="pass", reason=f"pass refunded: {reason}")
         self.db.commit()
 
 
@@ -319,15 +327,6 @@ def held_passes(db: Session, user_id: int, around: date) -> list[HeldPass]:
     return [HeldPass(t.product_id, t.valid_from, t.valid_until) for t in tickets]
 
 
-def revoked_ids(db: Session) -> list[str]:
-    """Ids of revoked tickets (the inspectors' offline list)."""
-    return list(
-        db.scalars(
-            select(PassTicket.id).where(PassTicket.status == TicketStatus.REVOKED.value).order_by(PassTicket.revoked_at)
-        )
-    )
-
-
 __all__ = [
     "Decision",
     "EligibilityVerifier",
@@ -337,7 +336,6 @@ __all__ = [
     "held_passes",
     "month_period",
     "review_proof",
-    "revoked_ids",
     "submit_proof",
     "valid_proof",
 ]

@@ -1,9 +1,11 @@
 """Digital tickets: an Ed25519-signed payload a QR code carries, verifiable offline with the public key.
 
 Token: ``MT1.<base64url JSON payload>.<base64url signature>``. The payload names the
-ticket id, the holder, the product and the validity period. An inspector's device needs
-only the public key (``mobility ticket public-key``) and, for refunded tickets, the
-revocation list (``GET /api/v1/tickets/revoked``); ``mobility ticket verify`` does the check.
+ticket id, the holder, the product, the validity period, the area and who may ride along.
+An inspector's device needs only the public key (``mobility ticket public-key``, or
+``GET /api/v1/tickets/public-key.pem``) and, for cancelled or refunded tickets, the signed
+revocation list (``GET /api/v1/tickets/revoked``); ``mobility ticket verify`` does the
+check and ``mobility ticket inspect`` shows what a token says.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ class TicketClaims:
     valid_from: date
     valid_until: date
     issued: str
+    area: str = ""
+    """Where the ticket is valid, as people read it (e.g. ``Kassel (Tarifstufe PS 1)``)."""
+    companions: str = ""
+    """Who rides along free, as people read it (``none``: only the holder)."""
 
 
 def _b64(data: bytes) -> str:
@@ -57,6 +63,8 @@ def sign_ticket(key: Ed25519PrivateKey, claims: TicketClaims) -> str:
             "f": claims.valid_from.isoformat(),
             "u": claims.valid_until.isoformat(),
             "i": claims.issued,
+            "a": claims.area,
+            "c": claims.companions,
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -74,20 +82,33 @@ def verify_ticket(
     TicketInvalid
         Malformed, forged, revoked, or not valid on that day.
     """
-    parts = token.strip().split(".")
-    if len(parts) != 3 or parts[0] != PREFIX:
-        raise TicketInvalid("not a ticket of this system")
-    try:
-        payload, signature = _unb64(parts[1]), _unb64(parts[2])
-    except ValueError as exc:
-        raise TicketInvalid("the ticket is damaged") from exc
+    payload, signature = _split(token)
     try:
         public_key.verify(signature, payload)
     except InvalidSignature as exc:
         raise TicketInvalid("forged or altered: the signature does not match") from exc
+    claims = _claims(payload)
+    if claims.ticket_id in revoked:
+        raise TicketInvalid("revoked (cancelled or refunded)")
+    if on is not None and not claims.valid_from <= on <= claims.valid_until:
+        raise TicketInvalid(f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})")
+    return claims
+
+
+def _split(token: str) -> tuple[bytes, bytes]:
+    parts = token.strip().split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise TicketInvalid("not a ticket of this system")
+    try:
+        return _unb64(parts[1]), _unb64(parts[2])
+    except ValueError as exc:
+        raise TicketInvalid("the ticket is damaged") from exc
+
+
+def _claims(payload: bytes) -> TicketClaims:
     try:
         data = json.loads(payload)
-        claims = TicketClaims(
+        return TicketClaims(
             ticket_id=data["t"],
             holder=data["h"],
             product_id=data["p"],
@@ -95,14 +116,23 @@ def verify_ticket(
             valid_from=date.fromisoformat(data["f"]),
             valid_until=date.fromisoformat(data["u"]),
             issued=data["i"],
+            area=str(data.get("a", "")),
+            companions=str(data.get("c", "")),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise TicketInvalid("the ticket's content is unreadable") from exc
-    if claims.ticket_id in revoked:
-        raise TicketInvalid("revoked (refunded)")
-    if on is not None and not claims.valid_from <= on <= claims.valid_until:
-        raise TicketInvalid(f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})")
-    return claims
+
+
+def read_claims(token: str) -> TicketClaims:
+    """What a token says, without checking its signature (for display; :func:`verify_ticket` decides validity).
+
+    Raises
+    ------
+    TicketInvalid
+        Not a ticket of this system, or its content is unreadable.
+    """
+    payload, _signature = _split(token)
+    return _claims(payload)
 
 
 def load_or_create_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
@@ -144,15 +174,35 @@ def public_pem(key: Ed25519PrivateKey) -> str:
     )
 
 
-def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    """An inspector's public key from PEM.
+def public_jwk(key: Ed25519PrivateKey) -> dict[str, str]:
+    """The public key as a JSON Web Key (RFC 8037: ``kty`` OKP, ``crv`` Ed25519)."""
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "use": "sig", "alg": "EdDSA"}
+
+
+def load_public_key(data: bytes) -> Ed25519PublicKey:
+    """An inspector's public key from PEM, a JWK, or the JSON of ``GET /tickets/public-key``.
 
     Raises
     ------
     ValueError
-        Not an Ed25519 public key.
+        Neither form, or not an Ed25519 public key.
     """
-    key = serialization.load_pem_public_key(pem)
+    text = data.decode("utf-8", errors="replace").strip()
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            msg = f"the key file is neither PEM nor valid JSON ({exc})"
+            raise ValueError(msg) from exc
+        jwk = document.get("jwk", document) if isinstance(document, dict) else None
+        if isinstance(document, dict) and isinstance(document.get("pem"), str):
+            return load_public_key(document["pem"].encode())
+        if isinstance(jwk, dict) and jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+            return Ed25519PublicKey.from_public_bytes(_unb64(str(jwk.get("x", ""))))
+        msg = "the JSON key file holds neither 'pem' nor an Ed25519 JWK (kty OKP, crv Ed25519)"
+        raise ValueError(msg)
+    key = serialization.load_pem_public_key(text.encode())
     if not isinstance(key, Ed25519PublicKey):
         msg = "not an Ed25519 public key"
         raise ValueError(msg)

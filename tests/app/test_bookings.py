@@ -153,7 +153,7 @@ def test_cancel_before_the_ride_releases_vehicle_and_authorisation(
     booking = book(client, anna, plan_shared(client)["id"]).get_json()
     cancelled = client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=anna.headers).get_json()
     assert cancelled["state"] == "cancelled" and cancelled["legs"][0]["state"] == "cancelled"
-    assert cancelled["payment"]["state"] == "cancelled" and cancelled["payment"]["capturedCents"] == 0
+    assert cancelled["payment"]["state"] == "released" and cancelled["payment"]["capturedCents"] == 0
     assert held(sandbox) == set()
     assert client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=anna.headers).status_code == 409
 
@@ -184,7 +184,7 @@ def test_cancelling_the_only_leg_cancels_the_booking_without_charge(
     position = booking["legs"][0]["position"]
     cancelled = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers).get_json()
     assert cancelled["state"] == "cancelled" and cancelled["legs"][0]["state"] == "cancelled"
-    assert cancelled["payment"]["state"] == "cancelled" and held(sandbox) == set()
+    assert cancelled["payment"]["state"] == "released" and held(sandbox) == set()
     again = client.post(f"/api/v1/bookings/{booking['id']}/legs/{position}/cancel", headers=anna.headers)
     assert again.status_code == 409
 
@@ -202,7 +202,7 @@ def test_a_provider_failure_undoes_everything_with_a_reason_per_leg(
     assert booking["state"] == "failed" and "could not confirm" in booking["failureReason"]
     (leg,) = booking["legs"]
     assert leg["state"] == "cancelled" and "confirm" in leg["reason"]
-    assert booking["payment"]["state"] == "cancelled"
+    assert booking["payment"]["state"] == "released"
     assert held(sandbox) == set()
 
 

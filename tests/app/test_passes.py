@@ -144,8 +144,8 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     svg = client.get(f"/api/v1/tickets/{ticket['id']}/qr", headers=anna.headers)
     assert svg.mimetype == "image/svg+xml"
     expected = io.BytesIO()
-    segno.make(ticket["token"], error="m").save(expected, kind="svg", scale=4)
-    assert svg.data == expected.getvalue()
+    segno.make(ticket["token"], error="m").save(expected, kind="svg", scale=4, xmldecl=False, nl=False)
+    assert expected.getvalue() in svg.data  # the QR code itself, with the ticket's text beside it
     png = client.get(f"/api/v1/tickets/{ticket['id']}/qr", headers=anna.headers | {"Accept": "image/png"})
     assert png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
 
