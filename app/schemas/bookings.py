@@ -19,7 +19,7 @@ class BookingRequest(BodyModel):
     )
 
 
-class LegOut(ApiModel):
+class BookingLegOut(ApiModel):
     """A booked leg."""
 
     position: int = Field(description="The leg's index in the itinerary")
@@ -62,7 +62,7 @@ class BookingOut(ApiModel):
     captured_cents: int
     failure_reason: str | None
     created_at: datetime
-    legs: list[LegOut]
+    legs: list[BookingLegOut]
     payment: PaymentOut | None
 
 
@@ -132,3 +132,7 @@ class SetupIntentOut(ApiModel):
     setup_id: str
     status: str
     client_secret: str | None
+
+
+LegOut = BookingLegOut
+"""The name callers import; published as ``BookingLegOut`` (one name per schema in the OpenAPI document)."""

@@ -148,7 +148,7 @@ class SharingOut(ApiModel):
     )
 
 
-class LegOut(ApiModel):
+class ItineraryLegOut(ApiModel):
     """One part of an itinerary."""
 
     mode: Mode
@@ -182,7 +182,7 @@ class ItineraryOut(ApiModel):
     realtime: bool
     price: PriceOut | None = Field(default=None, description="Total price for this user, when known")
     companions: FareOut | None = Field(default=None, description="What the companions pay, and why")
-    legs: list[LegOut]
+    legs: list[ItineraryLegOut]
 
 
 class WarningOut(ApiModel):
@@ -203,3 +203,7 @@ class PlanResponse(ApiModel):
 
 
 FeatureCollection = dict[str, Any]
+
+
+LegOut = ItineraryLegOut
+"""The name callers import; published as ``ItineraryLegOut`` (one name per schema in the OpenAPI document)."""
