@@ -9,7 +9,7 @@ Settings every adapter reads (all optional except the URLs):
 ``backoff_s``      first pause between attempts, doubling (default 0.25)
 ``max_stale_s``    how long past its ttl a feed's last good copy is served, marked stale (default 300)
 ``perks``          table of pass id -> ``{free_minutes, base_discount_cents}``
-``form_factor``    what a system without ``vehicle_types.json`` rents (default ``bicycle``)
+``form_factor``    what a system without ``vehicle_types.json`` rents (default: by the operator's kind)
 ``return_constraint``  how such a system's vehicles go back (``roundtrip_station``, ...)
 ``tomp_url``       (tomp) base URL of the TOMP endpoints
 ``api_key``        (tomp) from ``api_key_env``; sent as ``Authorization: Bearer``
@@ -104,6 +104,10 @@ class _Settings:
         )
 
 
+def _form_factor(value: str | None) -> FormFactor | None:
+    return None if value is None else FormFactor(value)
+
+
 def _gbfs(name: str, reader: _Settings) -> GbfsProvider:
     return GbfsProvider(
         name,
@@ -113,7 +117,7 @@ def _gbfs(name: str, reader: _Settings) -> GbfsProvider:
             max_stale_s=reader.number("max_stale_s", 300.0, low=0, high=86_400),
             http=reader.http(),
             perks=reader.perks(),
-            form_factor=FormFactor(reader.choice("form_factor", "bicycle", [f.value for f in FormFactor]) or "bicycle"),
+            form_factor=_form_factor(reader.choice("form_factor", None, [f.value for f in FormFactor])),
             return_constraint=reader.choice("return_constraint", None, list(RETURN_CONSTRAINTS)),
         ),
     )

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from providers.gbfs.geofencing import Geofencing
 from providers.gbfs.pricing import PricingPlan
@@ -149,11 +150,12 @@ class Vehicle:
     range_m: float | None = None
     plan_id: str | None = None
     rental_uri: str = ""
+    rentable_now: bool = True  # False outside the system's rental hours
 
     @property
     def is_available(self) -> bool:
-        """Neither reserved nor disabled."""
-        return not self.is_reserved and not self.is_disabled
+        """Neither reserved nor disabled, and the system rents now."""
+        return not self.is_reserved and not self.is_disabled and self.rentable_now
 
     @property
     def free_to_rent(self) -> bool:
@@ -161,15 +163,83 @@ class Vehicle:
         return self.is_available and self.station_id is None and self.lat is not None and self.lon is not None
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class RentalHours:
+    """One GBFS 2.x ``system_hours`` entry: on ``days``, from ``start`` to ``end`` local time.
+
+    Times are seconds after local midnight; ``end`` may exceed 24 h (a night that ends the next day).
+    """
+
+    days: frozenset[str]
+    start_s: int
+    end_s: int
+    user_types: tuple[str, ...] = ()
+
+    def open_at(self, local: datetime) -> bool:
+        """Whether this entry covers the local time ``local`` (including last night's overhang)."""
+        since_midnight = local.hour * 3600 + local.minute * 60 + local.second
+        today = DAYS[local.weekday()]
+        yesterday = DAYS[(local.weekday() - 1) % 7]
+        if today in self.days and self.start_s <= since_midnight < self.end_s:
+            return True
+        return yesterday in self.days and since_midnight + 86_400 < self.end_s
+
+
+@dataclass(frozen=True)
+class SystemHours:
+    """When the system rents vehicles; open when any entry (for any user type) covers the moment."""
+
+    hours: tuple[RentalHours, ...]
+    timezone: str
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether vehicles can be rented at the aware ``moment``; an unknown time zone counts as always open."""
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return True
+        local = moment.astimezone(zone)
+        return any(entry.open_at(local) for entry in self.hours)
+
+
+@dataclass(frozen=True)
+class SystemAlert:
+    """One ``system_alerts`` entry: what riders should be told (closures, moved stations, ...)."""
+
+    alert_id: str
+    kind: str  # system_closure, station_closure, station_move, other
+    summary: str
+    description: str = ""
+    url: str = ""
+    station_ids: tuple[str, ...] = ()
+    region_ids: tuple[str, ...] = ()
+    periods: tuple[tuple[datetime, datetime | None], ...] = ()  # empty: in effect until removed
+
+    def active_at(self, moment: datetime) -> bool:
+        """Whether the alert is in effect at ``moment`` (always, when it names no period)."""
+        if not self.periods:
+            return True
+        return any(start <= moment and (end is None or moment < end) for start, end in self.periods)
+
+
 @dataclass(frozen=True)
 class StaticInfo:
-    """What changes rarely: system, vehicle types, stations, pricing plans, geofencing."""
+    """What changes rarely: system, vehicle types, stations, pricing plans, geofencing, hours and alerts."""
 
     system: SystemInfo
     vehicle_types: dict[str, VehicleType]
     stations: dict[str, Station]
     pricing_plans: dict[str, PricingPlan]
     geofencing: Geofencing
+    hours: SystemHours | None = None  # None: the system publishes no hours (always open)
+    alerts: tuple[SystemAlert, ...] = ()
+
+    def alerts_at(self, moment: datetime) -> tuple[SystemAlert, ...]:
+        """The alerts in effect at ``moment``, to show riders as warnings."""
+        return tuple(alert for alert in self.alerts if alert.active_at(moment))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ class BookingRequest(BodyModel):
     )
 
 
-class LegOut(ApiModel):
+class BookingLegOut(ApiModel):
     """A booked leg."""
 
     position: int = Field(description="The leg's index in the itinerary")
@@ -70,7 +70,7 @@ class BookingOut(ApiModel):
     )
     failure_reason: str | None
     created_at: datetime
-    legs: list[LegOut]
+    legs: list[BookingLegOut]
     payment: PaymentOut | None
 
 
@@ -140,3 +140,7 @@ class SetupIntentOut(ApiModel):
     setup_id: str
     status: str
     client_secret: str | None
+
+
+LegOut = BookingLegOut
+"""The name callers import; published as ``BookingLegOut`` (one name per schema in the OpenAPI document)."""

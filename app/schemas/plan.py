@@ -155,7 +155,7 @@ class SharingOut(ApiModel):
     )
 
 
-class LegOut(ApiModel):
+class ItineraryLegOut(ApiModel):
     """One part of an itinerary."""
 
     mode: Mode
@@ -189,7 +189,7 @@ class ItineraryOut(ApiModel):
     realtime: bool
     price: PriceOut | None = Field(default=None, description="Total price for this user, when known")
     companions: FareOut | None = Field(default=None, description="What the companions pay, and why")
-    legs: list[LegOut]
+    legs: list[ItineraryLegOut]
 
 
 class WarningOut(ApiModel):
@@ -210,3 +210,7 @@ class PlanResponse(ApiModel):
 
 
 FeatureCollection = dict[str, Any]
+
+
+LegOut = ItineraryLegOut
+"""The name callers import; published as ``ItineraryLegOut`` (one name per schema in the OpenAPI document)."""

@@ -8,7 +8,8 @@ Configuration (``adapter = "gbfs"``)::
     language = "de"            # 2.x discovery language block (default: the first)
     timeout_s = 5
     max_stale_s = 300
-    form_factor = "bicycle"    # systems without vehicle_types.json (GBFS 2.x default: bicycle)
+    form_factor = "bicycle"    # systems without vehicle_types.json (default: car for car-sharing
+                               # operators by their system_information, else bicycle as GBFS 2.x says)
     return_constraint = ""     # and how their vehicles go back (e.g. "roundtrip_station")
     [providers.nextbike-kassel.perks.nvv-abo]
     free_minutes = 30          # NVV subscribers ride the first 30 minutes free
@@ -16,17 +17,22 @@ Configuration (``adapter = "gbfs"``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from providers.errors import NoPrice, NotSupported, ProviderError
 from providers.gbfs.client import GbfsClient, Loaded
 from providers.gbfs.feeds import (
     VEHICLE_FEEDS,
+    default_form_factor,
     parse_pricing,
     parse_station_information,
     parse_station_status,
+    parse_system_alerts,
+    parse_system_hours,
     parse_system_information,
     parse_vehicle_types,
     parse_vehicles,
@@ -59,20 +65,25 @@ class GbfsSettings:
     max_stale_s: float = 300.0
     http: HttpSettings = field(default_factory=HttpSettings)
     perks: Mapping[str, Perk] = field(default_factory=dict)  # by pass id (e.g. "nvv-abo")
-    form_factor: FormFactor = FormFactor.BICYCLE
-    """What a system without ``vehicle_types`` rents (GBFS 2.x says bicycles; car-sharing feeds say otherwise)."""
+    form_factor: FormFactor | None = None
+    """What a system without ``vehicle_types`` rents; ``None``: by the operator's kind (see below)."""
     return_constraint: str | None = None
     """How such a system's vehicles go back (``roundtrip_station``, ``any_station``, ``free_floating``, ``hybrid``)."""
 
-    def default_vehicle_type(self) -> VehicleType:
-        """The vehicle type standing in for a missing ``vehicle_types`` feed."""
-        human = self.form_factor in (FormFactor.BICYCLE, FormFactor.CARGO_BICYCLE)
-        return VehicleType(
-            DEFAULT_VEHICLE_TYPE_ID,
-            self.form_factor,
-            "human" if human else "",
-            return_constraint=self.return_constraint,
-        )
+    def default_vehicle_type(self, system: SystemInfo | None = None) -> VehicleType:
+        """The vehicle type standing in for a missing ``vehicle_types`` feed.
+
+        The configured ``form_factor`` when set; else cars (returned to their station) for an
+        operator whose ``system_information`` names it a car-sharing one; else bicycles, the
+        GBFS 2.x default.
+        """
+        inferred = None if system is None or self.form_factor is not None else default_form_factor(system)
+        form_factor = self.form_factor or inferred or FormFactor.BICYCLE
+        human = form_factor in (FormFactor.BICYCLE, FormFactor.CARGO_BICYCLE)
+        constraint = self.return_constraint
+        if constraint is None and inferred is FormFactor.CAR:
+            constraint = "roundtrip_station"
+        return VehicleType(DEFAULT_VEHICLE_TYPE_ID, form_factor, "human" if human else "", return_constraint=constraint)
 
 
 class GbfsProvider:
@@ -80,8 +91,16 @@ class GbfsProvider:
 
     capabilities = frozenset({Capability.AVAILABILITY, Capability.PRICES, Capability.GEOFENCING})
 
-    def __init__(self, name: str, settings: GbfsSettings, *, client: GbfsClient | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: GbfsSettings,
+        *,
+        client: GbfsClient | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.name = name
+        self._now = now
         self.settings = settings
         self.client = client or GbfsClient(
             name,
@@ -96,11 +115,12 @@ class GbfsProvider:
     def static_info(self) -> StaticInfo:
         """System, types, stations, plans and zones; optional feeds a system lacks are empty."""
         load = self.client.load
+        system = load("system_information", parse_system_information).value
         return StaticInfo(
-            system=load("system_information", parse_system_information).value,
+            system=system,
             vehicle_types=load("vehicle_types", parse_vehicle_types).value
             if self.client.has("vehicle_types")
-            else {DEFAULT_VEHICLE_TYPE_ID: self.settings.default_vehicle_type()},
+            else {DEFAULT_VEHICLE_TYPE_ID: self.settings.default_vehicle_type(system)},
             stations=(
                 load("station_information", parse_station_information).value
                 if self.client.has("station_information")
@@ -114,6 +134,12 @@ class GbfsProvider:
                 if self.client.has("geofencing_zones")
                 else Geofencing()
             ),
+            hours=(
+                load("system_hours", partial(parse_system_hours, timezone=system.timezone)).value
+                if self.client.has("system_hours")
+                else None
+            ),
+            alerts=load("system_alerts", parse_system_alerts).value if self.client.has("system_alerts") else (),
         )
 
     def availability(self) -> Availability:
@@ -136,6 +162,10 @@ class GbfsProvider:
             parts.append(loaded_vehicles)
         if not parts:
             raise ProviderError(self.name, "the system publishes neither station_status nor vehicle status")
+        if self.client.has("system_hours") and not self._open_now():
+            # outside the rental hours nothing can be taken (returns stay possible)
+            stations = {key: replace(status, is_renting=False) for key, status in stations.items()}
+            vehicles = tuple(replace(vehicle, rentable_now=False) for vehicle in vehicles)
         return Availability(
             provider=self.name,
             as_of=min(part.last_updated for part in parts),
@@ -143,6 +173,10 @@ class GbfsProvider:
             vehicles=vehicles,
             stale=any(part.stale for part in parts),
         )
+
+    def _open_now(self) -> bool:
+        hours = self.static_info().hours
+        return hours is None or hours.open_at(self._now())
 
     # -- prices ----------------------------------------------------------------------------------
 

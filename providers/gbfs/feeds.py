@@ -18,7 +18,18 @@ from datetime import datetime
 from providers.errors import FeedError
 from providers.gbfs._fields import FeedPlace, localised_text
 from providers.gbfs.pricing import PricingPlan, PricingPlanError, parse_pricing_plans
-from providers.model import FormFactor, Station, StationStatus, SystemInfo, Vehicle, VehicleType
+from providers.model import (
+    DAYS,
+    FormFactor,
+    RentalHours,
+    Station,
+    StationStatus,
+    SystemAlert,
+    SystemHours,
+    SystemInfo,
+    Vehicle,
+    VehicleType,
+)
 
 VEHICLE_FEEDS = ("vehicle_status", "free_bike_status")  # 3.0 name first
 
@@ -212,3 +223,87 @@ def parse_pricing(document: object, place: FeedPlace) -> dict[str, PricingPlan]:
         return parse_pricing_plans(document)
     except PricingPlanError as exc:
         raise FeedError(place.provider, place.feed, "", str(exc).removeprefix("system_pricing_plans: ")) from exc
+
+
+def _clock_seconds(value: object, place: FeedPlace, where: str) -> int:
+    """``HH:MM:SS`` as seconds after midnight (hours may exceed 23 for a night running into the next day)."""
+    parts = value.split(":") if isinstance(value, str) else []
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        place.fail(where, f"expected HH:MM:SS, got {value!r}")
+    hours, minutes, seconds = (int(part) for part in parts)
+    if minutes > 59 or seconds > 59 or hours > 47:
+        place.fail(where, f"{value!r} is not a time of day (HH up to 47)")
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def parse_system_hours(document: object, place: FeedPlace, *, timezone: str) -> SystemHours:
+    """GBFS 2.x ``system_hours`` (``rental_hours``) in the system's ``timezone``."""
+    entries = []
+    for index, item in enumerate(place.items(place.data(document), "rental_hours")):
+        where = f"data.rental_hours[{index}]"
+        days = item.get("days")
+        if not isinstance(days, list) or not days or any(day not in DAYS for day in days):
+            place.fail(f"{where}.days", f"a list of {', '.join(DAYS)}, got {days!r}")
+        user_types = item.get("user_types") or []
+        if not isinstance(user_types, list):
+            place.fail(f"{where}.user_types", "not a list")
+        start = _clock_seconds(item.get("start_time"), place, f"{where}.start_time")
+        end = _clock_seconds(item.get("end_time"), place, f"{where}.end_time")
+        if end <= start:
+            place.fail(f"{where}.end_time", "not after start_time (write 26:00:00 for 2 am the next day)")
+        entries.append(RentalHours(frozenset(days), start, end, tuple(str(u) for u in user_types)))
+    return SystemHours(tuple(entries), timezone)
+
+
+def _ids(item: dict[str, object], key: str, place: FeedPlace, where: str) -> tuple[str, ...]:
+    value = item.get(key) or []
+    if not isinstance(value, list):
+        place.fail(f"{where}.{key}", "not a list")
+    return tuple(str(entry) for entry in value)
+
+
+def parse_system_alerts(document: object, place: FeedPlace) -> tuple[SystemAlert, ...]:
+    """``system_alerts`` (2.3 strings or 3.0 localised texts; POSIX or RFC 3339 times)."""
+    alerts = []
+    for index, item in enumerate(place.items(place.data(document), "alerts")):
+        where = f"data.alerts[{index}]"
+        periods = []
+        raw_times = item.get("times") or []
+        if not isinstance(raw_times, list):
+            place.fail(f"{where}.times", "not a list")
+        for number, period in enumerate(raw_times):
+            here = f"{where}.times[{number}]"
+            if not isinstance(period, dict):
+                place.fail(here, "not an object")
+            start = place.timestamp(period.get("start"), f"{here}.start")
+            end = None if period.get("end") is None else place.timestamp(period.get("end"), f"{here}.end")
+            periods.append((start, end))
+        summary = localised_text(item.get("summary"))
+        if not summary:
+            place.fail(f"{where}.summary", "missing")
+        alerts.append(
+            SystemAlert(
+                alert_id=place.string(item, "alert_id", where),
+                kind=place.string(item, "type", where),
+                summary=summary,
+                description=localised_text(item.get("description")),
+                url=localised_text(item.get("url")),
+                station_ids=_ids(item, "station_ids", place, where),
+                region_ids=_ids(item, "region_ids", place, where),
+                periods=tuple(periods),
+            )
+        )
+    return tuple(alerts)
+
+
+CAR_SHARING_WORDS = ("carsharing", "car-sharing", "car sharing", "teilauto", "stadtmobil", "cambio", "flinkster")
+"""Words in a system's id, name, operator or URL that mark a car-sharing operator (2.x feeds without
+``vehicle_types`` are bicycles by the spec's default, which car-sharing feeds like stadtnavi's ignore)."""
+
+
+def default_form_factor(system: SystemInfo) -> FormFactor | None:
+    """The form factor of a system without ``vehicle_types`` as its ``system_information`` reveals it."""
+    text = " ".join((system.system_id, system.name, system.operator, system.url)).lower()
+    if any(word in text for word in CAR_SHARING_WORDS):
+        return FormFactor.CAR
+    return None

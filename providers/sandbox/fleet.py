@@ -55,21 +55,31 @@ class SandboxError(Exception):
 
 
 class BookingState(enum.StrEnum):
-    """TOMP booking states the sandbox uses."""
+    """TOMP-API 1.6 booking states the sandbox uses."""
 
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
+    STARTED = "STARTED"
+    FINISHED = "FINISHED"
     CANCELLED = "CANCELLED"
     RELEASED = "RELEASED"
     EXPIRED = "EXPIRED"
 
 
 class LegState(enum.StrEnum):
-    """TOMP leg states the sandbox uses."""
+    """TOMP-API 1.6 leg states the sandbox uses."""
 
     NOT_STARTED = "NOT_STARTED"
     IN_USE = "IN_USE"
+    PAUSED = "PAUSED"
     FINISHED = "FINISHED"
+    CANCELLED = "CANCELLED"
+
+
+OPERATIONS = ("COMMIT", "CANCEL", "DENY", "EXTEND_EXPIRY_TIME")
+"""TOMP-API 1.6 ``bookingOperation`` values."""
+LEG_EVENTS = ("SET_IN_USE", "PAUSE", "FINISH")
+"""The ``legEvent`` values the sandbox implements (others answer 400)."""
 
 
 @dataclass
@@ -92,9 +102,13 @@ class Offer:
     system_id: str
     vehicle_id: str
     vehicle_type_id: str
+    from_lat: float
+    from_lon: float
+    from_station_id: str | None
     to_lat: float
     to_lon: float
     to_station_id: str | None
+    departure: float
     minutes: float
     km: float
     plan: PricingPlan
@@ -112,7 +126,13 @@ class Booking:
     state: BookingState = BookingState.PENDING
     leg_state: LegState = LegState.NOT_STARTED
     started: float | None = None
+    finished: float | None = None
     final_amount_cents: int | None = None
+    hold_until: float = 0.0  # a PENDING booking expires after this (0: created + HOLD_S)
+
+    def __post_init__(self) -> None:
+        if not self.hold_until:
+            self.hold_until = self.created + HOLD_S
 
     @property
     def leg_id(self) -> str:
@@ -215,6 +235,7 @@ class OfferRequest:
     to_lat: float
     to_lon: float
     minutes: float
+    departure: float = 0.0
     km: float | None = None
     vehicle_id: str | None = None
     vehicle_type_id: str | None = None
@@ -253,8 +274,9 @@ class Fleet:
     def _expire_holds(self) -> None:
         now = self.clock()
         for booking in self.bookings.values():
-            if booking.state is BookingState.PENDING and now > booking.created + HOLD_S:
+            if booking.state is BookingState.PENDING and now > booking.hold_until:
                 booking.state = BookingState.EXPIRED
+                booking.leg_state = LegState.CANCELLED
                 self._release(booking)
 
     def _release(self, booking: Booking) -> None:
@@ -296,9 +318,13 @@ class Fleet:
                     system_id=system_id,
                     vehicle_id=vehicle.vehicle_id,
                     vehicle_type_id=vehicle.vehicle_type_id,
+                    from_lat=vehicle.lat,
+                    from_lon=vehicle.lon,
+                    from_station_id=vehicle.station_id,
                     to_lat=request.to_lat,
                     to_lon=request.to_lon,
                     to_station_id=request.to_station_id,
+                    departure=request.departure,
                     minutes=request.minutes,
                     km=km,
                     plan=plan,
@@ -349,18 +375,22 @@ class Fleet:
         return booking
 
     def operate(self, system_id: str, booking_id: str, operation: str) -> Booking:
-        """``COMMIT``, ``CANCEL``, ``DENY`` or ``EXPIRE`` on a booking (repeats are harmless)."""
+        """``COMMIT``, ``CANCEL``, ``DENY`` or ``EXTEND_EXPIRY_TIME`` on a booking (repeats are harmless)."""
         with self.lock:
             self._expire_holds()
             booking = self._booking(system_id, booking_id)
+            if operation not in OPERATIONS:
+                raise SandboxError(400, "unknown-operation", f"operation: one of {', '.join(OPERATIONS)}")
+            if operation == "EXTEND_EXPIRY_TIME":
+                if booking.state is not BookingState.PENDING:
+                    raise SandboxError(410, "offer-expired", f"booking is {booking.state}; no expiry to extend")
+                booking.hold_until = self.clock() + HOLD_S
+                return booking
             target = {
                 "COMMIT": BookingState.CONFIRMED,
                 "CANCEL": BookingState.CANCELLED,
                 "DENY": BookingState.RELEASED,
-                "EXPIRE": BookingState.EXPIRED,
-            }.get(operation)
-            if target is None:
-                raise SandboxError(400, "unknown-operation", f"unknown operation {operation!r}")
+            }[operation]
             if booking.state is target:
                 return booking
             allowed = {
@@ -368,11 +398,10 @@ class Fleet:
                 BookingState.CANCELLED: booking.state in (BookingState.PENDING, BookingState.CONFIRMED)
                 and booking.leg_state is LegState.NOT_STARTED,
                 BookingState.RELEASED: booking.state is BookingState.PENDING,
-                BookingState.EXPIRED: booking.state is BookingState.PENDING,
             }[target]
             if not allowed:
                 raise SandboxError(
-                    409,
+                    403,
                     "invalid-transition",
                     f"booking is {booking.state} (leg {booking.leg_state}); cannot {operation}",
                 )
@@ -381,29 +410,57 @@ class Fleet:
                 booking.final_amount_cents = self.systems[system_id].cancellation_fee_cents if confirmed else 0
             booking.state = target
             if target is not BookingState.CONFIRMED:
+                booking.leg_state = LegState.CANCELLED
                 self._release(booking)
             return booking
 
+    def leg(self, system_id: str, leg_id: str) -> Booking:
+        """The booking a leg id belongs to, or 404."""
+        with self.lock:
+            self._expire_holds()
+            return self._booking(system_id, leg_id.removesuffix("-leg"))
+
     def leg_event(self, system_id: str, leg_id: str, event: str) -> Booking:
-        """``SET_IN_USE`` or ``FINISH`` on the booking's leg (repeats are harmless)."""
+        """``SET_IN_USE`` (start or resume), ``PAUSE`` or ``FINISH`` on the booking's leg (repeats are harmless)."""
         with self.lock:
             booking = self._booking(system_id, leg_id.removesuffix("-leg"))
+            if event not in LEG_EVENTS:
+                raise SandboxError(400, "unknown-event", f"event: the sandbox implements {', '.join(LEG_EVENTS)}")
             if event == "SET_IN_USE":
                 if booking.leg_state is LegState.IN_USE:
                     return booking
+                if booking.leg_state is LegState.PAUSED:
+                    booking.leg_state = LegState.IN_USE
+                    return booking
                 if booking.state is not BookingState.CONFIRMED or booking.leg_state is not LegState.NOT_STARTED:
-                    raise SandboxError(409, "invalid-transition", f"booking is {booking.state}; cannot start")
+                    raise SandboxError(403, "invalid-transition", f"booking is {booking.state}; cannot start")
                 booking.leg_state = LegState.IN_USE
+                booking.state = BookingState.STARTED
                 booking.started = self.clock()
-            elif event == "FINISH":
-                if booking.leg_state is LegState.FINISHED:
+            elif event == "PAUSE":
+                if booking.leg_state is LegState.PAUSED:
                     return booking
                 if booking.leg_state is not LegState.IN_USE:
-                    raise SandboxError(409, "invalid-transition", f"leg is {booking.leg_state}; cannot finish")
-                self._finish(booking)
+                    raise SandboxError(403, "invalid-transition", f"leg is {booking.leg_state}; cannot pause")
+                booking.leg_state = LegState.PAUSED
             else:
-                raise SandboxError(400, "unknown-event", f"unknown leg event {event!r}")
+                if booking.leg_state is LegState.FINISHED:
+                    return booking
+                if booking.leg_state not in (LegState.IN_USE, LegState.PAUSED):
+                    raise SandboxError(403, "invalid-transition", f"leg is {booking.leg_state}; cannot finish")
+                self._finish(booking)
             return booking
+
+    def bookings_of(self, system_id: str, state: str | None = None) -> list[Booking]:
+        """The bookings of a system, optionally only those in ``state`` (oldest first)."""
+        with self.lock:
+            self._expire_holds()
+            self.system(system_id)
+            return [
+                b
+                for b in self.bookings.values()
+                if b.offer.system_id == system_id and (state is None or str(b.state) == state)
+            ]
 
     def _finish(self, booking: Booking) -> None:
         offer = booking.offer
@@ -411,6 +468,8 @@ class Fleet:
         minutes = (self.clock() - (booking.started or self.clock())) / 60.0
         booking.final_amount_cents = ride_cost_cents(offer.plan, minutes=minutes, km=offer.km)
         booking.leg_state = LegState.FINISHED
+        booking.state = BookingState.FINISHED
+        booking.finished = self.clock()
         vehicle = system.vehicles[offer.vehicle_id]
         station = system.stations.get(offer.to_station_id or "")
         vehicle.lat, vehicle.lon = (station.lat, station.lon) if station else (offer.to_lat, offer.to_lon)

@@ -12,6 +12,7 @@ VERSIONS = ("2.3", "3.0")
 LIVE_TTL_S = 0  # station_status and vehicles: clients may refresh whenever they like
 STATIC_TTL_S = 300  # discovery and static feeds
 LOCALISED = ("name", "short_name", "operator", "description")
+OPENING_HOURS = "24/7"  # the sandbox rents around the clock (OSM opening_hours syntax, required in 3.0)
 
 
 def feed_names(version: str, system: SandboxSystem) -> list[str]:
@@ -62,13 +63,51 @@ def _localise(value: Any, language: str) -> Any:
     return value
 
 
+def _multipolygon(geometry: dict[str, Any]) -> dict[str, Any]:
+    """GBFS requires ``MultiPolygon`` zones; a seed's ``Polygon`` becomes a one-polygon ``MultiPolygon``."""
+    if geometry.get("type") == "Polygon":
+        return {"type": "MultiPolygon", "coordinates": [geometry["coordinates"]]}
+    return geometry
+
+
+def _rule_v3(rule: dict[str, Any]) -> dict[str, Any]:
+    """A 2.x geofencing rule in 3.0 names: ``vehicle_type_ids``, ``ride_start_allowed``/``ride_end_allowed``."""
+    renamed = {key: value for key, value in rule.items() if key not in ("vehicle_type_id", "ride_allowed")}
+    if "vehicle_type_id" in rule:
+        renamed["vehicle_type_ids"] = list(rule["vehicle_type_id"])
+    allowed = bool(rule.get("ride_allowed", True))
+    renamed.setdefault("ride_start_allowed", allowed)
+    renamed.setdefault("ride_end_allowed", allowed)
+    renamed.setdefault("ride_through_allowed", True)
+    return renamed
+
+
+GLOBAL_RULES_V3 = [{"ride_start_allowed": True, "ride_end_allowed": True, "ride_through_allowed": True}]
+"""Outside its zones the sandbox allows everything (what 2.x implies without zones)."""
+
+
+def _geofencing(version: str, data: dict[str, Any]) -> dict[str, Any]:
+    collection = data.get("geofencing_zones", {})
+    for feature in collection.get("features", []):
+        feature["geometry"] = _multipolygon(feature.get("geometry") or {})
+        if version == "3.0":
+            properties = feature.setdefault("properties", {})
+            properties["rules"] = [_rule_v3(rule) for rule in properties.get("rules", [])]
+    if version == "3.0":
+        data.setdefault("global_rules", GLOBAL_RULES_V3)
+    return data
+
+
 def static_data(version: str, system: SandboxSystem, feed: str, language: str) -> dict[str, Any]:
     """A static feed's ``data`` in ``version``."""
     data: dict[str, Any] = copy.deepcopy(system.documents[feed]["data"])
+    if feed == "geofencing_zones":
+        data = _geofencing(version, data)
     if version != "3.0":
         return data
     if feed == "system_information":
         data["languages"] = [data.pop("language", language)]
+        data.setdefault("opening_hours", OPENING_HOURS)
     return dict(_localise(data, language))
 
 

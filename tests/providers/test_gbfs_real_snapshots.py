@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,19 @@ SNAPSHOTS = {
     "gbfs-misc/ridecheck-almere": (0, 6, 1, 0, 14),  # 16 features, 2 without geometry
     "herrenberg/gbfs/car-sharing": (254, 0, 1, 0, 0),
     "herrenberg/gbfs/car-sharing-teilauto-neckar-alb": (103, 0, 0, 0, 0),
+    "herrenberg/gbfs/car-sharing-renningen": (23, 0, 1, 0, 0),
     "herrenberg/gbfs/stadtrad": (1, 0, 1, 0, 0),
+    "herrenberg/gbfs/alf": (1, 0, 1, 0, 0),
+    "herrenberg/gbfs/bananologen": (1, 0, 1, 0, 0),
+    "herrenberg/gbfs/gueltstein-mobil": (1, 0, 1, 0, 0),
 }
 
 
-def _provider(server: GbfsFolderServer) -> GbfsProvider:
-    return GbfsProvider(
-        server.folder.name, GbfsSettings(server.discovery_url, http=HttpSettings(timeout_s=5, retries=0))
-    )
+def _provider(server: GbfsFolderServer, now: datetime | None = None) -> GbfsProvider:
+    settings = GbfsSettings(server.discovery_url, http=HttpSettings(timeout_s=5, retries=0))
+    if now is None:
+        return GbfsProvider(server.folder.name, settings)
+    return GbfsProvider(server.folder.name, settings, now=lambda: now)
 
 
 @pytest.mark.parametrize("folder", sorted(SNAPSHOTS))
@@ -76,7 +82,7 @@ def test_almere_geofencing_rules(shared_data: Path, gbfs_folder_server: Callable
     assert zones.may_end_at(point.y, point.x, moped)
 
 
-def test_a_system_without_vehicle_types_rents_bicycles_unless_configured(
+def test_a_system_without_vehicle_types_rents_bicycles_unless_configured_or_car_sharing(
     shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
 ) -> None:
     bay_wheels = _provider(gbfs_folder_server(shared_data / "bay-area" / "gbfs"))
@@ -94,3 +100,45 @@ def test_a_system_without_vehicle_types_rents_bicycles_unless_configured(
     )
     (car,) = stadtmobil.static_info().vehicle_types.values()
     assert (car.form_factor, car.return_constraint) == (FormFactor.CAR, "roundtrip_station")
+
+
+def test_car_sharing_systems_without_vehicle_types_rent_cars(
+    shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
+) -> None:
+    # stadtnavi's car-sharing feeds publish no vehicle_types; their system_information says what they are
+    for folder in ("car-sharing", "car-sharing-teilauto-neckar-alb", "car-sharing-renningen"):
+        server = gbfs_folder_server(shared_data / "herrenberg" / "gbfs" / folder)
+        types = _provider(server).static_info().vehicle_types
+        if not types:  # teilAuto publishes an empty vehicle_types feed
+            continue
+        (car,) = types.values()
+        assert (car.form_factor, car.return_constraint) == (FormFactor.CAR, "roundtrip_station"), folder
+
+
+def test_system_hours_close_the_cargo_bike_outside_its_hours(
+    shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
+) -> None:
+    # alf rents on tue/fri 10-19 and wed/thu 15-19, Europe/Berlin (CET in March: UTC+1)
+    server = gbfs_folder_server(shared_data / "herrenberg/gbfs/alf")
+    tuesday_noon = datetime(2025, 3, 11, 11, 0, tzinfo=UTC)
+    monday_noon = datetime(2025, 3, 10, 11, 0, tzinfo=UTC)
+    wednesday_noon = datetime(2025, 3, 12, 11, 0, tzinfo=UTC)
+    opened = _provider(server, tuesday_noon)
+    hours = opened.static_info().hours
+    assert hours is not None and hours.timezone == "Europe/Berlin"
+    assert all(s.is_renting for s in opened.availability().stations.values())
+    for closed_at in (monday_noon, wednesday_noon):
+        closed = _provider(server, closed_at).availability().stations.values()
+        assert closed and not any(s.is_renting or s.can_pick_up for s in closed)
+        assert all(s.is_returning for s in closed), "returns stay possible"
+
+
+def test_system_alerts_become_warnings(
+    shared_data: Path, gbfs_folder_server: Callable[[Path], GbfsFolderServer]
+) -> None:
+    info = _provider(gbfs_folder_server(shared_data / "herrenberg/gbfs/gueltstein-mobil")).static_info()
+    (alert,) = info.alerts_at(datetime(2025, 3, 11, tzinfo=UTC))
+    assert (alert.alert_id, alert.kind, alert.summary) == ("1", "other", "Vorankündigung")
+    assert alert.url.startswith("https://gueltsteinmobil.de/")
+    empty = _provider(gbfs_folder_server(shared_data / "herrenberg/gbfs/stadtrad")).static_info()
+    assert empty.alerts == ()

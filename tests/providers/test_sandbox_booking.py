@@ -127,16 +127,16 @@ def test_a_retried_booking_after_a_server_error_books_once(sandbox: SandboxServe
     ("fault", "error", "message"),
     [
         (
-            Fault(FaultKind.TIMEOUT, path="/plannings", seconds=1.5),
+            Fault(FaultKind.TIMEOUT, path="/planning/offers", seconds=1.5),
             ProviderUnavailable,
             "no answer within 0.5 s",
         ),
         (
-            Fault(FaultKind.ERROR, path="/plannings", status=500),
+            Fault(FaultKind.ERROR, path="/planning/offers", status=500),
             ProviderUnavailable,
             "HTTP 500 after 1 attempt",
         ),
-        (Fault(FaultKind.MALFORMED, path="/plannings"), FeedError, "not valid JSON"),
+        (Fault(FaultKind.MALFORMED, path="/planning/offers"), FeedError, "not valid JSON"),
         (Fault(FaultKind.VEHICLE_TAKEN), VehicleTaken, "someone else took the vehicle"),
     ],
 )
@@ -152,7 +152,7 @@ def test_faults_become_typed_errors(
 
 def test_latency_within_the_timeout_is_tolerated(sandbox: SandboxServer) -> None:
     provider = _tomp(sandbox, timeout_s=2, retries=0)
-    sandbox.faults.replace([Fault(FaultKind.LATENCY, path="/plannings", seconds=0.3)])
+    sandbox.faults.replace([Fault(FaultKind.LATENCY, path="/planning/offers", seconds=0.3)])
     assert provider.quote(_free_bike_leg(provider)).amount_cents == 200
 
 
