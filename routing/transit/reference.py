@@ -5,15 +5,19 @@ elementary connections, sorts them by departure and scans once, with the same tr
 rules as RAPTOR (change time at a stop, footpaths only after alighting, forbidden
 transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
 with any number of transfers. Slow and simple on purpose; tests and benchmarks compare
-RAPTOR against it.
+RAPTOR against it. :func:`door_to_door_arrival` adds the street ends (connectors
+counted) from the street reference, for point-to-point checks of the planner.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, datetime
 
 import numpy as np
 
+from routing.street.reference import reference_cost, reference_walks
+from routing.street.router import EdgePosition, Snap, walking_speeds
 from routing.transit._raptor import ALIGHT, BOARD, INF
 from routing.transit.raptor import TransitOptions, TransitRouter
 
@@ -105,3 +109,56 @@ def earliest_arrival_csa(
         if reached < INF:
             best = min(best, reached + extra)
     return int(best)
+
+
+def door_to_door_arrival(
+    router: TransitRouter,
+    origin: Snap,
+    destination: Snap,
+    departure: datetime,
+    *,
+    options: TransitOptions,
+) -> int:
+    """Earliest arrival (seconds after the service day's reference) from point to point; ``INF`` if none.
+
+    The whole trip, modelled independently of the router's street ends: each access and
+    egress walk is the quickest street walk (scipy Dijkstra, :mod:`routing.street.reference`)
+    including the point's connector and the stop's, to or from every stop whose cheapest
+    walk is within ``options.max_walk_s``; the rides come from :func:`earliest_arrival_csa`;
+    walking the whole way counts when its cheapest walk is within twice the budget. Times
+    are rounded down, so the answer is a lower bound for any itinerary the planner may give.
+    """
+    profile = "wheelchair" if options.wheelchair else "walk"
+    street = router.street(profile)
+    speeds = walking_speeds(options.walk_speed_kmh)
+    footpaths = router.footpaths[profile]
+    offsets = np.asarray(footpaths.stop_position_offsets)
+    stop_snaps: list[Snap | None] = []
+    for stop in range(offsets.size - 1):
+        first, last = int(offsets[stop]), int(offsets[stop + 1])
+        if first == last:
+            stop_snaps.append(None)
+            continue
+        lat, lon = float(router.timetable.stop_lat[stop]), float(router.timetable.stop_lon[stop])
+        positions = tuple(
+            EdgePosition(int(footpaths.position_edge[j]), float(footpaths.position_offset_m[j]))
+            for j in range(first, last)
+        )
+        stop_snaps.append(Snap(lat, lon, lat, lon, float(footpaths.connector_m[stop]), positions))
+    day, start = router.service_day_of(departure)
+    budget = options.max_walk_s
+
+    def ends(snap: Snap, *, reverse: bool) -> dict[int, int]:
+        cost = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse)
+        seconds = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse, time=True)
+        within = np.flatnonzero(cost <= budget)
+        return {int(stop): math.floor(float(seconds[stop])) for stop in within.tolist()}
+
+    sources = {stop: start + walk for stop, walk in ends(origin, reverse=False).items()}
+    targets = ends(destination, reverse=True)
+    best = int(INF)
+    if reference_cost(street, origin, destination, speeds) <= 2 * budget:
+        best = start + math.floor(reference_cost(street, origin, destination, speeds, time=True))
+    if sources and targets:
+        best = min(best, earliest_arrival_csa(router, day, sources, targets, options=options))
+    return best
