@@ -478,7 +478,16 @@ class StreetRouter:
         connector_s = connector_m / speeds.normal
         cost, duration, distance = cost + connector_s, duration + connector_s, distance + connector_m
         within = cost <= budget_s
-        return Walks(target=target[within], cost=cost[within], duration_s=duration[within], distance_m=distance[within])
+        target, cost, duration, distance = target[within], cost[within], duration[within], distance[within]
+        here = np.flatnonzero((targets.point[:, 0] == start.lat) & (targets.point[:, 1] == start.lon))
+        if here.size:  # already there: no walk to the street and back
+            merged = {int(t): (float(c), float(d), float(m)) for t, c, d, m in zip(target, cost, duration, distance)}
+            merged.update(dict.fromkeys(here.tolist(), (0.0, 0.0, 0.0)))
+            order = sorted(merged)
+            values = np.array([merged[t] for t in order], dtype=np.float64).reshape(len(order), 3)
+            target = np.array(order, dtype=np.int64)
+            cost, duration, distance = values[:, 0].copy(), values[:, 1].copy(), values[:, 2].copy()
+        return Walks(target=target, cost=cost, duration_s=duration, distance_m=distance)
 
     def many_to_many(
         self, origins: list[Snap], destinations: list[Snap], *, speeds: TravelSpeeds, budget_s: float
@@ -496,9 +505,6 @@ class StreetRouter:
             cost[row, walks.target] = walks.cost
             time[row, walks.target] = walks.duration_s
             length[row, walks.target] = walks.distance_m
-            for column, destination in enumerate(destinations):  # already there: no walk to the street and back
-                if (destination.lat, destination.lon) == (origin.lat, origin.lon):
-                    cost[row, column] = time[row, column] = length[row, column] = 0.0
         return cost, time, length
 
 
@@ -527,6 +533,8 @@ class StreetTargets:
     count: int
     connector_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     """Per target, the connector between the target's point and its street positions (zeros when empty)."""
+    point: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    """Per target, its point (lat, lon; NaN when unknown): a walk from that very point takes nothing."""
     _entries: dict[tuple[int, bool], TargetEntries] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     _edge_order: NDArray[np.int64] = field(init=False, compare=False, repr=False)
@@ -538,6 +546,8 @@ class StreetTargets:
                 msg = f"connector_m has {self.connector_m.size} values for {self.count} targets"
                 raise ValueError(msg)
             object.__setattr__(self, "connector_m", np.zeros(self.count))
+        if self.point.shape[0] != self.count:
+            object.__setattr__(self, "point", np.full((self.count, 2), np.nan))
         order = np.argsort(self.edge, kind="stable")
         object.__setattr__(self, "_edge_order", order)
         object.__setattr__(self, "_edges_sorted", self.edge[order])
@@ -552,6 +562,9 @@ class StreetTargets:
             offset_m=np.array([r[2] for r in rows], dtype=np.float64),
             count=len(snaps),
             connector_m=np.array([0.0 if snap is None else snap.distance_m for snap in snaps], dtype=np.float64),
+            point=np.array(
+                [(np.nan, np.nan) if snap is None else (snap.lat, snap.lon) for snap in snaps], dtype=np.float64
+            ).reshape(len(snaps), 2),
         )
 
     def rows_on_edge(self, edge: int) -> NDArray[np.int64]:

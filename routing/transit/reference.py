@@ -2,8 +2,8 @@
 
 Expands every trip running on the query's service day and its neighbours into
 elementary connections, sorts them by departure and scans once, with the same transfer
-rules as RAPTOR (change time at a stop, footpaths only after alighting, forbidden
-transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
+rules as RAPTOR (change time at a stop, footpaths only after alighting, egress only
+after a ride, forbidden transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
 with any number of transfers. Slow and simple on purpose; tests and benchmarks compare
 RAPTOR against it. :func:`door_to_door_arrival` adds the street ends (connectors
 counted) from the street reference, for point-to-point checks of the planner.
@@ -104,8 +104,8 @@ def earliest_arrival_csa(
             for j in range(int(transfer_offsets[to_stop]), int(transfer_offsets[to_stop + 1])):
                 other = int(transfer_to[j])
                 walk_arrival[other] = min(walk_arrival[other], arr + int(transfer_seconds[j]))
-    for stop, extra in targets.items():
-        reached = min(int(trip_arrival[stop]), int(walk_arrival[stop]))
+    for stop, extra in targets.items():  # egress after a ride (or straight from an access stop), not after a footpath
+        reached = min(int(trip_arrival[stop]), sources.get(stop, int(INF)))
         if reached < INF:
             best = min(best, reached + extra)
     return int(best)
