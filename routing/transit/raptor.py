@@ -1222,6 +1222,7 @@ class TransitRouter:
                 walk - ends.egress_walk_s(stop),
                 price,
                 ends,
+                transfers,
             )
             if legs is None:
                 logger.warning("a multi-criteria journey could not be rebuilt and is left out", extra={"stop": stop})
@@ -1266,7 +1267,16 @@ class TransitRouter:
         return sorted(journeys, key=lambda j: (j.arrival, j.transfers, j.walking_seconds))
 
     def _rebuild_from_bags(
-        self, bags: _Bags, k: int, kind: str, stop: int, arrival: int, walk: int, price: int, ends: AccessEgress
+        self,
+        bags: _Bags,
+        k: int,
+        kind: str,
+        stop: int,
+        arrival: int,
+        walk: int,
+        price: int,
+        ends: AccessEgress,
+        transfers: _Transfers,
     ) -> list[TransitLeg | WalkLeg] | None:
         """Follow a destination label's back-pointers through the bags to the access walk (None: lost)."""
         day = ends.day
@@ -1307,7 +1317,7 @@ class TransitRouter:
                         stop,
                         moment_at(day, int(parent[0]), self.zone),
                         moment_at(day, walked, self.zone),
-                        self._footpath(self._transfers["walk"], origin, stop)[1],
+                        self._footpath(transfers, origin, stop)[1],  # the query's profile (wheelchair too)
                     )
                 )
                 stop, kind, index = origin, "trip", int(row[4])
