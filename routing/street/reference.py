@@ -12,6 +12,7 @@ partial edge, one reached from the destination's edge starts the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,11 +25,22 @@ ZERO_WEIGHT = 1e-9
 """scipy drops zero entries; edges of zero cost carry this instead (far below tolerance)."""
 
 
-def _rates(router: StreetRouter, speeds: TravelSpeeds, *, time: bool) -> NDArray[np.float64]:
-    """Per edge, seconds (``time``) or generalised cost per metre."""
+Weight = Literal["cost", "time", "length"]
+"""What a reference search minimises: generalised cost, seconds, or metres."""
+
+
+def _rates(router: StreetRouter, speeds: TravelSpeeds, weight: Weight) -> NDArray[np.float64]:
+    """Per edge, the weight of one metre."""
     graph = router.graph
+    if weight == "length":
+        return np.ones(np.asarray(graph.length_m).size)
     per_metre = 1.0 / speeds.as_array()[np.asarray(graph.speed_class)]
-    return per_metre if time else per_metre * np.asarray(graph.cost_factor, dtype=np.float64)
+    return per_metre if weight == "time" else per_metre * np.asarray(graph.cost_factor, dtype=np.float64)
+
+
+def _connector(metres: float, speeds: TravelSpeeds, weight: Weight) -> float:
+    """The weight of a connector: its length, or its seconds at the normal speed (cost alike)."""
+    return metres if weight == "length" else metres / speeds.normal
 
 
 def _matrix(
@@ -46,20 +58,20 @@ def _matrix(
 
 
 def reference_cost(
-    router: StreetRouter, origin: Snap, destination: Snap, speeds: TravelSpeeds, *, time: bool = False
+    router: StreetRouter, origin: Snap, destination: Snap, speeds: TravelSpeeds, *, weight: Weight = "cost"
 ) -> float:
-    """Cost (``time``: seconds) of the cheapest (quickest) walk, connectors included (inf when unreachable)."""
+    """Least cost (or seconds, or metres: ``weight``) of a walk, connectors included (inf when unreachable)."""
     if (origin.lat, origin.lon) == (destination.lat, destination.lon):
         return 0.0  # already there
     graph = router.graph
-    rate = _rates(router, speeds, time=time)
+    rate = _rates(router, speeds, weight)
     length = np.asarray(graph.length_m, dtype=np.float64)
     tails = np.asarray(graph.tails(), dtype=np.int64)
     heads = np.asarray(graph.targets, dtype=np.int64)
     n = router.network.node_count
     source, target = n, n + 1
-    start_s = origin.distance_m / speeds.normal
-    end_s = destination.distance_m / speeds.normal
+    start_s = _connector(origin.distance_m, speeds, weight)
+    end_s = _connector(destination.distance_m, speeds, weight)
     rows, cols, data = [tails], [heads], [length * rate]
     for position in origin.positions:
         e = position.edge
@@ -86,20 +98,20 @@ def reference_walks(
     speeds: TravelSpeeds,
     *,
     reverse: bool = False,
-    time: bool = False,
+    weight: Weight = "cost",
 ) -> NDArray[np.float64]:
-    """Per target, the cost (``time``: seconds) of the cheapest (quickest) walk from ``start`` to it.
+    """Per target, the least cost (or seconds, or metres: ``weight``) of a walk from ``start`` to it.
 
     ``reverse``: from it to ``start``. Connectors of both ends included; inf when unreachable.
     """
     graph = router.graph
-    rate = _rates(router, speeds, time=time)
+    rate = _rates(router, speeds, weight)
     length = np.asarray(graph.length_m, dtype=np.float64)
     tails = np.asarray(graph.tails(), dtype=np.int64)
     heads = np.asarray(graph.targets, dtype=np.int64)
     n = router.network.node_count
     source = n
-    start_s = start.distance_m / speeds.normal
+    start_s = _connector(start.distance_m, speeds, weight)
     # Reverse: walk the reversed graph from ``start``; an edge is then left at its tail.
     rows, cols, data = ([heads], [tails], [length * rate]) if reverse else ([tails], [heads], [length * rate])
     for position in start.positions:
@@ -113,7 +125,7 @@ def reference_walks(
     for i, snap in enumerate(targets):
         if snap is None:
             continue
-        end_s = snap.distance_m / speeds.normal
+        end_s = _connector(snap.distance_m, speeds, weight)
         best = np.inf
         for position in snap.positions:
             e = position.edge

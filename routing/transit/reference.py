@@ -118,6 +118,7 @@ def door_to_door_arrival(
     departure: datetime,
     *,
     options: TransitOptions,
+    walk_only_m: float | None = None,
 ) -> int:
     """Earliest arrival (seconds after the service day's reference) from point to point; ``INF`` if none.
 
@@ -125,7 +126,9 @@ def door_to_door_arrival(
     egress walk is the quickest street walk (scipy Dijkstra, :mod:`routing.street.reference`)
     including the point's connector and the stop's, to or from every stop whose cheapest
     walk is within ``options.max_walk_s``; the rides come from :func:`earliest_arrival_csa`;
-    walking the whole way counts when its cheapest walk is within twice the budget. Times
+    walking the whole way counts when its cheapest walk is within twice the budget (or,
+    with ``walk_only_m``, when its shortest walk is no longer than that, as the planner's
+    walk mode allows). Times
     are rounded down, so the answer is a lower bound for any itinerary the planner may give.
     """
     profile = "wheelchair" if options.wheelchair else "walk"
@@ -150,15 +153,18 @@ def door_to_door_arrival(
 
     def ends(snap: Snap, *, reverse: bool) -> dict[int, int]:
         cost = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse)
-        seconds = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse, time=True)
+        seconds = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse, weight="time")
         within = np.flatnonzero(cost <= budget)
         return {int(stop): math.floor(float(seconds[stop])) for stop in within.tolist()}
 
     sources = {stop: start + walk for stop, walk in ends(origin, reverse=False).items()}
     targets = ends(destination, reverse=True)
     best = int(INF)
-    if reference_cost(street, origin, destination, speeds) <= 2 * budget:
-        best = start + math.floor(reference_cost(street, origin, destination, speeds, time=True))
+    walkable = reference_cost(street, origin, destination, speeds) <= 2 * budget or (
+        walk_only_m is not None and reference_cost(street, origin, destination, speeds, weight="length") <= walk_only_m
+    )
+    if walkable:
+        best = start + math.floor(reference_cost(street, origin, destination, speeds, weight="time"))
     if sources and targets:
         best = min(best, earliest_arrival_csa(router, day, sources, targets, options=options))
     return best

@@ -63,7 +63,12 @@ def check_pairs(region: Region, pairs: int, seed: int) -> Counts:
         options = TransitOptions(walk_speed_kmh=request.walk_kmh, max_walk_s=request.max_walk_s)
         street = router.street("walk")
         lower = door_to_door_arrival(
-            router, street.snap(*origin), street.snap(*destination), departure, options=options
+            router,
+            street.snap(*origin),
+            street.snap(*destination),
+            departure,
+            options=options,
+            walk_only_m=2 * request.max_walk_m,  # the planner's bound for walking the whole way beside transit
         )
         day, _ = router.service_day_of(departure)
         for itinerary in plan.itineraries:
