@@ -80,7 +80,7 @@ def earliest_arrival_csa(
     trip_arrival = np.full(stop_count, INF, dtype=np.int64)
     for stop, time in sources.items():
         walk_arrival[stop] = min(walk_arrival[stop], time)
-    best = INF
+    best = int(INF)
     for stop, extra in targets.items():
         if walk_arrival[stop] < INF:
             best = min(best, int(walk_arrival[stop]) + extra)
