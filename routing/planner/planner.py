@@ -37,7 +37,6 @@ from routing.region.region import Region
 from routing.street.router import (
     EdgePosition,
     Snap,
-    StreetRoute,
     StreetRouter,
     TravelSpeeds,
     cycling_speeds,
@@ -174,7 +173,7 @@ class Planner:
             start=start,
             end=start + duration,
             distance_m=route.distance_m,
-            geometry=_geometry(route, request),
+            geometry=route.coordinates,  # from the origin point to the destination point, connectors included
         )
         return Itinerary(legs=[leg])
 
@@ -296,7 +295,7 @@ class Planner:
 
         def walk_ends(moment: datetime) -> AccessEgress:
             if moment not in walked:
-                walked[moment] = self.transit.access_egress(request.origin, request.destination, moment, options)
+                walked[moment] = self.transit.access_egress(origin, destination, moment, options)
             return walked[moment]
 
         for by_access, by_egress in ((access, None), (None, egress)):
@@ -315,7 +314,7 @@ class Planner:
                     journeys = self.transit.arrive_by_from(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
                 else:
                     journeys = self.transit.pareto_from_ends(ends_at(request.time), options)
-            except (NoRoute, PointNotRoutable):
+            except NoRoute:
                 continue
             for journey in journeys:
                 if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
@@ -371,7 +370,7 @@ class Planner:
                 route = self.transit.street(RIDE_PROFILE[system.mode]).route(chain.pickup.ride, end.ride, speeds=speeds)
             except NoRoute:
                 return None
-            ride_line = [(pickup.lon, pickup.lat), *route.coordinates, (dropoff.lon, dropoff.lat)]
+            ride_line = _joined([(pickup.lon, pickup.lat), *route.coordinates, (dropoff.lon, dropoff.lat)])
             if system.rules is not None and not system.rules.may_pass(route.coordinates):
                 return None
         kind = system.vehicle_types.get(offer.vehicle_type_id)
@@ -460,17 +459,15 @@ class Planner:
         router = self.transit.street(profile)
         origin = self._snap(router, request.origin, "from")
         destination = self._snap(router, request.destination, "to")
+
+        def ends_at(moment: datetime) -> AccessEgress:  # the planner's snaps, not a second snap in transit
+            return self.transit.access_egress(origin, destination, moment, options)
+
         try:
             if request.arrive_by:
-                journeys = self.transit.arrive_by(
-                    request.origin,
-                    request.destination,
-                    request.time,
-                    options=options,
-                    window=ARRIVE_BY_SEARCH,
-                )
+                journeys = self.transit.arrive_by_from(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
             else:
-                journeys = self.transit.pareto_plan(request.origin, request.destination, request.time, options=options)
+                journeys = self.transit.pareto_from_ends(ends_at(request.time), options)
         except NoRoute:
             return []
         walk_speeds = walking_speeds(request.walk_kmh)
@@ -516,7 +513,7 @@ class Planner:
             for j in range(first, last)
         )
         lat, lon = float(self.timetable.stop_lat[stop]), float(self.timetable.stop_lon[stop])
-        return Snap(lat, lon, lat, lon, 0.0, positions)
+        return Snap(lat, lon, lat, lon, float(footpaths.connector_m[stop]), positions)
 
     def _walk_geometry(
         self,
@@ -535,7 +532,7 @@ class Planner:
             route = router.route(start, end, speeds=speeds)
         except NoRoute:
             return straight
-        return [(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)]
+        return _joined([(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)])
 
     def _from_journey(
         self,
@@ -592,7 +589,7 @@ class Planner:
                     geometry=line,
                 )
             )
-        return Itinerary(legs=[leg for leg in legs if not _empty_walk(leg)] or legs)
+        return Itinerary(legs=merge_walks([leg for leg in legs if not _empty_walk(leg)] or legs))
 
     def _ride_leg(self, part: TransitLeg, *, detailed: bool = True) -> Leg:
         """A transit leg; without ``detailed`` its intermediate stops and line are left out (an outline)."""
@@ -683,13 +680,36 @@ def _point(kind: str, point: tuple[float, float]) -> Place:
     return Place(name=kind, lat=point[0], lon=point[1], kind=kind)
 
 
-def _geometry(route: StreetRoute, request: PlanRequest) -> Coordinates:
-    """A street route's line from the requested origin to the requested destination."""
-    return [
-        (request.origin[1], request.origin[0]),
-        *route.coordinates,
-        (request.destination[1], request.destination[0]),
-    ]
+def _joined(points: Coordinates) -> Coordinates:
+    """``points`` without repeats of the same point in a row (a line of at least two points)."""
+    kept = [points[0]]
+    for point in points[1:]:
+        if point != kept[-1]:
+            kept.append(point)
+    return kept if len(kept) > 1 else [kept[0], kept[0]]
+
+
+def merge_walks(legs: list[Leg]) -> list[Leg]:
+    """``legs`` with every run of consecutive walk legs made one walk leg with one geometry.
+
+    The merged leg goes from the first walk's origin to the last one's destination, its
+    distance is the sum of theirs and its line the joined lines (each ends where the next
+    begins), so distance and geometry stay the same walk.
+    """
+    merged: list[Leg] = []
+    for leg in legs:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.mode is Mode.WALK and leg.mode is Mode.WALK:
+            merged[-1] = replace(
+                previous,
+                destination=leg.destination,
+                end=leg.end,
+                distance_m=previous.distance_m + leg.distance_m,
+                geometry=_joined([*previous.geometry, *leg.geometry]),
+            )
+        else:
+            merged.append(leg)
+    return merged
 
 
 def _empty_walk(leg: Leg) -> bool:

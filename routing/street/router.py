@@ -3,13 +3,18 @@
 A point is snapped to the nearest usable *edge* (not node): the edge is split at the
 projected point, so a route starts and ends exactly where the person is, walking the
 partial edge to its ends. Speeds are query parameters (:class:`TravelSpeeds`).
+
+The *connector* (the straight walk, ride or drive between the point and its snapped
+position, :attr:`Snap.distance_m`) is part of every search seeded from a snap: ``route``,
+``reach``, ``reach_to``, ``walks`` and ``many_to_many`` add it to cost, time and length
+(at the profile's normal speed), and ``route`` draws it. Callers never add it themselves.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,7 +89,12 @@ class Snap:
     snapped_lat: float
     snapped_lon: float
     distance_m: float
+    """Length of the connector between the point and its snapped street position."""
     positions: tuple[EdgePosition, ...]
+
+    def connector_s(self, speeds: TravelSpeeds) -> float:
+        """Seconds (and generalised cost) of the connector at the profile's normal speed."""
+        return self.distance_m / speeds.normal
 
 
 @dataclass(frozen=True)
@@ -212,6 +222,9 @@ class StreetRouter:
         NoRoute
             When no path connects the two points on this profile.
         """
+        if (origin.lat, origin.lon) == (destination.lat, destination.lon):  # already there
+            here = (origin.lon, origin.lat)
+            return StreetRoute(distance_m=0.0, duration_s=0.0, cost=0.0, coordinates=[here, here], steps=[], edges=[])
         speed_array = speeds.as_array()
         graph = self.graph
         source_nodes, source_costs = [], []
@@ -257,13 +270,15 @@ class StreetRouter:
             raise NoRoute(self.profile)
         if target_index < 0:
             assert direct is not None
-            return self._assemble(direct[0], direct[1], np.zeros(0, dtype=np.int64), None, speed_array, float(best))
-        first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
-        start = min(
-            (p for p, node in zip(origin.positions, source_nodes, strict=True) if node == first_node),
-            key=lambda p: source_costs[origin.positions.index(p)],
-        )
-        return self._assemble(start, None, path, destination.positions[target_index], speed_array, float(best))
+            street = self._assemble(direct[0], direct[1], np.zeros(0, dtype=np.int64), None, speed_array, float(best))
+        else:
+            first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
+            start = min(
+                (p for p, node in zip(origin.positions, source_nodes, strict=True) if node == first_node),
+                key=lambda p: source_costs[origin.positions.index(p)],
+            )
+            street = self._assemble(start, None, path, destination.positions[target_index], speed_array, float(best))
+        return _with_connectors(street, origin, destination, speeds)
 
     def _assemble(
         self,
@@ -333,13 +348,16 @@ class StreetRouter:
         )
 
     def reach(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
-        """Every node reachable from ``origin`` within ``budget_s`` of generalised cost."""
+        """Every node reachable from ``origin`` (connector included) within ``budget_s`` of generalised cost."""
+        return self._reach_from(origin, speeds=speeds, budget_s=budget_s, connector_m=origin.distance_m)
+
+    def _reach_from(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float, connector_m: float) -> Reach:
         graph = self.graph
         seeds = [
             (int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions
         ]
         arrays = (graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class)
-        return self._budgeted_search(arrays, seeds, speeds, budget_s)
+        return self._budgeted_search(arrays, seeds, speeds, budget_s, connector_m)
 
     def _budgeted_search(
         self,
@@ -347,16 +365,21 @@ class StreetRouter:
         seeds: list[tuple[int, int, float]],
         speeds: TravelSpeeds,
         budget_s: float,
+        connector_m: float,
     ) -> Reach:
-        """Dijkstra on ``arrays`` (a CSR graph) from seeds ``(node, edge, metres walked on the edge to it)``."""
+        """Dijkstra on ``arrays`` (a CSR graph) from seeds ``(node, edge, metres walked on the edge to it)``.
+
+        Every seed starts ``connector_m`` (the snap's connector, at the normal speed) into the walk.
+        """
         speed_array = speeds.as_array()
+        connector_s = connector_m / speeds.normal
         nodes, costs, times, lengths = [], [], [], []
         for node, edge, metres in seeds:
             per_metre_cost, per_metre_time = self._edge_rate(edge, speed_array)
             nodes.append(node)
-            costs.append(metres * per_metre_cost)
-            times.append(metres * per_metre_time)
-            lengths.append(metres)
+            costs.append(connector_s + metres * per_metre_cost)
+            times.append(connector_s + metres * per_metre_time)
+            lengths.append(connector_m + metres)
         workspace = self._workspace()
         found = reach(
             *arrays,
@@ -395,10 +418,13 @@ class StreetRouter:
     def reach_to(self, destination: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
         """Every node from which ``destination`` is reachable within ``budget_s`` (reverse search).
 
-        ``cost[i]`` is the cost of walking from ``nodes[i]`` to the destination.
+        ``cost[i]`` is the cost of walking from ``nodes[i]`` to the destination (connector included).
         """
+        return self._reach_to(destination, speeds=speeds, budget_s=budget_s, connector_m=destination.distance_m)
+
+    def _reach_to(self, destination: Snap, *, speeds: TravelSpeeds, budget_s: float, connector_m: float) -> Reach:
         seeds = [(int(self.tails[p.edge]), p.edge, p.offset_m) for p in destination.positions]
-        return self._budgeted_search(self._reversed_graph(), seeds, speeds, budget_s)
+        return self._budgeted_search(self._reversed_graph(), seeds, speeds, budget_s, connector_m)
 
     def walks(
         self, start: Snap, targets: StreetTargets, *, speeds: TravelSpeeds, budget_s: float, reverse: bool = False
@@ -407,10 +433,17 @@ class StreetRouter:
 
         One budgeted search, then every target position is entered from its edge's tail
         (left towards its head when ``reverse``); a target on one of ``start``'s edges is
-        also reached straight along that edge. Targets beyond ``budget_s`` of cost are left out.
+        also reached straight along that edge. Both connectors (``start``'s and the
+        target's) are part of each walk. Targets beyond ``budget_s`` of cost are left out.
         """
         speed_array = speeds.as_array()
-        found = (self.reach_to if reverse else self.reach)(start, speeds=speeds, budget_s=budget_s)
+        start_s = start.connector_s(speeds)
+        street_budget = budget_s - start_s
+        if street_budget < 0:
+            empty = np.zeros(0)
+            return Walks(target=np.zeros(0, dtype=np.int64), cost=empty, duration_s=empty, distance_m=empty)
+        search = self._reach_to if reverse else self._reach_from
+        found = search(start, speeds=speeds, budget_s=street_budget, connector_m=0.0)
         entries = targets.entries(self, reverse=reverse)
         seed_rows, stretches, cost_rates, time_rates = [], [], [], []
         for position in start.positions:  # both on one edge: straight along it
@@ -439,8 +472,21 @@ class StreetRouter:
             np.array(cost_rates, dtype=np.float64),
             np.array(time_rates, dtype=np.float64),
             targets.count,
-            budget_s,
+            street_budget,
         )
+        connector_m = start.distance_m + targets.connector_m[target]
+        connector_s = connector_m / speeds.normal
+        cost, duration, distance = cost + connector_s, duration + connector_s, distance + connector_m
+        within = cost <= budget_s
+        target, cost, duration, distance = target[within], cost[within], duration[within], distance[within]
+        here = np.flatnonzero((targets.point[:, 0] == start.lat) & (targets.point[:, 1] == start.lon))
+        if here.size:  # already there: no walk to the street and back
+            merged = {int(t): (float(c), float(d), float(m)) for t, c, d, m in zip(target, cost, duration, distance)}
+            merged.update(dict.fromkeys(here.tolist(), (0.0, 0.0, 0.0)))
+            order = sorted(merged)
+            values = np.array([merged[t] for t in order], dtype=np.float64).reshape(len(order), 3)
+            target = np.array(order, dtype=np.int64)
+            cost, duration, distance = values[:, 0].copy(), values[:, 1].copy(), values[:, 2].copy()
         return Walks(target=target, cost=cost, duration_s=duration, distance_m=distance)
 
     def many_to_many(
@@ -485,12 +531,23 @@ class StreetTargets:
     edge: NDArray[np.int64]
     offset_m: NDArray[np.float64]
     count: int
+    connector_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Per target, the connector between the target's point and its street positions (zeros when empty)."""
+    point: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    """Per target, its point (lat, lon; NaN when unknown): a walk from that very point takes nothing."""
     _entries: dict[tuple[int, bool], TargetEntries] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     _edge_order: NDArray[np.int64] = field(init=False, compare=False, repr=False)
     _edges_sorted: NDArray[np.int64] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.connector_m.size != self.count:
+            if self.connector_m.size:
+                msg = f"connector_m has {self.connector_m.size} values for {self.count} targets"
+                raise ValueError(msg)
+            object.__setattr__(self, "connector_m", np.zeros(self.count))
+        if self.point.shape[0] != self.count:
+            object.__setattr__(self, "point", np.full((self.count, 2), np.nan))
         order = np.argsort(self.edge, kind="stable")
         object.__setattr__(self, "_edge_order", order)
         object.__setattr__(self, "_edges_sorted", self.edge[order])
@@ -504,6 +561,10 @@ class StreetTargets:
             edge=np.array([r[1] for r in rows], dtype=np.int64),
             offset_m=np.array([r[2] for r in rows], dtype=np.float64),
             count=len(snaps),
+            connector_m=np.array([0.0 if snap is None else snap.distance_m for snap in snaps], dtype=np.float64),
+            point=np.array(
+                [(np.nan, np.nan) if snap is None else (snap.lat, snap.lon) for snap in snaps], dtype=np.float64
+            ).reshape(len(snaps), 2),
         )
 
     def rows_on_edge(self, edge: int) -> NDArray[np.int64]:
@@ -542,3 +603,30 @@ class Walks:
     cost: NDArray[np.float64]
     duration_s: NDArray[np.float64]
     distance_m: NDArray[np.float64]
+
+
+def _with_connectors(street: StreetRoute, origin: Snap, destination: Snap, speeds: TravelSpeeds) -> StreetRoute:
+    """``street`` (snapped end to snapped end) extended by both connectors, in totals and geometry."""
+    connector_m = origin.distance_m + destination.distance_m
+    connector_s = connector_m / speeds.normal
+    coordinates = list(street.coordinates)
+    if origin.distance_m > SAME_PLACE_M:
+        coordinates.insert(0, (origin.lon, origin.lat))
+    if destination.distance_m > SAME_PLACE_M:
+        coordinates.append((destination.lon, destination.lat))
+    steps = list(street.steps)
+    if steps:  # the departure walks the origin's connector, the last step before arriving the destination's
+        last = len(steps) - 2 if len(steps) > 1 and steps[-1].action == "arrive" else len(steps) - 1
+        for index, metres in ((0, origin.distance_m), (last, destination.distance_m)):
+            step = steps[index]
+            steps[index] = replace(
+                step, distance_m=step.distance_m + metres, duration_s=step.duration_s + metres / speeds.normal
+            )
+    return StreetRoute(
+        distance_m=street.distance_m + connector_m,
+        duration_s=street.duration_s + connector_s,
+        cost=street.cost + connector_s,
+        coordinates=coordinates,
+        steps=steps,
+        edges=street.edges,
+    )

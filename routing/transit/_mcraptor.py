@@ -328,15 +328,5 @@ def mc_raptor(
                     row5[0], row5[1], row5[2], row5[3], row5[4] = time, walk, price, s, i
                     if _insert(walk_labels, walk_counts, k, t, row5, overflow):
                         marked_count = mark(marked, marked_stops, marked_count, t)
-                        if egress_time[t] < INF:
-                            destination_count = _add_destination(
-                                destinations,
-                                destination_count,
-                                time + egress_time[t],
-                                walk + egress_walk[t],
-                                price,
-                                k,
-                                0,
-                                t,
-                            )
+                        # No egress after a footpath (see _raptor): one walk per end, within its budget.
     return trip_labels, trip_counts, walk_labels, walk_counts, destinations, destination_count, int(overflow[0])

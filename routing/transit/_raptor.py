@@ -297,7 +297,7 @@ def raptor(
                 best_walk_arrival[t] = time
                 walk_from[k, t] = s
                 marked_count = mark(marked, marked_stops, marked_count, t)
-                if target_cost[t] < INF:
-                    best_target = min(best_target, time + target_cost[t])
+                # No egress after a footpath: the egress walk from ``s`` itself is never longer
+                # than footpath plus egress, and the two together could exceed the walking budget.
         destination[k] = best_target
     return destination

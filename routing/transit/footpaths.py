@@ -6,19 +6,21 @@ graph (not straight lines). Per profile, below ``transit/footpaths/<profile>/``:
     stop_position_offsets int64 [S+1]  positions of stop s: [o[s], o[s+1])
     position_edge         int32        edge of the street profile the stop lies on
     position_offset_m     float32      metres from that edge's tail
+    connector_m           float32 [S]  straight metres from the stop to its street position (0 without one)
     offsets               int64 [S+1]  footpaths from stop s: [o[s], o[s+1])
     to_stop               int32        destination stop
     seconds               float32      walking time at the reference speed (4.8 km/h)
     meters                float32      walked length
 
-Times scale linearly with the walking speed a query asks for (steps and all).
+Footpaths include both stops' connectors. Times scale linearly with the walking speed a query asks for (steps and all).
 A stop farther than :data:`MAX_STOP_SNAP_M` from a usable street has no positions (it is
 reachable only by transit); it still transfers to itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,8 @@ from routing.errors import PointNotRoutable
 from routing.street.compile import StreetNetwork
 from routing.street.router import Snap, StreetRouter, StreetTargets, walking_speeds
 from routing.transit.timetable import TRANSIT_DIR, Timetable
+
+logger = logging.getLogger(__name__)
 
 REFERENCE_WALK_KMH = 4.8
 MAX_STOP_SNAP_M = 150.0
@@ -49,6 +53,13 @@ class Footpaths:
     to_stop: NDArray[np.int32]
     seconds: NDArray[np.float32]
     meters: NDArray[np.float32]
+    connector_m: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """Per stop, its connector to the street (zeros for regions built before connectors were stored)."""
+
+    def __post_init__(self) -> None:
+        stops = self.stop_position_offsets.size - 1
+        if self.connector_m.size != stops:
+            object.__setattr__(self, "connector_m", np.zeros(stops, dtype=np.float32))
 
 
 def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str) -> Footpaths:
@@ -94,6 +105,7 @@ def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str)
         to_stop=joined(to_stop, np.int32),
         seconds=joined(seconds, np.float32),
         meters=joined(meters, np.float32),
+        connector_m=targets.connector_m.astype(np.float32),
     )
 
 
@@ -101,7 +113,7 @@ def save_footpaths(footpaths: Footpaths, region_dir: Path) -> None:
     """Write ``footpaths`` below ``region_dir/transit/footpaths/<profile>``."""
     folder = region_dir / TRANSIT_DIR / "footpaths" / footpaths.profile
     folder.mkdir(parents=True, exist_ok=True)
-    for name in _ARRAYS:
+    for name in (*_ARRAYS, "connector_m"):
         np.save(folder / f"{name}.npy", getattr(footpaths, name))
 
 
@@ -113,5 +125,13 @@ def load_footpaths(region_dir: Path) -> dict[str, Footpaths]:
         folder = base / profile
         if folder.is_dir():
             arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+            connectors = folder / "connector_m.npy"
+            if connectors.is_file():
+                arrays["connector_m"] = np.load(connectors, mmap_mode="r")
+            else:
+                logger.warning(
+                    "region built without stop connectors; walks to stops leave them out until it is rebuilt",
+                    extra={"folder": str(folder)},
+                )
             result[profile] = Footpaths(profile=profile, **arrays)
     return result

@@ -181,23 +181,28 @@ class _Transfers:
     meters: NDArray[np.float64]
     min_seconds: NDArray[np.int64]
     forbidden: NDArray[np.bool_]
-    _cache: dict[tuple[float, int], NDArray[np.int64]] = field(default_factory=dict)
-    _floor_cache: dict[tuple[float, int], NDArray[np.int64]] = field(default_factory=dict)
+    _cache: dict[tuple[float, int, float], NDArray[np.int64]] = field(default_factory=dict)
+    _floor_cache: dict[tuple[float, int, float], NDArray[np.int64]] = field(default_factory=dict)
 
-    def seconds(self, speed_factor: float, slack: int) -> NDArray[np.int64]:
-        """Transfer durations for a walking speed factor and change slack."""
-        key = (speed_factor, slack)
+    def seconds(self, speed_factor: float, slack: int, max_walk_s: float = np.inf) -> NDArray[np.int64]:
+        """Transfer durations for a walking speed factor and change slack.
+
+        A footpath walked longer than ``max_walk_s`` (the request's walking bound, at its
+        speed) is not a transfer of this query (INF).
+        """
+        key = (speed_factor, slack, max_walk_s)
         if key not in self._cache:
-            walk = np.ceil(self.walk_seconds * speed_factor).astype(np.int64) + slack
+            walked = self.walk_seconds * speed_factor
+            walk = np.ceil(walked).astype(np.int64) + slack
             seconds = np.maximum(walk, self.min_seconds)
-            self._cache[key] = np.where(self.forbidden, INF, seconds)
+            self._cache[key] = np.where(self.forbidden | (walked > max_walk_s), INF, seconds)
         return self._cache[key]
 
-    def floor(self, speed_factor: float, slack: int) -> NDArray[np.int64]:
+    def floor(self, speed_factor: float, slack: int, max_walk_s: float = np.inf) -> NDArray[np.int64]:
         """Per stop, its shortest transfer duration (INF without transfers)."""
-        key = (speed_factor, slack)
+        key = (speed_factor, slack, max_walk_s)
         if key not in self._floor_cache:
-            seconds = self.seconds(speed_factor, slack)
+            seconds = self.seconds(speed_factor, slack, max_walk_s)
             floor = np.full(self.offsets.size - 1, INF, dtype=np.int64)
             has = np.diff(self.offsets) > 0
             if has.any():
@@ -475,7 +480,9 @@ class TransitRouter:
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
         """Change time per stop (-1 forbidden), and transfer CSR (offsets, to stop, seconds) for ``options``."""
         transfers = self._transfers[self._profile(options)]
-        seconds = transfers.seconds(REFERENCE_WALK_KMH / options.walk_speed_kmh, options.change_slack_s)
+        seconds = transfers.seconds(
+            REFERENCE_WALK_KMH / options.walk_speed_kmh, options.change_slack_s, options.max_walk_s
+        )
         return self._change_seconds(transfers, options.change_slack_s), transfers.offsets, transfers.to_stop, seconds
 
     def days(self, day: date) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -598,8 +605,8 @@ class TransitRouter:
             self._change_seconds(transfers, options.change_slack_s),
             transfers.offsets,
             transfers.to_stop,
-            transfers.seconds(speed_factor, options.change_slack_s),
-            transfers.floor(speed_factor, options.change_slack_s),
+            transfers.seconds(speed_factor, options.change_slack_s, options.max_walk_s),
+            transfers.floor(speed_factor, options.change_slack_s, options.max_walk_s),
             bits,
             shifts,
             np.fromiter(sources, dtype=np.int64, count=len(sources)),
@@ -777,21 +784,18 @@ class TransitRouter:
         access: dict[int, tuple[int, float]],
         egress: dict[int, float] | None,
     ) -> Journey:
+        # A journey ends where a trip is left: no egress follows a footpath (one walk per end).
         end_stop, end_kind, best = -1, "trip", INF
         for stop, extra in targets.items():
-            for kind in ("trip", "walk"):
-                value = int(labels[f"arrival_{kind}"][trips, stop])
-                if value < INF and value + extra == arrival and value + extra < best:
-                    end_stop, end_kind, best = stop, kind, value + extra
+            value = int(labels["arrival_trip"][trips, stop])
+            if value < INF and value + extra == arrival and value + extra < best:
+                end_stop, best = stop, value + extra
         if end_stop < 0:  # reached in an earlier round; the label sits there
             for k in range(trips, -1, -1):
                 for stop, extra in targets.items():
-                    for kind in ("trip", "walk"):
-                        value = int(labels[f"arrival_{kind}"][k, stop])
-                        if value < INF and value + extra == arrival:
-                            end_stop, end_kind, trips = stop, kind, k
-                            break
-                    if end_stop >= 0:
+                    value = int(labels["arrival_trip"][k, stop])
+                    if value < INF and value + extra == arrival:
+                        end_stop, trips = stop, k
                         break
                 if end_stop >= 0:
                     break
@@ -840,6 +844,7 @@ class TransitRouter:
                     edge=np.asarray(footpaths.position_edge).astype(np.int64),
                     offset_m=np.asarray(footpaths.position_offset_m).astype(np.float64),
                     count=offsets.size - 1,
+                    connector_m=np.asarray(footpaths.connector_m).astype(np.float64),
                 )
                 self._stop_target_cache[profile] = cached
             return cached
@@ -856,18 +861,28 @@ class TransitRouter:
 
     def access_egress(
         self,
-        origin: tuple[float, float],
-        destination: tuple[float, float],
+        origin: tuple[float, float] | Snap,
+        destination: tuple[float, float] | Snap,
         departure: datetime,
         options: TransitOptions,
     ) -> AccessEgress:
-        """Walks from the origin to every stop and from every stop to the destination, within budget."""
+        """Walks from the origin to every stop and from every stop to the destination, within budget.
+
+        ``origin`` and ``destination`` are coordinates (snapped here) or snaps on the
+        options' walking profile (the planner snaps once per point and profile). Every walk
+        includes the connectors at both of its ends.
+
+        Raises
+        ------
+        PointNotRoutable
+            When a coordinate is off the walking network.
+        """
         profile = self._profile(options)
         footpaths = self.footpaths.get(profile)
         router = self.street(profile)
         speeds = walking_speeds(options.walk_speed_kmh)
-        origin_snap: Snap = router.snap(*origin)
-        destination_snap: Snap = router.snap(*destination)
+        origin_snap = origin if isinstance(origin, Snap) else router.snap(*origin)
+        destination_snap = destination if isinstance(destination, Snap) else router.snap(*destination)
         day, start = self.service_day_of(departure)
         direct, direct_meters = None, 0.0
         straight = float(
@@ -1200,7 +1215,7 @@ class TransitRouter:
             self._change_seconds(transfers, options.change_slack_s),
             transfers.offsets,
             transfers.to_stop,
-            transfers.seconds(speed_factor, options.change_slack_s),
+            transfers.seconds(speed_factor, options.change_slack_s, options.max_walk_s),
             walk_parts,
             self._pattern_prices(network, options),
             bits,
@@ -1230,6 +1245,7 @@ class TransitRouter:
                 walk - ends.egress_walk_s(stop),
                 price,
                 ends,
+                transfers,
             )
             if legs is None:
                 logger.warning("a multi-criteria journey could not be rebuilt and is left out", extra={"stop": stop})
@@ -1274,7 +1290,16 @@ class TransitRouter:
         return sorted(journeys, key=lambda j: (j.arrival, j.transfers, j.walking_seconds))
 
     def _rebuild_from_bags(
-        self, bags: _Bags, k: int, kind: str, stop: int, arrival: int, walk: int, price: int, ends: AccessEgress
+        self,
+        bags: _Bags,
+        k: int,
+        kind: str,
+        stop: int,
+        arrival: int,
+        walk: int,
+        price: int,
+        ends: AccessEgress,
+        transfers: _Transfers,
     ) -> list[TransitLeg | WalkLeg] | None:
         """Follow a destination label's back-pointers through the bags to the access walk (None: lost)."""
         day = ends.day
@@ -1315,7 +1340,7 @@ class TransitRouter:
                         stop,
                         moment_at(day, int(parent[0]), self.zone),
                         moment_at(day, walked, self.zone),
-                        self._footpath(self._transfers["walk"], origin, stop)[1],
+                        self._footpath(transfers, origin, stop)[1],  # the query's profile (wheelchair too)
                     )
                 )
                 stop, kind, index = origin, "trip", int(row[4])

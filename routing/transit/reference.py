@@ -2,18 +2,22 @@
 
 Expands every trip running on the query's service day and its neighbours into
 elementary connections, sorts them by departure and scans once, with the same transfer
-rules as RAPTOR (change time at a stop, footpaths only after alighting, forbidden
-transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
+rules as RAPTOR (change time at a stop, footpaths only after alighting, egress only
+after a ride, forbidden transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
 with any number of transfers. Slow and simple on purpose; tests and benchmarks compare
-RAPTOR against it.
+RAPTOR against it. :func:`door_to_door_arrival` adds the street ends (connectors
+counted) from the street reference, for point-to-point checks of the planner.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, datetime
 
 import numpy as np
 
+from routing.street.reference import reference_cost, reference_walks
+from routing.street.router import EdgePosition, Snap, walking_speeds
 from routing.transit._raptor import ALIGHT, BOARD, INF
 from routing.transit.raptor import TransitOptions, TransitRouter
 
@@ -76,7 +80,7 @@ def earliest_arrival_csa(
     trip_arrival = np.full(stop_count, INF, dtype=np.int64)
     for stop, time in sources.items():
         walk_arrival[stop] = min(walk_arrival[stop], time)
-    best = INF
+    best = int(INF)
     for stop, extra in targets.items():
         if walk_arrival[stop] < INF:
             best = min(best, int(walk_arrival[stop]) + extra)
@@ -100,8 +104,67 @@ def earliest_arrival_csa(
             for j in range(int(transfer_offsets[to_stop]), int(transfer_offsets[to_stop + 1])):
                 other = int(transfer_to[j])
                 walk_arrival[other] = min(walk_arrival[other], arr + int(transfer_seconds[j]))
-    for stop, extra in targets.items():
-        reached = min(int(trip_arrival[stop]), int(walk_arrival[stop]))
+    for stop, extra in targets.items():  # egress after a ride (or straight from an access stop), not after a footpath
+        reached = min(int(trip_arrival[stop]), sources.get(stop, int(INF)))
         if reached < INF:
             best = min(best, reached + extra)
     return int(best)
+
+
+def door_to_door_arrival(
+    router: TransitRouter,
+    origin: Snap,
+    destination: Snap,
+    departure: datetime,
+    *,
+    options: TransitOptions,
+    walk_only_m: float | None = None,
+) -> int:
+    """Earliest arrival (seconds after the service day's reference) from point to point; ``INF`` if none.
+
+    The whole trip, modelled independently of the router's street ends: each access and
+    egress walk is the quickest street walk (scipy Dijkstra, :mod:`routing.street.reference`)
+    including the point's connector and the stop's, to or from every stop whose cheapest
+    walk is within ``options.max_walk_s``; the rides come from :func:`earliest_arrival_csa`;
+    walking the whole way counts when its cheapest walk is within twice the budget (or,
+    with ``walk_only_m``, when its shortest walk is no longer than that, as the planner's
+    walk mode allows). Times
+    are rounded down, so the answer is a lower bound for any itinerary the planner may give.
+    """
+    profile = "wheelchair" if options.wheelchair else "walk"
+    street = router.street(profile)
+    speeds = walking_speeds(options.walk_speed_kmh)
+    footpaths = router.footpaths[profile]
+    offsets = np.asarray(footpaths.stop_position_offsets)
+    stop_snaps: list[Snap | None] = []
+    for stop in range(offsets.size - 1):
+        first, last = int(offsets[stop]), int(offsets[stop + 1])
+        if first == last:
+            stop_snaps.append(None)
+            continue
+        lat, lon = float(router.timetable.stop_lat[stop]), float(router.timetable.stop_lon[stop])
+        positions = tuple(
+            EdgePosition(int(footpaths.position_edge[j]), float(footpaths.position_offset_m[j]))
+            for j in range(first, last)
+        )
+        stop_snaps.append(Snap(lat, lon, lat, lon, float(footpaths.connector_m[stop]), positions))
+    day, start = router.service_day_of(departure)
+    budget = options.max_walk_s
+
+    def ends(snap: Snap, *, reverse: bool) -> dict[int, int]:
+        cost = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse)
+        seconds = reference_walks(street, snap, stop_snaps, speeds, reverse=reverse, weight="time")
+        within = np.flatnonzero(cost <= budget)
+        return {int(stop): math.floor(float(seconds[stop])) for stop in within.tolist()}
+
+    sources = {stop: start + walk for stop, walk in ends(origin, reverse=False).items()}
+    targets = ends(destination, reverse=True)
+    best = int(INF)
+    walkable = reference_cost(street, origin, destination, speeds) <= 2 * budget or (
+        walk_only_m is not None and reference_cost(street, origin, destination, speeds, weight="length") <= walk_only_m
+    )
+    if walkable:
+        best = start + math.floor(reference_cost(street, origin, destination, speeds, weight="time"))
+    if sources and targets:
+        best = min(best, earliest_arrival_csa(router, day, sources, targets, options=options))
+    return best

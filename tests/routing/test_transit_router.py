@@ -59,7 +59,9 @@ def test_demo_matches_connection_scan(demo_router: TransitRouter, demo_region: R
 def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
     journeys = demo_router.plan(corner(demo_region, 0.1, 0.1), corner(demo_region, 0.9, 0.9), departure)
-    assert len(journeys) >= 2
+    # One journey: the one-ride way used to end with a 500 m footpath plus a 975 m egress walk
+    # (1475 m after the last vehicle, beyond the walking bound); egress now starts where a ride ends.
+    assert len(journeys) >= 1
     arrivals = [journey.arrival for journey in journeys]
     transfers = [journey.transfers for journey in journeys]
     assert arrivals == sorted(arrivals, reverse=True), "more transfers only when they arrive earlier"
@@ -69,6 +71,7 @@ def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_regio
         legs = journey.legs
         assert isinstance(legs[0], WalkLeg) and legs[0].from_stop is None
         assert isinstance(legs[-1], WalkLeg) and legs[-1].to_stop is None
+        assert isinstance(legs[-2], TransitLeg), "the egress walk starts where the last ride ends"
         for before, after in zip(legs, legs[1:], strict=False):
             assert before.arrival <= after.departure
         rides = [leg for leg in legs if isinstance(leg, TransitLeg)]
