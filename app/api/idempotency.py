@@ -7,8 +7,16 @@ import re
 from flask import request
 
 from app.errors import BadRequest
+from app.openapi import Header
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,255}$")
+
+IDEMPOTENCY_HEADER = Header(
+    name="Idempotency-Key",
+    description="8-255 letters, digits or ._:- (e.g. a UUID): the same key returns the same result",
+    schema={"type": "string", "pattern": IDEMPOTENCY_KEY.pattern, "minLength": 8, "maxLength": 255},
+    required=True,
+)
 
 
 def idempotency_key() -> str:

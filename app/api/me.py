@@ -8,6 +8,7 @@ from flask import Response
 from sqlalchemy import select
 
 from app.accounts.access import current_user
+from app.accounts.policy import ACCOUNT
 from app.accounts.tokens import revoke_all
 from app.api.auth import account_out
 from app.extensions import db
@@ -18,7 +19,7 @@ from app.schemas.accounts import Account, AccountExport, AccountUpdate
 blueprint = ApiBlueprint("me", __name__, tag="accounts")
 
 
-@blueprint.operation("/me", summary="The signed-in account", response=Account, auth=())
+@blueprint.operation("/me", summary="The signed-in account", response=Account, auth=ACCOUNT)
 def read_account() -> Account:
     """E-mail, name, role and language of the account of the access token."""
     return account_out(current_user())
@@ -30,7 +31,7 @@ def read_account() -> Account:
     summary="Change the account's name or language",
     body=AccountUpdate,
     response=Account,
-    auth=(),
+    auth=ACCOUNT,
 )
 def update_account(body: AccountUpdate) -> Account:
     """Only the fields sent change."""
@@ -52,7 +53,7 @@ def _row(obj: object, *columns: str) -> dict[str, Any]:
 
 
 @blueprint.operation(
-    "/me/export", summary="Export everything stored about the account", response=AccountExport, auth=()
+    "/me/export", summary="Export everything stored about the account", response=AccountExport, auth=ACCOUNT
 )
 def export_account() -> AccountExport:
     """The account, its bookings with legs, payments and sign-in sessions, as one JSON document
@@ -110,7 +111,7 @@ def export_account() -> AccountExport:
     )
 
 
-@blueprint.operation("/me", method="DELETE", summary="Delete the account", status=204, auth=())
+@blueprint.operation("/me", method="DELETE", summary="Delete the account", status=204, auth=ACCOUNT)
 def delete_account() -> Response:
     """Deletes the account, its sessions and its payment-gateway link. Bookings and payments
     the law requires to keep (tax records) stay, pseudonymised: they no longer name the

@@ -8,12 +8,13 @@ import segno
 from flask import Response, current_app, request
 from sqlalchemy import select
 
-from app.accounts.access import current_user, owned
-from app.api.idempotency import idempotency_key
+from app.accounts.access import current_user, reach
+from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
+from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from app.api.region import current_region
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
-from app.models import EligibilityProof, PassTicket, Role, as_utc, utc_now
+from app.models import EligibilityProof, PassTicket, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.passes import (
     ProductList,
@@ -35,8 +36,6 @@ from app.tickets.signing import public_pem
 from routing.fares.config import FareConfig
 
 blueprint = ApiBlueprint("passes", __name__, tag="passes")
-
-STAFF = (Role.CITY_STAFF.value, Role.ADMIN.value)
 
 
 class PassRefused(ApiError):
@@ -96,7 +95,7 @@ def _ticket(ticket: PassTicket) -> TicketOut:
     )
 
 
-@blueprint.operation("/passes", summary="The passes on sale", response=ProductList, errors=(503,))
+@blueprint.operation("/passes", summary="The passes on sale", response=ProductList, errors=(503,), auth=PUBLIC)
 def list_products() -> ProductList:
     """Monthly and yearly passes of the region's fare configuration, with prices and who may buy them."""
     fares = _fares()
@@ -123,7 +122,7 @@ def list_products() -> ProductList:
     body=ProofRequest,
     response=ProofOut,
     status=201,
-    auth=(),
+    auth=ACCOUNT,
 )
 def submit_eligibility(body: ProofRequest) -> ProofOut:
     """Card number, valid-until date and benefit; city staff verify or reject it (or a city
@@ -144,7 +143,9 @@ def submit_eligibility(body: ProofRequest) -> ProofOut:
     return _proof(proof)
 
 
-@blueprint.operation("/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=())
+@blueprint.operation(
+    "/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=ACCOUNT
+)
 def my_eligibility() -> ProofList:
     """Every Teilhabecard submitted, oldest first, with the staff's reason."""
     proofs = db.session.scalars(
@@ -154,7 +155,7 @@ def my_eligibility() -> ProofList:
 
 
 @blueprint.operation(
-    "/eligibility", summary="Proofs to review (city staff)", query=ProofQuery, response=ProofList, auth=STAFF
+    "/eligibility", summary="Proofs to review (city staff)", query=ProofQuery, response=ProofList, auth=STAFF_REVIEW
 )
 def list_proofs(query: ProofQuery) -> ProofList:
     """Proofs with the given status, oldest first."""
@@ -164,10 +165,11 @@ def list_proofs(query: ProofQuery) -> ProofList:
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
 
-def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
-    proof = db.session.get(EligibilityProof, int(proof_id)) if proof_id.isdigit() else None
+def _review(proof_id: int, verified: bool, reason: str) -> ProofOut:
+    proof = db.session.get(EligibilityProof, proof_id)
     if proof is None:
         raise NotFound("no proof with this id")
+    reach(proof.user_id, "proof")
     try:
         return _proof(review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason)))
     except PassError as exc:
@@ -175,29 +177,29 @@ def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
 
 
 @blueprint.operation(
-    "/eligibility/<proof_id>/verify",
+    "/eligibility/<int:proof_id>/verify",
     method="POST",
     summary="Verify a proof (city staff)",
     body=Review,
     response=ProofOut,
     errors=(404, 409),
-    auth=STAFF,
+    auth=STAFF_DECISION,
 )
-def verify_proof(proof_id: str, body: Review) -> ProofOut:
+def verify_proof(proof_id: int, body: Review) -> ProofOut:
     """Marks the Teilhabecard verified; the holder may then buy the MittendrinTicket for months it covers."""
     return _review(proof_id, True, body.reason)
 
 
 @blueprint.operation(
-    "/eligibility/<proof_id>/reject",
+    "/eligibility/<int:proof_id>/reject",
     method="POST",
     summary="Reject a proof (city staff)",
     body=Review,
     response=ProofOut,
     errors=(404, 409),
-    auth=STAFF,
+    auth=STAFF_DECISION,
 )
-def reject_proof(proof_id: str, body: Review) -> ProofOut:
+def reject_proof(proof_id: int, body: Review) -> ProofOut:
     """Rejects with a reason the user sees."""
     return _review(proof_id, False, body.reason)
 
@@ -210,7 +212,8 @@ def reject_proof(proof_id: str, body: Review) -> ProofOut:
     response=TicketOut,
     status=201,
     errors=(402, 403, 409, 422, 503),
-    auth=(),
+    auth=ACCOUNT,
+    headers=(IDEMPOTENCY_HEADER,),
 )
 def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     """For the current or the next calendar month, one per product and month; send an
@@ -233,7 +236,7 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     return _ticket(ticket), 201 if created else 200
 
 
-@blueprint.operation("/tickets", summary="The account's passes", response=TicketList, auth=())
+@blueprint.operation("/tickets", summary="The account's passes", response=TicketList, auth=ACCOUNT)
 def my_tickets() -> TicketList:
     """Newest first."""
     tickets = db.session.scalars(
@@ -246,11 +249,11 @@ def _own_ticket(ticket_id: str) -> PassTicket:
     ticket = db.session.get(PassTicket, ticket_id)
     if ticket is None:
         raise NotFound("no pass with this id")
-    owned(ticket.user_id, "pass")
+    reach(ticket.user_id, "pass")
     return ticket
 
 
-@blueprint.operation("/tickets/<ticket_id>", summary="A pass", response=TicketOut, errors=(404,), auth=())
+@blueprint.operation("/tickets/<ticket_id>", summary="A pass", response=TicketOut, errors=(404,), auth=RIDER_ACTION)
 def read_ticket(ticket_id: str) -> TicketOut:
     """The pass with its signed ticket; another user's pass is 404."""
     return _ticket(_own_ticket(ticket_id))
@@ -262,7 +265,7 @@ def read_ticket(ticket_id: str) -> TicketOut:
     summary="Continue after 3-D Secure",
     response=TicketOut,
     errors=(404,),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def ticket_authenticated(ticket_id: str) -> TicketOut:
     """Re-reads the payment; authorised, the pass is captured and its ticket issued."""
@@ -277,7 +280,7 @@ def ticket_authenticated(ticket_id: str) -> TicketOut:
     summary="The ticket as a QR code",
     response=TicketOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
     alternate_media={
         "image/svg+xml": {"type": "string"},
         "image/png": {"type": "string", "format": "binary"},
@@ -301,13 +304,14 @@ def ticket_qr(ticket_id: str) -> Response:
     body=RefundPass,
     response=TicketOut,
     errors=(404, 409),
-    auth=(Role.ADMIN.value,),
+    auth=ADMIN_AUDITED,
 )
 def refund_ticket(ticket_id: str, body: RefundPass) -> TicketOut:
     """Refunds the full price and revokes the ticket: it is on the revocation list from now on."""
     ticket = db.session.get(PassTicket, ticket_id)
     if ticket is None:
         raise NotFound("no pass with this id")
+    reach(ticket.user_id, "pass")
     try:
         _shop().refund(ticket, body.reason)
     except PassError as exc:
@@ -315,13 +319,15 @@ def refund_ticket(ticket_id: str, body: RefundPass) -> TicketOut:
     return _ticket(ticket)
 
 
-@blueprint.operation("/tickets/revoked", summary="Revoked tickets (for inspectors)", response=RevocationList)
+@blueprint.operation(
+    "/tickets/revoked", summary="Revoked tickets (for inspectors)", response=RevocationList, auth=PUBLIC
+)
 def revocation_list() -> RevocationList:
     """Ticket ids that no longer count (refunded); inspectors' devices load it when online."""
     return RevocationList(revoked=revoked_ids(db.session), generated_at=utc_now())
 
 
-@blueprint.operation("/tickets/public-key", summary="The key that verifies tickets", response=PublicKey)
+@blueprint.operation("/tickets/public-key", summary="The key that verifies tickets", response=PublicKey, auth=PUBLIC)
 def ticket_public_key() -> PublicKey:
     """Ed25519 public key (PEM): with it a ticket's signature is checked offline."""
     return PublicKey(pem=public_pem(current_app.extensions["mobility.ticket_key"]))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from app.accounts.policy import PUBLIC
 from app.errors import ServiceUnavailable
 from app.openapi import ApiBlueprint
 from app.region_holder import RegionHolder, RegionUnavailableError
@@ -45,7 +46,7 @@ def local_moment(value: datetime | None, zone: ZoneInfo) -> datetime:
     return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
 
 
-@blueprint.operation("/region", summary="Describe the loaded region", response=RegionInfo, errors=(503,))
+@blueprint.operation("/region", summary="Describe the loaded region", response=RegionInfo, errors=(503,), auth=PUBLIC)
 def region_info() -> RegionInfo:
     """Coverage (bounding box), timetable validity and sizes of the loaded region.
 
