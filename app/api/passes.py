@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
-from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
+from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_key, one_at_a_time
 from app.api.region import current_region
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
-from app.models import EligibilityProof, PassTicket, as_utc, utc_now
+from app.models import EligibilityProof, PassTicket, TicketStatus, as_utc, utc_now
 from app.openapi import ApiBlueprint
+from app.payments.gateway import IntentStatus
 from app.schemas.passes import (
     ProductList,
     ProductOut,
@@ -222,18 +223,48 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     signed ticket (``token``) and ``GET /tickets/{id}/qr`` renders it.
     """
     key = idempotency_key()
-    try:
-        ticket, created = _shop().buy(
-            current_user(),
-            body.product,
-            body.month,
-            idempotency_key=key,
-            payment_method=body.payment_method,
-            today=utc_now().date(),
-        )
-    except PassError as exc:
-        raise PassRefused(exc) from exc
+    user = current_user()
+    with one_at_a_time("pass", user.id, key):
+        try:
+            ticket, created = _shop().buy(
+                user,
+                body.product,
+                body.month,
+                idempotency_key=key,
+                payment_method=body.payment_method,
+                today=utc_now().date(),
+            )
+        except PassError as exc:
+            original = _original_purchase(user.id, key, body) if exc.slug == "already-bought" else None
+            if original is None:
+                raise PassRefused(exc) from exc
+            return _ticket(original), 200
+        if not created:  # a duplicate: answer with the original once it has its result
+            ticket = _original_purchase(user.id, key, body) or ticket
     return _ticket(ticket), 201 if created else 200
+
+
+def _original_purchase(user_id: int, key: str, body: PurchaseRequest) -> PassTicket | None:
+    """The purchase a concurrent duplicate (same account, key and pass) repeats, once it has its answer."""
+
+    def read() -> PassTicket | None:
+        db.session.rollback()
+        ticket = db.session.scalar(
+            select(PassTicket).where(PassTicket.user_id == user_id, PassTicket.idempotency_key == key)
+        )
+        if ticket is None or ticket.product_id != body.product or ticket.valid_from.strftime("%Y-%m") != body.month:
+            return None
+        return ticket
+
+    def settled(ticket: PassTicket) -> bool:
+        if ticket.status != TicketStatus.AWAITING_PAYMENT.value:
+            return True
+        if ticket.intent_id is None:  # the original is still authorising
+            return False
+        gateway = current_app.extensions["mobility.payments"]
+        return bool(gateway.retrieve(ticket.intent_id).status is IntentStatus.REQUIRES_ACTION)  # 3-D Secure
+
+    return await_settled(read, settled)
 
 
 @blueprint.operation("/tickets", summary="The account's passes", response=TicketList, auth=ACCOUNT)
