@@ -122,3 +122,17 @@ def test_idempotency_and_signature_headers_are_documented(client: FlaskClient) -
     assert headers("/api/v1/bookings", "post") == {"Idempotency-Key": True}
     assert headers("/api/v1/tickets", "post") == {"Idempotency-Key": True}
     assert "Stripe-Signature" in headers("/api/v1/payments/webhook", "post")
+
+
+def test_every_integer_parameter_is_bounded(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    unbounded = []
+    for path, items in spec["paths"].items():
+        for method, entry in items.items():
+            for parameter in entry.get("parameters", []):
+                schemas = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
+                for schema in schemas:
+                    if schema.get("type") in ("integer", "number") and schema.get("maximum", 2**31) > 2**31 - 1:
+                        if schema.get("exclusiveMaximum", 2**31) > 2**31 - 1:
+                            unbounded.append(f"{method} {path} {parameter['name']}")
+    assert unbounded == []
