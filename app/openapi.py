@@ -196,7 +196,7 @@ def _audit(actor_id: int, actor_role: str, endpoint: str, reason: str) -> None:
     from app.extensions import db
 
     record_audit(
-        db.session,
+        db.session(),
         actor_id=actor_id,
         actor_role=actor_role,
         operation=endpoint,
