@@ -75,6 +75,14 @@ class InvalidParameter(ApiError):
     title = "Invalid parameter"
 
 
+class ParameterOutOfRange(ApiError):
+    """A well-formed parameter outside the range the service can answer for (a time far from the timetable)."""
+
+    status = 422
+    slug = "parameter-out-of-range"
+    title = "Parameter out of range"
+
+
 class InvalidBody(ApiError):
     """The JSON body parses but does not satisfy the operation's schema."""
 

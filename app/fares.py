@@ -9,6 +9,7 @@ from datetime import date
 from flask import request
 
 from app.accounts.access import authorize
+from app.accounts.policy import ACCOUNT
 from app.api.region import region_holder
 from app.errors import FieldProblem, RuleViolation
 from app.extensions import db
@@ -52,7 +53,7 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
     """
     held: list[HeldPass] = []
     if request.headers.get("Authorization"):
-        user = authorize(())
+        user = authorize(ACCOUNT)
         held += held_passes(db.session, user.id, day)
     for product_id in (named or "").split(","):
         if not product_id:

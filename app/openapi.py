@@ -21,6 +21,8 @@ from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from app.accounts.audit import record_audit
+from app.accounts.policy import Access
 from app.errors import (
     PROBLEM_JSON,
     ApiError,
@@ -36,7 +38,29 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 OPENAPI_VERSION = "3.1.0"
 _FLASK_PARAM = re.compile(r"<(?:([a-z_]+):)?([A-Za-z_][A-Za-z0-9_]*)>")
-_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
+PATH_INT_MAX = 2**31 - 1
+"""The largest integer a path accepts (the database's INTEGER); larger ones are 404."""
+_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0, "maximum": PATH_INT_MAX}, "float": {"type": "number"}}
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads, for the OpenAPI document."""
+
+    name: str
+    description: str
+    schema: dict[str, Any]
+    required: bool = False
+
+    def document(self) -> dict[str, Any]:
+        """The header as an OpenAPI parameter."""
+        return {
+            "name": self.name,
+            "in": "header",
+            "required": self.required,
+            "description": self.description,
+            "schema": self.schema,
+        }
 
 
 class ProblemModel(BaseModel):
@@ -65,10 +89,12 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     errors: tuple[int, ...]
+    access: Access
+    """The operation's row of the authorisation table."""
     alternate_media: tuple[tuple[str, dict[str, Any]], ...] = ()
     """Other representations of the success response: (media type, JSON schema)."""
-    auth: tuple[str, ...] | None = None
-    """None: public; empty: any signed-in account; else the roles allowed."""
+    headers: tuple[Header, ...] = ()
+    """Request headers the operation reads."""
 
 
 class ApiBlueprint(Blueprint):
@@ -91,25 +117,34 @@ class ApiBlueprint(Blueprint):
         status: int = 200,
         errors: Iterable[int] = (),
         alternate_media: dict[str, dict[str, Any]] | None = None,
-        auth: Iterable[str] | None = None,
+        auth: Access,
+        headers: Iterable[Header] = (),
     ) -> Callable[[ViewFunc], ViewFunc]:
         """Declare a view as a documented operation.
 
         The view is called with keyword arguments ``query`` and ``body`` (the validated
         models, when declared) plus the path parameters. It returns a pydantic model (sent
         as JSON with ``status``), a ``(model, status)`` pair, or a ready ``Response``.
-        With ``auth`` the bearer token is checked first (``()``: any signed-in account,
-        else the roles named) and the account is in ``flask.g.user``.
+        ``auth`` is the operation's row of the authorisation table
+        (:mod:`app.accounts.policy`): the bearer token and role are checked first, the account
+        is in ``flask.g.user``, and views check objects with :func:`app.accounts.access.reach`.
+        An ``audited`` row records the call with the body's ``reason`` in the admin audit
+        table, committed with the operation's effect. ``headers`` documents the request
+        headers the view reads.
         """
-        roles = None if auth is None else tuple(auth)
+        access = auth
+        if access.audited and (body is None or "reason" not in body.model_fields):
+            msg = f"audited operation {rule} needs a body with a reason field"
+            raise TypeError(msg)
 
         def decorator(view: ViewFunc) -> ViewFunc:
+            endpoint = f"{self.name}.{view.__name__}"
+
             @wraps(view)
             def validated(**path_args: Any) -> Response:
-                if roles is not None:
-                    from app.accounts.access import authorize
+                from app.accounts.access import authorize
 
-                    authorize(roles)
+                user = authorize(access)
                 kwargs: dict[str, Any] = dict(path_args)
                 if query is not None:
                     kwargs["query"] = _parse_query(query)
@@ -117,12 +152,17 @@ class ApiBlueprint(Blueprint):
                     _refuse_query()
                 if body is not None:
                     kwargs["body"] = _parse_body(body)
-                return _to_response(view(**kwargs), status)
+                if access.audited and user is not None:
+                    _audit(user.id, user.role, endpoint, str(getattr(kwargs["body"], "reason", "")))
+                response = _to_response(view(**kwargs), status)
+                if access.audited and response.status_code < 400:
+                    _commit()
+                return response
 
             self.add_url_rule(rule, view_func=validated, methods=[method])
             self.operations.append(
                 Operation(
-                    endpoint=f"{self.name}.{view.__name__}",
+                    endpoint=endpoint,
                     method=method,
                     summary=summary,
                     description=(view.__doc__ or "").strip(),
@@ -138,17 +178,38 @@ class ApiBlueprint(Blueprint):
                                 500,
                                 *errors,
                                 *((415, 422) if body else ()),
-                                *((401, 403) if roles is not None else ()),
+                                *((401, 403) if not access.public else ()),
                             }
                         )
                     ),
+                    access=access,
                     alternate_media=tuple((alternate_media or {}).items()),
-                    auth=roles,
+                    headers=tuple(headers),
                 )
             )
             return cast(ViewFunc, validated)
 
         return decorator
+
+
+def _audit(actor_id: int, actor_role: str, endpoint: str, reason: str) -> None:
+    from app.extensions import db
+
+    record_audit(
+        db.session(),
+        actor_id=actor_id,
+        actor_role=actor_role,
+        operation=endpoint,
+        method=request.method,
+        path=request.path,
+        reason=reason,
+    )
+
+
+def _commit() -> None:
+    from app.extensions import db
+
+    db.session.commit()
 
 
 def _field_problems(error: ValidationError, location: str) -> list[FieldProblem]:
@@ -294,10 +355,13 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
         }
         if op.description:
             entry["description"] = op.description
-        if op.auth is not None:
+        entry["x-access"] = op.access.document()
+        if not op.access.public:
             entry["security"] = [{"bearerAuth": []}]
-            if op.auth:
-                entry["description"] = (entry.get("description", "") + f"\n\nRoles: {', '.join(op.auth)}.").strip()
+            reach = ", ".join(f"{role} ({kind})" for role, kind in entry["x-access"]["roles"].items())
+            audited = " Audited: the reason is recorded." if op.access.audited else ""
+            entry["description"] = (entry.get("description", "") + f"\n\nRoles: {reach}.{audited}").strip()
+        parameters += [header.document() for header in op.headers]
         if parameters:
             entry["parameters"] = parameters
         if op.body is not None:

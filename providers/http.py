@@ -31,6 +31,7 @@ class HttpSettings:
     retries: int = 2  # extra attempts after the first, for timeouts, connection errors and 429/5xx
     backoff_s: float = 0.25  # first pause; doubles each retry
     user_agent: str = "kassel-mobility (+https://github.com/kassel-mobility)"
+    max_body_bytes: int = 64 << 20  # a larger answer is refused while it streams in, never held whole
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ class HttpClient:
                     headers=headers,
                     json=body,
                     timeout=self.settings.timeout_s,
+                    stream=True,
                 )
+                _read_bounded(response, self.provider, f"{method} {url}", self.settings.max_body_bytes)
             except requests.Timeout:
                 problem = f"no answer within {self.settings.timeout_s:g} s"
             except requests.RequestException as exc:
@@ -116,6 +119,27 @@ class HttpClient:
             response.headers.get("ETag"),
             response.headers.get("Last-Modified"),
         )
+
+
+def _read_bounded(response: requests.Response, provider: str, what: str, limit: int) -> None:
+    """Read a streamed body into ``response.content``, refusing one above ``limit`` bytes.
+
+    Raises
+    ------
+    FeedError
+        The body (by ``Content-Length`` or as it arrives) is larger than the limit.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise FeedError(provider, what, "", f"the answer is {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=1 << 16):
+        body += chunk
+        if len(body) > limit:
+            response.close()
+            raise FeedError(provider, what, "", f"the answer is larger than {limit} bytes; refused")
+    response._content = bytes(body)  # keeps the streamed body readable as .content / .json()
 
 
 def decode_json(response: requests.Response, provider: str, feed: str) -> Any:

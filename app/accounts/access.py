@@ -1,13 +1,16 @@
-"""Who is calling: the bearer token of the request, checked against its session and role."""
+"""Who is calling and what they may reach: the bearer token, its session, and the operation's table row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from flask import current_app, g, request
 
+from app.accounts.policy import Access, Reach
 from app.accounts.tokens import TokenError, TokenPolicy, authenticate
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
-from app.models import Role, User
+from app.models import User
 from app.settings import Settings
 
 
@@ -21,16 +24,22 @@ def token_policy() -> TokenPolicy:
     )
 
 
-def authorize(roles: tuple[str, ...]) -> User:
-    """Check the bearer token (and, when ``roles`` is not empty, the account's role).
+def authorize(access: Access) -> User | None:
+    """Check the bearer token against the operation's row of the authorisation table.
+
+    A public operation needs no token (None is returned). Otherwise the account's role must
+    be one the row names; the row is kept in ``flask.g`` for :func:`reach`.
 
     Raises
     ------
     Unauthorized
         No, a bad, an expired or a signed-out token.
     Forbidden
-        The account's role is not among ``roles``.
+        The account's role may not call this operation.
     """
+    g.access = access
+    if access.public:
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -39,8 +48,8 @@ def authorize(roles: tuple[str, ...]) -> User:
         user, auth = authenticate(db.session, token_policy(), token.strip())
     except TokenError as exc:
         raise Unauthorized(str(exc)) from exc
-    if roles and user.role not in roles:
-        raise Forbidden(f"this needs the role {' or '.join(roles)}; the account is {user.role}")
+    if access.reach_of(user.role) is None:
+        raise Forbidden(f"this needs the role {' or '.join(access.roles)}; the account is {user.role}")
     g.user, g.auth_session = user, auth
     return user
 
@@ -51,14 +60,36 @@ def current_user() -> User:
     return user
 
 
-def owned(resource_user_id: int | None, what: str) -> None:
-    """Refuse access to another user's resource, as if it did not exist (staff and admins may read it).
+def current_reach() -> Reach:
+    """What the current operation may reach for the signed-in account (from its table row)."""
+    access: Access = g.access
+    reach = access.reach_of(current_user().role)
+    if reach is None:  # authorize() refused the role already; this guards a view called without it
+        raise Forbidden("this operation is not open to the account's role")
+    return reach
+
+
+def reach(owner_id: int | None, what: str, *, providers: Callable[[], Iterable[str]] | None = None) -> None:
+    """Refuse an object the current operation may not reach for the caller, as if it did not exist.
+
+    Parameters
+    ----------
+    owner_id
+        The account the object belongs to.
+    what
+        The object's name in the error ("booking").
+    providers
+        The providers the object involves (asked only for an operator whose row says ``provider``).
 
     Raises
     ------
     NotFound
-        The resource belongs to someone else.
+        The object is out of the caller's reach.
     """
     user = current_user()
-    if resource_user_id != user.id and user.role not in (Role.ADMIN.value, Role.CITY_STAFF.value):
-        raise NotFound(f"no {what} with this id")
+    allowed = current_reach()
+    if allowed is Reach.ANY or (owner_id is not None and owner_id == user.id):
+        return
+    if allowed is Reach.PROVIDER and user.provider and providers is not None and user.provider in set(providers()):
+        return
+    raise NotFound(f"no {what} with this id")

@@ -1,26 +1,36 @@
 """Sign-in sessions: short-lived signed access tokens and rotating, revocable refresh tokens.
 
-An access token is ``itsdangerous``-signed ``{session, user}`` valid for a few minutes;
-every request also checks that its session is not revoked, so logout takes effect at
-once. A refresh token is a random secret whose SHA-256 the session keeps; each use
-replaces it. Presenting an old refresh token again (a stolen copy being replayed)
-revokes the whole session.
+An access token is an encrypted and authenticated (Fernet) ``{session, user}`` valid for
+a few minutes: nobody without the server's key can read the session id out of it. Every
+request also checks that its session is not revoked, so logout takes effect at once.
+
+A refresh token is ``<session>.<nonce>.<mac>``: the MAC (HMAC-SHA-256 under the server's
+key) proves that the server issued it for that session, and the session keeps the SHA-256
+of the current one; each use replaces it. Presenting an old refresh token again that the
+server really issued (a stolen copy being replayed) revokes the whole session; a token
+whose MAC does not verify is only refused, so knowing a session id is not enough to sign
+someone out.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AuthSession, User, as_utc, utc_now
 
 ACCESS_SALT = "kassel-mobility.access"
+REFRESH_SALT = "kassel-mobility.refresh"
 
 
 class TokenError(Exception):
@@ -45,9 +55,16 @@ class TokenPolicy:
     access_minutes: int
     refresh_days: int
 
-    def serializer(self) -> URLSafeTimedSerializer:
-        """The access-token signer."""
-        return URLSafeTimedSerializer(self.secret_key, salt=ACCESS_SALT)
+    def cipher(self) -> Fernet:
+        """The access-token cipher (a key derived from the secret key)."""
+        key = hashlib.sha256(f"{ACCESS_SALT}|{self.secret_key}".encode()).digest()
+        return Fernet(base64.urlsafe_b64encode(key))
+
+    def refresh_mac(self, session_id: str, nonce: str) -> str:
+        """The MAC that proves the server issued the refresh token ``session_id.nonce``."""
+        key = hashlib.sha256(f"{REFRESH_SALT}|{self.secret_key}".encode()).digest()
+        mac = hmac.new(key, f"{session_id}.{nonce}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def _digest(token: str) -> str:
@@ -55,12 +72,17 @@ def _digest(token: str) -> str:
 
 
 def _issue(policy: TokenPolicy, auth: AuthSession) -> TokenPair:
-    refresh = secrets.token_urlsafe(32)
-    auth.refresh_hash = _digest(refresh)
-    access = policy.serializer().dumps({"s": auth.id, "u": auth.user_id})
-    return TokenPair(
-        access_token=str(access), refresh_token=f"{auth.id}.{refresh}", expires_in=policy.access_minutes * 60
-    )
+    nonce = secrets.token_urlsafe(32)
+    secret = f"{nonce}.{policy.refresh_mac(auth.id, nonce)}"
+    auth.refresh_hash = _digest(secret)
+    access = policy.cipher().encrypt(json.dumps({"s": auth.id, "u": auth.user_id}).encode()).decode()
+    return TokenPair(access_token=access, refresh_token=f"{auth.id}.{secret}", expires_in=policy.access_minutes * 60)
+
+
+def _issued_by_us(policy: TokenPolicy, session_id: str, secret: str) -> bool:
+    """Whether ``secret`` carries a valid MAC for ``session_id`` (so a mismatch is a real replay)."""
+    nonce, _, mac = secret.rpartition(".")
+    return bool(nonce) and secrets.compare_digest(mac, policy.refresh_mac(session_id, nonce))
 
 
 def open_session(db: Session, policy: TokenPolicy, user: User) -> TokenPair:
@@ -81,10 +103,13 @@ def refresh_session(db: Session, policy: TokenPolicy, refresh_token: str) -> Tok
     Raises
     ------
     TokenError
-        Unknown, expired, revoked or replayed token; a replay revokes the session.
+        Unknown, forged, expired, revoked or replayed token. Only a replay of a token the
+        server really issued for the session (its MAC verifies) revokes the session; a
+        forged one is refused and changes nothing.
     """
     session_id, _, secret = refresh_token.partition(".")
-    auth = db.get(AuthSession, session_id, with_for_update=True) if secret else None
+    genuine = bool(secret) and _issued_by_us(policy, session_id, secret)
+    auth = db.get(AuthSession, session_id, with_for_update=True) if genuine else None
     if auth is None:
         raise TokenError("unknown refresh token")
     if auth.revoked_at is not None:
@@ -119,12 +144,15 @@ def authenticate(db: Session, policy: TokenPolicy, access_token: str) -> tuple[U
     TokenError
         Bad signature, expired token, signed-out session or deleted user.
     """
+    cipher = policy.cipher()
     try:
-        claims = policy.serializer().loads(access_token, max_age=policy.access_minutes * 60)
-    except SignatureExpired as exc:
-        raise TokenError("the access token expired; refresh it") from exc
-    except BadSignature as exc:
+        plain = cipher.decrypt(access_token.encode())
+        issued = cipher.extract_timestamp(access_token.encode())
+        claims = json.loads(plain)
+    except (InvalidToken, UnicodeEncodeError, ValueError) as exc:
         raise TokenError("the access token is not valid") from exc
+    if time.time() - issued > policy.access_minutes * 60:
+        raise TokenError("the access token expired; refresh it")
     if not isinstance(claims, dict) or not isinstance(claims.get("s"), str) or not isinstance(claims.get("u"), int):
         raise TokenError("the access token is not valid")
     auth = db.get(AuthSession, claims["s"])

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import token_policy
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
+from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import TokenError, TokenPair, open_session, refresh_session, revoke_session
 from app.errors import Conflict, Unauthorized
 from app.extensions import db, limiter
@@ -45,6 +46,7 @@ def _tokens(pair: TokenPair) -> Tokens:
     response=Account,
     status=201,
     errors=(409, 429),
+    auth=PUBLIC,
 )
 @limiter.limit(REGISTRATION_LIMIT)
 def register(body: Registration) -> Account:
@@ -71,7 +73,13 @@ def register(body: Registration) -> Account:
 
 
 @blueprint.operation(
-    "/auth/login", method="POST", summary="Sign in", body=Credentials, response=Tokens, errors=(401, 429)
+    "/auth/login",
+    method="POST",
+    summary="Sign in",
+    body=Credentials,
+    response=Tokens,
+    errors=(401, 429),
+    auth=PUBLIC,
 )
 @limiter.limit(SIGN_IN_LIMIT)
 def login(body: Credentials) -> Tokens:
@@ -95,6 +103,7 @@ def login(body: Credentials) -> Tokens:
     body=RefreshRequest,
     response=Tokens,
     errors=(401, 429),
+    auth=PUBLIC,
 )
 @limiter.limit(SIGN_IN_LIMIT)
 def refresh(body: RefreshRequest) -> Tokens:
@@ -110,7 +119,7 @@ def refresh(body: RefreshRequest) -> Tokens:
     return _tokens(pair)
 
 
-@blueprint.operation("/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=())
+@blueprint.operation("/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=ACCOUNT)
 def logout() -> Account:
     """Revokes the session of the access token: it and its refresh token stop working at once."""
     revoke_session(db.session, g.auth_session.id, "signed out")

@@ -7,8 +7,9 @@ from typing import Any
 from flask import Response, current_app, request
 from sqlalchemy import select
 
-from app.accounts.access import current_user, owned
-from app.api.idempotency import idempotency_key
+from app.accounts.access import current_reach, current_user, reach
+from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, RIDER_ACTION, RIDER_READ, Reach
+from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from app.booking.receipts import receipt_for, receipt_pdf
 from app.booking.saga import BookingError, BookingSaga, StepFailed, TransitTicket
 from app.booking.states import IllegalTransition
@@ -17,7 +18,7 @@ from app.extensions import db
 from app.fares import fare_calculator, level_name
 from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
 from app.local_times import local
-from app.models import Booking, BookingEvent, BookingLeg, Payment, Role, User, as_utc, utc_now
+from app.models import Booking, BookingEvent, BookingLeg, Payment, User, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.bookings import (
     BookingList,
@@ -141,29 +142,25 @@ def booking_out(booking: Booking) -> BookingOut:
     )
 
 
+def _leg_providers(booking: Booking) -> list[str]:
+    return list(db.session.scalars(select(BookingLeg.provider).where(BookingLeg.booking_id == booking.id)))
+
+
 def _readable(booking_id: str) -> Booking:
-    """A booking the caller may see: their own, an admin any, an operator those with its legs."""
+    """A booking within the operation's reach for the caller (the authorisation table decides)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotFound("no booking with this id")
-    user = current_user()
-    if user.role == Role.OPERATOR.value and user.provider:
-        has_leg = db.session.scalar(
-            select(BookingLeg.id).where(BookingLeg.booking_id == booking.id, BookingLeg.provider == user.provider)
-        )
-        if has_leg is None:
-            raise NotFound("no booking with this id")
-        return booking
-    owned(booking.user_id, "booking")
+    reach(booking.user_id, "booking", providers=lambda: _leg_providers(booking))
     return booking
 
 
 def _own(booking_id: str) -> Booking:
-    """A booking the caller may change: only their own (admins too), locked for this transaction."""
+    """A booking the caller may change (the table's reach), locked for this transaction."""
     booking = db.session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
         raise NotFound("no booking with this id")
-    owned(booking.user_id, "booking")
+    reach(booking.user_id, "booking", providers=lambda: _leg_providers(booking))
     return booking
 
 
@@ -198,7 +195,8 @@ def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
     response=BookingOut,
     status=201,
     errors=(402, 409, 422),
-    auth=(),
+    auth=ACCOUNT,
+    headers=(IDEMPOTENCY_HEADER,),
 )
 def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[BookingOut, int]:
     """One checkout for every bookable leg of a planned itinerary: each shared vehicle is
@@ -239,26 +237,27 @@ def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[Bookin
     return booking_out(booking), 201 if created else 200
 
 
-@blueprint.operation("/bookings", summary="The signed-in user's bookings", response=BookingList, auth=())
+@blueprint.operation("/bookings", summary="The signed-in user's bookings", response=BookingList, auth=RIDER_READ)
 def list_bookings() -> BookingList:
     """Newest first. An operator account sees the bookings with legs of its provider."""
     user = current_user()
     query = select(Booking).order_by(Booking.created_at.desc()).limit(200)
-    if user.role == Role.OPERATOR.value and user.provider:
+    scope = current_reach()
+    if scope is Reach.PROVIDER and user.provider:
         query = query.where(Booking.id.in_(select(BookingLeg.booking_id).where(BookingLeg.provider == user.provider)))
-    elif user.role != Role.ADMIN.value:
+    elif scope is not Reach.ANY:
         query = query.where(Booking.user_id == user.id)
     return BookingList(bookings=[booking_out(booking) for booking in db.session.scalars(query)])
 
 
-@blueprint.operation("/bookings/<booking_id>", summary="A booking", response=BookingOut, errors=(404,), auth=())
+@blueprint.operation("/bookings/<booking_id>", summary="A booking", response=BookingOut, errors=(404,), auth=RIDER_READ)
 def read_booking(booking_id: str) -> BookingOut:
     """Its state, legs (with reasons) and payment. Another user's booking is 404."""
     return booking_out(_readable(booking_id))
 
 
 @blueprint.operation(
-    "/bookings/<booking_id>/events", summary="A booking's history", response=EventList, errors=(404,), auth=()
+    "/bookings/<booking_id>/events", summary="A booking's history", response=EventList, errors=(404,), auth=RIDER_READ
 )
 def booking_events(booking_id: str) -> EventList:
     """Every state change of the booking and its legs, oldest first (append-only)."""
@@ -286,7 +285,7 @@ def booking_events(booking_id: str) -> EventList:
     summary="Continue after 3-D Secure",
     response=BookingOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def booking_authenticated(booking_id: str) -> BookingOut | Response:
     """Re-reads the payment: authorised, the legs are confirmed; refused, everything is undone."""
@@ -319,7 +318,7 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
     summary="Start a ride",
     response=BookingOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def start_leg(booking_id: str, position: int) -> BookingOut:
     """Unlocks the vehicle of a confirmed leg (the leg is then ``in_use``)."""
@@ -332,7 +331,7 @@ def start_leg(booking_id: str, position: int) -> BookingOut:
     summary="End a ride",
     response=BookingOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def end_leg(booking_id: str, position: int) -> BookingOut:
     """Ends the ride at the operator; when no leg is left open the actual amount is captured
@@ -347,7 +346,7 @@ def end_leg(booking_id: str, position: int) -> BookingOut:
     summary="Cancel one leg",
     response=BookingOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def cancel_leg(booking_id: str, position: int) -> BookingOut:
     """Cancels a leg not yet ridden, with the operator's cancellation fee when its policy has
@@ -362,7 +361,7 @@ def cancel_leg(booking_id: str, position: int) -> BookingOut:
     summary="Cancel a booking",
     response=BookingOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def cancel_booking(booking_id: str) -> BookingOut:
     """Cancels every leg not yet ridden and releases the authorisation (rides already taken
@@ -379,13 +378,14 @@ def cancel_booking(booking_id: str) -> BookingOut:
     response=RefundOut,
     status=201,
     errors=(404, 422),
-    auth=(Role.ADMIN.value,),
+    auth=ADMIN_AUDITED,
 )
 def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
     """Gives back part or all of what was captured, with the reason (recorded on the receipt)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotFound("no booking with this id")
+    reach(booking.user_id, "booking")
     try:
         refund = saga().refund(booking, body.amount_cents, body.reason)
     except BookingError as exc:
@@ -398,7 +398,7 @@ def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
     summary="The itemised receipt",
     response=Receipt,
     errors=(404,),
-    auth=(),
+    auth=RIDER_READ,
     alternate_media={"application/pdf": {"type": "string", "format": "binary"}},
 )
 def booking_receipt(booking_id: str) -> Receipt | Response:

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import request
 
 from app.errors import BadRequest
+from app.openapi import Header
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,255}$")
+
+IDEMPOTENCY_HEADER = Header(
+    name="Idempotency-Key",
+    description="8-255 letters, digits or ._:- (e.g. a UUID): the same key returns the same result",
+    schema={"type": "string", "pattern": IDEMPOTENCY_KEY.pattern, "minLength": 8, "maxLength": 255},
+    required=True,
+)
 
 
 def idempotency_key() -> str:
@@ -23,3 +37,44 @@ def idempotency_key() -> str:
     if not IDEMPOTENCY_KEY.match(key):
         raise BadRequest("send an Idempotency-Key header of 8-255 letters, digits or ._:- (e.g. a UUID)")
     return key
+
+
+_locks: weakref.WeakValueDictionary[Hashable, threading.Lock] = weakref.WeakValueDictionary()
+_locks_guard = threading.Lock()
+
+T = TypeVar("T")
+
+
+@contextmanager
+def one_at_a_time(*scope: Hashable) -> Iterator[None]:
+    """Run requests with the same ``scope`` (account, key) in this process one after the other.
+
+    A duplicate then finds the original's finished result instead of racing its insert.
+    """
+    with _locks_guard:
+        lock = _locks.get(scope)
+        if lock is None:
+            lock = threading.Lock()
+            _locks[scope] = lock
+    with lock:
+        yield
+
+
+def await_settled(read: Callable[[], T | None], settled: Callable[[T], bool], *, seconds: float = 15.0) -> T | None:
+    """The original of a duplicate request once it has settled (another worker may still be paying).
+
+    Parameters
+    ----------
+    read
+        Reads the original afresh (None: there is none).
+    settled
+        Whether the original has its final answer.
+    seconds
+        How long to wait for another process to finish it; then it is answered as it stands.
+    """
+    deadline = time.monotonic() + seconds
+    original = read()
+    while original is not None and not settled(original) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        original = read()
+    return original

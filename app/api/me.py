@@ -7,6 +7,7 @@ import json
 from flask import Response
 
 from app.accounts.access import current_user
+from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.api.auth import account_out
 from app.extensions import db
@@ -20,7 +21,7 @@ from app.schemas.export import AccountExport, export_json_schema
 blueprint = ApiBlueprint("me", __name__, tag="accounts")
 
 
-@blueprint.operation("/me", summary="The signed-in account", response=Account, auth=())
+@blueprint.operation("/me", summary="The signed-in account", response=Account, auth=ACCOUNT)
 def read_account() -> Account:
     """E-mail, name, role and language of the account of the access token."""
     return account_out(current_user())
@@ -32,7 +33,7 @@ def read_account() -> Account:
     summary="Change the account's name or language",
     body=AccountUpdate,
     response=Account,
-    auth=(),
+    auth=ACCOUNT,
 )
 def update_account(body: AccountUpdate) -> Account:
     """Only the fields sent change."""
@@ -46,7 +47,7 @@ def update_account(body: AccountUpdate) -> Account:
 
 
 @blueprint.operation(
-    "/me/export", summary="Export everything stored about the account", response=AccountExport, auth=()
+    "/me/export", summary="Export everything stored about the account", response=AccountExport, auth=ACCOUNT
 )
 def export_account() -> AccountExport:
     """One JSON document of everything stored about the account (GDPR access and portability).
@@ -58,13 +59,13 @@ def export_account() -> AccountExport:
     return build_export(db.session, current_user(), zone=region_zone())
 
 
-@blueprint.operation("/me/export/schema", summary="The JSON Schema of the account export")
+@blueprint.operation("/me/export/schema", summary="The JSON Schema of the account export", auth=PUBLIC)
 def export_schema() -> Response:
     """JSON Schema (2020-12) that every ``GET /me/export`` document validates against."""
     return Response(json.dumps(export_json_schema(), indent=1), mimetype="application/schema+json")
 
 
-@blueprint.operation("/me", method="DELETE", summary="Delete the account", status=204, auth=())
+@blueprint.operation("/me", method="DELETE", summary="Delete the account", status=204, auth=ACCOUNT)
 def delete_account() -> Response:
     """Deletes the account, its sessions, Teilhabecard proofs and payment-gateway links.
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from sqlalchemy import select
 
-from app.accounts.access import current_user, owned
-from app.api.idempotency import idempotency_key
+from app.accounts.access import current_user, reach
+from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
+from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_key, one_at_a_time
 from app.api.region import current_region
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
-from app.models import Booking, BookingLeg, BookingState, EligibilityProof, PassTicket, Role, as_utc, utc_now
+from app.models import Booking, BookingLeg, BookingState, EligibilityProof, PassTicket, TicketStatus, as_utc, utc_now
 from app.openapi import ApiBlueprint
+from app.payments.gateway import IntentStatus
 from app.schemas.passes import (
     Jwk,
     ProductList,
@@ -36,8 +38,6 @@ from app.tickets.view import TicketView, pass_texts, qr_png, qr_svg, view_from_c
 from routing.fares.config import FareConfig
 
 blueprint = ApiBlueprint("passes", __name__, tag="passes")
-
-STAFF = (Role.CITY_STAFF.value, Role.ADMIN.value)
 
 
 class PassRefused(ApiError):
@@ -148,7 +148,7 @@ def _single(booking: Booking, leg: BookingLeg) -> TicketOut:
     )
 
 
-@blueprint.operation("/passes", summary="The passes on sale", response=ProductList, errors=(503,))
+@blueprint.operation("/passes", summary="The passes on sale", response=ProductList, errors=(503,), auth=PUBLIC)
 def list_products() -> ProductList:
     """Monthly and yearly passes of the region's fare configuration, with prices and who may buy them."""
     fares = _fares()
@@ -175,7 +175,7 @@ def list_products() -> ProductList:
     body=ProofRequest,
     response=ProofOut,
     status=201,
-    auth=(),
+    auth=ACCOUNT,
 )
 def submit_eligibility(body: ProofRequest) -> ProofOut:
     """Card number, valid-until date and benefit; city staff verify or reject it (or a city
@@ -196,7 +196,9 @@ def submit_eligibility(body: ProofRequest) -> ProofOut:
     return _proof(proof)
 
 
-@blueprint.operation("/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=())
+@blueprint.operation(
+    "/me/eligibility", summary="The account's proofs and their status", response=ProofList, auth=ACCOUNT
+)
 def my_eligibility() -> ProofList:
     """Every Teilhabecard submitted, oldest first, with the staff's reason."""
     proofs = db.session.scalars(
@@ -206,7 +208,7 @@ def my_eligibility() -> ProofList:
 
 
 @blueprint.operation(
-    "/eligibility", summary="Proofs to review (city staff)", query=ProofQuery, response=ProofList, auth=STAFF
+    "/eligibility", summary="Proofs to review (city staff)", query=ProofQuery, response=ProofList, auth=STAFF_REVIEW
 )
 def list_proofs(query: ProofQuery) -> ProofList:
     """Proofs with the given status, oldest first."""
@@ -216,10 +218,11 @@ def list_proofs(query: ProofQuery) -> ProofList:
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
 
-def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
-    proof = db.session.get(EligibilityProof, int(proof_id)) if proof_id.isdigit() else None
+def _review(proof_id: int, verified: bool, reason: str) -> ProofOut:
+    proof = db.session.get(EligibilityProof, proof_id)
     if proof is None:
         raise NotFound("no proof with this id")
+    reach(proof.user_id, "proof")
     try:
         return _proof(review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason)))
     except PassError as exc:
@@ -227,29 +230,29 @@ def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
 
 
 @blueprint.operation(
-    "/eligibility/<proof_id>/verify",
+    "/eligibility/<int:proof_id>/verify",
     method="POST",
     summary="Verify a proof (city staff)",
     body=Review,
     response=ProofOut,
     errors=(404, 409),
-    auth=STAFF,
+    auth=STAFF_DECISION,
 )
-def verify_proof(proof_id: str, body: Review) -> ProofOut:
+def verify_proof(proof_id: int, body: Review) -> ProofOut:
     """Marks the Teilhabecard verified; the holder may then buy the MittendrinTicket for months it covers."""
     return _review(proof_id, True, body.reason)
 
 
 @blueprint.operation(
-    "/eligibility/<proof_id>/reject",
+    "/eligibility/<int:proof_id>/reject",
     method="POST",
     summary="Reject a proof (city staff)",
     body=Review,
     response=ProofOut,
     errors=(404, 409),
-    auth=STAFF,
+    auth=STAFF_DECISION,
 )
-def reject_proof(proof_id: str, body: Review) -> ProofOut:
+def reject_proof(proof_id: int, body: Review) -> ProofOut:
     """Rejects with a reason the user sees."""
     return _review(proof_id, False, body.reason)
 
@@ -262,7 +265,8 @@ def reject_proof(proof_id: str, body: Review) -> ProofOut:
     response=TicketOut,
     status=201,
     errors=(402, 403, 409, 422, 503),
-    auth=(),
+    auth=ACCOUNT,
+    headers=(IDEMPOTENCY_HEADER,),
 )
 def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     """For the current or the next calendar month, one per product and month; send an
@@ -271,21 +275,51 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     signed ticket (``token``) and ``GET /tickets/{id}/qr`` renders it.
     """
     key = idempotency_key()
-    try:
-        ticket, created = _shop().buy(
-            current_user(),
-            body.product,
-            body.month,
-            idempotency_key=key,
-            payment_method=body.payment_method,
-            today=utc_now().date(),
-        )
-    except PassError as exc:
-        raise PassRefused(exc) from exc
+    user = current_user()
+    with one_at_a_time("pass", user.id, key):
+        try:
+            ticket, created = _shop().buy(
+                user,
+                body.product,
+                body.month,
+                idempotency_key=key,
+                payment_method=body.payment_method,
+                today=utc_now().date(),
+            )
+        except PassError as exc:
+            original = _original_purchase(user.id, key, body) if exc.slug == "already-bought" else None
+            if original is None:
+                raise PassRefused(exc) from exc
+            return _ticket(original), 200
+        if not created:  # a duplicate: answer with the original once it has its result
+            ticket = _original_purchase(user.id, key, body) or ticket
     return _ticket(ticket), 201 if created else 200
 
 
-@blueprint.operation("/tickets", summary="The account's passes", response=TicketList, auth=())
+def _original_purchase(user_id: int, key: str, body: PurchaseRequest) -> PassTicket | None:
+    """The purchase a concurrent duplicate (same account, key and pass) repeats, once it has its answer."""
+
+    def read() -> PassTicket | None:
+        db.session.rollback()
+        ticket = db.session.scalar(
+            select(PassTicket).where(PassTicket.user_id == user_id, PassTicket.idempotency_key == key)
+        )
+        if ticket is None or ticket.product_id != body.product or ticket.valid_from.strftime("%Y-%m") != body.month:
+            return None
+        return ticket
+
+    def settled(ticket: PassTicket) -> bool:
+        if ticket.status != TicketStatus.AWAITING_PAYMENT.value:
+            return True
+        if ticket.intent_id is None:  # the original is still authorising
+            return False
+        gateway = current_app.extensions["mobility.payments"]
+        return bool(gateway.retrieve(ticket.intent_id).status is IntentStatus.REQUIRES_ACTION)  # 3-D Secure
+
+    return await_settled(read, settled)
+
+
+@blueprint.operation("/tickets", summary="The account's passes", response=TicketList, auth=ACCOUNT)
 def my_tickets() -> TicketList:
     """Newest first."""
     tickets = db.session.scalars(
@@ -298,7 +332,7 @@ def _own_ticket(ticket_id: str) -> PassTicket:
     ticket = db.session.get(PassTicket, ticket_id)
     if ticket is None:
         raise NotFound("no pass with this id")
-    owned(ticket.user_id, "pass")
+    reach(ticket.user_id, "pass")
     return ticket
 
 
@@ -306,13 +340,13 @@ def _own_any_ticket(ticket_id: str) -> tuple[TicketOut, str | None]:
     """A pass or a booking's single ticket of the caller, with its view and token (404 otherwise)."""
     ticket = db.session.get(PassTicket, ticket_id)
     if ticket is not None:
-        owned(ticket.user_id, "ticket")
+        reach(ticket.user_id, "ticket")
         return _ticket(ticket), ticket.token if ticket.status == "active" else None
     found = find_single(db.session, ticket_id)
     if found is None:
         raise NotFound("no ticket with this id")
     booking, leg = found
-    owned(booking.user_id, "ticket")
+    reach(booking.user_id, "ticket")
     try:
         out = _single(booking, leg)
     except TicketInvalid as exc:
@@ -320,7 +354,7 @@ def _own_any_ticket(ticket_id: str) -> tuple[TicketOut, str | None]:
     return out, out.token
 
 
-@blueprint.operation("/tickets/<ticket_id>", summary="A ticket", response=TicketOut, errors=(404,), auth=())
+@blueprint.operation("/tickets/<ticket_id>", summary="A ticket", response=TicketOut, errors=(404,), auth=RIDER_ACTION)
 def read_ticket(ticket_id: str) -> TicketOut:
     """A pass, or a booking's single ticket (id ``BOOKING-LEG``); another user's is 404.
 
@@ -335,7 +369,7 @@ def read_ticket(ticket_id: str) -> TicketOut:
     summary="Continue after 3-D Secure",
     response=TicketOut,
     errors=(404,),
-    auth=(),
+    auth=RIDER_ACTION,
 )
 def ticket_authenticated(ticket_id: str) -> TicketOut:
     """Re-reads the payment; authorised, the pass is captured and its ticket issued."""
@@ -350,7 +384,7 @@ def ticket_authenticated(ticket_id: str) -> TicketOut:
     summary="The ticket as a QR code",
     response=TicketOut,
     errors=(404, 409),
-    auth=(),
+    auth=RIDER_ACTION,
     alternate_media={
         "image/svg+xml": {"type": "string"},
         "image/png": {"type": "string", "format": "binary"},
@@ -387,13 +421,14 @@ def ticket_qr(ticket_id: str) -> Response:
     body=RefundPass,
     response=TicketOut,
     errors=(404, 409),
-    auth=(Role.ADMIN.value,),
+    auth=ADMIN_AUDITED,
 )
 def refund_ticket(ticket_id: str, body: RefundPass) -> TicketOut:
     """Refunds the full price and revokes the ticket: it is on the revocation list from now on."""
     ticket = db.session.get(PassTicket, ticket_id)
     if ticket is None:
         raise NotFound("no pass with this id")
+    reach(ticket.user_id, "pass")
     try:
         _shop().refund(ticket, body.reason)
     except PassError as exc:
@@ -406,6 +441,7 @@ def refund_ticket(ticket_id: str, body: RefundPass) -> TicketOut:
     summary="Revoked tickets, signed (for inspectors)",
     response=RevocationList,
     errors=(304,),
+    auth=PUBLIC,
 )
 def revocation_list() -> Response:
     """Ids of tickets that no longer count, signed and versioned.
@@ -445,6 +481,7 @@ def _pem_response() -> Response:
     summary="The key that verifies tickets",
     response=PublicKey,
     alternate_media={PEM_MEDIA_TYPE: {"type": "string"}},
+    auth=PUBLIC,
 )
 def ticket_public_key() -> PublicKey | Response:
     """Ed25519 public key as PEM and as JWK (RFC 8037).
@@ -462,6 +499,7 @@ def ticket_public_key() -> PublicKey | Response:
     "/tickets/public-key.pem",
     summary="The key that verifies tickets, as a PEM file",
     alternate_media={PEM_MEDIA_TYPE: {"type": "string"}},
+    auth=PUBLIC,
 )
 def ticket_public_key_pem() -> Response:
     """The PEM file for ``mobility ticket verify --public-key`` (``application/x-pem-file``)."""

@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import current_user
+from app.accounts.policy import ACCOUNT, PUBLIC
 from app.api.bookings import saga
 from app.booking.saga import StepFailed, payment_state
 from app.errors import RuleViolation, ServiceUnavailable
 from app.extensions import db
 from app.models import Booking, Payment, PaymentState, WebhookEvent
-from app.openapi import ApiBlueprint
+from app.openapi import ApiBlueprint, Header
 from app.payments.gateway import GatewayEvent, PaymentError, PaymentGateway, WebhookRejected
 from app.schemas.bookings import SetupIntentOut
 from app.schemas.common import ApiModel
@@ -22,6 +23,10 @@ from app.schemas.common import ApiModel
 blueprint = ApiBlueprint("payments", __name__, tag="payments")
 
 SIGNATURE_HEADERS = ("Stripe-Signature", "X-Offline-Signature")
+SIGNATURE_DOCS = (
+    Header("Stripe-Signature", "The gateway's signature of the raw body (Stripe)", {"type": "string"}),
+    Header("X-Offline-Signature", "The signature of the raw body (the offline test gateway)", {"type": "string"}),
+)
 
 
 class WebhookAck(ApiModel):
@@ -43,7 +48,7 @@ def _gateway() -> PaymentGateway:
     response=SetupIntentOut,
     status=201,
     errors=(503,),
-    auth=(),
+    auth=ACCOUNT,
 )
 def create_setup_intent() -> SetupIntentOut:
     """A SetupIntent for the signed-in user's customer: confirm it in the app with the client
@@ -85,6 +90,8 @@ def _apply(event: GatewayEvent) -> None:
     summary="Payment gateway events",
     response=WebhookAck,
     errors=(422, 503),
+    auth=PUBLIC,
+    headers=SIGNATURE_DOCS,
 )
 def payment_webhook() -> WebhookAck:
     """For the gateway, not the app. The raw body's signature is verified (Stripe:

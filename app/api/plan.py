@@ -6,6 +6,7 @@ import json
 
 from flask import Response, current_app, request
 
+from app.accounts.policy import PUBLIC
 from app.api.region import local_moment, region_holder
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, priced_total, traveller_passes
@@ -278,6 +279,7 @@ def _geojson(response: PlanResponse) -> Response:
     response=PlanResponse,
     errors=(401, 422, 503),
     alternate_media={GEOJSON: GEOJSON_SCHEMA},
+    auth=PUBLIC,
 )
 def plan(query: PlanQuery) -> PlanResponse | Response:
     """Itineraries from ``from`` to ``to`` with the allowed ``modes``, best first.

@@ -6,6 +6,7 @@ from flask import Response, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.accounts.policy import PUBLIC
 from app.database import current_revision, head_revision
 from app.errors import ServiceUnavailable
 from app.extensions import db
@@ -16,7 +17,7 @@ from app.schemas.service import Health, Readiness, ReadinessCheck
 blueprint = ApiBlueprint("service", __name__, tag="service")
 
 
-@blueprint.operation("/health", summary="The process is alive", response=Health)
+@blueprint.operation("/health", summary="The process is alive", response=Health, auth=PUBLIC)
 def health() -> Health:
     """Answers 200 while the process runs; checks nothing else."""
     return Health()
@@ -51,7 +52,9 @@ def _region_check() -> ReadinessCheck:
     return ReadinessCheck(name="region", ok=True, detail=f"{region.manifest.name} ({region.path.name})")
 
 
-@blueprint.operation("/ready", summary="The service can answer requests", response=Readiness, errors=(503,))
+@blueprint.operation(
+    "/ready", summary="The service can answer requests", response=Readiness, errors=(503,), auth=PUBLIC
+)
 def ready() -> Readiness | Response:
     """Answers 200 when the database is reachable, migrations are current and a region is loaded.
 

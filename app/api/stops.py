@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from app.accounts.policy import PUBLIC
 from app.api.plan import current_planner
 from app.api.region import current_region, local_moment, region_holder
 from app.errors import NotFound
@@ -54,7 +55,12 @@ def _name_index() -> StopNameIndex:
 
 
 @blueprint.operation(
-    "/stops", summary="Find stops near a point or by name", query=StopsQuery, response=StopList, errors=(503,)
+    "/stops",
+    summary="Find stops near a point or by name",
+    query=StopsQuery,
+    response=StopList,
+    errors=(503,),
+    auth=PUBLIC,
 )
 def list_stops(query: StopsQuery) -> StopList:
     """Stops by position, by name, or both.
@@ -107,6 +113,7 @@ def _stop_index(region: Region, stop_id: str) -> int:
     query=DeparturesQuery,
     response=DepartureBoard,
     errors=(404, 503),
+    auth=PUBLIC,
 )
 def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
     """The next departures from the stop (a station: from all its platforms).
@@ -157,6 +164,7 @@ def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
     summary="A transit trip and the live position of its vehicle",
     response=TripOut,
     errors=(404, 503),
+    auth=PUBLIC,
 )
 def trip(trip_id: str) -> TripOut:
     """The trip ``trip_id`` (``<feed>:<GTFS trip_id>``, or a trip real-time data added).

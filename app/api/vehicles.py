@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.accounts.policy import PUBLIC
 from app.i18n import negotiate, text
 from app.openapi import ApiBlueprint
 from app.schemas.plan import WarningOut
@@ -97,6 +98,7 @@ def _vehicles(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
     summary="Sharing vehicles and stations near a point",
     query=VehiclesQuery,
     response=VehicleList,
+    auth=PUBLIC,
 )
 def list_vehicles(query: VehiclesQuery) -> VehicleList:
     """Stations (with live vehicle and dock counts) and free-floating vehicles available now

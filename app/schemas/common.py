@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
@@ -64,3 +65,34 @@ Coordinate = Annotated[
     WithJsonSchema({"type": "string", "pattern": COORDINATE_PATTERN, "examples": ["51.3155,9.4915"]}),
 ]
 """A WGS84 position written ``LAT,LON`` in decimal degrees."""
+
+
+_NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+MIN_YEAR, MAX_YEAR = 2, 9998
+"""Years a request time may name: one year of margin each side keeps every zone conversion representable."""
+
+
+def _parse_time(value: object) -> object:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        if not isinstance(value, str) or _NUMBER.match(value):
+            msg = f"expected an ISO 8601 date and time (e.g. 2026-12-02T08:30), got {value!r}"
+            raise ValueError(msg)
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            msg = f"expected an ISO 8601 date and time (e.g. 2026-12-02T08:30), got {value!r}"
+            raise ValueError(msg) from exc
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        msg = f"the year {moment.year} is outside {MIN_YEAR}..{MAX_YEAR}"
+        raise ValueError(msg)
+    return moment
+
+
+RequestTime = Annotated[
+    datetime,
+    BeforeValidator(_parse_time),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-02T08:30"]}),
+]
+"""A time in a query: ISO 8601 text only (no numbers as Unix times), in representable years."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from app.schemas.alerts import AlertOut
-from app.schemas.common import ApiModel, Coordinate, QueryModel
+from app.schemas.common import ApiModel, Coordinate, QueryModel, RequestTime
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
 
 KNOWN_MODES = ", ".join(mode.value for mode in Mode)
@@ -54,7 +54,7 @@ class PlanQuery(QueryModel):
 
     origin: Coordinate = Field(alias="from", description="Start, LAT,LON in decimal degrees")
     destination: Coordinate = Field(alias="to", description="End, LAT,LON in decimal degrees")
-    time: datetime | None = Field(
+    time: RequestTime | None = Field(
         default=None,
         description="ISO 8601; without an offset it is local time of the region. Default: now. "
         "The earliest departure, or with arriveBy the latest arrival.",

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.schemas.alerts import AlertOut
-from app.schemas.common import ApiModel, Coordinate, QueryModel
+from app.schemas.common import ApiModel, Coordinate, QueryModel, RequestTime
 
 
 class StopsQuery(QueryModel):
@@ -44,7 +44,7 @@ class StopList(ApiModel):
 class DeparturesQuery(QueryModel):
     """Which departures to show."""
 
-    time: datetime | None = Field(
+    time: RequestTime | None = Field(
         default=None, description="ISO 8601 (local time of the region without offset); default now"
     )
     limit: Annotated[int, Field(ge=1, le=100)] = 20

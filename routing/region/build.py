@@ -22,6 +22,7 @@ import numpy as np
 from routing.errors import InputDataError
 from routing.fares.config import load_fare_config, save_fare_config
 from routing.fares.zones import compile_zones, save_zones
+from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
@@ -129,6 +130,15 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
     progress("computing footpaths")
     footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+    overlap = coverage_warnings(
+        np.asarray(timetable.stop_lat),
+        np.asarray(timetable.stop_lon),
+        np.asarray(street.lat),
+        np.asarray(street.lon),
+        footpaths={f.profile: int(f.to_stop.shape[0]) for f in footpaths},
+    )
+    for warning in overlap:
+        progress(f"warning: {warning}")
     fares = None
     if inputs.fares_file is not None:
         if inputs.zones_file is None:
@@ -169,7 +179,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         bbox=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
         build_seconds=0.0,
         peak_memory_mib=0.0,
-        warnings=timetable.warnings[:200],
+        warnings=[*overlap, *timetable.warnings][:200],
     )
     progress("writing region")
     with new_build_directory(out) as directory:

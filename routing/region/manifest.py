@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import RegionError
+from routing.time_zones import is_time_zone
 
 MANIFEST_FILE = "manifest.json"
 FORMAT_VERSION = 4
@@ -64,6 +65,9 @@ class Manifest:
             data["bbox"] = tuple(data["bbox"])
             for key in ("valid_from", "valid_until"):
                 data[key] = date.fromisoformat(data[key]) if data[key] else None
+            if not is_time_zone(str(data["timezone"])):
+                msg = f"{source}: timezone {str(data['timezone'])[:64]!r} is not an IANA time zone; rebuild the region"
+                raise RegionError(msg)
             return cls(**data)
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"{source}: manifest is incomplete or malformed ({exc})"

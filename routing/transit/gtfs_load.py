@@ -20,6 +20,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routing.errors import InputDataError
+from routing.time_zones import is_time_zone
+from routing.transit.gtfs_limits import GtfsLimits, check_gtfs_files, shown
 
 REQUIRED_TABLES = ("agency", "stops", "routes", "trips", "stop_times")
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
@@ -55,7 +57,9 @@ def parse_gtfs_times(values: pd.Series, *, file: str, column: str) -> NDArray[np
     bad = present & parts[0].isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputDataError(file, f"line {row + 2}: {column} {text.iloc[row]!r} is not a time of the form H:MM:SS")
+        raise InputDataError(
+            file, f"line {row + 2}: {column} {shown(text.iloc[row])} is not a time of the form H:MM:SS"
+        )
     seconds = np.full(len(values), -1, dtype=np.int32)
     hours = parts[0][present].astype(int).to_numpy()
     minutes = parts[1][present].astype(int).to_numpy()
@@ -64,7 +68,7 @@ def parse_gtfs_times(values: pd.Series, *, file: str, column: str) -> NDArray[np
     return seconds
 
 
-def load_gtfs(source: Path, *, name: str) -> GtfsFeed:
+def load_gtfs(source: Path, *, name: str, limits: GtfsLimits | None = None) -> GtfsFeed:
     """Read a GTFS zip or folder and validate it.
 
     Parameters
@@ -73,11 +77,19 @@ def load_gtfs(source: Path, *, name: str) -> GtfsFeed:
         A ``.zip`` file or a folder of ``.txt`` files.
     name
         Namespace for the feed's ids inside the region (``<name>:<id>``).
+    limits
+        Size, line-length and compression limits checked before parsing (defaults: :class:`GtfsLimits`).
+
+    Raises
+    ------
+    InputDataError
+        Naming file, line and field of the first problem that makes the feed unusable.
     """
     if not _FEED_NAME.match(name):
         raise InputDataError(str(source), f"feed name {name!r} must be 1-32 letters, digits, '-' or '_'")
     if not source.exists():
         raise InputDataError(str(source), "no such GTFS file or folder")
+    check_gtfs_files(source, limits)
     try:
         feed = gk.read_feed(source, dist_units="km")
     except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
@@ -100,6 +112,22 @@ def _first_unknown(values: pd.Series, known: pd.Series) -> int | None:
     return None
 
 
+def _check_time_zones(table: pd.DataFrame, file: str, column: str, *, required: bool) -> None:
+    """Refuse a row whose time zone is not an IANA zone this machine knows (file, line, field)."""
+    if column not in table.columns:
+        if required:
+            raise InputDataError(file, f"required column(s) missing: {column}")
+        return
+    values = table[column]
+    for row, value in enumerate(values):
+        if pd.isna(value):
+            if required:
+                raise InputDataError(file, f"line {row + 2}: {column} is empty")
+            continue
+        if not is_time_zone(str(value)):
+            raise InputDataError(file, f"line {row + 2}: {column} {shown(str(value))} is not an IANA time zone")
+
+
 def _validate(loaded: GtfsFeed) -> None:
     src = str(loaded.source)
     for table in REQUIRED_TABLES:
@@ -119,23 +147,23 @@ def _validate(loaded: GtfsFeed) -> None:
     if row is not None:
         raise InputDataError(
             f"{src}/stop_times.txt",
-            f"line {row + 2}: trip_id {stop_times['trip_id'].iloc[row]!r} is not in trips.txt",
+            f"line {row + 2}: trip_id {shown(stop_times['trip_id'].iloc[row])} is not in trips.txt",
         )
     row = _first_unknown(stop_times["stop_id"], stops["stop_id"])
     if row is not None:
         raise InputDataError(
             f"{src}/stop_times.txt",
-            f"line {row + 2}: stop_id {stop_times['stop_id'].iloc[row]!r} is not in stops.txt",
+            f"line {row + 2}: stop_id {shown(stop_times['stop_id'].iloc[row])} is not in stops.txt",
         )
     row = _first_unknown(trips["route_id"], loaded.feed.routes["route_id"])
     if row is not None:
         raise InputDataError(
-            f"{src}/trips.txt", f"line {row + 2}: route_id {trips['route_id'].iloc[row]!r} is not in routes.txt"
+            f"{src}/trips.txt", f"line {row + 2}: route_id {shown(trips['route_id'].iloc[row])} is not in routes.txt"
         )
     duplicated = stops["stop_id"].duplicated()
     if duplicated.any():
         row = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise InputDataError(f"{src}/stops.txt", f"line {row + 2}: stop_id {stops['stop_id'].iloc[row]!r} repeats")
+        raise InputDataError(f"{src}/stops.txt", f"line {row + 2}: stop_id {shown(stops['stop_id'].iloc[row])} repeats")
 
     location_type = stops.get("location_type", pd.Series(0, index=stops.index)).fillna(0)
     positioned = location_type.isin([0, 1, 2]).to_numpy()
@@ -146,8 +174,11 @@ def _validate(loaded: GtfsFeed) -> None:
         row = int(np.flatnonzero(bad)[0])
         raise InputDataError(
             f"{src}/stops.txt",
-            f"line {row + 2}: stop {stops['stop_id'].iloc[row]!r} has no valid stop_lat/stop_lon",
+            f"line {row + 2}: stop {shown(stops['stop_id'].iloc[row])} has no valid stop_lat/stop_lon",
         )
+
+    _check_time_zones(loaded.feed.agency, f"{src}/agency.txt", "agency_timezone", required=True)
+    _check_time_zones(stops, f"{src}/stops.txt", "stop_timezone", required=False)
 
     served = trips["trip_id"].isin(stop_times["trip_id"])
     if not served.all():
@@ -160,5 +191,5 @@ def _validate(loaded: GtfsFeed) -> None:
     if unknown_service.any():
         loaded.warnings.append(
             f"{src}/trips.txt: {int(unknown_service.sum())} trip(s) name a service_id without calendar "
-            f"(first: {trips['service_id'][unknown_service].iloc[0]!r}); they never run"
+            f"(first: {shown(trips['service_id'][unknown_service].iloc[0])}); they never run"
         )

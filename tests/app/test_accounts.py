@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from flask import Flask
@@ -135,3 +136,34 @@ def test_update_export_and_delete_the_account(
     assert client.get("/api/v1/me", headers=anna.headers).status_code == 401
     with app.app_context():
         assert db.session.get(User, anna.user_id) is None
+
+
+def test_a_forged_refresh_token_for_a_known_session_does_not_sign_the_owner_out(client: FlaskClient) -> None:
+    register(client)
+    tokens = login(client, "anna.schmidt@example.org")
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    session_id = tokens["refreshToken"].split(".", 1)[0]
+    for forged in (f"{session_id}.anything", f"{session_id}.nonce.mac", f"{session_id}."):
+        refused = client.post("/api/v1/auth/refresh", json={"refreshToken": forged})
+        assert refused.status_code == 401 and "unknown" in refused.get_json()["detail"]
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    again = client.post("/api/v1/auth/refresh", json={"refreshToken": tokens["refreshToken"]})
+    assert again.status_code == 200
+
+
+def test_the_session_id_cannot_be_read_from_an_access_token(client: FlaskClient) -> None:
+    register(client)
+    tokens = login(client, "anna.schmidt@example.org")
+    session_id = tokens["refreshToken"].split(".", 1)[0]
+    access = tokens["accessToken"]
+    decoded = base64.urlsafe_b64decode(access + "=" * (-len(access) % 4))
+    assert session_id not in access and session_id.encode() not in decoded
+    assert b'"s"' not in decoded and b'"u"' not in decoded
+
+
+def test_a_tampered_access_token_is_401(client: FlaskClient) -> None:
+    register(client)
+    access = login(client, "anna.schmidt@example.org")["accessToken"]
+    tampered = access[:-4] + ("AAAA" if not access.endswith("AAAA") else "BBBB")
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tampered}"})
+    assert response.status_code == 401 and response.get_json()["detail"] == "the access token is not valid"

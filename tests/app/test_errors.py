@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import BaseModel, Field
 
+from app.accounts.policy import PUBLIC
 from app.errors import PROBLEM_JSON, problem_type
 from app.openapi import ApiBlueprint
 from app.schemas.common import ApiModel
@@ -31,11 +32,13 @@ def probe_client(make_app) -> FlaskClient:  # type: ignore[no-untyped-def]
     application: Flask = make_app(migrate=False)
     blueprint = ApiBlueprint("probe", __name__, tag="probe")
 
-    @blueprint.operation("/greetings", method="POST", summary="Echo", body=Greeting, response=Echo, status=201)
+    @blueprint.operation(
+        "/greetings", method="POST", summary="Echo", body=Greeting, response=Echo, status=201, auth=PUBLIC
+    )
     def greet(body: Greeting) -> Echo:
         return Echo(text=" ".join([f"Hallo {body.name}"] * body.times))
 
-    @blueprint.operation("/boom", summary="Fails")
+    @blueprint.operation("/boom", summary="Fails", auth=PUBLIC)
     def boom() -> Echo:
         msg = "simulated bug"
         raise RuntimeError(msg)

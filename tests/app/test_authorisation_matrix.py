@@ -1,0 +1,312 @@
+"""The authorisation matrix: every operation of the OpenAPI document x every role x own/other objects.
+
+The expected outcome of each cell is read from the operation's ``x-access`` row (the table
+the code declares); the test then calls the operation and counts a breach when a caller
+outside the row's reach gets a 2xx on another person's object, sees one of its secrets in
+any answer, or changes it. A second test checks the table itself: city staff reach other
+people's objects only for reviews and aggregates, admins only on audited operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.accounts.audit import AdminAudit
+from app.api import auth, bookings, me, passes, payments, plan, region, service, stops, vehicles
+from app.extensions import db
+from app.models import AuthSession, Booking, BookingLeg, EligibilityProof, PassTicket, User
+from tests.conftest_d.accounts import SignedIn
+
+OPERATIONS = sorted(
+    (op.endpoint.replace(".", "_"), op.method)
+    for module in (auth, bookings, me, passes, payments, plan, region, service, stops, vehicles)
+    for op in module.blueprint.operations
+)
+
+BOOKING_ID = "bk0000matrix0000000000000000000a"
+TICKET_ID = "tk0000matrix0000000000000000000a"
+TICKET_TOKEN = "ticket-token-secret-of-the-resident"
+CARD_NUMBER = "TC-RESIDENT-CARD-4711"
+VEHICLE_ID = "vehicle-the-resident-rode"
+MARKERS = {"booking": VEHICLE_ID, "ticket": TICKET_TOKEN, "proof": CARD_NUMBER}
+"""A secret of each of the resident's objects: seeing it in an answer is reaching the object
+(not the ids: problem details echo the path called)."""
+
+PROVIDER = "demo-rad"
+ROLES = ("anonymous", "resident", "other-resident", "operator", "other-operator", "city_staff", "admin")
+
+BODIES: dict[str, dict[str, Any]] = {
+    "auth_login": {"email": "nobody@example.org", "password": "wrong password here"},
+    "auth_refresh": {"refreshToken": "unknown.refresh.token"},
+    "auth_register": {"email": "matrix@example.org", "password": "a long enough password", "displayName": "M"},
+    "bookings_create_booking": {"itineraryId": "not-a-signed-itinerary"},
+    "bookings_refund_booking": {"amountCents": 1, "reason": "matrix test"},
+    "passes_reject_proof": {"reason": "matrix test"},
+    "passes_verify_proof": {"reason": "matrix test"},
+    "me_update_account": {"displayName": "Changed"},
+    "passes_submit_eligibility": {"cardNumber": "TC-OTHER-1", "validUntil": "2099-01-01", "benefit": "bildung"},
+    "passes_buy_ticket": {"product": "no-such-product", "month": "2099-01"},
+    "passes_refund_ticket": {"reason": "matrix test"},
+}
+"""A body per operation that takes one (refused callers are answered before it is read)."""
+
+
+@dataclass(frozen=True)
+class World:
+    """The callers (None: anonymous) and the resident's objects."""
+
+    callers: dict[str, SignedIn | None]
+    resident_id: int
+    proof_id: int
+
+
+def _objects(app: Flask, sign_in: Callable[..., SignedIn]) -> World:
+    callers: dict[str, SignedIn | None] = {
+        "anonymous": None,
+        "resident": sign_in(app),
+        "other-resident": sign_in(app),
+        "operator": sign_in(app, "operator", PROVIDER),
+        "other-operator": sign_in(app, "operator", "demo-auto"),
+        "city_staff": sign_in(app, "city_staff"),
+        "admin": sign_in(app, "admin"),
+    }
+    resident = callers["resident"]
+    assert resident is not None
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.session.add(
+            Booking(
+                id=BOOKING_ID,
+                user_id=resident.user_id,
+                holder="pseudonym",
+                idempotency_key="matrix-key-1",
+                request_hash="0" * 64,
+                region="demo",
+                itinerary="{}",
+                state="completed",
+                total_cents=100,
+                captured_cents=100,
+            )
+        )
+        db.session.add(
+            BookingLeg(
+                booking_id=BOOKING_ID,
+                position=1,
+                mode="bike",
+                provider=PROVIDER,
+                vehicle_type_id="bike",
+                vehicle_id=VEHICLE_ID,
+                starts_at=now - timedelta(hours=2),
+                minutes=10.0,
+                km=2.0,
+                from_lat=51.31,
+                from_lon=9.47,
+                to_lat=51.32,
+                to_lon=9.48,
+                quote_cents=100,
+                final_cents=100,
+                state="completed",
+            )
+        )
+        today = date.today()
+        db.session.add(
+            PassTicket(
+                id=TICKET_ID,
+                user_id=resident.user_id,
+                holder="pseudonym",
+                holder_name="Resident",
+                product_id="deutschlandticket",
+                product_name="Deutschlandticket",
+                valid_from=today.replace(day=1),
+                valid_until=today.replace(day=28),
+                price_cents=5800,
+                status="active",
+                idempotency_key="matrix-key-2",
+                token=TICKET_TOKEN,
+            )
+        )
+        proof = EligibilityProof(
+            user_id=resident.user_id,
+            card_number=CARD_NUMBER,
+            valid_until=today + timedelta(days=300),
+            benefit="bildung",
+        )
+        db.session.add(proof)
+        db.session.commit()
+        return World(callers, resident.user_id, proof.id)
+
+
+def _snapshot(app: Flask, world: World) -> dict[str, Any]:
+    """What the resident owns, as far as a caller could change it."""
+    with app.app_context():
+        booking = db.session.get(Booking, BOOKING_ID)
+        legs = db.session.query(BookingLeg).filter_by(booking_id=BOOKING_ID).all()
+        ticket = db.session.get(PassTicket, TICKET_ID)
+        proof = db.session.get(EligibilityProof, world.proof_id)
+        user = db.session.get(User, world.resident_id)
+        sessions = db.session.query(AuthSession).filter_by(user_id=world.resident_id).all()
+        state = {
+            "booking": None if booking is None else (booking.state, booking.captured_cents, booking.user_id),
+            "legs": sorted((leg.position, leg.state, leg.final_cents) for leg in legs),
+            "ticket": None if ticket is None else (ticket.status, ticket.refunded_cents, ticket.user_id),
+            "proof": None if proof is None else (proof.status, proof.reason),
+            "account": None if user is None else (user.display_name, user.locale, user.email),
+            "sessions": sorted((s.id, s.revoked_at is None) for s in sessions),
+        }
+        db.session.remove()
+        return state
+
+
+def _kind_changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    changed = set()
+    for key, kind in (("booking", "booking"), ("legs", "booking"), ("ticket", "ticket"), ("proof", "proof")):
+        if before[key] != after[key]:
+            changed.add(kind)
+    for key in ("account", "sessions"):
+        if before[key] != after[key]:
+            changed.add("account")
+    return changed
+
+
+def _entitled(access: dict[str, Any], caller: str, kind: str) -> bool:
+    """Whether the table lets ``caller`` reach the resident's object of ``kind`` with this operation."""
+    if access["public"] or caller == "anonymous":
+        return False
+    role = {"other-resident": "resident", "other-operator": "operator", "operator": "operator"}.get(caller, caller)
+    reach = access["roles"].get(role)
+    if reach is None:
+        return False
+    if caller == "resident":
+        return True
+    if reach == "any":
+        return True
+    return reach == "provider" and caller == "operator" and kind == "booking"
+
+
+def _path(path: str, world: World) -> str:
+    return (
+        path.replace("{booking_id}", BOOKING_ID)
+        .replace("{ticket_id}", TICKET_ID)
+        .replace("{proof_id}", str(world.proof_id))
+        .replace("{position}", "1")
+        .replace("{stop_id}", "no-such-stop")
+    )
+
+
+def _targets(path: str) -> set[str]:
+    kinds = {"{booking_id}": "booking", "{ticket_id}": "ticket", "{proof_id}": "proof"}
+    return {kind for name, kind in kinds.items() if name in path}
+
+
+def _call(client: FlaskClient, method: str, path: str, body: dict[str, Any] | None, caller: SignedIn | None) -> Any:
+    headers = {"Idempotency-Key": "matrix-idempotency-key"}
+    if caller is not None:
+        headers.update(caller.headers)
+    return client.open(path, method=method, json=body, headers=headers)
+
+
+def _find(spec: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]]:
+    for path, items in spec["paths"].items():
+        for method, entry in items.items():
+            if entry["operationId"] == operation_id:
+                return path, method.upper(), entry
+    raise AssertionError(f"{operation_id} is not in the OpenAPI document")
+
+
+def test_the_matrix_walks_the_whole_document(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = sorted(
+        (entry["operationId"], method.upper()) for items in spec["paths"].values() for method, entry in items.items()
+    )
+    assert documented == OPERATIONS
+    assert all("x-access" in entry for items in spec["paths"].values() for entry in items.values())
+
+
+@pytest.mark.parametrize(("operation_id", "method"), OPERATIONS)
+def test_no_caller_reaches_beyond_the_table(
+    app: Flask, sign_in: Callable[..., SignedIn], operation_id: str, method: str
+) -> None:
+    client = app.test_client()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    path, method, entry = _find(spec, operation_id)
+    access = entry["x-access"]
+    world = _objects(app, sign_in)
+    url = _path(path, world)
+    body = BODIES.get(operation_id) if "requestBody" in entry else None
+    assert "requestBody" not in entry or body is not None, f"add a sample body for {operation_id}"
+    breaches: list[str] = []
+    # the owner goes last: an entitled change (cancel, delete) must not hide the others' cells
+    for caller in (*[c for c in ROLES if c != "resident"], "resident"):
+        before = _snapshot(app, world)
+        response = _call(client, method, url, body, world.callers[caller])
+        after = _snapshot(app, world)
+        status, text = response.status_code, response.get_data(as_text=True)
+        cell = f"{method} {path} as {caller}: {status}"
+        if status >= 500:
+            breaches.append(f"{cell} (server error)")
+        role = {"other-resident": "resident", "other-operator": "operator"}.get(caller, caller)
+        if not access["public"]:
+            if caller == "anonymous" and status != 401:
+                breaches.append(f"{cell} (expected 401)")
+            elif caller != "anonymous" and role not in access["roles"] and status != 403:
+                breaches.append(f"{cell} (expected 403: the role is not in the table)")
+        for kind in _targets(path):
+            if _entitled(access, caller, kind):
+                if status in (401, 403, 404):
+                    breaches.append(f"{cell} (the table grants {kind}; refused)")
+            elif 200 <= status < 300:
+                breaches.append(f"{cell} (reached another person's {kind})")
+        for kind, marker in MARKERS.items():
+            if marker in text and not _entitled(access, caller, kind):
+                breaches.append(f"{cell} (the answer shows the resident's {kind})")
+        for kind in _kind_changed(before, after):
+            if kind == "account" and caller == "resident":
+                continue
+            if not _entitled(access, caller, kind):
+                breaches.append(f"{cell} (changed the resident's {kind})")
+    assert breaches == []
+
+
+def test_the_table_keeps_staff_to_reviews_and_admins_to_audited_operations(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    wrong = []
+    for path, items in spec["paths"].items():
+        for method, entry in items.items():
+            access = entry["x-access"]
+            if access["public"]:
+                assert access["roles"] == {}, path
+            if access["roles"].get("city_staff") == "any" and access["purpose"] not in ("review", "aggregate"):
+                wrong.append(f"{method} {path}: city staff reach every object")
+            if access["roles"].get("admin") == "any" and method != "get" and not access["audited"]:
+                wrong.append(f"{method} {path}: admins change others' objects unaudited")
+            if access["roles"].get("admin") == "any" and access["purpose"] not in ("review", "admin", "aggregate"):
+                wrong.append(f"{method} {path}: admins reach others' objects outside the admin path")
+            if any(reach == "provider" for role, reach in access["roles"].items() if role != "operator"):
+                wrong.append(f"{method} {path}: provider reach for a non-operator")
+    assert wrong == []
+
+
+def test_an_audited_decision_records_who_why_and_what(app: Flask, sign_in: Callable[..., SignedIn]) -> None:
+    world = _objects(app, sign_in)
+    client = app.test_client()
+    admin = world.callers["admin"]
+    assert admin is not None
+    url = f"/api/v1/eligibility/{world.proof_id}/verify"
+    response = client.post(url, json={"reason": "card seen at the office"}, headers=admin.headers)
+    assert response.status_code == 200, response.get_json()
+    refused = client.post(
+        f"/api/v1/tickets/{TICKET_ID}/refund", json={"reason": "x"}, headers=world.callers["city_staff"].headers
+    )  # type: ignore[union-attr]
+    assert refused.status_code == 403
+    with app.app_context():
+        entries = [
+            (e.actor_id, e.actor_role, e.operation, e.method, e.path, e.reason) for e in db.session.query(AdminAudit)
+        ]
+    assert entries == [(admin.user_id, "admin", "passes.verify_proof", "POST", url, "card seen at the office")]
