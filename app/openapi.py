@@ -69,6 +69,8 @@ class Operation:
     """Other representations of the success response: (media type, JSON schema)."""
     auth: tuple[str, ...] | None = None
     """None: public; empty: any signed-in account; else the roles allowed."""
+    also: tuple[int, ...] = ()
+    """Other success statuses answered with the same body (e.g. 202 for a booking still in flight)."""
 
 
 class ApiBlueprint(Blueprint):
@@ -92,6 +94,7 @@ class ApiBlueprint(Blueprint):
         errors: Iterable[int] = (),
         alternate_media: dict[str, dict[str, Any]] | None = None,
         auth: Iterable[str] | None = None,
+        also: Iterable[int] = (),
     ) -> Callable[[ViewFunc], ViewFunc]:
         """Declare a view as a documented operation.
 
@@ -143,6 +146,7 @@ class ApiBlueprint(Blueprint):
                         )
                     ),
                     alternate_media=tuple((alternate_media or {}).items()),
+                    also=tuple(also),
                     auth=roles,
                 )
             )
@@ -311,6 +315,8 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
             success["content"] = {"application/json": {"schema": schema}}
             success["content"].update({media: {"schema": other} for media, other in op.alternate_media})
         entry["responses"][str(op.status)] = success
+        for code in op.also:
+            entry["responses"][str(code)] = success
         for code in op.errors:
             entry["responses"][str(code)] = {
                 "description": "Problem details (RFC 9457)",
