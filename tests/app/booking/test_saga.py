@@ -166,3 +166,17 @@ def test_a_new_offer_gets_a_new_key(world: SagaWorld) -> None:
     assert booking.state == S.FAILED
     steps = db.session.scalars(select(SagaStep).order_by(SagaStep.id)).all()
     assert [(s.attempt, s.state) for s in steps] == [(1, "failed")]
+
+
+def test_the_state_machine_in_the_docs_is_the_one_in_states_py() -> None:
+    from pathlib import Path
+
+    from app.booking.states import BOOKING_TRANSITIONS, LEG_TRANSITIONS, mermaid
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "bookings.md").read_text(encoding="utf-8")
+    documented = page.split("<!-- states:begin -->")[1].split("<!-- states:end -->")[0].strip()
+    assert documented == mermaid()
+    edges = sum(len(targets) for targets in (*LEG_TRANSITIONS.values(), *BOOKING_TRANSITIONS.values()))
+    assert documented.count(" --> ") == edges + 2 + sum(  # plus the two starts and one end per final state
+        1 for table in (LEG_TRANSITIONS, BOOKING_TRANSITIONS) for targets in table.values() if not targets
+    )
