@@ -80,3 +80,34 @@ def test_a_spent_budget_answers_202_pending_and_the_reconciler_finishes_it(
     final = client.get(body["statusUrl"], headers=anna.headers).get_json()
     assert final["state"] == "confirmed" and final["payment"]["state"] == "authorised"
     assert len(held(sandbox)) == 1
+
+
+def test_an_operator_not_answering_an_end_gives_202_and_the_reconciler_ends_the_ride(
+    make_app,  # type: ignore[no-untyped-def]
+    sign_in: Callable[..., SignedIn],
+    sandbox: SandboxServer,
+) -> None:
+    from providers.sandbox.faults import Fault, FaultKind
+
+    app: Flask = make_app(providers=sandbox_registry(sandbox))
+    client = app.test_client()
+    anna = sign_in(app)
+    booking = book(client, anna, plan_shared(client)["id"]).get_json()
+    path = f"/api/v1/bookings/{booking['id']}/legs/{booking['legs'][0]['position']}"
+    assert client.post(f"{path}/start", headers=anna.headers).status_code == 200
+    sandbox.faults.replace([Fault(FaultKind.ERROR, path="/events", status=503)])
+    answer = client.post(f"{path}/end", headers=anna.headers)
+    assert answer.status_code == 202  # not "failed": the outcome is not known yet
+    assert answer.get_json()["state"] == "in_use" and answer.headers["Location"].endswith(booking["id"])
+    sandbox.faults.replace([])
+    with app.app_context():
+        saga = BookingSaga(
+            db.session,
+            app.extensions["mobility.providers"],
+            app.extensions["mobility.payments"],
+            app.config["SECRET_KEY"],
+        )
+        assert saga.reconcile(older_than=timedelta(0)) == [booking["id"]]
+    final = client.get(f"/api/v1/bookings/{booking['id']}", headers=anna.headers).get_json()
+    assert final["state"] == "completed" and final["payment"]["state"] == "captured"
+    assert held(sandbox) == set()

@@ -180,3 +180,17 @@ def test_the_state_machine_in_the_docs_is_the_one_in_states_py() -> None:
     assert documented.count(" --> ") == edges + 2 + sum(  # plus the two starts and one end per final state
         1 for table in (LEG_TRANSITIONS, BOOKING_TRANSITIONS) for targets in table.values() if not targets
     )
+
+
+def test_the_offline_gateway_answers_a_repeated_key_with_the_same_hold(world: SagaWorld) -> None:
+    gateway = world.app.extensions["mobility.payments"]
+    hold = dict(amount_cents=500, currency="EUR", customer_id="cus", payment_method=None, description="d", metadata={})
+    first = gateway.authorise(**hold, idempotency_key="booking:x:authorise")
+    again = gateway.authorise(**hold, idempotency_key="booking:x:authorise")  # retried after a crash
+    assert again.intent_id == first.intent_id
+    assert len(db.session.scalars(select(OfflinePayment)).all()) == 1
+    captured = gateway.capture(first.intent_id, 400, idempotency_key="booking:x:capture")
+    assert gateway.capture(first.intent_id, 400, idempotency_key="booking:x:capture") == captured
+    other = gateway.authorise(**hold, idempotency_key="booking:y:authorise")
+    gateway.cancel(other.intent_id, idempotency_key="booking:y:release")
+    assert gateway.cancel(other.intent_id, idempotency_key="booking:y:release").status.value == "canceled"
