@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.accounts.access import current_user, owned
 from app.api.idempotency import idempotency_key
 from app.booking.receipts import receipt_for, receipt_pdf
-from app.booking.saga import BookingError, BookingSaga, Budget, StepFailed, TransitTicket
+from app.booking.saga import TARIFF_PROVIDER, BookingError, BookingSaga, Budget, StepFailed, TransitTicket
 from app.booking.saga.budget import DEFAULT_BUDGET_S
 from app.booking.states import IllegalTransition
 from app.errors import Conflict, NotFound, RuleViolation, problem_response
@@ -83,7 +83,12 @@ def _transit_ticket(user: User, record: dict[str, Any]) -> TransitTicket | None:
 
 def _reprice(booking: Booking, remaining: list[BookingLeg]) -> TransitTicket | None:
     """The ticket the booking's rides need now that a leg was cancelled (the fare engine decides)."""
+    held = next((leg for leg in remaining if leg.provider == TARIFF_PROVIDER), None)
     holder = db.session.get(User, booking.user_id) if booking.user_id is not None else None
+    if held is not None and (holder is None or fare_calculator() is None):  # nothing to price with: keep it
+        return TransitTicket(
+            held.position, held.quote_cents, held.vehicle_type_id, held.operator, held.starts_at.date()
+        )
     if holder is None:
         return None
     return _transit_ticket(holder, json.loads(booking.itinerary))

@@ -21,7 +21,17 @@ from app.booking.states import (
     move_booking,
     move_leg,
 )
-from app.models import Booking, BookingLeg, BookingState, PaymentState, StepOperation, VehicleClaim, as_utc, utc_now
+from app.models import (
+    Booking,
+    BookingLeg,
+    BookingState,
+    PaymentState,
+    SagaStep,
+    StepOperation,
+    VehicleClaim,
+    as_utc,
+    utc_now,
+)
 from app.payments.gateway import GatewayUnavailable, PaymentError
 
 logger = logging.getLogger(__name__)
@@ -190,16 +200,17 @@ class SagaFlow:
             .where(
                 or_(
                     Booking.state.in_([S.PENDING, S.RESERVED]),
-                    Booking.id.in_(outbox.bookings_with_open_steps(ctx.db, cutoff) or [""]),
+                    Booking.id.in_(select(SagaStep.booking_id).where(SagaStep.state == "intent")),
                     Booking.state.in_([S.CONFIRMED, S.IN_USE]) & ~open_ride,
                 )
             )
             .with_for_update(skip_locked=True)
         )  # two reconcilers never take the same booking
+        stale_steps = set(outbox.bookings_with_open_steps(ctx.db, cutoff))
         handled = []
         for booking in list(ctx.db.scalars(query)):
-            if as_utc(booking.updated_at) > cutoff and not outbox.open_steps(ctx.db, booking):
-                continue
+            if as_utc(booking.updated_at) > cutoff and booking.id not in stale_steps:
+                continue  # still being worked on by its own request
             try:
                 self._reconcile_one(booking, cutoff)
             except (StepFailed, IllegalTransition, PaymentError, GatewayUnavailable, OutOfBudget):

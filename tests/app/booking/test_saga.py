@@ -194,3 +194,15 @@ def test_the_offline_gateway_answers_a_repeated_key_with_the_same_hold(world: Sa
     other = gateway.authorise(**hold, idempotency_key="booking:y:authorise")
     gateway.cancel(other.intent_id, idempotency_key="booking:y:release")
     assert gateway.cancel(other.intent_id, idempotency_key="booking:y:release").status.value == "canceled"
+
+
+def test_the_reconciler_leaves_a_booking_its_own_request_is_still_working_on(world: SagaWorld) -> None:
+    from datetime import timedelta
+
+    world.operator.down_after = {"reserve"}
+    booking = world.book([sharing_leg()])  # a fresh open reservation step
+    world.operator.down_after = set()
+    calls = len(world.operator.calls)
+    assert world.saga().reconcile(older_than=timedelta(minutes=2)) == []
+    assert len(world.operator.calls) == calls  # nobody asked the operator behind the request's back
+    assert world.saga().reconcile(older_than=timedelta(0)) == [booking.id]
