@@ -95,6 +95,8 @@ class Operation:
     """Other representations of the success response: (media type, JSON schema)."""
     headers: tuple[Header, ...] = ()
     """Request headers the operation reads."""
+    also: tuple[int, ...] = ()
+    """Other success statuses answered with the same body (e.g. 202 for a booking still in flight)."""
 
 
 class ApiBlueprint(Blueprint):
@@ -119,6 +121,7 @@ class ApiBlueprint(Blueprint):
         alternate_media: dict[str, dict[str, Any]] | None = None,
         auth: Access,
         headers: Iterable[Header] = (),
+        also: Iterable[int] = (),
     ) -> Callable[[ViewFunc], ViewFunc]:
         """Declare a view as a documented operation.
 
@@ -185,6 +188,7 @@ class ApiBlueprint(Blueprint):
                     access=access,
                     alternate_media=tuple((alternate_media or {}).items()),
                     headers=tuple(headers),
+                    also=tuple(also),
                 )
             )
             return cast(ViewFunc, validated)
@@ -375,6 +379,8 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
             success["content"] = {"application/json": {"schema": schema}}
             success["content"].update({media: {"schema": other} for media, other in op.alternate_media})
         entry["responses"][str(op.status)] = success
+        for code in op.also:
+            entry["responses"][str(code)] = success
         for code in op.errors:
             entry["responses"][str(code)] = {
                 "description": "Problem details (RFC 9457)",

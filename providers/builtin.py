@@ -137,3 +137,7 @@ def tomp_adapter(name: str, settings: Mapping[str, Any]) -> TompProvider:
         maas_id=reader.text("maas_id", "kassel-mobility") or "kassel-mobility",
     )
     return TompProvider(name, _gbfs(name, reader), tomp, HttpClient(name, reader.http()))
+
+
+gbfs_adapter.settings_schema = dict.fromkeys(GBFS_KEYS, object)  # type: ignore[attr-defined]  # _Settings checks types
+tomp_adapter.settings_schema = dict.fromkeys(TOMP_KEYS, object)  # type: ignore[attr-defined]

@@ -13,6 +13,11 @@ Checks, in order (later ones skip when what they need failed):
    typed errors; if not declared, booking calls raise ``NotSupported``;
 6. every failure along the way was a ``ProviderError`` subclass (errors are typed).
 
+Booking calls run through :class:`~providers.checked.CheckedProvider`, so a result of the
+wrong type (``None`` from ``reserve``) or the wrong state fails its check. An adapter that
+declares booking fails when no booking check could run (nothing to quote or book) or when
+reserve, confirm or cancel do not work.
+
 The booking checks book and ride a real vehicle: run them against a sandbox or an
 operator's test system, never production.
 """
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from providers.checked import CheckedProvider
 from providers.errors import (
     BookingNotFound,
     InvalidTransition,
@@ -96,15 +102,19 @@ class _Run:
     def attempt(self, name: str, call: Callable[[], T], *, passes: tuple[type[ProviderError], ...] = ()) -> T | None:
         """``call()``; a failure is recorded under ``name`` (``passes`` are re-raised to the caller)."""
         try:
-            return call()
+            result = call()
         except passes:
             raise
         except ProviderError as exc:
             self.add(name, False, str(exc))
+            return None
         except Exception as exc:
             self.untyped.append(f"{name}: {type(exc).__name__}: {exc}")
             self.add(name, False, f"untyped {type(exc).__name__}: {exc}")
-        return None
+            return None
+        if result is None:
+            self.add(name, False, "returned None")
+        return result
 
     def expect_error(self, name: str, error: type[ProviderError], call: Callable[[], object]) -> None:
         try:
@@ -229,7 +239,7 @@ def _check_quote(run: _Run, info: StaticInfo, leg: LegSpec) -> None:
 
 
 def _check_booking(run: _Run, leg: LegSpec) -> None:
-    provider = run.provider
+    provider = CheckedProvider(run.provider)
     quote = run.attempt("booking: quote", lambda: provider.quote(leg))
     if quote is None:
         return
@@ -252,16 +262,18 @@ def _check_booking(run: _Run, leg: LegSpec) -> None:
         status = run.attempt(f"booking: {label}", lambda step=step: step(reserved.booking_id))  # type: ignore[misc]
         if status is None or not run.add(f"booking: {label}", status.state is expected, status.operator_state):
             return
-    final = provider.status(reserved.booking_id)
+    final = run.attempt("booking: status", lambda: provider.status(reserved.booking_id))
+    if final is None:
+        return
     run.add(
         "booking: final price",
         final.amount_cents is not None and final.amount_cents >= 0,
         f"{final.amount_cents}",
     )
     run.expect_error("booking: cancel after the ride", InvalidTransition, lambda: provider.cancel(reserved.booking_id))
-    fresh = sample_leg(provider.static_info(), provider.availability())  # the first vehicle has moved
+    fresh = sample_leg(run.provider.static_info(), run.provider.availability())  # the first vehicle has moved
     if fresh is None:
-        run.skip("booking: cancel", "nothing free left to book")
+        run.add("booking: cancel", False, "declares booking, but nothing was left to book to check cancel")
         return
     second = run.attempt("booking: second quote", lambda: provider.quote(fresh))
     if second is None:
@@ -301,7 +313,7 @@ def run_conformance(provider: Provider) -> ConformanceReport:
         _check_quote(run, info, leg)
     if Capability.BOOKING in provider.capabilities:
         if leg is None:
-            run.skip("booking", "nothing free to book")
+            run.add("booking", False, "declares booking, but no booking check could run: nothing free to book")
         else:
             _check_booking(run, leg)
     elif leg is not None:

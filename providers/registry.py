@@ -18,14 +18,18 @@ Secrets never stand in the file: a setting ``X_env = "VARIABLE"`` is replaced by
 ``X`` with the value of the environment variable, and literal settings whose names
 look like secrets (``api_key``, ``token``, ``password``, ``secret``) are refused.
 
-Every instance is validated when it is built (the factory must return an object that
-satisfies the protocol, under the configured name, with declared capabilities). A
-broken instance is reported by name in :attr:`ProviderRegistry.failures` and logged;
-the others keep working.
+Every instance is validated when it is built: its settings against the factory's
+``settings_schema`` (``{name: type}``; unknown keys are refused by name, a factory
+without a schema takes no settings), and the factory's result against the protocol:
+every method present and callable the way the protocol calls it (its signature, as
+pluggy checks hook implementations), under the configured name, with declared
+capabilities. A broken instance is reported by name in
+:attr:`ProviderRegistry.failures` and logged once; the others keep working.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import tomllib
 from collections.abc import Callable, Mapping
@@ -43,18 +47,84 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "kassel_mobility.providers"
 SECRET_WORDS = ("api_key", "apikey", "token", "password", "secret")
 Factory = Callable[[str, Mapping[str, Any]], Provider]
-_METHODS = (
-    "static_info",
-    "availability",
-    "quote",
-    "deep_link",
-    "reserve",
-    "confirm",
-    "start",
-    "end",
-    "cancel",
-    "status",
-)
+SCHEMA_ATTRIBUTE = "settings_schema"
+"""A factory's declared settings: ``{name: type or tuple of types}`` (after ``X_env`` resolution)."""
+
+
+def _protocol_methods() -> tuple[str, ...]:
+    """The methods of :class:`Provider`, read from the Protocol itself (never copied by hand)."""
+    return tuple(
+        name for name, member in vars(Provider).items() if not name.startswith("_") and inspect.isfunction(member)
+    )
+
+
+_METHODS = _protocol_methods()
+
+
+def _signature_problem(method: str, implementation: object) -> str | None:
+    """Why ``implementation`` cannot be called the way the protocol's ``method`` is (None: it can)."""
+    spec = list(inspect.signature(getattr(Provider, method)).parameters.values())[1:]  # without self
+    try:
+        params = list(inspect.signature(implementation).parameters.values())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None  # a builtin or C callable: nothing to compare
+    kinds = inspect.Parameter
+    var_positional = any(p.kind is kinds.VAR_POSITIONAL for p in params)
+    var_keyword = any(p.kind is kinds.VAR_KEYWORD for p in params)
+    positional = [p for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+    by_name = {p.name: p for p in params if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)}
+    problems = []
+    spec_positional = [p for p in spec if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < len(spec_positional) and not var_positional:
+        problems.append(f"takes {len(positional)} positional argument(s), the protocol passes {len(spec_positional)}")
+    for wanted in (p for p in spec if p.kind is kinds.KEYWORD_ONLY):
+        if wanted.name not in by_name and not var_keyword:
+            problems.append(f"lacks the keyword argument {wanted.name}")
+    spec_names = {p.name for p in spec}
+    extra = [
+        p.name
+        for index, p in enumerate(params)
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (kinds.VAR_POSITIONAL, kinds.VAR_KEYWORD)
+        and p.name not in spec_names
+        and not (p.kind is not kinds.KEYWORD_ONLY and index < len(spec_positional))
+    ]
+    if extra:
+        problems.append(f"requires argument(s) the protocol never passes: {', '.join(extra)}")
+    if not problems:
+        return None
+    expected = str(inspect.signature(getattr(Provider, method))).replace("(self, ", "(").replace("(self)", "()")
+    return f"{method}{inspect.signature(implementation)} does not match {method}{expected}: {'; '.join(problems)}"  # type: ignore[arg-type]
+
+
+def validate_settings(name: str, factory: object, settings: Mapping[str, Any]) -> None:
+    """Settings against the factory's declared schema; unknown keys and wrong types are refused by name.
+
+    A factory without ``settings_schema`` takes no settings at all.
+
+    Raises
+    ------
+    ProviderConfigError
+        A key the schema does not know, or a value of another type.
+    """
+    schema = getattr(factory, SCHEMA_ATTRIBUTE, None)
+    if schema is None:
+        if settings:
+            msg = f"the adapter declares no settings ({SCHEMA_ATTRIBUTE}); refused: {', '.join(sorted(settings))}"
+            raise ProviderConfigError(name, msg)
+        return
+    if not isinstance(schema, Mapping):
+        raise ProviderConfigError(name, f"the adapter's {SCHEMA_ATTRIBUTE} must map setting names to types")
+    unknown = sorted(set(settings) - set(schema))
+    if unknown:
+        msg = f"unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(schema)) or 'none'})"
+        raise ProviderConfigError(name, msg)
+    for key, value in settings.items():
+        wanted = schema[key] if isinstance(schema[key], tuple) else (schema[key],)
+        is_bool_for_number = isinstance(value, bool) and bool not in wanted and object not in wanted
+        if is_bool_for_number or not isinstance(value, wanted):
+            names = " or ".join(t.__name__ for t in wanted)
+            raise ProviderConfigError(name, f"setting {key} must be {names}, got {type(value).__name__} {value!r}")
 
 
 @dataclass(frozen=True)
@@ -155,6 +225,9 @@ def validate_provider(name: str, candidate: object) -> Provider:
     not_callable = [method for method in _METHODS if not callable(getattr(candidate, method))]
     if not_callable:
         raise ProviderConfigError(name, f"not callable: {', '.join(not_callable)}")
+    mismatched = [problem for method in _METHODS if (problem := _signature_problem(method, getattr(candidate, method)))]
+    if mismatched:
+        raise ProviderConfigError(name, f"{type(candidate).__name__}: " + " | ".join(mismatched))
     return candidate
 
 
@@ -176,6 +249,7 @@ def build_registry(
                 )
                 raise ProviderConfigError(instance.name, reason)
             settings = resolve_credentials(instance, environ)
+            validate_settings(instance.name, factory, settings)
             try:
                 candidate = factory(instance.name, settings)
             except ProviderError:

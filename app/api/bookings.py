@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request, url_for
 from sqlalchemy import select
 
 from app.accounts.access import current_reach, current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, RIDER_ACTION, RIDER_READ, Reach
 from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from app.booking.receipts import receipt_for, receipt_pdf
-from app.booking.saga import BookingError, BookingSaga, StepFailed, TransitTicket
+from app.booking.saga import TARIFF_PROVIDER, BookingError, BookingSaga, Budget, StepFailed, TransitTicket
+from app.booking.saga.budget import DEFAULT_BUDGET_S
 from app.booking.states import IllegalTransition
 from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db
@@ -81,14 +83,34 @@ def _transit_ticket(user: User, record: dict[str, Any]) -> TransitTicket | None:
     )
 
 
+def _reprice(booking: Booking, remaining: list[BookingLeg]) -> TransitTicket | None:
+    """The ticket the booking's rides need now that a leg was cancelled (the fare engine decides)."""
+    held = next((leg for leg in remaining if leg.provider == TARIFF_PROVIDER), None)
+    holder = db.session.get(User, booking.user_id) if booking.user_id is not None else None
+    if held is not None and (holder is None or fare_calculator() is None):  # nothing to price with: keep it
+        return TransitTicket(
+            held.position, held.quote_cents, held.vehicle_type_id, held.operator, held.starts_at.date()
+        )
+    if holder is None:
+        return None
+    return _transit_ticket(holder, json.loads(booking.itinerary))
+
+
 def saga() -> BookingSaga:
-    """The booking saga on this request's database session."""
+    """The booking saga on this request's database session, within the request's time budget.
+
+    The budget is the request's deadline when the app set one (``g.deadline``), else
+    ``BOOKING_BUDGET_S`` seconds (default 20) from now.
+    """
+    deadline = g.get("deadline") or Budget(float(current_app.config.get("BOOKING_BUDGET_S", DEFAULT_BUDGET_S)))
     return BookingSaga(
         db.session,
         current_app.extensions["mobility.providers"],
         current_app.extensions["mobility.payments"],
         current_app.config["SECRET_KEY"],
         issue_ticket=_issue_ticket,
+        reprice=_reprice,
+        deadline=deadline,
     )
 
 
@@ -173,10 +195,32 @@ def _leg(booking: Booking, position: int) -> BookingLeg:
     return leg
 
 
+def _in_flight_response(booking: Booking, detail: str) -> Response:
+    """202: the booking is still being worked on; follow ``Location`` (the booking) for the outcome."""
+    location = url_for("bookings.read_booking", booking_id=booking.id)
+    body = booking_out(booking).model_dump(mode="json", by_alias=True) | {"statusUrl": location, "detail": detail}
+    return Response(json.dumps(body), status=202, mimetype="application/json", headers={"Location": location})
+
+
+def _bad_gateway(failure: StepFailed, booking: Booking) -> Response:
+    """502: a provider answered against the interface; the booking was compensated."""
+    return problem_response(
+        status=502,
+        slug="provider-invalid-answer",
+        title=f"The provider {failure.provider} gave an invalid answer",
+        detail=failure.reason,
+        extra={"provider": failure.provider, "booking": booking_out(booking).model_dump(mode="json", by_alias=True)},
+    )
+
+
 def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
-    """A 402/409 problem for a booking whose saga failed (the booking itself is in the body)."""
+    """202 for a booking still in flight, 502 for a provider's invalid answer, 402/409 for a failed saga."""
+    if runner.out_of_budget is not None and booking.state == "pending":
+        return _in_flight_response(booking, f"{runner.out_of_budget}; the booking is finished in the background")
     if booking.state not in ("failed", "pending") or runner.failure is None:
         return None
+    if runner.failure.bad_gateway:
+        return _bad_gateway(runner.failure, booking)
     declined = runner.failure.declined
     return problem_response(
         status=402 if declined else 409,
@@ -194,7 +238,8 @@ def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
     body=BookingRequest,
     response=BookingOut,
     status=201,
-    errors=(402, 409, 422),
+    also=(200, 202),
+    errors=(402, 409, 422, 502),
     auth=ACCOUNT,
     headers=(IDEMPOTENCY_HEADER,),
 )
@@ -209,6 +254,11 @@ def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[Bookin
     booking (200), the same key with another body is refused (422). With a card that
     needs 3-D Secure the booking comes back ``reserved`` with ``payment.clientSecret``:
     authenticate in the app, then ``POST /bookings/{id}/authenticated``.
+
+    When the request's time budget (20 s) runs out mid-saga the answer is 202 with the
+    booking ``pending`` and ``statusUrl`` (also ``Location``): the saga is finished in the
+    background; never a failure for a booking that later succeeds. A provider answering
+    against the interface gives 502 naming it, after everything was undone.
     """
     key = idempotency_key()
     try:
@@ -284,7 +334,8 @@ def booking_events(booking_id: str) -> EventList:
     method="POST",
     summary="Continue after 3-D Secure",
     response=BookingOut,
-    errors=(404, 409),
+    also=(202,),
+    errors=(404, 409, 502),
     auth=RIDER_ACTION,
 )
 def booking_authenticated(booking_id: str) -> BookingOut | Response:
@@ -295,7 +346,7 @@ def booking_authenticated(booking_id: str) -> BookingOut | Response:
     return _failed_response(booking, runner) or booking_out(booking)
 
 
-def _change(booking_id: str, action: str, position: int | None = None) -> BookingOut:
+def _change(booking_id: str, action: str, position: int | None = None) -> BookingOut | Response:
     booking = _own(booking_id)
     runner = saga()
     try:
@@ -308,6 +359,10 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     except StepFailed as exc:
+        if exc.in_flight:  # the operator did not answer: the reconciler finishes the step
+            return _in_flight_response(booking, exc.reason + "; finished in the background")
+        if exc.bad_gateway:
+            return _bad_gateway(exc, booking)
         raise Conflict(exc.reason) from exc
     return booking_out(booking)
 
@@ -317,10 +372,11 @@ def _change(booking_id: str, action: str, position: int | None = None) -> Bookin
     method="POST",
     summary="Start a ride",
     response=BookingOut,
-    errors=(404, 409),
+    also=(202,),
+    errors=(404, 409, 502),
     auth=RIDER_ACTION,
 )
-def start_leg(booking_id: str, position: int) -> BookingOut:
+def start_leg(booking_id: str, position: int) -> BookingOut | Response:
     """Unlocks the vehicle of a confirmed leg (the leg is then ``in_use``)."""
     return _change(booking_id, "start", position)
 
@@ -330,10 +386,11 @@ def start_leg(booking_id: str, position: int) -> BookingOut:
     method="POST",
     summary="End a ride",
     response=BookingOut,
-    errors=(404, 409),
+    also=(202,),
+    errors=(404, 409, 502),
     auth=RIDER_ACTION,
 )
-def end_leg(booking_id: str, position: int) -> BookingOut:
+def end_leg(booking_id: str, position: int) -> BookingOut | Response:
     """Ends the ride at the operator; when no leg is left open the actual amount is captured
     (never more than was authorised) and the booking is ``completed``.
     """
@@ -345,12 +402,16 @@ def end_leg(booking_id: str, position: int) -> BookingOut:
     method="POST",
     summary="Cancel one leg",
     response=BookingOut,
-    errors=(404, 409),
+    also=(202,),
+    errors=(404, 409, 502),
     auth=RIDER_ACTION,
 )
-def cancel_leg(booking_id: str, position: int) -> BookingOut:
-    """Cancels a leg not yet ridden, with the operator's cancellation fee when its policy has
-    one; the other legs stay booked. When no leg is left open the booking is settled.
+def cancel_leg(booking_id: str, position: int) -> BookingOut | Response:
+    """Cancels this leg only (a leg not yet ridden), with the operator's cancellation fee when
+    its policy has one; the other legs, the ticket among them, stay booked. What is left is
+    priced again: if the remaining rides need another ticket (or none) the ticket leg is
+    re-issued (or voided) and the booking's events say so. The booking is ``cancelled``
+    only when every leg is; with no ride left open it is settled (fees and tickets charged).
     """
     return _change(booking_id, "cancel-leg", position)
 
@@ -360,10 +421,11 @@ def cancel_leg(booking_id: str, position: int) -> BookingOut:
     method="POST",
     summary="Cancel a booking",
     response=BookingOut,
-    errors=(404, 409),
+    also=(202,),
+    errors=(404, 409, 502),
     auth=RIDER_ACTION,
 )
-def cancel_booking(booking_id: str) -> BookingOut:
+def cancel_booking(booking_id: str) -> BookingOut | Response:
     """Cancels every leg not yet ridden and releases the authorisation (rides already taken
     are charged). The built-in operators charge no cancellation fee before a ride starts.
     """

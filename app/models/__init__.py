@@ -22,6 +22,7 @@ from app.models.payment import (
     Refund,
     WebhookEvent,
 )
+from app.models.saga_step import SagaStep, StepOperation, StepState
 from app.models.session import AuthSession
 from app.models.ticket_revocation import TicketRevocation
 from app.models.user import Role, User
@@ -45,6 +46,9 @@ __all__ = [
     "ProofStatus",
     "Refund",
     "Role",
+    "SagaStep",
+    "StepOperation",
+    "StepState",
     "TicketRevocation",
     "TicketStatus",
     "TimestampMixin",

@@ -15,7 +15,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from app.models.base import Base, TimestampMixin, UtcDateTime, utc_now
 from providers.model import BookingState
@@ -23,6 +25,21 @@ from providers.model import BookingState
 __all__ = ["Booking", "BookingEvent", "BookingLeg", "BookingState", "VehicleClaim"]
 
 _STATES = ", ".join(f"'{state.value}'" for state in BookingState)
+
+
+class StateColumn(TypeDecorator[BookingState]):
+    """A :class:`BookingState` stored as its value in a ``VARCHAR(20)`` (the check constraint lists the values)."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: BookingState | str | None, dialect: Dialect) -> str | None:
+        """The stored text; an unknown state is refused before it reaches the database."""
+        return None if value is None else BookingState(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> BookingState | None:
+        """The enum member of a stored value."""
+        return None if value is None else BookingState(value)
 
 
 class Booking(TimestampMixin, Base):
@@ -44,7 +61,7 @@ class Booking(TimestampMixin, Base):
     region: Mapped[str] = mapped_column(String(120))
     itinerary: Mapped[str] = mapped_column(Text)
     """The signed itinerary record the booking was made from (JSON)."""
-    state: Mapped[str] = mapped_column(String(20), default=BookingState.PENDING.value)
+    state: Mapped[BookingState] = mapped_column(StateColumn(), default=BookingState.PENDING)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     total_cents: Mapped[int] = mapped_column(Integer)
     """The quoted price of the booked legs."""
@@ -83,7 +100,7 @@ class BookingLeg(Base):
     quote_cents: Mapped[int] = mapped_column(Integer)
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     final_cents: Mapped[int | None] = mapped_column(Integer, default=None)
-    state: Mapped[str] = mapped_column(String(20), default=BookingState.PENDING.value)
+    state: Mapped[BookingState] = mapped_column(StateColumn(), default=BookingState.PENDING)
     provider_booking_id: Mapped[str | None] = mapped_column(String(255), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     ticket_token: Mapped[str | None] = mapped_column(Text, default=None)

@@ -76,14 +76,18 @@ class OfflineGateway:
         metadata: dict[str, str],
         idempotency_key: str,
     ) -> Intent:
-        """Hold the amount (simulated cards decide the outcome)."""
+        """Hold the amount (simulated cards decide the outcome); the same key returns the same hold."""
         if payment_method == DECLINED:
             raise PaymentDeclined("the card was declined (card_declined)")
+        intent_id = f"pi_offline_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]}"
+        earlier = self.db.session.get(OfflinePayment, intent_id)
+        if earlier is not None:  # a retry after a crash between our call and our record of it
+            return _intent(earlier)
         status = (
             IntentStatus.REQUIRES_ACTION if payment_method == NEEDS_AUTHENTICATION else IntentStatus.REQUIRES_CAPTURE
         )
         row = OfflinePayment(
-            id=f"pi_offline_{secrets.token_hex(10)}",
+            id=intent_id,
             customer_id=customer_id,
             status=status.value,
             amount_cents=amount_cents,
@@ -109,6 +113,8 @@ class OfflineGateway:
     def capture(self, intent_id: str, amount_cents: int, *, idempotency_key: str) -> Intent:
         """Capture up to the held amount."""
         row = self._row(intent_id)
+        if row.status == IntentStatus.SUCCEEDED.value and row.captured_cents == amount_cents:
+            return _intent(row)  # the same capture again (a retry): nothing more is taken
         if row.status != IntentStatus.REQUIRES_CAPTURE.value or amount_cents > row.amount_cents:
             raise PaymentError(f"cannot capture {amount_cents} cents of {intent_id} ({row.status})")
         row.status, row.captured_cents = IntentStatus.SUCCEEDED.value, amount_cents
@@ -120,6 +126,8 @@ class OfflineGateway:
         row = self._row(intent_id)
         if row.status == IntentStatus.SUCCEEDED.value:
             raise PaymentError(f"{intent_id} was captured; refund it instead")
+        if row.status == IntentStatus.CANCELED.value:
+            return _intent(row)  # released already (a retry)
         row.status = IntentStatus.CANCELED.value
         self.db.session.commit()
         return _intent(row)
