@@ -53,6 +53,7 @@ def create_app(
         When the provider configuration file cannot be read.
     """
     from app.api import register_blueprints
+    from app.database import configure_sqlite, install_write_lock, register_busy_handler
     from app.errors import register_error_handlers
     from app.extensions import db, limiter
     from app.logs import configure_logging, init_request_logging
@@ -80,6 +81,9 @@ def create_app(
     app.extensions["mobility.settings"] = settings
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    install_write_lock(db.session)
     limiter.init_app(app)
 
     holder = RegionHolder(settings.resolved_region_path, reload_seconds=settings.region_reload_seconds)
@@ -101,5 +105,6 @@ def create_app(
 
     init_request_logging(app)
     register_error_handlers(app)
+    register_busy_handler(app)
     register_blueprints(app)
     return app
