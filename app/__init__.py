@@ -54,6 +54,7 @@ def create_app(
     """
     from app.api import register_blueprints
     from app.database import configure_sqlite, install_write_lock, register_busy_handler
+    from app.deadlines import init_app as init_deadlines
     from app.errors import register_error_handlers
     from app.extensions import db, limiter
     from app.logs import configure_logging, init_request_logging
@@ -104,6 +105,7 @@ def create_app(
     app.extensions["mobility.eligibility"] = verifier or StaffReview()
 
     init_request_logging(app)
+    init_deadlines(app)
     register_error_handlers(app)
     register_busy_handler(app)
     register_blueprints(app)

@@ -43,7 +43,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "route_type.3": {"de": "Bus", "en": "Bus"},
     "route_type.other": {"de": "Linie", "en": "Line"},
     "warning.bike_and_ride_unavailable": {
-        "de": "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: die Region kennt keine Fahrradabstellanlagen.",
+        "de": (
+            "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: "
+            "die Region kennt keine Fahrradabstellanlagen."
+        ),
         "en": "Bike and ride (own bike to a stop) is not possible: the region knows no bicycle parking.",
     },
     "warning.bikeshare_unavailable": {
@@ -113,6 +116,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warning.no_itinerary": {
         "de": "Mit den gewählten Verkehrsmitteln gibt es zu dieser Zeit keine Verbindung.",
         "en": "No connection with the chosen modes at this time.",
+    },
+}
+
+# -- edges: deadlines, rate limits, receipts (kept together to ease merging) --------------------
+MESSAGES |= {
+    "warning.provider_stale": {
+        "de": "Die Daten von {provider} sind nicht ganz aktuell (der Anbieter antwortet langsam oder gar nicht).",
+        "en": "The data from {provider} is not quite current (the provider is slow or not answering right now).",
     },
 }
 

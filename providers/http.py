@@ -165,14 +165,25 @@ class HttpClient:
             )
         raise ProviderUnavailable(self.provider, f"{method} {url}: {problem} after {tried} attempt(s)")
 
-    def get_json(self, url: str, feed: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """GET a JSON document, conditionally when validators from the last fetch are given."""
+    def get_json(
+        self,
+        url: str,
+        feed: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        deadline: float | None = None,
+    ) -> Fetched:
+        """GET a JSON document, conditionally when validators from the last fetch are given.
+
+        ``deadline`` limits the call as in :meth:`request`.
+        """
         headers = {"Accept": "application/json"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        response = self.request("GET", url, headers=headers)
+        response = self.request("GET", url, headers=headers, deadline=deadline)
         if response.status_code == 304:
             return Fetched(None, etag, last_modified)
         if response.status_code != 200:
