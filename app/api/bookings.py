@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from sqlalchemy import select
 
 from app.accounts.access import current_user, owned
 from app.api.idempotency import idempotency_key
-from app.booking.receipts import receipt_for, receipt_pdf
+from app.booking.receipts import receipt_for, receipt_response, request_seller
 from app.booking.saga import BookingError, BookingSaga, StepFailed, TransitTicket
 from app.booking.states import IllegalTransition
 from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db
 from app.fares import fare_calculator, level_name
+from app.i18n import negotiate
 from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
 from app.models import Booking, BookingEvent, BookingLeg, Payment, Role, User, as_utc, utc_now
 from app.openapi import ApiBlueprint
@@ -402,17 +403,8 @@ def booking_receipt(booking_id: str) -> Receipt | Response:
     ``Accept: application/pdf`` the same receipt as a printable PDF.
     """
     booking = _readable(booking_id)
-    receipt = receipt_for(db.session, booking)
-    if (
-        request.accept_mimetypes.best_match(["application/json", "application/pdf"], default="application/json")
-        == "application/pdf"
-    ):
-        return Response(
-            receipt_pdf(receipt),
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="receipt-{booking.id}.pdf"'},
-        )
-    return receipt
+    receipt = receipt_for(db.session, booking, seller=request_seller(), language=negotiate())
+    return receipt_response(receipt, f"receipt-{booking.id}.pdf")
 
 
 __all__ = ["blueprint", "booking_out"]

@@ -11,10 +11,14 @@ from sqlalchemy import select
 from app.accounts.access import current_user, owned
 from app.api.idempotency import idempotency_key
 from app.api.region import current_region
+from app.booking.receipts import pass_receipt, receipt_response, request_seller
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
+from app.fares import fare_calculator
+from app.i18n import negotiate
 from app.models import EligibilityProof, PassTicket, Role, as_utc, utc_now
 from app.openapi import ApiBlueprint
+from app.schemas.bookings import Receipt
 from app.schemas.passes import (
     ProductList,
     ProductOut,
@@ -292,6 +296,24 @@ def ticket_qr(ticket_id: str) -> Response:
     buffer = io.BytesIO()
     segno.make(ticket.token, error="m").save(buffer, kind="png" if kind == "image/png" else "svg", scale=4)
     return Response(buffer.getvalue(), mimetype=kind or "image/svg+xml")
+
+
+@blueprint.operation(
+    "/tickets/<ticket_id>/receipt",
+    summary="The receipt of a pass purchase",
+    response=Receipt,
+    errors=(404,),
+    auth=(),
+    alternate_media={"application/pdf": {"type": "string", "format": "binary"}},
+)
+def ticket_receipt(ticket_id: str) -> Receipt | Response:
+    """Seller, pass, period, amount and VAT; with ``Accept: application/pdf`` a printable PDF."""
+    ticket = _own_ticket(ticket_id)
+    calculator = fare_calculator()
+    seller = request_seller()
+    issuer = calculator.config.name if calculator is not None else seller.name
+    receipt = pass_receipt(ticket, issuer=issuer, seller=seller, language=negotiate())
+    return receipt_response(receipt, f"receipt-{ticket.id}.pdf")
 
 
 @blueprint.operation(
