@@ -57,6 +57,7 @@ def create_app(
     from app.deadlines import init_app as init_deadlines
     from app.errors import register_error_handlers
     from app.extensions import db, limiter
+    from app.i18n import init_app as init_i18n
     from app.logs import configure_logging, init_request_logging
     from app.payments.factory import gateway_from_settings
     from app.region_holder import RegionHolder
@@ -108,5 +109,6 @@ def create_app(
     init_deadlines(app)
     register_error_handlers(app)
     register_busy_handler(app)
+    init_i18n(app)
     register_blueprints(app)
     return app
