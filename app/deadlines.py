@@ -68,8 +68,7 @@ def request_deadline() -> Deadline:
     deadline = g.get("deadline")
     if isinstance(deadline, Deadline):
         return deadline
-    settings: Settings = g.get("settings_for_deadline") or Settings()
-    return Deadline.start(settings.plan_budget_seconds)
+    return Deadline.start(Settings.model_fields["plan_budget_seconds"].default)
 
 
 def init_app(app: Flask) -> None:

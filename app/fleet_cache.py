@@ -112,7 +112,7 @@ class FleetCache:
                 continue
             fleets.append(snapshot)
             waited_in_vain = name in due and slot.generation == due[name]
-            if slot.error is not None or waited_in_vain or snapshot.availability.stale:
+            if slot.error is not None or waited_in_vain:  # the feed's own age: Availability.stale
                 stale.append(name)
         return CachedFleets(fleets, unavailable, stale)
 
