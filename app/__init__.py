@@ -53,8 +53,11 @@ def create_app(
         When the provider configuration file cannot be read.
     """
     from app.api import register_blueprints
+    from app.database import configure_sqlite, install_write_lock, register_busy_handler
+    from app.deadlines import init_app as init_deadlines
     from app.errors import register_error_handlers
     from app.extensions import db, limiter
+    from app.i18n import init_app as init_i18n
     from app.logs import configure_logging, init_request_logging
     from app.payments.factory import gateway_from_settings
     from app.region_holder import RegionHolder
@@ -80,6 +83,9 @@ def create_app(
     app.extensions["mobility.settings"] = settings
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    install_write_lock(db.session)
     limiter.init_app(app)
 
     holder = RegionHolder(settings.resolved_region_path, reload_seconds=settings.region_reload_seconds)
@@ -100,6 +106,9 @@ def create_app(
     app.extensions["mobility.eligibility"] = verifier or StaffReview()
 
     init_request_logging(app)
+    init_deadlines(app)
     register_error_handlers(app)
+    register_busy_handler(app)
+    init_i18n(app)
     register_blueprints(app)
     return app

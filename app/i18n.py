@@ -1,12 +1,18 @@
-"""German and English texts of the API, chosen by the request's Accept-Language.
+"""German and English texts of the API, chosen by the request's Accept-Language or the account's locale.
 
-German is the default (the platform serves Kassel); ``Accept-Language: en`` gives English.
-Every message exists in both languages; :data:`MESSAGES` is checked for that by the tests.
+``Accept-Language`` decides when the request sends it; otherwise a signed-in user's
+``locale`` does (every response to that user, whether or not the operation needs the
+sign-in); otherwise German, the default (the platform serves Kassel). Every message exists
+in both languages; :data:`MESSAGES` is checked for that by the tests. Validation messages
+(:func:`field_message`) and the rate limit's 429 (:func:`init_app`) follow the same choice.
 """
 
 from __future__ import annotations
 
-from flask import request
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import TooManyRequests
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -43,7 +49,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "route_type.3": {"de": "Bus", "en": "Bus"},
     "route_type.other": {"de": "Linie", "en": "Line"},
     "warning.bike_and_ride_unavailable": {
-        "de": "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: die Region kennt keine Fahrradabstellanlagen.",
+        "de": (
+            "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: "
+            "die Region kennt keine Fahrradabstellanlagen."
+        ),
         "en": "Bike and ride (own bike to a stop) is not possible: the region knows no bicycle parking.",
     },
     "warning.bikeshare_unavailable": {
@@ -116,12 +125,145 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# -- edges: deadlines, rate limits, receipts (kept together to ease merging) --------------------
+MESSAGES |= {
+    "warning.provider_stale": {
+        "de": "Die Daten von {provider} sind nicht ganz aktuell (der Anbieter antwortet langsam oder gar nicht).",
+        "en": "The data from {provider} is not quite current (the provider is slow or not answering right now).",
+    },
+}
+
 
 def negotiate() -> str:
-    """The language of this request's texts."""
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+    """The language of this request's texts: Accept-Language, else the signed-in account's locale, else German."""
+    if request.headers.get("Accept-Language"):
+        return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+    locale = _account_locale()
+    return locale if locale in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _account_locale() -> str | None:
+    """The locale of the account whose valid bearer token the request carries (None: no or a bad token)."""
+    user = g.get("user")
+    if user is None:
+        if "i18n_token_user" not in g:
+            g.i18n_token_user = _token_user()
+        user = g.i18n_token_user
+    locale = getattr(user, "locale", None)
+    return locale if isinstance(locale, str) else None
+
+
+def _token_user() -> Any:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or "sqlalchemy" not in current_app.extensions:
+        return None
+    from app.accounts.access import token_policy
+    from app.accounts.tokens import TokenError, authenticate
+    from app.extensions import db
+
+    try:
+        user, _session = authenticate(db.session(), token_policy(), token.strip())
+    except TokenError:
+        return None
+    return user
 
 
 def text(key: str, language: str, **values: object) -> str:
     """The message ``key`` in ``language``, filled with ``values``."""
     return MESSAGES[key][language].format(**values)
+
+
+# -- edges: validation messages and the rate limit --------------------------------------------
+
+FIELD_MESSAGES: dict[str, dict[str, str]] = {
+    "missing": {"de": "Angabe fehlt", "en": "Field required"},
+    "extra_forbidden": {"de": "unbekanntes Feld", "en": "Unknown field"},
+    "greater_than": {"de": "muss größer als {gt} sein", "en": "must be greater than {gt}"},
+    "greater_than_equal": {"de": "muss mindestens {ge} sein", "en": "must be at least {ge}"},
+    "less_than": {"de": "muss kleiner als {lt} sein", "en": "must be less than {lt}"},
+    "less_than_equal": {"de": "darf höchstens {le} sein", "en": "must be at most {le}"},
+    "string_too_short": {
+        "de": "muss mindestens {min_length} Zeichen lang sein",
+        "en": "must be at least {min_length} characters long",
+    },
+    "string_too_long": {
+        "de": "darf höchstens {max_length} Zeichen lang sein",
+        "en": "must be at most {max_length} characters long",
+    },
+    "string_pattern_mismatch": {"de": "hat nicht das erwartete Format", "en": "does not have the expected format"},
+    "string_type": {"de": "muss ein Text sein", "en": "must be a string"},
+    "int_parsing": {"de": "muss eine ganze Zahl sein", "en": "must be a whole number"},
+    "int_type": {"de": "muss eine ganze Zahl sein", "en": "must be a whole number"},
+    "int_from_float": {"de": "muss eine ganze Zahl sein", "en": "must be a whole number"},
+    "float_parsing": {"de": "muss eine Zahl sein", "en": "must be a number"},
+    "float_type": {"de": "muss eine Zahl sein", "en": "must be a number"},
+    "bool_parsing": {"de": "muss true oder false sein", "en": "must be true or false"},
+    "bool_type": {"de": "muss true oder false sein", "en": "must be true or false"},
+    "datetime_parsing": {
+        "de": "muss ein Zeitpunkt nach ISO 8601 sein (z. B. 2026-12-02T08:00:00+01:00)",
+        "en": "must be an ISO 8601 date-time (e.g. 2026-12-02T08:00:00+01:00)",
+    },
+    "datetime_from_date_parsing": {
+        "de": "muss ein Zeitpunkt nach ISO 8601 sein (z. B. 2026-12-02T08:00:00+01:00)",
+        "en": "must be an ISO 8601 date-time (e.g. 2026-12-02T08:00:00+01:00)",
+    },
+    "date_parsing": {"de": "muss ein Datum JJJJ-MM-TT sein", "en": "must be a date YYYY-MM-DD"},
+    "date_from_datetime_parsing": {"de": "muss ein Datum JJJJ-MM-TT sein", "en": "must be a date YYYY-MM-DD"},
+    "enum": {"de": "muss einer dieser Werte sein: {expected}", "en": "must be one of: {expected}"},
+    "literal_error": {"de": "muss einer dieser Werte sein: {expected}", "en": "must be one of: {expected}"},
+    "json_invalid": {"de": "ist kein gültiges JSON", "en": "is not valid JSON"},
+    "model_type": {"de": "muss ein JSON-Objekt sein", "en": "must be a JSON object"},
+    "list_type": {"de": "muss eine Liste sein", "en": "must be a list"},
+    "value_error": {"de": "ungültiger Wert: {detail}", "en": "{detail}"},
+}
+"""Field messages by pydantic error type; other types keep pydantic's English text (prefixed in German)."""
+
+LEADS: dict[str, dict[str, str]] = {
+    "invalid query parameter(s)": {"de": "ungültige Parameter", "en": "invalid query parameter(s)"},
+    "invalid field(s) in the body": {"de": "ungültige Felder im Inhalt", "en": "invalid field(s) in the body"},
+}
+
+MESSAGES |= {
+    "error.too_many_requests.title": {"de": "Zu viele Anfragen", "en": "Too many requests"},
+    "error.too_many_requests": {
+        "de": "Zu viele Versuche in kurzer Zeit (erlaubt: {limit}). Bitte warte einen Moment und versuche es erneut.",
+        "en": "Too many attempts in a short time (allowed: {limit}). Please wait a moment and try again.",
+    },
+}
+
+
+def field_message(error: dict[str, Any], language: str | None = None) -> str:
+    """One pydantic validation error (an item of ``ValidationError.errors()``) in the request's language."""
+    language = language or negotiate()
+    english = str(error.get("msg", "")).removeprefix("Value error, ")
+    templates = FIELD_MESSAGES.get(str(error.get("type", "")))
+    if templates is None:
+        return english if language == "en" else f"ungültiger Wert ({english})"
+    values = {key: value for key, value in (error.get("ctx") or {}).items()}
+    values["detail"] = english
+    try:
+        return templates[language].format(**values)
+    except (KeyError, IndexError):
+        return english
+
+
+def lead_text(lead: str, language: str | None = None) -> str:
+    """The opening of a validation problem's ``detail`` in the request's language."""
+    return LEADS.get(lead, {}).get(language or negotiate(), lead)
+
+
+def init_app(app: Flask) -> None:
+    """Answer the rate limit (flask-limiter's 429) in the caller's language, as problem+json."""
+    from app.errors import problem_response
+
+    @app.errorhandler(TooManyRequests)
+    def _too_many(error: TooManyRequests) -> Response:
+        language = negotiate()
+        limit = str(getattr(getattr(error, "limit", None), "limit", "") or error.description or "")
+        return problem_response(
+            status=429,
+            slug="too-many-requests",
+            title=text("error.too_many_requests.title", language),
+            detail=text("error.too_many_requests", language, limit=limit),
+            extra={"language": language},
+        )

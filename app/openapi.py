@@ -32,6 +32,7 @@ from app.errors import (
     InvalidParameter,
     UnsupportedMediaType,
 )
+from app.i18n import field_message, lead_text
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
@@ -220,7 +221,7 @@ def _field_problems(error: ValidationError, location: str) -> list[FieldProblem]
     problems = []
     for item in error.errors(include_url=False):
         name = ".".join(str(part) for part in item["loc"]) or "(root)"
-        message = str(item["msg"]).removeprefix("Value error, ")
+        message = field_message(dict(item))
         problems.append(FieldProblem(location=location, field=name, message=message))
     return problems
 
@@ -229,7 +230,7 @@ def _invalid(error: ValidationError, location: str, kind: type[ApiError], lead: 
     """The API error listing every field pydantic rejected."""
     problems = _field_problems(error, location)
     names = ", ".join(sorted({p.field for p in problems}))
-    return kind(f"{lead}: {names}", errors=problems)
+    return kind(f"{lead_text(lead)}: {names}", errors=problems)
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:

@@ -34,6 +34,14 @@ variable                       meaning
                                required in production, generated in the instance folder otherwise
 ``MOBILITY_RATELIMIT_STORAGE`` where login/registration attempts are counted (flask-limiter
                                storage URI; default ``memory://``, per process)
+``MOBILITY_PLAN_BUDGET_SECONDS``    time budget of /plan, /vehicles and other reads (default 8)
+``MOBILITY_BOOKING_BUDGET_SECONDS`` time budget of booking and purchase actions (default 20)
+``MOBILITY_SHARING_REFRESH_SECONDS`` age up to which a provider's fleet is served from the
+                               worker's cache without asking for a newer one (default 10)
+``MOBILITY_SHARING_WAIT_SECONDS``  longest a request waits for a provider's background refresh
+                               (default 3; capped at half the request's remaining budget)
+``MOBILITY_SELLER_NAME`` ...   seller on receipts: ``_NAME``, ``_ADDRESS``, ``_VAT_ID``,
+                               ``_REGISTER``; demo defaults, required in production
 =============================  ===============================================================
 """
 
@@ -108,6 +116,14 @@ class Settings(BaseModel):
     refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
     ratelimit_storage: str = "memory://"
     ticket_signing_key: Path | None = None
+    plan_budget_seconds: Annotated[float, Field(gt=0, le=120)] = 8.0
+    booking_budget_seconds: Annotated[float, Field(gt=0, le=600)] = 20.0
+    sharing_refresh_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
+    sharing_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 3.0
+    seller_name: str | None = None
+    seller_address: str | None = None
+    seller_vat_id: str | None = None
+    seller_register: str | None = None
 
     @field_validator("realtime_feeds", "realtime_vehicle_feeds", "realtime_alert_feeds", mode="before")
     @classmethod
@@ -173,6 +189,11 @@ class Settings(BaseModel):
             field = "stripe_secret_key" if not self.stripe_secret_key else "stripe_webhook_secret"
             msg = f"{field}: production needs Stripe keys; the offline payment backend is for development only"
             raise ValueError(msg)
+        for seller_field in ("seller_name", "seller_address", "seller_vat_id", "seller_register"):
+            if not getattr(self, seller_field):
+                variable = f"MOBILITY_{seller_field.upper()}"
+                msg = f"{seller_field}: production needs the seller's details for receipts ({variable})"
+                raise ValueError(msg)
         return self
 
     @property

@@ -10,10 +10,11 @@ warning); it never fails the request.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from providers.gbfs.client import serving_from_cache
 from providers.gbfs.geofencing import Geofencing
 from providers.interface import Provider
 from providers.model import Availability, Capability, FormFactor, LegSpec, StaticInfo, VehicleType
@@ -175,13 +176,18 @@ def sharing_supply(
     at: datetime,
     *,
     pass_ids: tuple[str, ...] = (),
+    fleets: Callable[[], tuple[list[FleetSnapshot], list[str]]] | None = None,
 ) -> SharingSupply:
-    """The systems serving the requested sharing ``modes`` now, priced through their providers."""
+    """The systems serving the requested sharing ``modes`` now, priced through their providers.
+
+    ``fleets`` gives the providers' fleets (the API passes its background-refreshed cache,
+    :class:`app.fleet_cache.RequestFleets`); ``None`` asks every provider now.
+    """
     wanted = [mode for mode in (Mode.BIKESHARE, Mode.CARSHARING) if mode in modes]
     if not wanted or not registry.providers:
         return SharingSupply()
-    fleets, unavailable = snapshots(registry)
-    systems = [system for fleet in fleets for mode in wanted if (system := _system(fleet, mode, at)) is not None]
+    fleets_now, unavailable = fleets() if fleets is not None else snapshots(registry)
+    systems = [system for fleet in fleets_now for mode in wanted if (system := _system(fleet, mode, at)) is not None]
     return SharingSupply(systems=tuple(systems), quoter=LegQuoting(registry, pass_ids), unavailable=tuple(unavailable))
 
 
@@ -214,7 +220,8 @@ class LegQuoting:
             pass_ids=self.pass_ids,
         )
         try:
-            quote = provider.quote(spec)
+            with serving_from_cache():  # feeds as the cache has them; only the quote itself may go out
+                quote = provider.quote(spec)
         except Exception:
             logger.warning("provider %s could not quote a leg", sharing.provider, exc_info=True)
             return LegPrice(quote=None)

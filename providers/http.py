@@ -1,16 +1,24 @@
-"""HTTP for adapters: timeouts, retries with exponential backoff, conditional GETs, typed errors.
+"""HTTP for adapters: total-time limits, retries with exponential backoff, conditional GETs, typed errors.
 
 One :class:`HttpClient` per adapter instance wraps a :class:`requests.Session`. Every
 failure leaves as a :class:`~providers.errors.ProviderError` subclass naming the
 provider and URL; ``requests`` exceptions never escape.
+
+Time is limited per call, not per socket read: ``timeout_s`` bounds one attempt from
+connecting to the last byte of the body (a server trickling one byte a second cannot
+stretch it), and a *deadline* (a :func:`time.monotonic` instant) bounds the whole call
+with its retries. The deadline is given per call or, for adapters that cannot pass it
+through the provider interface, set for a block of code with :func:`call_deadline`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +29,36 @@ from providers.errors import FeedError, ProviderUnavailable
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+READ_CHUNK_BYTES = 64 * 1024
+MIN_ATTEMPT_S = 0.05
+"""An attempt with less time than this left is not started."""
+
+_deadline: ContextVar[float | None] = ContextVar("provider_call_deadline", default=None)
+
+
+@contextlib.contextmanager
+def call_deadline(deadline: float | None) -> Iterator[None]:
+    """Limit every provider HTTP call made in this block (this thread or task) to finish by ``deadline``.
+
+    Parameters
+    ----------
+    deadline
+        A :func:`time.monotonic` instant; ``None`` lifts an outer limit for the block.
+    """
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def current_deadline() -> float | None:
+    """The deadline set by the innermost :func:`call_deadline` block (``None``: none)."""
+    return _deadline.get()
+
+
+class _Overdue(Exception):
+    """The body did not arrive completely in the attempt's time."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +91,14 @@ class HttpClient:
         *,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.provider = provider
         self.settings = settings
         self._session = session or requests.Session()
         self._session.headers.setdefault("User-Agent", settings.user_agent)
         self._sleep = sleep
+        self._clock = clock
 
     def request(
         self,
@@ -68,28 +108,59 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         body: Any = None,
         retry: bool = True,
+        deadline: float | None = None,
     ) -> requests.Response:
         """Send one request, retrying transient failures; any response < 500 (and not 429) is returned.
 
         ``retry=False`` for requests that are not idempotent and carry no idempotency key.
+        The returned response's body has been read completely within the time limits.
+
+        Parameters
+        ----------
+        deadline
+            A :func:`time.monotonic` instant by which the call, retries included, is over;
+            ``None``: the enclosing :func:`call_deadline`, if any.
+
+        Raises
+        ------
+        ProviderUnavailable
+            No usable answer in time (the message says how long was allowed).
         """
+        limit = deadline if deadline is not None else _deadline.get()
         attempts = 1 + (self.settings.retries if retry else 0)
         problem = ""
+        tried = 0
         for attempt in range(attempts):
             if attempt:
-                self._sleep(self.settings.backoff_s * 2 ** (attempt - 1))
+                pause = self.settings.backoff_s * 2 ** (attempt - 1)
+                if limit is not None and self._clock() + pause + MIN_ATTEMPT_S > limit:
+                    break
+                self._sleep(pause)
+            now = self._clock()
+            allowed = self.settings.timeout_s if limit is None else min(self.settings.timeout_s, limit - now)
+            if allowed < MIN_ATTEMPT_S:
+                problem = problem or "the request's time budget was used up before the call"
+                break
+            tried += 1
             try:
                 response = self._session.request(
                     method,
                     url,
                     headers=headers,
                     json=body,
-                    timeout=self.settings.timeout_s,
+                    timeout=allowed,
                     stream=True,
                 )
-                _read_bounded(response, self.provider, f"{method} {url}", self.settings.max_body_bytes)
-            except requests.Timeout:
-                problem = f"no answer within {self.settings.timeout_s:g} s"
+                _read_body(
+                    response,
+                    now + allowed,
+                    self._clock,
+                    limit=self.settings.max_body_bytes,
+                    provider=self.provider,
+                    what=f"{method} {url}",
+                )
+            except (requests.Timeout, _Overdue):
+                problem = f"no answer within {allowed:g} s"
             except requests.RequestException as exc:
                 problem = f"cannot connect ({type(exc).__name__})"
             else:
@@ -100,16 +171,27 @@ class HttpClient:
                 "provider request failed",
                 extra={"provider": self.provider, "url": url, "problem": problem, "attempt": attempt + 1},
             )
-        raise ProviderUnavailable(self.provider, f"{method} {url}: {problem} after {attempts} attempt(s)")
+        raise ProviderUnavailable(self.provider, f"{method} {url}: {problem} after {tried} attempt(s)")
 
-    def get_json(self, url: str, feed: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """GET a JSON document, conditionally when validators from the last fetch are given."""
+    def get_json(
+        self,
+        url: str,
+        feed: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        deadline: float | None = None,
+    ) -> Fetched:
+        """GET a JSON document, conditionally when validators from the last fetch are given.
+
+        ``deadline`` limits the call as in :meth:`request`.
+        """
         headers = {"Accept": "application/json"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        response = self.request("GET", url, headers=headers)
+        response = self.request("GET", url, headers=headers, deadline=deadline)
         if response.status_code == 304:
             return Fetched(None, etag, last_modified)
         if response.status_code != 200:
@@ -121,25 +203,55 @@ class HttpClient:
         )
 
 
-def _read_bounded(response: requests.Response, provider: str, what: str, limit: int) -> None:
-    """Read a streamed body into ``response.content``, refusing one above ``limit`` bytes.
+def _read_body(
+    response: requests.Response,
+    until: float,
+    clock: Callable[[], float],
+    *,
+    limit: int,
+    provider: str,
+    what: str,
+) -> None:
+    """Read the streamed body into ``response`` (so ``.content`` works), giving up at ``until``.
+
+    Each socket read is bounded by the timeout the request was sent with; between reads
+    the clock is checked, so a server sending a byte at a time is cut off at ``until``.
+    A body above ``limit`` bytes (by ``Content-Length`` or as it arrives) is refused before
+    more of it is held in memory.
 
     Raises
     ------
     FeedError
-        The body (by ``Content-Length`` or as it arrives) is larger than the limit.
+        The body is larger than ``limit``.
     """
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         response.close()
         raise FeedError(provider, what, "", f"the answer is {declared} bytes; the limit is {limit}")
-    body = bytearray()
-    for chunk in response.iter_content(chunk_size=1 << 16):
-        body += chunk
-        if len(body) > limit:
-            response.close()
-            raise FeedError(provider, what, "", f"the answer is larger than {limit} bytes; refused")
-    response._content = bytes(body)  # keeps the streamed body readable as .content / .json()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if clock() > until:
+                raise _Overdue
+            chunk = response.raw.read1(READ_CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise FeedError(provider, what, "", f"the answer is larger than {limit} bytes; refused")
+            chunks.append(chunk)
+    except (_Overdue, FeedError):
+        response.close()
+        raise
+    except Exception as exc:  # urllib3's read errors (timeouts, resets) as requests' own
+        response.close()
+        if "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
+            raise requests.Timeout(str(exc)) from exc
+        raise requests.ConnectionError(str(exc)) from exc
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.close()
 
 
 def decode_json(response: requests.Response, provider: str, feed: str) -> Any:

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, url_for
 from sqlalchemy import select
 
 from app.accounts.access import current_reach, current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, RIDER_ACTION, RIDER_READ, Reach
 from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
-from app.booking.receipts import receipt_for, receipt_pdf
-from app.booking.saga import TARIFF_PROVIDER, BookingError, BookingSaga, Budget, StepFailed, TransitTicket
-from app.booking.saga.budget import DEFAULT_BUDGET_S
+from app.booking.receipts import receipt_for, receipt_response, request_seller
+from app.booking.saga import TARIFF_PROVIDER, BookingError, BookingSaga, StepFailed, TransitTicket
 from app.booking.states import IllegalTransition
+from app.deadlines import request_deadline
 from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db
 from app.fares import fare_calculator, level_name
+from app.i18n import negotiate
 from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
 from app.local_times import local
 from app.models import Booking, BookingEvent, BookingLeg, Payment, User, as_utc, utc_now
@@ -99,10 +100,10 @@ def _reprice(booking: Booking, remaining: list[BookingLeg]) -> TransitTicket | N
 def saga() -> BookingSaga:
     """The booking saga on this request's database session, within the request's time budget.
 
-    The budget is the request's deadline when the app set one (``g.deadline``), else
-    ``BOOKING_BUDGET_S`` seconds (default 20) from now.
+    The budget is the request's deadline (``MOBILITY_BOOKING_BUDGET_SECONDS`` for booking
+    actions, :mod:`app.deadlines`); provider calls made by the saga share it.
     """
-    deadline = g.get("deadline") or Budget(float(current_app.config.get("BOOKING_BUDGET_S", DEFAULT_BUDGET_S)))
+    deadline = request_deadline()
     return BookingSaga(
         db.session,
         current_app.extensions["mobility.providers"],
@@ -468,17 +469,8 @@ def booking_receipt(booking_id: str) -> Receipt | Response:
     ``Accept: application/pdf`` the same receipt as a printable PDF.
     """
     booking = _readable(booking_id)
-    receipt = receipt_for(db.session, booking)
-    if (
-        request.accept_mimetypes.best_match(["application/json", "application/pdf"], default="application/json")
-        == "application/pdf"
-    ):
-        return Response(
-            receipt_pdf(receipt),
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="receipt-{booking.id}.pdf"'},
-        )
-    return receipt
+    receipt = receipt_for(db.session, booking, seller=request_seller(), language=negotiate())
+    return receipt_response(receipt, f"receipt-{booking.id}.pdf")
 
 
 __all__ = ["blueprint", "booking_out"]

@@ -9,11 +9,15 @@ from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
 from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_key, one_at_a_time
 from app.api.region import current_region
+from app.booking.receipts import pass_receipt, receipt_response, request_seller
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db
+from app.fares import fare_calculator
+from app.i18n import negotiate
 from app.models import Booking, BookingLeg, BookingState, EligibilityProof, PassTicket, TicketStatus, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.payments.gateway import IntentStatus
+from app.schemas.bookings import Receipt
 from app.schemas.passes import (
     Jwk,
     ProductList,
@@ -412,6 +416,24 @@ def ticket_qr(ticket_id: str) -> Response:
     if kind == "image/png":
         return Response(qr_png(token, view), mimetype="image/png")
     return Response(qr_svg(token, view), mimetype="image/svg+xml")
+
+
+@blueprint.operation(
+    "/tickets/<ticket_id>/receipt",
+    summary="The receipt of a pass purchase",
+    response=Receipt,
+    errors=(404,),
+    auth=ACCOUNT,
+    alternate_media={"application/pdf": {"type": "string", "format": "binary"}},
+)
+def ticket_receipt(ticket_id: str) -> Receipt | Response:
+    """Seller, pass, period, amount and VAT; with ``Accept: application/pdf`` a printable PDF."""
+    ticket = _own_ticket(ticket_id)
+    calculator = fare_calculator()
+    seller = request_seller()
+    issuer = calculator.config.name if calculator is not None else seller.name
+    receipt = pass_receipt(ticket, issuer=issuer, seller=seller, language=negotiate())
+    return receipt_response(receipt, f"receipt-{ticket.id}.pdf")
 
 
 @blueprint.operation(

@@ -8,8 +8,10 @@ from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
 from app.api.region import local_moment, region_holder
+from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, priced_total, traveller_passes
+from app.fleet_cache import RequestFleets, fleet_cache, stale_warnings
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.openapi import ApiBlueprint
@@ -308,7 +310,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     travellers = Travellers(adults=query.adults, children=query.children)
     held = traveller_passes(calculator, query.passes, request_.time.date()) if calculator is not None else []
     price = priced_total(calculator, held, travellers) if calculator is not None else None
-    supply = sharing_supply(current_app.extensions["mobility.providers"], query.modes, request_.time)
+    fleets = RequestFleets(fleet_cache(current_app), request_deadline())
+    supply = sharing_supply(current_app.extensions["mobility.providers"], query.modes, request_.time, fleets=fleets)
     try:
         result = planner.plan(request_, supply, price)
         itineraries, warnings = result.itineraries, result.warnings
@@ -325,17 +328,21 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     if query.sort == "cheapest" and calculator is not None:
         order = sorted(range(len(itineraries)), key=lambda i: (_total(itineraries[i], fares[i]), itineraries[i].end))
         itineraries, fares = [itineraries[i] for i in order], [fares[i] for i in order]
-    notes = [
-        WarningOut(
-            code="provider_unavailable",
-            message=text("warning.provider_unavailable", language, provider=name),
-            provider=name,
-        )
-        for name in supply.unavailable
-    ] + [
-        WarningOut(code="service_alert", message=alert.text("header", language) or alert.effect)
-        for alert in trip_info().plan_alerts(itineraries)
-    ]
+    notes = (
+        [
+            WarningOut(
+                code="provider_unavailable",
+                message=text("warning.provider_unavailable", language, provider=name),
+                provider=name,
+            )
+            for name in supply.unavailable
+        ]
+        + [
+            WarningOut(code="service_alert", message=alert.text("header", language) or alert.effect)
+            for alert in trip_info().plan_alerts(itineraries)
+        ]
+        + stale_warnings(fleets.stale, language)
+    )
     response = PlanResponse(
         itineraries=[
             _itinerary(itinerary, language, region, fare) for itinerary, fare in zip(itineraries, fares, strict=True)

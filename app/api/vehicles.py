@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from app.accounts.policy import PUBLIC
+from app.deadlines import request_deadline
+from app.fleet_cache import fleet_cache, stale_warnings
 from app.i18n import negotiate, text
 from app.openapi import ApiBlueprint
 from app.schemas.plan import WarningOut
@@ -16,7 +18,7 @@ from app.schemas.vehicles import (
     VehicleOut,
     VehiclesQuery,
 )
-from app.sharing import FORM_FACTOR_MODE, FleetSnapshot, snapshots, vehicle_kind
+from app.sharing import FORM_FACTOR_MODE, FleetSnapshot, vehicle_kind
 from routing.geo import distance_m
 
 blueprint = ApiBlueprint("vehicles", __name__, tag="vehicles")
@@ -109,7 +111,8 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
     be refreshed in time).
     """
     lat, lon = query.near
-    fleets, unavailable = snapshots(current_app.extensions["mobility.providers"])
+    cached = fleet_cache(current_app).snapshots(request_deadline())
+    fleets, unavailable = cached.fleets, cached.unavailable
     stations = [station for fleet in fleets for station in _stations(fleet, query, lat, lon)]
     vehicles = [vehicle for fleet in fleets for vehicle in _vehicles(fleet, query, lat, lon)]
     stations.sort(key=lambda item: (item.distance_meters, item.provider, item.station_id))
@@ -119,7 +122,11 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
         stations=stations[: query.limit],
         vehicles=vehicles[: query.limit],
         providers=[
-            ProviderState(provider=fleet.provider.name, as_of=fleet.availability.as_of, stale=fleet.availability.stale)
+            ProviderState(
+                provider=fleet.provider.name,
+                as_of=fleet.availability.as_of,
+                stale=fleet.availability.stale or fleet.provider.name in cached.stale,
+            )
             for fleet in fleets
         ],
         warnings=[
@@ -129,5 +136,6 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
                 message=text("warning.provider_unavailable", language, provider=name),
             )
             for name in unavailable
-        ],
+        ]
+        + stale_warnings(cached.stale, language),
     )

@@ -126,7 +126,18 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
         upgrade_database(engine)
         engine.dispose()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

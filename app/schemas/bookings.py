@@ -122,12 +122,24 @@ class ReceiptLine(ApiModel):
     vat_cents: int
 
 
-class Receipt(ApiModel):
-    """An itemised receipt of a booking (amounts include VAT)."""
+class SellerOut(ApiModel):
+    """Who sells (and issues the receipt)."""
 
-    booking_id: str
+    name: str
+    address: str
+    vat_id: str
+    commercial_register: str = Field(description="Commercial register court and number")
+
+
+class Receipt(ApiModel):
+    """An itemised receipt of a booking or a pass purchase (amounts include VAT)."""
+
+    booking_id: str | None = Field(description="The booking (None on a pass purchase's receipt)")
+    pass_id: str | None = Field(default=None, description="The pass purchase (None on a booking's receipt)")
     issued_at: datetime
     currency: str
+    seller: SellerOut
+    language: str = Field(description="Language of the texts: de or en")
     lines: list[ReceiptLine]
     total_cents: int
     refunded_cents: int

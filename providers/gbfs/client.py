@@ -7,14 +7,23 @@ logged with provider, file and field, and the last good parsed value is served m
 ``stale`` until it is ``max_stale_s`` past its ``ttl``; after that it is dropped and the
 failure raised. A document whose own ``last_updated`` is older than that is served but
 marked stale too (a frozen feed is as bad as none for availability).
+
+A feed is never refreshed more often than ``min_refresh_s``, nor, when its fetch and
+parse took more than ``EXPENSIVE_S``, more often than ``COST_FACTOR`` times that: a 300,000-station
+``station_information.json`` with ``ttl`` 0 that takes 10 s to parse is parsed again
+after 100 s at the earliest, not on every call. Inside :func:`serving_from_cache`
+(what the API's request path uses) ``load`` answers from any copy it has and never goes
+to the network for it; the app's background refresher keeps the copies current.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -30,6 +39,22 @@ T = TypeVar("T")
 Parser = Callable[[Any, FeedPlace], T]
 
 DISCOVERY = "gbfs"
+COST_FACTOR = 10.0
+"""An expensive feed is refreshed at most once per this many times its last fetch-and-parse time."""
+EXPENSIVE_S = 0.25
+"""A fetch and parse taking longer than this makes a feed expensive; cheaper ones follow their ``ttl``."""
+
+_from_cache: ContextVar[bool] = ContextVar("gbfs_from_cache", default=False)
+
+
+@contextlib.contextmanager
+def serving_from_cache() -> Iterator[None]:
+    """In this block, feeds with a copy in memory are answered from it without a refresh (stale or not)."""
+    token = _from_cache.set(True)
+    try:
+        yield
+    finally:
+        _from_cache.reset(token)
 
 
 @dataclass(frozen=True)
@@ -49,6 +74,13 @@ class _Entry:
     fetched_at: float  # epoch seconds of the last successful fetch (200 or 304)
     etag: str | None
     last_modified: str | None
+    cost_s: float = 0.0  # how long the last fetch and parse took
+    failed: bool = False  # the last refresh failed (the value is the last good one)
+
+    def fresh_until(self, min_refresh_s: float) -> float:
+        """Epoch seconds until which the copy is not refreshed."""
+        backoff = COST_FACTOR * self.cost_s if self.cost_s >= EXPENSIVE_S else 0.0
+        return self.fetched_at + max(self.envelope.ttl_s, min_refresh_s, backoff)
 
 
 class GbfsClient:
@@ -62,12 +94,16 @@ class GbfsClient:
         *,
         language: str = "",
         max_stale_s: float = 300.0,
+        min_refresh_s: float = 0.0,
         clock: Callable[[], float] = time.time,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.provider = provider
         self.discovery_url = discovery_url
         self.language = language
         self.max_stale_s = max_stale_s
+        self.min_refresh_s = min_refresh_s
+        self._timer = timer
         self._http = http
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
@@ -91,15 +127,20 @@ class GbfsClient:
         ProviderError
             The feed is not in the discovery file, or it failed and no usable copy is left.
         """
+        cached = self._entries.get(feed)
+        if cached is not None and _from_cache.get():
+            return self._loaded(cached, self._clock(), refreshed_ok=not cached.failed)
         with self._lock:
             entry = self._entries.get(feed)
             now = self._clock()
-            if entry is not None and now < entry.fetched_at + entry.envelope.ttl_s:
-                return self._loaded(entry, now, refreshed_ok=True)
+            if entry is not None and now < entry.fresh_until(self.min_refresh_s):
+                return self._loaded(entry, now, refreshed_ok=not entry.failed)
+            started = self._timer()
             try:
                 entry = self._refresh(feed, parse, entry, now)
             except ProviderError as exc:
                 return self._fallback(feed, entry, now, exc)
+            entry.cost_s = self._timer() - started
             self._entries[feed] = entry
             return self._loaded(entry, now, refreshed_ok=True)
 
@@ -141,6 +182,7 @@ class GbfsClient:
         if entry is None or now > entry.fetched_at + entry.envelope.ttl_s + self.max_stale_s:
             self._entries.pop(feed, None)
             raise error
+        entry.failed = True
         return self._loaded(entry, now, refreshed_ok=False)
 
     def _loaded(self, entry: _Entry, now: float, *, refreshed_ok: bool) -> Loaded[Any]:

@@ -109,9 +109,30 @@ def test_complete_production_settings_are_accepted(tmp_path: Path) -> None:
             "MOBILITY_STRIPE_SECRET_KEY": "sk_live_123456",
             "MOBILITY_TICKET_SIGNING_KEY": str(tmp_path / "ticket.pem"),
             "MOBILITY_STRIPE_WEBHOOK_SECRET": "whsec_123456",
+            "MOBILITY_SELLER_NAME": "Kassel Mobil GmbH",
+            "MOBILITY_SELLER_ADDRESS": "Königsplatz 1, 34117 Kassel",
+            "MOBILITY_SELLER_VAT_ID": "DE123456789",
+            "MOBILITY_SELLER_REGISTER": "Amtsgericht Kassel HRB 1234",
         }
     )
     assert settings.is_production
+
+
+def test_production_needs_the_sellers_details_for_receipts(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_env(
+            {
+                "MOBILITY_ENV": "production",
+                "MOBILITY_SECRET_KEY": "k" * 48,
+                "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+                "MOBILITY_REGION_PATH": str(tmp_path),
+                "MOBILITY_STRIPE_SECRET_KEY": "sk_live_123456",
+                "MOBILITY_TICKET_SIGNING_KEY": str(tmp_path / "ticket.pem"),
+                "MOBILITY_STRIPE_WEBHOOK_SECRET": "whsec_123456",
+                "MOBILITY_SELLER_NAME": "Kassel Mobil GmbH",
+            }
+        )
+    assert caught.value.variable == "MOBILITY_SELLER_ADDRESS"
 
 
 def test_development_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:

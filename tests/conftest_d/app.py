@@ -32,6 +32,11 @@ def make_settings(tmp_path: Path, database_url: str, demo_region_path: Path):  #
             "region_path": demo_region_path,
             "log_level": LogLevel.WARNING,
             "region_reload_seconds": 0,
+            # every request sees the operator's current fleet (the sandbox changes under the tests), and a
+            # loaded CI machine gets time to answer; tests of the deadlines set their own budgets
+            "sharing_refresh_seconds": 0,
+            "sharing_wait_seconds": 15,
+            "plan_budget_seconds": 40,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
@@ -46,6 +51,9 @@ def settings(make_settings) -> Settings:  # type: ignore[no-untyped-def]
 
 
 def _dispose(application: Flask) -> None:
+    fleets = application.extensions.get("mobility.fleets")
+    if fleets is not None:
+        fleets.stop()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -1,4 +1,4 @@
-"""A loopback HTTP server for GBFS snapshot folders, with ETags and switchable failures.
+"""A loopback HTTP server for GBFS snapshot folders, with ETags, switchable failures and slow answers.
 
 Real snapshots name their feeds by public URLs; the server rewrites ``gbfs.json`` so
 every feed points at itself (and writes a discovery file for folders that have none),
@@ -29,6 +29,11 @@ class GbfsFolderServer:
     requests: list[str] = field(default_factory=list)
     broken: dict[str, int | str] = field(default_factory=dict)
     overrides: dict[str, bytes] = field(default_factory=dict)
+    slow: dict[str, float] = field(default_factory=dict)
+    """Seconds to wait before answering, by file name (``"*"``: every file)."""
+    trickle: dict[str, float] = field(default_factory=dict)
+    """Seconds between single bytes of the body, by file name (``"*"``: every file)."""
+    stop: threading.Event = field(default_factory=threading.Event)
 
     @property
     def discovery_url(self) -> str:
@@ -66,9 +71,11 @@ class GbfsFolderServer:
 def gbfs_folder_server() -> Iterator[Callable[[Path], GbfsFolderServer]]:
     """A function that serves a folder on an ephemeral loopback port; servers stop after the test."""
     servers: list[ThreadingHTTPServer] = []
+    states: list[GbfsFolderServer] = []
 
     def start(folder: Path) -> GbfsFolderServer:
         state = GbfsFolderServer(folder)
+        states.append(state)
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -91,23 +98,37 @@ def gbfs_folder_server() -> Iterator[Callable[[Path], GbfsFolderServer]]:
                     self.send_response(304)
                     self.end_headers()
                     return
+                delay = state.slow.get(name, state.slow.get("*", 0.0))
+                if delay and state.stop.wait(delay):
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                gap = state.trickle.get(name, state.trickle.get("*", 0.0))
+                if not gap:
+                    self.wfile.write(body)
+                    return
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if state.stop.wait(gap):
+                        return
 
             def log_message(self, *args: object) -> None:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
         servers.append(server)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         state.url = f"http://127.0.0.1:{server.server_address[1]}"
         return state
 
     yield start
+    for state in states:
+        state.stop.set()  # slow and trickling answers end now
     for server in servers:
         server.shutdown()
         server.server_close()

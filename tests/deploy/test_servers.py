@@ -40,7 +40,7 @@ def wait_for(url: str, timeout: float = 90.0) -> requests.Response:
 
 @pytest.fixture
 def gunicorn_url(tmp_path: Path, demo_region_path: Path, database_url: str) -> Iterator[str]:
-    """``gunicorn -w 2 wsgi:app`` on a loopback port, configured through MOBILITY_* only."""
+    """``gunicorn -c gunicorn.conf.py -w 2 wsgi:app`` on a loopback port, configured through MOBILITY_* only."""
     from sqlalchemy import create_engine
 
     from app.database import upgrade_database
@@ -56,7 +56,18 @@ def gunicorn_url(tmp_path: Path, demo_region_path: Path, database_url: str) -> I
         "MOBILITY_REGION_PATH": str(demo_region_path),
         "MOBILITY_LOG_LEVEL": "WARNING",
     }
-    gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30", "wsgi:app"]
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+    ]
     process = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/health")

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.booking.saga import payments
-from app.booking.saga.budget import Budget, Deadline
+from app.booking.saga.budget import Deadline
 from app.booking.saga.context import TARIFF_PROVIDER, Repricer, SagaContext, TransitTicket
 from app.booking.saga.create import BookingCreation, authorisation_cents, request_hash
 from app.booking.saga.errors import BookingError, OutOfBudget, StepFailed
@@ -37,7 +37,6 @@ __all__ = [
     "TARIFF_PROVIDER",
     "BookingError",
     "BookingSaga",
-    "Budget",
     "OutOfBudget",
     "StepFailed",
     "TransitTicket",

@@ -59,8 +59,8 @@ def test_a_spent_budget_answers_202_pending_and_the_reconciler_finishes_it(
     sign_in: Callable[..., SignedIn],
     sandbox: SandboxServer,
 ) -> None:
-    app: Flask = make_app(providers=sandbox_registry(sandbox))
-    app.config["BOOKING_BUDGET_S"] = 0  # spent before the first step
+    # A booking budget spent before the saga's first step.
+    app: Flask = make_app(providers=sandbox_registry(sandbox), booking_budget_seconds=1e-6)
     client = app.test_client()
     anna = sign_in(app)
     answer = book(client, anna, plan_shared(client)["id"])

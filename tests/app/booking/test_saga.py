@@ -6,7 +6,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.booking.saga import Budget, TransitTicket
+from app.booking.saga import TransitTicket
+from app.deadlines import Deadline
 from app.extensions import db
 from app.models import BookingEvent, OfflinePayment, SagaStep, VehicleClaim
 from providers.model import BookingState, BookingStatus
@@ -117,7 +118,7 @@ def test_a_ride_cancelled_so_no_ticket_is_needed_voids_the_ticket(world: SagaWor
 
 def test_a_spent_budget_leaves_the_booking_pending_for_the_reconciler(world: SagaWorld) -> None:
     ticks = iter([0.0, 0.0, 0.0, 25.0] + [25.0] * 50)  # spent after the reservation
-    budget = Budget(20.0, clock=lambda: next(ticks))
+    budget = Deadline.start(20.0, clock=lambda: next(ticks))
     runner = world.saga(deadline=budget)
     booking, _ = runner.book(
         world.user,
