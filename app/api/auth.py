@@ -50,8 +50,10 @@ def _tokens(pair: TokenPair) -> Tokens:
 )
 @limiter.limit(REGISTRATION_LIMIT)
 def register(body: Registration) -> Account:
-    """A new account with the role ``resident``. The e-mail address is stored lower-case and
-    must be new; the password is kept only as an Argon2id hash. Limited per client address.
+    """A new account with the role ``resident``.
+
+    The e-mail address is stored lower-case and must be new; the password is kept only as an
+    Argon2id hash. Limited per client address.
     """
     email = body.email.lower()
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
@@ -83,8 +85,10 @@ def register(body: Registration) -> Account:
 )
 @limiter.limit(SIGN_IN_LIMIT)
 def login(body: Credentials) -> Tokens:
-    """A new sign-in session: a short-lived access token and a refresh token. Wrong e-mail
-    and wrong password get the same answer in the same time. Limited per client address.
+    """A new sign-in session: a short-lived access token and a refresh token.
+
+    Wrong e-mail and wrong password get the same answer in the same time. Limited per client
+    address.
     """
     user = db.session.scalar(select(User).where(User.email == body.email.lower()))
     if not verify_password(user.password_hash if user else None, body.password) or user is None:
@@ -107,8 +111,9 @@ def login(body: Credentials) -> Tokens:
 )
 @limiter.limit(SIGN_IN_LIMIT)
 def refresh(body: RefreshRequest) -> Tokens:
-    """New access and refresh tokens; the old refresh token stops working. Presenting a
-    refresh token a second time signs the whole session out (it was copied).
+    """New access and refresh tokens; the old refresh token stops working.
+
+    Presenting a refresh token a second time signs the whole session out (it was copied).
     """
     try:
         pair = refresh_session(db.session, token_policy(), body.refresh_token)

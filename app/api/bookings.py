@@ -245,11 +245,12 @@ def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
     headers=(IDEMPOTENCY_HEADER,),
 )
 def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[BookingOut, int]:
-    """One checkout for every bookable leg of a planned itinerary: each shared vehicle is
-    reserved with its operator, the quoted total is authorised on the card (per-minute
-    legs with headroom) and every leg is confirmed; if any step fails, everything done is
-    undone and the answer (402 declined card, 409 otherwise) carries the booking with a
-    reason per leg.
+    """One checkout for every bookable leg of a planned itinerary.
+
+    Each shared vehicle is reserved with its operator, the quoted total is authorised on the
+    card (per-minute legs with headroom) and every leg is confirmed; if any step fails,
+    everything done is undone and the answer (402 declined card, 409 otherwise) carries the
+    booking with a reason per leg.
 
     Send an ``Idempotency-Key`` header (8-255 characters): the same key returns the same
     booking (200), the same key with another body is refused (422). With a card that
@@ -392,8 +393,10 @@ def start_leg(booking_id: str, position: int) -> BookingOut | Response:
     auth=RIDER_ACTION,
 )
 def end_leg(booking_id: str, position: int) -> BookingOut | Response:
-    """Ends the ride at the operator; when no leg is left open the actual amount is captured
-    (never more than was authorised) and the booking is ``completed``.
+    """Ends the ride at the operator.
+
+    When no leg is left open the actual amount is captured (never more than was authorised)
+    and the booking is ``completed``.
     """
     return _change(booking_id, "end", position)
 
@@ -408,11 +411,13 @@ def end_leg(booking_id: str, position: int) -> BookingOut | Response:
     auth=RIDER_ACTION,
 )
 def cancel_leg(booking_id: str, position: int) -> BookingOut | Response:
-    """Cancels this leg only (a leg not yet ridden), with the operator's cancellation fee when
-    its policy has one; the other legs, the ticket among them, stay booked. What is left is
-    priced again: if the remaining rides need another ticket (or none) the ticket leg is
-    re-issued (or voided) and the booking's events say so. The booking is ``cancelled``
-    only when every leg is; with no ride left open it is settled (fees and tickets charged).
+    """Cancels this leg only (a leg not yet ridden).
+
+    The operator's cancellation fee applies when its policy has one; the other legs, the
+    ticket among them, stay booked. What is left is priced again: if the remaining rides
+    need another ticket (or none) the ticket leg is re-issued (or voided) and the booking's
+    events say so. The booking is ``cancelled`` only when every leg is; with no ride left
+    open it is settled (fees and tickets charged).
     """
     return _change(booking_id, "cancel-leg", position)
 
@@ -427,8 +432,9 @@ def cancel_leg(booking_id: str, position: int) -> BookingOut | Response:
     auth=RIDER_ACTION,
 )
 def cancel_booking(booking_id: str) -> BookingOut | Response:
-    """Cancels every leg not yet ridden and releases the authorisation (rides already taken
-    are charged). The built-in operators charge no cancellation fee before a ride starts.
+    """Cancels every leg not yet ridden and releases the authorisation (rides already taken are charged).
+
+    The built-in operators charge no cancellation fee before a ride starts.
     """
     return _change(booking_id, "cancel")
 
@@ -465,8 +471,9 @@ def refund_booking(booking_id: str, body: RefundRequest) -> RefundOut:
     alternate_media={"application/pdf": {"type": "string", "format": "binary"}},
 )
 def booking_receipt(booking_id: str) -> Receipt | Response:
-    """Operator, leg, amount and VAT rate per line (amounts include VAT). With
-    ``Accept: application/pdf`` the same receipt as a printable PDF.
+    """Operator, leg, amount and VAT rate per line (amounts include VAT).
+
+    With ``Accept: application/pdf`` the same receipt as a printable PDF.
     """
     booking = _readable(booking_id)
     receipt = receipt_for(db.session, booking, seller=request_seller(), language=negotiate())

@@ -182,8 +182,9 @@ def list_products() -> ProductList:
     auth=ACCOUNT,
 )
 def submit_eligibility(body: ProofRequest) -> ProofOut:
-    """Card number, valid-until date and benefit; city staff verify or reject it (or a city
-    registry decides at once). The status shows in ``GET /me/eligibility``.
+    """Card number, valid-until date and benefit; city staff verify or reject it (or a city registry decides at once).
+
+    The status shows in ``GET /me/eligibility``.
     """
     try:
         proof = submit_proof(
@@ -273,10 +274,12 @@ def reject_proof(proof_id: int, body: Review) -> ProofOut:
     headers=(IDEMPOTENCY_HEADER,),
 )
 def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
-    """For the current or the next calendar month, one per product and month; send an
-    ``Idempotency-Key`` (the same key returns the same purchase). The MittendrinTicket needs a
-    verified Teilhabecard valid on the month's first day. Paid at once; the answer carries the
-    signed ticket (``token``) and ``GET /tickets/{id}/qr`` renders it.
+    """A pass for the current or the next calendar month, one per product and month.
+
+    Send an ``Idempotency-Key`` (the same key returns the same purchase). The
+    MittendrinTicket needs a verified Teilhabecard valid on the month's first day. Paid at
+    once; the answer carries the signed ticket (``token``) and ``GET /tickets/{id}/qr``
+    renders it.
     """
     key = idempotency_key()
     user = current_user()

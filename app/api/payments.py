@@ -51,8 +51,10 @@ def _gateway() -> PaymentGateway:
     auth=ACCOUNT,
 )
 def create_setup_intent() -> SetupIntentOut:
-    """A SetupIntent for the signed-in user's customer: confirm it in the app with the client
-    secret; the saved card's PaymentMethod id can then be sent with bookings.
+    """A SetupIntent for the signed-in user's customer.
+
+    Confirm it in the app with the client secret; the saved card's PaymentMethod id can then
+    be sent with bookings.
     """
     user = current_user()
     runner = saga()
@@ -94,10 +96,11 @@ def _apply(event: GatewayEvent) -> None:
     headers=SIGNATURE_DOCS,
 )
 def payment_webhook() -> WebhookAck:
-    """For the gateway, not the app. The raw body's signature is verified (Stripe:
-    ``Stripe-Signature``); each event id is processed once, in the same transaction as its
-    effect; the payment is re-read from the gateway rather than trusted from the event, so
-    events may arrive late, twice or out of order.
+    """For the gateway, not the app.
+
+    The raw body's signature is verified (Stripe: ``Stripe-Signature``); each event id is processed
+    once, in the same transaction as its effect; the payment is re-read from the gateway rather than
+    trusted from the event, so events may arrive late, twice or out of order.
     """
     signature = next((request.headers[h] for h in SIGNATURE_HEADERS if h in request.headers), None)
     if signature is None:

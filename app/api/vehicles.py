@@ -103,8 +103,10 @@ def _vehicles(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
     auth=PUBLIC,
 )
 def list_vehicles(query: VehiclesQuery) -> VehicleList:
-    """Stations (with live vehicle and dock counts) and free-floating vehicles available now
-    within ``radius`` metres of ``near``, nearest first, from every configured provider.
+    """Stations and free-floating vehicles available now near a point, nearest first.
+
+    Stations come with live vehicle and dock counts; everything within ``radius`` metres of
+    ``near``, from every configured provider.
 
     A provider that cannot answer is left out and named in ``warnings``; ``providers``
     says how fresh each answering provider's data is (``stale`` when its feed could not

@@ -481,7 +481,10 @@ class StreetRouter:
         target, cost, duration, distance = target[within], cost[within], duration[within], distance[within]
         here = np.flatnonzero((targets.point[:, 0] == start.lat) & (targets.point[:, 1] == start.lon))
         if here.size:  # already there: no walk to the street and back
-            merged = {int(t): (float(c), float(d), float(m)) for t, c, d, m in zip(target, cost, duration, distance)}
+            merged = {
+                int(t): (float(c), float(d), float(m))
+                for t, c, d, m in zip(target, cost, duration, distance, strict=True)
+            }
             merged.update(dict.fromkeys(here.tolist(), (0.0, 0.0, 0.0)))
             order = sorted(merged)
             values = np.array([merged[t] for t in order], dtype=np.float64).reshape(len(order), 3)

@@ -1,5 +1,7 @@
-"""Bookings through the API against the sandbox operator over HTTP: the saga, its compensation,
-idempotency, owner checks, rides, receipts and no double booking of a vehicle.
+"""Bookings through the API against the sandbox operator over HTTP.
+
+The saga, its compensation, idempotency, owner checks, rides, receipts and no double
+booking of a vehicle.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def test_a_booking_reserves_authorises_and_confirms(
     assert booking["state"] == "confirmed" and booking["failureReason"] is None
     (leg,) = booking["legs"]
     assert leg["state"] == "confirmed" and leg["provider"] == "demo-rad"
-    quote = next(l for l in itinerary["legs"] if l["sharing"])["sharing"]["quote"]["amountCents"]
+    quote = next(leg for leg in itinerary["legs"] if leg["sharing"])["sharing"]["quote"]["amountCents"]
     assert leg["quoteCents"] == quote
     assert booking["payment"]["state"] == "authorised" and booking["payment"]["authorisedCents"] >= quote
     assert held(sandbox) == {leg["vehicleId"]}

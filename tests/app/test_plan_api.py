@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,7 +44,7 @@ def test_walk_and_transit_gives_labelled_pareto_itineraries(client: FlaskClient,
         legs = itinerary["legs"]
         assert legs[0]["from"]["kind"] == "origin" and legs[-1]["to"]["kind"] == "destination"
         assert datetime.fromisoformat(itinerary["start"]) >= MONDAY_8
-        for before, after in zip(legs, legs[1:], strict=False):
+        for before, after in itertools.pairwise(legs):
             assert before["end"] <= after["start"]
             assert (
                 before["to"]["stopId"] == after["from"]["stopId"] or before["mode"] == "walk" or after["mode"] == "walk"

@@ -6,6 +6,7 @@ random requests across the region answer 200 or a named 4xx, never a 500.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,7 +45,7 @@ def _check_itinerary(itinerary: dict, start: datetime) -> None:  # type: ignore[
     legs = itinerary["legs"]
     assert legs[0]["from"]["kind"] == "origin" and legs[-1]["to"]["kind"] == "destination"
     assert datetime.fromisoformat(itinerary["start"]) >= start
-    for before, after in zip(legs, legs[1:], strict=False):
+    for before, after in itertools.pairwise(legs):
         assert before["end"] <= after["start"]
     for leg in legs:
         assert len(leg["geometry"]["coordinates"]) >= 2

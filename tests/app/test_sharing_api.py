@@ -1,4 +1,4 @@
-"""Sharing through the API: /plan with bikeshare and carsharing, and /vehicles, against the sandbox operator over HTTP."""
+"""Sharing through the API against the sandbox operator over HTTP: /plan with bikeshare and carsharing, /vehicles."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Payments against localstripe (a real Stripe-compatible server on loopback): the gateway,
-bookings paid by card, 3-D Secure, webhooks verified and processed exactly once.
+"""Payments against localstripe, a real Stripe-compatible server on loopback.
+
+The gateway, bookings paid by card, 3-D Secure, webhooks verified and processed exactly once.
 
 localstripe's known gaps (../shared/STRIPE.md) are covered elsewhere: declines other than
 ...0341 and idempotency keys with :class:`tests.conftest_d.payments.FakeGateway` and the

@@ -61,8 +61,10 @@ def _dispose(application: Flask) -> None:
 
 @pytest.fixture
 def make_app(make_settings):  # type: ignore[no-untyped-def]
-    """Build applications from overridden settings (``migrate=False`` leaves the database empty;
-    ``providers`` gives the sharing operators' adapters, ``payments`` the payment gateway).
+    """Build applications from overridden settings.
+
+    ``migrate=False`` leaves the database empty; ``providers`` gives the sharing operators'
+    adapters, ``payments`` the payment gateway.
 
     Every application's connections are closed after the test.
     """

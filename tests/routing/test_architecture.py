@@ -9,7 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # In a child process: import-linter configures logging with dictConfig, which would
 # disable the loggers (the access log among them) of the test process.
-LINT = "from importlinter.cli import lint_imports; raise SystemExit(lint_imports(config_filename='pyproject.toml', no_cache=True))"
+LINT = (
+    "from importlinter.cli import lint_imports; "
+    "raise SystemExit(lint_imports(config_filename='pyproject.toml', no_cache=True))"
+)
 
 
 def test_import_contracts_hold() -> None:

@@ -19,7 +19,8 @@ SMALL_OSM = """<?xml version="1.0" encoding="UTF-8"?>
  <node id="3" lat="51.3010" lon="9.4010"/>
  <node id="4" lat="51.3010" lon="9.4000"/>
  <node id="5" lat="51.3005" lon="9.4005"/>
- <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="name" v="Einbahnstraße"/><tag k="oneway" v="yes"/></way>
+ <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="name" v="Einbahnstraße"/>
+  <tag k="oneway" v="yes"/></way>
  <way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="steps"/></way>
  <way id="12"><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="footway"/><tag k="name" v="Fußweg"/></way>
  <way id="13"><nd ref="1"/><nd ref="5"/><nd ref="3"/><nd ref="1"/><tag k="building" v="yes"/></way>
@@ -138,7 +139,8 @@ def test_public_bicycle_parking_as_points_and_area_centres(tmp_path: Path) -> No
         """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">
  <node id="1" version="1" lat="51.0000" lon="9.0000"><tag k="amenity" v="bicycle_parking"/></node>
- <node id="2" version="1" lat="51.0010" lon="9.0010"><tag k="amenity" v="bicycle_parking"/><tag k="access" v="private"/></node>
+ <node id="2" version="1" lat="51.0010" lon="9.0010"><tag k="amenity" v="bicycle_parking"/>
+  <tag k="access" v="private"/></node>
  <node id="3" version="1" lat="51.0020" lon="9.0020"/>
  <node id="4" version="1" lat="51.0020" lon="9.0040"/>
  <node id="5" version="1" lat="51.0040" lon="9.0040"/>
@@ -159,5 +161,5 @@ def test_public_bicycle_parking_as_points_and_area_centres(tmp_path: Path) -> No
 def test_unreadable_osm_names_the_file_for_bicycle_parking(tmp_path: Path) -> None:
     path = tmp_path / "broken.osm"
     path.write_text("<osm><node id=", encoding="utf-8")
-    with pytest.raises(InputDataError, match="broken.osm"):
+    with pytest.raises(InputDataError, match=r"broken\.osm"):
         bike_parking_from_osm_file(path)

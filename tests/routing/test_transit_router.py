@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,7 +73,7 @@ def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_regio
         assert isinstance(legs[0], WalkLeg) and legs[0].from_stop is None
         assert isinstance(legs[-1], WalkLeg) and legs[-1].to_stop is None
         assert isinstance(legs[-2], TransitLeg), "the egress walk starts where the last ride ends"
-        for before, after in zip(legs, legs[1:], strict=False):
+        for before, after in itertools.pairwise(legs):
             assert before.arrival <= after.departure
         rides = [leg for leg in legs if isinstance(leg, TransitLeg)]
         assert len(rides) == journey.transfers + 1
