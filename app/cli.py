@@ -496,7 +496,7 @@ def reconcile(older_than_s: int, every_s: int) -> None:
 
     from app import create_app
     from app.booking.saga import BookingSaga
-    from app.extensions import db as database
+    from app.extensions import orm_session
     from providers.registry import registry_from_file
 
     settings = _settings()
@@ -505,7 +505,7 @@ def reconcile(older_than_s: int, every_s: int) -> None:
     while True:
         with app.app_context():
             saga = BookingSaga(
-                database.session,
+                orm_session(),
                 app.extensions["mobility.providers"],
                 app.extensions["mobility.payments"],
                 app.config["SECRET_KEY"],

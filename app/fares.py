@@ -12,7 +12,7 @@ from app.accounts.access import authorize
 from app.accounts.policy import ACCOUNT
 from app.api.region import region_holder
 from app.errors import FieldProblem, RuleViolation
-from app.extensions import db
+from app.extensions import orm_session
 from app.i18n import text
 from app.schemas.plan import FareOut
 from app.tickets.service import held_passes
@@ -54,7 +54,7 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
     held: list[HeldPass] = []
     if request.headers.get("Authorization"):
         user = authorize(ACCOUNT)
-        held += held_passes(db.session, user.id, day)
+        held += held_passes(orm_session(), user.id, day)
     for product_id in (named or "").split(","):
         if not product_id:
             continue

@@ -293,9 +293,9 @@ def _collect_operations(app: Flask) -> list[tuple[str, Operation]]:
                 by_endpoint[operation.endpoint] = operation
     found = []
     for rule in app.url_map.iter_rules():
-        operation = by_endpoint.get(rule.endpoint)
-        if operation is not None:
-            found.append((rule.rule, operation))
+        declared = by_endpoint.get(rule.endpoint)
+        if declared is not None:
+            found.append((rule.rule, declared))
     return sorted(found, key=lambda pair: (pair[0], pair[1].method))
 
 

@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from app.accounts.policy import Access, Reach
 from app.accounts.tokens import TokenError, TokenPolicy, authenticate
 from app.errors import Forbidden, NotFound, Unauthorized
-from app.extensions import db
+from app.extensions import orm_session
 from app.models import User
 from app.settings import Settings
 
@@ -45,7 +45,7 @@ def authorize(access: Access) -> User | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send Authorization: Bearer <access token> (POST /api/v1/auth/login gives one)")
     try:
-        user, auth = authenticate(db.session, token_policy(), token.strip())
+        user, auth = authenticate(orm_session(), token_policy(), token.strip())
     except TokenError as exc:
         raise Unauthorized(str(exc)) from exc
     if access.reach_of(user.role) is None:

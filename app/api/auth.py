@@ -11,7 +11,7 @@ from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import TokenError, TokenPair, open_session, refresh_session, revoke_session
 from app.errors import Conflict, Unauthorized
-from app.extensions import db, limiter
+from app.extensions import db, limiter, orm_session
 from app.models import Role, User, as_utc
 from app.openapi import ApiBlueprint
 from app.schemas.accounts import Account, Credentials, RefreshRequest, Registration, Tokens
@@ -95,7 +95,7 @@ def login(body: Credentials) -> Tokens:
         raise Unauthorized("wrong e-mail address or password")
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(body.password)
-    pair = open_session(db.session, token_policy(), user)
+    pair = open_session(orm_session(), token_policy(), user)
     db.session.commit()
     return _tokens(pair)
 
@@ -116,7 +116,7 @@ def refresh(body: RefreshRequest) -> Tokens:
     Presenting a refresh token a second time signs the whole session out (it was copied).
     """
     try:
-        pair = refresh_session(db.session, token_policy(), body.refresh_token)
+        pair = refresh_session(orm_session(), token_policy(), body.refresh_token)
     except TokenError as exc:
         db.session.commit()  # a replay's revocation must stick
         raise Unauthorized(str(exc)) from exc
@@ -127,6 +127,6 @@ def refresh(body: RefreshRequest) -> Tokens:
 @blueprint.operation("/auth/logout", method="POST", summary="Sign out this session", response=Account, auth=ACCOUNT)
 def logout() -> Account:
     """Revokes the session of the access token: it and its refresh token stop working at once."""
-    revoke_session(db.session, g.auth_session.id, "signed out")
+    revoke_session(orm_session(), g.auth_session.id, "signed out")
     db.session.commit()
     return account_out(g.user)

@@ -16,7 +16,7 @@ from app.booking.saga import TARIFF_PROVIDER, BookingError, BookingSaga, StepFai
 from app.booking.states import IllegalTransition
 from app.deadlines import request_deadline
 from app.errors import Conflict, NotFound, RuleViolation, problem_response
-from app.extensions import db
+from app.extensions import db, orm_session
 from app.fares import fare_calculator, level_name
 from app.i18n import negotiate
 from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
@@ -70,7 +70,7 @@ def _transit_ticket(user: User, record: dict[str, Any]) -> TransitTicket | None:
         raise RuleViolation("invalid-itinerary", str(exc)) from exc
     if not itinerary.legs or not any(leg.mode is Mode.TRANSIT for leg in itinerary.legs):
         return None
-    fare = calculator.price(itinerary, held_passes(db.session, user.id, itinerary.start.date()))
+    fare = calculator.price(itinerary, held_passes(orm_session(), user.id, itinerary.start.date()))
     paid = [item for item in fare.legs if item.cents > 0]
     if not paid or fare.ticket_level is None:
         return None
@@ -105,7 +105,7 @@ def saga() -> BookingSaga:
     """
     deadline = request_deadline()
     return BookingSaga(
-        db.session,
+        orm_session(),
         current_app.extensions["mobility.providers"],
         current_app.extensions["mobility.payments"],
         current_app.config["SECRET_KEY"],
@@ -476,7 +476,7 @@ def booking_receipt(booking_id: str) -> Receipt | Response:
     With ``Accept: application/pdf`` the same receipt as a printable PDF.
     """
     booking = _readable(booking_id)
-    receipt = receipt_for(db.session, booking, seller=request_seller(), language=negotiate())
+    receipt = receipt_for(orm_session(), booking, seller=request_seller(), language=negotiate())
     return receipt_response(receipt, f"receipt-{booking.id}.pdf")
 
 

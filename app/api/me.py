@@ -10,7 +10,7 @@ from app.accounts.access import current_user
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.api.auth import account_out
-from app.extensions import db
+from app.extensions import db, orm_session
 from app.local_times import region_zone
 from app.models import User
 from app.openapi import ApiBlueprint
@@ -56,7 +56,7 @@ def export_account() -> AccountExport:
     Teilhabecard proofs, passes with their payments, tickets, gateway customer records and
     the payment-gateway events about them. Its JSON Schema is ``GET /me/export/schema``.
     """
-    return build_export(db.session, current_user(), zone=region_zone())
+    return build_export(orm_session(), current_user(), zone=region_zone())
 
 
 @blueprint.operation("/me/export/schema", summary="The JSON Schema of the account export", auth=PUBLIC)
@@ -75,8 +75,8 @@ def delete_account() -> Response:
     places are removed from them.
     """
     user = current_user()
-    revoke_all(db.session, user.id, "account deleted")
-    pseudonymise_account(db.session, user)
+    revoke_all(orm_session(), user.id, "account deleted")
+    pseudonymise_account(orm_session(), user)
     db.session.flush()
     db.session.delete(db.session.get(User, user.id))
     db.session.commit()

@@ -11,7 +11,7 @@ from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_k
 from app.api.region import current_region
 from app.booking.receipts import pass_receipt, receipt_response, request_seller
 from app.errors import ApiError, NotFound, ServiceUnavailable
-from app.extensions import db
+from app.extensions import db, orm_session
 from app.fares import fare_calculator
 from app.i18n import negotiate
 from app.models import Booking, BookingLeg, BookingState, EligibilityProof, PassTicket, TicketStatus, as_utc, utc_now
@@ -63,7 +63,7 @@ def _fares() -> FareConfig:
 
 def _shop() -> PassShop:
     return PassShop(
-        db.session,
+        orm_session(),
         current_app.extensions["mobility.payments"],
         current_app.extensions["mobility.ticket_key"],
         current_app.config["SECRET_KEY"],
@@ -188,7 +188,7 @@ def submit_eligibility(body: ProofRequest) -> ProofOut:
     """
     try:
         proof = submit_proof(
-            db.session,
+            orm_session(),
             current_user(),
             card_number=body.card_number,
             valid_until=body.valid_until,
@@ -229,7 +229,7 @@ def _review(proof_id: int, verified: bool, reason: str) -> ProofOut:
         raise NotFound("no proof with this id")
     reach(proof.user_id, "proof")
     try:
-        return _proof(review_proof(db.session, current_user(), proof, Decision(verified=verified, reason=reason)))
+        return _proof(review_proof(orm_session(), current_user(), proof, Decision(verified=verified, reason=reason)))
     except PassError as exc:
         raise PassRefused(exc) from exc
 
@@ -349,7 +349,7 @@ def _own_any_ticket(ticket_id: str) -> tuple[TicketOut, str | None]:
     if ticket is not None:
         reach(ticket.user_id, "ticket")
         return _ticket(ticket), ticket.token if ticket.status == "active" else None
-    found = find_single(db.session, ticket_id)
+    found = find_single(orm_session(), ticket_id)
     if found is None:
         raise NotFound("no ticket with this id")
     booking, leg = found
@@ -476,7 +476,7 @@ def revocation_list() -> Response:
     tickets' key (``mobility ticket verify --revoked`` checks it). The ETag is the version:
     send ``If-None-Match`` and an unchanged list answers 304 with no body.
     """
-    signed = signed_revocations(db.session, current_app.extensions["mobility.ticket_key"])
+    signed = signed_revocations(orm_session(), current_app.extensions["mobility.ticket_key"])
     etag = f"v{signed.version}"
     if etag in request.if_none_match:
         response = Response(status=304)

@@ -73,6 +73,8 @@ def _vehicles(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
             vehicle_type is None
             or FORM_FACTOR_MODE.get(vehicle_type.form_factor) not in query.modes
             or not vehicle.free_to_rent
+            or vehicle.lat is None
+            or vehicle.lon is None
         ):
             continue
         meters = distance_m(lat, lon, vehicle.lat, vehicle.lon)
