@@ -43,7 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "route_type.3": {"de": "Bus", "en": "Bus"},
     "route_type.other": {"de": "Linie", "en": "Line"},
     "warning.bike_and_ride_unavailable": {
-        "de": "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: die Region kennt keine Fahrradabstellanlagen.",
+        "de": "Bike+Ride (eigenes Rad bis zur Haltestelle) ist nicht möglich: "
+        "die Region kennt keine Fahrradabstellanlagen.",
         "en": "Bike and ride (own bike to a stop) is not possible: the region knows no bicycle parking.",
     },
     "warning.bikeshare_unavailable": {
@@ -109,6 +110,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warning.fares_unavailable": {
         "de": "Für diese Region sind keine Tarife hinterlegt; Fahrpreise fehlen.",
         "en": "This region has no fares configured; transit prices are missing.",
+    },
+    "warning.long_wait": {
+        "de": "Zu dieser Zeit fährt nichts Passendes: jede Verbindung hat eine lange Wartezeit.",
+        "en": "Nothing suitable runs at this time: every connection involves a long wait.",
     },
     "warning.no_itinerary": {
         "de": "Mit den gewählten Verkehrsmitteln gibt es zu dieser Zeit keine Verbindung.",

@@ -98,6 +98,8 @@ class Settings(BaseModel):
     region_reload_seconds: Annotated[float, Field(ge=0)] = 10.0
     realtime_feeds: tuple[tuple[str, str], ...] = ()
     """(GTFS feed name, TripUpdates URL) pairs."""
+    plan_max_wait_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 120
+    """Itineraries of /plan that wait longer are shown only when nothing else gets there (flagged longWait)."""
     access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
     ratelimit_storage: str = "memory://"

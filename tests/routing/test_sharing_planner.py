@@ -298,3 +298,35 @@ def test_arrive_by_with_a_bikeshare_feeder_arrives_in_time_and_leaves_late(
         assert itinerary.start >= deadline - timedelta(minutes=75)  # a late departure, not any journey of the morning
         for earlier, later in zip(itinerary.legs, itinerary.legs[1:], strict=False):
             assert earlier.end <= later.start
+
+
+def test_cheapest_counts_the_sharing_quotes_before_choosing(planner: Planner) -> None:
+    """A 4 EUR car and a 1 EUR bike in one answer: the bike is the cheapest (quotes were added after choosing)."""
+    car = VehicleOffer(lat=SOUTH, lon=WEST, name="Auto-Station Süd", vehicle_type_id="small", station_id="s1", count=1)
+    cars = SharingSystem(
+        provider="auto",
+        operator="Auto eG",
+        mode=Mode.CARSHARING,
+        vehicle_types={"small": VehicleKind("car")},
+        offers=(car,),
+        stations=(),
+        free_floating=False,
+        round_trip=True,
+        bookable=True,
+    )
+    bikes = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
+
+    def quoter(leg: Leg) -> LegPrice:
+        return LegPrice(PriceQuote(amount_cents=400 if leg.mode is Mode.CARSHARING else 100, source="q"))
+
+    def price(itinerary: Itinerary) -> float:
+        return float(sum(leg.sharing.quote.amount_cents for leg in shared_legs(itinerary) if leg.sharing.quote))
+
+    result = planner.plan(
+        request({Mode.BIKESHARE, Mode.CARSHARING}), SharingSupply(systems=(cars, bikes), quoter=quoter), price
+    )
+    by_mode = {shared_legs(it)[0].mode: it for it in result.itineraries}
+    assert set(by_mode) == {Mode.CARSHARING, Mode.BIKESHARE}, [it.modes for it in result.itineraries]
+    assert "cheapest" in by_mode[Mode.BIKESHARE].labels and "cheapest" not in by_mode[Mode.CARSHARING].labels
+    assert by_mode[Mode.CARSHARING].end < by_mode[Mode.BIKESHARE].end and "fastest" in by_mode[Mode.CARSHARING].labels
+    assert all(leg.sharing.quote is not None for it in result.itineraries for leg in shared_legs(it))
