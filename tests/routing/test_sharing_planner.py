@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from routing.demo.city import plan_city
 from routing.geo import distance_m
 from routing.planner.itinerary import Itinerary, Leg, PriceQuote
 from routing.planner.planner import Planner
@@ -330,3 +331,30 @@ def test_cheapest_counts_the_sharing_quotes_before_choosing(planner: Planner) ->
     assert "cheapest" in by_mode[Mode.BIKESHARE].labels and "cheapest" not in by_mode[Mode.CARSHARING].labels
     assert by_mode[Mode.CARSHARING].end < by_mode[Mode.BIKESHARE].end and "fastest" in by_mode[Mode.CARSHARING].labels
     assert all(leg.sharing.quote is not None for it in result.itineraries for leg in shared_legs(it))
+
+
+def test_bike_and_ride_to_the_regional_train_is_strictly_the_fastest_and_labelled(planner: Planner) -> None:
+    """Cycle 900 m to the RB5 station (bicycle parking beside it), ride 2.5 km at 60 km/h, walk 75 m.
+
+    The demo's trams and buses are no faster than a bike, so only its regional train lets bike+ride win.
+    """
+    plan = plan_city()
+    home, work = plan.position(3.6, 1), plan.position(0.3, 11)
+    ask = request(
+        {Mode.BIKE, Mode.TRANSIT, Mode.WALK},
+        origin=(home.lat, home.lon),
+        destination=(work.lat, work.lon),
+        time=MONDAY_8 + timedelta(minutes=18),
+    )
+    answer = planner.plan(ask).itineraries
+    bike_and_ride = [it for it in answer if it.legs[0].mode is Mode.BIKE and Mode.TRANSIT in it.modes]
+    assert len(bike_and_ride) == 1, [(it.modes, it.labels) for it in answer]
+    [winner] = bike_and_ride
+    assert "fastest" in winner.labels
+    cycling = planner.plan(replace(ask, modes=frozenset({Mode.BIKE}))).itineraries[0]
+    transit = planner.plan(replace(ask, modes=frozenset({Mode.WALK, Mode.TRANSIT}))).itineraries
+    assert all(winner.end < other.end for other in [cycling, *transit, *(it for it in answer if it is not winner)])
+    bike, ride = winner.legs[0], next(leg for leg in winner.legs if leg.mode is Mode.TRANSIT)
+    assert bike.destination.kind == "bike_parking" and bike.end <= ride.start
+    assert ride.ride is not None and ride.ride.route_short_name == "RB5"
+    assert ask.time <= winner.start < ask.time + timedelta(minutes=1)  # the train is caught just in time
