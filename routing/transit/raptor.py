@@ -895,7 +895,10 @@ class TransitRouter:
         front, _ = self.route_from_stops(
             ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival
         )
-        best = front[-1][1] if front else INF
+        # Round 0 "walks through" a stop that is both source and target; its two rounded walks can come out a second
+        # shorter than the direct walk, which is the one walk-only answer (as in plan and pareto_plan).
+        rides = [arrival for trips, arrival in front if trips > 0]
+        best = min([*rides, INF if ends.direct_arrival is None else ends.direct_arrival])
         return moment_at(ends.day, best, self.zone) if best < INF else None
 
     def plan(
