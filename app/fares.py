@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 
 from flask import request
@@ -25,6 +25,7 @@ from routing.fares.engine import (
     sharing_quotes_cents,
 )
 from routing.planner.itinerary import Itinerary, Leg
+from routing.planner.request import Mode
 from routing.region.region import Region
 
 LEVEL_NAMES = {"kurzstrecke": "Kurzstrecke", "stadt_kassel": "Stadt Kassel", "kasselplus": "KasselPlus"}
@@ -87,12 +88,28 @@ def reason_text(reason: FareReason, language: str) -> str:
 def priced_total(
     calculator: FareCalculator, held: list[HeldPass], travellers: Travellers
 ) -> Callable[[Itinerary], float]:
-    """What an itinerary costs this traveller: transit fares plus the sharing quotes known."""
+    """What an itinerary costs this traveller: transit fares (passes, companions) plus its sharing quotes."""
 
     def total(itinerary: Itinerary) -> float:
         return calculator.price(itinerary, held, travellers).total_cents + sharing_quotes_cents(itinerary)
 
     return total
+
+
+def traveller_price(
+    calculator: FareCalculator | None, held: list[HeldPass], travellers: Travellers, modes: Collection[Mode]
+) -> Callable[[Itinerary], float] | None:
+    """The complete price of an itinerary for this traveller, or None when it cannot be known.
+
+    With fares: transit fares with the passes held and the companions, plus the sharing
+    quotes (the planner quotes sharing legs before it chooses). Without fares, only trips
+    that cannot use transit have a known price (their sharing quotes).
+    """
+    if calculator is not None:
+        return priced_total(calculator, held, travellers)
+    if Mode.TRANSIT in modes:
+        return None
+    return lambda itinerary: float(sharing_quotes_cents(itinerary))
 
 
 def leg_fares(itinerary: Itinerary, fare: ItineraryFare | None, language: str) -> list[FareOut | None]:

@@ -119,6 +119,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Für diese Region sind keine Tarife hinterlegt; Fahrpreise fehlen.",
         "en": "This region has no fares configured; transit prices are missing.",
     },
+    "warning.long_wait": {
+        "de": "Zu dieser Zeit fährt nichts Passendes: jede Verbindung hat eine lange Wartezeit.",
+        "en": "Nothing suitable runs at this time: every connection involves a long wait.",
+    },
     "warning.no_itinerary": {
         "de": "Mit den gewählten Verkehrsmitteln gibt es zu dieser Zeit keine Verbindung.",
         "en": "No connection with the chosen modes at this time.",

@@ -112,6 +112,8 @@ class Settings(BaseModel):
     """(GTFS feed name, VehiclePositions URL) pairs."""
     realtime_alert_feeds: tuple[tuple[str, str], ...] = ()
     """(GTFS feed name, ServiceAlerts URL) pairs."""
+    plan_max_wait_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 120
+    """Itineraries of /plan that wait longer are shown only when nothing else gets there (flagged longWait)."""
     access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
     ratelimit_storage: str = "memory://"

@@ -139,7 +139,12 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
                 )
             )
     for vehicle in live.vehicles:
-        if not vehicle.free_to_rent or vehicle.vehicle_type_id not in types or vehicle.lat is None or vehicle.lon is None:
+        if (
+            not vehicle.free_to_rent
+            or vehicle.vehicle_type_id not in types
+            or vehicle.lat is None
+            or vehicle.lon is None
+        ):
             continue
         if has_rules and not geofencing.may_start_at(vehicle.lat, vehicle.lon, vehicle.vehicle_type_id, at):
             continue

@@ -10,7 +10,7 @@ from app.accounts.policy import PUBLIC
 from app.api.region import local_moment, region_holder
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
-from app.fares import companions_fare, fare_calculator, leg_fares, priced_total, traveller_passes
+from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
 from app.fleet_cache import RequestFleets, fleet_cache, stale_warnings
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
@@ -31,7 +31,7 @@ from app.schemas.plan import (
 )
 from app.settings import Settings
 from app.sharing import sharing_supply
-from routing.fares.engine import ItineraryFare, Travellers, sharing_quotes_cents
+from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
@@ -238,14 +238,11 @@ def _itinerary(itinerary: Itinerary, language: str, region: str, fare: Itinerary
         modes=itinerary.modes,
         labels=itinerary.labels,
         realtime=itinerary.realtime,
+        long_wait=itinerary.long_wait,
         price=price,
         companions=companions_fare(fare, language),
         legs=[_leg(leg, language, item) for leg, item in zip(itinerary.legs, fares, strict=True)],
     )
-
-
-def _total(itinerary: Itinerary, fare: ItineraryFare | None) -> int:
-    return (fare.total_cents if fare is not None else 0) + sharing_quotes_cents(itinerary)
 
 
 def _geojson(response: PlanResponse) -> Response:
@@ -295,6 +292,7 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     """
     planner = current_planner()
     language = negotiate()
+    settings: Settings = current_app.extensions["mobility.settings"]
     request_ = PlanRequest(
         origin=query.origin,
         destination=query.destination,
@@ -304,12 +302,13 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         wheelchair=query.wheelchair,
         walk_speed=query.walk_speed,
         max_walk_m=query.max_walk_meters,
+        max_wait_s=settings.plan_max_wait_minutes * 60.0,
     )
     warnings: list[str] = []
     calculator = fare_calculator()
     travellers = Travellers(adults=query.adults, children=query.children)
     held = traveller_passes(calculator, query.passes, request_.time.date()) if calculator is not None else []
-    price = priced_total(calculator, held, travellers) if calculator is not None else None
+    price = traveller_price(calculator, held, travellers, query.modes)
     fleets = RequestFleets(fleet_cache(current_app), request_deadline())
     supply = sharing_supply(current_app.extensions["mobility.providers"], query.modes, request_.time, fleets=fleets)
     try:
@@ -325,8 +324,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     if calculator is None and Mode.TRANSIT in query.modes:
         warnings.append("fares_unavailable")
     fares = [calculator.price(it, held, travellers) if calculator is not None else None for it in itineraries]
-    if query.sort == "cheapest" and calculator is not None:
-        order = sorted(range(len(itineraries)), key=lambda i: (_total(itineraries[i], fares[i]), itineraries[i].end))
+    if query.sort == "cheapest" and price is not None:  # the same complete price the planner chose and labelled by
+        order = sorted(range(len(itineraries)), key=lambda i: (price(itineraries[i]), itineraries[i].end))
         itineraries, fares = [itineraries[i] for i in order], [fares[i] for i in order]
     notes = (
         [

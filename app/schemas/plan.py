@@ -187,6 +187,11 @@ class ItineraryOut(ApiModel):
     modes: list[Mode]
     labels: list[str] = Field(description="What it is best at: fastest, fewest_transfers, least_walking, cheapest")
     realtime: bool
+    long_wait: bool = Field(
+        default=False,
+        description="Waits longer than the planner allows (before leaving or between legs); shown only because "
+        "nothing else gets there at this time",
+    )
     price: PriceOut | None = Field(default=None, description="Total price for this user, when known")
     companions: FareOut | None = Field(default=None, description="What the companions pay, and why")
     legs: list[ItineraryLegOut]

@@ -21,7 +21,12 @@ AGENCIES = {
     "kvg": ("KVG Demo (synthetic)", "https://example.invalid/kvg-demo"),
     "nvv": ("NVV Demo (synthetic)", "https://example.invalid/nvv-demo"),
 }
-SECONDS_BETWEEN_STOPS = {0: 90, 3: 120}
+SECONDS_BETWEEN_STOPS = {0: 90, 3: 120, 2: 150}
+EXPRESS = "RB5"
+"""A regional train along the south edge, stopping only at its two ends (2.5 km apart, 60 km/h): the one line
+faster than cycling, so that bike+ride can win (trams average ~16 km/h between stops, like a bike)."""
+KIND_NAMES = {0: "Tram", 2: "Regionalbahn", 3: "Bus"}
+ROUTE_COLORS = {0: "C8102E", 2: "1D6F42", 3: "00629B"}
 DWELL_SECONDS = 20
 WEEKDAY, WEEKEND = "werktags", "wochenende"
 
@@ -49,10 +54,19 @@ def demo_holiday(first_day: date) -> date:
     return day
 
 
+def express_stops(plan: CityPlan) -> tuple[int, int]:
+    """Columns of the regional train's two stations on the south edge (off every other line's stops)."""
+    return 1, plan.size - 1
+
+
 def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
     """Write the GTFS files of ``plan`` into ``folder``, valid from a week before ``first_day``."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [*plan.lines, Line("R1", 3, "col", 0, 15, 6 * 60, 20 * 60, 1, "nvv")]
+    lines = [
+        *plan.lines,
+        Line("R1", 3, "col", 0, 15, 6 * 60, 20 * 60, 1, "nvv"),
+        Line(EXPRESS, 2, "row", 0, 20, 5 * 60 + 5, 23 * 60, 1, "nvv"),
+    ]
 
     # Stops: every second intersection along each line; a station where two lines cross.
     stop_rows: dict[str, list[object]] = {}
@@ -61,7 +75,7 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
     for line in lines:
         street = _street(plan, line.axis, line.index)
         ids = []
-        for pos in range(0, plan.size, 2):
+        for pos in express_stops(plan) if line.short_name == EXPRESS else range(0, plan.size, 2):
             row, col = (line.index, pos) if line.axis == "row" else (pos, line.index)
             cross = _street(plan, "col" if line.axis == "row" else "row", pos)
             stop_id = f"{line.axis[0]}{line.index}_{pos}"
@@ -144,9 +158,9 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
                 line.short_name,
                 line.agency,
                 line.short_name,
-                f"{'Tram' if line.route_type == 0 else 'Bus'} {line.short_name} (synthetic)",
+                f"{KIND_NAMES[line.route_type]} {line.short_name} (synthetic)",
                 line.route_type,
-                "C8102E" if line.route_type == 0 else "00629B",
+                ROUTE_COLORS[line.route_type],
             ]
             for line in lines
         ],
@@ -214,7 +228,7 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
                             headsign,
                             direction,
                             line.wheelchair,
-                            1 if line.route_type == 0 else 2,
+                            1 if line.route_type in (0, 2) else 2,
                         ]
                     )
                     time = minute * 60

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from routing.demo.city import SYNTHETIC_LABEL, CityPlan, Point
+from routing.demo.write_gtfs import express_stops
 
 CYCLEWAY_OFFSET_ROWS = 0.12
 """The cycleway runs 30 m (0.12 blocks) north of its avenue."""
@@ -144,6 +145,9 @@ def write_osm(plan: CityPlan, path: Path) -> None:
             ]
             osm.way(corners, {**parking, "covered": "yes"})
             osm.poi(plan.position(row, col + 0.5), {**parking, "access": "private"})
+    # Bicycle parking beside both stations of the regional train on the south edge.
+    for col in express_stops(plan):
+        osm.poi(plan.position(0.08, col), parking)
     # A private dead-end service road (closed to everyone routing through).
     osm.way(
         [plan.position(1, 1), plan.position(1.5, 1.5)],

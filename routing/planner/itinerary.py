@@ -112,6 +112,8 @@ class Itinerary:
 
     legs: list[Leg]
     labels: list[str] = field(default_factory=list)
+    long_wait: bool = False
+    """True when it waits longer than the request allows and is shown only because nothing else gets there."""
 
     @property
     def start(self) -> datetime:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import pairwise
 
 import numpy as np
 
@@ -94,9 +95,10 @@ class Planner:
         """Itineraries for ``request``, best first, with warnings about modes left out.
 
         ``sharing`` holds the shared vehicles available now (bikeshare and carsharing
-        modes are planned only with it); their legs are priced through its quoter once
-        the answer is chosen. ``price`` (what an itinerary costs this traveller) makes
-        price a criterion of the answer and labels the ``cheapest``.
+        modes are planned only with it); their legs are priced through its quoter before
+        the answer is chosen, so ``price`` (what an itinerary costs this traveller,
+        sharing quotes included) is a criterion of the answer and labels the ``cheapest``.
+        Transit itineraries leave as late as their connections allow.
 
         Raises
         ------
@@ -126,13 +128,21 @@ class Planner:
                 found, notes = self._sharing(request, mode, sharing)
                 candidates += found
                 warnings += notes
-        itineraries = select(candidates, arrive_by=request.arrive_by, price=price)
+        if sharing.quoter is not None:  # priced before choosing: the price is a criterion and labels the cheapest
+            candidates = [_priced(itinerary, sharing.quoter) for itinerary in candidates]
+        itineraries = select(
+            candidates,
+            arrive_by=request.arrive_by,
+            price=price,
+            requested=request.time,
+            max_wait_s=request.max_wait_s,
+        )
         if not itineraries:
             allowed = ", ".join(sorted(mode.value for mode in modes))
             msg = f"no itinerary with the modes {allowed} connects the two points at this time"
             raise NoItinerary(msg, parameter="modes")
-        if sharing.quoter is not None:
-            itineraries = [_priced(itinerary, sharing.quoter) for itinerary in itineraries]
+        if any(itinerary.long_wait for itinerary in itineraries):
+            warnings.append("long_wait")
         return PlanResult(itineraries=itineraries, warnings=warnings)
 
     # Street-only trips ---------------------------------------------------------------
@@ -319,6 +329,7 @@ class Planner:
             for journey in journeys:
                 if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
                     continue
+                journey = self.transit.leave_late(journey, options)
                 itinerary = self._from_journey(
                     journey, request, router, origin, destination, walk, access=by_access, egress=by_egress
                 )
@@ -339,7 +350,7 @@ class Planner:
         *,
         geometry: bool = True,
     ) -> list[Leg] | None:
-        """Walk, ride and walk legs of a chain from ``a`` to ``b`` starting at ``start`` (None: a rule forbids the ride)."""
+        """Walk, ride and walk legs of a chain from ``a`` to ``b`` from ``start`` (None: a rule forbids the ride)."""
         system, offer = chain.system, chain.offer
         own_bike = system.mode is Mode.BIKE
         station_pickup = offer.vehicle_id is None
@@ -471,7 +482,11 @@ class Planner:
         except NoRoute:
             return []
         walk_speeds = walking_speeds(request.walk_kmh)
-        rides = [journey for journey in journeys if any(isinstance(leg, TransitLeg) for leg in journey.legs)]
+        rides = [
+            self.transit.leave_late(journey, options)
+            for journey in journeys
+            if any(isinstance(leg, TransitLeg) for leg in journey.legs)
+        ]
         # Choose on outlines (straight walk lines), then draw street geometry only for the chosen.
         by_signature: dict[tuple[object, ...], Journey] = {}
         outlines = []
@@ -481,12 +496,15 @@ class Planner:
             by_signature.setdefault(outline.signature(), journey)
             outlines.append(outline)
         chosen = []
-        for outline in select(outlines, arrive_by=request.arrive_by, price=price):
+        chosen_outlines = select(
+            outlines, arrive_by=request.arrive_by, price=price, requested=request.time, max_wait_s=request.max_wait_s
+        )
+        for outline in chosen_outlines:
             full = self._from_journey(
                 by_signature[outline.signature()], request, router, origin, destination, walk_speeds
             )
             assert full is not None
-            chosen.append(replace(full, labels=outline.labels))
+            chosen.append(replace(full, labels=outline.labels, long_wait=outline.long_wait))
         return chosen
 
     def _stop_place(self, stop: int) -> Place:
@@ -729,17 +747,37 @@ def _polyline_m(points: Coordinates) -> float:
     return float(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
 
 
+def longest_wait_s(itinerary: Itinerary, requested: datetime, *, arrive_by: bool) -> float:
+    """The longest wait of ``itinerary``: from the requested time to leaving (arriving: arrive-by), or between legs."""
+    edge = requested - itinerary.end if arrive_by else itinerary.start - requested
+    legs = itinerary.legs
+    gaps = [(later.start - earlier.end).total_seconds() for earlier, later in pairwise(legs)]
+    return max([edge.total_seconds(), *gaps])
+
+
+def _uses_transit(itinerary: Itinerary) -> bool:
+    return any(leg.mode is Mode.TRANSIT for leg in itinerary.legs)
+
+
 def select(
     candidates: Iterable[Itinerary],
     *,
     arrive_by: bool,
     price: Callable[[Itinerary], float] | None = None,
+    requested: datetime | None = None,
+    max_wait_s: float | None = None,
 ) -> list[Itinerary]:
     """De-duplicate, keep the Pareto set (time, transfers, walking, and price when given), label and order it.
 
     Time is the arrival for departure queries and the departure (later is better) for
     arrive-by queries; the set is ordered by that time, best first, at most
-    ``MAX_ITINERARIES`` (the cheapest is always among them).
+    ``MAX_ITINERARIES`` (the cheapest is always among them). Before that, a transit
+    itinerary goes when a trip without transit is at least as good in time and costs
+    no more (without ``price``: when that trip is free, on foot or by own bike); with
+    ``requested`` and ``max_wait_s``, itineraries waiting longer (see
+    :func:`longest_wait_s`) go when others do not, and are flagged ``long_wait`` when
+    they are all there is. Every itinerary returned has at least one label (``fastest``,
+    ``fewest_transfers``, ``least_walking``, ``cheapest``); one best at nothing is left out.
     """
     unique: dict[tuple[object, ...], Itinerary] = {}
     for itinerary in candidates:
@@ -749,7 +787,39 @@ def select(
     def time_key(itinerary: Itinerary) -> float:
         return -itinerary.start.timestamp() if arrive_by else itinerary.end.timestamp()
 
+    if requested is not None and max_wait_s is not None:
+        waits = {id(item): longest_wait_s(item, requested, arrive_by=arrive_by) for item in items}
+        short = [item for item in items if waits[id(item)] <= max_wait_s]
+        items = (
+            [replace(item, long_wait=False) for item in short]
+            if short
+            else [replace(item, long_wait=True) for item in items]
+        )
+
     prices = {id(item): price(item) for item in items} if price is not None else {}
+
+    def cost(itinerary: Itinerary) -> float | None:
+        """The price when known; None (unknown) for trips using transit or shared vehicles without prices."""
+        if prices:
+            return prices[id(itinerary)]
+        free = all(leg.mode in (Mode.WALK, Mode.BIKE) for leg in itinerary.legs)
+        return 0.0 if free else None
+
+    street = [item for item in items if not _uses_transit(item)]
+
+    def beaten_by_street(itinerary: Itinerary) -> bool:
+        if not _uses_transit(itinerary):
+            return False
+        mine = cost(itinerary)
+        for other in street:
+            theirs = cost(other)
+            if time_key(other) > time_key(itinerary) or theirs is None:
+                continue
+            if mine is None or theirs <= mine:
+                return True
+        return False
+
+    items = [item for item in items if not beaten_by_street(item)]
 
     def key(itinerary: Itinerary) -> tuple[float, ...]:
         base = (time_key(itinerary), float(itinerary.transfers), float(itinerary.walk_seconds))
@@ -770,4 +840,5 @@ def select(
     }
     if cheapest is not None:
         best["cheapest"] = cheapest
-    return [replace(item, labels=[label for label, chosen in best.items() if chosen is item]) for item in kept]
+    labelled = [replace(item, labels=[label for label, chosen in best.items() if chosen is item]) for item in kept]
+    return [item for item in labelled if item.labels]

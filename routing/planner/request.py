@@ -28,6 +28,8 @@ class WalkSpeed(StrEnum):
 WALK_KMH = {WalkSpeed.NORMAL: 4.8, WalkSpeed.SLOW: 3.0}
 BIKE_KMH = 15.0
 DEFAULT_MAX_WALK_M = 1200.0
+DEFAULT_MAX_WAIT_S = 2 * 3600.0
+"""Longest wait (before leaving or between legs) of an itinerary shown beside others without one."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class PlanRequest:
 
     ``time`` is aware; with ``arrive_by`` it is the latest arrival, else the earliest
     departure. ``max_walk_m`` bounds each walk to, from or between vehicles (a walk-only
-    trip may be longer when it is the only way).
+    trip may be longer when it is the only way). Itineraries waiting longer than
+    ``max_wait_s`` (from the requested time to leaving, or between legs) are shown only
+    when nothing else gets there, flagged ``long_wait``.
     """
 
     origin: tuple[float, float]
@@ -48,6 +52,7 @@ class PlanRequest:
     walk_speed: WalkSpeed = WalkSpeed.NORMAL
     max_walk_m: float = DEFAULT_MAX_WALK_M
     max_transfers: int = 4
+    max_wait_s: float = DEFAULT_MAX_WAIT_S
 
     @property
     def walk_kmh(self) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from routing.pareto import non_dominated
 from routing.region.region import Region
 from routing.street.router import Snap, StreetRouter, StreetTargets, Walks, walking_speeds
 from routing.transit._mcraptor import mc_raptor
-from routing.transit._raptor import INF, raptor
+from routing.transit._raptor import ALIGHT, BOARD, INF, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
 from routing.transit.realtime import AddedTrip, RealtimeOverlay
 from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
@@ -933,7 +933,10 @@ class TransitRouter:
         front, _ = self.route_from_stops(
             ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival
         )
-        best = front[-1][1] if front else INF
+        # Round 0 "walks through" a stop that is both source and target; its two rounded walks can come out a second
+        # shorter than the direct walk, which is the one walk-only answer (as in plan and pareto_plan).
+        rides = [arrival for trips, arrival in front if trips > 0]
+        best = min([*rides, INF if ends.direct_arrival is None else ends.direct_arrival])
         return moment_at(ends.day, best, self.zone) if best < INF else None
 
     def plan(
@@ -989,6 +992,118 @@ class TransitRouter:
         if not journeys:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
         return journeys
+
+    # Leaving as late as possible ---------------------------------------------------
+
+    def leave_late(self, journey: Journey, options: TransitOptions | None = None) -> Journey:
+        """``journey`` with the same connections, leaving the origin as late as they allow.
+
+        A reverse pass over the rides, last to first: each ride is replaced by the latest
+        trip from the same boarding stop to the same alighting stop that still makes the
+        next (already moved) ride under the change rules of ``options`` (the last ride:
+        one that arrives no later); the walks after a ride follow its arrival, and the
+        access walk is moved to reach the first stop just in time for boarding. Arrival
+        never gets later and every change keeps the time the search requires, so the
+        journey stays feasible; its departure is the latest from the door for these
+        connections (as range RAPTOR's reverse pass would find).
+        """
+        options = options or TransitOptions()
+        rides = [i for i, leg in enumerate(journey.legs) if isinstance(leg, TransitLeg)]
+        if not rides:
+            return journey
+        legs: list[TransitLeg | WalkLeg] = list(journey.legs)
+        day, _ = self.service_day_of(journey.departure)
+        following: TransitLeg | None = None  # the next ride, original and as replaced
+        replaced: TransitLeg | None = None
+        for i in reversed(rides):
+            ride = legs[i]
+            assert isinstance(ride, TransitLeg)
+            if following is None or replaced is None:
+                deadline = ride.arrival
+            else:
+                change = self._change_s(ride.to_stop, following.from_stop, options)
+                gap = following.departure - ride.arrival if change is None else timedelta(seconds=change)
+                deadline = replaced.departure - gap
+            later = self._latest_ride(ride, deadline, day, wheelchair=options.wheelchair)
+            following, replaced = ride, later or ride
+            legs[i] = replaced
+            shift = replaced.arrival - ride.arrival
+            j = i + 1
+            while j < len(legs) and isinstance(legs[j], WalkLeg):  # walks after the ride start on arrival
+                walk = legs[j]
+                assert isinstance(walk, WalkLeg)
+                legs[j] = replace(walk, departure=walk.departure + shift, arrival=walk.arrival + shift)
+                j += 1
+        first = legs[rides[0]]
+        assert isinstance(first, TransitLeg)
+        for j in range(rides[0] - 1, -1, -1):  # walks before the first ride end at its departure
+            walk = legs[j]
+            assert isinstance(walk, WalkLeg)
+            end = first.departure if j == rides[0] - 1 else legs[j + 1].departure
+            legs[j] = replace(walk, departure=end - (walk.arrival - walk.departure), arrival=end)
+        walking = sum(elapsed_seconds(leg.departure, leg.arrival) for leg in legs if isinstance(leg, WalkLeg))
+        return replace(
+            journey,
+            departure=legs[0].departure,
+            arrival=legs[-1].arrival,
+            legs=legs,
+            walking_seconds=walking,
+        )
+
+    def _change_s(self, alight: int, board: int, options: TransitOptions) -> int | None:
+        """Seconds a change from ``alight`` to ``board`` needs under ``options`` (None: no rule allows it)."""
+        change, offsets, to_stop, seconds = self.transfer_rules(options)
+        if alight == board:
+            return int(change[alight]) if change[alight] >= 0 else None
+        for j in range(int(offsets[alight]), int(offsets[alight + 1])):
+            if int(to_stop[j]) == board:
+                return int(seconds[j]) if seconds[j] < INF else None
+        return None
+
+    def _latest_ride(self, ride: TransitLeg, deadline: datetime, day: date, *, wheelchair: bool) -> TransitLeg | None:
+        """The trip leaving ``ride.from_stop`` latest (after ``ride``) that reaches ``ride.to_stop`` by ``deadline``."""
+        network = self._network
+        arrays = network.arrays
+        bits, shifts = self._days(day)
+        stop_offsets, trip_offsets = arrays["pattern_stop_offsets"], arrays["pattern_trip_offsets"]
+        earliest = seconds_since_reference(ride.departure, day, self.zone)
+        limit = seconds_since_reference(deadline, day, self.zone)
+        best: tuple[int, int, int, int] | None = None  # departure, arrival, trip, day index
+        board = ride.from_stop
+        for j in range(int(network.stop_offsets[board]), int(network.stop_offsets[board + 1])):
+            pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
+            start, end = int(stop_offsets[pattern]), int(stop_offsets[pattern + 1])
+            flags = np.asarray(arrays["pattern_flags"][start:end], dtype=np.uint8)
+            if not flags[position] & BOARD:
+                continue
+            stops = arrays["pattern_stops"][start:end]
+            after = np.flatnonzero((stops[position + 1 :] == ride.to_stop) & (flags[position + 1 :] & ALIGHT > 0))
+            if after.size == 0:
+                continue
+            alight = position + 1 + int(after[0])
+            n = end - start
+            first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
+            base = int(arrays["pattern_time_offsets"][pattern])
+            leaves = arrays["departure"][base + position : base + (last - first) * n : n].astype(np.int64)
+            reaches = arrays["arrival"][base + alight : base + (last - first) * n : n].astype(np.int64)
+            days = np.asarray(arrays["trip_days"][first:last], dtype=np.uint32)
+            for d in range(3):
+                if bits[d] < 0:
+                    continue
+                running = (days >> np.uint32(bits[d])) & 1 == 1
+                if wheelchair:
+                    running &= arrays["trip_wheelchair"][first:last] == 1
+                ok = running & (leaves + shifts[d] > earliest) & (reaches + shifts[d] <= limit)
+                if not ok.any():
+                    continue
+                k = int(np.flatnonzero(ok)[np.argmax(leaves[ok])])
+                candidate = (int(leaves[k] + shifts[d]), int(reaches[k] + shifts[d]), first + k, d)
+                if best is None or (candidate[0], -candidate[1]) > (best[0], -best[1]):
+                    best = candidate
+        if best is None:
+            return None
+        leave, reach, trip, d = best
+        return self._trip_leg(network, trip, d, board, ride.to_stop, leave, reach, day)
 
     # Departure windows and arrive-by -------------------------------------------
 

@@ -90,7 +90,8 @@ def plan(
             "from": f"{origin[0]},{origin[1]}",
             "to": f"{destination[0]},{destination[1]}",
             "time": moment.isoformat(),
-            "modes": "walk,transit",
+            # transit only: between these nearby stops walking arrives first and is free, which hides transit
+            "modes": "transit",
         }
         | params,
     )

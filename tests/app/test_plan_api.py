@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,7 +44,7 @@ def test_walk_and_transit_gives_labelled_pareto_itineraries(client: FlaskClient,
         legs = itinerary["legs"]
         assert legs[0]["from"]["kind"] == "origin" and legs[-1]["to"]["kind"] == "destination"
         assert datetime.fromisoformat(itinerary["start"]) >= MONDAY_8
-        for before, after in itertools.pairwise(legs):
+        for before, after in pairwise(legs):
             assert before["end"] <= after["start"]
             assert (
                 before["to"]["stopId"] == after["from"]["stopId"] or before["mode"] == "walk" or after["mode"] == "walk"
@@ -208,3 +208,20 @@ def test_departure_board_lists_next_trips(client: FlaskClient, demo_region: Regi
         assert item["delaySeconds"] == 0 and not item["realtime"] and not item["cancelled"]
     missing = client.get("/api/v1/stops/nope:nothing/departures")
     assert missing.status_code == 404
+
+
+def test_at_night_the_bike_beats_the_first_bus_and_a_transit_only_plan_says_it_waits_long(
+    client: FlaskClient, demo_region: Region
+) -> None:
+    night = (MONDAY_8 - timedelta(hours=8, minutes=3) + timedelta(days=1, hours=1, minutes=37)).isoformat()
+    with_bike = plan(client, demo_region, time=night, modes="walk,bike,transit")
+    assert [it["modes"] for it in with_bike["itineraries"]] == [["bike"]]
+    assert with_bike["itineraries"][0]["longWait"] is False and with_bike["itineraries"][0]["labels"]
+    only_transit = plan(client, demo_region, time=night, modes="transit")
+    assert only_transit["itineraries"] and all(it["longWait"] for it in only_transit["itineraries"])
+    assert all(it["labels"] for it in only_transit["itineraries"])
+    first = only_transit["itineraries"][0]
+    assert datetime.fromisoformat(first["start"]).hour >= 4  # leaves in the morning, not at 01:37
+    assert first["durationSeconds"] < 3600
+    codes = {warning["code"]: warning["message"] for warning in only_transit["warnings"]}
+    assert codes["long_wait"] == MESSAGES["warning.long_wait"]["en"]

@@ -62,7 +62,7 @@ def test_osm_has_the_street_features_profiles_need(demo_inputs: DemoInputs) -> N
 def test_gtfs_has_the_timetable_features(demo_inputs: DemoInputs) -> None:
     gtfs = demo_inputs.gtfs
     routes = read_csv(gtfs / "routes.txt")
-    assert {row["route_type"] for row in routes} == {"0", "3"}
+    assert {row["route_type"] for row in routes} == {"0", "2", "3"}  # trams, the regional train RB5, buses
     times = [row["departure_time"] for row in read_csv(gtfs / "stop_times.txt")]
     assert max(times) > "24:00:00", "no trip runs past midnight"
     assert {row["exception_type"] for row in read_csv(gtfs / "calendar_dates.txt")} == {"1", "2"}

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from routing.demo.city import plan_city
 from routing.geo import distance_m
 from routing.planner.itinerary import Itinerary, Leg, PriceQuote
 from routing.planner.planner import Planner
@@ -298,3 +299,62 @@ def test_arrive_by_with_a_bikeshare_feeder_arrives_in_time_and_leaves_late(
         assert itinerary.start >= deadline - timedelta(minutes=75)  # a late departure, not any journey of the morning
         for earlier, later in zip(itinerary.legs, itinerary.legs[1:], strict=False):
             assert earlier.end <= later.start
+
+
+def test_cheapest_counts_the_sharing_quotes_before_choosing(planner: Planner) -> None:
+    """A 4 EUR car and a 1 EUR bike in one answer: the bike is the cheapest (quotes were added after choosing)."""
+    car = VehicleOffer(lat=SOUTH, lon=WEST, name="Auto-Station Süd", vehicle_type_id="small", station_id="s1", count=1)
+    cars = SharingSystem(
+        provider="auto",
+        operator="Auto eG",
+        mode=Mode.CARSHARING,
+        vehicle_types={"small": VehicleKind("car")},
+        offers=(car,),
+        stations=(),
+        free_floating=False,
+        round_trip=True,
+        bookable=True,
+    )
+    bikes = bikeshare(station("a", SOUTH, WEST), station("b", NORTH, EAST))
+
+    def quoter(leg: Leg) -> LegPrice:
+        return LegPrice(PriceQuote(amount_cents=400 if leg.mode is Mode.CARSHARING else 100, source="q"))
+
+    def price(itinerary: Itinerary) -> float:
+        return float(sum(leg.sharing.quote.amount_cents for leg in shared_legs(itinerary) if leg.sharing.quote))
+
+    result = planner.plan(
+        request({Mode.BIKESHARE, Mode.CARSHARING}), SharingSupply(systems=(cars, bikes), quoter=quoter), price
+    )
+    by_mode = {shared_legs(it)[0].mode: it for it in result.itineraries}
+    assert set(by_mode) == {Mode.CARSHARING, Mode.BIKESHARE}, [it.modes for it in result.itineraries]
+    assert "cheapest" in by_mode[Mode.BIKESHARE].labels and "cheapest" not in by_mode[Mode.CARSHARING].labels
+    assert by_mode[Mode.CARSHARING].end < by_mode[Mode.BIKESHARE].end and "fastest" in by_mode[Mode.CARSHARING].labels
+    assert all(leg.sharing.quote is not None for it in result.itineraries for leg in shared_legs(it))
+
+
+def test_bike_and_ride_to_the_regional_train_is_strictly_the_fastest_and_labelled(planner: Planner) -> None:
+    """Cycle 900 m to the RB5 station (bicycle parking beside it), ride 2.5 km at 60 km/h, walk 75 m.
+
+    The demo's trams and buses are no faster than a bike, so only its regional train lets bike+ride win.
+    """
+    plan = plan_city()
+    home, work = plan.position(3.6, 1), plan.position(0.3, 11)
+    ask = request(
+        {Mode.BIKE, Mode.TRANSIT, Mode.WALK},
+        origin=(home.lat, home.lon),
+        destination=(work.lat, work.lon),
+        time=MONDAY_8 + timedelta(minutes=18),
+    )
+    answer = planner.plan(ask).itineraries
+    bike_and_ride = [it for it in answer if it.legs[0].mode is Mode.BIKE and Mode.TRANSIT in it.modes]
+    assert len(bike_and_ride) == 1, [(it.modes, it.labels) for it in answer]
+    [winner] = bike_and_ride
+    assert "fastest" in winner.labels
+    cycling = planner.plan(replace(ask, modes=frozenset({Mode.BIKE}))).itineraries[0]
+    transit = planner.plan(replace(ask, modes=frozenset({Mode.WALK, Mode.TRANSIT}))).itineraries
+    assert all(winner.end < other.end for other in [cycling, *transit, *(it for it in answer if it is not winner)])
+    bike, ride = winner.legs[0], next(leg for leg in winner.legs if leg.mode is Mode.TRANSIT)
+    assert bike.destination.kind == "bike_parking" and bike.end <= ride.start
+    assert ride.ride is not None and ride.ride.route_short_name == "RB5"
+    assert ask.time <= winner.start < ask.time + timedelta(minutes=1)  # the train is caught just in time
