@@ -18,10 +18,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from routing.transit.timetable import ALIGHT, BOARD
+
 INF = np.int64(1) << np.int64(30)
 """'Never' in seconds; labels are int32 (times stay far below 2**30 s, about 34 years)."""
-BOARD = 1
-ALIGHT = 2
 
 
 @njit(cache=True)

@@ -29,7 +29,7 @@ from routing.pareto import non_dominated
 from routing.region.region import Region
 from routing.street.router import Snap, StreetRouter, StreetTargets, Walks, walking_speeds
 from routing.transit._mcraptor import mc_raptor
-from routing.transit._raptor import ALIGHT, BOARD, INF, raptor
+from routing.transit._raptor import INF, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
 from routing.transit.realtime import AddedTrip, RealtimeOverlay
 from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
