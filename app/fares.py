@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import request
 
-from app.accounts.access import authorize
+from app.accounts.access import authorize, current_user
 from app.accounts.policy import ACCOUNT
 from app.api.region import region_holder
 from app.errors import FieldProblem, RuleViolation
@@ -54,8 +54,8 @@ def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -
     """
     held: list[HeldPass] = []
     if request.headers.get("Authorization"):
-        user = authorize(ACCOUNT)
-        held += held_passes(orm_session(), user.id, day)
+        authorize(ACCOUNT)
+        held += held_passes(orm_session(), current_user().id, day)
     for product_id in (named or "").split(","):
         if not product_id:
             continue

@@ -23,7 +23,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from routing.transit._raptor import ALIGHT, BOARD, INF, _earliest_trip, mark, marked_patterns
+from routing.transit._raptor import INF, _earliest_trip, mark, marked_patterns
+from routing.transit.timetable import ALIGHT, BOARD
 
 BAG = 16
 """Labels per bag. A full bag refuses newcomers (counted in ``overflow``) rather than drop a

@@ -81,14 +81,14 @@ def service_days(feed: GtfsFeed, days: list[date]) -> dict[str, int]:
     if exceptions is not None:
         for row in exceptions.itertuples(index=False):
             day = _gtfs_date(row.date, f"{feed.source}/calendar_dates.txt", "date")
-            i = day_index.get(day)
-            if i is None:
+            index = day_index.get(day)
+            if index is None:
                 masks.setdefault(str(row.service_id), 0)
                 continue
             if int(row.exception_type) == 1:
-                masks[str(row.service_id)] |= 1 << i
+                masks[str(row.service_id)] |= 1 << index
             elif int(row.exception_type) == 2:
-                masks[str(row.service_id)] &= ~(1 << i)
+                masks[str(row.service_id)] &= ~(1 << index)
     return dict(masks)
 
 
@@ -353,7 +353,10 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
     pattern_trip_offsets = [0]
     pattern_time_offsets = [0]
     pattern_stops, pattern_flags, pattern_route = [], [], []
-    arrival_blocks, departure_blocks, sequence_blocks, trip_order = [], [], [], []
+    arrival_blocks: list[NDArray[np.int32]] = []
+    departure_blocks: list[NDArray[np.int32]] = []
+    sequence_blocks: list[NDArray[np.int32]] = []
+    trip_order: list[int] = []
     for members in pattern_members:
         first = instance_rows[members[0]]
         pattern_stops.append(first.stops)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,8 @@ from routing.errors import PointNotRoutable
 from routing.street.compile import StreetNetwork
 from routing.street.router import Snap, StreetRouter, StreetTargets, walking_speeds
 from routing.transit.timetable import TRANSIT_DIR, Timetable
+
+_Number = TypeVar("_Number", np.int32, np.float32)
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +96,7 @@ def compute_footpaths(timetable: Timetable, street: StreetNetwork, profile: str)
     offsets = np.zeros(stop_count + 1, dtype=np.int64)
     np.cumsum(footpath_counts, out=offsets[1:])
 
-    def joined(parts: list[NDArray[np.generic]], dtype: type) -> NDArray[np.generic]:
+    def joined(parts: list[NDArray[np.generic]], dtype: type[_Number]) -> NDArray[_Number]:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
     return Footpaths(

@@ -18,8 +18,9 @@ import numpy as np
 
 from routing.street.reference import reference_cost, reference_walks
 from routing.street.router import EdgePosition, Snap, walking_speeds
-from routing.transit._raptor import ALIGHT, BOARD, INF
+from routing.transit._raptor import INF
 from routing.transit.raptor import TransitOptions, TransitRouter
+from routing.transit.timetable import ALIGHT, BOARD
 
 
 def earliest_arrival_csa(
