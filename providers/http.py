@@ -228,6 +228,10 @@ def _read_body(
     if declared.isdigit() and int(declared) > limit:
         response.close()
         raise FeedError(provider, what, "", f"the answer is {declared} bytes; the limit is {limit}")
+    if response._content_consumed:  # a response hook (they run first) has read the body already
+        if len(response.content) > limit:
+            raise FeedError(provider, what, "", f"the answer is larger than {limit} bytes; refused")
+        return
     chunks: list[bytes] = []
     size = 0
     try:

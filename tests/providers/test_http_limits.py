@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from providers.errors import FeedError
 from providers.http import HttpClient, HttpSettings
@@ -61,3 +62,19 @@ def test_a_body_within_the_limit_is_read(server: str) -> None:
     client = HttpClient("demo-rad", HttpSettings(max_body_bytes=300_000, retries=0))
     assert client.get_json(server + "/chunked", "station_status").document == {"data": "x" * 200_000}
     assert client.get_json(server + "/small", "station_status").document == {"ok": True}
+
+
+@pytest.mark.parametrize(("path", "limit", "refused"), [("/chunked", 300_000, False), ("/chunked", 100_000, True)])
+def test_a_body_a_response_hook_read_first_is_kept_and_still_bounded(
+    server: str, path: str, limit: int, refused: bool
+) -> None:
+    session = requests.Session()
+    seen: list[int] = []
+    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(len(response.content)))
+    client = HttpClient("demo-rad", HttpSettings(max_body_bytes=limit, retries=0), session=session)
+    if refused:
+        with pytest.raises(FeedError, match=str(limit)):
+            client.get_json(server + path, "station_status")
+    else:
+        assert client.get_json(server + path, "station_status").document == {"data": "x" * 200_000}
+    assert seen == [len(BIG)]

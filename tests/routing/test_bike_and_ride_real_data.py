@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.planner.planner import Planner
+from routing.planner.planner import NoItinerary, Planner
 from routing.planner.request import Mode, PlanRequest
 from routing.region.region import Region
 
@@ -21,7 +21,8 @@ SOUTH_OF_THE_CITY = (49.383321, 8.692464)
 def test_bike_and_ride_across_heidelberg_is_strictly_the_fastest_and_labelled(heidelberg: Region) -> None:
     """Tuesday 08:00, walking at most 400 m: bike+ride beats cycling and walk+transit.
 
-    Cycling the 10 km arrives half a minute later, walking to a stop ten minutes later.
+    Cycling the 10 km arrives later; walk+transit either arrives later or cannot be made
+    within the walking bound.
     """
     planner = Planner(heidelberg)
     ask = PlanRequest(
@@ -38,7 +39,10 @@ def test_bike_and_ride_across_heidelberg_is_strictly_the_fastest_and_labelled(he
     [winner] = bike_and_ride
     assert "fastest" in winner.labels
     cycling = planner.plan(replace(ask, modes=frozenset({Mode.BIKE}))).itineraries
-    transit = planner.plan(replace(ask, modes=frozenset({Mode.WALK, Mode.TRANSIT}))).itineraries
+    try:
+        transit = planner.plan(replace(ask, modes=frozenset({Mode.WALK, Mode.TRANSIT}))).itineraries
+    except NoItinerary:  # with the walks to and from the stops counted whole, 400 m reach no stop
+        transit = []
     others = [*cycling, *transit, *(it for it in answer.itineraries if it is not winner)]
     assert others and all(winner.end < other.end for other in others)
     bike = winner.legs[0]

@@ -35,7 +35,7 @@ from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
 
 S = BookingState
-GATEWAY_STATUS = {"authorised": "requires_capture", "captured": "succeeded", "cancelled": "canceled"}
+GATEWAY_STATUS = {"authorised": "requires_capture", "captured": "succeeded", "released": "canceled"}
 
 
 @dataclass(frozen=True)
