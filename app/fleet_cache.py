@@ -125,10 +125,9 @@ class FleetCache:
     # -- inside -----------------------------------------------------------------------------
 
     def _current_slots(self) -> dict[str, _Slot]:
+        if os.getpid() != self._pid:  # forked: the refreshers (and whatever lock they held) did not come along
+            self._lock, self._slots, self._pid = threading.Lock(), {}, os.getpid()
         with self._lock:
-            if os.getpid() != self._pid:  # forked: threads did not come along
-                self._slots.clear()
-                self._pid = os.getpid()
             for name, provider in self.registry.providers.items():
                 if Capability.AVAILABILITY in provider.capabilities and name not in self._slots:
                     self._slots[name] = _Slot(provider)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -108,6 +109,17 @@ class GbfsClient:
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.RLock()  # feed URLs come from the discovery feed, loaded inside load()
+        self._pid = os.getpid()
+
+    def _held_lock(self) -> threading.RLock:
+        """The refresh lock; a forked process gets a new one.
+
+        A thread of the parent (a background refresher) may have held the lock at the fork;
+        that thread does not exist in the child, so the copied lock would never be released.
+        """
+        if os.getpid() != self._pid:
+            self._lock, self._pid = threading.RLock(), os.getpid()
+        return self._lock
 
     def feed_names(self) -> dict[str, str]:
         """URLs by feed name from the discovery file."""
@@ -130,7 +142,7 @@ class GbfsClient:
         cached = self._entries.get(feed)
         if cached is not None and _from_cache.get():
             return self._loaded(cached, self._clock(), refreshed_ok=not cached.failed)
-        with self._lock:
+        with self._held_lock():
             entry = self._entries.get(feed)
             now = self._clock()
             if entry is not None and now < entry.fresh_until(self.min_refresh_s):

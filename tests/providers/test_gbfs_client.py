@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,3 +123,35 @@ def test_demo_bikeshare_availability_and_geofencing(served: GbfsFolderServer) ->
     assert not info.geofencing.may_end_at(centre.y, centre.x, "bike")
     assert info.geofencing.may_pass([(centre.y - 0.01, centre.x), (centre.y + 0.01, centre.x)], "bike")
     assert info.geofencing.may_end_at(centre.y + 0.05, centre.x, "bike")
+
+
+def test_a_forked_child_does_not_wait_for_a_refresh_lock_a_parent_thread_held(served: GbfsFolderServer) -> None:
+    """A background refresher may hold the lock when the process forks (gunicorn, crash tests).
+
+    The child has no such thread, so a copied lock would never be released: it gets its own.
+    """
+    client = _client(served, _start(served))
+    taken, release = threading.Event(), threading.Event()
+
+    def refresher() -> None:
+        with client._lock:
+            taken.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=refresher, daemon=True)
+    thread.start()
+    assert taken.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: load, then report by exit code; never return into pytest
+        code = 1
+        try:
+            signal.alarm(20)  # a deadlock ends the child instead of the test run
+            code = 0 if client.load("station_status", parse_station_status).value else 2
+        finally:
+            os._exit(code)
+    try:
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        thread.join(10)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child status {status}"
