@@ -68,6 +68,8 @@ Coordinate = Annotated[
 
 
 _NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
 def _parse_time(value: object) -> object:
     if isinstance(value, datetime):
         moment = value
