@@ -11,12 +11,14 @@ deleted.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import tzinfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.api.auth import account_out
+from app.booking.amounts import booking_amounts
 from app.local_times import local, local_or_none
 from app.models import (
     AuthSession,
@@ -108,10 +110,7 @@ def _booking(db: Session, booking: Booking, legs: list[BookingLeg], zone: tzinfo
         state=booking.state,
         region=booking.region,
         currency=booking.currency,
-        price_cents=sum(leg.quote_cents for leg in legs),
-        authorised_cents=0 if payment is None else payment.authorised_cents,
-        captured_cents=booking.captured_cents if payment is None else payment.captured_cents,
-        refunded_cents=0 if payment is None else payment.refunded_cents,
+        **asdict(booking_amounts(booking, legs, payment)),
         failure_reason=booking.failure_reason,
         created_at=local(booking.created_at, zone),
         updated_at=local(booking.updated_at, zone),

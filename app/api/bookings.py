@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from flask import Response, current_app, url_for
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from app.accounts.access import current_reach, current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, RIDER_ACTION, RIDER_READ, Reach
 from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
+from app.booking.amounts import booking_amounts
 from app.booking.receipts import receipt_for, receipt_response, request_seller
 from app.booking.saga import TARIFF_PROVIDER, BookingError, BookingSaga, StepFailed, TransitTicket
 from app.booking.states import IllegalTransition
@@ -126,10 +128,7 @@ def booking_out(booking: Booking) -> BookingOut:
         state=booking.state,
         region=booking.region,
         currency=booking.currency,
-        price_cents=sum(leg.quote_cents for leg in legs),
-        authorised_cents=0 if payment is None else payment.authorised_cents,
-        captured_cents=booking.captured_cents if payment is None else payment.captured_cents,
-        refunded_cents=0 if payment is None else payment.refunded_cents,
+        **asdict(booking_amounts(booking, legs, payment)),
         total_cents=booking.total_cents,
         failure_reason=booking.failure_reason,
         created_at=local(booking.created_at),
