@@ -12,6 +12,7 @@ these methods, returned by :func:`handler_for` for its legs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -200,15 +201,29 @@ class OperatorLeg:
             The operator refused or answered against the interface.
         """
         self._require(leg, S.CONFIRMED, "start the ride")
-        provider, booking_id = ctx.provider(leg), self._booking_id(leg)
-        step = outbox.open_step(ctx.db, booking, leg, Op.START) or outbox.record_intent(
-            ctx.db, booking, leg, Op.START, {"booking": booking_id}
+        provider = ctx.provider(leg)
+        step, status = self._ride_step(ctx, booking, leg, Op.START, "start the ride", provider.start)
+        self._started(ctx, booking, leg, step, status)
+
+    def _ride_step(
+        self,
+        ctx: SagaContext,
+        booking: Booking,
+        leg: BookingLeg,
+        operation: Op,
+        doing: str,
+        call: Callable[[str], BookingStatus],
+    ) -> tuple[SagaStep, BookingStatus]:
+        """Start or end a ride as an outbox step: the intent (reused after a crash), then the call."""
+        booking_id = self._booking_id(leg)
+        step = outbox.open_step(ctx.db, booking, leg, operation) or outbox.record_intent(
+            ctx.db, booking, leg, operation, {"booking": booking_id}
         )
         ctx.db.commit()
-        crash_point("start:intent")
-        status = ctx.call(leg, "start the ride", lambda: provider.start(booking_id), step)
-        crash_point("start:call")
-        self._started(ctx, booking, leg, step, status)
+        crash_point(f"{operation.value}:intent")
+        status = ctx.call(leg, doing, lambda: call(booking_id), step)
+        crash_point(f"{operation.value}:call")
+        return step, status
 
     @staticmethod
     def _started(ctx: SagaContext, booking: Booking, leg: BookingLeg, step: SagaStep, status: BookingStatus) -> None:
@@ -229,14 +244,8 @@ class OperatorLeg:
             The operator refused or answered against the interface.
         """
         self._require(leg, S.IN_USE, "end the ride")
-        provider, booking_id = ctx.provider(leg), self._booking_id(leg)
-        step = outbox.open_step(ctx.db, booking, leg, Op.END) or outbox.record_intent(
-            ctx.db, booking, leg, Op.END, {"booking": booking_id}
-        )
-        ctx.db.commit()
-        crash_point("end:intent")
-        status = ctx.call(leg, "end the ride", lambda: provider.end(booking_id), step)
-        crash_point("end:call")
+        provider = ctx.provider(leg)
+        step, status = self._ride_step(ctx, booking, leg, Op.END, "end the ride", provider.end)
         self._ended(ctx, booking, leg, step, status)
 
     @staticmethod
