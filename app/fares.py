@@ -10,10 +10,10 @@ from flask import request
 
 from app.accounts.access import authorize, current_user
 from app.accounts.policy import ACCOUNT
-from app.api.region import region_holder
 from app.errors import FieldProblem, RuleViolation
 from app.extensions import orm_session
 from app.i18n import text
+from app.region_services import FARES, region_service
 from app.schemas.plan import FareOut
 from app.tickets.service import held_passes
 from routing.fares.engine import (
@@ -26,7 +26,6 @@ from routing.fares.engine import (
 )
 from routing.planner.itinerary import Itinerary, Leg
 from routing.planner.request import Mode
-from routing.region.region import Region
 
 LEVEL_NAMES = {"kurzstrecke": "Kurzstrecke", "stadt_kassel": "Stadt Kassel", "kasselplus": "KasselPlus"}
 WEEKEND_KINDS = {"saturday": "weekend", "sunday": "weekend", "holiday": "holiday", "weekday": "weekday"}
@@ -34,14 +33,7 @@ WEEKEND_KINDS = {"saturday": "weekend", "sunday": "weekend", "holiday": "holiday
 
 def fare_calculator() -> FareCalculator | None:
     """The loaded region's calculator (None without fares or zones)."""
-
-    def build(region: Region) -> FareCalculator | None:
-        if region.fares is None or region.zones is None:
-            return None
-        stop_index = {stop_id: i for i, stop_id in enumerate(region.timetable.stop_id.to_list())}
-        return FareCalculator(region.fares, region.zones, stop_index, region.manifest.timezone)
-
-    return region_holder().derived("fares", build)
+    return region_service(FARES)
 
 
 def traveller_passes(calculator: FareCalculator, named: str | None, day: date) -> list[HeldPass]:

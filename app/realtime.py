@@ -102,8 +102,6 @@ def alerts_out(alerts: Iterable[ServiceAlert], language: str) -> list[AlertOut]:
 
 def trip_info() -> TripInfo:
     """The :class:`TripInfo` of the loaded region's planner (built once per region and worker)."""
-    from app.api.plan import current_planner  # plan imports this module for its answers
-    from app.api.region import region_holder
+    from app.region_services import TRIP_INFO, region_service  # the planner service reads this module
 
-    planner = current_planner()
-    return region_holder().derived("trip-info", lambda region: TripInfo(planner.transit))
+    return region_service(TRIP_INFO)

@@ -7,13 +7,23 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 from routing.errors import RegionError
 from routing.region.region import Region, load_region
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class RegionServiceKey(Protocol[T_co]):
+    """What the holder needs of a service key (``app.region_services.RegionService``)."""
+
+    @property
+    def build(self) -> Callable[[Region], T_co]:
+        """Builds the service's object from a region."""
+        ...
 
 
 class RegionUnavailableError(RuntimeError):
@@ -32,18 +42,18 @@ class RegionHolder:
         self._path = path
         self._reload_seconds = reload_seconds
         self._loader = loader
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._region: Region | None = None
         self._error: str | None = None
         self._checked_at = 0.0
-        self._derived: dict[str, tuple[Region, object]] = {}
+        self._services: dict[int, tuple[Region, object]] = {}
         self._load()
 
     def _load(self) -> None:
         try:
             self._region = self._loader(self._path)
             self._error = None
-            self._derived = {}
+            self._services = {}
             logger.info(
                 "region loaded", extra={"region": str(self._region.path), "region_name": self._region.manifest.name}
             )
@@ -83,8 +93,11 @@ class RegionHolder:
             raise RegionUnavailableError(self._error or f"no region at {self._path}")
         return self._region
 
-    def derived(self, name: str, build: Callable[[Region], T]) -> T:
-        """An object built from the current region (a router, say), built once per loaded region.
+    def service(self, key: RegionServiceKey[T]) -> T:
+        """The object ``key`` builds from the current region (a router, say), built once per loaded region.
+
+        Builds run under the holder's re-entrant lock, so a service may read other services
+        and two threads never build the same one twice.
 
         Raises
         ------
@@ -93,10 +106,10 @@ class RegionHolder:
         """
         region = self.get()
         with self._lock:
-            cached = self._derived.get(name)
+            cached = self._services.get(id(key))
             if cached is None or cached[0] is not region:
-                cached = (region, build(region))
-                self._derived[name] = cached
+                cached = (region, key.build(region))
+                self._services[id(key)] = cached
             return cast(T, cached[1])
 
     @property

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
 from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_key, one_at_a_time
-from app.api.region import current_region
 from app.booking.receipts import pass_receipt, receipt_response, request_seller
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db, orm_session
@@ -17,6 +16,7 @@ from app.i18n import negotiate
 from app.models import Booking, BookingLeg, BookingState, EligibilityProof, PassTicket, TicketStatus, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.payments.gateway import IntentStatus
+from app.region_services import current_region
 from app.schemas.bookings import Receipt
 from app.schemas.passes import (
     Jwk,

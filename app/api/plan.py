@@ -7,7 +7,7 @@ import json
 from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
-from app.api.region import local_moment, region_holder
+from app.api.region import local_moment
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
@@ -15,7 +15,8 @@ from app.fleet_cache import RequestFleets, fleet_cache, stale_warnings
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.openapi import ApiBlueprint
-from app.realtime import alerts_out, realtime_sources, trip_info
+from app.realtime import alerts_out, trip_info
+from app.region_services import PLANNER, region_service
 from app.schemas.plan import (
     FareOut,
     ItineraryOut,
@@ -35,8 +36,6 @@ from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, Planner, PlanningError
 from routing.planner.request import Mode, PlanRequest
-from routing.region.region import Region
-from routing.transit.realtime import RealtimePoller, TripLocator
 
 blueprint = ApiBlueprint("plan", __name__, tag="plan")
 
@@ -75,28 +74,7 @@ class UnplannableRequest(ApiError):
 
 def current_planner() -> Planner:
     """The planner of the loaded region (built once per region and worker, with its real-time poller)."""
-    holder = region_holder()
-    settings: Settings = current_app.extensions["mobility.settings"]
-    pollers: dict[str, RealtimePoller] = current_app.extensions.setdefault("mobility.realtime", {})
-
-    def build(region: Region) -> Planner:
-        planner = Planner(region)
-        previous = pollers.pop("current", None)
-        if previous is not None:
-            previous.stop()
-        sources = realtime_sources(settings)
-        if sources:
-            poller = RealtimePoller(
-                sources,
-                TripLocator(region.timetable),
-                planner.transit.zone,
-                planner.transit.apply_realtime,
-            )
-            poller.start()
-            pollers["current"] = poller
-        return planner
-
-    return holder.derived("planner", build)
+    return region_service(PLANNER)
 
 
 def _place(place: Place, language: str) -> PlaceOut:

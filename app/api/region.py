@@ -5,38 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
 from app.accounts.policy import PUBLIC
-from app.errors import FieldProblem, ParameterOutOfRange, ServiceUnavailable
+from app.errors import FieldProblem, ParameterOutOfRange
 from app.openapi import ApiBlueprint
-from app.region_holder import RegionHolder, RegionUnavailableError
+from app.region_services import current_region
 from app.schemas.service import RegionInfo
-from routing.region.region import Region
 
 blueprint = ApiBlueprint("region", __name__, tag="region")
-
-
-def current_region() -> Region:
-    """The region this request routes in.
-
-    Raises
-    ------
-    ServiceUnavailable
-        When no region is loaded (503, so clients retry rather than give up).
-    """
-    holder: RegionHolder = current_app.extensions["mobility.region"]
-    try:
-        return holder.get()
-    except RegionUnavailableError as exc:
-        raise ServiceUnavailable(f"no region loaded: {exc}") from exc
-
-
-def region_holder() -> RegionHolder:
-    """The holder of the loaded region, for objects built once per region (503 without a region)."""
-    current_region()
-    holder: RegionHolder = current_app.extensions["mobility.region"]
-    return holder
 
 
 TIMETABLE_MARGIN = timedelta(days=366)

@@ -8,11 +8,12 @@ import numpy as np
 
 from app.accounts.policy import PUBLIC
 from app.api.plan import current_planner
-from app.api.region import current_region, local_moment, region_holder
+from app.api.region import local_moment
 from app.errors import NotFound
 from app.i18n import negotiate
 from app.openapi import ApiBlueprint
 from app.realtime import alerts_out, trip_info
+from app.region_services import STOP_INDEX, STOP_NAMES, TRIP_INDEX, current_region, region_service
 from app.schemas.stops import (
     DepartureBoard,
     DepartureOut,
@@ -51,7 +52,7 @@ def _stop(timetable: Timetable, index: int, *, distance: float | None = None, sc
 
 
 def _name_index() -> StopNameIndex:
-    return region_holder().derived("stop-names", lambda region: StopNameIndex(region.timetable))
+    return region_service(STOP_NAMES)
 
 
 @blueprint.operation(
@@ -99,9 +100,7 @@ def list_stops(query: StopsQuery) -> StopList:
 
 
 def _stop_index(region: Region, stop_id: str) -> int:
-    by_id = region_holder().derived(
-        "stop-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.stop_id.to_list())}
-    )
+    by_id = region_service(STOP_INDEX)
     if stop_id not in by_id:
         raise NotFound(f"no stop with id {stop_id!r} in region {region.manifest.name}")
     return by_id[stop_id]
@@ -176,9 +175,7 @@ def trip(trip_id: str) -> TripOut:
     router = planner.transit
     timetable = router.timetable
     network = router.network
-    by_id = region_holder().derived(
-        "trip-ids", lambda loaded: {name: i for i, name in enumerate(loaded.timetable.trip_id.to_list())}
-    )
+    by_id = region_service(TRIP_INDEX)
     added = None
     if network.overlay is not None:
         added = next((item for (name, _), item in network.overlay.added.items() if name == trip_id), None)
