@@ -4,14 +4,22 @@ The id carries every leg's mode, times, ends, ride (trip, route, service day) an
 vehicle with its quoted price, signed with the app's secret key (itsdangerous, HMAC).
 Booking reads prices from here, never from the client; a changed id fails the signature.
 Ids expire (``max_age_s`` when read), so an old quote cannot be booked.
+
+The record is typed (:class:`ItineraryRecord` of :class:`LegRecord`): written here from the
+planner's :class:`Itinerary`, read back by the booking saga, the receipts and the fare check
+through attributes. Its JSON form (camelCase keys) is what the id signs and what a booking
+stores, so records stored by earlier versions still read.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
 from routing.planner.itinerary import Itinerary, Leg, Place, RideDetails
 from routing.planner.request import Mode
@@ -24,148 +32,244 @@ class InvalidItineraryId(ValueError):
     """The id is malformed, was altered, or has expired (the message says which)."""
 
 
-def _place(place: Place) -> dict[str, Any]:
-    record: dict[str, Any] = {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
+class _Record(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+
+
+class PlaceRecord(_Record):
+    """An end of a leg: a point, or a stop (with its station and name)."""
+
+    lat: float
+    lon: float
+    stop: str | None = None
+    station: str | None = None
+    name: str = ""
+
+    def place(self) -> Place:
+        """The planner's place for this end (enough to price: coordinates and stop ids)."""
+        return Place(
+            name=self.name,
+            lat=self.lat,
+            lon=self.lon,
+            kind="stop" if self.stop else "point",
+            stop_id=self.stop,
+            station_id=self.station,
+        )
+
+
+class RideRecord(_Record):
+    """The transit trip a leg rides."""
+
+    trip: str
+    route: str
+    day: date
+    agency: str = ""
+    stops: list[str | None] = Field(default_factory=list)
+
+
+class SharingRecord(_Record):
+    """The shared vehicle a leg rides, with the price quoted when it was planned."""
+
+    provider: str
+    operator: str | None = None
+    vehicle_type: str
+    vehicle: str | None = None
+    pickup: str | None = None
+    dropoff: str | None = None
+    quote_cents: int | None = None
+    bookable: bool = False
+    quote_estimated: bool = True
+    currency: str = "EUR"
+    round_trip: bool = False
+
+
+class LegRecord(_Record):
+    """One leg as planned: mode, aware times, ends, distance, and its ride or shared vehicle."""
+
+    mode: Mode
+    start: AwareDatetime
+    end: AwareDatetime
+    origin: PlaceRecord = Field(alias="from")
+    destination: PlaceRecord = Field(alias="to")
+    meters: float = 0.0
+    ride: RideRecord | None = None
+    sharing: SharingRecord | None = None
+
+    @property
+    def minutes(self) -> float:
+        """How long the leg takes as planned."""
+        return (self.end - self.start).total_seconds() / 60
+
+    @property
+    def km(self) -> float:
+        """The leg's length in kilometres."""
+        return self.meters / 1000
+
+    def leg(self) -> Leg:
+        """The planner's leg (enough to price: stops, times, modes; no geometry or names)."""
+        ride = None
+        if self.ride is not None:
+            ride = RideDetails(
+                trip_id=self.ride.trip,
+                route_id=self.ride.route,
+                route_short_name="",
+                route_long_name="",
+                route_type=3,
+                agency=self.ride.agency,
+                headsign="",
+                service_day=self.ride.day,
+                intermediate_stops=[
+                    Place(name="", lat=0.0, lon=0.0, kind="stop", stop_id=stop) for stop in self.ride.stops
+                ],
+                realtime=False,
+                scheduled_start=self.start,
+                scheduled_end=self.end,
+            )
+        return Leg(
+            mode=self.mode,
+            origin=self.origin.place(),
+            destination=self.destination.place(),
+            start=self.start,
+            end=self.end,
+            distance_m=self.meters,
+            geometry=[],
+            ride=ride,
+        )
+
+
+class ItineraryRecord(_Record):
+    """The facts an itinerary id carries: the region and the legs."""
+
+    region: str = ""
+    legs: list[LegRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form the id signs and a booking stores."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    @classmethod
+    def from_json(cls, data: object) -> ItineraryRecord:
+        """A record from its JSON form.
+
+        Raises
+        ------
+        InvalidItineraryId
+            When the data is not a record of legs (the message names the first field at fault),
+            or a leg's time has no zone.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            if first["type"] == "timezone_aware":
+                msg = f"the leg time {where} has no zone; itinerary times must be aware"
+            else:
+                msg = f"the itinerary id holds no usable legs ({where}: {first['msg']})"
+            raise InvalidItineraryId(msg) from exc
+
+    def itinerary(self) -> Itinerary:
+        """The legs as an :class:`Itinerary` good enough to price."""
+        return Itinerary(legs=[leg.leg() for leg in self.legs])
+
+
+def _place(place: Place) -> PlaceRecord:
     if place.stop_id or place.station_id:
-        record |= {"stop": place.stop_id, "station": place.station_id, "name": place.name}
-    return record
+        return PlaceRecord(
+            lat=round(place.lat, 6),
+            lon=round(place.lon, 6),
+            stop=place.stop_id,
+            station=place.station_id,
+            name=place.name,
+        )
+    return PlaceRecord(lat=round(place.lat, 6), lon=round(place.lon, 6))
 
 
-def _moment(moment: datetime, what: str) -> str:
+def _moment(moment: datetime, what: str) -> datetime:
     """An itinerary time with its offset: a booking stores the instant, so a naive time is a bug upstream."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         msg = f"the leg's {what} time {moment.isoformat()} has no zone; itinerary times must be aware"
         raise InvalidItineraryId(msg)
-    return moment.isoformat()
+    return moment
 
 
-def _leg(leg: Leg) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "mode": leg.mode.value,
-        "start": _moment(leg.start, "start"),
-        "end": _moment(leg.end, "end"),
-        "from": _place(leg.origin),
-        "to": _place(leg.destination),
-        "meters": round(leg.distance_m, 1),
-    }
+def _leg(leg: Leg) -> LegRecord:
+    ride = None
     if leg.ride is not None:
-        record["ride"] = {
-            "trip": leg.ride.trip_id,
-            "route": leg.ride.route_id,
-            "day": leg.ride.service_day.isoformat(),
-            "agency": leg.ride.agency,
-            "stops": [place.stop_id for place in leg.ride.intermediate_stops],
-        }
+        ride = RideRecord(
+            trip=leg.ride.trip_id,
+            route=leg.ride.route_id,
+            day=leg.ride.service_day,
+            agency=leg.ride.agency,
+            stops=[place.stop_id for place in leg.ride.intermediate_stops],
+        )
+    sharing = None
     if leg.sharing is not None:
-        sharing = leg.sharing
-        record["sharing"] = {
-            "provider": sharing.provider,
-            "operator": sharing.operator,
-            "vehicleType": sharing.vehicle_type_id,
-            "vehicle": sharing.vehicle_id,
-            "pickup": sharing.pickup_station_id,
-            "dropoff": sharing.dropoff_station_id,
-            "quoteCents": sharing.quote.amount_cents if sharing.quote else None,
-            "bookable": sharing.bookable,
-            "quoteEstimated": sharing.quote.estimated if sharing.quote else True,
-            "currency": sharing.quote.currency if sharing.quote else "EUR",
-            "roundTrip": sharing.round_trip,
-        }
-    return record
+        details = leg.sharing
+        sharing = SharingRecord(
+            provider=details.provider,
+            operator=details.operator,
+            vehicle_type=details.vehicle_type_id,
+            vehicle=details.vehicle_id,
+            pickup=details.pickup_station_id,
+            dropoff=details.dropoff_station_id,
+            quote_cents=details.quote.amount_cents if details.quote else None,
+            bookable=details.bookable,
+            quote_estimated=details.quote.estimated if details.quote else True,
+            currency=details.quote.currency if details.quote else "EUR",
+            round_trip=details.round_trip,
+        )
+    return LegRecord(
+        mode=leg.mode,
+        start=_moment(leg.start, "start"),
+        end=_moment(leg.end, "end"),
+        origin=_place(leg.origin),
+        destination=_place(leg.destination),
+        meters=round(leg.distance_m, 1),
+        ride=ride,
+        sharing=sharing,
+    )
 
 
-def itinerary_record(itinerary: Itinerary, *, region: str) -> dict[str, Any]:
+def itinerary_record(itinerary: Itinerary, *, region: str) -> ItineraryRecord:
     """The facts an itinerary id carries."""
-    return {"region": region, "legs": [_leg(leg) for leg in itinerary.legs]}
+    return ItineraryRecord(region=region, legs=[_leg(leg) for leg in itinerary.legs])
+
+
+def sign_record(record: ItineraryRecord, *, secret_key: str) -> str:
+    """The id of a record."""
+    return str(URLSafeTimedSerializer(secret_key, salt=SALT).dumps(record.to_json()))
 
 
 def sign_itinerary(itinerary: Itinerary, *, region: str, secret_key: str) -> str:
     """The itinerary's id."""
-    return str(URLSafeTimedSerializer(secret_key, salt=SALT).dumps(itinerary_record(itinerary, region=region)))
+    return sign_record(itinerary_record(itinerary, region=region), secret_key=secret_key)
 
 
-def read_itinerary_id(token: str, *, secret_key: str, max_age_s: int = DEFAULT_MAX_AGE_S) -> dict[str, Any]:
+def read_itinerary_id(token: str, *, secret_key: str, max_age_s: int = DEFAULT_MAX_AGE_S) -> ItineraryRecord:
     """The record behind an id.
 
     Raises
     ------
     InvalidItineraryId
-        When the id was altered, is not one of ours, or is older than ``max_age_s``.
+        When the id was altered, is not one of ours, is older than ``max_age_s``, or does not
+        hold a record of legs.
     """
     serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
     try:
-        record = serializer.loads(token, max_age=max_age_s)
+        data = serializer.loads(token, max_age=max_age_s)
     except SignatureExpired as exc:
         msg = f"the itinerary id has expired (older than {max_age_s} s); plan again"
         raise InvalidItineraryId(msg) from exc
     except BadSignature as exc:
         msg = "the itinerary id is not valid (altered or not issued by this server)"
         raise InvalidItineraryId(msg) from exc
-    if not isinstance(record, dict):
-        msg = "the itinerary id does not hold an itinerary"
-        raise InvalidItineraryId(msg)
-    return record
+    return ItineraryRecord.from_json(data)
 
 
-def itinerary_from_record(record: dict[str, Any]) -> Itinerary:
-    """The legs of a record as an :class:`Itinerary` good enough to price (stops, times, modes).
-
-    Raises
-    ------
-    InvalidItineraryId
-        When the record does not hold legs of the expected shape.
-    """
+def stored_record(itinerary: str | None) -> ItineraryRecord | None:
+    """The record a booking stored (None when it is missing, redacted to nothing, or unreadable)."""
     try:
-        legs = []
-        for raw in record["legs"]:
-            start, end = datetime.fromisoformat(raw["start"]), datetime.fromisoformat(raw["end"])
-            _moment(start, "start")
-            _moment(end, "end")
-            origin, destination = _record_place(raw["from"]), _record_place(raw["to"])
-            ride = None
-            if "ride" in raw:
-                stops = [
-                    Place(name="", lat=0.0, lon=0.0, kind="stop", stop_id=stop) for stop in raw["ride"].get("stops", [])
-                ]
-                ride = RideDetails(
-                    trip_id=raw["ride"]["trip"],
-                    route_id=raw["ride"]["route"],
-                    route_short_name="",
-                    route_long_name="",
-                    route_type=3,
-                    agency=raw["ride"]["agency"],
-                    headsign="",
-                    service_day=date.fromisoformat(raw["ride"]["day"]),
-                    intermediate_stops=stops,
-                    realtime=False,
-                    scheduled_start=start,
-                    scheduled_end=end,
-                )
-            legs.append(
-                Leg(
-                    mode=Mode(raw["mode"]),
-                    origin=origin,
-                    destination=destination,
-                    start=start,
-                    end=end,
-                    distance_m=float(raw.get("meters", 0)),
-                    geometry=[],
-                    ride=ride,
-                )
-            )
-    except (KeyError, TypeError, ValueError) as exc:
-        msg = f"the itinerary id holds no usable legs ({exc})"
-        raise InvalidItineraryId(msg) from exc
-    return Itinerary(legs=legs)
-
-
-def _record_place(raw: dict[str, Any]) -> Place:
-    stop = raw.get("stop")
-    return Place(
-        name=str(raw.get("name", "")),
-        lat=float(raw["lat"]),
-        lon=float(raw["lon"]),
-        kind="stop" if stop else "point",
-        stop_id=stop,
-        station_id=raw.get("station"),
-    )
+        return ItineraryRecord.from_json(json.loads(itinerary or "null"))
+    except (ValueError, InvalidItineraryId):
+        return None

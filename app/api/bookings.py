@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
 
 from flask import Response, current_app, url_for
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from app.errors import Conflict, NotFound, RuleViolation, problem_response
 from app.extensions import db, orm_session
 from app.fares import fare_calculator, level_name
 from app.i18n import negotiate
-from app.itinerary_ids import InvalidItineraryId, itinerary_from_record, read_itinerary_id
+from app.itinerary_ids import InvalidItineraryId, ItineraryRecord, read_itinerary_id, stored_record
 from app.local_times import local
 from app.models import Booking, BookingEvent, BookingLeg, Payment, User, as_utc, utc_now
 from app.openapi import ApiBlueprint
@@ -61,15 +60,12 @@ def _issue_ticket(booking: Booking, leg: BookingLeg) -> str:
     return sign_ticket(current_app.extensions["mobility.ticket_key"], claims)
 
 
-def _transit_ticket(user: User, record: dict[str, Any]) -> TransitTicket | None:
+def _transit_ticket(user: User, record: ItineraryRecord | None) -> TransitTicket | None:
     """The single ticket the itinerary's rides need for this user's passes (None: covered, or no fares)."""
     calculator = fare_calculator()
-    if calculator is None:
+    if calculator is None or record is None:
         return None
-    try:
-        itinerary = itinerary_from_record(record)
-    except InvalidItineraryId as exc:
-        raise RuleViolation("invalid-itinerary", str(exc)) from exc
+    itinerary = record.itinerary()
     if not itinerary.legs or not any(leg.mode is Mode.TRANSIT for leg in itinerary.legs):
         return None
     fare = calculator.price(itinerary, held_passes(orm_session(), user.id, itinerary.start.date()))
@@ -96,7 +92,7 @@ def _reprice(booking: Booking, remaining: list[BookingLeg]) -> TransitTicket | N
         )
     if holder is None:
         return None
-    return _transit_ticket(holder, json.loads(booking.itinerary))
+    return _transit_ticket(holder, stored_record(booking.itinerary))
 
 
 def saga() -> BookingSaga:

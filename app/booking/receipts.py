@@ -9,9 +9,7 @@ their text inside their own column.
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Any
 
 from flask import Response, current_app, request
 from fpdf import FPDF
@@ -19,9 +17,11 @@ from fpdf.fonts import FontFace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.itinerary_ids import ItineraryRecord, stored_record
 from app.models import Booking, BookingLeg, BookingState, PassTicket, Payment, Refund, utc_now
 from app.schemas.bookings import Receipt, ReceiptLine, SellerOut
 from app.settings import Settings
+from routing.planner.request import Mode
 
 VAT_PERCENT = {"bikeshare": 19.0, "carsharing": 19.0, "transit": 7.0}
 """German VAT by mode: 19 % standard rate for vehicle rental, 7 % for local public transport (§ 12 (2) 10 UStG)."""
@@ -92,12 +92,12 @@ def _vat(amount: int, rate: float) -> int:
     return round(amount * rate / (100 + rate))
 
 
-def _ticket_operator(record: dict[str, Any], position: int, fallback: str) -> str:
+def _ticket_operator(record: ItineraryRecord | None, position: int, fallback: str) -> str:
     """The transport companies of the rides a ticket leg at ``position`` covers (from the planned itinerary)."""
     agencies: list[str] = []
-    for leg in record.get("legs", [])[position:]:
-        agency = str((leg.get("ride") or {}).get("agency") or "")
-        if leg.get("mode") == "transit" and agency and agency not in agencies:
+    for leg in record.legs[position:] if record is not None else []:
+        agency = leg.ride.agency if leg.ride is not None else ""
+        if leg.mode is Mode.TRANSIT and agency and agency not in agencies:
             agencies.append(agency)
     return ", ".join(agencies) or fallback
 
@@ -110,7 +110,7 @@ def _state_text(leg: BookingLeg, amount: int, language: str) -> str:
     return _t("state.open", language)
 
 
-def _leg_line(leg: BookingLeg, record: dict[str, Any], language: str, fallback_operator: str) -> ReceiptLine:
+def _leg_line(leg: BookingLeg, record: ItineraryRecord | None, language: str, fallback_operator: str) -> ReceiptLine:
     if leg.state == BookingState.COMPLETED.value:
         amount = leg.final_cents if leg.final_cents is not None else leg.quote_cents
     elif leg.state == BookingState.CANCELLED.value:
@@ -143,10 +143,7 @@ def receipt_for(db: Session, booking: Booking, *, seller: SellerOut = DEMO_SELLE
     refunded = 0
     if payment is not None:
         refunded = sum(r.amount_cents for r in db.scalars(select(Refund).where(Refund.payment_id == payment.id)))
-    try:
-        record = json.loads(booking.itinerary or "{}")
-    except ValueError:
-        record = {}
+    record = stored_record(booking.itinerary)
     lines = [_leg_line(leg, record, language, seller.name) for leg in legs]
     return Receipt(
         booking_id=booking.id,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.database import upgrade_database
 from app.extensions import db
-from app.itinerary_ids import SALT, InvalidItineraryId, itinerary_from_record, read_itinerary_id
+from app.itinerary_ids import SALT, InvalidItineraryId, ItineraryRecord, read_itinerary_id
 from app.models import AuthSession, BookingLeg, NaiveDatetimeError, Payment, TicketRevocation, as_utc
 from tests.app.test_bookings import book, plan_shared, registry  # noqa: F401 - the registry fixture
 from tests.conftest_d.accounts import SignedIn
@@ -81,7 +81,7 @@ def test_every_booked_leg_starts_when_its_itinerary_leg_does(
     client = booking_app.test_client()
     anna = sign_in(booking_app)
     secret = booking_app.config["SECRET_KEY"]
-    record = _moved(read_itinerary_id(plan_shared(client)["id"], secret_key=secret), moment)
+    record = _moved(read_itinerary_id(plan_shared(client)["id"], secret_key=secret).to_json(), moment)
     itinerary_id = URLSafeTimedSerializer(secret, salt=SALT).dumps(record)
     response = book(client, anna, str(itinerary_id))
     assert response.status_code == 201, response.get_json()
@@ -178,7 +178,15 @@ def test_a_new_booking_is_stored_in_utc_even_on_sqlite(booking_app: Flask, sign_
 def test_an_itinerary_record_with_a_time_without_zone_is_refused() -> None:
     record = {"legs": [{"mode": "walk", "start": "2026-12-02T06:00:00", "end": "2026-12-02T06:10:00+01:00"}]}
     record["legs"][0] |= {"from": {"lat": 51.3, "lon": 9.4}, "to": {"lat": 51.31, "lon": 9.41}}
-    with pytest.raises(InvalidItineraryId, match="has no zone"):
-        itinerary_from_record(record)
+    with pytest.raises(InvalidItineraryId, match=r"legs\.0\.start has no zone"):
+        ItineraryRecord.from_json(record)
     record["legs"][0]["start"] = "2026-12-02T06:00:00+01:00"
-    assert itinerary_from_record(record).legs[0].start.utcoffset() == timedelta(hours=1)
+    assert ItineraryRecord.from_json(record).itinerary().legs[0].start.utcoffset() == timedelta(hours=1)
+
+
+def test_an_itinerary_record_of_the_wrong_shape_names_the_field() -> None:
+    record = {"legs": [{"mode": "walk", "start": "2026-12-02T06:00:00+01:00", "end": "2026-12-02T06:10:00+01:00"}]}
+    with pytest.raises(InvalidItineraryId, match=r"legs\.0\.from"):
+        ItineraryRecord.from_json(record)
+    with pytest.raises(InvalidItineraryId, match="legs"):
+        ItineraryRecord.from_json(["not", "a", "record"])

@@ -71,8 +71,8 @@ def test_walk_and_transit_gives_labelled_pareto_itineraries(client: FlaskClient,
 def test_itinerary_id_is_signed_and_holds_the_legs(client: FlaskClient, demo_region: Region, app) -> None:  # type: ignore[no-untyped-def]
     itinerary = plan(client, demo_region)["itineraries"][0]
     record = read_itinerary_id(itinerary["id"], secret_key=app.config["SECRET_KEY"])
-    assert [leg["mode"] for leg in record["legs"]] == [leg["mode"] for leg in itinerary["legs"]]
-    rides = [leg["ride"]["trip"] for leg in record["legs"] if "ride" in leg]
+    assert [leg.mode.value for leg in record.legs] == [leg["mode"] for leg in itinerary["legs"]]
+    rides = [leg.ride.trip for leg in record.legs if leg.ride is not None]
     assert rides == [leg["transit"]["tripId"] for leg in itinerary["legs"] if leg["mode"] == "transit"]
     tampered = itinerary["id"][:-2] + ("AA" if not itinerary["id"].endswith("AA") else "BB")
     with pytest.raises(InvalidItineraryId):

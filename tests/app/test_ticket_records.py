@@ -37,13 +37,13 @@ def _bus_record(client: FlaskClient, region: Region, user: SignedIn, secret: str
     itinerary = next(
         it for it in plan(client, origin, destination, MONDAY_10, user.headers)["itineraries"] if transit_legs(it)
     )
-    return read_itinerary_id(itinerary["id"], secret_key=secret)
+    return read_itinerary_id(itinerary["id"], secret_key=secret).to_json()
 
 
 def bike_and_bus(client: FlaskClient, region: Region, user: SignedIn, secret: str) -> str:
     """An itinerary id of a bus trip followed by a shared bike (a ticket leg and a ride to book)."""
     record = _bus_record(client, region, user, secret)
-    bike = read_itinerary_id(plan_shared(client)["id"], secret_key=secret)
+    bike = read_itinerary_id(plan_shared(client)["id"], secret_key=secret).to_json()
     ride = json.loads(json.dumps(next(leg for leg in bike["legs"] if leg.get("sharing"))))
     start, end = datetime.fromisoformat(ride["start"]), datetime.fromisoformat(ride["end"])
     after = datetime.fromisoformat(record["legs"][-1]["end"]) + timedelta(minutes=2)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from app.booking.saga.errors import BookingError, OutOfBudget, StepFailed
 from app.booking.saga.flow import SagaFlow
 from app.booking.saga.payments import payment_state
 from app.booking.saga.rides import RideActions
+from app.itinerary_ids import ItineraryRecord
 from app.models import Booking, BookingLeg, Payment, Refund, User
 from app.payments.gateway import PaymentGateway
 from providers.registry import ProviderRegistry
@@ -80,7 +80,7 @@ class BookingSaga:
     def book(
         self,
         user: User,
-        record: dict[str, Any],
+        record: ItineraryRecord,
         *,
         itinerary_id: str,
         idempotency_key: str,

@@ -7,7 +7,6 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from app.booking.saga.context import TARIFF_PROVIDER, SagaContext, TransitTicket
 from app.booking.saga.errors import BookingError
 from app.booking.saga.flow import SagaFlow
 from app.booking.states import record_created
+from app.itinerary_ids import ItineraryRecord, LegRecord, SharingRecord
 from app.models import Booking, BookingLeg, BookingState, User, VehicleClaim
 from app.payments.customers import holder_pseudonym
 
@@ -39,24 +39,21 @@ def request_hash(itinerary_id: str, payment_method: str | None) -> str:
     return hashlib.sha256(json.dumps([itinerary_id, payment_method]).encode()).hexdigest()
 
 
-def _bookable_legs(record: dict[str, Any], *, with_ticket: bool) -> list[tuple[int, dict[str, Any]]]:
-    legs = record.get("legs")
-    if not isinstance(legs, list):
-        raise BookingError("invalid-itinerary", "the itinerary id holds no legs")
+def _bookable_legs(record: ItineraryRecord, *, with_ticket: bool) -> list[tuple[int, LegRecord, SharingRecord]]:
     found = []
-    for position, leg in enumerate(legs):
-        sharing = leg.get("sharing") if isinstance(leg, dict) else None
-        if not sharing:
+    for position, leg in enumerate(record.legs):
+        sharing = leg.sharing
+        if sharing is None:
             continue
-        if not sharing.get("bookable"):
+        if not sharing.bookable:
             msg = (
-                f"leg {position} ({sharing.get('provider')}) cannot be booked here; open it in the operator's "
+                f"leg {position} ({sharing.provider}) cannot be booked here; open it in the operator's "
                 "app with its deep link"
             )
             raise BookingError("leg-not-bookable", msg)
-        if sharing.get("quoteCents") is None:
+        if sharing.quote_cents is None:
             raise BookingError("leg-without-price", f"leg {position} has no price quote; plan again")
-        found.append((position, leg))
+        found.append((position, leg, sharing))
     if not found and not with_ticket:
         raise BookingError(
             "nothing-to-book",
@@ -85,7 +82,7 @@ class BookingCreation:
     def book(
         self,
         user: User,
-        record: dict[str, Any],
+        record: ItineraryRecord,
         *,
         itinerary_id: str,
         idempotency_key: str,
@@ -111,29 +108,23 @@ class BookingCreation:
             holder=holder_pseudonym(self.secret_key, user.id),
             idempotency_key=idempotency_key,
             request_hash=digest,
-            region=str(record.get("region", "")),
-            itinerary=json.dumps(record),
+            region=record.region,
+            itinerary=json.dumps(record.to_json()),
             state=S.PENDING,
-            currency=str(legs[0][1]["sharing"].get("currency", "EUR")) if legs else "EUR",
+            currency=legs[0][2].currency if legs else "EUR",
             total_cents=sum(
-                authorisation_cents(
-                    int(leg["sharing"]["quoteCents"]),
-                    estimated=bool(leg["sharing"].get("quoteEstimated", True)),
-                )
-                for _, leg in legs
+                authorisation_cents(sharing.quote_cents or 0, estimated=sharing.quote_estimated)
+                for _, _, sharing in legs
             )
             + (ticket.cents if ticket is not None else 0),
         )
         self.db.add(booking)
         if ticket is not None:
             self.db.add(self._ticket_leg(booking, record, ticket))
-        for position, leg in legs:
-            self.db.add(self._leg(booking, position, leg))
-            vehicle = leg["sharing"].get("vehicle")
-            if vehicle:
-                self.db.add(
-                    VehicleClaim(provider=leg["sharing"]["provider"], vehicle_id=vehicle, booking_id=booking.id)
-                )
+        for position, leg, sharing in legs:
+            self.db.add(self._leg(booking, position, leg, sharing))
+            if sharing.vehicle:
+                self.db.add(VehicleClaim(provider=sharing.provider, vehicle_id=sharing.vehicle, booking_id=booking.id))
         record_created(self.db, booking)
         try:
             self.db.commit()
@@ -156,9 +147,8 @@ class BookingCreation:
         return booking
 
     @staticmethod
-    def _ticket_leg(booking: Booking, record: dict[str, Any], ticket: TransitTicket) -> BookingLeg:
-        leg = record["legs"][ticket.position]
-        start, end = datetime.fromisoformat(leg["start"]), datetime.fromisoformat(leg["end"])
+    def _ticket_leg(booking: Booking, record: ItineraryRecord, ticket: TransitTicket) -> BookingLeg:
+        leg = record.legs[ticket.position]
         return BookingLeg(
             booking_id=booking.id,
             position=ticket.position,
@@ -166,40 +156,38 @@ class BookingCreation:
             provider=TARIFF_PROVIDER,
             operator=ticket.label,
             vehicle_type_id=ticket.level,
-            starts_at=start,
-            minutes=(end - start).total_seconds() / 60,
-            km=float(leg.get("meters", 0)) / 1000,
-            from_lat=float(leg["from"]["lat"]),
-            from_lon=float(leg["from"]["lon"]),
-            to_lat=float(leg["to"]["lat"]),
-            to_lon=float(leg["to"]["lon"]),
             quote_cents=ticket.cents,
             estimated=False,
-            state=S.PENDING,
+            **_planned(leg),
         )
 
     @staticmethod
-    def _leg(booking: Booking, position: int, leg: dict[str, Any]) -> BookingLeg:
-        sharing = leg["sharing"]
-        start, end = datetime.fromisoformat(leg["start"]), datetime.fromisoformat(leg["end"])
+    def _leg(booking: Booking, position: int, leg: LegRecord, sharing: SharingRecord) -> BookingLeg:
         return BookingLeg(
             booking_id=booking.id,
             position=position,
-            mode=leg["mode"],
-            provider=sharing["provider"],
-            operator=str(sharing.get("operator") or sharing["provider"]),
-            vehicle_type_id=sharing["vehicleType"],
-            vehicle_id=sharing.get("vehicle"),
-            pickup_station_id=sharing.get("pickup"),
-            dropoff_station_id=sharing.get("dropoff"),
-            starts_at=start,
-            minutes=(end - start).total_seconds() / 60,
-            km=float(leg.get("meters", 0)) / 1000,
-            from_lat=float(leg["from"]["lat"]),
-            from_lon=float(leg["from"]["lon"]),
-            to_lat=float(leg["to"]["lat"]),
-            to_lon=float(leg["to"]["lon"]),
-            quote_cents=int(sharing["quoteCents"]),
-            estimated=bool(sharing.get("quoteEstimated", True)),
-            state=S.PENDING,
+            mode=leg.mode.value,
+            provider=sharing.provider,
+            operator=sharing.operator or sharing.provider,
+            vehicle_type_id=sharing.vehicle_type,
+            vehicle_id=sharing.vehicle,
+            pickup_station_id=sharing.pickup,
+            dropoff_station_id=sharing.dropoff,
+            quote_cents=sharing.quote_cents or 0,
+            estimated=sharing.quote_estimated,
+            **_planned(leg),
         )
+
+
+def _planned(leg: LegRecord) -> dict[str, Any]:
+    """A booking leg's columns that come from the planned leg: when, how long, how far, from where to where."""
+    return {
+        "starts_at": leg.start,
+        "minutes": leg.minutes,
+        "km": leg.km,
+        "from_lat": leg.origin.lat,
+        "from_lon": leg.origin.lon,
+        "to_lat": leg.destination.lat,
+        "to_lon": leg.destination.lon,
+        "state": S.PENDING,
+    }
