@@ -22,7 +22,7 @@ from app.fares import fare_calculator, level_name
 from app.i18n import negotiate
 from app.itinerary_ids import InvalidItineraryId, ItineraryRecord, read_itinerary_id, stored_record
 from app.local_times import local
-from app.models import Booking, BookingEvent, BookingLeg, Payment, User, as_utc, utc_now
+from app.models import Booking, BookingEvent, BookingLeg, BookingState, Payment, PaymentState, User, as_utc, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.bookings import (
     BookingList,
@@ -155,7 +155,7 @@ def booking_out(booking: Booking) -> BookingOut:
             authorised_cents=payment.authorised_cents,
             captured_cents=payment.captured_cents,
             refunded_cents=payment.refunded_cents,
-            client_secret=payment.client_secret if payment.state == "requires_action" else None,
+            client_secret=payment.client_secret if payment.state == PaymentState.REQUIRES_ACTION else None,
         ),
     )
 
@@ -211,7 +211,7 @@ def _bad_gateway(failure: StepFailed, booking: Booking) -> Response:
 
 def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
     """202 for a booking still in flight, 502 for a provider's invalid answer, 402/409 for a failed saga."""
-    if runner.out_of_budget is not None and booking.state == "pending":
+    if runner.out_of_budget is not None and booking.state == BookingState.PENDING:
         return _in_flight_response(booking, f"{runner.out_of_budget}; the booking is finished in the background")
     if booking.state not in ("failed", "pending") or runner.failure is None:
         return None

@@ -28,6 +28,7 @@ from app.models import (
     PaymentState,
     SagaStep,
     StepOperation,
+    StepState,
     VehicleClaim,
     as_utc,
     utc_now,
@@ -200,7 +201,7 @@ class SagaFlow:
             .where(
                 or_(
                     Booking.state.in_([S.PENDING, S.RESERVED]),
-                    Booking.id.in_(select(SagaStep.booking_id).where(SagaStep.state == "intent")),
+                    Booking.id.in_(select(SagaStep.booking_id).where(SagaStep.state == StepState.INTENT.value)),
                     Booking.state.in_([S.CONFIRMED, S.IN_USE]) & ~open_ride,
                 )
             )
