@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -28,12 +31,50 @@ DEMO_FIRST_DAY = date(2026, 11, 23)
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this run share (the parent of each worker's base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Path]) -> Path:
+    """The region ``build`` writes under a run-wide folder, built by the first worker that needs it.
+
+    The other workers wait on a lock and reuse it; a region counts as built once its
+    ``manifest.json`` exists (``build_region`` writes it last), so a failed build is retried.
+    """
+    folder = _shared_root(tmp_path_factory) / f"region-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    with _exclusive(folder / ".lock"):
+        marker = folder / "built"
+        if marker.is_file():
+            return Path(marker.read_text())
+        region = build(folder)
+        if not (region / "manifest.json").is_file():
+            raise AssertionError(f"building {name} wrote no manifest in {region}")
+        marker.write_text(str(region))
+        return region
+
+
 @pytest.fixture(scope="session")
 def demo_region_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo city's region, built once per test session through ``build_region``."""
-    base = tmp_path_factory.mktemp("demo")
-    build_demo_region(base / "inputs", base / "region", first_day=DEMO_FIRST_DAY)
-    return base / "region"
+    """The demo city's region, built once per test run (all workers) through ``build_region``."""
+
+    def build(base: Path) -> Path:
+        build_demo_region(base / "inputs", base / "region", first_day=DEMO_FIRST_DAY)
+        return base / "region"
+
+    return built_once(tmp_path_factory, "demo", build)
 
 
 @pytest.fixture(scope="session")
@@ -56,58 +97,46 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def _real_region(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    gtfs: list[GtfsInput],
+    osm_file: Path,
+    first_day: date,
+) -> Path:
+    def build(base: Path) -> Path:
+        build_region(
+            RegionInputs(name=name, gtfs=gtfs, osm_file=osm_file, first_day=first_day, days=3), base / "region"
+        )
+        return base / "region"
+
+    return built_once(tmp_path_factory, name, build)
+
+
 @pytest.fixture(scope="session")
 def porto_alegre(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Region:
-    """The Porto Alegre region (EPTC bus + Trensurb metro + OSM), built once per session."""
-    out = tmp_path_factory.mktemp("poa") / "region"
+    """The Porto Alegre region (EPTC bus + Trensurb metro + OSM), built once per test run."""
     data = shared_data / "porto-alegre"
-    build_region(
-        RegionInputs(
-            name="poa",
-            gtfs=[GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")],
-            osm_file=data / "poa_osm.pbf",
-            first_day=date(2019, 5, 6),
-            days=3,
-        ),
-        out,
-    )
-    return load_region(out)
+    gtfs = [GtfsInput("eptc", data / "poa_eptc.zip"), GtfsInput("trensurb", data / "poa_trensurb.zip")]
+    return load_region(_real_region(tmp_path_factory, "poa", gtfs, data / "poa_osm.pbf", date(2019, 5, 6)))
 
 
 @pytest.fixture(scope="session")
 def heidelberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Region:
-    """The Heidelberg region (VRN GTFS cut + OSM), built once per session."""
-    out = tmp_path_factory.mktemp("heidelberg") / "region"
+    """The Heidelberg region (VRN GTFS cut + OSM), built once per test run."""
     data = shared_data / "heidelberg"
-    build_region(
-        RegionInputs(
-            name="heidelberg",
-            gtfs=[GtfsInput("vrn", data / "vrn_gtfs_cut.zip")],
-            osm_file=data / "heidelberg.test.pbf",
-            first_day=date(2022, 7, 4),
-            days=3,
-        ),
-        out,
+    gtfs = [GtfsInput("vrn", data / "vrn_gtfs_cut.zip")]
+    return load_region(
+        _real_region(tmp_path_factory, "heidelberg", gtfs, data / "heidelberg.test.pbf", date(2022, 7, 4))
     )
-    return load_region(out)
 
 
 @pytest.fixture(scope="session")
 def herrenberg(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Herrenberg region's directory (VVS city buses + OSM of the centre), built once per session.
+    """The Herrenberg region's directory (VVS city buses + OSM of the centre), built once per test run.
 
     Its real GBFS snapshots (car sharing, cargo bikes) lie in ``shared_data / "herrenberg" / "gbfs"``.
     """
-    out = tmp_path_factory.mktemp("herrenberg") / "region"
     data = shared_data / "herrenberg"
-    build_region(
-        RegionInputs(
-            name="herrenberg",
-            gtfs=[GtfsInput("vvs", data / "gtfs")],
-            osm_file=data / "herrenberg-minimal.osm.pbf",
-            first_day=date(2021, 7, 5),
-            days=3,
-        ),
-        out,
-    )
-    return out
+    gtfs = [GtfsInput("vvs", data / "gtfs")]
+    return _real_region(tmp_path_factory, "herrenberg", gtfs, data / "herrenberg-minimal.osm.pbf", date(2021, 7, 5))
