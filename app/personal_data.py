@@ -190,7 +190,7 @@ def build_export(db: Session, user: User, *, zone: tzinfo) -> AccountExport:
         bookings=[_booking(db, booking, legs[booking.id], zone) for booking in bookings],
         proofs=[
             ExportProof(
-                id=proof.id,
+                id=proof.public_id,
                 kind=proof.kind,
                 card_number=proof.card_number,
                 valid_until=proof.valid_until,

@@ -74,7 +74,7 @@ def _shop() -> PassShop:
 
 def _proof(proof: EligibilityProof) -> ProofOut:
     return ProofOut(
-        id=proof.id,
+        id=proof.public_id,
         kind=proof.kind,
         card_number=proof.card_number,
         valid_until=proof.valid_until,
@@ -223,8 +223,8 @@ def list_proofs(query: ProofQuery) -> ProofList:
     return ProofList(proofs=[_proof(proof) for proof in proofs])
 
 
-def _review(proof_id: int, verified: bool, reason: str) -> ProofOut:
-    proof = db.session.get(EligibilityProof, proof_id)
+def _review(proof_id: str, verified: bool, reason: str) -> ProofOut:
+    proof = db.session.scalar(select(EligibilityProof).where(EligibilityProof.public_id == proof_id))
     if proof is None:
         raise NotFound("no proof with this id")
     reach(proof.user_id, "proof")
@@ -235,7 +235,7 @@ def _review(proof_id: int, verified: bool, reason: str) -> ProofOut:
 
 
 @blueprint.operation(
-    "/eligibility/<int:proof_id>/verify",
+    "/eligibility/<proof_id>/verify",
     method="POST",
     summary="Verify a proof (city staff)",
     body=Review,
@@ -243,13 +243,13 @@ def _review(proof_id: int, verified: bool, reason: str) -> ProofOut:
     errors=(404, 409),
     auth=STAFF_DECISION,
 )
-def verify_proof(proof_id: int, body: Review) -> ProofOut:
+def verify_proof(proof_id: str, body: Review) -> ProofOut:
     """Marks the Teilhabecard verified; the holder may then buy the MittendrinTicket for months it covers."""
     return _review(proof_id, True, body.reason)
 
 
 @blueprint.operation(
-    "/eligibility/<int:proof_id>/reject",
+    "/eligibility/<proof_id>/reject",
     method="POST",
     summary="Reject a proof (city staff)",
     body=Review,
@@ -257,7 +257,7 @@ def verify_proof(proof_id: int, body: Review) -> ProofOut:
     errors=(404, 409),
     auth=STAFF_DECISION,
 )
-def reject_proof(proof_id: int, body: Review) -> ProofOut:
+def reject_proof(proof_id: str, body: Review) -> ProofOut:
     """Rejects with a reason the user sees."""
     return _review(proof_id, False, body.reason)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -45,6 +46,8 @@ class EligibilityProof(TimestampMixin, Base):
     __table_args__ = (CheckConstraint("status IN ('submitted', 'verified', 'rejected')", name="known_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, index=True, default=lambda: uuid.uuid4().hex)
+    """The id paths and answers show: random, so it says nothing about how many proofs exist or whose is next."""
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40), default="teilhabecard")
     card_number: Mapped[str] = mapped_column(String(40))

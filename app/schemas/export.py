@@ -114,7 +114,7 @@ class ExportBooking(ExportModel):
 class ExportProof(ExportModel):
     """A Teilhabecard submitted as proof of eligibility."""
 
-    id: int
+    id: str
     kind: str
     card_number: str
     valid_until: date

@@ -40,7 +40,7 @@ class ProofRequest(BodyModel):
 class ProofOut(ApiModel):
     """A proof and its status."""
 
-    id: int
+    id: str
     kind: str
     card_number: str
     valid_until: date

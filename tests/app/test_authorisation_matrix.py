@@ -65,6 +65,7 @@ class World:
     callers: dict[str, SignedIn | None]
     resident_id: int
     proof_id: int
+    proof_public_id: str
 
 
 def _objects(app: Flask, sign_in: Callable[..., SignedIn]) -> World:
@@ -140,7 +141,7 @@ def _objects(app: Flask, sign_in: Callable[..., SignedIn]) -> World:
         )
         db.session.add(proof)
         db.session.commit()
-        return World(callers, resident.user_id, proof.id)
+        return World(callers, resident.user_id, proof.id, proof.public_id)
 
 
 def _snapshot(app: Flask, world: World) -> dict[str, Any]:
@@ -194,7 +195,7 @@ def _path(path: str, world: World) -> str:
     return (
         path.replace("{booking_id}", BOOKING_ID)
         .replace("{ticket_id}", TICKET_ID)
-        .replace("{proof_id}", str(world.proof_id))
+        .replace("{proof_id}", world.proof_public_id)
         .replace("{position}", "1")
         .replace("{stop_id}", "no-such-stop")
     )
@@ -298,7 +299,7 @@ def test_an_audited_decision_records_who_why_and_what(app: Flask, sign_in: Calla
     client = app.test_client()
     admin = world.callers["admin"]
     assert admin is not None
-    url = f"/api/v1/eligibility/{world.proof_id}/verify"
+    url = f"/api/v1/eligibility/{world.proof_public_id}/verify"
     response = client.post(url, json={"reason": "card seen at the office"}, headers=admin.headers)
     assert response.status_code == 200, response.get_json()
     refused = client.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,11 @@ import segno
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.cli import main
+from app.extensions import db
+from app.models import EligibilityProof
 from routing.region.region import Region
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.payments import FakeGateway
@@ -212,6 +216,16 @@ def test_the_shop_enforces_eligibility_months_and_one_pass_per_month(
     second = buy(client, cem, key="pass-key-0002")
     assert second.status_code == 409 and second.get_json()["type"].endswith(":already-bought")
     assert len(client.get("/api/v1/tickets", headers=cem.headers).get_json()["tickets"]) == 1
+
+
+def test_proof_ids_are_random_not_a_sequence(app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn]) -> None:
+    first, second = submit_card(client, sign_in(app)), submit_card(client, sign_in(app))
+    for proof in (first, second):
+        assert re.fullmatch(r"[0-9a-f]{32}", proof["id"]), proof["id"]
+    assert first["id"] != second["id"]
+    with app.app_context():
+        rows = db.session.scalars(select(EligibilityProof).order_by(EligibilityProof.id)).all()
+        assert [row.public_id for row in rows][-2:] == [first["id"], second["id"]]
 
 
 def test_staff_review_with_reasons_and_roles(app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn]) -> None:
