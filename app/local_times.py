@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
+from app.errors import FieldProblem, ParameterOutOfRange
 from app.models import as_utc
 from app.region_holder import RegionHolder, RegionUnavailableError
+from app.region_services import current_region
 
 
 def region_zone() -> tzinfo:
@@ -34,4 +36,39 @@ def local_or_none(moment: datetime | None, zone: tzinfo | None = None) -> dateti
     return None if moment is None else local(moment, zone)
 
 
-__all__ = ["local", "local_or_none", "region_zone"]
+def _out_of_range(parameter: str, message: str) -> ParameterOutOfRange:
+    return ParameterOutOfRange(message, errors=[FieldProblem(location="query", field=parameter, message=message)])
+
+
+TIMETABLE_MARGIN = timedelta(days=366)
+"""How far before or after the timetable's validity a requested time may be."""
+
+
+def local_moment(value: datetime | None, zone: ZoneInfo, *, parameter: str = "time") -> datetime:
+    """A requested time in the region's zone: now when absent, the region's local time when naive.
+
+    Raises
+    ------
+    ParameterOutOfRange
+        The time cannot be represented in the zone, or lies more than a year outside the
+        loaded region's timetable validity (422).
+    """
+    if value is None:
+        return datetime.now(zone)
+    try:
+        moment = value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+        moment.utcoffset()
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise _out_of_range(parameter, f"{value.isoformat()} cannot be represented in {zone.key}") from exc
+    manifest = current_region().manifest
+    if manifest.valid_from is not None and manifest.valid_until is not None:
+        earliest = datetime.combine(manifest.valid_from, time.min, zone) - TIMETABLE_MARGIN
+        latest = datetime.combine(manifest.valid_until, time.max, zone) + TIMETABLE_MARGIN
+        if not earliest <= moment <= latest:
+            window = f"{manifest.valid_from.isoformat()}..{manifest.valid_until.isoformat()}"
+            raise _out_of_range(parameter, f"{value.isoformat()} is more than a year outside the timetable ({window})")
+    return moment
+
+
+__all__ = ["local", "local_moment", "local_or_none", "region_zone"]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import current_user
 from app.accounts.policy import ACCOUNT, PUBLIC
-from app.api.bookings import saga
+from app.booking.request_saga import saga
 from app.booking.saga import StepFailed, payment_state
 from app.errors import RuleViolation, ServiceUnavailable
 from app.extensions import db

@@ -7,13 +7,13 @@ import json
 from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
-from app.api.region import local_moment
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
 from app.fleet_cache import RequestFleets, fleet_cache, stale_warnings
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
+from app.local_times import local_moment
 from app.openapi import ApiBlueprint
 from app.realtime import alerts_out, trip_info
 from app.region_services import PLANNER, region_service
@@ -34,7 +34,7 @@ from app.settings import Settings
 from app.sharing import sharing_supply
 from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
-from routing.planner.planner import NoItinerary, Planner, PlanningError
+from routing.planner.planner import NoItinerary, PlanningError
 from routing.planner.request import Mode, PlanRequest
 
 blueprint = ApiBlueprint("plan", __name__, tag="plan")
@@ -70,11 +70,6 @@ class UnplannableRequest(ApiError):
     status = 422
     slug = "unplannable-request"
     title = "The request cannot be planned"
-
-
-def current_planner() -> Planner:
-    """The planner of the loaded region (built once per region and worker, with its real-time poller)."""
-    return region_service(PLANNER)
 
 
 def _place(place: Place, language: str) -> PlaceOut:
@@ -268,7 +263,7 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     ``Accept: application/geo+json`` the answer is a GeoJSON FeatureCollection with one
     feature per leg.
     """
-    planner = current_planner()
+    planner = region_service(PLANNER)
     language = negotiate()
     settings: Settings = current_app.extensions["mobility.settings"]
     request_ = PlanRequest(

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from app.accounts.policy import PUBLIC
-from app.api.plan import current_planner
-from app.api.region import local_moment
 from app.errors import NotFound
 from app.i18n import negotiate
+from app.local_times import local_moment
 from app.openapi import ApiBlueprint
 from app.realtime import alerts_out, trip_info
-from app.region_services import STOP_INDEX, STOP_NAMES, TRIP_INDEX, current_region, region_service
+from app.region_services import PLANNER, STOP_INDEX, STOP_NAMES, TRIP_INDEX, current_region, region_service
 from app.schemas.stops import (
     DepartureBoard,
     DepartureOut,
@@ -120,7 +119,7 @@ def departures(stop_id: str, query: DeparturesQuery) -> DepartureBoard:
     With their platforms, real-time delays, cancellations (still listed, marked), occupancy and service
     alerts when feeds provide them; ``alerts`` lists the alerts naming the stop itself.
     """
-    planner = current_planner()
+    planner = region_service(PLANNER)
     region = planner.region
     timetable = region.timetable
     index = _stop_index(region, stop_id)
@@ -171,7 +170,7 @@ def trip(trip_id: str) -> TripOut:
     With the position, status and occupancy of its vehicle when a VehiclePositions feed reports it
     (``vehicle`` null otherwise), and the service alerts that concern it now.
     """
-    planner = current_planner()
+    planner = region_service(PLANNER)
     router = planner.transit
     timetable = router.timetable
     network = router.network

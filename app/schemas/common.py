@@ -83,7 +83,7 @@ def _parse_time(value: object) -> object:
             msg = f"expected an ISO 8601 date and time (e.g. 2026-12-02T08:30), got {value!r}"
             raise ValueError(msg) from exc
     # Well-formed but unrepresentable in the region's zone, or far from the timetable, is a
-    # business rule, not a malformed value: app.api.region.local_moment answers it with 422.
+    # business rule, not a malformed value: app.local_times.local_moment answers it with 422.
     return moment
 
 
