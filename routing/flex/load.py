@@ -258,7 +258,7 @@ def _zones(data: Any, path: str, name: str, warnings: list[str]) -> dict[str, Fl
             polygons.append(tuple(_ring(ring, where) for ring in raw))
         shape = shapely.MultiPolygon([(p[0], list(p[1:])) for p in polygons])
         if not shape.is_valid:
-            warnings.append(f"{where}: polygon is not valid ({shapely.is_valid_reason(shape)}); repaired")
+            warnings.append(f"{where}: polygon is not valid ({shapely.is_valid_reason(shape)})")
         properties = feature.get("properties") or {}
         zones[key] = FlexZone(
             zone_id=key,
