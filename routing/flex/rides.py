@@ -84,7 +84,7 @@ def _ride(
     safe = timedelta(seconds=safe_duration_s(board, query.car_s))
     drop_opens = moment_at(day, alight.window_start_s, zone)
     pickup = max(query.earliest_pickup, opens, drop_opens - mean)
-    if pickup > closes or pickup + safe > moment_at(day, alight.window_end_s, zone):
+    if pickup > closes or pickup + mean > moment_at(day, alight.window_end_s, zone):
         return None
     rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
     windows = _windows(rules, day, pickup, zone)
@@ -115,8 +115,8 @@ def _ride(
 def find_rides(network: FlexNetwork, query: RideQuery) -> list[FlexRide]:
     """The earliest ride of every trip and service day that serves ``query``, earliest arrival first.
 
-    A ride is offered only when its pickup lies in the boarding row's window, its safe
-    arrival in the alighting row's window, every booking rule it falls under still admits
+    A ride is offered only when its pickup lies in the boarding row's window, its expected
+    (mean) arrival in the alighting row's window, every booking rule it falls under still admits
     ``query.booking_time``, and (in wheelchair mode) the trip is marked accessible.
     """
     found: list[FlexRide] = []

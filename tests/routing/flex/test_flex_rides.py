@@ -65,9 +65,9 @@ def test_window_too_late_is_not_offered(network: FlexNetwork) -> None:
     # 23:05 is past the 23:00 pickup window; tomorrow's ride is offered instead
     rides = find_rides(network, _zone_query(_at(23, 5), _at(12)))
     assert rides and rides[0].pickup == _at(18, day=24)
-    # a pickup at 23:00 would arrive (safe) at 23:20, inside the 23:30 drop-off window
+    # a pickup at 23:00 would arrive (mean) at 23:14, inside the 23:30 drop-off window
     assert find_rides(network, _zone_query(_at(23), _at(12)))[0].pickup == _at(23)
-    # a 25-minute car ride would arrive too late for the drop-off window
+    # a 25-minute car ride (32 min expected) would arrive too late for the drop-off window
     late = find_rides(network, _zone_query(_at(23), _at(12), car_s=1500.0))
     assert late[0].pickup.date() == _at(18, day=24).date()
 
