@@ -22,6 +22,8 @@ import numpy as np
 from routing.errors import InputDataError
 from routing.fares.config import load_fare_config, save_fare_config
 from routing.fares.zones import compile_zones, save_zones
+from routing.flex.region_build import split_feeds
+from routing.flex.store import save_flex
 from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
@@ -115,7 +117,16 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         raise InputDataError("gtfs", f"feed names repeat: {names}")
     started = time.perf_counter()
     progress("reading GTFS")
-    feeds = [load_gtfs(feed.path, name=feed.name) for feed in inputs.gtfs]
+    splits, flex = split_feeds(
+        [(feed.name, feed.path) for feed in inputs.gtfs], first_day=inputs.first_day, days=inputs.days
+    )
+    feeds = [
+        load_gtfs(split.path, name=split.name, drop_trips=split.flex_trip_ids)
+        for split in splits
+        if split.has_fixed_trips or not split.flex_trip_ids
+    ]
+    if not feeds:
+        raise InputDataError("gtfs", "every feed is GTFS-Flex only; give at least one feed with fixed-schedule trips")
     timezone = feeds_timezone(feeds)
     progress("compiling timetable")
     timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days)
@@ -163,6 +174,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         **{f"street_edges_{name}": graph.edge_count for name, graph in street.profiles.items()},
         **{f"footpaths_{f.profile}": int(f.to_stop.shape[0]) for f in footpaths},
         "zones": len(zones.zones) if zones else 0,
+        **flex.counts,
     }
     lat, lon = street.lat, street.lon
     manifest = Manifest(
@@ -179,7 +191,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         bbox=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
         build_seconds=0.0,
         peak_memory_mib=0.0,
-        warnings=[*overlap, *timetable.warnings][:200],
+        warnings=[*overlap, *timetable.warnings, *flex.warnings][:200],
     )
     progress("writing region")
     with new_build_directory(out) as directory:
@@ -189,6 +201,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
             save_footpaths(profile_footpaths, directory)
         if zones is not None:
             save_zones(zones, directory)
+        if flex.trips:
+            save_flex(flex, directory)
         if fares is not None and inputs.fares_file is not None:
             save_fare_config(inputs.fares_file, zones, directory)
         manifest = Manifest(

@@ -8,6 +8,8 @@ from pathlib import Path
 from routing.errors import InputDataError, RegionError
 from routing.fares.config import FareConfig, load_region_fares
 from routing.fares.zones import ZoneIndex, load_zones
+from routing.flex.model import FlexNetwork
+from routing.flex.store import load_flex_network
 from routing.region.manifest import Manifest
 from routing.street.compile import StreetNetwork, load_street_network
 from routing.transit.footpaths import Footpaths, load_footpaths
@@ -25,6 +27,8 @@ class Region:
     footpaths: dict[str, Footpaths]
     zones: ZoneIndex | None
     fares: FareConfig | None = None
+    flex: FlexNetwork | None = None
+    """GTFS-Flex trips (on-demand zones, AST), when a feed has any."""
 
 
 def load_region(path: Path) -> Region:
@@ -49,6 +53,7 @@ def load_region(path: Path) -> Region:
             footpaths=load_footpaths(directory),
             zones=load_zones(directory),
             fares=load_region_fares(directory),
+            flex=load_flex_network(directory),
         )
     except (OSError, ValueError, InputDataError) as exc:
         msg = f"{directory}: region is incomplete or damaged ({exc}); rebuild it with 'mobility region build'"

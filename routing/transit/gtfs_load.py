@@ -68,7 +68,9 @@ def parse_gtfs_times(values: pd.Series, *, file: str, column: str) -> NDArray[np
     return seconds
 
 
-def load_gtfs(source: Path, *, name: str, limits: GtfsLimits | None = None) -> GtfsFeed:
+def load_gtfs(
+    source: Path, *, name: str, limits: GtfsLimits | None = None, drop_trips: frozenset[str] = frozenset()
+) -> GtfsFeed:
     """Read a GTFS zip or folder and validate it.
 
     Parameters
@@ -79,6 +81,8 @@ def load_gtfs(source: Path, *, name: str, limits: GtfsLimits | None = None) -> G
         Namespace for the feed's ids inside the region (``<name>:<id>``).
     limits
         Size, line-length and compression limits checked before parsing (defaults: :class:`GtfsLimits`).
+    drop_trips
+        Raw trip ids left out before validation (the feed's GTFS-Flex trips, see :mod:`routing.flex`).
 
     Raises
     ------
@@ -94,6 +98,9 @@ def load_gtfs(source: Path, *, name: str, limits: GtfsLimits | None = None) -> G
         feed = gk.read_feed(source, dist_units="km")
     except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
         raise InputDataError(str(source), f"cannot read GTFS: {exc}") from exc
+    if drop_trips:
+        feed.trips = feed.trips[~feed.trips["trip_id"].astype(str).isin(drop_trips)]
+        feed.stop_times = feed.stop_times[~feed.stop_times["trip_id"].astype(str).isin(drop_trips)]
     loaded = GtfsFeed(name=name, source=source, feed=feed)
     _validate(loaded)
     return loaded

@@ -1,0 +1,132 @@
+"""Which flex rides serve a pair of places at a time: windows, booking deadlines, wheelchair flags.
+
+Data in, data out: the caller says which zones, groups and stops the pickup and drop-off
+points belong to and how long the car takes between them on the streets; this module
+applies the trips' windows and booking rules exactly, relative to the booking moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from routing.flex.model import BookingRule, FlexNetwork, FlexStopTime, FlexTrip, PickupDropOff
+from routing.flex.timing import BookingWindow, booking_window, mean_duration_s, safe_duration_s
+from routing.transit.service_time import moment_at
+
+
+class BookingMethod(StrEnum):
+    """How a ride is booked."""
+
+    ONLINE = "online"
+    PHONE = "phone"
+    MESSAGE = "message"
+    """Only the operator's instructions (no phone number or URL in the feed)."""
+
+
+@dataclass(frozen=True)
+class FlexRide:
+    """One bookable flex ride: the trip, its rows, the pickup and the (mean, safe) arrivals."""
+
+    trip: FlexTrip
+    board: FlexStopTime
+    alight: FlexStopTime
+    service_day: date
+    pickup: datetime
+    arrival: datetime
+    """Expected arrival (mean duration)."""
+    latest_arrival: datetime
+    """Safe arrival (safe duration): what a transfer must allow for."""
+    pickup_window: tuple[datetime, datetime]
+    booking_deadline: datetime | None
+    method: BookingMethod
+    phone: str
+    url: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RideQuery:
+    """Where and when: the refs the pickup and drop-off points lie in, the car time, the moments."""
+
+    pickup_refs: frozenset[str]
+    drop_off_refs: frozenset[str]
+    car_s: float
+    earliest_pickup: datetime
+    booking_time: datetime
+    wheelchair: bool = False
+
+
+def _rows(trip: FlexTrip, query: RideQuery) -> list[tuple[FlexStopTime, FlexStopTime]]:
+    rows = trip.stop_times
+    pairs = []
+    for i, board in enumerate(rows):
+        if not board.picks_up or board.ref not in query.pickup_refs:
+            continue
+        for alight in rows[i + 1 :] if len(rows) > 1 else rows:
+            if alight.drops_off and alight.ref in query.drop_off_refs:
+                pairs.append((board, alight))
+    return pairs
+
+
+def _windows(rules: list[BookingRule], day: date, pickup: datetime, zone: ZoneInfo) -> list[BookingWindow]:
+    return [booking_window(rule, day, pickup, zone) for rule in rules]
+
+
+def _ride(
+    network: FlexNetwork, trip: FlexTrip, board: FlexStopTime, alight: FlexStopTime, day: date, query: RideQuery
+) -> FlexRide | None:
+    zone = ZoneInfo(network.timezone)
+    opens, closes = moment_at(day, board.window_start_s, zone), moment_at(day, board.window_end_s, zone)
+    mean = timedelta(seconds=mean_duration_s(board, query.car_s))
+    safe = timedelta(seconds=safe_duration_s(board, query.car_s))
+    drop_opens = moment_at(day, alight.window_start_s, zone)
+    pickup = max(query.earliest_pickup, opens, drop_opens - mean)
+    if pickup > closes or pickup + mean > moment_at(day, alight.window_end_s, zone):
+        return None
+    rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
+    windows = _windows(rules, day, pickup, zone)
+    if not all(window.admits(query.booking_time) for window in windows):
+        return None
+    phone = next((rule.phone_number for rule in rules if rule.phone_number), "")
+    if not phone and PickupDropOff.PHONE_AGENCY in (board.pickup_type, alight.drop_off_type):
+        phone = trip.agency_phone
+    url = next((rule.booking_url for rule in rules if rule.booking_url), "")
+    method = BookingMethod.ONLINE if url else BookingMethod.PHONE if phone else BookingMethod.MESSAGE
+    return FlexRide(
+        trip=trip,
+        board=board,
+        alight=alight,
+        service_day=day,
+        pickup=pickup,
+        arrival=pickup + mean,
+        latest_arrival=pickup + safe,
+        pickup_window=(opens, closes),
+        booking_deadline=min((window.closes for window in windows), default=None),
+        method=method,
+        phone=phone,
+        url=url,
+        message=next((rule.message for rule in rules if rule.message), ""),
+    )
+
+
+def find_rides(network: FlexNetwork, query: RideQuery) -> list[FlexRide]:
+    """The earliest ride of every trip and service day that serves ``query``, earliest arrival first.
+
+    A ride is offered only when its pickup lies in the boarding row's window, its expected
+    (mean) arrival in the alighting row's window, every booking rule it falls under still admits
+    ``query.booking_time``, and (in wheelchair mode) the trip is marked accessible.
+    """
+    found: list[FlexRide] = []
+    for trip in network.trips:
+        if query.wheelchair and trip.wheelchair_accessible != 1:
+            continue
+        pairs = _rows(trip, query)
+        for day in trip.service_days if pairs else ():
+            for board, alight in pairs:
+                ride = _ride(network, trip, board, alight, day, query)
+                if ride is not None:
+                    found.append(ride)
+    return sorted(found, key=lambda ride: (ride.arrival, ride.pickup))
