@@ -211,6 +211,11 @@ class RequestFleets:
         return self.result.fleets, self.result.unavailable
 
     @property
+    def answered(self) -> list[FleetSnapshot]:
+        """The fleets the request got (empty when the cache was not asked)."""
+        return [] if self.result is None else self.result.fleets
+
+    @property
     def stale(self) -> list[str]:
         """Providers served from an older snapshot (empty when the cache was not asked)."""
         return [] if self.result is None else self.result.stale

@@ -271,3 +271,12 @@ def init_app(app: Flask) -> None:
             detail=text("error.too_many_requests", language, limit=limit),
             extra={"language": language},
         )
+
+
+# -- sharing: GBFS system alerts (app/sharing_alerts.py) -------------------------------------------
+MESSAGES |= {
+    "warning.system_alert": {
+        "de": "Hinweis von {operator}: {summary}",
+        "en": "Notice from {operator}: {summary}",
+    },
+}

@@ -108,11 +108,12 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
     has_rules = bool(geofencing.zones or geofencing.global_rules)
     offers: list[VehicleOffer] = []
     stations: list[ReturnStation] = []
+    renting = info.open_at(at)  # system_hours, opening_hours, system_calendar at the trip's time
     for station_id, status in live.stations.items():
         station = info.stations.get(station_id)
         if station is None:
             continue
-        if status.is_renting:
+        if status.is_renting and renting:
             counts = {t: n for t, n in status.vehicles_by_type.items() if t in types}
             if not status.vehicles_by_type and len(types) == 1 and status.vehicles_available != 0:
                 counts = {rules_type: 1 if status.vehicles_available is None else status.vehicles_available}
@@ -141,6 +142,7 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
     for vehicle in live.vehicles:
         if (
             not vehicle.free_to_rent
+            or not renting
             or vehicle.vehicle_type_id not in types
             or vehicle.lat is None
             or vehicle.lon is None

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from providers.gbfs.geofencing import Geofencing
@@ -63,6 +64,7 @@ class SystemInfo:
     url: str = ""
     rental_uri_android: str = ""
     rental_uri_ios: str = ""
+    opening_hours: str = ""  # GBFS 3.0: an OSM opening_hours expression ("" in 2.x)
 
 
 DEFAULT_VEHICLE_TYPE_ID = "default"
@@ -112,6 +114,7 @@ class Station:
     lon: float
     capacity: int | None = None
     is_virtual: bool = False
+    region_id: str | None = None  # a system_regions id
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,14 @@ class SystemAlert:
         return any(start <= moment and (end is None or moment < end) for start, end in self.periods)
 
 
+class RentalWindow(Protocol):
+    """Something that says whether a system rents at a moment (OSM opening hours, a 2.x calendar)."""
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether vehicles can be rented at the aware ``moment``."""
+        ...
+
+
 @dataclass(frozen=True)
 class StaticInfo:
     """What changes rarely: system, vehicle types, stations, pricing plans, geofencing, hours and alerts."""
@@ -236,6 +247,14 @@ class StaticInfo:
     geofencing: Geofencing
     hours: SystemHours | None = None  # None: the system publishes no hours (always open)
     alerts: tuple[SystemAlert, ...] = ()
+    windows: tuple[RentalWindow, ...] = ()  # 3.0 opening_hours, 2.x system_calendar: all must be open
+    regions: dict[str, str] = field(default_factory=dict)  # system_regions names by region_id
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether the system rents at ``moment`` by its ``system_hours``, opening hours and calendar."""
+        if self.hours is not None and not self.hours.open_at(moment):
+            return False
+        return all(window.open_at(moment) for window in self.windows)
 
     def alerts_at(self, moment: datetime) -> tuple[SystemAlert, ...]:
         """The alerts in effect at ``moment``, to show riders as warnings."""

@@ -32,6 +32,7 @@ from app.schemas.plan import (
 )
 from app.settings import Settings
 from app.sharing import sharing_supply
+from app.sharing_alerts import plan_alert_warnings
 from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, PlanningError
@@ -314,6 +315,9 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
             for alert in trip_info().plan_alerts(itineraries)
         ]
         + stale_warnings(fleets.stale, language)
+        + plan_alert_warnings(
+            fleets.answered, {system.provider for system in supply.systems}, itineraries, request_.time, language
+        )
     )
     response = PlanResponse(
         itineraries=[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import current_app
 
 from app.accounts.policy import PUBLIC
@@ -19,6 +21,7 @@ from app.schemas.vehicles import (
     VehiclesQuery,
 )
 from app.sharing import FORM_FACTOR_MODE, FleetSnapshot, vehicle_kind
+from app.sharing_alerts import vehicles_alert_warnings
 from routing.geo import distance_m
 
 blueprint = ApiBlueprint("vehicles", __name__, tag="vehicles")
@@ -59,6 +62,7 @@ def _stations(fleet: FleetSnapshot, query: VehiclesQuery, lat: float, lon: float
                 ],
                 is_renting=status.is_renting,
                 is_returning=status.is_returning,
+                region=info.regions.get(station.region_id or ""),
             )
         )
     return found
@@ -110,9 +114,10 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
     Stations come with live vehicle and dock counts; everything within ``radius`` metres of
     ``near``, from every configured provider.
 
-    A provider that cannot answer is left out and named in ``warnings``; ``providers``
-    says how fresh each answering provider's data is (``stale`` when its feed could not
-    be refreshed in time).
+    Operators' notices (GBFS ``system_alerts`` in effect now) that concern the whole system or
+    a listed station are ``system_alert`` warnings. A provider that cannot answer is left out
+    and named in ``warnings``; ``providers`` says how fresh each answering provider's data
+    is (``stale`` when its feed could not be refreshed in time).
     """
     lat, lon = query.near
     cached = fleet_cache(current_app).snapshots(request_deadline())
@@ -122,8 +127,10 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
     stations.sort(key=lambda item: (item.distance_meters, item.provider, item.station_id))
     vehicles.sort(key=lambda item: (item.distance_meters, item.provider, item.vehicle_id))
     language = negotiate()
+    stations = stations[: query.limit]
+    listed = {(station.provider, station.station_id) for station in stations}
     return VehicleList(
-        stations=stations[: query.limit],
+        stations=stations,
         vehicles=vehicles[: query.limit],
         providers=[
             ProviderState(
@@ -141,5 +148,6 @@ def list_vehicles(query: VehiclesQuery) -> VehicleList:
             )
             for name in unavailable
         ]
-        + stale_warnings(cached.stale, language),
+        + stale_warnings(cached.stale, language)
+        + vehicles_alert_warnings(fleets, listed, datetime.now(UTC), language),
     )

@@ -74,6 +74,7 @@ class StationOut(ApiModel):
     vehicles_by_type: list[TypeCount]
     is_renting: bool
     is_returning: bool
+    region: str | None = Field(default=None, description="The operator's region of the station (GBFS system_regions)")
 
 
 class VehicleOut(ApiModel):

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 from providers.errors import NoPrice, NotSupported, ProviderError
+from providers.gbfs._fields import FeedPlace
 from providers.gbfs.client import GbfsClient, Loaded
 from providers.gbfs.feeds import (
     VEHICLE_FEEDS,
@@ -38,6 +39,7 @@ from providers.gbfs.feeds import (
     parse_vehicles,
 )
 from providers.gbfs.geofencing import Geofencing, parse_geofencing
+from providers.gbfs.opening import parse_opening_hours, parse_system_calendar, parse_system_regions
 from providers.gbfs.pricing import Perk, PricingPlan, ride_cost_cents
 from providers.http import HttpClient, HttpSettings
 from providers.model import (
@@ -48,6 +50,7 @@ from providers.model import (
     FormFactor,
     LegSpec,
     Quote,
+    RentalWindow,
     StaticInfo,
     SystemInfo,
     Vehicle,
@@ -113,7 +116,7 @@ class GbfsProvider:
     # -- static data and availability --------------------------------------------------------
 
     def static_info(self) -> StaticInfo:
-        """System, types, stations, plans and zones; optional feeds a system lacks are empty."""
+        """System, types, stations, plans, zones, hours, alerts and regions; optional feeds a system lacks are empty."""
         load = self.client.load
         system = load("system_information", parse_system_information).value
         return StaticInfo(
@@ -140,7 +143,21 @@ class GbfsProvider:
                 else None
             ),
             alerts=load("system_alerts", parse_system_alerts).value if self.client.has("system_alerts") else (),
+            windows=self._windows(system),
+            regions=load("system_regions", parse_system_regions).value if self.client.has("system_regions") else {},
         )
+
+    def _windows(self, system: SystemInfo) -> tuple[RentalWindow, ...]:
+        """The 3.0 ``opening_hours`` and the 2.x ``system_calendar``, where the system publishes them."""
+        windows: list[RentalWindow] = []
+        if system.opening_hours:
+            place = FeedPlace(self.name, "system_information")
+            windows.append(parse_opening_hours(system.opening_hours, place, timezone=system.timezone))
+        if self.client.has("system_calendar"):
+            windows.append(
+                self.client.load("system_calendar", partial(parse_system_calendar, timezone=system.timezone)).value
+            )
+        return tuple(windows)
 
     def availability(self) -> Availability:
         """Station counts and free vehicles; ``stale`` when any part is older than it should be."""
@@ -162,7 +179,7 @@ class GbfsProvider:
             parts.append(loaded_vehicles)
         if not parts:
             raise ProviderError(self.name, "the system publishes neither station_status nor vehicle status")
-        if self.client.has("system_hours") and not self._open_now():
+        if not self._open_now():
             # outside the rental hours nothing can be taken (returns stay possible)
             stations = {key: replace(status, is_renting=False) for key, status in stations.items()}
             vehicles = tuple(replace(vehicle, rentable_now=False) for vehicle in vehicles)
@@ -175,8 +192,7 @@ class GbfsProvider:
         )
 
     def _open_now(self) -> bool:
-        hours = self.static_info().hours
-        return hours is None or hours.open_at(self._now())
+        return self.static_info().open_at(self._now())
 
     # -- prices ----------------------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ logged with provider, file and field, and the last good parsed value is served m
 failure raised. A document whose own ``last_updated`` is older than that is served but
 marked stale too (a frozen feed is as bad as none for availability).
 
+When the discovery file lists ``gbfs_versions``, the client moves (once) to the newest version it
+reads that the operator offers, if that is newer than the configured one.
+
 A feed is never refreshed more often than ``min_refresh_s``, nor, when its fetch and
 parse took more than ``EXPENSIVE_S``, more often than ``COST_FACTOR`` times that: a 300,000-station
 ``station_information.json`` with ``ttl`` 0 that takes 10 s to parse is parsed again
@@ -32,6 +35,7 @@ from typing import Any, Generic, TypeVar
 from providers.errors import FeedError, ProviderError
 from providers.gbfs._fields import FeedPlace
 from providers.gbfs.feeds import Envelope, parse_discovery, parse_envelope
+from providers.gbfs.opening import newest_supported, parse_gbfs_versions, version_key
 from providers.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ T = TypeVar("T")
 Parser = Callable[[Any, FeedPlace], T]
 
 DISCOVERY = "gbfs"
+VERSIONS = "gbfs_versions"
 COST_FACTOR = 10.0
 """An expensive feed is refreshed at most once per this many times its last fetch-and-parse time."""
 EXPENSIVE_S = 0.25
@@ -110,6 +115,7 @@ class GbfsClient:
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.RLock()  # feed URLs come from the discovery feed, loaded inside load()
         self._pid = os.getpid()
+        self._version_chosen = False
 
     def _held_lock(self) -> threading.RLock:
         """The refresh lock; a forked process gets a new one.
@@ -122,10 +128,44 @@ class GbfsClient:
         return self._lock
 
     def feed_names(self) -> dict[str, str]:
-        """URLs by feed name from the discovery file."""
+        """URLs by feed name from the discovery file (of the newest version we read, see :meth:`_choose_version`)."""
+        urls = self._discovery()
+        if not self._version_chosen:
+            self._version_chosen = True
+            if self._choose_version(urls):
+                urls = self._discovery()
+        return urls
+
+    def _discovery(self) -> dict[str, str]:
         return self.load(
             DISCOVERY, lambda document, place: parse_discovery(document, place, language=self.language)
         ).value
+
+    def _choose_version(self, urls: dict[str, str]) -> bool:
+        """Move to the newest supported version ``gbfs_versions`` offers when it is newer than this one.
+
+        Returns whether the discovery URL changed. A ``gbfs_versions`` feed that fails keeps
+        the version configured (logged).
+        """
+        if VERSIONS not in urls:
+            return False
+        current = self._entries[DISCOVERY].envelope.version
+        try:
+            offered = self.load(VERSIONS, parse_gbfs_versions).value
+        except ProviderError as exc:
+            log.warning("GBFS versions feed failed", extra={"provider": self.provider, "problem": str(exc)})
+            return False
+        chosen = newest_supported(offered)
+        if chosen is None or version_key(chosen[0]) <= version_key(current) or chosen[1] == self.discovery_url:
+            return False
+        log.info(
+            "GBFS system offers a newer version",
+            extra={"provider": self.provider, "from_version": current, "to_version": chosen[0], "url": chosen[1]},
+        )
+        with self._held_lock():
+            self.discovery_url = chosen[1]
+            self._entries.clear()
+        return True
 
     def has(self, feed: str) -> bool:
         """The system publishes ``feed``."""

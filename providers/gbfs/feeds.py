@@ -99,6 +99,7 @@ def parse_system_information(document: object, place: FeedPlace) -> SystemInfo:
         url=str(data.get("url") or ""),
         rental_uri_android=app_uri("android"),
         rental_uri_ios=app_uri("ios"),
+        opening_hours=str(data.get("opening_hours") or ""),
     )
 
 
@@ -147,6 +148,7 @@ def parse_station_information(document: object, place: FeedPlace) -> dict[str, S
             lon=position[1],
             capacity=place.count(item, "capacity", where, required=False),
             is_virtual=place.flag(item, "is_virtual_station", where, default=False),
+            region_id=None if item.get("region_id") is None else str(item["region_id"]),
         )
     return stations
 
