@@ -11,6 +11,7 @@ from flask import Flask
 
 from app.booking.saga import BookingSaga, TransitTicket
 from app.extensions import db
+from app.itinerary_ids import ItineraryRecord
 from app.models import Booking, BookingLeg, User
 from providers.registry import ProviderRegistry
 from tests.app.booking.fakes import FakeOperator
@@ -39,7 +40,7 @@ class SagaWorld:
 
     def book(self, legs: list[dict[str, Any]], *, ticket: TransitTicket | None = None, **options: Any) -> Booking:
         """A booking of an itinerary record with these legs."""
-        record = {"region": "test", "legs": legs}
+        record = ItineraryRecord.from_json({"region": "test", "legs": legs})
         runner = self.saga(**options)
         booking, _ = runner.book(
             self.user,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.booking.saga import TransitTicket
 from app.deadlines import Deadline
 from app.extensions import db
+from app.itinerary_ids import ItineraryRecord
 from app.models import BookingEvent, OfflinePayment, SagaStep, VehicleClaim
 from providers.model import BookingState, BookingStatus
 from tests.app.booking.conftest import SagaWorld
@@ -31,7 +32,7 @@ def test_a_reserve_answering_none_is_a_typed_error_that_compensates(world: SagaW
     runner = world.saga()
     booking, _ = runner.book(
         world.user,
-        {"region": "t", "legs": [sharing_leg()]},
+        ItineraryRecord.from_json({"region": "t", "legs": [sharing_leg()]}),
         itinerary_id="i",
         idempotency_key="k1",
         payment_method=None,
@@ -122,7 +123,7 @@ def test_a_spent_budget_leaves_the_booking_pending_for_the_reconciler(world: Sag
     runner = world.saga(deadline=budget)
     booking, _ = runner.book(
         world.user,
-        {"region": "t", "legs": [sharing_leg()]},
+        ItineraryRecord.from_json({"region": "t", "legs": [sharing_leg()]}),
         itinerary_id="i",
         idempotency_key="k2",
         payment_method=None,
