@@ -17,7 +17,7 @@ from datetime import tzinfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.api.auth import account_out
+from app.accounts.views import account_out
 from app.booking.amounts import booking_amounts
 from app.local_times import local, local_or_none
 from app.models import (

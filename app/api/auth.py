@@ -10,9 +10,10 @@ from app.accounts.access import token_policy
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import TokenError, TokenPair, open_session, refresh_session, revoke_session
+from app.accounts.views import account_out
 from app.errors import Conflict, Unauthorized
 from app.extensions import db, limiter, orm_session
-from app.models import Role, User, as_utc
+from app.models import Role, User
 from app.openapi import ApiBlueprint
 from app.schemas.accounts import Account, Credentials, RefreshRequest, Registration, Tokens
 
@@ -20,18 +21,6 @@ blueprint = ApiBlueprint("auth", __name__, tag="accounts")
 
 SIGN_IN_LIMIT = "10 per minute;100 per hour"
 REGISTRATION_LIMIT = "5 per minute;50 per hour"
-
-
-def account_out(user: User) -> Account:
-    """The API view of an account."""
-    return Account(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        role=user.role,
-        locale=user.locale,
-        created_at=as_utc(user.created_at),
-    )
 
 
 def _tokens(pair: TokenPair) -> Tokens:

@@ -9,7 +9,7 @@ from flask import Response
 from app.accounts.access import current_user
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
-from app.api.auth import account_out
+from app.accounts.views import account_out
 from app.extensions import db, orm_session
 from app.local_times import region_zone
 from app.models import User
