@@ -633,20 +633,28 @@ def ticket_verify(token: str, public_key_file: Path, revoked_file: Path | None, 
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also check the signature with this key (PEM, JWK or the JSON of GET /api/v1/tickets/public-key).",
 )
-def ticket_inspect(token: str, public_key_file: Path | None) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(["de", "en"]),
+    default="de",
+    show_default=True,
+    help="Language of the texts (the token carries both).",
+)
+def ticket_inspect(token: str, public_key_file: Path | None, language: str) -> None:
     """Show what a ticket says, offline: holder, product, validity, area and companions."""
+    from app.i18n import text
     from app.tickets.signing import TicketInvalid, load_public_key, read_claims, verify_ticket
     from app.tickets.view import view_from_claims
 
     try:
         claims = read_claims(token)
     except TicketInvalid as exc:
-        click.echo(f"UNREADABLE: {exc}")
+        click.echo(text("ticket.unreadable", language, reason=exc.reason.in_(language)))
         sys.exit(1)
-    for line in view_from_claims(claims).lines():
+    for line in view_from_claims(claims).lines(language):
         click.echo(line)
     if public_key_file is None:
-        click.echo("Signature: not checked (give --public-key, or use 'mobility ticket verify')")
+        click.echo(text("ticket.signature_unchecked", language))
         return
     try:
         public_key = load_public_key(public_key_file.read_bytes())
@@ -655,9 +663,9 @@ def ticket_inspect(token: str, public_key_file: Path | None) -> None:
     try:
         verify_ticket(token, public_key)
     except TicketInvalid as exc:
-        click.echo(f"Signature: INVALID ({exc})")
+        click.echo(text("ticket.signature_invalid", language, reason=exc.reason.in_(language)))
         sys.exit(1)
-    click.echo("Signature: genuine")
+    click.echo(text("ticket.signature_genuine", language))
 
 
 @main.command("sandbox-operator")

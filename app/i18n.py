@@ -9,6 +9,7 @@ in both languages; :data:`MESSAGES` is checked for that by the tests. Validation
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -177,6 +178,45 @@ def text(key: str, language: str, **values: object) -> str:
     return MESSAGES[key][language].format(**values)
 
 
+@dataclass(frozen=True)
+class Bilingual:
+    """One text in German and English, for texts stored or signed before anyone reads them (tickets)."""
+
+    de: str
+    en: str
+
+    def in_(self, language: str) -> str:
+        """The text in ``language`` (German for a language we do not have)."""
+        return self.en if language == "en" else self.de
+
+    @classmethod
+    def same(cls, both: str) -> Bilingual:
+        """A text that reads the same in both languages (a name, or a text written before tickets were bilingual)."""
+        return cls(de=both, en=both)
+
+
+NO_TEXT = Bilingual(de="", en="")
+"""No text in either language."""
+
+
+def texts(key: str, **values: object) -> Bilingual:
+    """The message ``key`` in both languages, filled with ``values``."""
+    return Bilingual(de=text(key, "de", **values), en=text(key, "en", **values))
+
+
+class FieldValueError(ValueError):
+    """A custom validator's refusal worded in German and English (message ``key`` of :data:`MESSAGES`).
+
+    Raised inside a pydantic validator it becomes a ``value_error`` whose context keeps this
+    exception, so :func:`field_message` answers in the request's language; ``str()`` is English.
+    """
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.texts = texts(key, **values)
+        super().__init__(self.texts.en)
+
+
 # -- edges: validation messages and the rate limit --------------------------------------------
 
 FIELD_MESSAGES: dict[str, dict[str, str]] = {
@@ -199,6 +239,9 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
     "int_parsing": {"de": "muss eine ganze Zahl sein", "en": "must be a whole number"},
     "int_type": {"de": "muss eine ganze Zahl sein", "en": "must be a whole number"},
     "int_from_float": {"de": "muss eine ganze Zahl sein", "en": "must be a whole number"},
+    "int_parsing_size": {"de": "ist als ganze Zahl zu groß", "en": "is too large for a whole number"},
+    "finite_number": {"de": "muss eine endliche Zahl sein", "en": "must be a finite number"},
+    "multiple_of": {"de": "muss ein Vielfaches von {multiple_of} sein", "en": "must be a multiple of {multiple_of}"},
     "float_parsing": {"de": "muss eine Zahl sein", "en": "must be a number"},
     "float_type": {"de": "muss eine Zahl sein", "en": "must be a number"},
     "bool_parsing": {"de": "muss true oder false sein", "en": "must be true or false"},
@@ -213,14 +256,40 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
     },
     "date_parsing": {"de": "muss ein Datum JJJJ-MM-TT sein", "en": "must be a date YYYY-MM-DD"},
     "date_from_datetime_parsing": {"de": "muss ein Datum JJJJ-MM-TT sein", "en": "must be a date YYYY-MM-DD"},
+    "date_from_datetime_inexact": {
+        "de": "muss ein Datum JJJJ-MM-TT ohne Uhrzeit sein",
+        "en": "must be a date YYYY-MM-DD without a time",
+    },
+    "date_type": {"de": "muss ein Datum JJJJ-MM-TT sein", "en": "must be a date YYYY-MM-DD"},
+    "datetime_type": {
+        "de": "muss ein Zeitpunkt nach ISO 8601 sein (z. B. 2026-12-02T08:00:00+01:00)",
+        "en": "must be an ISO 8601 date-time (e.g. 2026-12-02T08:00:00+01:00)",
+    },
+    "timezone_aware": {
+        "de": "braucht eine Zeitzone oder einen UTC-Versatz (z. B. +01:00)",
+        "en": "needs a time zone or UTC offset (e.g. +01:00)",
+    },
     "enum": {"de": "muss einer dieser Werte sein: {expected}", "en": "must be one of: {expected}"},
     "literal_error": {"de": "muss einer dieser Werte sein: {expected}", "en": "must be one of: {expected}"},
     "json_invalid": {"de": "ist kein gültiges JSON", "en": "is not valid JSON"},
     "model_type": {"de": "muss ein JSON-Objekt sein", "en": "must be a JSON object"},
     "list_type": {"de": "muss eine Liste sein", "en": "must be a list"},
+    "dict_type": {"de": "muss ein JSON-Objekt sein", "en": "must be a JSON object"},
+    "too_short": {
+        "de": "braucht mindestens {min_length} Einträge",
+        "en": "needs at least {min_length} items",
+    },
+    "too_long": {"de": "darf höchstens {max_length} Einträge haben", "en": "must have at most {max_length} items"},
+    "uuid_parsing": {"de": "muss eine UUID sein", "en": "must be a UUID"},
+    "uuid_type": {"de": "muss eine UUID sein", "en": "must be a UUID"},
+    "url_parsing": {"de": "muss eine URL sein", "en": "must be a URL"},
     "value_error": {"de": "ungültiger Wert: {detail}", "en": "{detail}"},
 }
-"""Field messages by pydantic error type; other types keep pydantic's English text (prefixed in German)."""
+"""Field messages by pydantic error type; custom validators raise :class:`FieldValueError` (worded in both).
+
+Other types keep pydantic's English text in English and name the error type in German
+(``tests/app/test_languages.py`` checks that no operation's model reaches that fallback).
+"""
 
 LEADS: dict[str, dict[str, str]] = {
     "invalid query parameter(s)": {"de": "ungültige Parameter", "en": "invalid query parameter(s)"},
@@ -228,6 +297,43 @@ LEADS: dict[str, dict[str, str]] = {
 }
 
 MESSAGES |= {
+    "field.coordinate_type": {"de": "erwartet BREITE,LÄNGE", "en": "expected LAT,LON"},
+    "field.latitude_range": {
+        "de": "Breite {value} liegt außerhalb von -90..90",
+        "en": "latitude {value} is outside -90..90",
+    },
+    "field.longitude_range": {
+        "de": "Länge {value} liegt außerhalb von -180..180",
+        "en": "longitude {value} is outside -180..180",
+    },
+    "field.coordinate": {
+        "de": "erwartet BREITE,LÄNGE in Dezimalgrad (z. B. 51.3155,9.4915), erhalten: {value}",
+        "en": "expected LAT,LON in decimal degrees (e.g. 51.3155,9.4915), got {value}",
+    },
+    "field.time": {
+        "de": "erwartet Datum und Uhrzeit nach ISO 8601 (z. B. 2026-12-02T08:30), erhalten: {value}",
+        "en": "expected an ISO 8601 date and time (e.g. 2026-12-02T08:30), got {value}",
+    },
+    "field.modes_type": {
+        "de": "erwartet eine durch Kommas getrennte Liste von Verkehrsmitteln ({known})",
+        "en": "expected a comma-separated list of modes ({known})",
+    },
+    "field.modes_unknown": {
+        "de": "unbekannte Verkehrsmittel {unknown}; bekannt sind: {known}",
+        "en": "unknown mode(s) {unknown}; known: {known}",
+    },
+    "field.modes_empty": {
+        "de": "mindestens ein Verkehrsmittel angeben ({known})",
+        "en": "name at least one mode ({known})",
+    },
+    "field.sharing_modes_only": {
+        "de": "nur Sharing-Verkehrsmittel (bikeshare, carsharing) haben Fahrzeuge; nicht {other}",
+        "en": "only sharing modes (bikeshare, carsharing) have vehicles; not {other}",
+    },
+    "field.email": {
+        "de": "keine gültige E-Mail-Adresse (erwartet z. B. name@example.org)",
+        "en": "not a valid e-mail address: {reason}",
+    },
     "error.too_many_requests.title": {"de": "Zu viele Anfragen", "en": "Too many requests"},
     "error.too_many_requests": {
         "de": "Zu viele Versuche in kurzer Zeit (erlaubt: {limit}). Bitte warte einen Moment und versuche es erneut.",
@@ -239,11 +345,14 @@ MESSAGES |= {
 def field_message(error: dict[str, Any], language: str | None = None) -> str:
     """One pydantic validation error (an item of ``ValidationError.errors()``) in the request's language."""
     language = language or negotiate()
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldValueError):
+        return cause.texts.in_(language)
     english = str(error.get("msg", "")).removeprefix("Value error, ")
     templates = FIELD_MESSAGES.get(str(error.get("type", "")))
     if templates is None:
-        return english if language == "en" else f"ungültiger Wert ({english})"
-    values = {key: value for key, value in (error.get("ctx") or {}).items()}
+        return english if language == "en" else f"ungültiger Wert (Fehlerart {error.get('type', '?')})"
+    values = dict(error.get("ctx") or {})
     values["detail"] = english
     try:
         return templates[language].format(**values)
@@ -279,4 +388,57 @@ MESSAGES |= {
         "de": "Hinweis von {operator}: {summary}",
         "en": "Notice from {operator}: {summary}",
     },
+}
+
+
+# -- tickets: the ticket view, its QR image and the inspector (app/tickets/view.py, app/cli.py) ------
+MESSAGES |= {
+    "ticket.valid_on": {"de": "gültig am {day}", "en": "valid on {day}"},
+    "ticket.valid_from_to": {"de": "gültig vom {start} bis {end}", "en": "valid {start} to {end}"},
+    "ticket.holder": {"de": "Inhaber/in: {name}", "en": "Holder: {name}"},
+    "ticket.area": {"de": "Geltungsbereich: {area}", "en": "Area: {area}"},
+    "ticket.companions": {"de": "Mitfahrende: {companions}", "en": "Companions: {companions}"},
+    "ticket.number": {"de": "Fahrschein {id}", "en": "Ticket {id}"},
+    "ticket.area.germany": {"de": "gesamter Nahverkehr in Deutschland", "en": "all local public transport in Germany"},
+    "ticket.area.tariff_level": {"de": "Tarifstufe {level}", "en": "tariff level {level}"},
+    "ticket.window": {"de": "{days} ab {from} Uhr", "en": "{days} from {from}"},
+    "ticket.day.weekday": {"de": "Mo-Fr", "en": "Mon-Fri"},
+    "ticket.day.saturday": {"de": "Sa", "en": "Sat"},
+    "ticket.day.sunday": {"de": "So", "en": "Sun"},
+    "ticket.day.holiday": {"de": "Feiertage", "en": "public holidays"},
+    "ticket.companions.none": {
+        "de": "keine (gilt nur für die Inhaberin oder den Inhaber)",
+        "en": "none (valid for the holder only)",
+    },
+    "ticket.companions.adult": {"de": "1 erwachsene Person", "en": "1 adult"},
+    "ticket.companions.adults": {"de": "{n} erwachsene Personen", "en": "{n} adults"},
+    "ticket.companions.children": {"de": "Kinder unter {age} Jahren", "en": "children under {age}"},
+    "ticket.companions.and": {"de": "{first} und {second}", "en": "{first} and {second}"},
+    "ticket.companions.free": {"de": "{who} fahren kostenlos mit", "en": "{who} ride free"},
+    "ticket.companions.free_extended": {
+        "de": "{who} fahren kostenlos mit, solange die erweiterte Gültigkeit gilt",
+        "en": "{who} ride free while the extended validity applies",
+    },
+    "ticket.unreadable": {"de": "UNLESBAR: {reason}", "en": "UNREADABLE: {reason}"},
+    "ticket.signature_unchecked": {
+        "de": "Signatur: nicht geprüft (--public-key angeben oder 'mobility ticket verify' nutzen)",
+        "en": "Signature: not checked (give --public-key, or use 'mobility ticket verify')",
+    },
+    "ticket.invalid.forged": {
+        "de": "gefälscht oder verändert: die Signatur passt nicht",
+        "en": "forged or altered: the signature does not match",
+    },
+    "ticket.invalid.revoked": {"de": "gesperrt (storniert oder erstattet)", "en": "revoked (cancelled or refunded)"},
+    "ticket.invalid.not_on_day": {
+        "de": "am {day} nicht gültig (gültig vom {start} bis {end})",
+        "en": "not valid on {day} (valid {start} to {end})",
+    },
+    "ticket.invalid.foreign": {"de": "kein Fahrschein dieses Systems", "en": "not a ticket of this system"},
+    "ticket.invalid.damaged": {"de": "der Fahrschein ist beschädigt", "en": "the ticket is damaged"},
+    "ticket.invalid.unreadable": {
+        "de": "der Inhalt des Fahrscheins ist unlesbar",
+        "en": "the ticket's content is unreadable",
+    },
+    "ticket.signature_genuine": {"de": "Signatur: echt", "en": "Signature: genuine"},
+    "ticket.signature_invalid": {"de": "Signatur: UNGÜLTIG ({reason})", "en": "Signature: INVALID ({reason})"},
 }

@@ -129,7 +129,7 @@ def _booking(db: Session, booking: Booking, legs: list[BookingLeg], zone: tzinfo
     )
 
 
-def _ticket(token: str, kind: str, revoked: set[str]) -> ExportTicket | None:
+def _ticket(token: str, kind: str, revoked: set[str], language: str) -> ExportTicket | None:
     try:
         claims = read_claims(token)
     except TicketInvalid:
@@ -141,15 +141,15 @@ def _ticket(token: str, kind: str, revoked: set[str]) -> ExportTicket | None:
         holder_name=claims.holder,
         valid_from=claims.valid_from,
         valid_until=claims.valid_until,
-        area=claims.area,
-        companions=claims.companions,
+        area=claims.area.in_(language),
+        companions=claims.companions.in_(language),
         revoked=claims.ticket_id in revoked,
         token=token,
     )
 
 
-def build_export(db: Session, user: User, *, zone: tzinfo) -> AccountExport:
-    """Everything stored about ``user``, times in ``zone``."""
+def build_export(db: Session, user: User, *, zone: tzinfo, language: str) -> AccountExport:
+    """Everything stored about ``user``, times in ``zone``, ticket texts in ``language``."""
     bookings = list(db.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.created_at)))
     legs = {
         booking.id: list(
@@ -160,11 +160,11 @@ def build_export(db: Session, user: User, *, zone: tzinfo) -> AccountExport:
     passes = list(db.scalars(select(PassTicket).where(PassTicket.user_id == user.id).order_by(PassTicket.created_at)))
     revoked = set(db.scalars(select(TicketRevocation.ticket_id)))
     tickets = [
-        _ticket(leg.ticket_token, "single", revoked)
+        _ticket(leg.ticket_token, "single", revoked, language)
         for booking in bookings
         for leg in legs[booking.id]
         if leg.ticket_token
-    ] + [_ticket(p.token, "pass", revoked) for p in passes if p.token]
+    ] + [_ticket(p.token, "pass", revoked, language) for p in passes if p.token]
     intents = {
         p.intent_id: f"booking {p.booking_id}"
         for p in db.scalars(select(Payment).where(Payment.booking_id.in_([b.id for b in bookings])))

@@ -11,6 +11,7 @@ from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.accounts.views import account_out
 from app.extensions import db, orm_session
+from app.i18n import negotiate
 from app.local_times import region_zone
 from app.models import User
 from app.openapi import ApiBlueprint
@@ -56,7 +57,7 @@ def export_account() -> AccountExport:
     Teilhabecard proofs, passes with their payments, tickets, gateway customer records and
     the payment-gateway events about them. Its JSON Schema is ``GET /me/export/schema``.
     """
-    return build_export(orm_session(), current_user(), zone=region_zone())
+    return build_export(orm_session(), current_user(), zone=region_zone(), language=negotiate())
 
 
 @blueprint.operation("/me/export/schema", summary="The JSON Schema of the account export", auth=PUBLIC)

@@ -105,8 +105,8 @@ def _pass_view(ticket: PassTicket) -> TicketView:
     )
 
 
-def _ticket(ticket: PassTicket) -> TicketOut:
-    view = _pass_view(ticket)
+def _ticket(ticket: PassTicket, language: str | None = None) -> TicketOut:
+    view, language = _pass_view(ticket), language or negotiate()
     return TicketOut(
         id=ticket.id,
         product=ticket.product_id,
@@ -120,18 +120,17 @@ def _ticket(ticket: PassTicket) -> TicketOut:
         token=ticket.token,
         client_secret=ticket.client_secret if ticket.status == "awaiting_payment" else None,
         kind="pass",
-        validity=view.validity,
-        area=view.area,
-        companions=view.companions,
+        validity=view.validity(language),
+        area=view.area.in_(language),
+        companions=view.companions.in_(language),
+        language=language,
     )
 
 
 SINGLE_VALID_STATES = (BookingState.CONFIRMED.value, BookingState.IN_USE.value, BookingState.COMPLETED.value)
 
 
-def _single(booking: Booking, leg: BookingLeg) -> TicketOut:
-    assert leg.ticket_token is not None
-    view = view_from_claims(read_claims(leg.ticket_token))
+def _single(booking: Booking, leg: BookingLeg, view: TicketView, language: str) -> TicketOut:
     valid = leg.state in SINGLE_VALID_STATES and booking.state not in ("cancelled", "failed")
     return TicketOut(
         id=view.ticket_id,
@@ -146,9 +145,10 @@ def _single(booking: Booking, leg: BookingLeg) -> TicketOut:
         token=leg.ticket_token if valid else None,
         client_secret=None,
         kind="single",
-        validity=view.validity,
-        area=view.area,
-        companions=view.companions,
+        validity=view.validity(language),
+        area=view.area.in_(language),
+        companions=view.companions.in_(language),
+        language=language,
     )
 
 
@@ -343,31 +343,34 @@ def _own_ticket(ticket_id: str) -> PassTicket:
     return ticket
 
 
-def _own_any_ticket(ticket_id: str) -> tuple[TicketOut, str | None]:
+def _own_any_ticket(ticket_id: str, language: str) -> tuple[TicketOut, TicketView, str | None]:
     """A pass or a booking's single ticket of the caller, with its view and token (404 otherwise)."""
     ticket = db.session.get(PassTicket, ticket_id)
     if ticket is not None:
         reach(ticket.user_id, "ticket")
-        return _ticket(ticket), ticket.token if ticket.status == "active" else None
+        return _ticket(ticket, language), _pass_view(ticket), ticket.token if ticket.status == "active" else None
     found = find_single(orm_session(), ticket_id)
     if found is None:
         raise NotFound("no ticket with this id")
     booking, leg = found
     reach(booking.user_id, "ticket")
+    assert leg.ticket_token is not None
     try:
-        out = _single(booking, leg)
+        view = view_from_claims(read_claims(leg.ticket_token))
     except TicketInvalid as exc:
         raise NotFound(f"the ticket of this booking cannot be read ({exc})") from exc
-    return out, out.token
+    out = _single(booking, leg, view, language)
+    return out, view, out.token
 
 
 @blueprint.operation("/tickets/<ticket_id>", summary="A ticket", response=TicketOut, errors=(404,), auth=RIDER_ACTION)
 def read_ticket(ticket_id: str) -> TicketOut:
     """A pass, or a booking's single ticket (id ``BOOKING-LEG``); another user's is 404.
 
-    With holder name, product, validity, area, who may ride along, and the signed ticket.
+    With holder name, product, validity, area, who may ride along, and the signed ticket;
+    the texts are in the caller's language (``Accept-Language``, else the account's locale).
     """
-    return _own_any_ticket(ticket_id)[0]
+    return _own_any_ticket(ticket_id, negotiate())[0]
 
 
 @blueprint.operation(
@@ -403,22 +406,14 @@ def ticket_qr(ticket_id: str) -> Response:
     The QR code of the signed ticket (``token``), with holder, product, validity, area and
     companions as readable text beside it.
     """
-    out, token = _own_any_ticket(ticket_id)
+    language = negotiate()
+    out, view, token = _own_any_ticket(ticket_id, language)
     if token is None:
         raise PassRefused(PassError("no-ticket", f"the ticket is {out.status}; it has no valid ticket", status=409))
-    view = TicketView(
-        ticket_id=out.id,
-        holder_name=out.holder_name,
-        product=out.product_name,
-        valid_from=out.valid_from,
-        valid_until=out.valid_until,
-        area=out.area,
-        companions=out.companions,
-    )
     kind = request.accept_mimetypes.best_match(["image/svg+xml", "image/png"], default="image/svg+xml")
     if kind == "image/png":
-        return Response(qr_png(token, view), mimetype="image/png")
-    return Response(qr_svg(token, view), mimetype="image/svg+xml")
+        return Response(qr_png(token, view, language), mimetype="image/png", headers={"Content-Language": language})
+    return Response(qr_svg(token, view, language), mimetype="image/svg+xml", headers={"Content-Language": language})
 
 
 @blueprint.operation(

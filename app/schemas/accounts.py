@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
+from app.i18n import FieldValueError
 from app.schemas.common import ApiModel, BodyModel
 
 
@@ -16,7 +17,7 @@ def _email(value: str) -> str:
     try:  # syntax only: no DNS lookups; special-use test domains are allowed
         return validate_email(value, check_deliverability=False, test_environment=True).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid e-mail address: {exc}") from exc
+        raise FieldValueError("field.email", reason=exc) from exc
 
 
 Email = Annotated[

@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from app.i18n import FieldValueError
+
 
 class ApiModel(BaseModel):
     """Base of response models: camelCase JSON names, snake_case in Python."""
@@ -39,21 +41,18 @@ def _parse_coordinate(value: object) -> tuple[float, float]:
     if isinstance(value, tuple | list) and len(value) == 2:
         value = f"{value[0]},{value[1]}"
     if not isinstance(value, str):
-        msg = "expected LAT,LON"
-        raise ValueError(msg)
+        raise FieldValueError("field.coordinate_type")
     text = value
     if not _COORDINATE.match(text):
         lat_text, _, lon_text = text.partition(",")
-        for label, part, limit in (("latitude", lat_text, 90), ("longitude", lon_text, 180)):
+        for key, part, limit in (("field.latitude_range", lat_text, 90), ("field.longitude_range", lon_text, 180)):
             try:
                 number = float(part)
             except ValueError:
                 continue
             if math.isfinite(number) and abs(number) > limit:
-                msg = f"{label} {part} is outside -{limit}..{limit}"
-                raise ValueError(msg)
-        msg = f"expected LAT,LON in decimal degrees (e.g. 51.3155,9.4915), got {value!r}"
-        raise ValueError(msg)
+                raise FieldValueError(key, value=part)
+        raise FieldValueError("field.coordinate", value=repr(value))
     lat_text, lon_text = text.split(",")
     return float(lat_text), float(lon_text)
 
@@ -75,13 +74,11 @@ def _parse_time(value: object) -> object:
         moment = value
     else:
         if not isinstance(value, str) or _NUMBER.match(value):
-            msg = f"expected an ISO 8601 date and time (e.g. 2026-12-02T08:30), got {value!r}"
-            raise ValueError(msg)
+            raise FieldValueError("field.time", value=repr(value))
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError as exc:
-            msg = f"expected an ISO 8601 date and time (e.g. 2026-12-02T08:30), got {value!r}"
-            raise ValueError(msg) from exc
+            raise FieldValueError("field.time", value=repr(value)) from exc
     # Well-formed but unrepresentable in the region's zone, or far from the timetable, is a
     # business rule, not a malformed value: app.local_times.local_moment answers it with 422.
     return moment

@@ -95,6 +95,7 @@ class TicketOut(ApiModel):
     validity: str = Field(default="", description="The validity period as people read it")
     area: str = Field(default="", description="Where the ticket is valid, as people read it")
     companions: str = Field(default="", description="Who rides along free with the holder, as people read it")
+    language: str = Field(default="de", description="The language of validity, area and companions (de or en)")
 
 
 class TicketList(ApiModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from app.i18n import FieldValueError
 from app.schemas.alerts import AlertOut
 from app.schemas.common import ApiModel, Coordinate, QueryModel, RequestTime
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
@@ -22,16 +23,13 @@ def _parse_modes(value: object) -> frozenset[Mode]:
     elif isinstance(value, str):
         parts = [part.strip() for part in value.split(",")]
     else:
-        msg = f"expected a comma-separated list of modes ({KNOWN_MODES})"
-        raise ValueError(msg)
+        raise FieldValueError("field.modes_type", known=KNOWN_MODES)
     unknown = sorted({part for part in parts if part not in Mode.__members__.values()} - {""})
     if unknown:
-        msg = f"unknown mode(s) {', '.join(unknown)}; known: {KNOWN_MODES}"
-        raise ValueError(msg)
+        raise FieldValueError("field.modes_unknown", unknown=", ".join(unknown), known=KNOWN_MODES)
     modes = frozenset(Mode(part) for part in parts if part)
     if not modes:
-        msg = f"name at least one mode ({KNOWN_MODES})"
-        raise ValueError(msg)
+        raise FieldValueError("field.modes_empty", known=KNOWN_MODES)
     return modes
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
+from app.i18n import FieldValueError
 from app.schemas.common import ApiModel, Coordinate, QueryModel
 from app.schemas.plan import Modes, WarningOut
 from routing.planner.request import Mode
@@ -18,8 +19,7 @@ _ONE_SHARING_MODE = "(?:bikeshare|carsharing)"
 def _sharing_only(value: frozenset[Mode]) -> frozenset[Mode]:
     other = sorted(mode.value for mode in value - SHARING_MODES)
     if other:
-        msg = f"only sharing modes (bikeshare, carsharing) have vehicles; not {', '.join(other)}"
-        raise ValueError(msg)
+        raise FieldValueError("field.sharing_modes_only", other=", ".join(other))
     return value
 
 

@@ -20,11 +20,17 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app.i18n import NO_TEXT, Bilingual, texts
+
 PREFIX = "MT1"
 
 
 class TicketInvalid(Exception):
-    """The token is not a valid ticket; the message says why (for the inspector)."""
+    """The token is not a valid ticket; the message says why (for the inspector), ``reason`` in German too."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.reason = texts(key, **values)
+        super().__init__(self.reason.en)
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,10 @@ class TicketClaims:
     valid_from: date
     valid_until: date
     issued: str
-    area: str = ""
-    """Where the ticket is valid, as people read it (e.g. ``Kassel (Tarifstufe PS 1)``)."""
-    companions: str = ""
-    """Who rides along free, as people read it (``none``: only the holder)."""
+    area: Bilingual = NO_TEXT
+    """Where the ticket is valid, as people read it, in German and English (e.g. ``Tarifstufe PS 1``)."""
+    companions: Bilingual = NO_TEXT
+    """Who rides along free, as people read it, in German and English."""
 
 
 def _b64(data: bytes) -> str:
@@ -63,8 +69,8 @@ def sign_ticket(key: Ed25519PrivateKey, claims: TicketClaims) -> str:
             "f": claims.valid_from.isoformat(),
             "u": claims.valid_until.isoformat(),
             "i": claims.issued,
-            "a": claims.area,
-            "c": claims.companions,
+            "a": {"de": claims.area.de, "en": claims.area.en},
+            "c": {"de": claims.companions.de, "en": claims.companions.en},
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -86,23 +92,25 @@ def verify_ticket(
     try:
         public_key.verify(signature, payload)
     except InvalidSignature as exc:
-        raise TicketInvalid("forged or altered: the signature does not match") from exc
+        raise TicketInvalid("ticket.invalid.forged") from exc
     claims = _claims(payload)
     if claims.ticket_id in revoked:
-        raise TicketInvalid("revoked (cancelled or refunded)")
+        raise TicketInvalid("ticket.invalid.revoked")
     if on is not None and not claims.valid_from <= on <= claims.valid_until:
-        raise TicketInvalid(f"not valid on {on.isoformat()} (valid {claims.valid_from} to {claims.valid_until})")
+        raise TicketInvalid(
+            "ticket.invalid.not_on_day", day=on.isoformat(), start=claims.valid_from, end=claims.valid_until
+        )
     return claims
 
 
 def _split(token: str) -> tuple[bytes, bytes]:
     parts = token.strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        raise TicketInvalid("not a ticket of this system")
+        raise TicketInvalid("ticket.invalid.foreign")
     try:
         return _unb64(parts[1]), _unb64(parts[2])
     except ValueError as exc:
-        raise TicketInvalid("the ticket is damaged") from exc
+        raise TicketInvalid("ticket.invalid.damaged") from exc
 
 
 def _claims(payload: bytes) -> TicketClaims:
@@ -116,11 +124,18 @@ def _claims(payload: bytes) -> TicketClaims:
             valid_from=date.fromisoformat(data["f"]),
             valid_until=date.fromisoformat(data["u"]),
             issued=data["i"],
-            area=str(data.get("a", "")),
-            companions=str(data.get("c", "")),
+            area=_bilingual(data.get("a", "")),
+            companions=_bilingual(data.get("c", "")),
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise TicketInvalid("the ticket's content is unreadable") from exc
+        raise TicketInvalid("ticket.invalid.unreadable") from exc
+
+
+def _bilingual(value: object) -> Bilingual:
+    """A text of the payload: ``{"de": ..., "en": ...}``, or one string (tokens signed before texts were bilingual)."""
+    if isinstance(value, dict):
+        return Bilingual(de=str(value["de"]), en=str(value["en"]))
+    return Bilingual.same(str(value))
 
 
 def read_claims(token: str) -> TicketClaims:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Booking, BookingLeg
 from app.tickets.revocation import single_ticket_id
 from app.tickets.signing import TicketClaims
-from app.tickets.view import SINGLE_COMPANIONS
+from app.tickets.view import SINGLE_COMPANIONS, single_area
 
 
 def single_claims(
@@ -25,7 +25,7 @@ def single_claims(
         valid_from=day,
         valid_until=day,
         issued=issued,
-        area=f"tariff level {level_name}",
+        area=single_area(level_name),
         companions=SINGLE_COMPANIONS,
     )
 

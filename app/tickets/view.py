@@ -2,7 +2,9 @@
 
 The same :class:`TicketView` is built from a pass in the database, from a booking's
 single ticket, or from a token alone (the claims carry every field), so the app, the QR
-image and the inspector's ``mobility ticket inspect`` all show the same text.
+image and the inspector's ``mobility ticket inspect`` all show the same text. Every text
+exists in German and English (the signed token carries both, so the offline inspector can
+show either); the reader's language picks one.
 """
 
 from __future__ import annotations
@@ -14,84 +16,127 @@ from xml.sax.saxutils import escape
 
 import segno
 
+from app.i18n import NO_TEXT, Bilingual, text, texts
 from app.tickets.signing import TicketClaims
 from routing.fares.config import ALL_AREAS, Companions, PassProduct, TimeWindow
 
-DAY_NAMES = {"weekday": "Mon-Fri", "saturday": "Sat", "sunday": "Sun", "holiday": "public holidays"}
-SINGLE_COMPANIONS = "none (valid for the holder only)"
+SINGLE_COMPANIONS = texts("ticket.companions.none")
+"""Who rides along on a single ticket: nobody."""
 QR_SCALE = 4
+_DAYS = ("weekday", "saturday", "sunday", "holiday")
+
+
+def _day(day: date, language: str) -> str:
+    return day.strftime("%d.%m.%Y") if language == "de" else day.isoformat()
 
 
 @dataclass(frozen=True)
 class TicketView:
-    """A ticket as an inspector reads it."""
+    """A ticket as an inspector reads it, in German and English."""
 
     ticket_id: str
     holder_name: str
     product: str
     valid_from: date
     valid_until: date
-    area: str
-    companions: str
+    area: Bilingual
+    companions: Bilingual
 
-    @property
-    def validity(self) -> str:
-        """The validity period as text."""
+    def validity(self, language: str) -> str:
+        """The validity period as text (German dates ``DD.MM.YYYY``, English ISO 8601)."""
         if self.valid_from == self.valid_until:
-            return f"valid on {self.valid_from.isoformat()}"
-        return f"valid {self.valid_from.isoformat()} to {self.valid_until.isoformat()}"
+            return text("ticket.valid_on", language, day=_day(self.valid_from, language))
+        return text(
+            "ticket.valid_from_to",
+            language,
+            start=_day(self.valid_from, language),
+            end=_day(self.valid_until, language),
+        )
 
-    def lines(self) -> list[str]:
+    def lines(self, language: str) -> list[str]:
         """The text printed beside the QR code, one fact per line."""
+        validity = self.validity(language)
         return [
             self.product,
-            f"Holder: {self.holder_name or '-'}",
-            self.validity.capitalize(),
-            f"Area: {self.area or '-'}",
-            f"Companions: {self.companions or '-'}",
-            f"Ticket {self.ticket_id}",
+            text("ticket.holder", language, name=self.holder_name or "-"),
+            validity[:1].upper() + validity[1:],
+            text("ticket.area", language, area=self.area.in_(language) or "-"),
+            text("ticket.companions", language, companions=self.companions.in_(language) or "-"),
+            text("ticket.number", language, id=self.ticket_id),
         ]
 
 
-def _zone_name(zone_id: str, zone_names: dict[str, str]) -> str:
+def _zone_name(zone_id: str, zone_names: dict[str, str], language: str) -> str:
     if zone_id == ALL_AREAS:
-        return "all local public transport in Germany"
+        return text("ticket.area.germany", language)
     return zone_names.get(zone_id, zone_id)
 
 
-def _windows(windows: tuple[TimeWindow, ...]) -> str:
+def _day_name(day: str, language: str) -> str:
+    return text(f"ticket.day.{day}", language) if day in _DAYS else day
+
+
+def _day_order(day: str) -> tuple[int, str]:
+    return (_DAYS.index(day) if day in _DAYS else len(_DAYS), day)
+
+
+def _windows(windows: tuple[TimeWindow, ...], language: str) -> str:
     return "; ".join(
-        f"{', '.join(DAY_NAMES.get(day, day) for day in sorted(window.days))} from {window.start.strftime('%H:%M')}"
+        text(
+            "ticket.window",
+            language,
+            days=", ".join(_day_name(day, language) for day in sorted(window.days, key=_day_order)),
+            **{"from": window.start.strftime("%H:%M")},
+        )
         for window in windows
     )
 
 
-def area_text(product: PassProduct, zone_names: dict[str, str]) -> str:
-    """Where a pass is valid, with its extended area and when that applies."""
-    text = _zone_name(product.area, zone_names)
+def _area_text(product: PassProduct, zone_names: dict[str, str], language: str) -> str:
+    words = _zone_name(product.area, zone_names, language)
     if product.extended_area:
-        text += f"; {_zone_name(product.extended_area, zone_names)}"
+        words += f"; {_zone_name(product.extended_area, zone_names, language)}"
         if product.extended_windows:
-            text += f" ({_windows(product.extended_windows)})"
-    return text
+            words += f" ({_windows(product.extended_windows, language)})"
+    return words
 
 
-def companions_text(companions: Companions, *, extended: bool) -> str:
-    """Who rides along free, as people read it."""
+def area_text(product: PassProduct, zone_names: dict[str, str]) -> Bilingual:
+    """Where a pass is valid, with its extended area and when that applies."""
+    return Bilingual(de=_area_text(product, zone_names, "de"), en=_area_text(product, zone_names, "en"))
+
+
+def _companions_text(companions: Companions, *, extended: bool, language: str) -> str:
     parts = []
-    if companions.adults:
-        parts.append(f"{companions.adults} adult{'s' if companions.adults > 1 else ''}")
+    if companions.adults == 1:
+        parts.append(text("ticket.companions.adult", language))
+    elif companions.adults:
+        parts.append(text("ticket.companions.adults", language, n=companions.adults))
     if companions.children_under is not None:
-        parts.append(f"children under {companions.children_under}")
+        parts.append(text("ticket.companions.children", language, age=companions.children_under))
     if not parts:
-        return SINGLE_COMPANIONS
-    return " and ".join(parts) + (" ride free while the extended validity applies" if extended else " ride free")
+        return SINGLE_COMPANIONS.in_(language)
+    who = parts[0] if len(parts) == 1 else text("ticket.companions.and", language, first=parts[0], second=parts[1])
+    return text("ticket.companions.free_extended" if extended else "ticket.companions.free", language, who=who)
 
 
-def pass_texts(product: PassProduct | None, zone_names: dict[str, str]) -> tuple[str, str]:
+def companions_text(companions: Companions, *, extended: bool) -> Bilingual:
+    """Who rides along free, as people read it."""
+    return Bilingual(
+        de=_companions_text(companions, extended=extended, language="de"),
+        en=_companions_text(companions, extended=extended, language="en"),
+    )
+
+
+def single_area(level_name: str) -> Bilingual:
+    """Where a single ticket is valid: its tariff level."""
+    return texts("ticket.area.tariff_level", level=level_name)
+
+
+def pass_texts(product: PassProduct | None, zone_names: dict[str, str]) -> tuple[Bilingual, Bilingual]:
     """Area and companions rule of a pass product (empty when the product is no longer sold)."""
     if product is None:
-        return "", ""
+        return NO_TEXT, NO_TEXT
     return area_text(product, zone_names), companions_text(product.companions, extended=bool(product.extended_windows))
 
 
@@ -108,14 +153,14 @@ def view_from_claims(claims: TicketClaims) -> TicketView:
     )
 
 
-def qr_svg(token: str, view: TicketView) -> bytes:
+def qr_svg(token: str, view: TicketView, language: str) -> bytes:
     """An SVG with the QR code of ``token`` and the ticket's text beside it (real text, selectable)."""
     code = segno.make(token, error="m")
     width, height = code.symbol_size(scale=QR_SCALE)
     buffer = io.BytesIO()
     code.save(buffer, kind="svg", scale=QR_SCALE, xmldecl=False, svgns=True, nl=False)
     inner = buffer.getvalue().decode()
-    lines = view.lines()
+    lines = view.lines(language)
     line_height, text_x = 22, width + 16
     total_width = text_x + 16 + 9 * max(len(line) for line in lines)
     total_height = max(height, 16 + line_height * len(lines))
@@ -132,7 +177,7 @@ def qr_svg(token: str, view: TicketView) -> bytes:
     ).encode()
 
 
-def qr_png(token: str, view: TicketView) -> bytes:
+def qr_png(token: str, view: TicketView, language: str) -> bytes:
     """A PNG with the QR code of ``token`` and the ticket's text beside it (drawn with Pillow)."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -141,7 +186,7 @@ def qr_png(token: str, view: TicketView) -> bytes:
     buffer.seek(0)
     qr = Image.open(buffer).convert("RGB")
     font = ImageFont.load_default(size=16)
-    lines = view.lines()
+    lines = view.lines(language)
     probe = ImageDraw.Draw(qr)
     text_width = max(int(probe.textlength(line, font=font)) for line in lines)
     line_height = 22
@@ -163,5 +208,6 @@ __all__ = [
     "pass_texts",
     "qr_png",
     "qr_svg",
+    "single_area",
     "view_from_claims",
 ]

@@ -176,18 +176,22 @@ def test_the_public_key_is_served_as_pem_and_jwk_and_verify_reads_either(
         assert result.exit_code == 0 and "VALID MittendrinTicket" in result.output, result.output
 
 
+EN = {"Accept-Language": "en"}
+ENGLISH_WORDS = re.compile(r"\b(valid|Holder|Area|Companions|Ticket|adults?|children|ride|free|from|Mon|Sat|Sun)\b")
+
+
 def test_the_ticket_view_qr_text_and_the_offline_inspector_say_the_same(
     app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], tmp_path: Path
 ) -> None:
     anna = eligible(app, client, sign_in)
     bought = buy(client, anna).get_json()
-    shown = client.get(f"/api/v1/tickets/{bought['id']}", headers=anna.headers).get_json()
+    shown = client.get(f"/api/v1/tickets/{bought['id']}", headers=anna.headers | EN).get_json()
     assert shown["holderName"] == bought["holderName"] and shown["productName"] == "MittendrinTicket"
     assert shown["validity"] == "valid 2026-11-01 to 2026-11-30"
     assert "KasselPlus" in shown["area"] and "from 19:00" in shown["area"]
     assert shown["companions"] == "1 adult and children under 18 ride free while the extended validity applies"
 
-    svg = client.get(f"/api/v1/tickets/{bought['id']}/qr", headers=anna.headers).data.decode()
+    svg = client.get(f"/api/v1/tickets/{bought['id']}/qr", headers=anna.headers | EN).data.decode()
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert texts[:5] == [
         "MittendrinTicket",
@@ -196,7 +200,7 @@ def test_the_ticket_view_qr_text_and_the_offline_inspector_say_the_same(
         f"Area: {shown['area']}".replace("&", "&amp;"),
         f"Companions: {shown['companions']}",
     ]
-    png = client.get(f"/api/v1/tickets/{bought['id']}/qr", headers=anna.headers | {"Accept": "image/png"}).data
+    png = client.get(f"/api/v1/tickets/{bought['id']}/qr", headers=anna.headers | EN | {"Accept": "image/png"}).data
     image = Image.open(io.BytesIO(png))
     import segno
 
@@ -205,15 +209,69 @@ def test_the_ticket_view_qr_text_and_the_offline_inspector_say_the_same(
     text_area = image.crop((bare[0] + 8, 0, image.width, image.height)).convert("L")
     assert text_area.getextrema()[0] < 100  # dark pixels: text is drawn there
 
-    inspected = CliRunner().invoke(main, ["ticket", "inspect", bought["token"]])
+    inspected = CliRunner().invoke(main, ["ticket", "inspect", bought["token"], "--language", "en"])
     assert inspected.exit_code == 0
     assert inspected.output.splitlines()[:5] == [line.replace("&amp;", "&") for line in texts[:5]]
     (tmp_path / "key.pem").write_bytes(client.get("/api/v1/tickets/public-key.pem").data)
     checked = CliRunner().invoke(
-        main, ["ticket", "inspect", bought["token"], "--public-key", str(tmp_path / "key.pem")]
+        main, ["ticket", "inspect", bought["token"], "--public-key", str(tmp_path / "key.pem"), "--language", "en"]
     )
     assert checked.exit_code == 0 and "Signature: genuine" in checked.output
-    assert "UNREADABLE" in CliRunner().invoke(main, ["ticket", "inspect", "not-a-ticket"]).output
+    assert "UNREADABLE" in CliRunner().invoke(main, ["ticket", "inspect", "not-a-ticket", "--language", "en"]).output
+
+
+def test_the_ticket_view_speaks_the_readers_language(
+    app: Flask, client: FlaskClient, sign_in: Callable[..., SignedIn], tmp_path: Path
+) -> None:
+    anna = eligible(app, client, sign_in)  # a new account's locale is de
+    bought = buy(client, anna).get_json()
+    german = client.get(f"/api/v1/tickets/{bought['id']}", headers=anna.headers).get_json()
+    english = client.get(f"/api/v1/tickets/{bought['id']}", headers=anna.headers | EN).get_json()
+    assert (german["language"], english["language"]) == ("de", "en")
+    # The facts come from the demo fare configuration (routing/demo/write_fares.py): the pass is
+    # valid in November 2026 in KasselPlus, in the NVV area evenings and weekends from 19:00,
+    # with one adult and children under 18 riding along.
+    assert german["validity"] == "gültig vom 01.11.2026 bis 30.11.2026"
+    assert german["area"].startswith("KasselPlus") and "; NVV" in german["area"]
+    assert "Mo-Fr ab 19:00 Uhr" in german["area"] and "Sa, So, Feiertage" in german["area"]
+    assert "1 erwachsene Person" in german["companions"] and "unter 18" in german["companions"]
+    for field in ("validity", "area", "companions"):
+        assert german[field] != english[field], field
+        assert not ENGLISH_WORDS.search(german[field]), german[field]
+
+    svg = client.get(f"/api/v1/tickets/{bought['id']}/qr", headers=anna.headers)
+    assert svg.headers["Content-Language"] == "de"
+    lines = [line.replace("&amp;", "&") for line in re.findall(r"<text[^>]*>([^<]*)</text>", svg.data.decode())]
+    assert lines == [
+        "MittendrinTicket",
+        f"Inhaber/in: {german['holderName']}",
+        "Gültig vom 01.11.2026 bis 30.11.2026",
+        f"Geltungsbereich: {german['area']}",
+        f"Mitfahrende: {german['companions']}",
+        f"Fahrschein {bought['id']}",
+    ]
+    assert all(not ENGLISH_WORDS.search(line) for line in lines[1:5]), lines
+
+    # The token carries both languages: the offline inspector shows either, the same as the app.
+    inspected = CliRunner().invoke(main, ["ticket", "inspect", bought["token"]])
+    assert inspected.exit_code == 0 and inspected.output.splitlines()[:6] == lines
+    assert inspected.output.splitlines()[6].startswith("Signatur: nicht geprüft")
+    forged = bought["token"][:-4] + ("AAAA" if not bought["token"].endswith("AAAA") else "BBBB")
+    (tmp_path / "key.pem").write_bytes(client.get("/api/v1/tickets/public-key.pem").data)
+    refused = CliRunner().invoke(main, ["ticket", "inspect", forged, "--public-key", str(tmp_path / "key.pem")])
+    assert refused.exit_code == 1 and "Signatur: UNGÜLTIG (gefälscht oder verändert" in refused.output
+    assert "UNLESBAR: kein Fahrschein dieses Systems" in CliRunner().invoke(main, ["ticket", "inspect", "x"]).output
+
+    # With no Accept-Language, the account's locale decides.
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        account = db.session.get(User, anna.user_id)
+        assert account is not None
+        account.locale = "en"
+        db.session.commit()
+    assert client.get(f"/api/v1/tickets/{bought['id']}", headers=anna.headers).get_json() == english
 
 
 def _keys(value: object) -> list[str]:
