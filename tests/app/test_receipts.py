@@ -176,3 +176,106 @@ def test_the_configured_seller_is_on_the_receipt(make_app, sign_in: Callable[...
         "DE999999999",
         DEMO_SELLER.address,
     )
+
+
+def _lines_of_text(words: list[dict[str, Any]]) -> list[str]:
+    """The page's words joined into lines (words whose tops lie within 1 pt), top to bottom."""
+    rows: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if rows and abs(rows[-1][0]["top"] - word["top"]) < 1:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    return [" ".join(w["text"] for w in sorted(row, key=lambda w: w["x0"])) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "de",
+            {
+                "title": "Quittung",
+                "heading": "Leistung",
+                "reference": "Kauf {id}",
+                "period": "MittendrinTicket, gültig 01.11.2026 bis 30.11.2026",
+                "amount": "35,00 EUR",
+                "vat": ["7 %", "2,29 EUR"],
+                "totals": ["Summe (inkl. MwSt.) 35,00 EUR", "darin enthaltene MwSt. 2,29 EUR"],
+            },
+        ),
+        (
+            "en",
+            {
+                "title": "Receipt",
+                "heading": "Item",
+                "reference": "Purchase {id}",
+                "period": "MittendrinTicket, valid 2026-11-01 to 2026-11-30",
+                "amount": "35.00 EUR",
+                "vat": ["7 %", "2.29 EUR"],
+                "totals": ["Total (incl. VAT) 35.00 EUR", "of which VAT 2.29 EUR"],
+            },
+        ),
+    ],
+)
+def test_the_pass_receipt_pdf_says_what_was_bought_from_whom_in_the_readers_language(
+    make_app,  # type: ignore[no-untyped-def]
+    sign_in: Callable[..., SignedIn],
+    language: str,
+    expected: dict[str, Any],
+) -> None:
+    # The seller is configured here; the pass and its price come from the demo fare file
+    # (routing/demo/write_fares.py: MittendrinTicket, 3500 cents a month), VAT is the 7 %
+    # of local public transport (§ 12 (2) 10 UStG) contained in the price: 3500 * 7 / 107.
+    app = make_app(
+        seller_name="Stadtwerke Kassel Mobil GmbH",
+        seller_address="Königstor 3, 34117 Kassel",
+        seller_vat_id="DE811111111",
+        seller_register="Amtsgericht Kassel HRB 4711",
+    )
+    client = app.test_client()
+    anna = eligible(app, client, sign_in)
+    ticket = buy(client, anna).get_json()
+    url = f"/api/v1/tickets/{ticket['id']}/receipt"
+    headers = anna.headers | {"Accept-Language": language}
+    receipt = client.get(url, headers=headers).get_json()
+    response = client.get(url, headers=headers | {"Accept": "application/pdf"})
+    assert response.mimetype == "application/pdf"
+    words = _words(response.data)
+    text = _lines_of_text(words)
+    page = "\n".join(text)
+
+    assert text[0] == "Stadtwerke Kassel Mobil GmbH"
+    assert text[1] == "Königstor 3, 34117 Kassel"
+    assert "DE811111111" in text[2] and "Amtsgericht Kassel HRB 4711" in text[2]
+    assert expected["title"] in text and expected["reference"].format(id=ticket["id"]) in text
+    assert round(3500 * 7 / 107) == 229 and receipt["vatCents"] == 229 and receipt["totalCents"] == 3500
+    (line,) = receipt["lines"]
+    for part in expected["totals"]:
+        assert part in text, (part, text)
+    # Each cell of the one table row wraps inside its column: read column by column, the words
+    # are the item (the pass and its period), the operator (the tariff's issuer), VAT and amount.
+    edges = [LEFT_MARGIN_MM * MM]
+    for width in COLUMNS_MM:
+        edges.append(edges[-1] + width * MM)
+    heading = next(w for w in words if w["text"] == expected["heading"])
+    total = next(w for w in words if w["text"] == expected["totals"][0].split(" ")[0])
+    row = [w for w in words if heading["bottom"] < w["top"] < total["top"]]
+
+    def column(number: int) -> str:
+        return " ".join(w["text"] for w in row if edges[number] - 0.5 <= w["x0"] and w["x1"] <= edges[number + 1] + 0.5)
+
+    assert [column(number) for number in range(len(COLUMNS_MM))] == [
+        "1",
+        expected["period"],
+        line["operator"],
+        " ".join(expected["vat"]),
+        expected["amount"],
+    ]
+    assert line["description"] == expected["period"] and line["operator"].startswith("NVV tariff")
+    # No internal codes, no word over another, nothing in the other language's table heading.
+    clashes = [(a["text"], b["text"]) for i, a in enumerate(words) for b in words[i + 1 :] if _overlap(a, b)]
+    assert clashes == []
+    assert "mittendrin" not in page and "active" not in page
+    other = {"de": "Amount", "en": "Betrag"}[language]
+    assert other not in page
