@@ -146,20 +146,16 @@ class ApiBlueprint(Blueprint):
 
             @wraps(view)
             def validated(**path_args: Any) -> Response:
-                from app.accounts.access import authorize
-
-                user = authorize(access)
-                kwargs: dict[str, Any] = dict(path_args)
-                if query is not None:
-                    kwargs["query"] = _parse_query(query)
-                elif request.args:
-                    _refuse_query()
-                if body is not None:
-                    kwargs["body"] = _parse_body(body)
-                if access.audited and user is not None:
-                    _audit(user.id, user.role, endpoint, str(getattr(kwargs["body"], "reason", "")))
-                response = _to_response(view(**kwargs), status)
-                if access.audited and response.status_code < 400:
+                if not access.audited:
+                    return _call(view, access, query, body, status, path_args)
+                try:
+                    response = _call(view, access, query, body, status, path_args, endpoint=endpoint)
+                except ApiError as error:
+                    _audit_refusal(endpoint, error.status, error.slug, error.detail)
+                    raise
+                if response.status_code >= 400:
+                    _audit_refusal(endpoint, response.status_code, "", response.status)
+                else:
                     _commit()
                 return response
 
@@ -195,6 +191,58 @@ class ApiBlueprint(Blueprint):
             return cast(ViewFunc, validated)
 
         return decorator
+
+
+def _call(
+    view: Callable[..., Any],
+    access: Access,
+    query: type[BaseModel] | None,
+    body: type[BaseModel] | None,
+    status: int,
+    path_args: dict[str, Any],
+    *,
+    endpoint: str | None = None,
+) -> Response:
+    """Authorise, validate, record an audited call (``endpoint`` given) and run the view."""
+    from app.accounts.access import authorize
+
+    user = authorize(access)
+    kwargs: dict[str, Any] = dict(path_args)
+    if query is not None:
+        kwargs["query"] = _parse_query(query)
+    elif request.args:
+        _refuse_query()
+    if body is not None:
+        kwargs["body"] = _parse_body(body)
+    if endpoint is not None and user is not None:
+        _audit(user.id, user.role, endpoint, str(getattr(kwargs["body"], "reason", "")))
+    return _to_response(view(**kwargs), status)
+
+
+def _given_reason() -> str:
+    """The ``reason`` of the request body as sent (the body may be invalid: read it raw)."""
+    document = request.get_json(silent=True) if request.is_json else None
+    reason = document.get("reason") if isinstance(document, dict) else None
+    return reason[:1000] if isinstance(reason, str) else ""
+
+
+def _audit_refusal(endpoint: str, status: int, slug: str, detail: str) -> None:
+    """Record a refused call of an audited operation (its effect rolled back first), when the caller is known.
+
+    A caller without a valid token (401) is not known, so nothing is recorded for it.
+    """
+    from flask import g
+
+    from app.accounts.audit import refused_reason
+    from app.extensions import db
+
+    caller = g.get("caller")
+    if caller is None:
+        return
+    actor_id, actor_role = caller.id, caller.role
+    db.session.rollback()
+    _audit(actor_id, actor_role, endpoint, refused_reason(status, slug, detail, _given_reason()))
+    db.session.commit()
 
 
 def _audit(actor_id: int, actor_role: str, endpoint: str, reason: str) -> None:

@@ -48,6 +48,7 @@ def authorize(access: Access) -> User | None:
         user, auth = authenticate(orm_session(), token_policy(), token.strip())
     except TokenError as exc:
         raise Unauthorized(str(exc)) from exc
+    g.caller = user  # known even when the role is refused (the audit of refused admin calls names it)
     if access.reach_of(user.role) is None:
         raise Forbidden(f"this needs the role {' or '.join(access.roles)}; the account is {user.role}")
     g.user, g.auth_session = user, auth

@@ -9,11 +9,21 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.models.base import Base, utc_now
 
-__all__ = ["AdminAudit", "record_audit"]
+__all__ = ["REFUSED", "AdminAudit", "record_audit", "refused_reason"]
+
+REFUSED = "refused"
+"""How the ``reason`` of the record of a refused call begins."""
 
 
 class AdminAudit(Base):
-    """One call of an audited operation (append-only; written in the transaction of its effect)."""
+    """One call of an audited operation (append-only).
+
+    A call that took effect is written in the transaction of its effect, with the reason
+    the actor gave. A refused call (any problem answer: a role outside the row, an object
+    not found, a rule broken) is written on its own after the effect is rolled back; its
+    ``reason`` is :func:`refused_reason`: ``refused <status> <slug>: <detail> | reason
+    given: <reason>``.
+    """
 
     __tablename__ = "admin_audit"
 
@@ -50,3 +60,16 @@ def record_audit(
     )
     db.add(entry)
     return entry
+
+
+def refused_reason(status: int, slug: str, detail: str, given: str) -> str:
+    """The ``reason`` recorded for a refused call: the answer's status, problem slug and detail, and the reason given.
+
+    Parameters
+    ----------
+    status, slug, detail
+        The problem answer the caller got (``403``, ``forbidden``, why).
+    given
+        The reason the caller gave in the body (``-`` when none could be read).
+    """
+    return f"{REFUSED} {status} {slug}: {detail} | reason given: {given or '-'}"

@@ -165,6 +165,13 @@ def _snapshot(app: Flask, world: World) -> dict[str, Any]:
         return state
 
 
+def _audit_reasons(app: Flask) -> list[str]:
+    with app.app_context():
+        reasons = list(db.session.scalars(db.select(AdminAudit.reason).order_by(AdminAudit.id)))
+        db.session.remove()
+        return reasons
+
+
 def _kind_changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     changed = set()
     for key, kind in (("booking", "booking"), ("legs", "booking"), ("ticket", "ticket"), ("proof", "proof")):
@@ -245,9 +252,9 @@ def test_no_caller_reaches_beyond_the_table(
     breaches: list[str] = []
     # the owner goes last: an entitled change (cancel, delete) must not hide the others' cells
     for caller in (*[c for c in ROLES if c != "resident"], "resident"):
-        before = _snapshot(app, world)
+        before, audits = _snapshot(app, world), _audit_reasons(app)
         response = _call(client, method, url, body, world.callers[caller])
-        after = _snapshot(app, world)
+        after, recorded = _snapshot(app, world), _audit_reasons(app)[len(audits) :]
         status, text = response.status_code, response.get_data(as_text=True)
         cell = f"{method} {path} as {caller}: {status}"
         if status >= 500:
@@ -267,6 +274,11 @@ def test_no_caller_reaches_beyond_the_table(
         for kind, marker in MARKERS.items():
             if marker in text and not _entitled(access, caller, kind):
                 breaches.append(f"{cell} (the answer shows the resident's {kind})")
+        expected_audit = access["audited"] and caller != "anonymous"
+        if len(recorded) != int(expected_audit):
+            breaches.append(f"{cell} (audit records: {recorded}; expected {int(expected_audit)})")
+        elif recorded and (recorded[0].startswith("refused ") != (status >= 400)):
+            breaches.append(f"{cell} (audit record {recorded[0]!r} does not match the answer)")
         for kind in _kind_changed(before, after):
             if kind == "account" and caller == "resident":
                 continue
@@ -306,8 +318,39 @@ def test_an_audited_decision_records_who_why_and_what(app: Flask, sign_in: Calla
         f"/api/v1/tickets/{TICKET_ID}/refund", json={"reason": "x"}, headers=world.callers["city_staff"].headers
     )  # type: ignore[union-attr]
     assert refused.status_code == 403
+    staff = world.callers["city_staff"]
+    assert staff is not None
     with app.app_context():
         entries = [
-            (e.actor_id, e.actor_role, e.operation, e.method, e.path, e.reason) for e in db.session.query(AdminAudit)
+            (e.actor_id, e.actor_role, e.operation, e.method, e.path, e.reason)
+            for e in db.session.query(AdminAudit).order_by(AdminAudit.id)
         ]
-    assert entries == [(admin.user_id, "admin", "passes.verify_proof", "POST", url, "card seen at the office")]
+    refusal = "refused 403 forbidden: this needs the role admin; the account is city_staff | reason given: x"
+    assert entries == [
+        (admin.user_id, "admin", "passes.verify_proof", "POST", url, "card seen at the office"),
+        (staff.user_id, "city_staff", "passes.refund_ticket", "POST", f"/api/v1/tickets/{TICKET_ID}/refund", refusal),
+    ]
+
+
+def test_a_refused_admin_action_is_audited_without_its_effect(app: Flask, sign_in: Callable[..., SignedIn]) -> None:
+    world = _objects(app, sign_in)
+    client = app.test_client()
+    admin = world.callers["admin"]
+    assert admin is not None
+    before = _snapshot(app, world)
+    calls = [  # an admin on an audited operation: no such object, a reason too short, an anonymous caller
+        (admin.headers, "/api/v1/tickets/no-such-ticket/refund", {"reason": "duplicate purchase"}, 404),
+        (admin.headers, f"/api/v1/tickets/{TICKET_ID}/refund", {"reason": "x"}, 422),
+        ({}, f"/api/v1/tickets/{TICKET_ID}/refund", {"reason": "anonymous try"}, 401),
+    ]
+    for headers, url, body, status in calls:
+        assert client.post(url, json=body, headers=headers).status_code == status
+    assert _snapshot(app, world) == before
+    with app.app_context():
+        entries = [(e.actor_id, e.path, e.reason) for e in db.session.query(AdminAudit).order_by(AdminAudit.id)]
+    assert [(actor, path) for actor, path, _ in entries] == [
+        (admin.user_id, "/api/v1/tickets/no-such-ticket/refund"),
+        (admin.user_id, f"/api/v1/tickets/{TICKET_ID}/refund"),
+    ]
+    assert entries[0][2].startswith("refused 404 not-found: ") and entries[0][2].endswith("duplicate purchase")
+    assert entries[1][2].startswith("refused 422 invalid-body: ") and entries[1][2].endswith("reason given: x")
