@@ -26,6 +26,9 @@ from routing.street.profiles import SpeedClass
 from routing.street.spatial_index import nearest_segments
 from routing.street.steps import Coordinate, RoutePieces, Step, build_steps
 
+CsrArrays = tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.float32], NDArray[np.float32], NDArray[np.uint8]]
+"""A CSR graph as the search kernels take it: offsets, targets, length, cost factor, speed class."""
+
 DEFAULT_SNAP_DISTANCE_M = 500.0
 SAME_PLACE_M = 0.05
 KMH = 1 / 3.6
@@ -148,7 +151,7 @@ class StreetRouter:
         self._speed_class = np.asarray(graph.speed_class).view(np.ndarray)
         self._name_index = np.asarray(graph.name_index).view(np.ndarray)
         self._local = threading.local()
-        self._reverse: tuple[NDArray[np.generic], ...] | None = None
+        self._reverse: CsrArrays | None = None
         self._reverse_lock = threading.Lock()
 
     def _workspace(self) -> Workspace:
@@ -356,12 +359,12 @@ class StreetRouter:
         seeds = [
             (int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions
         ]
-        arrays = (graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class)
+        arrays: CsrArrays = (graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class)
         return self._budgeted_search(arrays, seeds, speeds, budget_s, connector_m)
 
     def _budgeted_search(
         self,
-        arrays: tuple[NDArray[np.generic], ...],
+        arrays: CsrArrays,
         seeds: list[tuple[int, int, float]],
         speeds: TravelSpeeds,
         budget_s: float,
@@ -397,7 +400,7 @@ class StreetRouter:
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
 
-    def _reversed_graph(self) -> tuple[NDArray[np.generic], ...]:
+    def _reversed_graph(self) -> CsrArrays:
         """The reversed graph (offsets, targets, length, cost factor, speed class), built once."""
         with self._reverse_lock:
             if self._reverse is None:
