@@ -65,7 +65,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.mail import SmtpConfig, SmtpSecurity
@@ -271,6 +270,11 @@ class Settings(BaseModel):
     def resolved_ticket_signing_key(self) -> Path:
         """The ticket signing key file, defaulting to one generated in the instance folder."""
         return self.ticket_signing_key or self.instance_path / "ticket_signing_key.pem"
+
+    @property
+    def resolved_account_link_base(self) -> str:
+        """Where links in account mail point; a local page in development."""
+        return str(self.account_link_base) if self.account_link_base else "http://localhost:8000/account"
 
     @property
     def smtp(self) -> SmtpConfig | None:

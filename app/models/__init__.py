@@ -6,6 +6,7 @@ compares against the migrations.
 
 from app.models.base import Base, NaiveDatetimeError, TimestampMixin, UtcDateTime, as_utc, utc_now
 from app.models.booking import Booking, BookingEvent, BookingLeg, BookingState, VehicleClaim
+from app.models.email_token import EmailToken, TokenPurpose
 from app.models.pass_holding import (
     Benefit,
     EligibilityProof,
@@ -36,6 +37,7 @@ __all__ = [
     "BookingLeg",
     "BookingState",
     "EligibilityProof",
+    "EmailToken",
     "GatewayCustomer",
     "GatewayOperation",
     "NaiveDatetimeError",
@@ -52,6 +54,7 @@ __all__ = [
     "TicketRevocation",
     "TicketStatus",
     "TimestampMixin",
+    "TokenPurpose",
     "User",
     "UtcDateTime",
     "VehicleClaim",
