@@ -37,7 +37,7 @@ class _Keep:
     def __init__(self, inbox: queue.Queue[Received]) -> None:
         self.inbox = inbox
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.inbox.put(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
