@@ -24,6 +24,7 @@ from app.models.payment import (
     WebhookEvent,
 )
 from app.models.saga_step import SagaStep, StepOperation, StepState
+from app.models.saved_place import PlaceKind, SavedPlace
 from app.models.session import AuthSession
 from app.models.ticket_revocation import TicketRevocation
 from app.models.user import Role, User
@@ -45,10 +46,12 @@ __all__ = [
     "PassTicket",
     "Payment",
     "PaymentState",
+    "PlaceKind",
     "ProofStatus",
     "Refund",
     "Role",
     "SagaStep",
+    "SavedPlace",
     "StepOperation",
     "StepState",
     "TicketRevocation",
