@@ -90,7 +90,7 @@ PlaceReference = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "anyOf": [{"pattern": COORDINATE_PATTERN}, {"pattern": PLACE_REF_PATTERN}],
+            "pattern": f"^(?:{COORDINATE_PATTERN.removeprefix('^').removesuffix('$')}|{PLACE_PREFIX}{_PLACE_ID})$",
             "examples": ["51.3155,9.4915", "place:0f8c2b6d4a3e4f1b9c7d5e3a1b2c4d6e"],
         }
     ),
