@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -273,3 +274,22 @@ def test_bookings_need_a_confirmed_address(app: Flask, sign_in: Callable[..., Si
     )
     assert past_the_check.status_code == 422
     assert past_the_check.get_json()["type"] == "urn:kassel-mobility:problem:invalid-itinerary"
+
+
+def test_two_concurrent_uses_of_one_link_give_one_success(mail_app: Flask, smtp_inbox: SmtpInbox) -> None:
+    register(mail_app.test_client(), "race@example.org")
+    token, _ = link_token(smtp_inbox.next())
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def verify() -> None:
+        client = mail_app.test_client()
+        barrier.wait()
+        statuses.append(client.post("/api/v1/auth/verify-email", json={"token": token}).status_code)
+
+    threads = [threading.Thread(target=verify) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200, 422]
