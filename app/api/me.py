@@ -12,6 +12,7 @@ from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.api.auth import account_out
+from app.api.place_refs import SavedPlaceRef, place_ref_text
 from app.errors import Conflict, RuleViolation
 from app.extensions import db, orm_session
 from app.local_times import region_zone
@@ -51,7 +52,6 @@ def update_account(body: AccountUpdate) -> Account:
 
 
 MAX_SAVED_PLACES = 50
-PLACE_PREFIX = "place:"
 _SINGLE_KINDS = (PlaceKind.HOME.value, PlaceKind.WORK.value)
 
 
@@ -62,7 +62,7 @@ def _place_out(place: SavedPlace) -> SavedPlaceOut:
         name=place.name,
         lat=place.lat,
         lon=place.lon,
-        ref=PLACE_PREFIX + place.public_id,
+        ref=place_ref_text(SavedPlaceRef(place.public_id)),
         created_at=as_utc(place.created_at),
         updated_at=as_utc(place.updated_at),
     )
