@@ -52,6 +52,7 @@ def create_app(
     ProviderConfigError
         When the provider configuration file cannot be read.
     """
+    from app.accounts.account_mail import AccountMailer
     from app.api import register_blueprints
     from app.database import configure_sqlite, install_write_lock, register_busy_handler
     from app.deadlines import init_app as init_deadlines
@@ -104,6 +105,7 @@ def create_app(
         settings.resolved_ticket_signing_key, create=not settings.is_production
     )
     app.extensions["mobility.eligibility"] = verifier or StaffReview()
+    app.extensions["mobility.mailer"] = AccountMailer(settings.smtp)
 
     init_request_logging(app)
     init_deadlines(app)

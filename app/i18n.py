@@ -442,3 +442,97 @@ MESSAGES |= {
     "ticket.signature_genuine": {"de": "Signatur: echt", "en": "Signature: genuine"},
     "ticket.signature_invalid": {"de": "Signatur: UNGÜLTIG ({reason})", "en": "Signature: INVALID ({reason})"},
 }
+
+
+# -- accounts: e-mail verification, password reset, saved places (app/accounts/, app/api/auth.py) ----
+MESSAGES |= {
+    "mail.verify_email.subject": {
+        "de": "Bitte bestätige deine E-Mail-Adresse",
+        "en": "Please confirm your e-mail address",
+    },
+    "mail.verify_email.body": {
+        "de": (
+            "Hallo {name},\n\n"
+            "bitte bestätige, dass {email} deine E-Mail-Adresse ist, indem du diesen Link öffnest:\n\n"
+            "{link}\n\n"
+            "Der Link gilt {hours} Stunden und nur einmal. Erst danach kannst du Fahrten buchen und "
+            "Monatskarten kaufen.\n\n"
+            "Wenn du kein Konto angelegt hast, ignoriere diese Nachricht einfach.\n\n"
+            "Kassel Mobil"
+        ),
+        "en": (
+            "Hello {name},\n\n"
+            "please confirm that {email} is your e-mail address by opening this link:\n\n"
+            "{link}\n\n"
+            "The link works for {hours} hours and only once. Once confirmed, you can book trips and buy "
+            "monthly passes.\n\n"
+            "If you did not create an account, simply ignore this message.\n\n"
+            "Kassel Mobil"
+        ),
+    },
+    "mail.password_reset.subject": {
+        "de": "Dein Passwort zurücksetzen",
+        "en": "Reset your password",
+    },
+    "mail.password_reset.body": {
+        "de": (
+            "Hallo {name},\n\n"
+            "jemand (hoffentlich du) möchte das Passwort des Kontos {email} zurücksetzen. "
+            "Öffne diesen Link, um ein neues Passwort zu wählen:\n\n"
+            "{link}\n\n"
+            "Der Link gilt {minutes} Minuten und nur einmal. Danach bist du auf allen Geräten abgemeldet.\n\n"
+            "Wenn du das nicht warst, ignoriere diese Nachricht: dein Passwort bleibt, wie es ist.\n\n"
+            "Kassel Mobil"
+        ),
+        "en": (
+            "Hello {name},\n\n"
+            "someone (hopefully you) asked to reset the password of the account {email}. "
+            "Open this link to choose a new password:\n\n"
+            "{link}\n\n"
+            "The link works for {minutes} minutes and only once. Afterwards you are signed out on every device.\n\n"
+            "If this was not you, ignore this message: your password stays as it is.\n\n"
+            "Kassel Mobil"
+        ),
+    },
+    "notice.verification_sent": {
+        "de": (
+            "Wenn zu dieser Adresse ein noch nicht bestätigtes Konto gehört, ist eine E-Mail mit einem "
+            "Bestätigungslink unterwegs."
+        ),
+        "en": "If an unconfirmed account belongs to this address, an e-mail with a confirmation link is on its way.",
+    },
+    "notice.reset_sent": {
+        "de": "Wenn zu dieser Adresse ein Konto gehört, ist eine E-Mail mit einem Link zum Zurücksetzen unterwegs.",
+        "en": "If an account belongs to this address, an e-mail with a reset link is on its way.",
+    },
+    "notice.email_verified": {
+        "de": "Danke! Deine E-Mail-Adresse {email} ist bestätigt.",
+        "en": "Thank you! Your e-mail address {email} is confirmed.",
+    },
+    "notice.password_changed": {
+        "de": "Dein Passwort ist geändert. Du bist überall abgemeldet; melde dich mit dem neuen Passwort an.",
+        "en": "Your password is changed. You are signed out everywhere; sign in with the new password.",
+    },
+    "error.email_token.invalid": {
+        "de": "Dieser Link ist ungültig. Fordere einen neuen an.",
+        "en": "This link is not valid. Ask for a new one.",
+    },
+    "error.email_token.expired": {
+        "de": "Dieser Link ist abgelaufen. Fordere einen neuen an.",
+        "en": "This link has expired. Ask for a new one.",
+    },
+    "error.email_token.used": {
+        "de": "Dieser Link wurde schon benutzt oder durch einen neueren ersetzt.",
+        "en": "This link was already used or replaced by a newer one.",
+    },
+    "error.email_not_verified": {
+        "de": (
+            "Bestätige zuerst deine E-Mail-Adresse (Link in der E-Mail nach der Registrierung; "
+            "neuen Link: POST /api/v1/auth/verify-email/request)."
+        ),
+        "en": (
+            "Confirm your e-mail address first (link in the e-mail sent after registration; "
+            "a new link: POST /api/v1/auth/verify-email/request)."
+        ),
+    },
+}

@@ -4,8 +4,8 @@ What deletion keeps (tax and accounting records, § 147 AO / § 257 HGB: 10 year
 bookings, their legs and events, payments, refunds and passes. They lose the link to the
 account (``user_id``), the holder's name, the signed tickets (they carry the name), and
 exact places (coordinates rounded to 0.01 degrees, about 1 km; the itinerary record keeps
-only modes and times). Sessions, Teilhabecard proofs and gateway customer links are
-deleted.
+only modes and times). Sessions, Teilhabecard proofs, gateway customer links, saved places
+and the records of e-mail links are deleted.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from app.models import (
     BookingEvent,
     BookingLeg,
     EligibilityProof,
+    EmailToken,
     GatewayCustomer,
     PassTicket,
     Payment,
     Refund,
+    SavedPlace,
     TicketRevocation,
     User,
     WebhookEvent,
@@ -38,6 +40,7 @@ from app.models import (
 from app.schemas.export import (
     AccountExport,
     ExportBooking,
+    ExportEmailLink,
     ExportEvent,
     ExportGatewayCustomer,
     ExportLeg,
@@ -46,6 +49,7 @@ from app.schemas.export import (
     ExportPayment,
     ExportProof,
     ExportRefund,
+    ExportSavedPlace,
     ExportSession,
     ExportTicket,
     ExportWebhookEvent,
@@ -241,6 +245,28 @@ def build_export(db: Session, user: User, *, zone: tzinfo, language: str) -> Acc
             )
             for e in events
         ],
+        saved_places=[
+            ExportSavedPlace(
+                id=p.public_id,
+                kind=p.kind,
+                name=p.name,
+                lat=p.lat,
+                lon=p.lon,
+                created_at=local(p.created_at, zone),
+                updated_at=local(p.updated_at, zone),
+            )
+            for p in db.scalars(select(SavedPlace).where(SavedPlace.user_id == user.id).order_by(SavedPlace.id))
+        ],
+        email_links=[
+            ExportEmailLink(
+                purpose=t.purpose,
+                sent_to=t.email,
+                sent_at=local(t.created_at, zone),
+                expires_at=local(t.expires_at, zone),
+                used_at=local_or_none(t.used_at, zone),
+            )
+            for t in db.scalars(select(EmailToken).where(EmailToken.user_id == user.id).order_by(EmailToken.id))
+        ],
     )
 
 
@@ -270,6 +296,8 @@ def pseudonymise_account(db: Session, user: User) -> None:
         proof.reviewed_by = None  # staff deleting their account: the decision stays, not who made it
     db.execute(delete(GatewayCustomer).where(GatewayCustomer.user_id == user.id))
     db.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    db.execute(delete(SavedPlace).where(SavedPlace.user_id == user.id))
+    db.execute(delete(EmailToken).where(EmailToken.user_id == user.id))
 
 
 __all__ = ["DELETED_HOLDER", "build_export", "pseudonymise_account"]

@@ -40,6 +40,17 @@ variable                       meaning
                                worker's cache without asking for a newer one (default 10)
 ``MOBILITY_SHARING_WAIT_SECONDS``  longest a request waits for a provider's background refresh
                                (default 3; capped at half the request's remaining budget)
+``MOBILITY_SMTP_HOST``         SMTP server that sends account mail (verification, password
+                               reset); required in production, unset elsewhere: mail is logged
+``MOBILITY_SMTP_PORT``         its port (default 587)
+``MOBILITY_SMTP_SECURITY``     ``starttls`` (default), ``tls`` (implicit, port 465) or ``none``
+``MOBILITY_SMTP_USER``         user name to log in with (optional)
+``MOBILITY_SMTP_PASSWORD``     its password
+``MOBILITY_MAIL_SENDER``       the From address of account mail; required with an SMTP host
+``MOBILITY_ACCOUNT_LINK_BASE`` where links in account mail point (the app's page that posts the
+                               token back); required in production
+``MOBILITY_EMAIL_VERIFY_HOURS``    lifetime of an e-mail verification link (default 48)
+``MOBILITY_PASSWORD_RESET_MINUTES`` lifetime of a password reset link (default 60)
 ``MOBILITY_SELLER_NAME`` ...   seller on receipts: ``_NAME``, ``_ADDRESS``, ``_VAT_ID``,
                                ``_REGISTER``; demo defaults, required in production
 =============================  ===============================================================
@@ -53,7 +64,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from app.mail import SmtpConfig, SmtpSecurity
 
 ENV_PREFIX = "MOBILITY_"
 SECRET_KEY_FILE = "secret_key"
@@ -122,6 +136,17 @@ class Settings(BaseModel):
     booking_budget_seconds: Annotated[float, Field(gt=0, le=600)] = 20.0
     sharing_refresh_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
     sharing_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 3.0
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_sender: str | None = None
+    """The From address of account mail (``Kassel Mobil <noreply@...>`` or a bare address)."""
+    account_link_base: AnyHttpUrl | None = None
+    """Base URL of the links in account mail; the token is appended as ``?token=...``."""
+    email_verify_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 48
+    password_reset_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
     seller_name: str | None = None
     seller_address: str | None = None
     seller_vat_id: str | None = None
@@ -154,6 +179,29 @@ class Settings(BaseModel):
             msg = "name the driver: postgresql+psycopg://... (psycopg 3)"
             raise ValueError(msg)
         return value
+
+    @field_validator("mail_sender")
+    @classmethod
+    def _sender_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        address = value.rpartition("<")[2].rstrip(">").strip() if "<" in value else value.strip()
+        try:
+            validate_email(address, check_deliverability=False, test_environment=True)
+        except EmailNotValidError as exc:
+            msg = f"not an e-mail address ({exc}); write noreply@example.org or Name <noreply@example.org>"
+            raise ValueError(msg) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _mail_complete(self) -> Settings:
+        if self.smtp_host is not None and self.mail_sender is None:
+            msg = "mail_sender: an SMTP host needs MOBILITY_MAIL_SENDER (the From address)"
+            raise ValueError(msg)
+        if self.smtp_password is not None and self.smtp_user is None:
+            msg = "smtp_user: MOBILITY_SMTP_PASSWORD is set but MOBILITY_SMTP_USER is not"
+            raise ValueError(msg)
+        return self
 
     @field_validator("stripe_secret_key")
     @classmethod
@@ -196,6 +244,12 @@ class Settings(BaseModel):
                 variable = f"MOBILITY_{seller_field.upper()}"
                 msg = f"{seller_field}: production needs the seller's details for receipts ({variable})"
                 raise ValueError(msg)
+        if self.smtp_host is None:
+            msg = "smtp_host: production needs MOBILITY_SMTP_HOST (verification and password reset mail)"
+            raise ValueError(msg)
+        if self.account_link_base is None:
+            msg = "account_link_base: production needs MOBILITY_ACCOUNT_LINK_BASE (where the links in mail point)"
+            raise ValueError(msg)
         return self
 
     @property
@@ -216,6 +270,25 @@ class Settings(BaseModel):
     def resolved_ticket_signing_key(self) -> Path:
         """The ticket signing key file, defaulting to one generated in the instance folder."""
         return self.ticket_signing_key or self.instance_path / "ticket_signing_key.pem"
+
+    @property
+    def resolved_account_link_base(self) -> str:
+        """Where links in account mail point; a local page in development."""
+        return str(self.account_link_base) if self.account_link_base else "http://localhost:8000/account"
+
+    @property
+    def smtp(self) -> SmtpConfig | None:
+        """The SMTP client's configuration, or None when no server is configured (mail is logged)."""
+        if self.smtp_host is None or self.mail_sender is None:
+            return None
+        return SmtpConfig(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            sender=self.mail_sender,
+            security=self.smtp_security,
+            username=self.smtp_user,
+            password=self.smtp_password,
+        )
 
     @property
     def is_production(self) -> bool:

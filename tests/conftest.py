@@ -8,4 +8,5 @@ from tests.conftest_d.load import *  # noqa: F403
 from tests.conftest_d.payments import *  # noqa: F403
 from tests.conftest_d.regions import *  # noqa: F403
 from tests.conftest_d.sandbox import *  # noqa: F403
+from tests.conftest_d.smtp import *  # noqa: F403
 from tests.conftest_d.stripe_server import *  # noqa: F403

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
-from flask import g
+import hashlib
+from datetime import timedelta
+
+from flask import current_app, g, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import token_policy
+from app.accounts.account_mail import AccountMailer, account_link, password_reset_mail, verification_mail
+from app.accounts.email_tokens import EmailTokenError, consume_token, issue_token, void_tokens
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.accounts.policy import ACCOUNT, PUBLIC
-from app.accounts.tokens import TokenError, TokenPair, open_session, refresh_session, revoke_session
+from app.accounts.tokens import TokenError, TokenPair, open_session, refresh_session, revoke_all, revoke_session
 from app.accounts.views import account_out
-from app.errors import Conflict, Unauthorized
+from app.errors import Conflict, FieldProblem, RuleViolation, Unauthorized
 from app.extensions import db, limiter, orm_session
-from app.models import Role, User
+from app.i18n import negotiate, text
+from app.models import Role, TokenPurpose, User, utc_now
 from app.openapi import ApiBlueprint
-from app.schemas.accounts import Account, Credentials, RefreshRequest, Registration, Tokens
+from app.schemas.accounts import (
+    Account,
+    Credentials,
+    MailRequest,
+    Notice,
+    PasswordReset,
+    RefreshRequest,
+    Registration,
+    Tokens,
+    VerifyEmail,
+)
+from app.settings import Settings
 
 blueprint = ApiBlueprint("auth", __name__, tag="accounts")
 
 SIGN_IN_LIMIT = "10 per minute;100 per hour"
 REGISTRATION_LIMIT = "5 per minute;50 per hour"
+MAIL_REQUEST_LIMIT = "5 per minute;30 per hour"
+"""Per client address: asking for a verification or reset link."""
+MAIL_PER_ADDRESS_LIMIT = "3 per 15 minutes;10 per day"
+"""Per e-mail address asked for (known or not, so the limit reveals nothing): no mail bombing."""
+TOKEN_LIMIT = "10 per minute;100 per hour"
+"""Per client address: presenting a token."""
 
 
 def _tokens(pair: TokenPair) -> Tokens:
@@ -42,7 +65,8 @@ def register(body: Registration) -> Account:
     """A new account with the role ``resident``.
 
     The e-mail address is stored lower-case and must be new; the password is kept only as an
-    Argon2id hash. Limited per client address.
+    Argon2id hash. A verification link goes to the address (in the account's language);
+    booking and buying passes wait for it. Limited per client address.
     """
     email = body.email.lower()
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
@@ -60,6 +84,7 @@ def register(body: Registration) -> Account:
     except IntegrityError as exc:  # registered at the same moment by another request
         db.session.rollback()
         raise Conflict("an account with this e-mail address exists; sign in instead") from exc
+    _send_verification(user)
     return account_out(user)
 
 
@@ -119,3 +144,174 @@ def logout() -> Account:
     revoke_session(orm_session(), g.auth_session.id, "signed out")
     db.session.commit()
     return account_out(g.user)
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["mobility.settings"]
+    return settings
+
+
+def _mailer() -> AccountMailer:
+    mailer: AccountMailer = current_app.extensions["mobility.mailer"]
+    return mailer
+
+
+def _address_key() -> str:
+    """The rate-limit key of the address a link is asked for (a digest: the address is not kept in the store)."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    normalised = email.strip().lower() if isinstance(email, str) else ""
+    return "mail-to:" + hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _send_verification(user: User) -> None:
+    """Issue a verification token for ``user``, commit it, and queue the mail."""
+    settings = _settings()
+    issued = issue_token(
+        orm_session(),
+        secret_key=current_app.config["SECRET_KEY"],
+        user=user,
+        purpose=TokenPurpose.VERIFY_EMAIL,
+        lifetime=timedelta(hours=settings.email_verify_hours),
+    )
+    db.session.commit()
+    link = account_link(settings.resolved_account_link_base, issued.token, TokenPurpose.VERIFY_EMAIL)
+    _mailer().send(verification_mail(user, link, issued.lifetime))
+
+
+def _token_refused(exc: EmailTokenError) -> RuleViolation:
+    detail = text(f"error.email_token.{exc.reason}", negotiate())
+    return RuleViolation(
+        f"email-token-{exc.reason}",
+        detail,
+        errors=[FieldProblem(location="body", field="token", message=detail)],
+    )
+
+
+@blueprint.operation(
+    "/auth/verify-email/request",
+    method="POST",
+    summary="Send a new e-mail verification link",
+    body=MailRequest,
+    response=Notice,
+    status=202,
+    errors=(429,),
+    auth=PUBLIC,
+)
+@limiter.limit(MAIL_REQUEST_LIMIT)
+@limiter.limit(MAIL_PER_ADDRESS_LIMIT, key_func=_address_key)
+def request_verification(body: MailRequest) -> Notice:
+    """A new verification link to the address, if an unconfirmed account has it.
+
+    The answer is the same 202 for every address, known, unknown or already confirmed;
+    the mail is sent in the background. A new link voids the earlier ones. Limited per
+    client address and per address asked for.
+    """
+    user = db.session.scalar(select(User).where(User.email == body.email.lower()))
+    if user is not None and user.email_verified_at is None:
+        _send_verification(user)
+    return Notice(message=text("notice.verification_sent", negotiate()))
+
+
+@blueprint.operation(
+    "/auth/verify-email",
+    method="POST",
+    summary="Confirm the e-mail address with the link's token",
+    body=VerifyEmail,
+    response=Notice,
+    errors=(422, 429),
+    auth=PUBLIC,
+)
+@limiter.limit(TOKEN_LIMIT)
+def verify_email(body: VerifyEmail) -> Notice:
+    """Marks the account's address confirmed. Each link works once and until it expires.
+
+    A used, replaced, expired or unknown token is 422 ``email-token-used``,
+    ``email-token-expired`` or ``email-token-invalid``.
+    """
+    try:
+        user = consume_token(
+            orm_session(),
+            secret_key=current_app.config["SECRET_KEY"],
+            token=body.token,
+            purpose=TokenPurpose.VERIFY_EMAIL,
+        )
+    except EmailTokenError as exc:
+        db.session.rollback()
+        raise _token_refused(exc) from exc
+    if user.email_verified_at is None:
+        user.email_verified_at = utc_now()
+    db.session.commit()
+    return Notice(message=text("notice.email_verified", negotiate(), email=user.email))
+
+
+@blueprint.operation(
+    "/auth/password-reset/request",
+    method="POST",
+    summary="Send a password reset link",
+    body=MailRequest,
+    response=Notice,
+    status=202,
+    errors=(429,),
+    auth=PUBLIC,
+)
+@limiter.limit(MAIL_REQUEST_LIMIT)
+@limiter.limit(MAIL_PER_ADDRESS_LIMIT, key_func=_address_key)
+def request_password_reset(body: MailRequest) -> Notice:
+    """A password reset link to the address, if an account has it.
+
+    The answer is the same 202 for every address; the mail is sent in the background, in
+    the account's language. A new link voids the earlier ones. Limited per client address
+    and per address asked for.
+    """
+    user = db.session.scalar(select(User).where(User.email == body.email.lower()))
+    if user is not None and user.password_hash is not None:
+        settings = _settings()
+        issued = issue_token(
+            orm_session(),
+            secret_key=current_app.config["SECRET_KEY"],
+            user=user,
+            purpose=TokenPurpose.PASSWORD_RESET,
+            lifetime=timedelta(minutes=settings.password_reset_minutes),
+        )
+        db.session.commit()
+        link = account_link(settings.resolved_account_link_base, issued.token, TokenPurpose.PASSWORD_RESET)
+        _mailer().send(password_reset_mail(user, link, issued.lifetime))
+    return Notice(message=text("notice.reset_sent", negotiate()))
+
+
+@blueprint.operation(
+    "/auth/password-reset",
+    method="POST",
+    summary="Set a new password with the link's token",
+    body=PasswordReset,
+    response=Notice,
+    errors=(422, 429),
+    auth=PUBLIC,
+)
+@limiter.limit(TOKEN_LIMIT)
+def reset_password(body: PasswordReset) -> Notice:
+    """The new password replaces the old one and every sign-in session of the account ends.
+
+    Following the link also proves the address, so an unconfirmed one counts as confirmed.
+    Each link works once and until it expires (422 ``email-token-used``,
+    ``email-token-expired``, ``email-token-invalid``).
+    """
+    db_session = orm_session()
+    try:
+        user = consume_token(
+            db_session,
+            secret_key=current_app.config["SECRET_KEY"],
+            token=body.token,
+            purpose=TokenPurpose.PASSWORD_RESET,
+        )
+    except EmailTokenError as exc:
+        db.session.rollback()
+        raise _token_refused(exc) from exc
+    user.password_hash = hash_password(body.password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utc_now()
+    revoke_all(db_session, user.id, "password reset")
+    void_tokens(db_session, user.id, TokenPurpose.PASSWORD_RESET)
+    db.session.commit()
+    return Notice(message=text("notice.password_changed", negotiate()))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.access import current_reach, current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, RIDER_ACTION, RIDER_READ, Reach
+from app.accounts.verification import require_verified_email
 from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from app.booking.amounts import booking_amounts
 from app.booking.receipts import receipt_for, receipt_response, request_seller
@@ -161,12 +162,14 @@ def _failed_response(booking: Booking, runner: BookingSaga) -> Response | None:
     response=BookingOut,
     status=201,
     also=(200, 202),
-    errors=(402, 409, 422, 502),
+    errors=(402, 403, 409, 422, 502),
     auth=ACCOUNT,
     headers=(IDEMPOTENCY_HEADER,),
 )
 def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[BookingOut, int]:
     """One checkout for every bookable leg of a planned itinerary.
+
+    The account's e-mail address must be confirmed (403 ``email-not-verified`` otherwise).
 
     Each shared vehicle is reserved with its operator, the quoted total is authorised on the
     card (per-minute legs with headroom) and every leg is confirmed; if any step fails,
@@ -183,6 +186,7 @@ def create_booking(body: BookingRequest) -> BookingOut | Response | tuple[Bookin
     background; never a failure for a booking that later succeeds. A provider answering
     against the interface gives 502 naming it, after everything was undone.
     """
+    require_verified_email(current_user())
     key = idempotency_key()
     try:
         record = read_itinerary_id(body.itinerary_id, secret_key=current_app.config["SECRET_KEY"])

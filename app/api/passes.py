@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
+from app.accounts.verification import require_verified_email
 from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_key, one_at_a_time
 from app.booking.receipts import pass_receipt, receipt_response, request_seller
 from app.errors import ApiError, NotFound, ServiceUnavailable
@@ -277,12 +278,14 @@ def buy_ticket(body: PurchaseRequest) -> TicketOut | tuple[TicketOut, int]:
     """A pass for the current or the next calendar month, one per product and month.
 
     Send an ``Idempotency-Key`` (the same key returns the same purchase). The
-    MittendrinTicket needs a verified Teilhabecard valid on the month's first day. Paid at
+    MittendrinTicket needs a verified Teilhabecard valid on the month's first day. The
+    account's e-mail address must be confirmed (403 ``email-not-verified`` otherwise). Paid at
     once; the answer carries the signed ticket (``token``) and ``GET /tickets/{id}/qr``
     renders it.
     """
-    key = idempotency_key()
     user = current_user()
+    require_verified_email(user)
+    key = idempotency_key()
     with one_at_a_time("pass", user.id, key):
         try:
             ticket, created = _shop().buy(

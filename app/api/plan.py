@@ -7,6 +7,7 @@ import json
 from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
+from app.api.place_refs import resolve_place_ref
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
@@ -260,7 +261,9 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     Each itinerary is Pareto-optimal in arrival time (departure time with ``arriveBy``),
     transfers and walking, and labelled with what it is best at. Modes that could not be
     considered (a provider down, say) are listed in ``warnings``; the other modes are
-    still planned. Texts follow ``Accept-Language`` (de, en; default de). With
+    still planned. ``from`` and ``to`` are coordinates or a signed-in account's saved place
+    (``place:<id>`` from ``GET /me/places``; 401 without the sign-in, 422 ``unknown-place``
+    when the account has none with that id). Texts follow ``Accept-Language`` (de, en; default de). With
     ``Accept: application/geo+json`` the answer is a GeoJSON FeatureCollection with one
     feature per leg.
     """
@@ -268,8 +271,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     language = negotiate()
     settings: Settings = current_app.extensions["mobility.settings"]
     request_ = PlanRequest(
-        origin=query.origin,
-        destination=query.destination,
+        origin=resolve_place_ref(query.origin, field="from"),
+        destination=resolve_place_ref(query.destination, field="to"),
         time=local_moment(query.time, planner.transit.zone),
         modes=query.modes,
         arrive_by=query.arrive_by,

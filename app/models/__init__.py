@@ -6,6 +6,7 @@ compares against the migrations.
 
 from app.models.base import Base, NaiveDatetimeError, TimestampMixin, UtcDateTime, as_utc, utc_now
 from app.models.booking import Booking, BookingEvent, BookingLeg, BookingState, VehicleClaim
+from app.models.email_token import EmailToken, TokenPurpose
 from app.models.pass_holding import (
     Benefit,
     EligibilityProof,
@@ -23,6 +24,7 @@ from app.models.payment import (
     WebhookEvent,
 )
 from app.models.saga_step import SagaStep, StepOperation, StepState
+from app.models.saved_place import PlaceKind, SavedPlace
 from app.models.session import AuthSession
 from app.models.ticket_revocation import TicketRevocation
 from app.models.user import Role, User
@@ -36,6 +38,7 @@ __all__ = [
     "BookingLeg",
     "BookingState",
     "EligibilityProof",
+    "EmailToken",
     "GatewayCustomer",
     "GatewayOperation",
     "NaiveDatetimeError",
@@ -43,15 +46,18 @@ __all__ = [
     "PassTicket",
     "Payment",
     "PaymentState",
+    "PlaceKind",
     "ProofStatus",
     "Refund",
     "Role",
     "SagaStep",
+    "SavedPlace",
     "StepOperation",
     "StepState",
     "TicketRevocation",
     "TicketStatus",
     "TimestampMixin",
+    "TokenPurpose",
     "User",
     "UtcDateTime",
     "VehicleClaim",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, TimestampMixin, UtcDateTime
 
 
 class Role(enum.StrEnum):
@@ -36,3 +37,5 @@ class User(TimestampMixin, Base):
     locale: Mapped[str] = mapped_column(String(5), default="de")
     provider: Mapped[str | None] = mapped_column(String(80), default=None)
     """For operator accounts: the provider instance whose bookings they may read."""
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    """When the owner of the address followed a verification (or password reset) link; None: not verified."""

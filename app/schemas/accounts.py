@@ -71,6 +71,7 @@ class Account(ApiModel):
     role: str
     locale: str
     created_at: datetime
+    email_verified: bool = Field(description="Whether the address is confirmed (needed to book and to buy passes)")
 
 
 class AccountUpdate(BodyModel):
@@ -78,3 +79,31 @@ class AccountUpdate(BodyModel):
 
     display_name: DisplayName | None = None
     locale: Locale | None = None
+
+
+EmailToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=200)]
+
+
+class MailRequest(BodyModel):
+    """The address to send a link to."""
+
+    email: Email
+
+
+class VerifyEmail(BodyModel):
+    """The token from the verification link."""
+
+    token: EmailToken
+
+
+class PasswordReset(BodyModel):
+    """The token from the password reset link and the new password."""
+
+    token: EmailToken
+    password: Password = Field(description=f"The new password, at least {MIN_PASSWORD_LENGTH} characters")
+
+
+class Notice(ApiModel):
+    """A message for the resident, in the request's language."""
+
+    message: str

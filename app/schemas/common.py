@@ -37,7 +37,14 @@ COORDINATE_PATTERN = rf"^{_LATITUDE},{_LONGITUDE}$"
 _COORDINATE = re.compile(COORDINATE_PATTERN)
 
 
-def _parse_coordinate(value: object) -> tuple[float, float]:
+def parse_coordinate(value: object) -> tuple[float, float]:
+    """``LAT,LON`` in decimal degrees as a (lat, lon) pair.
+
+    Raises
+    ------
+    ValueError
+        Not two numbers, or outside the ranges of latitude and longitude; the message says which.
+    """
     if isinstance(value, tuple | list) and len(value) == 2:
         value = f"{value[0]},{value[1]}"
     if not isinstance(value, str):
@@ -59,7 +66,7 @@ def _parse_coordinate(value: object) -> tuple[float, float]:
 
 Coordinate = Annotated[
     tuple[float, float],
-    BeforeValidator(_parse_coordinate),
+    BeforeValidator(parse_coordinate),
     PlainSerializer(lambda v: f"{v[0]},{v[1]}", return_type=str),
     WithJsonSchema({"type": "string", "pattern": COORDINATE_PATTERN, "examples": ["51.3155,9.4915"]}),
 ]

@@ -14,8 +14,9 @@ from pydantic import ConfigDict, Field
 from app.schemas.accounts import Account
 from app.schemas.common import ApiModel
 
-EXPORT_SCHEMA_VERSION = 1
-EXPORT_SCHEMA_ID = "https://kassel-mobility.example/schemas/account-export-v1.json"
+EXPORT_SCHEMA_VERSION = 2
+"""2: saved places and e-mail links added."""
+EXPORT_SCHEMA_ID = "https://kassel-mobility.example/schemas/account-export-v2.json"
 
 
 class ExportModel(ApiModel):
@@ -184,6 +185,28 @@ class ExportWebhookEvent(ExportModel):
     concerns: str = Field(description="What it is about: 'booking ID' or 'pass ID'")
 
 
+class ExportSavedPlace(ExportModel):
+    """A saved place (home, work, favourite)."""
+
+    id: str
+    kind: str
+    name: str
+    lat: float
+    lon: float
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportEmailLink(ExportModel):
+    """A verification or password reset link sent to the account (the token itself is never stored)."""
+
+    purpose: str = Field(description="verify-email or password-reset")
+    sent_to: str
+    sent_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = Field(description="When it was used, or voided by a newer link or a reset")
+
+
 class AccountExport(ExportModel):
     """Everything stored about the account (GDPR Art. 15/20), as JSON."""
 
@@ -197,6 +220,8 @@ class AccountExport(ExportModel):
     tickets: list[ExportTicket]
     gateway_customers: list[ExportGatewayCustomer]
     webhook_events: list[ExportWebhookEvent]
+    saved_places: list[ExportSavedPlace]
+    email_links: list[ExportEmailLink]
 
 
 def export_json_schema() -> dict[str, Any]:

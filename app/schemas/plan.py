@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from app.i18n import FieldValueError
+from app.api.place_refs import PlaceReference
 from app.schemas.alerts import AlertOut
-from app.schemas.common import ApiModel, Coordinate, QueryModel, RequestTime
+from app.schemas.common import ApiModel, QueryModel, RequestTime
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
 
 KNOWN_MODES = ", ".join(mode.value for mode in Mode)
@@ -50,8 +51,12 @@ Modes = Annotated[
 class PlanQuery(QueryModel):
     """A door-to-door planning request."""
 
-    origin: Coordinate = Field(alias="from", description="Start, LAT,LON in decimal degrees")
-    destination: Coordinate = Field(alias="to", description="End, LAT,LON in decimal degrees")
+    origin: PlaceReference = Field(
+        alias="from", description="Start: LAT,LON in decimal degrees, or place:<id> (a saved place; sign in)"
+    )
+    destination: PlaceReference = Field(
+        alias="to", description="End: LAT,LON in decimal degrees, or place:<id> (a saved place; sign in)"
+    )
     time: RequestTime | None = Field(
         default=None,
         description="ISO 8601; without an offset it is local time of the region. Default: now. "

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from app.accounts.audit import AdminAudit
 from app.api import auth, bookings, me, passes, payments, plan, region, service, stops, vehicles
 from app.extensions import db
-from app.models import AuthSession, Booking, BookingLeg, EligibilityProof, PassTicket, User
+from app.models import AuthSession, Booking, BookingLeg, EligibilityProof, PassTicket, SavedPlace, User
 from tests.conftest_d.accounts import SignedIn
 
 OPERATIONS = sorted(
@@ -35,7 +35,9 @@ TICKET_ID = "tk0000matrix0000000000000000000a"
 TICKET_TOKEN = "ticket-token-secret-of-the-resident"
 CARD_NUMBER = "TC-RESIDENT-CARD-4711"
 VEHICLE_ID = "vehicle-the-resident-rode"
-MARKERS = {"booking": VEHICLE_ID, "ticket": TICKET_TOKEN, "proof": CARD_NUMBER}
+PLACE_ID = "0123456789abcdef0123456789abcdef"
+PLACE_NAME = "Matrix home of the resident"
+MARKERS = {"booking": VEHICLE_ID, "ticket": TICKET_TOKEN, "proof": CARD_NUMBER, "place": PLACE_NAME}
 """A secret of each of the resident's objects: seeing it in an answer is reaching the object
 (not the ids: problem details echo the path called)."""
 
@@ -46,6 +48,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "auth_login": {"email": "nobody@example.org", "password": "wrong password here"},
     "auth_refresh": {"refreshToken": "unknown.refresh.token"},
     "auth_register": {"email": "matrix@example.org", "password": "a long enough password", "displayName": "M"},
+    "auth_request_verification": {"email": "nobody@example.org"},
+    "auth_verify_email": {"token": "not-a-token-from-any-mail-at-all"},
+    "auth_request_password_reset": {"email": "nobody@example.org"},
+    "auth_reset_password": {"token": "not-a-token-from-any-mail-at-all", "password": "a long enough password"},
+    "me_create_place": {"kind": "favourite", "name": "Somewhere", "lat": 51.31, "lon": 9.49},
+    "me_update_place": {"name": "Renamed"},
     "bookings_create_booking": {"itineraryId": "not-a-signed-itinerary"},
     "bookings_refund_booking": {"amountCents": 1, "reason": "matrix test"},
     "passes_reject_proof": {"reason": "matrix test"},
@@ -140,6 +148,11 @@ def _objects(app: Flask, sign_in: Callable[..., SignedIn]) -> World:
             benefit="bildung",
         )
         db.session.add(proof)
+        db.session.add(
+            SavedPlace(
+                public_id=PLACE_ID, user_id=resident.user_id, kind="home", name=PLACE_NAME, lat=51.3127, lon=9.4797
+            )
+        )
         db.session.commit()
         return World(callers, resident.user_id, proof.id, proof.public_id)
 
@@ -153,6 +166,7 @@ def _snapshot(app: Flask, world: World) -> dict[str, Any]:
         proof = db.session.get(EligibilityProof, world.proof_id)
         user = db.session.get(User, world.resident_id)
         sessions = db.session.query(AuthSession).filter_by(user_id=world.resident_id).all()
+        place = db.session.query(SavedPlace).filter_by(public_id=PLACE_ID).one_or_none()
         state = {
             "booking": None if booking is None else (booking.state, booking.captured_cents, booking.user_id),
             "legs": sorted((leg.position, leg.state, leg.final_cents) for leg in legs),
@@ -160,6 +174,7 @@ def _snapshot(app: Flask, world: World) -> dict[str, Any]:
             "proof": None if proof is None else (proof.status, proof.reason),
             "account": None if user is None else (user.display_name, user.locale, user.email),
             "sessions": sorted((s.id, s.revoked_at is None) for s in sessions),
+            "place": None if place is None else (place.name, place.kind, place.lat, place.lon, place.user_id),
         }
         db.session.remove()
         return state
@@ -174,7 +189,13 @@ def _audit_reasons(app: Flask) -> list[str]:
 
 def _kind_changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     changed = set()
-    for key, kind in (("booking", "booking"), ("legs", "booking"), ("ticket", "ticket"), ("proof", "proof")):
+    for key, kind in (
+        ("booking", "booking"),
+        ("legs", "booking"),
+        ("ticket", "ticket"),
+        ("proof", "proof"),
+        ("place", "place"),
+    ):
         if before[key] != after[key]:
             changed.add(kind)
     for key in ("account", "sessions"):
@@ -205,11 +226,12 @@ def _path(path: str, world: World) -> str:
         .replace("{proof_id}", world.proof_public_id)
         .replace("{position}", "1")
         .replace("{stop_id}", "no-such-stop")
+        .replace("{place_id}", PLACE_ID)
     )
 
 
 def _targets(path: str) -> set[str]:
-    kinds = {"{booking_id}": "booking", "{ticket_id}": "ticket", "{proof_id}": "proof"}
+    kinds = {"{booking_id}": "booking", "{ticket_id}": "ticket", "{proof_id}": "proof", "{place_id}": "place"}
     return {kind for name, kind in kinds.items() if name in path}
 
 

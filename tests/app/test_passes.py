@@ -24,7 +24,7 @@ from app.cli import main
 from app.extensions import db
 from app.models import EligibilityProof
 from routing.region.region import Region
-from tests.conftest_d.accounts import SignedIn
+from tests.conftest_d.accounts import SignedIn, confirm_email
 from tests.conftest_d.payments import FakeGateway
 from tests.conftest_d.regions import DEMO_FIRST_DAY
 
@@ -129,6 +129,10 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
     )
     assert verified.status_code == 200
     assert client.get("/api/v1/me/eligibility", headers=anna.headers).get_json()["proofs"][0]["status"] == "verified"
+    unconfirmed = buy(client, anna)
+    assert unconfirmed.status_code == 403
+    assert unconfirmed.get_json()["type"].endswith(":email-not-verified")
+    confirm_email(app, anna.user_id)  # the link in the mail is followed in tests/app/test_email_links.py
     bought = buy(client, anna)
     assert bought.status_code == 201, bought.get_json()
     ticket = bought.get_json()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.mail import SmtpConfig, SmtpSecurity
 from app.settings import Environment, Settings, SettingsError, load_or_create_secret_key, settings_from_env
 
 
@@ -113,9 +114,65 @@ def test_complete_production_settings_are_accepted(tmp_path: Path) -> None:
             "MOBILITY_SELLER_ADDRESS": "Königsplatz 1, 34117 Kassel",
             "MOBILITY_SELLER_VAT_ID": "DE123456789",
             "MOBILITY_SELLER_REGISTER": "Amtsgericht Kassel HRB 1234",
+            "MOBILITY_SMTP_HOST": "mail.kassel.example",
+            "MOBILITY_SMTP_PORT": "465",
+            "MOBILITY_SMTP_SECURITY": "tls",
+            "MOBILITY_SMTP_USER": "noreply",
+            "MOBILITY_SMTP_PASSWORD": "s3cret",
+            "MOBILITY_MAIL_SENDER": "Kassel Mobil <noreply@kassel.example>",
+            "MOBILITY_ACCOUNT_LINK_BASE": "https://app.kassel.example/account",
         }
     )
     assert settings.is_production
+    assert settings.smtp == SmtpConfig(
+        host="mail.kassel.example",
+        port=465,
+        sender="Kassel Mobil <noreply@kassel.example>",
+        security=SmtpSecurity.TLS,
+        username="noreply",
+        password="s3cret",
+    )
+
+
+PRODUCTION_BUT_MAIL = {
+    "MOBILITY_ENV": "production",
+    "MOBILITY_SECRET_KEY": "k" * 48,
+    "MOBILITY_DATABASE_URL": "postgresql+psycopg://h/d",
+    "MOBILITY_REGION_PATH": "/srv/region",
+    "MOBILITY_STRIPE_SECRET_KEY": "sk_live_123456",
+    "MOBILITY_TICKET_SIGNING_KEY": "/srv/ticket.pem",
+    "MOBILITY_STRIPE_WEBHOOK_SECRET": "whsec_123456",
+    "MOBILITY_SELLER_NAME": "Kassel Mobil GmbH",
+    "MOBILITY_SELLER_ADDRESS": "Königsplatz 1, 34117 Kassel",
+    "MOBILITY_SELLER_VAT_ID": "DE123456789",
+    "MOBILITY_SELLER_REGISTER": "Amtsgericht Kassel HRB 1234",
+}
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({}, "MOBILITY_SMTP_HOST"),
+        ({"MOBILITY_SMTP_HOST": "mail.example"}, "MOBILITY_MAIL_SENDER"),
+        (
+            {"MOBILITY_SMTP_HOST": "mail.example", "MOBILITY_MAIL_SENDER": "noreply@kassel.example"},
+            "MOBILITY_ACCOUNT_LINK_BASE",
+        ),
+        ({"MOBILITY_MAIL_SENDER": "not an address"}, "MOBILITY_MAIL_SENDER"),
+        ({"MOBILITY_SMTP_SECURITY": "ssl3"}, "MOBILITY_SMTP_SECURITY"),
+        ({"MOBILITY_SMTP_PORT": "70000"}, "MOBILITY_SMTP_PORT"),
+        ({"MOBILITY_SMTP_PASSWORD": "x"}, "MOBILITY_SMTP_USER"),
+        ({"MOBILITY_ACCOUNT_LINK_BASE": "app.example/verify"}, "MOBILITY_ACCOUNT_LINK_BASE"),
+    ],
+)
+def test_production_needs_complete_mail_settings(environ: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_env(PRODUCTION_BUT_MAIL | environ)
+    assert caught.value.variable == variable
+
+
+def test_without_an_smtp_host_there_is_no_smtp_client_outside_production(tmp_path: Path) -> None:
+    assert Settings(instance_path=tmp_path).smtp is None
 
 
 def test_production_needs_the_sellers_details_for_receipts(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from app.accounts.access import token_policy
 from app.accounts.passwords import hash_password
 from app.accounts.tokens import open_session
 from app.extensions import db
-from app.models import User
+from app.models import User, utc_now
 
-__all__ = ["SignedIn", "sign_in"]
+__all__ = ["SignedIn", "confirm_email", "sign_in"]
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -34,9 +34,13 @@ class SignedIn:
 
 @pytest.fixture
 def sign_in() -> Callable[..., SignedIn]:
-    """``sign_in(app, role="resident", provider=None)``: a new account with a session."""
+    """``sign_in(app, role="resident", provider=None, verified=True)``: a new account with a session.
 
-    def make(app: Flask, role: str = "resident", provider: str | None = None) -> SignedIn:
+    The account's e-mail address counts as confirmed (bookings and purchases need that)
+    unless ``verified=False``.
+    """
+
+    def make(app: Flask, role: str = "resident", provider: str | None = None, *, verified: bool = True) -> SignedIn:
         number = next(_numbers)
         email = f"{role}-{number}@example.org"
         with app.app_context(), app.test_request_context():
@@ -46,6 +50,7 @@ def sign_in() -> Callable[..., SignedIn]:
                 password_hash=_PASSWORD_HASH,
                 role=role,
                 provider=provider,
+                email_verified_at=utc_now() if verified else None,
             )
             db.session.add(user)
             db.session.flush()
@@ -54,3 +59,12 @@ def sign_in() -> Callable[..., SignedIn]:
             return SignedIn(user.id, email, {"Authorization": f"Bearer {pair.access_token}"}, pair.refresh_token)
 
     return make
+
+
+def confirm_email(app: Flask, user_id: int) -> None:
+    """Mark an account's address confirmed, as following its verification link does."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user is not None
+        user.email_verified_at = utc_now()
+        db.session.commit()

@@ -54,6 +54,9 @@ def _dispose(application: Flask) -> None:
     fleets = application.extensions.get("mobility.fleets")
     if fleets is not None:
         fleets.stop()
+    mailer = application.extensions.get("mobility.mailer")
+    if mailer is not None:
+        mailer.close()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
