@@ -228,6 +228,18 @@ LEADS: dict[str, dict[str, str]] = {
 }
 
 MESSAGES |= {
+    "geocode.kind.address": {"de": "Adresse", "en": "Address"},
+    "geocode.kind.street": {"de": "Straße", "en": "Street"},
+    "geocode.kind.place": {"de": "Ort", "en": "Place"},
+    "geocode.kind.poi": {"de": "Ort von Interesse", "en": "Point of interest"},
+    "geocode.kind.stop": {"de": "Haltestelle", "en": "Stop"},
+    "place_ref.unknown": {
+        "de": "{id} ist in dieser Region unbekannt; nimm eine id aus GET /geocode",
+        "en": "{id} is not known in this region; use an id from GET /geocode",
+    },
+}
+
+MESSAGES |= {
     "error.too_many_requests.title": {"de": "Zu viele Anfragen", "en": "Too many requests"},
     "error.too_many_requests": {
         "de": "Zu viele Versuche in kurzer Zeit (erlaubt: {limit}). Bitte warte einen Moment und versuche es erneut.",

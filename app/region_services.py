@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
 from flask import current_app
 
 from app.errors import ServiceUnavailable
@@ -20,7 +21,11 @@ from app.realtime import TripInfo, realtime_sources
 from app.region_holder import RegionHolder, RegionUnavailableError
 from app.settings import Settings
 from routing.fares.engine import FareCalculator
+from routing.geocode.build import stop_feature
+from routing.geocode.geocoder import Geocoder
+from routing.geocode.store import compile_geocode
 from routing.planner.planner import Planner
+from routing.region.build import station_points
 from routing.region.region import Region
 from routing.transit.realtime import RealtimePoller, TripLocator
 from routing.transit.stop_search import StopNameIndex
@@ -102,6 +107,19 @@ def _fares(region: Region) -> FareCalculator | None:
     return FareCalculator(region.fares, region.zones, stop_index, region.manifest.timezone)
 
 
+def _geocoder(region: Region) -> Geocoder:
+    """The region's geocoder; a region built before the geocoder gets one of its stations only."""
+    if region.geocode is not None:
+        return Geocoder(region.geocode)
+    stops = [stop_feature(stop) for stop in station_points(region.timetable)]
+    none = np.zeros(0, dtype=np.int64)
+    return Geocoder(
+        compile_geocode(
+            stops, segments=np.zeros((0, 4)), segment_feature=none, points=np.zeros((0, 2)), point_feature=none, counts={}
+        )
+    )
+
+
 PLANNER: RegionService[Planner] = RegionService("planner", _planner)
 """Street and transit routers of the region, with its real-time overlay."""
 
@@ -125,3 +143,6 @@ TRIP_INFO: RegionService[TripInfo] = RegionService(
 
 FARES: RegionService[FareCalculator | None] = RegionService("fares", _fares)
 """The region's fare calculator (None without fares or zones)."""
+
+GEOCODER: RegionService[Geocoder] = RegionService("geocoder", _geocoder)
+"""Address, street, place, POI and stop search and reverse geocoding (memory-mapped index)."""

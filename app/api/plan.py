@@ -7,6 +7,7 @@ import json
 from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
+from app.api.place_refs import resolve_place_ref
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
@@ -267,9 +268,11 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     planner = region_service(PLANNER)
     language = negotiate()
     settings: Settings = current_app.extensions["mobility.settings"]
+    origin = resolve_place_ref(query.origin, parameter="from")
+    destination = resolve_place_ref(query.destination, parameter="to")
     request_ = PlanRequest(
-        origin=query.origin,
-        destination=query.destination,
+        origin=(origin.lat, origin.lon),
+        destination=(destination.lat, destination.lon),
         time=local_moment(query.time, planner.transit.zone),
         modes=query.modes,
         arrive_by=query.arrive_by,

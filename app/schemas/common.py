@@ -35,7 +35,14 @@ COORDINATE_PATTERN = rf"^{_LATITUDE},{_LONGITUDE}$"
 _COORDINATE = re.compile(COORDINATE_PATTERN)
 
 
-def _parse_coordinate(value: object) -> tuple[float, float]:
+def parse_coordinate(value: object) -> tuple[float, float]:
+    """``(lat, lon)`` from ``LAT,LON`` text (or a pair).
+
+    Raises
+    ------
+    ValueError
+        Naming the coordinate that is out of range or the expected form.
+    """
     if isinstance(value, tuple | list) and len(value) == 2:
         value = f"{value[0]},{value[1]}"
     if not isinstance(value, str):
@@ -60,7 +67,7 @@ def _parse_coordinate(value: object) -> tuple[float, float]:
 
 Coordinate = Annotated[
     tuple[float, float],
-    BeforeValidator(_parse_coordinate),
+    BeforeValidator(parse_coordinate),
     PlainSerializer(lambda v: f"{v[0]},{v[1]}", return_type=str),
     WithJsonSchema({"type": "string", "pattern": COORDINATE_PATTERN, "examples": ["51.3155,9.4915"]}),
 ]

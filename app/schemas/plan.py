@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from app.api.place_refs import PlaceRefParam
 from app.schemas.alerts import AlertOut
-from app.schemas.common import ApiModel, Coordinate, QueryModel, RequestTime
+from app.schemas.common import ApiModel, QueryModel, RequestTime
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
 
 KNOWN_MODES = ", ".join(mode.value for mode in Mode)
@@ -52,8 +53,8 @@ Modes = Annotated[
 class PlanQuery(QueryModel):
     """A door-to-door planning request."""
 
-    origin: Coordinate = Field(alias="from", description="Start, LAT,LON in decimal degrees")
-    destination: Coordinate = Field(alias="to", description="End, LAT,LON in decimal degrees")
+    origin: PlaceRefParam = Field(alias="from", description="Start: LAT,LON in decimal degrees, or a geo:... id")
+    destination: PlaceRefParam = Field(alias="to", description="End: LAT,LON in decimal degrees, or a geo:... id")
     time: RequestTime | None = Field(
         default=None,
         description="ISO 8601; without an offset it is local time of the region. Default: now. "

@@ -46,4 +46,11 @@ def build_geocoder(osm_file: Path | None, stops: list[StopPoint]) -> GeocodeArra
     """
     data = geocode_data_from_osm_file(osm_file) if osm_file is not None else OsmGeocodeData()
     features = [*data.features, *(stop_feature(stop) for stop in stops if stop.name.strip())]
-    return compile_geocode(features, data.segments, data.segment_feature, data.counts)
+    return compile_geocode(
+        features,
+        segments=data.segments,
+        segment_feature=data.segment_feature,
+        points=data.address_points,
+        point_feature=data.address_point_feature,
+        counts=data.counts,
+    )

@@ -20,6 +20,7 @@ Relations (multipolygon buildings, associatedStreet) are not read.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -158,6 +159,9 @@ class OsmGeocodeData:
     """lat1, lon1, lat2, lon2 per street segment."""
     segment_feature: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Index into ``features`` of each segment's street."""
+    address_points: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    """lat, lon of every tagged point of an address (entrances and shops of one address too)."""
+    address_point_feature: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -211,7 +215,7 @@ def _category(tags: osmium.osm.TagList) -> str | None:
         value = tags.get(key)
         if key == "railway" and value not in RAILWAY_POIS:
             continue
-        if value and value not in ("no", "yes") or (value == "yes" and key in ("shop", "office", "craft")):
+        if (value and value not in ("no", "yes")) or (value == "yes" and key in ("shop", "office", "craft")):
             return f"{key}={value}"
     return None
 
@@ -249,9 +253,11 @@ def _interpolate(
     for i in range(1, len(lats)):
         along.append(along[-1] + _distance_m(lats[i - 1], lons[i - 1], lats[i], lons[i]))
     out: list[_Address] = []
-    for (i, a), (j, b) in zip(ends, ends[1:], strict=False):
+    for (i, a), (j, b) in itertools.pairwise(ends):
         if not (a.housenumber.isdigit() and b.housenumber.isdigit()):
             continue
+        if a.street and b.street and fold(a.street) != fold(b.street):
+            continue  # a line drawn through another street's numbers
         low, high = int(a.housenumber), int(b.housenumber)
         direction = 1 if high > low else -1
         span = abs(high - low)
@@ -267,7 +273,7 @@ def _interpolate(
             t = (target - along[k]) / piece if piece > 0 else 0.0
             out.append(
                 _Address(
-                    street=street or a.street,
+                    street=a.street or b.street or street,
                     housenumber=str(number),
                     postcode=a.postcode or b.postcode,
                     city=a.city or b.city,
@@ -356,6 +362,7 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
         raise InputDataError(str(source), "no such OSM file")
     addresses: dict[str, _Address] = {}
     address_nodes: dict[int, _Address] = {}
+    more_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     named: list[Feature] = []
     street_ways: list[_StreetWay] = []
     interpolations: list[tuple[int, str, str, list[int], list[float], list[float]]] = []
@@ -376,7 +383,7 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
                     street_ways.append(_StreetWay(obj.id, tags["name"], refs, lats, lons))
                 if "addr:interpolation" in tags:
                     interpolations.append(
-                        (obj.id, tags["addr:interpolation"], tags.get("addr:street", ""), refs, lats, lons)
+                        (obj.id, tags["addr:interpolation"], tags.get("addr:street") or "", refs, lats, lons)
                     )
                     continue
                 if tags.get("highway"):
@@ -390,20 +397,24 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
                 continue
             housenumber = tags.get("addr:housenumber")
             street = tags.get("addr:street") or tags.get("addr:place")
-            if housenumber and street:
+            if housenumber:
                 address = _Address(
-                    street=street,
+                    street=street or "",
                     housenumber=housenumber,
-                    postcode=tags.get("addr:postcode", ""),
-                    city=tags.get("addr:city", ""),
+                    postcode=tags.get("addr:postcode") or "",
+                    city=tags.get("addr:city") or "",
                     lat=lat,
                     lon=lon,
                     ref=ref,
                 )
-                key = "|".join(fold(part) for part in (street, housenumber, address.postcode))
-                addresses.setdefault(key, address)
+                if street:
+                    key = "|".join(fold(part) for part in (street, housenumber, address.postcode))
+                    if key in addresses:  # another entrance or shop of the same address
+                        more_points[key].append((lat, lon))
+                    else:
+                        addresses[key] = address
                 if ref.startswith("n"):
-                    address_nodes[obj.id] = address
+                    address_nodes[obj.id] = address  # an end of an interpolation line may take its street
             name = tags.get("name")
             if not name:
                 continue
@@ -413,14 +424,25 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
                 continue
             category = _category(tags)
             if category is not None:
-                where = " ".join(tags.get(key, "") for key in ("addr:street", "addr:place", "addr:city"))
+                where = " ".join(tags.get(key) or "" for key in ("addr:street", "addr:place", "addr:city"))
                 named.append(_named_feature(Kind.POI, ref, name, category, lat, lon, category, where))
     except RuntimeError as exc:  # libosmium reports parse errors as RuntimeError
         raise InputDataError(str(source), f"cannot read OSM data: {exc}") from exc
 
-    interpolated = 0
-    for way_id, kind, street, refs, lats, lons in interpolations:
+    interpolated = on_lines = 0
+    for way_id, kind, line_street, refs, lats, lons in interpolations:
         ends = [(i, address_nodes[ref]) for i, ref in enumerate(refs) if ref in address_nodes]
+        streets = Counter(end.street for _, end in ends if end.street)
+        street = line_street or (streets.most_common(1)[0][0] if streets else "")
+        if not street:
+            continue
+        for _, end in ends:
+            if not end.street:  # a numbered node of the line without addr:street: the line's street
+                end.street = street
+                key = "|".join(fold(part) for part in (street, end.housenumber, end.postcode))
+                if key not in addresses:
+                    addresses[key] = end
+                    on_lines += 1
         for address in _interpolate(way_id, kind, ends, lats, lons, street):
             key = "|".join(fold(part) for part in (address.street, address.housenumber, address.postcode))
             if key not in addresses:
@@ -428,6 +450,9 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
                 interpolated += 1
 
     features = [_address_feature(address) for address in addresses.values()]
+    points = [(address.lat, address.lon, i) for i, address in enumerate(addresses.values())]
+    positions = {key: i for i, key in enumerate(addresses)}
+    points += [(lat, lon, positions[key]) for key, extra in more_points.items() for lat, lon in extra]
     by_street: dict[str, list[_Address]] = defaultdict(list)
     for address in addresses.values():
         by_street[fold(address.street)].append(address)
@@ -435,11 +460,12 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
     owners: list[int] = []
     streets = 0
     for group in _street_groups(street_ways):
-        lats = np.concatenate([np.asarray(way.lats) for way in group])
-        lons = np.concatenate([np.asarray(way.lons) for way in group])
-        centre = int(np.argmin((lats - lats.mean()) ** 2 + ((lons - lons.mean()) * math.cos(math.radians(lats[0]))) ** 2))
+        group_lats = np.concatenate([np.asarray(way.lats) for way in group])
+        group_lons = np.concatenate([np.asarray(way.lons) for way in group])
+        east = (group_lons - group_lons.mean()) * math.cos(math.radians(group_lats[0]))
+        centre = int(np.argmin((group_lats - group_lats.mean()) ** 2 + east**2))
         name = group[0].name
-        lat, lon = float(lats[centre]), float(lons[centre])
+        lat, lon = float(group_lats[centre]), float(group_lons[centre])
         context = _street_context(by_street.get(fold(name), []), lat, lon)
         index = len(features)
         features.append(
@@ -456,9 +482,12 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
         features=features,
         segments=np.asarray(segments, dtype=np.float64).reshape(-1, 4),
         segment_feature=np.asarray(owners, dtype=np.int64),
+        address_points=np.asarray([(lat, lon) for lat, lon, _ in points], dtype=np.float64).reshape(-1, 2),
+        address_point_feature=np.asarray([i for _, _, i in points], dtype=np.int64),
         counts={
             "addresses": kinds[Kind.ADDRESS],
             "addresses_interpolated": interpolated,
+            "addresses_street_from_line": on_lines,
             "streets": streets,
             "places": kinds[Kind.PLACE],
             "pois": kinds[Kind.POI],

@@ -94,8 +94,9 @@ class Geocoder:
         self._bonus = np.array([KIND_BONUS[kind] for kind in _KINDS])[self._kind] if arrays.size else np.zeros(0)
         self._by_ref: dict[str, int] | None = None
         self._lat0 = float(np.median(self._lat)) if arrays.size else 0.0
-        self._addresses = np.flatnonzero(self._kind == int(Kind.ADDRESS))
-        self._address_tree = cKDTree(self._project(self._lat[self._addresses], self._lon[self._addresses]))
+        points = np.asarray(arrays.points)
+        self._addresses = np.asarray(arrays.point_entry)
+        self._address_tree = cKDTree(self._project(points[:, 0], points[:, 1]))
         segments = np.asarray(arrays.segments)
         self._segments_xy = np.column_stack(
             [self._project(segments[:, 0], segments[:, 1]), self._project(segments[:, 2], segments[:, 3])]
@@ -107,7 +108,9 @@ class Geocoder:
     def _project(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
         """Metres east and north on a plane touching the region (fine at city scale)."""
         scale = math.cos(math.radians(self._lat0))
-        return np.column_stack([np.radians(lon) * scale * EARTH_RADIUS_M, np.radians(lat) * EARTH_RADIUS_M]).reshape(-1, 2)
+        return np.column_stack([np.radians(lon) * scale * EARTH_RADIUS_M, np.radians(lat) * EARTH_RADIUS_M]).reshape(
+            -1, 2
+        )
 
     @property
     def size(self) -> int:
@@ -189,7 +192,12 @@ class Geocoder:
         return best
 
     def search(
-        self, query: str, *, near: tuple[float, float] | None = None, limit: int = 10, kinds: frozenset[Kind] | None = None
+        self,
+        query: str,
+        *,
+        near: tuple[float, float] | None = None,
+        limit: int = 10,
+        kinds: frozenset[Kind] | None = None,
     ) -> list[GeocodeHit]:
         """The best entries for ``query``, best first (empty when nothing matches).
 
@@ -318,4 +326,3 @@ def _point_segment_m(point: NDArray[np.float64], segments: NDArray[np.float64]) 
     closest = a + np.clip(t, 0.0, 1.0)[:, None] * ab
     result: NDArray[np.float64] = np.hypot(*(closest - point).T)
     return result
-

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from routing.errors import RegionError
 from routing.geocode.extract import Feature, Kind
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FOLDER = "geocode"
 _STRING_FIELDS = ("name", "context", "category", "ref")
 NAME_WEIGHT = 100
@@ -45,6 +45,9 @@ class GeocodeArrays:
     """Per posting, the weight in percent: 100 for the name's words, less for context words."""
     segments: NDArray[np.float64]
     segment_entry: NDArray[np.int32]
+    points: NDArray[np.float64]
+    """lat, lon of the address points reverse geocoding looks at (all entrances of an address)."""
+    point_entry: NDArray[np.int32]
     counts: dict[str, int]
 
     @property
@@ -77,8 +80,11 @@ def _decode_all(blob: NDArray[np.uint8], offsets: NDArray[np.int64]) -> list[str
 
 def compile_geocode(
     features: list[Feature],
+    *,
     segments: NDArray[np.float64],
     segment_feature: NDArray[np.int64],
+    points: NDArray[np.float64],
+    point_feature: NDArray[np.int64],
     counts: dict[str, int],
 ) -> GeocodeArrays:
     """Turn features into the stored arrays: vocabulary, postings and per-entry columns."""
@@ -110,6 +116,8 @@ def compile_geocode(
         post_weights=pairs[:, 2].astype(np.uint8),
         segments=np.asarray(segments, dtype=np.float64).reshape(-1, 4),
         segment_entry=np.asarray(segment_feature, dtype=np.int32),
+        points=np.asarray(points, dtype=np.float64).reshape(-1, 2),
+        point_entry=np.asarray(point_feature, dtype=np.int32),
         counts={**counts, "entries": len(features), "stops": kinds.count(int(Kind.STOP)), "words": len(vocabulary)},
     )
 
@@ -128,6 +136,8 @@ def save_geocode(arrays: GeocodeArrays, directory: Path) -> None:
         "post_weights",
         "segments",
         "segment_entry",
+        "points",
+        "point_entry",
     ):
         np.save(folder / f"{name}.npy", getattr(arrays, name))
     for field, (blob, offsets) in {**arrays.strings, "vocabulary": arrays.vocabulary}.items():
@@ -170,5 +180,7 @@ def load_geocode(directory: Path) -> GeocodeArrays | None:
         post_weights=array("post_weights"),
         segments=array("segments"),
         segment_entry=array("segment_entry"),
+        points=array("points"),
+        point_entry=array("point_entry"),
         counts={str(k): int(v) for k, v in meta.get("counts", {}).items()},
     )
