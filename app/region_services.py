@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-import numpy as np
 from flask import current_app
 
 from app.errors import ServiceUnavailable
@@ -21,9 +20,8 @@ from app.realtime import TripInfo, realtime_sources
 from app.region_holder import RegionHolder, RegionUnavailableError
 from app.settings import Settings
 from routing.fares.engine import FareCalculator
-from routing.geocode.build import stop_feature
+from routing.geocode.build import build_geocoder
 from routing.geocode.geocoder import Geocoder
-from routing.geocode.store import compile_geocode
 from routing.planner.planner import Planner
 from routing.region.build import station_points
 from routing.region.region import Region
@@ -111,13 +109,7 @@ def _geocoder(region: Region) -> Geocoder:
     """The region's geocoder; a region built before the geocoder gets one of its stations only."""
     if region.geocode is not None:
         return Geocoder(region.geocode)
-    stops = [stop_feature(stop) for stop in station_points(region.timetable)]
-    none = np.zeros(0, dtype=np.int64)
-    return Geocoder(
-        compile_geocode(
-            stops, segments=np.zeros((0, 4)), segment_feature=none, points=np.zeros((0, 2)), point_feature=none, counts={}
-        )
-    )
+    return Geocoder(build_geocoder(None, station_points(region.timetable)))
 
 
 PLANNER: RegionService[Planner] = RegionService("planner", _planner)

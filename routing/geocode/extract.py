@@ -432,8 +432,8 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
     interpolated = on_lines = 0
     for way_id, kind, line_street, refs, lats, lons in interpolations:
         ends = [(i, address_nodes[ref]) for i, ref in enumerate(refs) if ref in address_nodes]
-        streets = Counter(end.street for _, end in ends if end.street)
-        street = line_street or (streets.most_common(1)[0][0] if streets else "")
+        end_streets = Counter(end.street for _, end in ends if end.street)
+        street = line_street or (end_streets.most_common(1)[0][0] if end_streets else "")
         if not street:
             continue
         for _, end in ends:
