@@ -148,9 +148,10 @@ def test_heidelberg_address_to_plan(make_app, heidelberg: Region) -> None:  # ty
     results = _geocode(client, q=f"bergheimer str {number}")["results"]
     assert results[0]["name"] == f"Bergheimer Straße {number}" and results[0]["kind"] == "address"
     assert distance_m(results[0]["lat"], results[0]["lon"], lat, lon) < 150
-    station = _geocode(client, q="Bismarckplatz")["results"]
-    assert any(r["kind"] == "stop" for r in station)
-    query = {"from": results[0]["id"], "to": station[0]["id"], "time": "2022-07-05T08:00", "modes": "walk,transit"}
+    near = f"{results[0]['lat']},{results[0]['lon']}"
+    stops = [r for r in _geocode(client, q="Bismarckplatz", near=near)["results"] if r["kind"] == "stop"]
+    assert stops and stops[0]["name"].startswith("Bismarckplatz") and stops[0]["distanceMeters"] < 3000
+    query = {"from": results[0]["id"], "to": stops[0]["id"], "time": "2022-07-05T08:00", "modes": "walk,transit"}
     planned = client.get("/api/v1/plan", query_string=query)
     assert planned.status_code == 200, planned.get_json()
     assert planned.get_json()["itineraries"]
