@@ -150,7 +150,7 @@ def test_heidelberg_address_to_plan(make_app, heidelberg: Region) -> None:  # ty
     assert distance_m(results[0]["lat"], results[0]["lon"], lat, lon) < 150
     near = f"{results[0]['lat']},{results[0]['lon']}"
     stops = [r for r in _geocode(client, q="Bismarckplatz", near=near)["results"] if r["kind"] == "stop"]
-    assert stops and stops[0]["name"].startswith("Bismarckplatz") and stops[0]["distanceMeters"] < 3000
+    assert stops and "Bismarckplatz" in stops[0]["name"] and stops[0]["distanceMeters"] < 3000
     query = {"from": results[0]["id"], "to": stops[0]["id"], "time": "2022-07-05T08:00", "modes": "walk,transit"}
     planned = client.get("/api/v1/plan", query_string=query)
     assert planned.status_code == 200, planned.get_json()
