@@ -450,6 +450,40 @@ def bench_transit(
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
+@bench.command("geocode")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), help="Region whose geocoder to query.")
+@click.option(
+    "--osm", "osm_file", type=click.Path(path_type=Path), help="Or build a geocoder from this OSM file (and time it)."
+)
+@click.option("--queries", default=1000, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--seed", default=23, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench_geocode(region_path: Path | None, osm_file: Path | None, queries: int, seed: int, as_json: bool) -> None:
+    """Address and place search latency (p50/p95) and answer rate, beside a plain rapidfuzz scan."""
+    import json
+
+    from routing.bench.geocode import format_report, geocoder_from_osm, run_geocode_benchmark
+    from routing.errors import InputDataError, RegionError
+    from routing.region.region import load_region
+
+    if (region_path is None) == (osm_file is None):
+        raise click.UsageError("give one of --region or --osm")
+    try:
+        if region_path is not None:
+            region = load_region(region_path)
+            if region.geocode is None:
+                raise click.ClickException(f"{region_path} has no geocoder; rebuild it with 'mobility region build'")
+            report = run_geocode_benchmark(region.geocode, name=region.manifest.name, queries=queries, seed=seed)
+        else:
+            assert osm_file is not None
+            arrays, seconds, memory = geocoder_from_osm(osm_file)
+            report = run_geocode_benchmark(arrays, name=osm_file.name, queries=queries, seed=seed)
+            report |= {"build_seconds": seconds, "peak_memory_mib": memory}
+    except (RegionError, InputDataError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
 @bench.command("plan")
 @click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to serve.")
 @click.option("--users", default=4, show_default=True, type=click.IntRange(1, 200), help="Concurrent locust users.")

@@ -20,7 +20,10 @@ from app.realtime import TripInfo, realtime_sources
 from app.region_holder import RegionHolder, RegionUnavailableError
 from app.settings import Settings
 from routing.fares.engine import FareCalculator
+from routing.geocode.build import build_geocoder
+from routing.geocode.geocoder import Geocoder
 from routing.planner.planner import Planner
+from routing.region.build import station_points
 from routing.region.region import Region
 from routing.transit.realtime import RealtimePoller, TripLocator
 from routing.transit.stop_search import StopNameIndex
@@ -102,6 +105,13 @@ def _fares(region: Region) -> FareCalculator | None:
     return FareCalculator(region.fares, region.zones, stop_index, region.manifest.timezone)
 
 
+def _geocoder(region: Region) -> Geocoder:
+    """The region's geocoder; a region built before the geocoder gets one of its stations only."""
+    if region.geocode is not None:
+        return Geocoder(region.geocode)
+    return Geocoder(build_geocoder(None, station_points(region.timetable)))
+
+
 PLANNER: RegionService[Planner] = RegionService("planner", _planner)
 """Street and transit routers of the region, with its real-time overlay."""
 
@@ -125,3 +135,6 @@ TRIP_INFO: RegionService[TripInfo] = RegionService(
 
 FARES: RegionService[FareCalculator | None] = RegionService("fares", _fares)
 """The region's fare calculator (None without fares or zones)."""
+
+GEOCODER: RegionService[Geocoder] = RegionService("geocoder", _geocoder)
+"""Address, street, place, POI and stop search and reverse geocoding (memory-mapped index)."""

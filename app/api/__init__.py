@@ -25,12 +25,13 @@ class BoundedInt(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     """Register every API blueprint and the docs page on ``app``."""
-    from app.api import auth, bookings, docs, me, passes, payments, plan, region, service, stops, vehicles
+    from app.api import auth, bookings, docs, geocode, me, passes, payments, plan, region, service, stops, vehicles
 
     app.url_map.converters["int"] = BoundedInt
     app.register_blueprint(service.blueprint)
     app.register_blueprint(region.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(stops.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(geocode.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(plan.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(vehicles.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(auth.blueprint, url_prefix=API_PREFIX)

@@ -1,10 +1,15 @@
 """Where a trip starts or ends: the one parser of ``from``/``to`` and the lookup of what they name.
 
-``from`` and ``to`` of ``/plan`` are ``LAT,LON`` in decimal degrees or ``place:<id>``, a
-saved place of the signed-in account (``/me/places``). :func:`parse_place_ref` reads the
-text (used by the query schema, so a malformed value is a 400 naming the parameter);
-:func:`resolve_place_ref` turns what it names into coordinates when the request runs.
-New forms of reference (a geocoder result id, say) are added to both, here.
+``from`` and ``to`` of ``/plan`` take three forms:
+
+- ``LAT,LON`` in decimal degrees (``51.3155,9.4915``);
+- ``geo:<id>``, the ``id`` of a ``GET /geocode`` or ``GET /geocode/reverse`` result;
+- ``place:<id>``, a saved place of the signed-in account (``/me/places``).
+
+:func:`parse_place_ref` reads the text (used by the query schema, so a malformed value is
+a 400 naming the parameter); :func:`resolve_place_ref` turns what it names into
+coordinates when the request runs (an unknown id is a 422 naming the parameter). A new
+form of reference is added to both, here.
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from app.accounts.access import authorize, current_user
 from app.accounts.policy import ACCOUNT
 from app.errors import ApiError, FieldProblem, Unauthorized
 from app.extensions import db
+from app.i18n import negotiate, text
 from app.models import SavedPlace
+from app.region_services import GEOCODER, region_service
 from app.schemas.common import COORDINATE_PATTERN, parse_coordinate
 
 __all__ = [
+    "GEOCODE_PREFIX",
     "PLACE_PREFIX",
+    "GeocodeRef",
+    "PlaceRef",
     "PlaceReference",
     "SavedPlaceRef",
     "UnknownPlace",
@@ -35,9 +45,11 @@ __all__ = [
 ]
 
 PLACE_PREFIX = "place:"
+GEOCODE_PREFIX = "geo:"
 _PLACE_ID = r"[0-9a-f]{32}"
-PLACE_REF_PATTERN = f"^{PLACE_PREFIX}{_PLACE_ID}$"
-_PLACE_REF = re.compile(PLACE_REF_PATTERN)
+_GEOCODE_ID = r"[A-Za-z0-9][A-Za-z0-9:_.\-]{0,200}"
+_PLACE_REF = re.compile(f"^{PLACE_PREFIX}{_PLACE_ID}$")
+_GEOCODE_REF = re.compile(f"^{GEOCODE_PREFIX}{_GEOCODE_ID}$")
 
 
 @dataclass(frozen=True)
@@ -47,32 +59,44 @@ class SavedPlaceRef:
     place_id: str
 
 
-PlaceRef = tuple[float, float] | SavedPlaceRef
+@dataclass(frozen=True)
+class GeocodeRef:
+    """``geo:<id>``: a result of ``GET /geocode`` in the loaded region."""
+
+    geocode_id: str
+
+
+PlaceRef = tuple[float, float] | SavedPlaceRef | GeocodeRef
 
 
 class UnknownPlace(ApiError):
-    """A ``place:`` reference the signed-in account has no saved place for."""
+    """A ``place:`` or ``geo:`` reference that names nothing the request can see."""
 
     status = 422
     slug = "unknown-place"
-    title = "Unknown saved place"
+    title = "Unknown place"
 
 
 def parse_place_ref(value: object) -> PlaceRef:
-    """A ``from``/``to`` value: coordinates, or a reference to a saved place.
+    """A ``from``/``to`` value: coordinates, a geocode result, or a saved place.
 
     Raises
     ------
     ValueError
-        Neither ``LAT,LON`` nor ``place:<32 hex digits>``; the message shows both forms.
+        None of ``LAT,LON``, ``geo:<id>`` or ``place:<32 hex digits>``; the message shows the expected form.
     """
-    if isinstance(value, SavedPlaceRef):
+    if isinstance(value, SavedPlaceRef | GeocodeRef):
         return value
     if isinstance(value, str) and value.startswith(PLACE_PREFIX):
         if not _PLACE_REF.match(value):
             msg = f"expected place:<id> with the 32-character id from GET /me/places, got {value!r}"
             raise ValueError(msg)
         return SavedPlaceRef(value.removeprefix(PLACE_PREFIX))
+    if isinstance(value, str) and value.startswith(GEOCODE_PREFIX):
+        if not _GEOCODE_REF.match(value):
+            msg = f"expected geo:<id> as returned by GET /geocode, got {value!r}"
+            raise ValueError(msg)
+        return GeocodeRef(value.removeprefix(GEOCODE_PREFIX))
     return parse_coordinate(value)
 
 
@@ -80,7 +104,13 @@ def place_ref_text(ref: PlaceRef) -> str:
     """``ref`` written as the API takes it."""
     if isinstance(ref, SavedPlaceRef):
         return PLACE_PREFIX + ref.place_id
+    if isinstance(ref, GeocodeRef):
+        return GEOCODE_PREFIX + ref.geocode_id
     return f"{ref[0]},{ref[1]}"
+
+
+def _bare(pattern: str) -> str:
+    return pattern.removeprefix("^").removesuffix("$")
 
 
 PlaceReference = Annotated[
@@ -90,12 +120,18 @@ PlaceReference = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": f"^(?:{COORDINATE_PATTERN.removeprefix('^').removesuffix('$')}|{PLACE_PREFIX}{_PLACE_ID})$",
-            "examples": ["51.3155,9.4915", "place:0f8c2b6d4a3e4f1b9c7d5e3a1b2c4d6e"],
+            "pattern": (
+                f"^(?:{_bare(COORDINATE_PATTERN)}|{GEOCODE_PREFIX}{_GEOCODE_ID}|{PLACE_PREFIX}{_PLACE_ID})$"
+            ),
+            "examples": ["51.3155,9.4915", "geo:n123456", "place:0f8c2b6d4a3e4f1b9c7d5e3a1b2c4d6e"],
         }
     ),
 ]
-"""``LAT,LON`` in decimal degrees or ``place:<id>`` (a saved place; needs the sign-in)."""
+"""``LAT,LON``, ``geo:<id>`` (a ``GET /geocode`` result) or ``place:<id>`` (a saved place; needs the sign-in)."""
+
+
+def _unknown(field: str, message: str) -> UnknownPlace:
+    return UnknownPlace(message, errors=[FieldProblem(location="query", field=field, message=message)])
 
 
 def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
@@ -113,8 +149,15 @@ def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
     Unauthorized
         A saved place without a bearer token (or with a bad one).
     UnknownPlace
-        The signed-in account has no saved place with this id.
+        The signed-in account has no saved place with this id, or the region no geocode result.
+    ServiceUnavailable
+        A geocode id while no region is loaded.
     """
+    if isinstance(ref, GeocodeRef):
+        hit = region_service(GEOCODER).find(ref.geocode_id)
+        if hit is None:
+            raise _unknown(field, text("place_ref.unknown", negotiate(), id=place_ref_text(ref)))
+        return hit.lat, hit.lon
     if not isinstance(ref, SavedPlaceRef):
         return ref
     if not request.headers.get("Authorization"):
@@ -124,6 +167,5 @@ def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
         select(SavedPlace).where(SavedPlace.public_id == ref.place_id, SavedPlace.user_id == current_user().id)
     )
     if place is None:
-        msg = f"{field}: the account has no saved place {PLACE_PREFIX}{ref.place_id} (GET /me/places lists them)"
-        raise UnknownPlace(msg, errors=[FieldProblem(location="query", field=field, message=msg)])
+        raise _unknown(field, f"{field}: the account has no saved place {PLACE_PREFIX}{ref.place_id} (GET /me/places lists them)")
     return place.lat, place.lon

@@ -29,6 +29,7 @@ from app.schemas.plan import (
     PriceOut,
     RideOut,
     SharingOut,
+    StepOut,
     WarningOut,
 )
 from app.settings import Settings
@@ -38,6 +39,7 @@ from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, PlanningError
 from routing.planner.request import Mode, PlanRequest
+from routing.street.steps import Step
 
 blueprint = ApiBlueprint("plan", __name__, tag="plan")
 
@@ -112,6 +114,43 @@ def _line_name(leg: Leg, language: str) -> str:
 _ROUTE_TYPES = {"route_type.0", "route_type.1", "route_type.2", "route_type.3"}
 
 
+def _step_text(step: Step, language: str) -> str:
+    street = step.name or text("step.unnamed", language)
+    if step.action == "depart":
+        direction = text(f"step.direction.{round(step.bearing_after / 45) % 8}", language)
+        said = text("step.depart", language, direction=direction, street=street)
+    elif step.action == "arrive":
+        said = text("step.arrive", language)
+    elif step.action == "continue" or step.modifier == "straight":
+        said = text("step.continue", language, street=street)
+    elif step.modifier == "uturn":
+        said = text("step.uturn", language, street=street)
+    else:
+        said = text("step.turn", language, modifier=text(f"step.modifier.{step.modifier}", language), street=street)
+    if step.notice:
+        said = f"{said} ({text(f'step.notice.{step.notice}', language)})"
+    return said
+
+
+def _steps(leg: Leg, language: str) -> list[StepOut]:
+    return [
+        StepOut(
+            action=step.action,  # type: ignore[arg-type]  # build_steps only makes these four
+            modifier=step.modifier,
+            street_name=step.name,
+            distance_meters=round(step.distance_m, 1),
+            duration_seconds=round(step.duration_s, 1),
+            lat=step.location[1],
+            lon=step.location[0],
+            bearing_before=round(step.bearing_before, 1),
+            bearing_after=round(step.bearing_after, 1),
+            notice=step.notice,  # type: ignore[arg-type]  # "", "steps" or "push" (routing.street.steps.NOTICES)
+            instruction=_step_text(step, language),
+        )
+        for step in leg.steps
+    ]
+
+
 def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
     destination = _place(leg.destination, language)
     if leg.ride is not None:
@@ -170,6 +209,7 @@ def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
             round_trip=sharing.round_trip,
         ),
         fare=fare,
+        steps=_steps(leg, language),
     )
 
 
@@ -261,8 +301,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     Each itinerary is Pareto-optimal in arrival time (departure time with ``arriveBy``),
     transfers and walking, and labelled with what it is best at. Modes that could not be
     considered (a provider down, say) are listed in ``warnings``; the other modes are
-    still planned. ``from`` and ``to`` are coordinates or a signed-in account's saved place
-    (``place:<id>`` from ``GET /me/places``; 401 without the sign-in, 422 ``unknown-place``
+    still planned. ``from`` and ``to`` are coordinates, a ``GET /geocode`` result (``geo:<id>``) or a signed-in account's
+    saved place (``place:<id>`` from ``GET /me/places``; 401 without the sign-in, 422 ``unknown-place``
     when the account has none with that id). Texts follow ``Accept-Language`` (de, en; default de). With
     ``Accept: application/geo+json`` the answer is a GeoJSON FeatureCollection with one
     feature per leg.

@@ -52,10 +52,10 @@ class PlanQuery(QueryModel):
     """A door-to-door planning request."""
 
     origin: PlaceReference = Field(
-        alias="from", description="Start: LAT,LON in decimal degrees, or place:<id> (a saved place; sign in)"
+        alias="from", description="Start: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)"
     )
     destination: PlaceReference = Field(
-        alias="to", description="End: LAT,LON in decimal degrees, or place:<id> (a saved place; sign in)"
+        alias="to", description="End: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)"
     )
     time: RequestTime | None = Field(
         default=None,
@@ -158,6 +158,27 @@ class SharingOut(ApiModel):
     )
 
 
+class StepOut(ApiModel):
+    """One turn-by-turn instruction of a walk, bike or shared-vehicle leg."""
+
+    action: Literal["depart", "turn", "continue", "arrive"]
+    modifier: str = Field(
+        description="straight, slight left, left, sharp left, slight right, right, sharp right or uturn "
+        "(empty for depart and arrive)"
+    )
+    street_name: str = Field(description="The street to follow (empty when it has no name)")
+    distance_meters: float = Field(description="How far to follow it")
+    duration_seconds: float
+    lat: float = Field(description="Where the instruction applies")
+    lon: float
+    bearing_before: float = Field(description="Heading arriving there, degrees clockwise from north")
+    bearing_after: float = Field(description="Heading leaving there, degrees clockwise from north")
+    notice: Literal["", "steps", "push"] = Field(
+        description="steps: use the steps; push: push your bike (a stretch where riding is not allowed)"
+    )
+    instruction: str = Field(description="The step in the negotiated language, notice included")
+
+
 class ItineraryLegOut(ApiModel):
     """One part of an itinerary."""
 
@@ -173,6 +194,9 @@ class ItineraryLegOut(ApiModel):
     transit: RideOut | None = None
     sharing: SharingOut | None = None
     fare: FareOut | None = Field(default=None, description="Transit: price for this user; sharing: the quote")
+    steps: list[StepOut] = Field(
+        default_factory=list, description="Turn-by-turn directions of walk, bike and shared-vehicle legs"
+    )
 
 
 class ItineraryOut(ApiModel):

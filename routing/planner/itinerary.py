@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from routing.planner.request import Mode
+from routing.street.steps import Step
 
 Coordinates = list[tuple[float, float]]
 
@@ -95,6 +96,8 @@ class Leg:
     geometry: Coordinates
     ride: RideDetails | None = None
     sharing: SharingDetails | None = None
+    steps: tuple[Step, ...] = ()
+    """Turn-by-turn directions of a walk, bike or shared-vehicle leg on the streets (empty otherwise)."""
 
     @property
     def duration_s(self) -> int:

@@ -43,6 +43,7 @@ from routing.street.router import (
     cycling_speeds,
     walking_speeds,
 )
+from routing.street.steps import Step
 from routing.transit.raptor import AccessEgress, Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
 
 logger = logging.getLogger(__name__)
@@ -184,6 +185,7 @@ class Planner:
             end=start + duration,
             distance_m=route.distance_m,
             geometry=route.coordinates,  # from the origin point to the destination point, connectors included
+            steps=tuple(route.steps),
         )
         return Itinerary(legs=[leg])
 
@@ -375,6 +377,7 @@ class Planner:
         else:
             dropoff = Place(name="", lat=end.ride.snapped_lat, lon=end.ride.snapped_lon, kind="parking")
         ride_line = [(pickup.lon, pickup.lat), (dropoff.lon, dropoff.lat)]
+        ride_steps: tuple[Step, ...] = ()
         if geometry:
             speeds = ride_speeds(system, offer.vehicle_type_id, walk.normal * 3.6)
             try:
@@ -382,6 +385,7 @@ class Planner:
             except NoRoute:
                 return None
             ride_line = _joined([(pickup.lon, pickup.lat), *route.coordinates, (dropoff.lon, dropoff.lat)])
+            ride_steps = tuple(route.steps)
             if system.rules is not None and not system.rules.may_pass(route.coordinates):
                 return None
         kind = system.vehicle_types.get(offer.vehicle_type_id)
@@ -406,7 +410,7 @@ class Planner:
         arrive = start + timedelta(seconds=round(chain.total_s))
         legs = []
         if chain.walk_to_m > 0.5 and not own_bike:
-            line = self._walk_geometry(router, a_snap, chain.pickup.walk, a, pickup, walk) if geometry else None
+            line, steps = self._walk_geometry(router, a_snap, chain.pickup.walk, a, pickup, walk) if geometry else _NONE
             legs.append(
                 Leg(
                     mode=Mode.WALK,
@@ -416,6 +420,7 @@ class Planner:
                     end=reach,
                     distance_m=chain.walk_to_m,
                     geometry=line or [(a.lon, a.lat), (pickup.lon, pickup.lat)],
+                    steps=steps,
                 )
             )
         legs.append(
@@ -428,10 +433,11 @@ class Planner:
                 distance_m=chain.ride_m,
                 geometry=ride_line,
                 sharing=details,
+                steps=ride_steps,
             )
         )
         if chain.walk_from_m > 0.5 and dropoff is not b:
-            line = self._walk_geometry(router, end.walk, b_snap, dropoff, b, walk) if geometry else None
+            line, steps = self._walk_geometry(router, end.walk, b_snap, dropoff, b, walk) if geometry else _NONE
             legs.append(
                 Leg(
                     mode=Mode.WALK,
@@ -441,6 +447,7 @@ class Planner:
                     end=arrive,
                     distance_m=chain.walk_from_m,
                     geometry=line or [(dropoff.lon, dropoff.lat), (b.lon, b.lat)],
+                    steps=steps,
                 )
             )
         return legs
@@ -541,16 +548,16 @@ class Planner:
         a: Place,
         b: Place,
         speeds: TravelSpeeds,
-    ) -> Coordinates:
-        """The street path of a walk leg; a straight line when either end is off the network."""
+    ) -> tuple[Coordinates, tuple[Step, ...]]:
+        """The street path of a walk leg and its steps; a straight line without steps when an end is off the network."""
         straight = [(a.lon, a.lat), (b.lon, b.lat)]
         if start is None or end is None:
-            return straight
+            return straight, ()
         try:
             route = router.route(start, end, speeds=speeds)
         except NoRoute:
-            return straight
-        return _joined([(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)])
+            return straight, ()
+        return _joined([(a.lon, a.lat), *route.coordinates, (b.lon, b.lat)]), tuple(route.steps)
 
     def _from_journey(
         self,
@@ -592,10 +599,11 @@ class Planner:
                 legs += chain_legs
                 continue
             line = [(a.lon, a.lat), (b.lon, b.lat)]
+            steps: tuple[Step, ...] = ()
             if geometry:
                 start_snap = origin if part.from_stop is None else self._stop_snap(part.from_stop, profile)
                 end_snap = destination if part.to_stop is None else self._stop_snap(part.to_stop, profile)
-                line = self._walk_geometry(router, start_snap, end_snap, a, b, speeds)
+                line, steps = self._walk_geometry(router, start_snap, end_snap, a, b, speeds)
             legs.append(
                 Leg(
                     mode=Mode.WALK,
@@ -605,6 +613,7 @@ class Planner:
                     end=part.arrival,
                     distance_m=part.meters,
                     geometry=line,
+                    steps=steps,
                 )
             )
         return Itinerary(legs=merge_walks([leg for leg in legs if not _empty_walk(leg)] or legs))
@@ -698,6 +707,10 @@ def _point(kind: str, point: tuple[float, float]) -> Place:
     return Place(name=kind, lat=point[0], lon=point[1], kind=kind)
 
 
+_NONE: tuple[None, tuple[Step, ...]] = (None, ())
+"""No geometry asked for: no line and no steps."""
+
+
 def _joined(points: Coordinates) -> Coordinates:
     """``points`` without repeats of the same point in a row (a line of at least two points)."""
     kept = [points[0]]
@@ -705,6 +718,17 @@ def _joined(points: Coordinates) -> Coordinates:
         if point != kept[-1]:
             kept.append(point)
     return kept if len(kept) > 1 else [kept[0], kept[0]]
+
+
+def _joined_steps(first: tuple[Step, ...], second: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The steps of two walks in a row: the first one's arrival dropped, the second's departure a continue."""
+    if not first or not second:
+        return first or second
+    head = first[:-1] if first[-1].action == "arrive" else first
+    start = second[0]
+    if start.action == "depart":
+        start = replace(start, action="continue", modifier="straight")
+    return (*head, start, *second[1:])
 
 
 def merge_walks(legs: list[Leg]) -> list[Leg]:
@@ -724,6 +748,7 @@ def merge_walks(legs: list[Leg]) -> list[Leg]:
                 end=leg.end,
                 distance_m=previous.distance_m + leg.distance_m,
                 geometry=_joined([*previous.geometry, *leg.geometry]),
+                steps=_joined_steps(previous.steps, leg.steps),
             )
         else:
             merged.append(leg)

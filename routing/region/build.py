@@ -24,6 +24,8 @@ from routing.fares.config import load_fare_config, save_fare_config
 from routing.fares.zones import compile_zones, save_zones
 from routing.flex.region_build import split_feeds
 from routing.flex.store import save_flex
+from routing.geocode.build import StopPoint, build_geocoder
+from routing.geocode.store import save_geocode
 from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
@@ -32,7 +34,7 @@ from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbo
 from routing.transit.compile import compile_timetable
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
-from routing.transit.timetable import save_timetable
+from routing.transit.timetable import Timetable, save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
@@ -90,6 +92,22 @@ def feeds_timezone(feeds: list[GtfsFeed]) -> str:
     return next(iter(zones))
 
 
+def station_points(timetable: Timetable) -> list[StopPoint]:
+    """Stations, and stops without a station: the stops people search for by name."""
+    parents = np.asarray(timetable.stop_parent)
+    location_type = np.asarray(timetable.stop_location_type)
+    entries = np.flatnonzero((location_type == 1) | ((location_type == 0) & (parents < 0)))
+    return [
+        StopPoint(
+            stop_id=str(timetable.stop_id[i]),
+            name=str(timetable.stop_name[i]),
+            lat=float(timetable.stop_lat[i]),
+            lon=float(timetable.stop_lon[i]),
+        )
+        for i in entries.tolist()
+    ]
+
+
 def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
     if inputs.osm_file is not None:
         return graph_from_osm_file(inputs.osm_file)
@@ -139,6 +157,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     del edges
     if inputs.osm_file is not None:
         street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
+    progress("indexing addresses, places and stops")
+    geocode = build_geocoder(inputs.osm_file, station_points(timetable))
     progress("computing footpaths")
     footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
     overlap = coverage_warnings(
@@ -175,6 +195,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         **{f"footpaths_{f.profile}": int(f.to_stop.shape[0]) for f in footpaths},
         "zones": len(zones.zones) if zones else 0,
         **flex.counts,
+        **{f"geocode_{name}": value for name, value in geocode.counts.items()},
     }
     lat, lon = street.lat, street.lon
     manifest = Manifest(
@@ -199,6 +220,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         save_street_network(street, directory)
         for profile_footpaths in footpaths:
             save_footpaths(profile_footpaths, directory)
+        save_geocode(geocode, directory)
         if zones is not None:
             save_zones(zones, directory)
         if flex.trips:

@@ -10,6 +10,7 @@ from routing.fares.config import FareConfig, load_region_fares
 from routing.fares.zones import ZoneIndex, load_zones
 from routing.flex.model import FlexNetwork
 from routing.flex.store import load_flex_network
+from routing.geocode.store import GeocodeArrays, load_geocode
 from routing.region.manifest import Manifest
 from routing.street.compile import StreetNetwork, load_street_network
 from routing.transit.footpaths import Footpaths, load_footpaths
@@ -29,6 +30,8 @@ class Region:
     fares: FareConfig | None = None
     flex: FlexNetwork | None = None
     """GTFS-Flex trips (on-demand zones, AST), when a feed has any."""
+    geocode: GeocodeArrays | None = None
+    """Address, place and stop search index (regions built before the geocoder have none)."""
 
 
 def load_region(path: Path) -> Region:
@@ -54,6 +57,7 @@ def load_region(path: Path) -> Region:
             zones=load_zones(directory),
             fares=load_region_fares(directory),
             flex=load_flex_network(directory),
+            geocode=load_geocode(directory),
         )
     except (OSError, ValueError, InputDataError) as exc:
         msg = f"{directory}: region is incomplete or damaged ({exc}); rebuild it with 'mobility region build'"

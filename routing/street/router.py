@@ -335,6 +335,7 @@ class StreetRouter:
             last=ends,
             lon=lon,
             lat=lat,
+            speed_class=self._speed_class[edges].astype(np.int64),
         )
         keep = np.ones(lon.size, dtype=np.bool_)
         keep[1:] = (lon[1:] != lon[:-1]) | (lat[1:] != lat[:-1])

@@ -29,6 +29,13 @@ class RoutePieces:
     last: NDArray[np.int64]
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
+    speed_class: NDArray[np.int64] | None = None
+    """Per piece, how it is travelled (:class:`routing.street.profiles.SpeedClass`): steps and
+    pushing the bike start a step of their own with a notice."""
+
+
+NOTICES = {1: "push", 2: "steps"}
+"""Speed class -> notice: ``push`` (walk beside the bike), ``steps`` (use the steps)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class Step:
     location: Coordinate
     bearing_before: float
     bearing_after: float
+    notice: str = ""
+    """``steps`` (use the steps), ``push`` (push your bike) or empty."""
 
 
 def bearing(a: Coordinate, b: Coordinate) -> float:
@@ -89,15 +98,21 @@ def _heading_from(pieces: RoutePieces, index: int, *, forward: bool) -> float | 
 
 
 def build_steps(pieces: RoutePieces) -> list[Step]:
-    """Group consecutive pieces on the same street into steps, with a turn between them."""
+    """Group consecutive pieces on the same street into steps, with a turn between them.
+
+    A change between normal travel, steps and pushing the bike starts a new step (with its notice).
+    """
     count = pieces.name_ids.size
     keep = [i for i in range(count) if pieces.length_m[i] > 0 or count == 1]
     if not keep:
         return []
     ids = pieces.name_ids.tolist()
+    classes = pieces.speed_class.tolist() if pieces.speed_class is not None else [0] * count
+    notices = [NOTICES.get(int(c), "") for c in classes]
     groups: list[list[int]] = [[keep[0]]]
     for i in keep[1:]:
-        if ids[i] == ids[groups[-1][-1]]:
+        last = groups[-1][-1]
+        if ids[i] == ids[last] and notices[i] == notices[last]:
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -122,6 +137,7 @@ def build_steps(pieces: RoutePieces) -> list[Step]:
                 location=(float(pieces.lon[first]), float(pieces.lat[first])),
                 bearing_before=previous_heading if previous_heading is not None else 0.0,
                 bearing_after=heading,
+                notice=notices[group[0]],
             )
         )
         arriving = _heading_from(pieces, last, forward=False)
