@@ -1,7 +1,8 @@
 """Itinerary ids: a signed, compact record of what was planned, for the booking API.
 
 The id carries every leg's mode, times, ends, ride (trip, route, service day), shared
-vehicle with its quoted price and on-demand (flex) ride with its booking facts, signed with the app's secret key (itsdangerous, HMAC).
+vehicle with its quoted price and on-demand (flex) ride with its booking facts, signed
+with the app's secret key (itsdangerous, HMAC).
 Booking reads prices from here, never from the client; a changed id fails the signature.
 Ids expire (``max_age_s`` when read), so an old quote cannot be booked.
 
