@@ -137,6 +137,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Mitfahrende: {adults} Erwachsene und {children} Kinder brauchen Fahrscheine {level}",
         "en": "Companions: {adults} adults and {children} children need tickets {level}",
     },
+    "fare.on_demand_surcharge": {
+        "de": "{name}: {amount} € zusätzlich zum Fahrschein",
+        "en": "{name}: EUR {amount} on top of the ticket",
+    },
+    "fare.on_demand_surcharge_not_covered": {
+        "de": "{name} ({amount} €) ist nicht in deinem {pass} enthalten",
+        "en": "{name} (EUR {amount}) is not included in your {pass}",
+    },
+    "fare.on_demand_surcharge_covered": {
+        "de": "{name} ist in deinem {pass} enthalten",
+        "en": "{name} is included in your {pass}",
+    },
     "fare.sharing_quote": {"de": "Preis laut {provider}", "en": "Price quoted by {provider}"},
     "fare.sharing_estimate": {
         "de": "Voraussichtlicher Preis laut {provider} (abhängig von der Fahrtdauer)",

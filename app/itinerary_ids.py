@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from routing.planner.itinerary import FlexDetails, Itinerary, Leg, Place, PriceQuote, RideDetails
+from routing.planner.itinerary import FlexDetails, Itinerary, Leg, Place, RideDetails
 from routing.planner.request import Mode
 
 SALT = "kassel-mobility.itinerary.v1"
@@ -85,7 +85,7 @@ class SharingRecord(_Record):
 
 
 class FlexRecord(_Record):
-    """The on-demand ride a flex leg books: trip, pickup window, deadline, how to book, the surcharge."""
+    """The on-demand ride a flex leg books: trip, pickup window, deadline, how to book, its zones."""
 
     trip: str
     route: str
@@ -101,8 +101,6 @@ class FlexRecord(_Record):
     url: str = ""
     zones: list[str] = Field(default_factory=list)
     wheelchair: bool = False
-    surcharge_cents: int | None = None
-    currency: str = "EUR"
 
     def details(self) -> FlexDetails:
         """The planner's flex details (enough to price and book)."""
@@ -121,9 +119,6 @@ class FlexRecord(_Record):
             booking_url=self.url,
             wheelchair_accessible=self.wheelchair,
             zone_ids=tuple(self.zones),
-            surcharge=None
-            if self.surcharge_cents is None
-            else PriceQuote(self.surcharge_cents, self.currency, source="fares"),
         )
 
 
@@ -283,8 +278,6 @@ def _leg(leg: Leg) -> LegRecord:
             url=info.booking_url,
             zones=list(info.zone_ids),
             wheelchair=info.wheelchair_accessible,
-            surcharge_cents=info.surcharge.amount_cents if info.surcharge else None,
-            currency=info.surcharge.currency if info.surcharge else "EUR",
         )
     return LegRecord(
         mode=leg.mode,

@@ -217,7 +217,6 @@ def _flex(flex: FlexDetails | None, language: str) -> FlexOut | None:
             end=_clock(flex.pickup_window_end),
         ),
         wheelchair_accessible=flex.wheelchair_accessible,
-        surcharge=_price(flex.surcharge),
     )
 
 

@@ -141,6 +141,14 @@ class FareOut(ApiModel):
     reason_code: str = Field(description="Stable code, e.g. pass_in_area, outside_area_before_window, single_ticket")
     reason: str = Field(description="The reason in the negotiated language")
     pass_id: str | None = None
+    surcharge_cents: int | None = Field(
+        default=None, description="Flex legs: the on-demand surcharge included in amountCents (0: a pass pays it)"
+    )
+    surcharge_reason_code: str | None = Field(
+        default=None,
+        description="on_demand_surcharge, on_demand_surcharge_not_covered or on_demand_surcharge_covered",
+    )
+    surcharge_reason: str | None = Field(default=None, description="The surcharge's reason in the negotiated language")
 
 
 class SharingOut(ApiModel):
@@ -181,7 +189,6 @@ class FlexOut(ApiModel):
     booking_instructions: str = Field(description="How and by when to book, in the negotiated language")
     pickup_window_text: str = Field(description="The pickup window, in the negotiated language")
     wheelchair_accessible: bool
-    surcharge: PriceOut | None = Field(default=None, description="The on-demand surcharge before passes, if any")
 
 
 class ItineraryLegOut(ApiModel):

@@ -107,8 +107,6 @@ class FlexDetails:
     """The booking moment the ride was planned for (the request's ``bookingTime``)."""
     zone_ids: tuple[str, ...] = ()
     """The flex zones (``locations.geojson`` ids) the pickup and drop-off lie in, for surcharges."""
-    surcharge: PriceQuote | None = None
-    """The on-demand surcharge of the fare data (before passes), when the region has one."""
 
 
 @dataclass(frozen=True)

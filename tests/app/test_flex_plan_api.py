@@ -84,3 +84,12 @@ def test_a_bad_booking_time_names_the_parameter(client: FlaskClient) -> None:
     )
     assert response.status_code in (400, 422)
     assert "bookingTime" in response.get_data(as_text=True)
+
+
+def test_the_flex_fare_shows_the_surcharge_the_pass_leaves_out(client: FlaskClient) -> None:
+    leg = _flex_leg(_plan(client, "en", passes="mittendrin"))
+    fare = leg["fare"]
+    assert fare["passId"] == "mittendrin"
+    assert (fare["amountCents"], fare["surchargeCents"]) == (150, 150)
+    assert fare["surchargeReasonCode"] == "on_demand_surcharge_not_covered"
+    assert fare["surchargeReason"] == "AST-Komfortzuschlag (EUR 1.50) is not included in your MittendrinTicket"
