@@ -81,5 +81,5 @@ def test_a_pass_whose_data_covers_the_surcharge_pays_it(demo_region: Region, zon
 def test_a_bad_surcharge_names_the_field() -> None:
     document = fares_document()
     document["on_demand"]["surcharge_cents"] = -5
-    with pytest.raises(ValueError, match="on_demand.surcharge_cents"):
+    with pytest.raises(ValueError, match=r"on_demand\.surcharge_cents"):
         parse_fare_config(document)
