@@ -101,6 +101,8 @@ class FlexRecord(_Record):
     url: str = ""
     zones: list[str] = Field(default_factory=list)
     wheelchair: bool = False
+    provider: str | None = None
+    """The provider instance that books the ride online (None: the rider books it as the instructions say)."""
 
     def details(self) -> FlexDetails:
         """The planner's flex details (enough to price and book)."""
@@ -119,6 +121,7 @@ class FlexRecord(_Record):
             booking_url=self.url,
             wheelchair_accessible=self.wheelchair,
             zone_ids=tuple(self.zones),
+            provider=self.provider,
         )
 
 
@@ -278,6 +281,7 @@ def _leg(leg: Leg) -> LegRecord:
             url=info.booking_url,
             zones=list(info.zone_ids),
             wheelchair=info.wheelchair_accessible,
+            provider=info.provider,
         )
     return LegRecord(
         mode=leg.mode,

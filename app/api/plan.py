@@ -12,6 +12,7 @@ from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
 from app.fleet_cache import RequestFleets, fleet_cache, stale_warnings
+from app.flex_operators import with_flex_providers
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.local_times import local_moment
@@ -217,6 +218,8 @@ def _flex(flex: FlexDetails | None, language: str) -> FlexOut | None:
             end=_clock(flex.pickup_window_end),
         ),
         wheelchair_accessible=flex.wheelchair_accessible,
+        bookable=flex.provider is not None,
+        provider=flex.provider,
     )
 
 
@@ -337,6 +340,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     try:
         result = planner.plan(request_, supply, price)
         itineraries, warnings = result.itineraries, result.warnings
+        registry = current_app.extensions["mobility.providers"]
+        itineraries = [with_flex_providers(itinerary, registry) for itinerary in itineraries]
     except NoItinerary:
         itineraries, warnings = [], ["no_itinerary"]
     except PlanningError as exc:

@@ -42,7 +42,7 @@ def transit_ticket(user: User, record: ItineraryRecord | None) -> TransitTicket 
     if calculator is None or record is None:
         return None
     itinerary = record.itinerary()
-    if not itinerary.legs or not any(leg.mode is Mode.TRANSIT for leg in itinerary.legs):
+    if not itinerary.legs or not any(leg.mode in (Mode.TRANSIT, Mode.FLEX) for leg in itinerary.legs):
         return None
     fare = calculator.price(itinerary, held_passes(orm_session(), user.id, itinerary.start.date()))
     paid = [item for item in fare.legs if item.cents > 0]

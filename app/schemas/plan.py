@@ -189,6 +189,8 @@ class FlexOut(ApiModel):
     booking_instructions: str = Field(description="How and by when to book, in the negotiated language")
     pickup_window_text: str = Field(description="The pickup window, in the negotiated language")
     wheelchair_accessible: bool
+    bookable: bool = Field(default=False, description="True: POST /bookings books the ride with its operator")
+    provider: str | None = Field(default=None, description="The operator instance that books it here")
 
 
 class ItineraryLegOut(ApiModel):

@@ -107,6 +107,8 @@ class FlexDetails:
     """The booking moment the ride was planned for (the request's ``bookingTime``)."""
     zone_ids: tuple[str, ...] = ()
     """The flex zones (``locations.geojson`` ids) the pickup and drop-off lie in, for surcharges."""
+    provider: str | None = None
+    """The registered provider instance that books the ride online (set by the app; None: book as instructed)."""
 
 
 @dataclass(frozen=True)

@@ -124,4 +124,5 @@ def spec_of(leg: BookingLeg) -> LegSpec:
         vehicle_id=leg.vehicle_id,
         from_station_id=leg.pickup_station_id,
         to_station_id=leg.dropoff_station_id,
+        latest_start=as_utc(leg.latest_pickup_at) if leg.latest_pickup_at is not None else None,
     )
