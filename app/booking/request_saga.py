@@ -49,8 +49,10 @@ def transit_ticket(user: User, record: ItineraryRecord | None) -> TransitTicket 
     if not paid or fare.ticket_level is None:
         return None
     first = paid[0]
+    fixed = next((item for item in paid if itinerary.legs[item.leg_index].mode is Mode.TRANSIT), None)
     return TransitTicket(
-        position=first.leg_index,
+        position=fixed.leg_index if fixed is not None else len(itinerary.legs),
+        planned=first.leg_index,
         cents=sum(item.cents for item in paid),
         level=fare.ticket_level,
         label=f"Einzelfahrschein {level_name(fare.ticket_level)}",

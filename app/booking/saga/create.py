@@ -164,7 +164,7 @@ class BookingCreation:
 
     @staticmethod
     def _ticket_leg(booking: Booking, record: ItineraryRecord, ticket: TransitTicket) -> BookingLeg:
-        leg = record.legs[ticket.position]
+        leg = record.legs[ticket.position if ticket.planned is None else ticket.planned]
         return BookingLeg(
             booking_id=booking.id,
             position=ticket.position,
