@@ -25,12 +25,12 @@ from routing.flex.rides import FlexRide, RideQuery, find_rides
 from routing.geo import haversine_m
 from routing.planner.itinerary import Coordinates, FlexDetails, Leg, Place
 from routing.planner.request import Mode
-from routing.street.router import Snap, StreetRouter, TravelSpeeds, driving_speeds
+from routing.street.router import Snap, StreetRouter, StreetTargets, TravelSpeeds, driving_speeds
 from routing.transit.timetable import Timetable
 
 CAR_PROFILE = "car"
-CAR_BUDGET_S = 3 * 3600.0
-"""Longest car time a flex ride is looked up for."""
+CAR_BUDGET_S = 3600.0
+"""Longest car time a flex ride is looked up for (the searches stop there)."""
 MAX_MEETING_POINTS = 6
 """Meeting points (the point itself, zone boundaries, stops) tried at each end."""
 ARRIVE_BY_SEARCH = timedelta(hours=3)
@@ -227,6 +227,23 @@ class FlexRouter:
         metres[np.ix_(rows, cols)] = length
         return seconds, metres
 
+    def _car_times_to(
+        self, origins: list[Snap | None], destinations: list[Snap | None]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`car_times`, searching backwards from each destination (few destinations, many origins)."""
+        shape = (len(origins), len(destinations))
+        seconds, metres = np.full(shape, np.inf), np.full(shape, np.inf)
+        if self.car is None:
+            return seconds, metres
+        targets = StreetTargets.of(origins)
+        for column, destination in enumerate(destinations):
+            if destination is None:
+                continue
+            walks = self.car.walks(destination, targets, speeds=driving_speeds(), budget_s=CAR_BUDGET_S, reverse=True)
+            seconds[walks.target, column] = walks.duration_s
+            metres[walks.target, column] = walks.distance_m
+        return seconds, metres
+
     def chains(
         self,
         pickups: list[MeetingPoint],
@@ -325,7 +342,7 @@ class FlexRouter:
         looked up for the actual arrival at the stop (:meth:`from_stop`).
         """
         stops = list(self.transfer_stops)
-        seconds, metres = self.car_times(
+        seconds, metres = self._car_times_to(
             [self._stop_car_snap(stop) for stop in stops],
             [self.car_snap(d.place.lat, d.place.lon) for d in drop_offs],
         )
