@@ -118,6 +118,11 @@ def leg_fares(itinerary: Itinerary, fare: ItineraryFare | None, language: str) -
                     reason_code=item.reason.code,
                     reason=reason_text(item.reason, language),
                     pass_id=item.pass_id,
+                    surcharge_cents=item.surcharge_cents if item.surcharge_reason is not None else None,
+                    surcharge_reason_code=item.surcharge_reason.code if item.surcharge_reason is not None else None,
+                    surcharge_reason=reason_text(item.surcharge_reason, language)
+                    if item.surcharge_reason is not None
+                    else None,
                 )
             )
         else:

@@ -36,6 +36,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Mit dem Carsharing-Auto zu {place} (Rückgabe an der Station {station})",
         "en": "Drive a shared car to {place} (return it to station {station})",
     },
+    "leg.flex": {"de": "Mit dem Rufbus/AST {line} zu {place}", "en": "On-demand ride {line} to {place}"},
+    "flex.book_online": {
+        "de": "Online buchen bis {deadline}: {url}",
+        "en": "Book online by {deadline}: {url}",
+    },
+    "flex.book_phone": {
+        "de": "Nur telefonisch buchbar bis {deadline}: {phone}",
+        "en": "Book by phone only, by {deadline}: {phone}",
+    },
+    "flex.book_message": {
+        "de": "Buchung beim Betreiber bis {deadline}: {message}",
+        "en": "Book with the operator by {deadline}: {message}",
+    },
+    "flex.until_pickup": {"de": "kurz vor der Abholung", "en": "shortly before pickup"},
+    "flex.pickup_window": {
+        "de": "Abholung zwischen {start} und {end} Uhr",
+        "en": "Pickup between {start} and {end}",
+    },
+    "place.flex_zone": {"de": "Rand der Zone {zone}", "en": "Edge of zone {zone}"},
     "summary": {"de": "{minutes} Min., {transfers}: {modes}", "en": "{minutes} min, {transfers}: {modes}"},
     "transfers.0": {"de": "ohne Umstieg", "en": "no transfer"},
     "transfers.1": {"de": "1 Umstieg", "en": "1 transfer"},
@@ -44,6 +63,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mode.bike": {"de": "Fahrrad", "en": "bike"},
     "mode.bikeshare": {"de": "Leihrad", "en": "shared bike"},
     "mode.carsharing": {"de": "Carsharing", "en": "car sharing"},
+    "mode.flex": {"de": "Rufbus/AST", "en": "on-demand ride"},
     "route_type.0": {"de": "Tram", "en": "Tram"},
     "route_type.1": {"de": "U-Bahn", "en": "Subway"},
     "route_type.2": {"de": "Zug", "en": "Train"},
@@ -63,6 +83,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warning.carsharing_unavailable": {
         "de": "Carsharing konnte nicht berücksichtigt werden: kein Anbieter erreichbar.",
         "en": "Car sharing could not be considered: no provider is available.",
+    },
+    "warning.flex_unavailable": {
+        "de": (
+            "Rufbusse und AST konnten nicht berücksichtigt werden: "
+            "die Region hat keine Flex-Fahrten oder kein Straßennetz für Autos."
+        ),
+        "en": "On-demand rides could not be considered: the region has no flex trips or no street network for cars.",
     },
     "warning.bikeshare_not_step_free": {
         "de": "Leihräder wurden nicht berücksichtigt, weil eine stufenlose Route gewünscht ist.",
@@ -110,6 +137,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fare.companions_tickets": {
         "de": "Mitfahrende: {adults} Erwachsene und {children} Kinder brauchen Fahrscheine {level}",
         "en": "Companions: {adults} adults and {children} children need tickets {level}",
+    },
+    "fare.on_demand_surcharge": {
+        "de": "{name}: {amount} € zusätzlich zum Fahrschein",
+        "en": "{name}: EUR {amount} on top of the ticket",
+    },
+    "fare.on_demand_surcharge_not_covered": {
+        "de": "{name} ({amount} €) ist nicht in deinem {pass} enthalten",
+        "en": "{name} (EUR {amount}) is not included in your {pass}",
+    },
+    "fare.on_demand_surcharge_covered": {
+        "de": "{name} ist in deinem {pass} enthalten",
+        "en": "{name} is included in your {pass}",
     },
     "fare.sharing_quote": {"de": "Preis laut {provider}", "en": "Price quoted by {provider}"},
     "fare.sharing_estimate": {

@@ -1,7 +1,8 @@
 """Itinerary ids: a signed, compact record of what was planned, for the booking API.
 
-The id carries every leg's mode, times, ends, ride (trip, route, service day) and shared
-vehicle with its quoted price, signed with the app's secret key (itsdangerous, HMAC).
+The id carries every leg's mode, times, ends, ride (trip, route, service day), shared
+vehicle with its quoted price and on-demand (flex) ride with its booking facts, signed
+with the app's secret key (itsdangerous, HMAC).
 Booking reads prices from here, never from the client; a changed id fails the signature.
 Ids expire (``max_age_s`` when read), so an old quote cannot be booked.
 
@@ -21,7 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from routing.planner.itinerary import Itinerary, Leg, Place, RideDetails
+from routing.planner.itinerary import FlexDetails, Itinerary, Leg, Place, RideDetails
 from routing.planner.request import Mode
 
 SALT = "kassel-mobility.itinerary.v1"
@@ -83,6 +84,47 @@ class SharingRecord(_Record):
     round_trip: bool = False
 
 
+class FlexRecord(_Record):
+    """The on-demand ride a flex leg books: trip, pickup window, deadline, how to book, its zones."""
+
+    trip: str
+    route: str
+    route_name: str = ""
+    agency: str = ""
+    day: date
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    latest_arrival: AwareDatetime
+    deadline: AwareDatetime | None = None
+    method: str = "message"
+    phone: str = ""
+    url: str = ""
+    zones: list[str] = Field(default_factory=list)
+    wheelchair: bool = False
+    provider: str | None = None
+    """The provider instance that books the ride online (None: the rider books it as the instructions say)."""
+
+    def details(self) -> FlexDetails:
+        """The planner's flex details (enough to price and book)."""
+        return FlexDetails(
+            trip_id=self.trip,
+            route_id=self.route,
+            route_name=self.route_name,
+            agency=self.agency,
+            service_day=self.day,
+            pickup_window_start=self.window_start,
+            pickup_window_end=self.window_end,
+            latest_arrival=self.latest_arrival,
+            booking_deadline=self.deadline,
+            booking_method=self.method,
+            phone=self.phone,
+            booking_url=self.url,
+            wheelchair_accessible=self.wheelchair,
+            zone_ids=tuple(self.zones),
+            provider=self.provider,
+        )
+
+
 class LegRecord(_Record):
     """One leg as planned: mode, aware times, ends, distance, and its ride or shared vehicle."""
 
@@ -94,6 +136,7 @@ class LegRecord(_Record):
     meters: float = 0.0
     ride: RideRecord | None = None
     sharing: SharingRecord | None = None
+    flex: FlexRecord | None = None
 
     @property
     def minutes(self) -> float:
@@ -134,6 +177,7 @@ class LegRecord(_Record):
             distance_m=self.meters,
             geometry=[],
             ride=ride,
+            flex=None if self.flex is None else self.flex.details(),
         )
 
 
@@ -219,6 +263,26 @@ def _leg(leg: Leg) -> LegRecord:
             currency=details.quote.currency if details.quote else "EUR",
             round_trip=details.round_trip,
         )
+    flex = None
+    if leg.flex is not None:
+        info = leg.flex
+        flex = FlexRecord(
+            trip=info.trip_id,
+            route=info.route_id,
+            route_name=info.route_name,
+            agency=info.agency,
+            day=info.service_day,
+            window_start=_moment(info.pickup_window_start, "pickup window start"),
+            window_end=_moment(info.pickup_window_end, "pickup window end"),
+            latest_arrival=_moment(info.latest_arrival, "latest arrival"),
+            deadline=info.booking_deadline,
+            method=info.booking_method,
+            phone=info.phone,
+            url=info.booking_url,
+            zones=list(info.zone_ids),
+            wheelchair=info.wheelchair_accessible,
+            provider=info.provider,
+        )
     return LegRecord(
         mode=leg.mode,
         start=_moment(leg.start, "start"),
@@ -228,6 +292,7 @@ def _leg(leg: Leg) -> LegRecord:
         meters=round(leg.distance_m, 1),
         ride=ride,
         sharing=sharing,
+        flex=flex,
     )
 
 

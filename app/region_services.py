@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
 from flask import current_app
 
 from app.errors import ServiceUnavailable
@@ -102,7 +103,9 @@ def _fares(region: Region) -> FareCalculator | None:
     if region.fares is None or region.zones is None:
         return None
     stop_index = region_service(STOP_INDEX)
-    return FareCalculator(region.fares, region.zones, stop_index, region.manifest.timezone)
+    timetable = region.timetable
+    points = np.column_stack([np.asarray(timetable.stop_lat, dtype=np.float64), np.asarray(timetable.stop_lon)])
+    return FareCalculator(region.fares, region.zones, stop_index, region.manifest.timezone, stop_points=points)
 
 
 def _geocoder(region: Region) -> Geocoder:

@@ -1,4 +1,4 @@
-"""Factories of the built-in adapters, registered as entry points ``gbfs`` and ``tomp`` in pyproject.toml.
+"""Factories of the built-in adapters, registered as entry points ``gbfs``, ``tomp`` and ``ondemand`` in pyproject.toml.
 
 Settings every adapter reads (all optional except the URLs):
 
@@ -14,6 +14,10 @@ Settings every adapter reads (all optional except the URLs):
 ``tomp_url``       (tomp) base URL of the TOMP endpoints
 ``api_key``        (tomp) from ``api_key_env``; sent as ``Authorization: Bearer``
 ``maas_id``        (tomp) our MaaS id (default ``kassel-mobility``)
+``ondemand_url``   (ondemand) base URL of the dispatcher's endpoints
+``routes``         (ondemand) region route ids of the flex trips it dispatches (``["demo:AST90"]``)
+``operator``       (ondemand) the operator's name shown to riders
+``timezone``       (ondemand) the operator's time zone (default Europe/Berlin)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from providers.gbfs.adapter import GbfsProvider, GbfsSettings
 from providers.gbfs.pricing import Perk
 from providers.http import HttpClient, HttpSettings
 from providers.model import FormFactor
+from providers.ondemand.adapter import OnDemandProvider, OnDemandSettings
 from providers.tomp.adapter import TompProvider, TompSettings
 
 GBFS_KEYS = frozenset(
@@ -42,6 +47,8 @@ GBFS_KEYS = frozenset(
     }
 )
 TOMP_KEYS = GBFS_KEYS | {"tomp_url", "api_key", "maas_id"}
+HTTP_KEYS = frozenset({"timeout_s", "retries", "backoff_s"})
+ONDEMAND_KEYS = HTTP_KEYS | {"ondemand_url", "routes", "operator", "timezone", "api_key"}
 RETURN_CONSTRAINTS = ("free_floating", "roundtrip_station", "any_station", "hybrid")
 
 
@@ -139,5 +146,25 @@ def tomp_adapter(name: str, settings: Mapping[str, Any]) -> TompProvider:
     return TompProvider(name, _gbfs(name, reader), tomp, HttpClient(name, reader.http()))
 
 
+def ondemand_adapter(name: str, settings: Mapping[str, Any]) -> OnDemandProvider:
+    """An on-demand dispatcher (AST, Rufbus) that books flex legs."""
+    reader = _Settings(name, settings, ONDEMAND_KEYS)
+    routes = settings.get("routes")
+    if not isinstance(routes, list) or not routes or not all(isinstance(route, str) for route in routes):
+        raise ProviderConfigError(name, "routes must be a non-empty list of route ids (<feed>:<route_id>)")
+    return OnDemandProvider(
+        name,
+        OnDemandSettings(
+            ondemand_url=reader.url("ondemand_url"),
+            routes=tuple(routes),
+            operator=reader.text("operator", "") or "",
+            timezone=reader.text("timezone", "Europe/Berlin") or "Europe/Berlin",
+            api_key=reader.text("api_key", None),
+        ),
+        HttpClient(name, reader.http()),
+    )
+
+
 gbfs_adapter.settings_schema = dict.fromkeys(GBFS_KEYS, object)  # type: ignore[attr-defined]  # _Settings checks types
 tomp_adapter.settings_schema = dict.fromkeys(TOMP_KEYS, object)  # type: ignore[attr-defined]
+ondemand_adapter.settings_schema = dict.fromkeys(ONDEMAND_KEYS, object)  # type: ignore[attr-defined]

@@ -34,6 +34,14 @@ class VehicleTaken(ProviderError, RuntimeError):
     """The vehicle (or the last one at the station) was reserved by someone else first."""
 
 
+class RideDeclined(VehicleTaken):
+    """An on-demand dispatcher cannot serve the ride; ``reason_code`` says why (``no_vehicle_in_window``, ...)."""
+
+    def __init__(self, provider: str, message: str, *, reason_code: str) -> None:
+        super().__init__(provider, f"{message} ({reason_code})")
+        self.reason_code = reason_code
+
+
 class BookingNotFound(ProviderError, LookupError):
     """The operator does not know this booking id."""
 

@@ -288,6 +288,9 @@ class LegSpec:
     from_station_id: str | None = None
     to_station_id: str | None = None
     pass_ids: tuple[str, ...] = ()  # passes the rider holds, for configured perks
+    latest_start: datetime | None = None  # on-demand legs: the end of the pickup window (start is its beginning)
+    travellers: int = 1
+    wheelchair: bool = False  # on-demand legs: a wheelchair place is needed
 
 
 @dataclass(frozen=True)
@@ -315,3 +318,4 @@ class BookingStatus:
     vehicle_id: str | None = None
     amount_cents: int | None = None  # final price once completed; the cancellation fee once cancelled
     operator_state: str = ""  # the operator's own state name, for support
+    pickup_at: datetime | None = None  # on-demand legs: the pickup time the dispatcher confirmed

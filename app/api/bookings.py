@@ -70,6 +70,8 @@ def booking_out(booking: Booking) -> BookingOut:
                 final_cents=leg.final_cents,
                 reason=leg.reason,
                 ticket=leg.ticket_token,
+                pickup_at=local(leg.pickup_at) if leg.pickup_at is not None else None,
+                latest_pickup_at=local(leg.latest_pickup_at) if leg.latest_pickup_at is not None else None,
             )
             for leg in legs
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import Response, current_app, request
 
@@ -12,6 +13,7 @@ from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
 from app.fleet_cache import RequestFleets, fleet_cache, stale_warnings
+from app.flex_operators import with_flex_providers
 from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.local_times import local_moment
@@ -20,6 +22,7 @@ from app.realtime import alerts_out, trip_info
 from app.region_services import PLANNER, region_service
 from app.schemas.plan import (
     FareOut,
+    FlexOut,
     ItineraryOut,
     LegOut,
     LineString,
@@ -36,7 +39,7 @@ from app.settings import Settings
 from app.sharing import sharing_supply
 from app.sharing_alerts import plan_alert_warnings
 from routing.fares.engine import ItineraryFare, Travellers
-from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
+from routing.planner.itinerary import FlexDetails, Itinerary, Leg, Place, PriceQuote
 from routing.planner.planner import NoItinerary, PlanningError
 from routing.planner.request import Mode, PlanRequest
 from routing.street.steps import Step
@@ -157,6 +160,8 @@ def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
         instruction = text(
             "leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign, place=destination.name
         )
+    elif leg.flex is not None:
+        instruction = text("leg.flex", language, line=leg.flex.route_name, place=destination.name)
     elif leg.sharing is not None and leg.sharing.round_trip:
         instruction = text(
             f"leg.{leg.mode.value}_round_trip", language, place=destination.name, station=leg.origin.name
@@ -208,8 +213,54 @@ def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
             deep_link=sharing.deep_link,
             round_trip=sharing.round_trip,
         ),
+        flex=_flex(leg.flex, language),
         fare=fare,
         steps=_steps(leg, language),
+    )
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment:%H:%M}"
+
+
+def _flex(flex: FlexDetails | None, language: str) -> FlexOut | None:
+    """The booking facts of a flex leg, with the instructions in ``language``."""
+    if flex is None:
+        return None
+    deadline = f"{flex.booking_deadline:%d.%m. %H:%M}" if flex.booking_deadline else text("flex.until_pickup", language)
+    instructions = text(
+        f"flex.book_{flex.booking_method}",
+        language,
+        deadline=deadline,
+        url=flex.booking_url,
+        phone=flex.phone,
+        message=flex.message,
+    )
+    return FlexOut(
+        trip_id=flex.trip_id,
+        route_id=flex.route_id,
+        route_name=flex.route_name,
+        agency=flex.agency,
+        service_day=flex.service_day.isoformat(),
+        pickup_window_start=flex.pickup_window_start,
+        pickup_window_end=flex.pickup_window_end,
+        latest_arrival=flex.latest_arrival,
+        booking_time=flex.booking_time,
+        booking_deadline=flex.booking_deadline,
+        booking_method=flex.booking_method,  # type: ignore[arg-type]
+        booking_phone=flex.phone or None,
+        booking_url=flex.booking_url or None,
+        booking_message=flex.message or None,
+        booking_instructions=instructions,
+        pickup_window_text=text(
+            "flex.pickup_window",
+            language,
+            start=_clock(flex.pickup_window_start),
+            end=_clock(flex.pickup_window_end),
+        ),
+        wheelchair_accessible=flex.wheelchair_accessible,
+        bookable=flex.provider is not None,
+        provider=flex.provider,
     )
 
 
@@ -320,6 +371,7 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         walk_speed=query.walk_speed,
         max_walk_m=query.max_walk_meters,
         max_wait_s=settings.plan_max_wait_minutes * 60.0,
+        booking_time=local_moment(query.booking_time, planner.transit.zone, parameter="bookingTime"),
     )
     warnings: list[str] = []
     calculator = fare_calculator()
@@ -331,6 +383,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     try:
         result = planner.plan(request_, supply, price)
         itineraries, warnings = result.itineraries, result.warnings
+        registry = current_app.extensions["mobility.providers"]
+        itineraries = [with_flex_providers(itinerary, registry) for itinerary in itineraries]
     except NoItinerary:
         itineraries, warnings = [], ["no_itinerary"]
     except PlanningError as exc:

@@ -42,15 +42,17 @@ def transit_ticket(user: User, record: ItineraryRecord | None) -> TransitTicket 
     if calculator is None or record is None:
         return None
     itinerary = record.itinerary()
-    if not itinerary.legs or not any(leg.mode is Mode.TRANSIT for leg in itinerary.legs):
+    if not itinerary.legs or not any(leg.mode in (Mode.TRANSIT, Mode.FLEX) for leg in itinerary.legs):
         return None
     fare = calculator.price(itinerary, held_passes(orm_session(), user.id, itinerary.start.date()))
     paid = [item for item in fare.legs if item.cents > 0]
     if not paid or fare.ticket_level is None:
         return None
     first = paid[0]
+    fixed = next((item for item in paid if itinerary.legs[item.leg_index].mode is Mode.TRANSIT), None)
     return TransitTicket(
-        position=first.leg_index,
+        position=fixed.leg_index if fixed is not None else len(itinerary.legs),
+        planned=first.leg_index,
         cents=sum(item.cents for item in paid),
         level=fare.ticket_level,
         label=f"Einzelfahrschein {level_name(fare.ticket_level)}",

@@ -105,6 +105,10 @@ class BookingLeg(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     ticket_token: Mapped[str | None] = mapped_column(Text, default=None)
     """For a transit ticket leg: the signed single ticket."""
+    latest_pickup_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    """For an on-demand (flex) leg: the latest pickup the rider accepts (``starts_at`` is the earliest)."""
+    pickup_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    """For an on-demand (flex) leg: the pickup time the dispatcher confirmed."""
 
 
 class BookingEvent(Base):

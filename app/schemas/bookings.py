@@ -35,6 +35,10 @@ class BookingLegOut(ApiModel):
     final_cents: int | None
     reason: str | None = Field(description="Why the leg failed or was cancelled, when it did")
     ticket: str | None = Field(default=None, description="Transit ticket legs: the signed single ticket (QR content)")
+    pickup_at: datetime | None = Field(default=None, description="On-demand legs: the pickup the operator confirmed")
+    latest_pickup_at: datetime | None = Field(
+        default=None, description="On-demand legs: the latest pickup asked for (startsAt is the earliest)"
+    )
 
 
 class PaymentOut(ApiModel):

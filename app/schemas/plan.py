@@ -76,6 +76,12 @@ class PlanQuery(QueryModel):
         description="Pass products held (ids from GET /passes), for prices without signing in; a "
         "signed-in user's bought passes count anyway",
     )
+    booking_time: RequestTime | None = Field(
+        default=None,
+        description="When the rides would be booked (ISO 8601, as OpenTripPlanner's bookingTime). Default: now. "
+        "On-demand (flex) rides whose booking deadline has passed by then, or that open for booking later, are "
+        "not offered; a same-day notice moves the earliest pickup to bookingTime plus the notice.",
+    )
     sort: Literal["time", "cheapest"] = Field(default="time", description="Order: by time, or cheapest first")
 
 
@@ -138,6 +144,14 @@ class FareOut(ApiModel):
     reason_code: str = Field(description="Stable code, e.g. pass_in_area, outside_area_before_window, single_ticket")
     reason: str = Field(description="The reason in the negotiated language")
     pass_id: str | None = None
+    surcharge_cents: int | None = Field(
+        default=None, description="Flex legs: the on-demand surcharge included in amountCents (0: a pass pays it)"
+    )
+    surcharge_reason_code: str | None = Field(
+        default=None,
+        description="on_demand_surcharge, on_demand_surcharge_not_covered or on_demand_surcharge_covered",
+    )
+    surcharge_reason: str | None = Field(default=None, description="The surcharge's reason in the negotiated language")
 
 
 class SharingOut(ApiModel):
@@ -179,6 +193,30 @@ class StepOut(ApiModel):
     instruction: str = Field(description="The step in the negotiated language, notice included")
 
 
+class FlexOut(ApiModel):
+    """The on-demand ride (GTFS-Flex: AST, Rufbus) of a flex leg: the pickup window and how to book it."""
+
+    trip_id: str
+    route_id: str
+    route_name: str
+    agency: str
+    service_day: str
+    pickup_window_start: datetime = Field(description="The vehicle picks up between this and pickupWindowEnd")
+    pickup_window_end: datetime
+    latest_arrival: datetime = Field(description="Arrival by the feed's safe (upper) estimate; end is the mean")
+    booking_time: datetime | None = Field(description="The booking moment the ride was planned for")
+    booking_deadline: datetime | None = Field(description="Book by then (null: up to the pickup)")
+    booking_method: Literal["online", "phone", "message"]
+    booking_phone: str | None = None
+    booking_url: str | None = None
+    booking_message: str | None = Field(default=None, description="The operator's booking message (feed language)")
+    booking_instructions: str = Field(description="How and by when to book, in the negotiated language")
+    pickup_window_text: str = Field(description="The pickup window, in the negotiated language")
+    wheelchair_accessible: bool
+    bookable: bool = Field(default=False, description="True: POST /bookings books the ride with its operator")
+    provider: str | None = Field(default=None, description="The operator instance that books it here")
+
+
 class ItineraryLegOut(ApiModel):
     """One part of an itinerary."""
 
@@ -193,7 +231,10 @@ class ItineraryLegOut(ApiModel):
     geometry: LineString
     transit: RideOut | None = None
     sharing: SharingOut | None = None
-    fare: FareOut | None = Field(default=None, description="Transit: price for this user; sharing: the quote")
+    flex: FlexOut | None = Field(default=None, description="On-demand (flex) legs: pickup window and booking")
+    fare: FareOut | None = Field(
+        default=None, description="Transit: price for this user; sharing: the quote; flex: the surcharge due"
+    )
     steps: list[StepOut] = Field(
         default_factory=list, description="Turn-by-turn directions of walk, bike and shared-vehicle legs"
     )

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from providers.sandbox.faults import Fault, FaultKind, FaultPlan, FaultSpecError
 from providers.sandbox.fleet import Fleet, SandboxError
+from providers.sandbox.ondemand import Dispatcher, add_ondemand_routes, demo_dispatchers
 from providers.sandbox.publish import (
     LIVE_TTL_S,
     STATIC_TTL_S,
@@ -35,9 +36,14 @@ from providers.sandbox.tomp import add_tomp_routes, tomp_error
 
 
 def create_sandbox_app(
-    fleet: Fleet, *, faults: FaultPlan | None = None, api_key: str | None = None, language: str = "de"
+    fleet: Fleet,
+    *,
+    faults: FaultPlan | None = None,
+    api_key: str | None = None,
+    language: str = "de",
+    dispatchers: dict[str, Dispatcher] | None = None,
 ) -> Flask:
-    """The sandbox operator as a Flask app over ``fleet``."""
+    """The sandbox operator as a Flask app over ``fleet`` and the on-demand ``dispatchers`` (default: the demo's)."""
     app = Flask("kassel_mobility_sandbox")
     app.config["SANDBOX_LANGUAGE"] = language
     fault_plan = faults or FaultPlan()
@@ -87,7 +93,7 @@ def create_sandbox_app(
     def _authorise() -> Response | None:
         if (
             api_key
-            and request.path.startswith("/tomp/")
+            and request.path.startswith(("/tomp/", "/ondemand/"))
             and request.headers.get("Authorization") != f"Bearer {api_key}"
         ):
             return _problem(401, "unauthorised", "a valid 'Authorization: Bearer <key>' header is required")
@@ -139,6 +145,9 @@ def create_sandbox_app(
         return jsonify(envelope(version, data, now, ttl_s=LIVE_TTL_S if live else STATIC_TTL_S))
 
     add_tomp_routes(app, fleet, base_url)
+    on_demand = demo_dispatchers() if dispatchers is None else dispatchers
+    app.extensions["sandbox.dispatchers"] = on_demand
+    add_ondemand_routes(app, on_demand)
 
     @app.get("/_sandbox/faults")
     def list_faults() -> Response:

@@ -15,7 +15,10 @@ from providers.registry import InstanceConfig
 from providers.sandbox.app import create_sandbox_app
 from providers.sandbox.faults import FaultPlan
 from providers.sandbox.fleet import Fleet
+from providers.sandbox.ondemand import Dispatcher, demo_dispatchers
 
+DEMO_ONDEMAND_ROUTES = {"demo-ast": ("demo:AST90",)}
+"""Which flex routes of the demo region each demo dispatcher serves."""
 DEMO_VERSIONS = {"demo-rad": "2.3", "demo-auto": "3.0"}
 """Which GBFS version the demo instances read (one of each, so both parsers are exercised)."""
 
@@ -28,6 +31,7 @@ class RunningSandbox:
     fleet: Fleet
     faults: FaultPlan
     _server: BaseWSGIServer = field(repr=False)
+    dispatchers: dict[str, Dispatcher] = field(default_factory=dict)
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
@@ -45,6 +49,22 @@ class RunningSandbox:
                 if api_key_env is not None:
                     settings["api_key_env"] = api_key_env
             configs.append(InstanceConfig(name=system, adapter=adapter, settings=settings))
+        if adapter == "tomp":
+            configs += self.ondemand_instances(api_key_env=api_key_env)
+        return configs
+
+    def ondemand_instances(self, *, api_key_env: str | None = None) -> list[InstanceConfig]:
+        """Provider instances of the on-demand dispatchers (the demo's serves the demo AST zone's route)."""
+        configs = []
+        for system in sorted(self.dispatchers):
+            settings: dict[str, object] = {
+                "ondemand_url": f"{self.url}/ondemand/{system}",
+                "routes": list(DEMO_ONDEMAND_ROUTES.get(system, ())),
+                "operator": "AST Demo (synthetic)",
+            }
+            if api_key_env is not None:
+                settings["api_key_env"] = api_key_env
+            configs.append(InstanceConfig(name=system, adapter="ondemand", settings=settings))
         return configs
 
 
@@ -55,6 +75,7 @@ def start_sandbox(
     port: int = 0,
     faults: FaultPlan | None = None,
     api_key: str | None = None,
+    dispatchers: dict[str, Dispatcher] | None = None,
 ) -> RunningSandbox:
     """Serve ``fleet`` on ``host:port`` (0: any free port) in a daemon thread.
 
@@ -64,6 +85,8 @@ def start_sandbox(
         When the port cannot be bound.
     """
     plan = faults or FaultPlan()
-    server = make_server(host, port, create_sandbox_app(fleet, faults=plan, api_key=api_key), threaded=True)
+    on_demand = demo_dispatchers() if dispatchers is None else dispatchers
+    app = create_sandbox_app(fleet, faults=plan, api_key=api_key, dispatchers=on_demand)
+    server = make_server(host, port, app, threaded=True)
     threading.Thread(target=server.serve_forever, name="sandbox-operator", daemon=True).start()
-    return RunningSandbox(f"http://{host}:{server.server_port}", fleet, plan, server)
+    return RunningSandbox(f"http://{host}:{server.server_port}", fleet, plan, server, on_demand)

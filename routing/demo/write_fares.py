@@ -34,6 +34,13 @@ EVENING_AND_WEEKEND = [
 ]
 
 
+AST_SURCHARGE_CENTS = 150
+AST_SURCHARGE_NOTE = (
+    "SYNTHETIC demo amount for the demo AST zone: no published NVV AST surcharge is recorded in the project's "
+    "sources (shared/KASSEL.md); a real region sets the amount from the NVV tariff with its date"
+)
+
+
 def fares_document() -> dict[str, Any]:
     """The demo's fares as data (a fresh copy each call)."""
     order = sorted(ADULT_CENTS, key=lambda level: ADULT_CENTS[level])
@@ -95,6 +102,12 @@ def fares_document() -> dict[str, Any]:
                     "area": "*",
                 },
             ],
+            "on_demand": {
+                "name": "AST-Komfortzuschlag",
+                "surcharge_cents": AST_SURCHARGE_CENTS,
+                "zone_cents": {"demo:ast-nordost": AST_SURCHARGE_CENTS},
+                "note": AST_SURCHARGE_NOTE,
+            },
         }
     )
 

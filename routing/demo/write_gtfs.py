@@ -5,7 +5,8 @@ evening's last runs end after midnight), buses every 20 minutes along every four
 both at half frequency at weekends. Where two lines cross, a parent station holds both
 platforms, with transfers.txt giving a minimum change time (one pair is forbidden). A
 regional bus is frequency-based (frequencies.txt, exact_times=0). calendar_dates.txt
-makes one weekday a holiday that runs the weekend service.
+makes one weekday a holiday that runs the weekend service. An evening AST zone (GTFS-Flex, ``write_flex.py``)
+covers the north-east corner.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from routing.demo.city import SYNTHETIC_LABEL, CityPlan, Line, Street
+from routing.demo.write_flex import write_flex
 
 AGENCIES = {
     "kvg": ("KVG Demo (synthetic)", "https://example.invalid/kvg-demo"),
@@ -256,3 +258,4 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
     _write(
         folder / "frequencies.txt", ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"], frequencies
     )
+    write_flex(plan, folder, services=(WEEKDAY, WEEKEND))

@@ -17,8 +17,15 @@ A JSON file (``fares.json``, given to ``mobility region build --fares``)::
                   "area": "kasselplus", "extended_area": "nvv",
                   "extended_windows": [{"days": ["weekday"], "from": "19:00"},
                                        {"days": ["saturday", "sunday", "holiday"], "from": "00:00"}],
-                  "companions": {"adults": 1, "children_under": 18}, "eligibility": "teilhabecard"}]
+                  "companions": {"adults": 1, "children_under": 18}, "eligibility": "teilhabecard"}],
+      "on_demand": {"name": "AST-Zuschlag", "surcharge_cents": 150, "zone_cents": {"demo:ast-nordost": 150},
+                    "note": "where the amount comes from"}
     }
+
+``on_demand`` (optional) is the surcharge of an on-demand (flex) ride on top of the normal
+ticket, per ride and optionally per flex zone; a pass pays it only with
+``"covers_on_demand_surcharge": true`` (default false: the normal ticket is covered, the
+surcharge is not).
 
 Zone ids are those of the region's zones file. ``saturday_is_weekend`` decides whether a
 Saturday counts as a weekend day for the time windows (sources on the MittendrinTicket
@@ -75,6 +82,21 @@ class PassProduct:
     companions: Companions = Companions()
     eligibility: str | None = None
     """What a buyer must prove (``teilhabecard``), or None."""
+    covers_on_demand_surcharge: bool = False
+    """True when the pass also pays the on-demand (AST) surcharge of rides it covers (default: it does not)."""
+
+
+@dataclass(frozen=True)
+class OnDemandSurcharge:
+    """The surcharge an on-demand (flex: AST, Rufbus) ride costs on top of the normal ticket, per ride."""
+
+    name: str
+    cents: int
+    """Per ride, where no zone has its own amount."""
+    zone_cents: dict[str, int]
+    """Per flex zone (``<feed>:<location id>``): the amount of a ride picking up or setting down there."""
+    note: str = ""
+    """Where the amount comes from (a dated source, or that it is a placeholder)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,7 @@ class FareConfig:
     passes: dict[str, PassProduct]
     saturday_is_weekend: bool = True
     operating_day_starts: time = time(3, 0)
+    on_demand: OnDemandSurcharge | None = None
 
 
 class _Reader:
@@ -173,6 +196,20 @@ def _pass(source: str, raw: object, number: int) -> PassProduct:
             children_under=companion_reader.get("children_under", int, None),
         ),
         eligibility=reader.get("eligibility", str, None),
+        covers_on_demand_surcharge=reader.get("covers_on_demand_surcharge", bool, False),
+    )
+
+
+def _on_demand(source: str, raw: object) -> OnDemandSurcharge:
+    reader = _Reader(source, raw, "on_demand")
+    cents = reader.get("surcharge_cents", int)
+    if cents < 0:
+        raise InputDataError(source, "on_demand.surcharge_cents must be whole cents >= 0")
+    return OnDemandSurcharge(
+        name=reader.get("name", str),
+        cents=cents,
+        zone_cents=reader.cents("zone_cents") if "zone_cents" in reader.data else {},
+        note=reader.get("note", str, ""),
     )
 
 
@@ -226,6 +263,7 @@ def parse_fare_config(data: object, *, source: str = "fares") -> FareConfig:
         passes=passes,
         saturday_is_weekend=reader.get("saturday_is_weekend", bool, True),
         operating_day_starts=reader.time_of_day("operating_day_starts", time(3, 0)),
+        on_demand=_on_demand(source, reader.data["on_demand"]) if "on_demand" in reader.data else None,
     )
 
 

@@ -8,21 +8,27 @@ rides no pass covers are priced as one single ticket (transfers are included in 
 ticket) whose level follows from the zones of their stops. Companions ride free under
 the pass's companion rule while its extended validity applies to every ride, else they
 need tickets of the same level.
+
+An on-demand (flex) leg is a ride of the tariff like any other (its ends count by their
+stops, or by the stop nearest to a point of a zone) and costs the fare data's on-demand
+surcharge on top (per ride, or the amount of its zone): a pass covering the ride pays it
+only when the pass data says so (``covers_on_demand_surcharge``; default: it does not).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
+from numpy.typing import NDArray
 
 from routing.fares.config import ALL_AREAS, FareConfig, PassProduct
 from routing.fares.zones import ZoneIndex
-from routing.planner.itinerary import Itinerary
+from routing.planner.itinerary import Itinerary, Leg
 from routing.planner.request import Mode
 
 
@@ -58,8 +64,13 @@ class LegFare:
 
     leg_index: int
     cents: int
+    """What the traveller pays for the leg (with its surcharge)."""
     reason: FareReason
     pass_id: str | None = None
+    surcharge_cents: int = 0
+    """The part of ``cents`` that is the on-demand surcharge."""
+    surcharge_reason: FareReason | None = None
+    """Why the on-demand surcharge is paid or not (flex legs of a region with a surcharge)."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +90,25 @@ class _Ride:
     index: int
     board: datetime
     stops: list[int]
+    zones: tuple[str, ...] = ()
+    """The flex zones of an on-demand ride (empty: a fixed-route ride)."""
+    on_demand: bool = False
 
 
 class FareCalculator:
     """Prices itineraries of one region with its fare configuration. Safe to share between threads."""
 
-    def __init__(self, config: FareConfig, zones: ZoneIndex, stop_index: Mapping[str, int], timezone: str) -> None:
+    def __init__(
+        self,
+        config: FareConfig,
+        zones: ZoneIndex,
+        stop_index: Mapping[str, int],
+        timezone: str,
+        stop_points: NDArray[np.float64] | None = None,
+    ) -> None:
         self.config = config
+        self.stop_points = stop_points
+        """Per stop (lat, lon): the tariff counts a flex leg's end that is no stop by its nearest stop."""
         self.zones = zones
         self.stop_index = stop_index
         self.zone = ZoneInfo(timezone)
@@ -157,9 +180,34 @@ class FareCalculator:
 
     # Prices --------------------------------------------------------------------------------------
 
+    def _nearest_stop(self, lat: float, lon: float) -> int | None:
+        if self.stop_points is None or self.stop_points.shape[0] == 0:
+            return None
+        scale = np.cos(np.radians(lat))
+        points = np.asarray(self.stop_points)
+        distance = (points[:, 0] - lat) ** 2 + ((points[:, 1] - lon) * scale) ** 2
+        return int(np.argmin(distance))
+
+    def _flex_stops(self, leg: Leg) -> list[int]:
+        stops = []
+        for place in (leg.origin, leg.destination):
+            stop = self.stop_index.get(place.stop_id) if place.stop_id else None
+            if stop is None:
+                stop = self._nearest_stop(place.lat, place.lon)
+            if stop is not None:
+                stops.append(stop)
+        return stops
+
     def _rides(self, itinerary: Itinerary) -> list[_Ride]:
         rides = []
         for index, leg in enumerate(itinerary.legs):
+            if leg.mode is Mode.FLEX and leg.flex is not None:
+                stops = self._flex_stops(leg)
+                if stops:
+                    rides.append(
+                        _Ride(index=index, board=leg.start, stops=stops, zones=leg.flex.zone_ids, on_demand=True)
+                    )
+                continue
             if leg.mode is not Mode.TRANSIT or leg.ride is None:
                 continue
             ids = [
@@ -171,6 +219,21 @@ class FareCalculator:
             if stops:
                 rides.append(_Ride(index=index, board=leg.start, stops=stops))
         return rides
+
+    def _surcharge(self, ride: _Ride, product: PassProduct | None) -> tuple[int, FareReason] | None:
+        """The on-demand surcharge of ``ride`` when ``product`` covers its ticket (None: no surcharge here)."""
+        surcharge = self.config.on_demand
+        if surcharge is None or not ride.on_demand:
+            return None
+        amounts = [surcharge.zone_cents[zone] for zone in ride.zones if zone in surcharge.zone_cents]
+        cents = max(amounts) if amounts else surcharge.cents
+        params = {"name": surcharge.name, "amount": f"{cents / 100:.2f}"}
+        if product is None:
+            return cents, FareReason("on_demand_surcharge", params)
+        params["pass"] = product.name
+        if product.covers_on_demand_surcharge:
+            return 0, FareReason("on_demand_surcharge_covered", params)
+        return cents, FareReason("on_demand_surcharge_not_covered", params)
 
     def _coverage(self, ride: _Ride, held: Sequence[HeldPass]) -> tuple[PassProduct, FareReason, bool] | None:
         """The pass covering ``ride`` (area validity first), its reason, and whether its window applied."""
@@ -238,6 +301,7 @@ class FareCalculator:
         legs: list[LegFare] = []
         uncovered: list[_Ride] = []
         covering: list[tuple[PassProduct, bool]] = []
+        covered_by: dict[int, PassProduct] = {}
         for ride in rides:
             coverage = self._coverage(ride, held)
             if coverage is None:
@@ -245,6 +309,7 @@ class FareCalculator:
                 continue
             product, reason, window = coverage
             covering.append((product, window))
+            covered_by[ride.index] = product
             legs.append(LegFare(ride.index, 0, reason, product.id))
         level = self.ticket_level(uncovered) if uncovered else None
         for number, ride in enumerate(uncovered):
@@ -253,6 +318,12 @@ class FareCalculator:
                 legs.append(LegFare(ride.index, tariff.adult[level], self._uncovered_reason(ride, held, level)))
             else:
                 legs.append(LegFare(ride.index, 0, FareReason("ticket_included", {"level": level})))
+        surcharges = {ride.index: self._surcharge(ride, covered_by.get(ride.index)) for ride in rides}
+        for position, fare in enumerate(legs):
+            surcharge = surcharges.get(fare.leg_index)
+            if surcharge is not None:
+                cents, why = surcharge
+                legs[position] = replace(fare, cents=fare.cents + cents, surcharge_cents=cents, surcharge_reason=why)
         legs.sort(key=lambda fare: fare.leg_index)
         companions_cents, companions_reason = 0, None
         if rides and (travellers.adults or travellers.children):

@@ -14,6 +14,7 @@ warning.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -115,6 +116,25 @@ def _minutes(table: Table, line: int, column: str, text: str, drafts: set[str]) 
         drafts.add(f"{table.path}: {column} written as H:MM:SS (GTFS-Flex draft); read as a duration")
         return parse_time(table, line, column, text) / 60
     return _number(table, line, column, text)
+
+
+def _trip_safe_duration(
+    trips: Table, line: int, row: dict[str, str], timed: list[FlexStopTime | None]
+) -> list[FlexStopTime | None]:
+    """The trip's rows with ``trips.txt`` ``safe_duration_factor``/``safe_duration_offset`` applied, when given.
+
+    The adopted GTFS reference puts the safe estimate on the trip, the offset in *seconds*
+    (``SafeTravelDuration = safe_duration_factor x DrivingDuration + safe_duration_offset``);
+    the drafts' per-row fields of ``stop_times.txt`` (offset in minutes) stay where the
+    trip gives none.
+    """
+    factor_text = trips.value(row, "safe_duration_factor")
+    offset_text = trips.value(row, "safe_duration_offset")
+    if not factor_text and not offset_text:
+        return timed
+    factor = _number(trips, line, "safe_duration_factor", factor_text) if factor_text else 1.0
+    offset = _number(trips, line, "safe_duration_offset", offset_text, minimum=-math.inf) if offset_text else 0.0
+    return [None if st is None else replace(st, safe_factor=factor, safe_offset_s=offset) for st in timed]
 
 
 def _int_in(table: Table, line: int, column: str, text: str, allowed: range) -> int:
@@ -560,6 +580,7 @@ def load_flex(source: Path, *, name: str, timezone: str, first_day: date, days: 
         if any(stop_time is None for stop_time in timed):
             untimed += 1
             continue
+        timed = _trip_safe_duration(trips_table, line, row, timed)
         wheelchair = trips_table.value(row, "wheelchair_accessible")
         trips.append(
             FlexTrip(

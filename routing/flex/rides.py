@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from routing.flex.model import BookingRule, FlexNetwork, FlexStopTime, FlexTrip, PickupDropOff
+from routing.flex.model import BookingRule, BookingType, FlexNetwork, FlexStopTime, FlexTrip, PickupDropOff
 from routing.flex.timing import BookingWindow, booking_window, mean_duration_s, safe_duration_s
 from routing.transit.service_time import moment_at
 
@@ -71,6 +71,21 @@ def _rows(trip: FlexTrip, query: RideQuery) -> list[tuple[FlexStopTime, FlexStop
     return pairs
 
 
+def _notice_floor(rules: list[BookingRule], booking_time: datetime) -> list[datetime]:
+    """The earliest pickups the booking moment leaves (as OpenTripPlanner's ``earliestDepartureTime``).
+
+    A real-time rule takes no pickup before the booking; a same-day rule none before its
+    ``prior_notice_duration_min`` has passed. Prior-day rules close at a clock time instead.
+    """
+    floors = []
+    for rule in rules:
+        if rule.booking_type is BookingType.REAL_TIME:
+            floors.append(booking_time)
+        elif rule.booking_type is BookingType.SAME_DAY:
+            floors.append(booking_time + timedelta(minutes=rule.prior_notice_min or 0))
+    return floors
+
+
 def _windows(rules: list[BookingRule], day: date, pickup: datetime, zone: ZoneInfo) -> list[BookingWindow]:
     return [booking_window(rule, day, pickup, zone) for rule in rules]
 
@@ -83,10 +98,10 @@ def _ride(
     mean = timedelta(seconds=mean_duration_s(board, query.car_s))
     safe = timedelta(seconds=safe_duration_s(board, query.car_s))
     drop_opens = moment_at(day, alight.window_start_s, zone)
-    pickup = max(query.earliest_pickup, opens, drop_opens - mean)
+    rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
+    pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
     if pickup > closes or pickup + mean > moment_at(day, alight.window_end_s, zone):
         return None
-    rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
     windows = _windows(rules, day, pickup, zone)
     if not all(window.admits(query.booking_time) for window in windows):
         return None
@@ -115,9 +130,12 @@ def _ride(
 def find_rides(network: FlexNetwork, query: RideQuery) -> list[FlexRide]:
     """The earliest ride of every trip and service day that serves ``query``, earliest arrival first.
 
-    A ride is offered only when its pickup lies in the boarding row's window, its expected
-    (mean) arrival in the alighting row's window, every booking rule it falls under still admits
-    ``query.booking_time``, and (in wheelchair mode) the trip is marked accessible.
+    The pickup is the earliest moment at or after ``query.earliest_pickup`` that the windows
+    and the booking moment allow (a same-day rule's notice pushes it to ``booking_time`` plus
+    the notice, as OpenTripPlanner does). A ride is offered only when its pickup lies in the
+    boarding row's window, its expected (mean) arrival in the alighting row's window, every
+    booking rule it falls under still admits ``query.booking_time``, and (in wheelchair
+    mode) the trip is marked accessible.
     """
     found: list[FlexRide] = []
     for trip in network.trips:

@@ -84,6 +84,35 @@ class SharingDetails:
 
 
 @dataclass(frozen=True)
+class FlexDetails:
+    """The on-demand ride of a flex leg (GTFS-Flex): its trip, pickup window and how to book it."""
+
+    trip_id: str
+    route_id: str
+    route_name: str
+    agency: str
+    service_day: date
+    pickup_window_start: datetime
+    pickup_window_end: datetime
+    latest_arrival: datetime
+    """Arrival by the feed's safe (upper) duration estimate; the leg's ``end`` is the mean estimate."""
+    booking_deadline: datetime | None
+    """The last moment the ride can be booked (None: up to the pickup)."""
+    booking_method: str
+    """``online``, ``phone`` or ``message`` (only the operator's instructions)."""
+    phone: str = ""
+    booking_url: str = ""
+    message: str = ""
+    wheelchair_accessible: bool = False
+    booking_time: datetime | None = None
+    """The booking moment the ride was planned for (the request's ``bookingTime``)."""
+    zone_ids: tuple[str, ...] = ()
+    """The flex zones (``locations.geojson`` ids) the pickup and drop-off lie in, for surcharges."""
+    provider: str | None = None
+    """The registered provider instance that books the ride online (set by the app; None: book as instructed)."""
+
+
+@dataclass(frozen=True)
 class Leg:
     """One part of an itinerary done one way."""
 
@@ -96,6 +125,7 @@ class Leg:
     geometry: Coordinates
     ride: RideDetails | None = None
     sharing: SharingDetails | None = None
+    flex: FlexDetails | None = None
     steps: tuple[Step, ...] = ()
     """Turn-by-turn directions of a walk, bike or shared-vehicle leg on the streets (empty otherwise)."""
 
@@ -173,7 +203,7 @@ class Itinerary:
             (
                 leg.mode,
                 leg.ride.trip_id if leg.ride else None,
-                leg.sharing.vehicle_id if leg.sharing else None,
+                leg.sharing.vehicle_id if leg.sharing else leg.flex.trip_id if leg.flex else None,
                 leg.origin.stop_id or leg.origin.station_id,
                 leg.destination.stop_id or leg.destination.station_id,
                 leg.start,

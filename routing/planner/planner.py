@@ -23,6 +23,7 @@ import numpy as np
 from routing.errors import NoRoute, PointNotRoutable, RoutingError
 from routing.geo import haversine_m
 from routing.pareto import non_dominated
+from routing.planner.flex import FlexChain, FlexRouter, MeetingPoint
 from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails, SharingDetails
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
 from routing.planner.shared_rides import ANCHOR_SNAP_M, RIDE_PROFILE, Anchor, SharedRide, SharedRideFinder, ride_speeds
@@ -45,12 +46,15 @@ from routing.street.router import (
 )
 from routing.street.steps import Step
 from routing.transit.raptor import AccessEgress, Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
+from routing.transit.service_time import seconds_since_reference
 
 logger = logging.getLogger(__name__)
 
 ARRIVE_BY_SEARCH = timedelta(hours=3)
 """How far before the requested arrival an arrive-by search looks for departures."""
 MAX_ITINERARIES = 6
+MAX_FLEX_TRIPS = 3
+"""Whole trips by flex ride kept per request (one per flex trip, earliest arrival first)."""
 OWN_BIKE = "own-bike"
 """The traveller's own bike as a one-vehicle "system" for bike+ride chains."""
 
@@ -84,6 +88,12 @@ class Planner:
         self.transit = transit or TransitRouter(region)
         self.timetable = region.timetable
         self.shared = SharedRideFinder(self.transit.street)
+        flex = region.flex
+        self.flex = (
+            FlexRouter(flex, self.timetable, self.transit.street, region.street.profiles)
+            if flex is not None and flex.trips
+            else None
+        )
 
     # Public ------------------------------------------------------------------------
 
@@ -124,6 +134,10 @@ class Planner:
                 found, notes = self._bike_and_ride(request)
                 candidates += found
                 warnings += notes
+        if Mode.FLEX in modes:
+            found, notes = self._flex(request)
+            candidates += found
+            warnings += notes
         for mode in (Mode.BIKESHARE, Mode.CARSHARING):
             if mode in modes:
                 found, notes = self._sharing(request, mode, sharing)
@@ -247,6 +261,160 @@ class Planner:
         if mode is Mode.BIKESHARE and Mode.TRANSIT in request.modes:
             found += self._transit_with_feeders(request, systems, systems, origin, destination, router, walk)
         return found, []
+
+    # On-demand rides (GTFS-Flex) ---------------------------------------------------------
+
+    def _flex(self, request: PlanRequest) -> tuple[list[Itinerary], list[str]]:
+        """Flex rides as the whole trip, as access to transit and as egress from it."""
+        if self.flex is None or self.flex.car is None:
+            return [], ["flex_unavailable"]
+        flex = self.flex
+        profile = self._walk_profile(request)
+        router = self.transit.street(profile)
+        origin = self._snap(router, request.origin, "from")
+        destination = self._snap(router, request.destination, "to")
+        walk = walking_speeds(request.walk_kmh)
+        booking = request.booking_time or datetime.now(self.transit.zone)
+        pickups, drop_offs = (
+            flex.meeting_points(
+                point,
+                snap,
+                kind=kind,
+                profile=profile,
+                speeds=walk,
+                max_walk_s=request.max_walk_s,
+                max_walk_m=request.max_walk_m,
+            )
+            for point, snap, kind in (
+                (request.origin, origin, "origin"),
+                (request.destination, destination, "destination"),
+            )
+        )
+        a, b = _point("origin", request.origin), _point("destination", request.destination)
+        found: list[Itinerary] = []
+        if pickups and drop_offs:
+            earliest = request.time - ARRIVE_BY_SEARCH if request.arrive_by else request.time
+            chains = flex.chains(
+                pickups, drop_offs, earliest=earliest, booking_time=booking, wheelchair=request.wheelchair
+            )
+            for chain in chains:
+                if request.arrive_by:
+                    latest = flex.latest_chain(
+                        chain, deadline=request.time, booking_time=booking, wheelchair=request.wheelchair
+                    )
+                    if latest is None:
+                        continue
+                    chain = latest
+                found.append(Itinerary(legs=flex.legs(chain, a, b, origin, destination, (router, walk))))
+                if len(found) >= MAX_FLEX_TRIPS:
+                    break
+        if Mode.TRANSIT in request.modes and not request.arrive_by and profile in self.transit.footpaths:
+            self._check_time(request.time)
+            options = self._transit_options(request)
+            ends = self.transit.access_egress(origin, destination, request.time, options)
+            if pickups:
+                found += self._flex_access(request, ends, pickups, booking, router, origin, destination, walk)
+            if drop_offs:
+                found += self._flex_egress(request, ends, drop_offs, booking, router, origin, destination, walk)
+        return found, []
+
+    def _flex_journeys(self, ends: AccessEgress, request: PlanRequest) -> list[Journey]:
+        try:
+            journeys = self.transit.pareto_from_ends(ends, self._transit_options(request))
+        except NoRoute:
+            return []
+        return [journey for journey in journeys if any(isinstance(leg, TransitLeg) for leg in journey.legs)]
+
+    def _flex_access(
+        self,
+        request: PlanRequest,
+        ends: AccessEgress,
+        pickups: list[MeetingPoint],
+        booking: datetime,
+        router: StreetRouter,
+        origin: Snap,
+        destination: Snap,
+        walk: TravelSpeeds,
+    ) -> list[Itinerary]:
+        """A flex ride to a stop, then transit: transit leaves after the ride's safe arrival estimate."""
+        assert self.flex is not None
+        access = self.flex.to_stops(pickups, earliest=request.time, booking_time=booking, wheelchair=request.wheelchair)
+        if not access:
+            return []
+        zone = self.transit.zone
+        flex_ends = replace(
+            ends,
+            sources={
+                stop: max(seconds_since_reference(chain.ride.latest_arrival, ends.day, zone), ends.start)
+                for stop, chain in access.items()
+            },
+            source_walk={stop: round(chain.pickup.walk_s) for stop, chain in access.items()},
+            access_meters={stop: chain.pickup.walk_m + chain.car_m for stop, chain in access.items()},
+            direct_arrival=None,
+        )
+        found = []
+        a = _point("origin", request.origin)
+        for journey in self._flex_journeys(flex_ends, request):
+            first = journey.legs[0]
+            if not isinstance(first, WalkLeg) or first.to_stop is None or first.to_stop not in access:
+                continue
+            rest = self._from_journey(
+                replace(journey, legs=journey.legs[1:]), request, router, origin, destination, walk
+            )
+            if rest is None:
+                continue
+            stop = first.to_stop
+            head = self.flex.legs(
+                access[stop], a, self._stop_place(stop), origin, self._stop_snap(stop, router.profile), (router, walk)
+            )
+            found.append(Itinerary(legs=merge_walks([*head, *rest.legs])))
+        return found
+
+    def _flex_egress(
+        self,
+        request: PlanRequest,
+        ends: AccessEgress,
+        drop_offs: list[MeetingPoint],
+        booking: datetime,
+        router: StreetRouter,
+        origin: Snap,
+        destination: Snap,
+        walk: TravelSpeeds,
+    ) -> list[Itinerary]:
+        """Transit, then a flex ride from the last stop: the ride is looked up for the actual arrival there."""
+        assert self.flex is not None
+        estimates = self.flex.from_stop_estimates(drop_offs)
+        if not estimates:
+            return []
+        flex_ends = replace(
+            ends,
+            targets={stop: math.ceil(seconds) for stop, (seconds, _, _) in estimates.items()},
+            target_walk={stop: round(walked) for stop, (_, _, walked) in estimates.items()},
+            egress_meters={stop: metres for stop, (_, metres, _) in estimates.items()},
+            direct_arrival=None,
+        )
+        found = []
+        b = _point("destination", request.destination)
+        for journey in self._flex_journeys(flex_ends, request):
+            last = journey.legs[-1]
+            if not isinstance(last, WalkLeg) or last.from_stop is None or last.to_stop is not None:
+                continue
+            stop = last.from_stop
+            chain: FlexChain | None = self.flex.from_stop(
+                stop, drop_offs, earliest=last.departure, booking_time=booking, wheelchair=request.wheelchair
+            )
+            if chain is None:
+                continue
+            head = self._from_journey(
+                replace(journey, legs=journey.legs[:-1]), request, router, origin, destination, walk
+            )
+            if head is None:
+                continue
+            tail = self.flex.legs(
+                chain, self._stop_place(stop), b, self._stop_snap(stop, router.profile), destination, (router, walk)
+            )
+            found.append(Itinerary(legs=merge_walks([*head.legs, *tail])))
+        return found
 
     def _stop_anchor(self, stop: int, walk_profile: str, ride_profile: str) -> Anchor | None:
         """A stop as the end of a free-floating ride (parked at the stop)."""

@@ -16,6 +16,8 @@ class Mode(StrEnum):
     TRANSIT = "transit"
     BIKESHARE = "bikeshare"
     CARSHARING = "carsharing"
+    FLEX = "flex"
+    """On-demand transit (GTFS-Flex: AST, on-demand shuttles) booked ahead."""
 
 
 class WalkSpeed(StrEnum):
@@ -53,6 +55,9 @@ class PlanRequest:
     max_walk_m: float = DEFAULT_MAX_WALK_M
     max_transfers: int = 4
     max_wait_s: float = DEFAULT_MAX_WAIT_S
+    booking_time: datetime | None = None
+    """When the rides would be booked (aware; None: the moment of planning), as OpenTripPlanner's ``bookingTime``:
+    a flex ride whose booking deadline has passed by then, or whose booking opens later, is not offered."""
 
     @property
     def walk_kmh(self) -> float:

@@ -17,7 +17,7 @@ from app.booking.saga.errors import StepFailed
 from app.models import Booking, BookingLeg, Payment, SagaStep, as_utc
 from app.payments.gateway import PaymentGateway
 from providers.checked import AdapterFault, BadResult, CheckedProvider
-from providers.errors import ProviderError, ProviderUnavailable, VehicleTaken
+from providers.errors import ProviderError, ProviderUnavailable, RideDeclined, VehicleTaken
 from providers.model import LegSpec
 from providers.registry import ProviderRegistry
 
@@ -33,11 +33,14 @@ class TransitTicket:
     """The single ticket an itinerary's transit needs for this traveller (from the fare engine)."""
 
     position: int
-    """The first transit leg no pass covers."""
+    """The first transit leg no pass covers; an itinerary whose only paid rides are on-demand (flex) legs, which
+    are booking legs of their own, gets its ticket one past its last leg."""
     cents: int
     level: str
     label: str
     valid_on: date
+    planned: int | None = None
+    """The itinerary leg whose times the ticket leg takes (None: the leg at ``position``)."""
 
 
 Repricer = Callable[[Booking, list[BookingLeg]], TransitTicket | None]
@@ -93,6 +96,8 @@ class SagaContext:
         bad_gateway = in_flight = False
         try:
             return call()
+        except RideDeclined as exc:
+            reason = f"leg {leg.position}: {leg.provider} declined the on-demand ride ({exc.reason_code}): {exc.reason}"
         except VehicleTaken as exc:
             reason = f"leg {leg.position}: the vehicle was taken by someone else ({exc.reason})"
         except (BadResult, AdapterFault) as exc:
@@ -124,4 +129,5 @@ def spec_of(leg: BookingLeg) -> LegSpec:
         vehicle_id=leg.vehicle_id,
         from_station_id=leg.pickup_station_id,
         to_station_id=leg.dropoff_station_id,
+        latest_start=as_utc(leg.latest_pickup_at) if leg.latest_pickup_at is not None else None,
     )

@@ -7,6 +7,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from app.booking.saga.context import TARIFF_PROVIDER, SagaContext, TransitTicket
 from app.booking.saga.errors import BookingError
 from app.booking.saga.flow import SagaFlow
 from app.booking.states import record_created
-from app.itinerary_ids import ItineraryRecord, LegRecord, SharingRecord
+from app.itinerary_ids import FlexRecord, ItineraryRecord, LegRecord, SharingRecord
 from app.models import Booking, BookingLeg, BookingState, User, VehicleClaim
 from app.payments.customers import holder_pseudonym
 
@@ -39,6 +40,19 @@ def request_hash(itinerary_id: str, payment_method: str | None) -> str:
     return hashlib.sha256(json.dumps([itinerary_id, payment_method]).encode()).hexdigest()
 
 
+FLEX_PICKUP_SLACK = timedelta(minutes=10)
+"""How much later than planned an on-demand pickup may be (within the trip's window) when booked."""
+
+
+def _flex_legs(record: ItineraryRecord) -> list[tuple[int, LegRecord, FlexRecord]]:
+    """The on-demand legs an operator books online here (the others are booked by the rider: phone, message)."""
+    return [
+        (position, leg, leg.flex)
+        for position, leg in enumerate(record.legs)
+        if leg.flex is not None and leg.flex.provider is not None
+    ]
+
+
 def _bookable_legs(record: ItineraryRecord, *, with_ticket: bool) -> list[tuple[int, LegRecord, SharingRecord]]:
     found = []
     for position, leg in enumerate(record.legs):
@@ -54,7 +68,7 @@ def _bookable_legs(record: ItineraryRecord, *, with_ticket: bool) -> list[tuple[
         if sharing.quote_cents is None:
             raise BookingError("leg-without-price", f"leg {position} has no price quote; plan again")
         found.append((position, leg, sharing))
-    if not found and not with_ticket:
+    if not found and not with_ticket and not _flex_legs(record):
         raise BookingError(
             "nothing-to-book",
             "the itinerary has no leg to book: no shared vehicle, and your passes cover the rides",
@@ -121,6 +135,8 @@ class BookingCreation:
         self.db.add(booking)
         if ticket is not None:
             self.db.add(self._ticket_leg(booking, record, ticket))
+        for position, leg, flex in _flex_legs(record):
+            self.db.add(self._flex_leg(booking, position, leg, flex))
         for position, leg, sharing in legs:
             self.db.add(self._leg(booking, position, leg, sharing))
             if sharing.vehicle:
@@ -148,7 +164,7 @@ class BookingCreation:
 
     @staticmethod
     def _ticket_leg(booking: Booking, record: ItineraryRecord, ticket: TransitTicket) -> BookingLeg:
-        leg = record.legs[ticket.position]
+        leg = record.legs[ticket.position if ticket.planned is None else ticket.planned]
         return BookingLeg(
             booking_id=booking.id,
             position=ticket.position,
@@ -158,6 +174,22 @@ class BookingCreation:
             vehicle_type_id=ticket.level,
             quote_cents=ticket.cents,
             estimated=False,
+            **_planned(leg),
+        )
+
+    @staticmethod
+    def _flex_leg(booking: Booking, position: int, leg: LegRecord, flex: FlexRecord) -> BookingLeg:
+        assert flex.provider is not None
+        return BookingLeg(
+            booking_id=booking.id,
+            position=position,
+            mode="flex",
+            provider=flex.provider,
+            operator=flex.agency or flex.provider,
+            vehicle_type_id=flex.trip,
+            quote_cents=0,  # the ride is paid with the transit ticket (with its on-demand surcharge)
+            estimated=False,
+            latest_pickup_at=min(flex.window_end, leg.start + FLEX_PICKUP_SLACK),
             **_planned(leg),
         )
 

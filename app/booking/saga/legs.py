@@ -5,8 +5,11 @@
 - :class:`TicketLeg`: a transit single ticket sold by the platform itself (no operator call);
   its steps are database-only and atomic, so there is nothing to recover.
 
-A new kind (the flex leg: on-demand transit booked with a dispatcher) is one more class with
-these methods, returned by :func:`handler_for` for its legs.
+- :class:`FlexLeg`: an on-demand ride (AST, Rufbus) booked with its dispatcher: reserved,
+  confirmed and cancelled like an operator leg (outbox steps, recovery), but boarding and
+  getting off are the rider's reports (no operator call), no vehicle is claimed (rides share
+  buses), and the pickup time the dispatcher confirmed is kept on the leg; the ride is paid
+  with the transit ticket.
 """
 
 from __future__ import annotations
@@ -360,9 +363,62 @@ class OperatorLeg:
         return leg.provider_booking_id
 
 
-_TICKET, _OPERATOR = TicketLeg(), OperatorLeg()
+class FlexLeg(OperatorLeg):
+    """An on-demand ride booked with its dispatcher: the bus comes to the rider, nothing is unlocked."""
+
+    rideable = True
+    """Open until the rider has ridden it (or cancelled it): a booking with one is not settled at once."""
+
+    def _reserve_step(
+        self, ctx: SagaContext, booking: Booking, leg: BookingLeg, provider: CheckedProvider, step: SagaStep
+    ) -> None:
+        quote, key = outbox.quote_from_json(step.request), step.idempotency_key
+        check_budget(ctx.deadline, f"reserving leg {leg.position}")
+        status = ctx.call(
+            leg, "book the on-demand ride", lambda: provider.reserve(quote, spec_of(leg), idempotency_key=key), step
+        )
+        crash_point("reserve:call")
+        leg.provider_booking_id = status.booking_id
+        leg.vehicle_id = status.vehicle_id  # shared by pooled rides: no claim
+        leg.pickup_at = status.pickup_at
+        pickup = f", pickup {status.pickup_at.isoformat()}" if status.pickup_at else ""
+        move_leg(ctx.db, booking, leg, S.RESERVED, f"{leg.provider} ride {status.booking_id}{pickup}")
+        outbox.finish(step, status)
+        ctx.db.commit()
+
+    def start(self, ctx: SagaContext, booking: Booking, leg: BookingLeg) -> None:
+        """The rider is on board (reported by the rider's app; the dispatcher is not asked).
+
+        Raises
+        ------
+        IllegalTransition
+            The leg is not confirmed.
+        """
+        self._require(leg, S.CONFIRMED, "board the on-demand ride")
+        move_leg(ctx.db, booking, leg, S.IN_USE, "on board the on-demand ride")
+        if booking.state == S.CONFIRMED:
+            move_booking(ctx.db, booking, S.IN_USE, f"leg {leg.position} picked up")
+        ctx.db.commit()
+
+    def end(self, ctx: SagaContext, booking: Booking, leg: BookingLeg) -> None:
+        """The rider got off: the ride is paid with the ticket, so it closes at its quote (0).
+
+        Raises
+        ------
+        IllegalTransition
+            The leg is not in use.
+        """
+        self._require(leg, S.IN_USE, "get off the on-demand ride")
+        leg.final_cents = leg.quote_cents
+        move_leg(ctx.db, booking, leg, S.COMPLETED, "on-demand ride completed")
+        ctx.db.commit()
+
+
+_TICKET, _OPERATOR, _FLEX = TicketLeg(), OperatorLeg(), FlexLeg()
 
 
 def handler_for(leg: BookingLeg) -> LegHandler:
-    """The handler of a leg's kind (the flex leg adds its own here)."""
-    return _TICKET if leg.provider == TARIFF_PROVIDER else _OPERATOR
+    """The handler of a leg's kind: a ticket, an on-demand ride, or a shared vehicle."""
+    if leg.provider == TARIFF_PROVIDER:
+        return _TICKET
+    return _FLEX if leg.mode == "flex" else _OPERATOR

@@ -121,3 +121,24 @@ def test_bad_locations_and_groups_are_named(tmp_path: Path) -> None:
     folder = write_flex_feed(tmp_path / "b", location_group_stops_txt="location_group_id,stop_id\nG1,S9\n")
     with pytest.raises(InputDataError, match=r"location_group_stops.txt: line 2: stop_id 'S9'"):
         _load(folder)
+
+
+def test_trip_level_safe_duration_of_the_adopted_spec_is_in_seconds(tmp_path: Path) -> None:
+    # The adopted GTFS reference: trips.txt safe_duration_factor / safe_duration_offset (seconds),
+    # SafeTravelDuration = safe_duration_factor x DrivingDuration + safe_duration_offset.
+    trips = (
+        "route_id,service_id,trip_id,wheelchair_accessible,safe_duration_factor,safe_duration_offset\n"
+        "AST1,ALL,zone,1,2.0,90\nAST1,ALL,to_group,2,,\n"
+    )
+    network = _load(write_flex_feed(tmp_path, trips_txt=trips)).network  # type: ignore[attr-defined]
+    zone = next(trip for trip in network.trips if trip.trip_id == "ast:zone")
+    assert {(row.safe_factor, row.safe_offset_s) for row in zone.stop_times} == {(2.0, 90.0)}
+    assert {(row.mean_factor, row.mean_offset_s) for row in zone.stop_times} == {(1.2, 120.0)}  # the rows' own
+    group = next(trip for trip in network.trips if trip.trip_id == "ast:to_group")
+    assert {(row.safe_factor, row.safe_offset_s) for row in group.stop_times} == {(1.0, 0.0)}  # stop_times values
+
+
+def test_a_bad_trip_safe_duration_names_the_line_and_field(tmp_path: Path) -> None:
+    trips = "route_id,service_id,trip_id,safe_duration_factor\nAST1,ALL,zone,fast\nAST1,ALL,to_group,\n"
+    with pytest.raises(InputDataError, match=r"trips\.txt.*line 2: safe_duration_factor 'fast' is not a number"):
+        _load(write_flex_feed(tmp_path, trips_txt=trips))

@@ -5,7 +5,8 @@ For random trips, pickup moments, car times and booking moments, every ride
 rules (written for this test, not shared with the code): the pickup lies in the boarding
 window, the expected (mean) arrival in the drop-off window, and the booking moment is no later than
 the deadline of each booking rule (prior notice in minutes before the pickup, or the last
-day's clock time) and no earlier than its opening.
+day's clock time) and no earlier than its opening; a same-day notice moves the earliest
+pickup to the booking moment plus the notice.
 """
 
 from __future__ import annotations
@@ -58,17 +59,26 @@ def _expected(
     """The pickup the spec allows for this trip, rows and day (None: no ride)."""
     zone = ZoneInfo(network.timezone)
     mean = board.mean_factor * query.car_s + board.mean_offset_s
+    rules = [network.rules[rule_id] for rule_id in (board.pickup_rule, alight.drop_off_rule) if rule_id is not None]
+    # prior_notice_duration_min: "minimum number of minutes before travel to make the request"; a booking
+    # made now can only be for travel that late or later (real time: from now on)
+    notice = [
+        query.booking_time + timedelta(minutes=(rule.prior_notice_min or 0) if int(rule.booking_type) == 1 else 0)
+        for rule in rules
+        if int(rule.booking_type) in (0, 1)
+    ]
     pickup = max(
         query.earliest_pickup,
         _reference(day, board.window_start_s, zone),
         _reference(day, alight.window_start_s, zone) - timedelta(seconds=mean),
+        *notice,
     )
     if pickup > _reference(day, board.window_end_s, zone):
         return None
     if pickup + timedelta(seconds=mean) > _reference(day, alight.window_end_s, zone):
         return None
-    for rule_id in (board.pickup_rule, alight.drop_off_rule):
-        if rule_id is not None and not _admits(network.rules[rule_id], day, pickup, query.booking_time, zone):
+    for rule in rules:
+        if not _admits(rule, day, pickup, query.booking_time, zone):
             return None
     return pickup
 

@@ -24,11 +24,16 @@ def test_flex_trips_are_built_into_the_region(demo_inputs: DemoInputs, tmp_path:
         days=2,
     )
     manifest = build_region(inputs, tmp_path / "region")
-    assert manifest.counts["flex_trips"] == 2
-    assert manifest.counts["flex_zones"] == 1
+    assert manifest.counts["flex_trips"] == 4  # the inline feed's two and the demo AST's weekday and weekend trip
+    assert manifest.counts["flex_zones"] == 2
     region = load_region(tmp_path / "region")
     assert region.flex is not None
-    assert {trip.trip_id for trip in region.flex.trips} == {"ast:zone", "ast:to_group"}
+    assert {trip.trip_id for trip in region.flex.trips} == {
+        "ast:zone",
+        "ast:to_group",
+        "demo:AST90-abend-werktags",
+        "demo:AST90-abend-wochenende",
+    }
     assert region.flex.timezone == "Europe/Berlin"
 
 

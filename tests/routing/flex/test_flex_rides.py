@@ -56,9 +56,18 @@ def test_before_the_window_the_ride_waits_for_it(network: FlexNetwork) -> None:
 
 
 def test_deadline_passed_is_not_offered(network: FlexNetwork) -> None:
-    rides = find_rides(network, _zone_query(_at(20), _at(19, 1)))  # 59 minutes before: too late for tonight
+    # booked at 22:01 the notice of 60 minutes allows no pickup before 23:01, past tonight's 23:00 window
+    rides = find_rides(network, _zone_query(_at(22, 30), _at(22, 1)))
     assert rides, "tomorrow's evening ride is still bookable"
     assert all(ride.pickup.date() != _at(20).date() for ride in rides)
+    assert rides[0].pickup == _at(18, day=24)
+
+
+def test_a_booking_inside_the_notice_moves_the_pickup_later(network: FlexNetwork) -> None:
+    # asked for 20:00 but booked at 19:01: the earliest pickup the 60-minute notice allows is 20:01
+    ride = find_rides(network, _zone_query(_at(20), _at(19, 1)))[0]
+    assert ride.pickup == _at(20, 1)
+    assert ride.booking_deadline == _at(19, 1)
 
 
 def test_window_too_late_is_not_offered(network: FlexNetwork) -> None:

@@ -1,0 +1,30 @@
+"""Booked on-demand (flex) legs keep their pickup window's end and the pickup time the dispatcher confirmed.
+
+Revision ID: 0010
+Revises: 0011
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Add ``latest_pickup_at`` and ``pickup_at`` (both empty for every other kind of leg)."""
+    with op.batch_alter_table("booking_legs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("latest_pickup_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop the two columns."""
+    with op.batch_alter_table("booking_legs", schema=None) as batch_op:
+        batch_op.drop_column("pickup_at")
+        batch_op.drop_column("latest_pickup_at")

@@ -1,0 +1,1 @@
+"""On-demand transit operators (AST, Rufbus) booked over TOMP-like dispatch endpoints."""
