@@ -31,6 +31,7 @@ def account_out(user: User) -> Account:
         role=user.role,
         locale=user.locale,
         created_at=as_utc(user.created_at),
+        district=user.district,
     )
 
 

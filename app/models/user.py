@@ -36,3 +36,6 @@ class User(TimestampMixin, Base):
     locale: Mapped[str] = mapped_column(String(5), default="de")
     provider: Mapped[str | None] = mapped_column(String(80), default=None)
     """For operator accounts: the provider instance whose bookings they may read."""
+    district: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The district (id in the region's districts file) the resident says they live in, if they chose to;
+    used only for the anonymised per-district open-data statistics (:mod:`app.open_data`)."""

@@ -28,6 +28,14 @@ Email = Annotated[
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Locale = Annotated[str, Field(pattern="^(de|en)$")]
+District = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_.:-]{0,64}$",
+        description="Id of the district the resident lives in (as in the open-data districts file); "
+        "an empty string clears it",
+    ),
+]
 
 
 class Registration(BodyModel):
@@ -70,6 +78,9 @@ class Account(ApiModel):
     role: str
     locale: str
     created_at: datetime
+    district: str | None = Field(
+        default=None, description="The district the resident gave (only used, anonymised, for open-data statistics)"
+    )
 
 
 class AccountUpdate(BodyModel):
@@ -77,3 +88,4 @@ class AccountUpdate(BodyModel):
 
     display_name: DisplayName | None = None
     locale: Locale | None = None
+    district: District | None = None
