@@ -40,6 +40,11 @@ variable                       meaning
                                worker's cache without asking for a newer one (default 10)
 ``MOBILITY_SHARING_WAIT_SECONDS``  longest a request waits for a provider's background refresh
                                (default 3; capped at half the request's remaining budget)
+``MOBILITY_OPEN_DATA_DIR``     folder of the latest open-data export, served at /api/v1/open-data and
+                               /open-data/ (default ``<instance>/open-data``)
+``MOBILITY_OPEN_DATA_K``       least number of distinct people behind a published figure (default 10)
+``MOBILITY_OPEN_DATA_EPSILON`` when set: OpenDP Laplace noise with this epsilon per published line
+``MOBILITY_OPEN_DATA_PUBLISHER``  publisher named in the DCAT-AP.de metadata (default Stadt Kassel)
 ``MOBILITY_SELLER_NAME`` ...   seller on receipts: ``_NAME``, ``_ADDRESS``, ``_VAT_ID``,
                                ``_REGISTER``; demo defaults, required in production
 =============================  ===============================================================
@@ -122,6 +127,11 @@ class Settings(BaseModel):
     booking_budget_seconds: Annotated[float, Field(gt=0, le=600)] = 20.0
     sharing_refresh_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
     sharing_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 3.0
+    open_data_dir: Path | None = None
+    open_data_k: Annotated[int, Field(ge=2, le=1000)] = 10
+    open_data_epsilon: Annotated[float, Field(gt=0, le=100)] | None = None
+    """Epsilon per published line of calibrated noise; None: k-anonymity without noise."""
+    open_data_publisher: Annotated[str, Field(min_length=1, max_length=200)] = "Stadt Kassel"
     seller_name: str | None = None
     seller_address: str | None = None
     seller_vat_id: str | None = None
@@ -216,6 +226,11 @@ class Settings(BaseModel):
     def resolved_ticket_signing_key(self) -> Path:
         """The ticket signing key file, defaulting to one generated in the instance folder."""
         return self.ticket_signing_key or self.instance_path / "ticket_signing_key.pem"
+
+    @property
+    def resolved_open_data_dir(self) -> Path:
+        """The folder of the latest open-data export, defaulting to ``<instance>/open-data``."""
+        return self.open_data_dir or self.instance_path / "open-data"
 
     @property
     def is_production(self) -> bool:
