@@ -15,7 +15,7 @@ from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
 from app.errors import NotFound
-from app.openapi import ApiBlueprint
+from app.openapi import ApiBlueprint, Header
 from app.schemas.open_data import OpenDataFile, OpenDataIndex
 from app.settings import Settings
 
@@ -98,9 +98,17 @@ def open_data_index() -> Response:
 @blueprint.operation(
     "/open-data/<path:name>",
     summary="One file of the latest open-data export",
-    errors=(304, 404),
+    errors=(404,),
+    headers=(
+        Header(
+            "If-None-Match",
+            "The ETag of a copy the client holds: answered 304 Not Modified without a body while it is current",
+            {"type": "string"},
+        ),
+    ),
     alternate_media={
         "text/csv": {"type": "string"},
+        "application/json": {"type": "object"},
         "application/geo+json": {"type": "object"},
         "application/ld+json": {"type": "object"},
         "application/vnd.apache.parquet": {"type": "string", "contentEncoding": "binary"},
