@@ -87,7 +87,9 @@ def test_csv_parquet_json_and_geojson_carry_the_same_figures(db_session: Session
             for category, value in [("_T", line["total"]), *line["cells"].items()]
         }
         with (out / "usage" / f"{table['name']}.csv").open(encoding="utf-8", newline="") as handle:
-            from_csv = {(r["month"], r["category"]): int(r["count"]) if r["count"] else None for r in csv.DictReader(handle)}
+            from_csv = {
+                (r["month"], r["category"]): int(r["count"]) if r["count"] else None for r in csv.DictReader(handle)
+            }
         parquet = pq.read_table(out / "usage" / f"{table['name']}.parquet").to_pylist()
         from_parquet = {(r["month"], r["category"]): r["count"] for r in parquet}
         assert from_json == from_csv == from_parquet
@@ -104,7 +106,9 @@ def test_mobility_open_data_export_command(database_url: str, db_session: Sessio
     out = tmp_path / "published"
     env = {"MOBILITY_DATABASE_URL": database_url, "MOBILITY_INSTANCE_PATH": str(tmp_path / "instance")}
     result = CliRunner().invoke(
-        main, ["open-data", "export", "--out", str(out), "--districts", str(city.path), "--as-of", "2026-12-02"], env=env
+        main,
+        ["open-data", "export", "--out", str(out), "--districts", str(city.path), "--as-of", "2026-12-02"],
+        env=env,
     )
     assert result.exit_code == 0, result.output
     assert "9 districts, months 2026-10 .. 2026-11" in result.output and "k=10" in result.output

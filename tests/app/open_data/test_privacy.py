@@ -91,9 +91,9 @@ def test_totals_minus_published_cells_never_pin_a_suppressed_cell(
     truth_rides = {
         (table, month, category): count
         for table, dimension in DIMENSIONS.items()
-        for (month, category), count in __import__("collections").Counter(
-            (ride.month, str(getattr(ride, dimension))) for ride in city.rides
-        ).items()
+        for (month, category), count in __import__("collections")
+        .Counter((ride.month, str(getattr(ride, dimension))) for ride in city.rides)
+        .items()
     }
     for bound in cells:
         truth = truth_rides.get((bound.table, bound.month, bound.category), 0)
@@ -108,7 +108,9 @@ def test_a_small_district_cannot_be_recovered(db_session: Session, city: City, t
     for month in document["months"]:
         for district in ("d11", "d12", "d22"):  # 3, 2 and 1 residents
             assert figures[("rides_by_origin_district", month, district)] is None
-    small = [b for b in attack(document) if b.table == "rides_by_origin_district" and b.category in ("d11", "d12", "d22")]
+    small = [
+        b for b in attack(document) if b.table == "rides_by_origin_district" and b.category in ("d11", "d12", "d22")
+    ]
     assert small and all(b.low == 0 and b.high >= K for b in small)
 
 
@@ -117,7 +119,14 @@ def test_a_single_users_month_stays_hidden(db_session: Session, city: City, tmp_
     heavy = add_person(db_session, district="d22")
     for day in range(1, 21):
         add_rides(
-            db_session, heavy, 2, day=date(2026, 11, day), origin="d10", destination="d12", mode="carsharing", hour_utc=1
+            db_session,
+            heavy,
+            2,
+            day=date(2026, 11, day),
+            origin="d10",
+            destination="d12",
+            mode="carsharing",
+            hour_utc=1,
         )
     holder = add_pass(db_session, heavy, month=date(2026, 11, 1))
     db_session.commit()

@@ -125,7 +125,5 @@ def test_adding_one_ride_to_a_small_cell_changes_no_published_figure_but_the_tot
 def test_suppression_is_deterministic_whatever_the_order_of_records() -> None:
     categories = ["a", "b", "c", "d"]
     cells = {"a": people("a", 3), "b": people("b", 3), "c": people("c", 11), "d": people("d", 12)}
-    lines = {
-        protect_line(dict(order), categories, k=K) for order in itertools.permutations(cells.items())
-    }
+    lines = {protect_line(dict(order), categories, k=K) for order in itertools.permutations(cells.items())}
     assert len(lines) == 1
