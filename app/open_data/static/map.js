@@ -14,7 +14,7 @@
     de: {
       title: "Open Data Rathaus: Mobilität", indicator: "Kennzahl", window: "Zeitraum", table: "Tabelle",
       map: "Karte", district: "Stadtteil", value: "Wert", suppressed: "unterdrückt (weniger als k Personen)",
-      noValue: "kein Wert", loading: "Lade Daten …", none: "Noch keine Veröffentlichung.",
+      noValue: "kein Wert (nicht erreichbar)", loading: "Lade Daten …", none: "Noch keine Veröffentlichung.",
       rides_from: "Gebuchte Fahrten ab dem Stadtteil", rides_to: "Gebuchte Fahrten in den Stadtteil",
       mittendrin_purchases: "Gekaufte MittendrinTickets (Wohn-Stadtteil)", median_min: "Median Reisezeit (min)",
       share_over_threshold: "Anteil über Schwelle", synthetic: "Erfundene Demo-Stadtteile.",
@@ -23,7 +23,7 @@
     en: {
       title: "Open Data Rathaus: mobility", indicator: "Indicator", window: "Period", table: "Table",
       map: "Map", district: "District", value: "Value", suppressed: "suppressed (fewer than k people)",
-      noValue: "no value", loading: "Loading data …", none: "Nothing published yet.",
+      noValue: "no value (not reachable)", loading: "Loading data …", none: "Nothing published yet.",
       rides_from: "Booked rides from the district", rides_to: "Booked rides into the district",
       mittendrin_purchases: "MittendrinTickets bought (district of residence)", median_min: "Median travel time (min)",
       share_over_threshold: "Share over threshold", synthetic: "Invented demo districts.",
@@ -115,8 +115,11 @@
     var entry = indicators[indicatorSelect.value];
     return entry ? (entry.windows[windowSelect.value] || {}) : {};
   }
+  function missingText() {
+    return indicatorSelect.value.indexOf("usage:") === 0 ? TEXT.suppressed : TEXT.noValue;
+  }
   function describe(value) {
-    return value === null || value === undefined ? TEXT.suppressed : format(value);
+    return value === null || value === undefined ? missingText() : format(value);
   }
 
   function fillWindows() {
@@ -168,7 +171,7 @@
     var title = document.createElement("div");
     title.textContent = indicators[indicatorSelect.value].label + " · " + windowSelect.value;
     legendDiv.appendChild(title);
-    (classes || []).concat([{ color: NO_VALUE, label: TEXT.suppressed }]).forEach(function (c) {
+    (classes || []).concat([{ color: NO_VALUE, label: missingText() }]).forEach(function (c) {
       var row = document.createElement("div");
       row.className = "od-legend-row";
       var swatch = document.createElement("span");
