@@ -8,6 +8,7 @@ attacker computes the smallest and largest value consistent with all of that.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ def attack(document: dict[str, Any], *, known: dict[tuple[str, str, str], int] |
         variables: dict[tuple[str, str], int] = {}
         rows: list[tuple[dict[int, float], float]] = []
 
-        def unknown(table: str, category: str) -> int:
+        def unknown(table: str, category: str, variables: dict[tuple[str, str], int] = variables) -> int:
             return variables.setdefault((table, category), len(variables))
 
         total_terms: dict[str, tuple[dict[int, float], float]] = {}
@@ -65,7 +66,7 @@ def attack(document: dict[str, Any], *, known: dict[tuple[str, str, str], int] |
             else:
                 total_terms[name] = ({}, float(line["total"]))
         rides = [total_terms[name] for name in RIDE_TABLES if name in total_terms]
-        for (left, left_value), (right, right_value) in zip(rides, rides[1:], strict=False):
+        for (left, left_value), (right, right_value) in itertools.pairwise(rides):
             coefficients = dict(left)
             for index, weight in right.items():
                 coefficients[index] = coefficients.get(index, 0.0) - weight

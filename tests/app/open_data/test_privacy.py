@@ -19,7 +19,7 @@ from app.models import Booking, BookingLeg, User
 from app.open_data.pipeline import export_open_data
 from tests.app.open_data.attacker import attack
 from tests.app.open_data.conftest import AS_OF, City
-from tests.app.open_data.seed import BERLIN, add_pass, add_person, add_rides, persons_per_cell
+from tests.app.open_data.seed import BERLIN, add_pass, add_person, add_rides, persons_per_cell, rides_per_cell
 
 K = 10
 DIMENSIONS = {
@@ -91,9 +91,7 @@ def test_totals_minus_published_cells_never_pin_a_suppressed_cell(
     truth_rides = {
         (table, month, category): count
         for table, dimension in DIMENSIONS.items()
-        for (month, category), count in __import__("collections")
-        .Counter((ride.month, str(getattr(ride, dimension))) for ride in city.rides)
-        .items()
+        for (month, category), count in rides_per_cell(city.rides, dimension).items()
     }
     for bound in cells:
         truth = truth_rides.get((bound.table, bound.month, bound.category), 0)
@@ -115,7 +113,7 @@ def test_a_small_district_cannot_be_recovered(db_session: Session, city: City, t
 
 
 def test_a_single_users_month_stays_hidden(db_session: Session, city: City, tmp_path: Path) -> None:
-    """One resident rides 40 times in November at night by car from d10 (which has 11 riders); they buy a pass in d22."""
+    """One resident rides 40 times in November at night by car from d10 (11 riders); they buy a pass in d22."""
     heavy = add_person(db_session, district="d22")
     for day in range(1, 21):
         add_rides(
