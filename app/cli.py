@@ -21,6 +21,7 @@ import click
 import requests
 from tqdm import tqdm
 
+from app.open_data.cli import open_data
 from app.settings import Settings, SettingsError, settings_from_env
 from routing.errors import RoutingError
 from routing.region.build import GtfsInput, RegionInputs, build_region, peak_memory_mib
@@ -105,6 +106,9 @@ def _run_build(build: object, total: int) -> Manifest:
 @click.group()
 def main() -> None:
     """kassel-mobility: trip planning, booking and pass-aware fares for Kassel."""
+
+
+main.add_command(open_data)
 
 
 def _demo_needs_building(region_path: Path) -> bool:

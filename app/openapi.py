@@ -427,6 +427,8 @@ def build_openapi(app: Flask, *, title: str, version: str, description: str) -> 
             schema = schemas[(op.response, "serialization")]
             success["content"] = {"application/json": {"schema": schema}}
             success["content"].update({media: {"schema": other} for media, other in op.alternate_media})
+        elif op.alternate_media:  # a file download: only the media types it may answer with
+            success["content"] = {media: {"schema": other} for media, other in op.alternate_media}
         entry["responses"][str(op.status)] = success
         for code in op.also:
             entry["responses"][str(code)] = success

@@ -51,6 +51,11 @@ variable                       meaning
                                token back); required in production
 ``MOBILITY_EMAIL_VERIFY_HOURS``    lifetime of an e-mail verification link (default 48)
 ``MOBILITY_PASSWORD_RESET_MINUTES`` lifetime of a password reset link (default 60)
+``MOBILITY_OPEN_DATA_DIR``     folder of the latest open-data export, served at /api/v1/open-data and
+                               /open-data/ (default ``<instance>/open-data``)
+``MOBILITY_OPEN_DATA_K``       least number of distinct people behind a published figure (default 10)
+``MOBILITY_OPEN_DATA_EPSILON`` when set: OpenDP Laplace noise with this epsilon per published line
+``MOBILITY_OPEN_DATA_PUBLISHER``  publisher named in the DCAT-AP.de metadata (default Stadt Kassel)
 ``MOBILITY_SELLER_NAME`` ...   seller on receipts: ``_NAME``, ``_ADDRESS``, ``_VAT_ID``,
                                ``_REGISTER``; demo defaults, required in production
 =============================  ===============================================================
@@ -147,6 +152,11 @@ class Settings(BaseModel):
     """Base URL of the links in account mail; the token is appended as ``?token=...``."""
     email_verify_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 48
     password_reset_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
+    open_data_dir: Path | None = None
+    open_data_k: Annotated[int, Field(ge=2, le=1000)] = 10
+    open_data_epsilon: Annotated[float, Field(gt=0, le=100)] | None = None
+    """Epsilon per published line of calibrated noise; None: k-anonymity without noise."""
+    open_data_publisher: Annotated[str, Field(min_length=1, max_length=200)] = "Stadt Kassel"
     seller_name: str | None = None
     seller_address: str | None = None
     seller_vat_id: str | None = None
@@ -289,6 +299,11 @@ class Settings(BaseModel):
             username=self.smtp_user,
             password=self.smtp_password,
         )
+
+    @property
+    def resolved_open_data_dir(self) -> Path:
+        """The folder of the latest open-data export, defaulting to ``<instance>/open-data``."""
+        return self.open_data_dir or self.instance_path / "open-data"
 
     @property
     def is_production(self) -> bool:

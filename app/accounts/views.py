@@ -18,4 +18,5 @@ def account_out(user: User) -> Account:
         locale=user.locale,
         created_at=as_utc(user.created_at),
         email_verified=user.email_verified_at is not None,
+        district=user.district,
     )

@@ -25,7 +25,22 @@ class BoundedInt(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     """Register every API blueprint and the docs page on ``app``."""
-    from app.api import auth, bookings, docs, geocode, me, passes, payments, plan, region, service, stops, vehicles
+    from app.api import (
+        auth,
+        bookings,
+        docs,
+        geocode,
+        me,
+        open_data,
+        passes,
+        payments,
+        plan,
+        region,
+        service,
+        stops,
+        vehicles,
+    )
+    from app.open_data import web as open_data_page
 
     app.url_map.converters["int"] = BoundedInt
     app.register_blueprint(service.blueprint)
@@ -39,4 +54,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bookings.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(payments.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(passes.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(open_data.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(open_data_page.blueprint)
     docs.register(app, api_prefix=API_PREFIX)

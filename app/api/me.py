@@ -36,7 +36,7 @@ def read_account() -> Account:
 @blueprint.operation(
     "/me",
     method="PATCH",
-    summary="Change the account's name or language",
+    summary="Change the account's name, language or district",
     body=AccountUpdate,
     response=Account,
     auth=ACCOUNT,
@@ -48,6 +48,8 @@ def update_account(body: AccountUpdate) -> Account:
         user.display_name = body.display_name
     if body.locale is not None:
         user.locale = body.locale
+    if body.district is not None:
+        user.district = body.district or None
     db.session.commit()
     return account_out(user)
 

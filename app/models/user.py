@@ -39,3 +39,6 @@ class User(TimestampMixin, Base):
     """For operator accounts: the provider instance whose bookings they may read."""
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     """When the owner of the address followed a verification (or password reset) link; None: not verified."""
+    district: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The district (id in the region's districts file) the resident says they live in, if they chose to;
+    used only for the anonymised per-district open-data statistics (:mod:`app.open_data`)."""

@@ -29,6 +29,14 @@ Email = Annotated[
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Locale = Annotated[str, Field(pattern="^(de|en)$")]
+District = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_.:-]{0,64}$",
+        description="Id of the district the resident lives in (as in the open-data districts file); "
+        "an empty string clears it",
+    ),
+]
 
 
 class Registration(BodyModel):
@@ -72,6 +80,9 @@ class Account(ApiModel):
     locale: str
     created_at: datetime
     email_verified: bool = Field(description="Whether the address is confirmed (needed to book and to buy passes)")
+    district: str | None = Field(
+        default=None, description="The district the resident gave (only used, anonymised, for open-data statistics)"
+    )
 
 
 class AccountUpdate(BodyModel):
@@ -79,6 +90,7 @@ class AccountUpdate(BodyModel):
 
     display_name: DisplayName | None = None
     locale: Locale | None = None
+    district: District | None = None
 
 
 EmailToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=200)]

@@ -1,7 +1,7 @@
 """Booked on-demand (flex) legs keep their pickup window's end and the pickup time the dispatcher confirmed.
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
