@@ -2,8 +2,9 @@
 
 The demo city's OSM has streets only; its accessibility run needs places, so they are laid
 out here deterministically over the street network's extent: a 3 x 3 grid of districts,
-homes at the centre of every block (half the street spacing off each street), and a few
-destinations per category at block centres chosen by a seeded generator.
+homes on a 12 x 12 lattice over the extent (weight 1, shared out so each district has
+1,000 synthetic residents), and a few destinations per category a quarter lattice step
+north of lattice points chosen by a seeded generator.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def synthetic_places(
         rng = random.Random(f"{seed}:{category.key}")
         count = 1 + number % 4
         for k, (a, o) in enumerate(rng.sample(centres, k=min(count, len(centres)))):
+            a += (north - south) / HOMES_PER_SIDE / 4  # a quarter block north of the homes' point
             destinations.append(
                 Destination(
                     f"synthetic/{category.key}/{k}",
