@@ -798,6 +798,11 @@ def open_data() -> None:
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day).")
 @click.option("--max-origins", type=click.IntRange(1), help="Take every n-th home so that at most this many remain.")
 @click.option("--threshold", default=15.0, show_default=True, type=click.FloatRange(0), help="Minutes for the share.")
+@click.option(
+    "--all-buildings/--residential-buildings",
+    default=False,
+    help="Count every building=yes as a home (default: only inside landuse=residential).",
+)
 def open_data_accessibility(
     region_path: Path,
     out: Path,
@@ -808,6 +813,7 @@ def open_data_accessibility(
     day: datetime | None,
     max_origins: int | None,
     threshold: float,
+    all_buildings: bool,
 ) -> None:
     """Travel times from every home to doctors, pharmacies, supermarkets, ... aggregated per district."""
     from routing.accessibility.config import AccessibilityConfig
@@ -820,6 +826,7 @@ def open_data_accessibility(
         day=day.date() if day else None,
         max_origins=max_origins,
         threshold_min=threshold,
+        all_buildings=all_buildings,
     )
     try:
         region = load_region(region_path)

@@ -152,6 +152,8 @@ class AccessibilityConfig:
     max_access_walk_s: float = 900.0
     max_transfers: int = 4
     admin_level: int = 10
+    all_buildings: bool = False
+    """Count every ``building=yes`` as a home, not only those inside ``landuse=residential``."""
     day: date | None = None
     max_origins: int | None = None
     """Take every n-th origin so that at most this many remain (for benchmarks and quick looks)."""

@@ -50,6 +50,10 @@ RESIDENTIAL_BUILDINGS: Mapping[str, float] = {
 }
 """``building=*`` values that are homes, with the storeys assumed when ``building:levels`` is absent."""
 
+UNSPECIFIED_BUILDING = "yes"
+UNSPECIFIED_LEVELS = 2.0
+"""``building=yes`` counts as a home inside ``landuse=residential`` (with 2 storeys unless tagged)."""
+
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -148,7 +152,7 @@ def districts_from_geojson(path: Path) -> list[District]:
             raise InputDataError(where, f"property 'population' must be a number >= 0, not {population!r}")
         try:
             geometry = shapely.geometry.shape(feature.get("geometry"))
-        except (AttributeError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
             raise InputDataError(where, f"field 'geometry' is not a GeoJSON geometry ({exc})") from exc
         if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
             raise InputDataError(where, f"field 'geometry' must be a Polygon or MultiPolygon, not {geometry.geom_type}")
@@ -218,6 +222,7 @@ def _area_m2(geometry: BaseGeometry) -> float:
 
 
 def _levels(tags: osmium.osm.TagList, building: str) -> float:
+    default = RESIDENTIAL_BUILDINGS.get(building, UNSPECIFIED_LEVELS)
     raw = tags.get("building:levels")
     if raw is not None:
         try:
@@ -226,15 +231,22 @@ def _levels(tags: osmium.osm.TagList, building: str) -> float:
             value = 0.0
         if 0 < value < 200:
             return value
-    return RESIDENTIAL_BUILDINGS[building]
+    return default
 
 
-def places_from_osm(path: Path, categories: Sequence[Category], *, admin_level: int) -> OsmPlaces:
+def places_from_osm(
+    path: Path, categories: Sequence[Category], *, admin_level: int, all_buildings: bool = False
+) -> OsmPlaces:
     """Districts (``boundary=administrative`` areas at ``admin_level``), destinations and homes of an OSM file.
 
     Areas come from closed ways and multipolygon/boundary relations (pyosmium's area
     assembler); relations whose member ways are missing from the extract do not assemble
-    and are left out. A destination mapped as an area stands at its centroid.
+    and are left out. A destination mapped as an area stands at a point inside it. Homes
+    are buildings tagged as one (:data:`RESIDENTIAL_BUILDINGS`), and ``building=yes``
+    inside a ``landuse=residential`` area; each weighs its floor area (footprint times
+    ``building:levels`` or the storeys assumed for its type). With ``all_buildings``
+    every ``building=yes`` is a home (for extracts that map neither building types nor
+    residential land, such as Monaco's).
 
     Raises
     ------
@@ -245,6 +257,8 @@ def places_from_osm(path: Path, categories: Sequence[Category], *, admin_level: 
     districts: list[District] = []
     destinations: list[Destination] = []
     origins: list[Origin] = []
+    unspecified: list[Origin] = []
+    residential_land: list[BaseGeometry] = []
     level = str(admin_level)
     try:
         processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
@@ -268,7 +282,9 @@ def places_from_osm(path: Path, categories: Sequence[Category], *, admin_level: 
             matched = [c for c in categories if c.matches(tags)]
             building = tags.get("building")
             is_district = tags.get("boundary") == "administrative" and tags.get("admin_level") == level
-            if not (matched or building in RESIDENTIAL_BUILDINGS or is_district):
+            is_land = tags.get("landuse") == "residential"
+            is_home = building in RESIDENTIAL_BUILDINGS or building == UNSPECIFIED_BUILDING
+            if not (matched or is_home or is_district or is_land):
                 continue
             try:
                 geometry = shapely.from_wkb(factory.create_multipolygon(obj))
@@ -287,17 +303,27 @@ def places_from_osm(path: Path, categories: Sequence[Category], *, admin_level: 
                 districts.append(
                     District(osm_id, tags.get("name", osm_id), geometry, people, f"osm:admin_level={admin_level}")
                 )
-            centre = geometry.representative_point() if matched or building in RESIDENTIAL_BUILDINGS else None
-            if centre is None:
+            if is_land:
+                residential_land.append(geometry)
+            if not (matched or is_home):
                 continue
+            centre = geometry.representative_point()
             for category in matched:
                 destinations.append(Destination(osm_id, category.key, tags.get("name", ""), centre.y, centre.x))
-            if building in RESIDENTIAL_BUILDINGS:
+            if is_home and building is not None:
                 weight = _area_m2(geometry) * _levels(tags, building)
                 if weight > 0:
-                    origins.append(Origin(osm_id, centre.y, centre.x, weight))
+                    home = Origin(osm_id, centre.y, centre.x, weight)
+                    (origins if building in RESIDENTIAL_BUILDINGS else unspecified).append(home)
     except RuntimeError as exc:
         raise InputDataError(str(path), f"cannot read OSM data: {exc}") from exc
+    if all_buildings:
+        origins.extend(unspecified)
+    elif unspecified and residential_land:
+        tree = shapely.STRtree(residential_land)
+        points = shapely.points(np.array([(o.lon, o.lat) for o in unspecified], dtype=np.float64))
+        inside = np.unique(tree.query(points, predicate="intersects")[0])
+        origins.extend(unspecified[i] for i in inside.tolist())
     return OsmPlaces(districts=districts, destinations=destinations, origins=origins)
 
 

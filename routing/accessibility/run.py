@@ -135,7 +135,9 @@ def inputs_for_region(
     destinations: list[Destination] = []
     synthetic = False
     if source is not None and source.is_file():
-        found = places_from_osm(source, config.categories, admin_level=config.admin_level)
+        found = places_from_osm(
+            source, config.categories, admin_level=config.admin_level, all_buildings=config.all_buildings
+        )
         districts, origins, destinations = found.districts, found.origins, found.destinations
     elif not region.manifest.synthetic:
         raise InputDataError(
