@@ -456,8 +456,14 @@ def bench_transit(
 @click.option("--minutes", default=10, show_default=True, type=click.IntRange(1, 120), help="Departure minutes.")
 @click.option("--districts", "districts_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
 @click.option("--osm", "osm_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
+@click.option("--all-buildings/--residential-buildings", default=False, help="As for open-data.")
 def bench_accessibility(
-    region_path: Path, origins: int, minutes: int, districts_file: Path | None, osm_file: Path | None
+    region_path: Path,
+    origins: int,
+    minutes: int,
+    districts_file: Path | None,
+    osm_file: Path | None,
+    all_buildings: bool,
 ) -> None:
     """Accessibility engine against a plain per-query loop (origins x departure minutes per second)."""
     from routing.accessibility.config import AccessibilityConfig
@@ -466,7 +472,7 @@ def bench_accessibility(
     from routing.errors import RegionError
     from routing.region.region import load_region
 
-    config = AccessibilityConfig()
+    config = AccessibilityConfig(all_buildings=all_buildings)
     try:
         region = load_region(region_path)
         inputs = inputs_for_region(region, config, osm_file=osm_file, districts_file=districts_file)

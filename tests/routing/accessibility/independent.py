@@ -20,6 +20,7 @@ Nothing here calls the accessibility engine, RAPTOR or the street router's searc
 
 from __future__ import annotations
 
+import bisect
 import csv
 import math
 from collections import defaultdict
@@ -31,12 +32,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from routing.street.router import Snap, StreetRouter, TravelSpeeds
+from routing.accessibility.config import Mode
+from routing.accessibility.engine import AccessibilityEngine
+from routing.errors import PointNotRoutable
+from routing.street.router import Snap, StreetRouter, TravelSpeeds, walking_speeds
 
 SLACK_S = 60
 FOOTPATH_BUDGET_S = 600.0
 REFERENCE_KMH = 4.8
-UNREACHED = math.inf
+TOLERANCE_MIN = 2 / 60
 
 
 class StreetDijkstra:
@@ -292,3 +296,97 @@ def earliest_arrivals(
             for other, seconds in footpaths.get(b, []):
                 walk[other] = min(walk[other], arrival + seconds)
     return ride
+
+
+def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Both unreachable, or both finite and within the tolerance."""
+    finite = np.isfinite(a) & np.isfinite(b)
+    diff = np.abs(np.where(finite, a, 0.0) - np.where(finite, b, 0.0))
+    return (np.isinf(a) & np.isinf(b)) | (finite & (diff <= TOLERANCE_MIN))
+
+
+class Reference:
+    """The independent model of one mode on the demo region."""
+
+    def __init__(self, gtfs: GtfsNetwork, engine: AccessibilityEngine, mode: Mode) -> None:
+        self.gtfs = gtfs
+        self.mode = mode
+        self.max_walk_s = engine.config.max_access_walk_s
+        router = engine.router(mode.profile)
+        self.router = router
+        self.streets = StreetDijkstra(router, walking_speeds(mode.speed_kmh))
+        stop_snaps: list[Snap | None] = []
+        for i, boardable in enumerate(gtfs.boardable):
+            snap = None
+            if boardable:
+                try:
+                    snap = router.snap(gtfs.stop_lat[i], gtfs.stop_lon[i], max_distance_m=150.0)
+                except PointNotRoutable:
+                    snap = None
+            stop_snaps.append(snap)
+        self.stop_snaps = stop_snaps
+        wheelchair = mode.profile == "wheelchair"
+        self.usable = [b and (a or not wheelchair) for b, a in zip(gtfs.boardable, gtfs.accessible, strict=True)]
+        own, pairs = gtfs.transfer_rules()
+        self.change = [
+            -1 if own.get(s, 0) == -1 else max(own.get(s, 0), SLACK_S) for s in range(len(gtfs.stop_ids))
+        ]
+        reference_walk = StreetDijkstra(router, walking_speeds(REFERENCE_KMH))
+        factor = REFERENCE_KMH / mode.speed_kmh
+        footpaths: dict[int, list[tuple[int, int]]] = {}
+        walked: dict[tuple[int, int], float] = {}
+        for a, snap in enumerate(stop_snaps):
+            if snap is None:
+                continue
+            cost, seconds = reference_walk.walks(snap, stop_snaps)
+            for b in np.flatnonzero(cost <= FOOTPATH_BUDGET_S).tolist():
+                if b != a:
+                    walked[a, b] = float(seconds[b])
+        for (a, b), rule in pairs.items():
+            if a != b and (a, b) not in walked and rule != -1:
+                walked[a, b] = 0.0
+        for (a, b), seconds in walked.items():
+            rule = pairs.get((a, b), 0)
+            if rule == -1 or seconds * factor > self.max_walk_s:
+                continue
+            footpaths.setdefault(a, []).append((b, max(math.ceil(seconds * factor) + SLACK_S, rule)))
+        self.footpaths = footpaths
+        self.destination_snaps: list[Snap | None] = []
+        for d in engine.destinations:
+            try:
+                self.destination_snaps.append(router.snap(d.lat, d.lon))
+            except PointNotRoutable:
+                self.destination_snaps.append(None)
+        self.egress: list[dict[int, int]] = []
+        for snap in self.destination_snaps:
+            found: dict[int, int] = {}
+            if snap is not None:
+                cost, seconds = self.streets.walks(snap, stop_snaps, reverse=True)
+                found = {s: round(float(seconds[s])) for s in np.flatnonzero(cost <= self.max_walk_s).tolist()}
+            self.egress.append(found)
+
+    def minutes(
+        self, snap: Snap, leaves: list[int], connections: list[tuple[int, int, int, int, int]], cutoff_s: float
+    ) -> np.ndarray:
+        """Per departure and destination, door-to-door seconds."""
+        cost, seconds = self.streets.walks(snap, self.destination_snaps)
+        direct = np.where(cost <= 2 * cutoff_s, seconds, np.inf)
+        cost, seconds = self.streets.walks(snap, self.stop_snaps)
+        access = {s: round(float(seconds[s])) for s in np.flatnonzero(cost <= self.max_walk_s).tolist()}
+        departures = [c[0] for c in connections]
+        result = np.empty((len(leaves), len(self.egress)))
+        for row, leave in enumerate(leaves):
+            first = bisect.bisect_left(departures, leave)
+            ride = earliest_arrivals(
+                connections[first:],
+                len(self.gtfs.stop_ids),
+                {s: leave + w for s, w in access.items()},
+                change=self.change,
+                footpaths=self.footpaths,
+                usable=self.usable,
+                until=leave + int(cutoff_s),
+            )
+            for d, egress in enumerate(self.egress):
+                best = min((ride[s] + w for s, w in egress.items() if np.isfinite(ride[s])), default=np.inf)
+                result[row, d] = min(direct[d], best - leave)
+        return result
