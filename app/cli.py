@@ -802,7 +802,7 @@ def open_data() -> None:
 )
 @click.option("--admin-level", default=10, show_default=True, type=click.IntRange(1, 12), help="OSM district level.")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day).")
-@click.option("--max-origins", type=click.IntRange(1), help="Take every n-th home so that at most this many remain.")
+@click.option("--max-origins", type=click.IntRange(1), help="Keep about N homes, evenly in each district.")
 @click.option("--threshold", default=15.0, show_default=True, type=click.FloatRange(0), help="Minutes for the share.")
 @click.option(
     "--all-buildings/--residential-buildings",
@@ -823,6 +823,7 @@ def open_data_accessibility(
 ) -> None:
     """Travel times from every home to doctors, pharmacies, supermarkets, ... aggregated per district."""
     from routing.accessibility.config import AccessibilityConfig
+    from routing.accessibility.engine import AccessibilityEngine
     from routing.accessibility.run import compute_accessibility, inputs_for_region, write_accessibility
     from routing.errors import RegionError
     from routing.region.region import load_region
@@ -839,6 +840,7 @@ def open_data_accessibility(
         inputs = inputs_for_region(
             region, config, osm_file=osm_file, districts_file=districts_file, destinations_file=destinations_file
         )
+        engine = AccessibilityEngine(region, inputs.destinations, config)
     except (RegionError, RoutingError) as exc:
         raise click.ClickException(str(exc)) from exc
     for note in inputs.notes:
@@ -849,7 +851,7 @@ def open_data_accessibility(
     )
     try:
         with tqdm(total=len(inputs.origins), unit="home", file=sys.stderr, desc="accessibility") as bar:
-            result = compute_accessibility(region, inputs, config, progress=bar.update)
+            result = compute_accessibility(region, inputs, config, progress=bar.update, engine=engine)
     except RoutingError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in write_accessibility(result, region, out):

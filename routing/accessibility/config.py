@@ -156,7 +156,7 @@ class AccessibilityConfig:
     """Count every ``building=yes`` as a home, not only those inside ``landuse=residential``."""
     day: date | None = None
     max_origins: int | None = None
-    """Take every n-th origin so that at most this many remain (for benchmarks and quick looks)."""
+    """Keep about this many homes, evenly spaced within each district (for benchmarks and quick looks)."""
 
     def category(self, key: str) -> Category | None:
         """The configured category ``key`` (None when unknown)."""

@@ -65,7 +65,11 @@ def window_days(windows: Sequence[TimeWindow], first_day: date, last_day: date |
     for window in windows:
         day = first_day + timedelta(days=(window.weekday - first_day.weekday()) % 7)
         if last_day is not None and day > last_day:
-            raise InputDataError("timetable", f"window {window.key}: no weekday {window.weekday} before {last_day}")
+            raise InputDataError(
+                "timetable",
+                f"window {window.key}: the timetable ends {last_day} before its weekday {window.weekday} "
+                f"(0 = Monday) comes; build the region for at least a week or give another --date",
+            )
         days[window.key] = day
     return days
 
@@ -102,6 +106,7 @@ class AccessibilityEngine:
         self._routers: dict[str, StreetRouter] = {}
         self._targets: dict[str, StreetTargets] = {}
         self._egress: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = {}
+        self._stops: dict[str, StreetTargets] = {}
         first = region.manifest.valid_from or region.timetable.day0
         self.days = window_days(config.windows, config.day or first, region.manifest.valid_until)
 
@@ -147,6 +152,22 @@ class AccessibilityEngine:
 
     # Transit --------------------------------------------------------------------
 
+    def stop_targets(self, profile: str) -> StreetTargets:
+        """The transit router's stop places on ``profile``, with each stop's point (a walk from there takes nothing)."""
+        if profile not in self._stops:
+            places = self.transit.stop_targets(profile)
+            timetable = self.transit.timetable
+            point = np.column_stack([np.asarray(timetable.stop_lat), np.asarray(timetable.stop_lon)]).astype(np.float64)
+            self._stops[profile] = StreetTargets(
+                target=places.target,
+                edge=places.edge,
+                offset_m=places.offset_m,
+                count=places.count,
+                connector_m=places.connector_m,
+                point=point,
+            )
+        return self._stops[profile]
+
     def options(self, mode: Mode) -> TransitOptions:
         """The RAPTOR options of a transit mode."""
         return TransitOptions(
@@ -165,7 +186,7 @@ class AccessibilityEngine:
         key = f"{mode.profile}:{mode.speed_kmh}"
         if key not in self._egress:
             router = self.router(mode.profile)
-            stops = self.transit.stop_targets(mode.profile)
+            stops = self.stop_targets(mode.profile)
             speeds = walking_speeds(mode.speed_kmh)
             targets = self.destination_targets(mode.profile)
             rows: list[NDArray[np.int64]] = []
@@ -212,7 +233,7 @@ class AccessibilityEngine:
         router = self.router(mode.profile)
         access = router.walks(
             snap,
-            self.transit.stop_targets(mode.profile),
+            self.stop_targets(mode.profile),
             speeds=walking_speeds(mode.speed_kmh),
             budget_s=options.max_walk_s,
         )

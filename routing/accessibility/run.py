@@ -110,6 +110,17 @@ def _scaled(origins: list[Origin], district_of: NDArray[np.int64], districts: Se
     return scaled
 
 
+def _sample(district_of: NDArray[np.int64], at_most: int) -> NDArray[np.int64]:
+    """Indexes of about ``at_most`` homes, evenly spaced within each district (at least one per district)."""
+    share = at_most / district_of.size
+    kept = []
+    for district in np.unique(district_of).tolist():
+        members = np.flatnonzero(district_of == district)
+        count = max(1, math.floor(members.size * share))
+        kept.append(members[np.linspace(0, members.size - 1, count).round().astype(np.int64)])
+    return np.unique(np.concatenate(kept))
+
+
 def inputs_for_region(
     region: Region,
     config: AccessibilityConfig,
@@ -167,9 +178,9 @@ def inputs_for_region(
     origins = [o for o, keep in zip(origins, inside.tolist(), strict=True) if keep]
     district_of = district_of[inside]
     if config.max_origins is not None and len(origins) > config.max_origins:
-        step = math.ceil(len(origins) / config.max_origins)
-        notes.append(f"every {step}th of {len(origins)} homes taken (max_origins {config.max_origins})")
-        origins, district_of = origins[::step], district_of[::step]
+        keep = _sample(district_of, config.max_origins)
+        notes.append(f"{keep.size} of {len(origins)} homes taken, evenly in each district (max_origins)")
+        origins, district_of = [origins[i] for i in keep.tolist()], district_of[keep]
     return AccessibilityInputs(
         districts=districts,
         origins=_scaled(origins, district_of, districts),

@@ -276,6 +276,8 @@ def earliest_arrivals(
     for stop, t in sources.items():
         walk[stop] = min(walk[stop], t)
     on_board: set[int] = set()
+    if not sources:
+        return ride
     start = min(sources.values())
     for departure, arrival, run, a, b in connections:
         if departure < start:
