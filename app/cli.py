@@ -488,6 +488,38 @@ def bench_geocode(region_path: Path | None, osm_file: Path | None, queries: int,
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
+@bench.command("accessibility")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region directory.")
+@click.option("--origins", default=10, show_default=True, type=click.IntRange(1), help="Homes sampled.")
+@click.option("--minutes", default=10, show_default=True, type=click.IntRange(1, 120), help="Departure minutes.")
+@click.option("--districts", "districts_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
+@click.option("--all-buildings/--residential-buildings", default=False, help="As for open-data.")
+def bench_accessibility(
+    region_path: Path,
+    origins: int,
+    minutes: int,
+    districts_file: Path | None,
+    osm_file: Path | None,
+    all_buildings: bool,
+) -> None:
+    """Accessibility engine against a plain per-query loop (origins x departure minutes per second)."""
+    from routing.accessibility.config import AccessibilityConfig
+    from routing.accessibility.run import inputs_for_region
+    from routing.bench.accessibility import format_report, run_accessibility_benchmark
+    from routing.errors import RegionError
+    from routing.region.region import load_region
+
+    config = AccessibilityConfig(all_buildings=all_buildings)
+    try:
+        region = load_region(region_path)
+        inputs = inputs_for_region(region, config, osm_file=osm_file, districts_file=districts_file)
+    except (RegionError, RoutingError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = run_accessibility_benchmark(region, inputs, config, origins=origins, minutes=minutes)
+    click.echo(format_report(report))
+
+
 @bench.command("plan")
 @click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to serve.")
 @click.option("--users", default=4, show_default=True, type=click.IntRange(1, 200), help="Concurrent locust users.")
@@ -786,3 +818,89 @@ def provider_check(name: str, config_path: Path | None) -> None:
     click.echo(report.render())
     if not report.passed:
         sys.exit(1)
+
+
+@main.group("open-data")
+def open_data() -> None:
+    """Open Data Rathaus: accessibility indicators (and the anonymised usage export)."""
+
+
+@open_data.command("accessibility")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region directory.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory (accessibility/ in it).")
+@click.option(
+    "--districts",
+    "districts_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Districts (GeoJSON polygons with id, name, optional population); default: OSM admin boundaries.",
+)
+@click.option(
+    "--destinations",
+    "destinations_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Extra destinations (GeoJSON points with a category property), added to OSM's.",
+)
+@click.option(
+    "--osm",
+    "osm_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="OSM file with homes, places and boundaries (default: the file the region was built from).",
+)
+@click.option("--admin-level", default=10, show_default=True, type=click.IntRange(1, 12), help="OSM district level.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day).")
+@click.option("--max-origins", type=click.IntRange(1), help="Keep about N homes, evenly in each district.")
+@click.option("--threshold", default=15.0, show_default=True, type=click.FloatRange(0), help="Minutes for the share.")
+@click.option(
+    "--all-buildings/--residential-buildings",
+    default=False,
+    help="Count every building=yes as a home (default: only inside landuse=residential).",
+)
+def open_data_accessibility(
+    region_path: Path,
+    out: Path,
+    districts_file: Path | None,
+    destinations_file: Path | None,
+    osm_file: Path | None,
+    admin_level: int,
+    day: datetime | None,
+    max_origins: int | None,
+    threshold: float,
+    all_buildings: bool,
+) -> None:
+    """Travel times from every home to doctors, pharmacies, supermarkets, ... aggregated per district."""
+    from routing.accessibility.config import AccessibilityConfig
+    from routing.accessibility.engine import AccessibilityEngine
+    from routing.accessibility.run import compute_accessibility, inputs_for_region, write_accessibility
+    from routing.errors import RegionError
+    from routing.region.region import load_region
+
+    config = AccessibilityConfig(
+        admin_level=admin_level,
+        day=day.date() if day else None,
+        max_origins=max_origins,
+        threshold_min=threshold,
+        all_buildings=all_buildings,
+    )
+    try:
+        region = load_region(region_path)
+        inputs = inputs_for_region(
+            region, config, osm_file=osm_file, districts_file=districts_file, destinations_file=destinations_file
+        )
+        engine = AccessibilityEngine(region, inputs.destinations, config)
+    except (RegionError, RoutingError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in inputs.notes:
+        click.echo(f"note        {note}", err=True)
+    click.echo(
+        f"places      {len(inputs.districts)} districts, {len(inputs.origins)} homes, "
+        f"{len(inputs.destinations)} destinations"
+    )
+    try:
+        with tqdm(total=len(inputs.origins), unit="home", file=sys.stderr, desc="accessibility") as bar:
+            result = compute_accessibility(region, inputs, config, progress=bar.update, engine=engine)
+    except RoutingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in write_accessibility(result, region, out):
+        click.echo(f"wrote       {path}")
+    rate = result.origin_minutes / result.seconds if result.seconds else 0.0
+    click.echo(f"time        {result.seconds:.1f} s, {rate:,.0f} origin x departure minutes per second")

@@ -1,0 +1,343 @@
+"""The places of an accessibility run: districts, origins (homes) and destinations.
+
+Districts come from a GeoJSON file (``id``, ``name``, optional ``population``) or from the
+OSM extract's ``boundary=administrative`` areas at one ``admin_level``; destinations from
+OSM tags by category (:class:`~routing.accessibility.config.Category`) plus an optional
+GeoJSON file of points; origins are residential buildings of the OSM extract (their
+centroid, weighted by floor area). Everything is read with pyosmium and shapely.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import osmium
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from routing.accessibility.config import Category
+from routing.errors import InputDataError
+
+__all__ = [
+    "RESIDENTIAL_BUILDINGS",
+    "Destination",
+    "District",
+    "Origin",
+    "OsmPlaces",
+    "assign_districts",
+    "destinations_from_geojson",
+    "districts_from_geojson",
+    "places_from_osm",
+]
+
+RESIDENTIAL_BUILDINGS: Mapping[str, float] = {
+    "residential": 2.0,
+    "house": 1.5,
+    "detached": 1.5,
+    "semidetached_house": 1.5,
+    "bungalow": 1.0,
+    "terrace": 2.0,
+    "apartments": 4.0,
+    "dormitory": 3.0,
+    "farm": 1.5,
+}
+"""``building=*`` values that are homes, with the storeys assumed when ``building:levels`` is absent."""
+
+UNSPECIFIED_BUILDING = "yes"
+UNSPECIFIED_LEVELS = 2.0
+"""``building=yes`` counts as a home inside ``landuse=residential`` (with 2 storeys unless tagged)."""
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class District:
+    """A district: its id, name, polygon (WGS84, lon/lat) and optional population."""
+
+    district_id: str
+    name: str
+    geometry: BaseGeometry
+    population: float | None
+    source: str
+    """``file``, ``osm:admin_level=N`` or ``synthetic``."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where people live: a point and its weight (floor area in m², or residents once scaled)."""
+
+    origin_id: str
+    lat: float
+    lon: float
+    weight: float
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A place people need to reach, of one category."""
+
+    destination_id: str
+    category: str
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class OsmPlaces:
+    """What one pass over an OSM file found."""
+
+    districts: list[District]
+    destinations: list[Destination]
+    origins: list[Origin]
+
+
+def _read_geojson(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputDataError(str(path), f"cannot read GeoJSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise InputDataError(str(path), "expected a GeoJSON FeatureCollection with a 'features' list")
+    features: list[dict[str, Any]] = data["features"]
+    return features
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | str):
+        text = str(value).strip()
+        return text or None
+    return None
+
+
+def districts_from_geojson(path: Path) -> list[District]:
+    """Districts of a GeoJSON file: Polygon or MultiPolygon features with ``id`` and ``name`` properties.
+
+    ``population`` (a non-negative number) is optional.
+
+    Raises
+    ------
+    InputDataError
+        Naming the file, the feature (by its position) and the field at fault.
+    """
+    districts: list[District] = []
+    seen: set[str] = set()
+    for index, feature in enumerate(_read_geojson(path)):
+        where = f"{path}: feature {index}"
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            raise InputDataError(where, "has no 'properties' object")
+        district_id = _text(properties.get("id"))
+        if district_id is None:
+            raise InputDataError(where, "property 'id' is missing or empty")
+        if district_id in seen:
+            raise InputDataError(where, f"property 'id' repeats {district_id!r}")
+        seen.add(district_id)
+        name = _text(properties.get("name"))
+        if name is None:
+            raise InputDataError(where, "property 'name' is missing or empty")
+        population = properties.get("population")
+        if population is not None and (
+            isinstance(population, bool) or not isinstance(population, int | float) or not population >= 0
+        ):
+            raise InputDataError(where, f"property 'population' must be a number >= 0, not {population!r}")
+        try:
+            geometry = shapely.geometry.shape(feature.get("geometry"))
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+            raise InputDataError(where, f"field 'geometry' is not a GeoJSON geometry ({exc})") from exc
+        if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+            raise InputDataError(where, f"field 'geometry' must be a Polygon or MultiPolygon, not {geometry.geom_type}")
+        if not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+        districts.append(
+            District(district_id, name, geometry, None if population is None else float(population), "file")
+        )
+    if not districts:
+        raise InputDataError(str(path), "has no district features")
+    return districts
+
+
+def destinations_from_geojson(path: Path, categories: Sequence[Category]) -> list[Destination]:
+    """Destinations of a GeoJSON file: Point features with a ``category`` property (a configured key).
+
+    ``name`` and ``id`` are optional.
+
+    Raises
+    ------
+    InputDataError
+        Naming the file, the feature and the field at fault (an unknown category included).
+    """
+    keys = {c.key for c in categories}
+    destinations: list[Destination] = []
+    for index, feature in enumerate(_read_geojson(path)):
+        where = f"{path}: feature {index}"
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            raise InputDataError(where, "has no 'properties' object")
+        category = _text(properties.get("category"))
+        if category not in keys:
+            known = ", ".join(sorted(keys))
+            raise InputDataError(where, f"property 'category' must be one of {known}, not {category!r}")
+        geometry = feature.get("geometry")
+        coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        if (
+            not isinstance(geometry, dict)
+            or geometry.get("type") != "Point"
+            or not isinstance(coordinates, list)
+            or len(coordinates) < 2
+            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates[:2])
+        ):
+            raise InputDataError(where, "field 'geometry' must be a Point with [lon, lat] coordinates")
+        lon, lat = float(coordinates[0]), float(coordinates[1])
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InputDataError(where, f"field 'geometry' has coordinates out of range: {lon}, {lat}")
+        destinations.append(
+            Destination(
+                _text(properties.get("id")) or f"file:{index}",
+                category,
+                _text(properties.get("name")) or "",
+                lat,
+                lon,
+            )
+        )
+    return destinations
+
+
+def _area_m2(geometry: BaseGeometry) -> float:
+    """Area of a small lon/lat polygon in m² (equirectangular around its centroid)."""
+    centre = geometry.centroid
+    scale_x = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(centre.y))
+    scale_y = math.radians(1) * EARTH_RADIUS_M
+    projected = shapely.transform(geometry, lambda xy: xy * np.array([scale_x, scale_y]))
+    return float(projected.area)
+
+
+def _levels(tags: osmium.osm.TagList, building: str) -> float:
+    default = RESIDENTIAL_BUILDINGS.get(building, UNSPECIFIED_LEVELS)
+    raw = tags.get("building:levels")
+    if raw is not None:
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            value = 0.0
+        if 0 < value < 200:
+            return value
+    return default
+
+
+def places_from_osm(
+    path: Path, categories: Sequence[Category], *, admin_level: int, all_buildings: bool = False
+) -> OsmPlaces:
+    """Districts (``boundary=administrative`` areas at ``admin_level``), destinations and homes of an OSM file.
+
+    Areas come from closed ways and multipolygon/boundary relations (pyosmium's area
+    assembler); relations whose member ways are missing from the extract do not assemble
+    and are left out. A destination mapped as an area stands at a point inside it. Homes
+    are buildings tagged as one (:data:`RESIDENTIAL_BUILDINGS`), and ``building=yes``
+    inside a ``landuse=residential`` area; each weighs its floor area (footprint times
+    ``building:levels`` or the storeys assumed for its type). With ``all_buildings``
+    every ``building=yes`` is a home (for extracts that map neither building types nor
+    residential land, such as Monaco's).
+
+    Raises
+    ------
+    InputDataError
+        When the file cannot be read as OSM data.
+    """
+    factory = osmium.geom.WKBFactory()
+    districts: list[District] = []
+    destinations: list[Destination] = []
+    origins: list[Origin] = []
+    unspecified: list[Origin] = []
+    residential_land: list[BaseGeometry] = []
+    level = str(admin_level)
+    try:
+        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+        for obj in processor:
+            tags = obj.tags
+            if isinstance(obj, osmium.osm.Node):
+                if not obj.location.valid():
+                    continue
+                for category in categories:
+                    if category.matches(tags):
+                        destinations.append(
+                            Destination(
+                                f"node/{obj.id}", category.key, tags.get("name", ""), obj.location.lat, obj.location.lon
+                            )
+                        )
+                continue
+            if not isinstance(obj, osmium.osm.Area):
+                continue
+            kind = "way" if obj.from_way() else "relation"
+            osm_id = f"{kind}/{obj.orig_id()}"
+            matched = [c for c in categories if c.matches(tags)]
+            building = tags.get("building")
+            is_district = tags.get("boundary") == "administrative" and tags.get("admin_level") == level
+            is_land = tags.get("landuse") == "residential"
+            is_home = building in RESIDENTIAL_BUILDINGS or building == UNSPECIFIED_BUILDING
+            if not (matched or is_home or is_district or is_land):
+                continue
+            try:
+                geometry = shapely.from_wkb(factory.create_multipolygon(obj))
+            except RuntimeError:
+                continue  # an area osmium could not build (broken rings)
+            if geometry.is_empty:
+                continue
+            if not geometry.is_valid:
+                geometry = shapely.make_valid(geometry)
+            if is_district:
+                population = tags.get("population")
+                try:
+                    people = float(population) if population is not None else None
+                except ValueError:
+                    people = None
+                districts.append(
+                    District(osm_id, tags.get("name", osm_id), geometry, people, f"osm:admin_level={admin_level}")
+                )
+            if is_land:
+                residential_land.append(geometry)
+            if not (matched or is_home):
+                continue
+            centre = geometry.representative_point()
+            for category in matched:
+                destinations.append(Destination(osm_id, category.key, tags.get("name", ""), centre.y, centre.x))
+            if is_home and building is not None:
+                weight = _area_m2(geometry) * _levels(tags, building)
+                if weight > 0:
+                    home = Origin(osm_id, centre.y, centre.x, weight)
+                    (origins if building in RESIDENTIAL_BUILDINGS else unspecified).append(home)
+    except RuntimeError as exc:
+        raise InputDataError(str(path), f"cannot read OSM data: {exc}") from exc
+    if all_buildings:
+        origins.extend(unspecified)
+    elif unspecified and residential_land:
+        tree = shapely.STRtree(residential_land)
+        points = shapely.points(np.array([(o.lon, o.lat) for o in unspecified], dtype=np.float64))
+        inside = np.unique(tree.query(points, predicate="intersects")[0])
+        origins.extend(unspecified[i] for i in inside.tolist())
+    return OsmPlaces(districts=districts, destinations=destinations, origins=origins)
+
+
+def assign_districts(origins: Sequence[Origin], districts: Sequence[District]) -> NDArray[np.int64]:
+    """Per origin, the index of the district containing it (-1: none; the first one where districts overlap)."""
+    result = np.full(len(origins), -1, dtype=np.int64)
+    if not origins or not districts:
+        return result
+    tree = shapely.STRtree([d.geometry for d in districts])
+    points = shapely.points(np.array([(o.lon, o.lat) for o in origins], dtype=np.float64))
+    origin_index, district_index = tree.query(points, predicate="intersects")
+    order = np.lexsort((district_index, origin_index))
+    origin_index, district_index = origin_index[order], district_index[order]
+    first = np.ones(origin_index.size, dtype=bool)
+    first[1:] = origin_index[1:] != origin_index[:-1]
+    result[origin_index[first]] = district_index[first]
+    return result
