@@ -257,7 +257,15 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @click.option("--place", help='Place name fetched from Overpass (online), e.g. "Kassel, Germany".')
 @click.option("--bbox", type=(float, float, float, float), help="WEST SOUTH EAST NORTH fetched from Overpass (online).")
 @click.option(
-    "--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace."
+    "--gtfs",
+    "gtfs",
+    multiple=True,
+    help="GTFS zip, folder or URL; NAME=... sets its id namespace. Without any: a street-only region.",
+)
+@click.option(
+    "--timezone",
+    "timezone",
+    help="IANA time zone, e.g. Europe/Berlin; needed without --gtfs (else taken from agency_timezone).",
 )
 @click.option(
     "--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON)."
@@ -277,6 +285,7 @@ def region_build(
     place: str | None,
     bbox: tuple[float, float, float, float] | None,
     gtfs: tuple[str, ...],
+    timezone: str | None,
     zones_file: Path | None,
     fares_file: Path | None,
     out: Path,
@@ -284,7 +293,7 @@ def region_build(
     first_day: datetime | None,
     days: int,
 ) -> None:
-    """Build a region from GTFS feed(s) and OSM and make it current at --out."""
+    """Build a region from OSM and GTFS feed(s) (optional) and make it current at --out."""
     if sum(source is not None for source in (osm_file, place, bbox)) != 1:
         raise click.UsageError("give exactly one of --osm FILE, --place NAME or --bbox WEST SOUTH EAST NORTH")
     with tempfile.TemporaryDirectory(prefix="mobility-gtfs-") as tmp:
@@ -298,8 +307,9 @@ def region_build(
             fares_file=fares_file,
             first_day=first_day.date() if first_day else _today(),
             days=days,
+            timezone=timezone,
         )
-        stages = len(BUILD_STAGES) - (0 if zones_file else 1)
+        stages = len(BUILD_STAGES) - (0 if zones_file else 1) - (0 if gtfs else 2)
         _run_build(lambda progress: build_region(inputs, out, progress=progress), stages)
     click.echo(f"current region: {out} -> {out.resolve()}")
 

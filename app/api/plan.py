@@ -35,7 +35,7 @@ from app.sharing import sharing_supply
 from app.sharing_alerts import plan_alert_warnings
 from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote
-from routing.planner.planner import NoItinerary, PlanningError
+from routing.planner.planner import NoItinerary, NoTransitInRegion, PlanningError
 from routing.planner.request import Mode, PlanRequest
 
 blueprint = ApiBlueprint("plan", __name__, tag="plan")
@@ -290,6 +290,11 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         itineraries, warnings = result.itineraries, result.warnings
     except NoItinerary:
         itineraries, warnings = [], ["no_itinerary"]
+    except NoTransitInRegion as exc:
+        detail = text("error.no_transit", language)
+        raise UnplannableRequest(
+            detail, errors=[FieldProblem(location="query", field=exc.parameter, message=detail)]
+        ) from exc
     except PlanningError as exc:
         raise UnplannableRequest(
             str(exc), errors=[FieldProblem(location="query", field=exc.parameter, message=str(exc))]

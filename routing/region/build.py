@@ -22,6 +22,7 @@ import numpy as np
 from routing.errors import InputDataError
 from routing.fares.config import load_fare_config, save_fare_config
 from routing.fares.zones import compile_zones, save_zones
+from routing.flex.model import FlexNetwork
 from routing.flex.region_build import split_feeds
 from routing.flex.store import save_flex
 from routing.region.coverage import coverage_warnings
@@ -30,9 +31,10 @@ from routing.region.store import new_build_directory
 from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.transit.compile import compile_timetable
+from routing.transit.empty import empty_footpaths, has_transit, street_only_transit
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
-from routing.transit.timetable import save_timetable
+from routing.transit.timetable import Timetable, save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
@@ -62,6 +64,8 @@ class RegionInputs:
     first_day: date = field(default_factory=lambda: datetime.now(UTC).date())
     days: int = DEFAULT_WINDOW_DAYS
     synthetic: bool = False
+    timezone: str | None = None
+    """IANA time zone of the region; required without GTFS, else it must match agency_timezone."""
 
 
 def peak_memory_mib() -> float:
@@ -100,22 +104,7 @@ def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
     raise InputDataError("osm", "give an OSM file, a place name or a bounding box")
 
 
-def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
-    """Build a region from ``inputs`` and make it the current region at ``out``.
-
-    Returns
-    -------
-    Manifest
-        The manifest written with the region (counts, validity, timings).
-    """
-    if sum(source is not None for source in (inputs.osm_file, inputs.osm_place, inputs.osm_bbox)) > 1:
-        raise InputDataError("osm", "give one OSM source (a file, a place name or a bounding box), not several")
-    if not inputs.gtfs:
-        raise InputDataError("gtfs", "give at least one GTFS feed")
-    names = [feed.name for feed in inputs.gtfs]
-    if len(set(names)) != len(names):
-        raise InputDataError("gtfs", f"feed names repeat: {names}")
-    started = time.perf_counter()
+def _compile_transit(inputs: RegionInputs, progress: Progress) -> tuple[Timetable, FlexNetwork, str]:
     progress("reading GTFS")
     splits, flex = split_feeds(
         [(feed.name, feed.path) for feed in inputs.gtfs], first_day=inputs.first_day, days=inputs.days
@@ -128,8 +117,34 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     if not feeds:
         raise InputDataError("gtfs", "every feed is GTFS-Flex only; give at least one feed with fixed-schedule trips")
     timezone = feeds_timezone(feeds)
+    if inputs.timezone is not None and inputs.timezone != timezone:
+        raise InputDataError(
+            "timezone", f"--timezone {inputs.timezone} differs from the feeds' agency_timezone {timezone}"
+        )
     progress("compiling timetable")
-    timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days)
+    return compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days), flex, timezone
+
+
+def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
+    """Build a region from ``inputs`` and make it the current region at ``out``.
+
+    Returns
+    -------
+    Manifest
+        The manifest written with the region (counts, validity, timings).
+    """
+    if sum(source is not None for source in (inputs.osm_file, inputs.osm_place, inputs.osm_bbox)) > 1:
+        raise InputDataError("osm", "give one OSM source (a file, a place name or a bounding box), not several")
+    names = [feed.name for feed in inputs.gtfs]
+    if len(set(names)) != len(names):
+        raise InputDataError("gtfs", f"feed names repeat: {names}")
+    started = time.perf_counter()
+    if inputs.gtfs:
+        timetable, flex, timezone = _compile_transit(inputs, progress)
+    else:
+        timetable, flex, timezone = street_only_transit(
+            timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days
+        )
     progress("reading OSM")
     graph = _load_graph(inputs)
     progress("compiling street network")
@@ -140,7 +155,11 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     if inputs.osm_file is not None:
         street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
     progress("computing footpaths")
-    footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+    footpaths = (
+        [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+        if has_transit(timetable)
+        else empty_footpaths()
+    )
     overlap = coverage_warnings(
         np.asarray(timetable.stop_lat),
         np.asarray(timetable.stop_lon),
