@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from app.settings import Settings, SettingsError, settings_from_env
 from routing.errors import RoutingError
-from routing.region.build import GtfsInput, RegionInputs, build_region, peak_memory_mib
+from routing.region.build import GtfsInput, OsmReader, RegionInputs, build_region, peak_memory_mib
 from routing.region.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -254,6 +254,13 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @click.option(
     "--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf."
 )
+@click.option(
+    "--osm-reader",
+    type=click.Choice(["stream", "osmnx"]),
+    default="stream",
+    show_default=True,
+    help="How --osm is read: streamed by pyosmium into arrays (large extracts), or through an osmnx graph.",
+)
 @click.option("--place", help='Place name fetched from Overpass (online), e.g. "Kassel, Germany".')
 @click.option("--bbox", type=(float, float, float, float), help="WEST SOUTH EAST NORTH fetched from Overpass (online).")
 @click.option(
@@ -282,6 +289,7 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
 def region_build(
     osm_file: Path | None,
+    osm_reader: OsmReader,
     place: str | None,
     bbox: tuple[float, float, float, float] | None,
     gtfs: tuple[str, ...],
@@ -308,6 +316,7 @@ def region_build(
             first_day=first_day.date() if first_day else _today(),
             days=days,
             timezone=timezone,
+            osm_reader=osm_reader,
         )
         stages = len(BUILD_STAGES) - (0 if zones_file else 1) - (0 if gtfs else 2)
         _run_build(lambda progress: build_region(inputs, out, progress=progress), stages)

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import networkx as nx
 import numpy as np
+from numpy.typing import NDArray
 
 from routing.errors import InputDataError
 from routing.fares.config import load_fare_config, save_fare_config
@@ -28,8 +30,9 @@ from routing.flex.store import save_flex
 from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
-from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
+from routing.street.compile import EdgeTable, compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
+from routing.street.osm_stream import streets_from_osm_file
 from routing.transit.compile import compile_timetable
 from routing.transit.empty import empty_footpaths, has_transit, street_only_transit
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
@@ -38,6 +41,7 @@ from routing.transit.timetable import Timetable, save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
+OsmReader = Literal["stream", "osmnx"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class RegionInputs:
     synthetic: bool = False
     timezone: str | None = None
     """IANA time zone of the region; required without GTFS, else it must match agency_timezone."""
+    osm_reader: OsmReader = "stream"
+    """How an OSM *file* is read: ``stream`` (pyosmium into arrays) or ``osmnx`` (via a graph); same region."""
 
 
 def peak_memory_mib() -> float:
@@ -102,6 +108,19 @@ def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
     if inputs.osm_bbox is not None:  # pragma: no cover - needs Overpass (online)
         return graph_from_bbox(*inputs.osm_bbox)
     raise InputDataError("osm", "give an OSM file, a place name or a bounding box")
+
+
+def _street_edges(inputs: RegionInputs, progress: Progress) -> tuple[EdgeTable, NDArray[np.float64] | None]:
+    """The canonical edge table and, for a file, its bicycle parking (streamed, or through osmnx)."""
+    if inputs.osm_file is not None and inputs.osm_reader == "stream":
+        streamed = streets_from_osm_file(inputs.osm_file)
+        progress("compiling street network")
+        return streamed.edges, streamed.bike_parking
+    graph = _load_graph(inputs)
+    progress("compiling street network")
+    edges = edge_table_from_graph(graph)
+    del graph  # the osmnx graph is the largest object of a build; free it before compiling
+    return edges, bike_parking_from_osm_file(inputs.osm_file) if inputs.osm_file is not None else None
 
 
 def _compile_transit(inputs: RegionInputs, progress: Progress) -> tuple[Timetable, FlexNetwork, str]:
@@ -146,14 +165,11 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
             timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days
         )
     progress("reading OSM")
-    graph = _load_graph(inputs)
-    progress("compiling street network")
-    edges = edge_table_from_graph(graph)
-    del graph  # the osmnx graph is the largest object of a build; free it before compiling
+    edges, bike_parking = _street_edges(inputs, progress)
     street = compile_edge_table(edges)
     del edges
-    if inputs.osm_file is not None:
-        street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
+    if bike_parking is not None:
+        street = replace(street, bike_parking=bike_parking)
     progress("computing footpaths")
     footpaths = (
         [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
