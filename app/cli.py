@@ -25,6 +25,7 @@ from app.settings import Settings, SettingsError, settings_from_env
 from routing.errors import RoutingError
 from routing.region.build import GtfsInput, OsmReader, RegionInputs, build_region, peak_memory_mib
 from routing.region.manifest import Manifest
+from routing.transit.clip import GtfsClip, parse_clip
 
 if TYPE_CHECKING:
     from providers.registry import ProviderRegistry
@@ -88,6 +89,9 @@ def _run_build(build: object, total: int) -> Manifest:
     with _progress_bar(total) as bar:
 
         def progress(stage: str) -> None:
+            if stage.startswith("note: "):  # a line for the operator (what a clip kept), not a stage
+                bar.write(stage.removeprefix("note: "), file=sys.stderr)
+                return
             if bar.desc:
                 bar.update(1)
             bar.set_description_str(stage)
@@ -250,6 +254,17 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
     return inputs
 
 
+def _clip(value: str | None, gtfs: tuple[str, ...]) -> GtfsClip | None:
+    if value is None:
+        return None
+    if not gtfs:
+        raise click.UsageError("--clip cuts GTFS feeds; give at least one --gtfs")
+    try:
+        return parse_clip(value)
+    except RoutingError as exc:
+        raise click.BadParameter(str(exc), param_hint="--clip") from exc
+
+
 @region.command("build")
 @click.option(
     "--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf."
@@ -268,6 +283,10 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
     "gtfs",
     multiple=True,
     help="GTFS zip, folder or URL; NAME=... sets its id namespace. Without any: a street-only region.",
+)
+@click.option(
+    "--clip",
+    help="Keep only part of the GTFS: a GeoJSON polygon file, WEST,SOUTH,EAST,NORTH, or agency:ID[,ID...].",
 )
 @click.option(
     "--timezone",
@@ -293,6 +312,7 @@ def region_build(
     place: str | None,
     bbox: tuple[float, float, float, float] | None,
     gtfs: tuple[str, ...],
+    clip: str | None,
     timezone: str | None,
     zones_file: Path | None,
     fares_file: Path | None,
@@ -317,8 +337,9 @@ def region_build(
             days=days,
             timezone=timezone,
             osm_reader=osm_reader,
+            clip=_clip(clip, gtfs),
         )
-        stages = len(BUILD_STAGES) - (0 if zones_file else 1) - (0 if gtfs else 2)
+        stages = len(BUILD_STAGES) - (0 if zones_file else 1) - (0 if gtfs else 2) + (len(gtfs) if clip else 0)
         _run_build(lambda progress: build_region(inputs, out, progress=progress), stages)
     click.echo(f"current region: {out} -> {out.resolve()}")
 

@@ -10,6 +10,7 @@ region untouched.
 from __future__ import annotations
 
 import resource
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from routing.region.store import new_build_directory
 from routing.street.compile import EdgeTable, compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.street.osm_stream import streets_from_osm_file
+from routing.transit.clip import GtfsClip, clip_feed
 from routing.transit.compile import compile_timetable
 from routing.transit.empty import empty_footpaths, has_transit, street_only_transit
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
@@ -70,6 +72,8 @@ class RegionInputs:
     synthetic: bool = False
     timezone: str | None = None
     """IANA time zone of the region; required without GTFS, else it must match agency_timezone."""
+    clip: GtfsClip | None = None
+    """Keep only this area (or these agencies) of every GTFS feed, cut while streaming stop_times."""
     osm_reader: OsmReader = "stream"
     """How an OSM *file* is read: ``stream`` (pyosmium into arrays) or ``osmnx`` (via a graph); same region."""
 
@@ -124,10 +128,24 @@ def _street_edges(inputs: RegionInputs, progress: Progress) -> tuple[EdgeTable, 
 
 
 def _compile_transit(inputs: RegionInputs, progress: Progress) -> tuple[Timetable, FlexNetwork, str]:
+    with tempfile.TemporaryDirectory(prefix="mobility-clip-") as scratch:
+        if inputs.clip is None:
+            return _compile_feeds(inputs, inputs.gtfs, progress)
+        clipped = []
+        for feed in inputs.gtfs:  # streamed in chunks before gtfs-kit reads anything (routing.transit.clip)
+            progress(f"clipping {feed.name}")
+            target = Path(scratch) / f"{feed.name}-clipped"
+            report = clip_feed(feed.path, inputs.clip, target, name=feed.name)
+            progress(f"note: {report.summary()}")
+            clipped.append(replace(feed, path=target))
+        return _compile_feeds(inputs, clipped, progress)
+
+
+def _compile_feeds(
+    inputs: RegionInputs, gtfs: list[GtfsInput], progress: Progress
+) -> tuple[Timetable, FlexNetwork, str]:
     progress("reading GTFS")
-    splits, flex = split_feeds(
-        [(feed.name, feed.path) for feed in inputs.gtfs], first_day=inputs.first_day, days=inputs.days
-    )
+    splits, flex = split_feeds([(feed.name, feed.path) for feed in gtfs], first_day=inputs.first_day, days=inputs.days)
     feeds = [
         load_gtfs(split.path, name=split.name, drop_trips=split.flex_trip_ids)
         for split in splits
