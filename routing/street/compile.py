@@ -426,6 +426,8 @@ def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
             np.save(folder / f"{array}.npy", getattr(graph, array))
         for array in _GRID_ARRAYS:
             np.save(folder / f"grid.{array}.npy", getattr(graph.grid, array))
+        if graph.grid.cell_keys.size:
+            np.save(folder / "grid.cell_keys.npy", graph.grid.cell_keys)
 
 
 def load_street_network(region_dir: Path) -> StreetNetwork:
@@ -437,7 +439,10 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
     profiles = {}
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
         arrays = {array: np.load(folder / f"{array}.npy", mmap_mode="r") for array in _PROFILE_ARRAYS}
-        grid = SegmentGrid(**{array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS})
+        grid_arrays = {array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS}
+        if (folder / "grid.cell_keys.npy").is_file():  # sparse grids only (regions of far-apart areas)
+            grid_arrays["cell_keys"] = np.load(folder / "grid.cell_keys.npy", mmap_mode="r")
+        grid = SegmentGrid(**grid_arrays)
         profiles[folder.name] = ProfileGraph(name=folder.name, grid=grid, **arrays)
     return StreetNetwork(
         lat=np.load(base / "nodes.lat.npy", mmap_mode="r"),
