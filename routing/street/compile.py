@@ -256,8 +256,8 @@ def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES
     """The :class:`EdgeTable` of ``raw`` in canonical order, whichever reader produced it.
 
     Nodes are numbered by :func:`canonical_node_order`; segments are sorted by (tail,
-    head, way id, direction); street names are sorted (``""`` first) and rules numbered
-    by first use in that order. Equal inputs therefore give equal arrays, byte for byte.
+    head, way id, direction); the street names segments use are sorted (``""`` first) and
+    rules numbered by first use in that order. Equal inputs therefore give equal arrays, byte for byte.
     """
     profile_list = list(profiles)
     order = canonical_node_order(raw.lat, raw.lon, raw.osm_id)
@@ -265,9 +265,10 @@ def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES
     rank[order] = np.arange(order.size, dtype=np.int64)
     tail, head = rank[raw.tail], rank[raw.head]
     edge_order = np.lexsort((~raw.forward, raw.way_id, head, tail))
-    sorted_names = sorted(set(raw.names) - {""})
+    used_names = {raw.names[int(i)] for i in np.unique(raw.name_index)}  # not those of ways without a segment
+    sorted_names = sorted(used_names - {""})
     name_rank = {name: i for i, name in enumerate(["", *sorted_names])}
-    name_map = np.array([name_rank[name] for name in raw.names], dtype=np.int32)
+    name_map = np.array([name_rank.get(name, 0) for name in raw.names], dtype=np.int32)
     rule_ids = raw.rule_ids[:, edge_order]
     used = rule_ids.T.ravel()
     used = used[used >= 0]

@@ -42,6 +42,7 @@ TRICKY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
  <way id="14"><nd ref="5"/><nd ref="6"/><nd ref="4"/><tag k="highway" v="cycleway"/><tag k="oneway" v="yes"/></way>
  <way id="15"><nd ref="1"/><nd ref="5"/><tag k="building" v="yes"/></way>
  <way id="16"><nd ref="1"/><nd ref="2"/><tag k="highway" v="service"/><tag k="name" v="Am Fußweg"/></way>
+ <way id="17"><nd ref="4"/><nd ref="4"/><tag k="highway" v="residential"/><tag k="name" v="Nur ein Punkt"/></way>
  <way id="30"><nd ref="20"/><nd ref="21"/><nd ref="22"/><nd ref="20"/><tag k="amenity" v="bicycle_parking"/></way>
 </osm>
 """
@@ -63,13 +64,14 @@ def test_tricky_ways_read_the_same_both_ways(tmp_path: Path) -> None:
     streamed = streets_from_osm_file(source)
     graph = edge_table_from_graph(graph_from_osm_file(source))
     _equal_tables(streamed.edges, graph)
-    assert streamed.ways == 6 and streamed.missing_nodes == 0
+    assert streamed.ways == 7 and streamed.missing_nodes == 0
     # nodes 1-6 only (6 shares 5's place: the tie is broken by OSM id); no building, no parking node
     assert set(streamed.edges.osm_id.tolist()) == {1, 2, 3, 4, 5, 6}
     positions = {int(osm): i for i, osm in enumerate(streamed.edges.osm_id.tolist())}
     assert positions[5] < positions[6]
     # every segment both ways: 1-2, 2-3, 3-4, 4-1, 1-5, 5-3, 5-6, 6-4, 1-2 (service) = 9 segments
     assert streamed.edges.tail.size == 18
+    # a way without a segment (one node, repeated) names nothing
     assert streamed.edges.names == ["", "Am Fußweg", "K 17", "Zeppelinstraße"]
     np.testing.assert_array_equal(streamed.bike_parking, bike_parking_from_osm_file(source))
     assert streamed.bike_parking.shape == (2, 2)
