@@ -24,8 +24,9 @@ from tqdm import tqdm
 from app.open_data.cli import open_data
 from app.settings import Settings, SettingsError, settings_from_env
 from routing.errors import RoutingError
-from routing.region.build import GtfsInput, RegionInputs, build_region, peak_memory_mib
+from routing.region.build import GtfsInput, OsmReader, RegionInputs, build_region, peak_memory_mib
 from routing.region.manifest import Manifest
+from routing.transit.clip import GtfsClip, parse_clip
 
 if TYPE_CHECKING:
     from providers.registry import ProviderRegistry
@@ -89,6 +90,9 @@ def _run_build(build: object, total: int) -> Manifest:
     with _progress_bar(total) as bar:
 
         def progress(stage: str) -> None:
+            if stage.startswith("note: "):  # a line for the operator (what a clip kept), not a stage
+                bar.write(stage.removeprefix("note: "), file=sys.stderr)
+                return
             if bar.desc:
                 bar.update(1)
             bar.set_description_str(stage)
@@ -254,14 +258,44 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
     return inputs
 
 
+def _clip(value: str | None, gtfs: tuple[str, ...]) -> GtfsClip | None:
+    if value is None:
+        return None
+    if not gtfs:
+        raise click.UsageError("--clip cuts GTFS feeds; give at least one --gtfs")
+    try:
+        return parse_clip(value)
+    except RoutingError as exc:
+        raise click.BadParameter(str(exc), param_hint="--clip") from exc
+
+
 @region.command("build")
 @click.option(
     "--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file: .osm, .osm.gz, .osm.bz2 or .osm.pbf."
 )
+@click.option(
+    "--osm-reader",
+    type=click.Choice(["stream", "osmnx"]),
+    default="stream",
+    show_default=True,
+    help="How --osm is read: streamed by pyosmium into arrays (large extracts), or through an osmnx graph.",
+)
 @click.option("--place", help='Place name fetched from Overpass (online), e.g. "Kassel, Germany".')
 @click.option("--bbox", type=(float, float, float, float), help="WEST SOUTH EAST NORTH fetched from Overpass (online).")
 @click.option(
-    "--gtfs", "gtfs", multiple=True, required=True, help="GTFS zip, folder or URL; NAME=... sets its id namespace."
+    "--gtfs",
+    "gtfs",
+    multiple=True,
+    help="GTFS zip, folder or URL; NAME=... sets its id namespace. Without any: a street-only region.",
+)
+@click.option(
+    "--clip",
+    help="Keep only part of the GTFS: a GeoJSON polygon file, WEST,SOUTH,EAST,NORTH, or agency:ID[,ID...].",
+)
+@click.option(
+    "--timezone",
+    "timezone",
+    help="IANA time zone, e.g. Europe/Berlin; needed without --gtfs (else taken from agency_timezone).",
 )
 @click.option(
     "--zones", "zones_file", type=click.Path(path_type=Path), help="Tariff areas and municipalities (GeoJSON)."
@@ -278,9 +312,12 @@ def _gtfs_inputs(values: tuple[str, ...], workdir: Path) -> list[GtfsInput]:
 @click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31), help="Days of timetable to compile.")
 def region_build(
     osm_file: Path | None,
+    osm_reader: OsmReader,
     place: str | None,
     bbox: tuple[float, float, float, float] | None,
     gtfs: tuple[str, ...],
+    clip: str | None,
+    timezone: str | None,
     zones_file: Path | None,
     fares_file: Path | None,
     out: Path,
@@ -288,7 +325,7 @@ def region_build(
     first_day: datetime | None,
     days: int,
 ) -> None:
-    """Build a region from GTFS feed(s) and OSM and make it current at --out."""
+    """Build a region from OSM and GTFS feed(s) (optional) and make it current at --out."""
     if sum(source is not None for source in (osm_file, place, bbox)) != 1:
         raise click.UsageError("give exactly one of --osm FILE, --place NAME or --bbox WEST SOUTH EAST NORTH")
     with tempfile.TemporaryDirectory(prefix="mobility-gtfs-") as tmp:
@@ -302,8 +339,11 @@ def region_build(
             fares_file=fares_file,
             first_day=first_day.date() if first_day else _today(),
             days=days,
+            timezone=timezone,
+            osm_reader=osm_reader,
+            clip=_clip(clip, gtfs),
         )
-        stages = len(BUILD_STAGES) - (0 if zones_file else 1)
+        stages = len(BUILD_STAGES) - (0 if zones_file else 1) - (0 if gtfs else 2) + (len(gtfs) if clip else 0)
         _run_build(lambda progress: build_region(inputs, out, progress=progress), stages)
     click.echo(f"current region: {out} -> {out.resolve()}")
 

@@ -609,3 +609,17 @@ MESSAGES |= {
         ),
     },
 }
+
+
+# -- scale: street-only regions (routing/transit/empty.py) ---------------------------------------
+MESSAGES |= {
+    "warning.no_transit": {
+        "de": "Diese Region hat keinen öffentlichen Nahverkehr (nur Straßendaten); Bus und Bahn sind nicht enthalten.",
+        "en": "This region has no public transport (street data only); buses and trains are not included.",
+    },
+    "error.no_transit": {
+        "de": "Diese Region hat keinen öffentlichen Nahverkehr (nur Straßendaten): "
+        "wählen Sie zu Fuß, Fahrrad oder Sharing (modes).",
+        "en": "This region has no public transport (street data only): choose walk, bike or sharing (modes).",
+    },
+}

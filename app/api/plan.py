@@ -40,7 +40,7 @@ from app.sharing import sharing_supply
 from app.sharing_alerts import plan_alert_warnings
 from routing.fares.engine import ItineraryFare, Travellers
 from routing.planner.itinerary import FlexDetails, Itinerary, Leg, Place, PriceQuote
-from routing.planner.planner import NoItinerary, PlanningError
+from routing.planner.planner import NoItinerary, NoTransitInRegion, PlanningError
 from routing.planner.request import Mode, PlanRequest
 from routing.street.steps import Step
 
@@ -387,6 +387,11 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
         itineraries = [with_flex_providers(itinerary, registry) for itinerary in itineraries]
     except NoItinerary:
         itineraries, warnings = [], ["no_itinerary"]
+    except NoTransitInRegion as exc:
+        detail = text("error.no_transit", language)
+        raise UnplannableRequest(
+            detail, errors=[FieldProblem(location="query", field=exc.parameter, message=detail)]
+        ) from exc
     except PlanningError as exc:
         raise UnplannableRequest(
             str(exc), errors=[FieldProblem(location="query", field=exc.parameter, message=str(exc))]

@@ -45,6 +45,7 @@ from routing.street.router import (
     walking_speeds,
 )
 from routing.street.steps import Step
+from routing.transit.empty import has_transit
 from routing.transit.raptor import AccessEgress, Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
 from routing.transit.service_time import seconds_since_reference
 
@@ -78,6 +79,14 @@ class TimeOutsideTimetable(PlanningError):
 
 class NoItinerary(PlanningError):
     """No itinerary with the allowed modes connects the two points."""
+
+
+class NoTransitInRegion(PlanningError):
+    """Only transit was asked for, and the region was built without GTFS (streets only)."""
+
+
+NO_TRANSIT_WARNING = "no_transit"
+"""Warning code: transit was asked for with other modes on a street-only region; the others were planned."""
 
 
 class Planner:
@@ -119,6 +128,13 @@ class Planner:
         candidates: list[Itinerary] = []
         modes = request.modes
         sharing = sharing or SharingSupply()
+        if Mode.TRANSIT in modes and not has_transit(self.timetable):
+            modes = modes - {Mode.TRANSIT}
+            if not modes:
+                msg = "this region has no public transport (built from streets only); ask for walk, bike or sharing"
+                raise NoTransitInRegion(msg, parameter="modes")
+            warnings.append(NO_TRANSIT_WARNING)
+            request = replace(request, modes=modes)
         if Mode.TRANSIT in modes:
             self._check_time(request.time)
             candidates += self._transit(request, price)

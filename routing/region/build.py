@@ -10,18 +10,22 @@ region untouched.
 from __future__ import annotations
 
 import resource
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import networkx as nx
 import numpy as np
+from numpy.typing import NDArray
 
 from routing.errors import InputDataError
 from routing.fares.config import load_fare_config, save_fare_config
 from routing.fares.zones import compile_zones, save_zones
+from routing.flex.model import FlexNetwork
 from routing.flex.region_build import split_feeds
 from routing.flex.store import save_flex
 from routing.geocode.build import StopPoint, build_geocoder
@@ -29,15 +33,19 @@ from routing.geocode.store import save_geocode
 from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
-from routing.street.compile import compile_edge_table, edge_table_from_graph, save_street_network
+from routing.street.compile import EdgeTable, compile_edge_table, edge_table_from_graph, save_street_network
 from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
+from routing.street.osm_stream import streets_from_osm_file
+from routing.transit.clip import GtfsClip, clip_feed
 from routing.transit.compile import compile_timetable
+from routing.transit.empty import empty_footpaths, has_transit, street_only_transit
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.timetable import Timetable, save_timetable
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
+OsmReader = Literal["stream", "osmnx"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,12 @@ class RegionInputs:
     first_day: date = field(default_factory=lambda: datetime.now(UTC).date())
     days: int = DEFAULT_WINDOW_DAYS
     synthetic: bool = False
+    timezone: str | None = None
+    """IANA time zone of the region; required without GTFS, else it must match agency_timezone."""
+    clip: GtfsClip | None = None
+    """Keep only this area (or these agencies) of every GTFS feed, cut while streaming stop_times."""
+    osm_reader: OsmReader = "stream"
+    """How an OSM *file* is read: ``stream`` (pyosmium into arrays) or ``osmnx`` (via a graph); same region."""
 
 
 def peak_memory_mib() -> float:
@@ -118,6 +132,54 @@ def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
     raise InputDataError("osm", "give an OSM file, a place name or a bounding box")
 
 
+def _street_edges(inputs: RegionInputs, progress: Progress) -> tuple[EdgeTable, NDArray[np.float64] | None]:
+    """The canonical edge table and, for a file, its bicycle parking (streamed, or through osmnx)."""
+    if inputs.osm_file is not None and inputs.osm_reader == "stream":
+        streamed = streets_from_osm_file(inputs.osm_file)
+        progress("compiling street network")
+        return streamed.edges, streamed.bike_parking
+    graph = _load_graph(inputs)
+    progress("compiling street network")
+    edges = edge_table_from_graph(graph)
+    del graph  # the osmnx graph is the largest object of a build; free it before compiling
+    return edges, bike_parking_from_osm_file(inputs.osm_file) if inputs.osm_file is not None else None
+
+
+def _compile_transit(inputs: RegionInputs, progress: Progress) -> tuple[Timetable, FlexNetwork, str]:
+    with tempfile.TemporaryDirectory(prefix="mobility-clip-") as scratch:
+        if inputs.clip is None:
+            return _compile_feeds(inputs, inputs.gtfs, progress)
+        clipped = []
+        for feed in inputs.gtfs:  # streamed in chunks before gtfs-kit reads anything (routing.transit.clip)
+            progress(f"clipping {feed.name}")
+            target = Path(scratch) / f"{feed.name}-clipped"
+            report = clip_feed(feed.path, inputs.clip, target, name=feed.name)
+            progress(f"note: {report.summary()}")
+            clipped.append(replace(feed, path=target))
+        return _compile_feeds(inputs, clipped, progress)
+
+
+def _compile_feeds(
+    inputs: RegionInputs, gtfs: list[GtfsInput], progress: Progress
+) -> tuple[Timetable, FlexNetwork, str]:
+    progress("reading GTFS")
+    splits, flex = split_feeds([(feed.name, feed.path) for feed in gtfs], first_day=inputs.first_day, days=inputs.days)
+    feeds = [
+        load_gtfs(split.path, name=split.name, drop_trips=split.flex_trip_ids)
+        for split in splits
+        if split.has_fixed_trips or not split.flex_trip_ids
+    ]
+    if not feeds:
+        raise InputDataError("gtfs", "every feed is GTFS-Flex only; give at least one feed with fixed-schedule trips")
+    timezone = feeds_timezone(feeds)
+    if inputs.timezone is not None and inputs.timezone != timezone:
+        raise InputDataError(
+            "timezone", f"--timezone {inputs.timezone} differs from the feeds' agency_timezone {timezone}"
+        )
+    progress("compiling timetable")
+    return compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days), flex, timezone
+
+
 def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
     """Build a region from ``inputs`` and make it the current region at ``out``.
 
@@ -128,39 +190,30 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
     """
     if sum(source is not None for source in (inputs.osm_file, inputs.osm_place, inputs.osm_bbox)) > 1:
         raise InputDataError("osm", "give one OSM source (a file, a place name or a bounding box), not several")
-    if not inputs.gtfs:
-        raise InputDataError("gtfs", "give at least one GTFS feed")
     names = [feed.name for feed in inputs.gtfs]
     if len(set(names)) != len(names):
         raise InputDataError("gtfs", f"feed names repeat: {names}")
     started = time.perf_counter()
-    progress("reading GTFS")
-    splits, flex = split_feeds(
-        [(feed.name, feed.path) for feed in inputs.gtfs], first_day=inputs.first_day, days=inputs.days
-    )
-    feeds = [
-        load_gtfs(split.path, name=split.name, drop_trips=split.flex_trip_ids)
-        for split in splits
-        if split.has_fixed_trips or not split.flex_trip_ids
-    ]
-    if not feeds:
-        raise InputDataError("gtfs", "every feed is GTFS-Flex only; give at least one feed with fixed-schedule trips")
-    timezone = feeds_timezone(feeds)
-    progress("compiling timetable")
-    timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days)
+    if inputs.gtfs:
+        timetable, flex, timezone = _compile_transit(inputs, progress)
+    else:
+        timetable, flex, timezone = street_only_transit(
+            timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days
+        )
     progress("reading OSM")
-    graph = _load_graph(inputs)
-    progress("compiling street network")
-    edges = edge_table_from_graph(graph)
-    del graph  # the osmnx graph is the largest object of a build; free it before compiling
+    edges, bike_parking = _street_edges(inputs, progress)
     street = compile_edge_table(edges)
     del edges
-    if inputs.osm_file is not None:
-        street = replace(street, bike_parking=bike_parking_from_osm_file(inputs.osm_file))
+    if bike_parking is not None:
+        street = replace(street, bike_parking=bike_parking)
     progress("indexing addresses, places and stops")
     geocode = build_geocoder(inputs.osm_file, station_points(timetable))
     progress("computing footpaths")
-    footpaths = [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+    footpaths = (
+        [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+        if has_transit(timetable)
+        else empty_footpaths()
+    )
     overlap = coverage_warnings(
         np.asarray(timetable.stop_lat),
         np.asarray(timetable.stop_lon),

@@ -104,10 +104,10 @@ def unit_sphere(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[n
     return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
 
 
-def _morton_order(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Return an ordering of the points along a Z-order curve."""
+def morton_codes(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.uint64]:
+    """Z-order codes of the points, 16 bits per axis over the points' own bounding box."""
     if lat.size == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint64)
 
     def scale(values: NDArray[np.float64]) -> NDArray[np.uint64]:
         low, high = values.min(), values.max()
@@ -121,11 +121,24 @@ def _morton_order(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray
         v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
         return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
 
-    code = spread(scale(lat)) | (spread(scale(lon)) << np.uint64(1))
-    return np.argsort(code, kind="stable").astype(np.int64)
+    codes: NDArray[np.uint64] = spread(scale(lat)) | (spread(scale(lon)) << np.uint64(1))
+    return codes
 
 
-def _display_name(data: dict[str, object]) -> str:
+def canonical_node_order(
+    lat: NDArray[np.float64], lon: NDArray[np.float64], osm_id: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """The node numbering of a region: by Morton code, ties by OSM id.
+
+    It depends only on the set of nodes, never on the order a reader met them in, so the
+    osmnx import and the streaming import number the same nodes the same way.
+    """
+    order: NDArray[np.int64] = np.lexsort((osm_id, morton_codes(lat, lon))).astype(np.int64)
+    return order
+
+
+def display_name(data: dict[str, object]) -> str:
+    """The name a way shows in turn-by-turn steps: its ``name``, else its ``ref``, else ``""``."""
     name = data.get("name")
     if isinstance(name, list):  # pragma: no cover - only on simplified graphs
         name = name[0]
@@ -217,19 +230,81 @@ class EdgeTable:
     """Per profile: False when the profile may be left out of an extract with no way for it."""
 
 
+@dataclass(frozen=True)
+class RawSegments:
+    """Directed OSM segments in whatever order a reader produced them (input of :func:`canonical_edge_table`).
+
+    ``tail``/``head`` index the node arrays; ``name_index`` indexes ``names``;
+    ``rule_ids[p, i]`` indexes ``rules`` (-1: profile ``p`` may not use segment ``i``).
+    """
+
+    osm_id: NDArray[np.int64]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    tail: NDArray[np.int64]
+    head: NDArray[np.int64]
+    way_id: NDArray[np.int64]
+    forward: NDArray[np.bool_]
+    length_m: NDArray[np.float64]
+    name_index: NDArray[np.int32]
+    names: list[str]
+    rule_ids: NDArray[np.int32]
+    rules: list[EdgeRule]
+
+
+def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES) -> EdgeTable:
+    """The :class:`EdgeTable` of ``raw`` in canonical order, whichever reader produced it.
+
+    Nodes are numbered by :func:`canonical_node_order`; segments are sorted by (tail,
+    head, way id, direction); the street names segments use are sorted (``""`` first) and
+    rules numbered by first use in that order. Equal inputs therefore give equal arrays, byte for byte.
+    """
+    profile_list = list(profiles)
+    order = canonical_node_order(raw.lat, raw.lon, raw.osm_id)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size, dtype=np.int64)
+    tail, head = rank[raw.tail], rank[raw.head]
+    edge_order = np.lexsort((~raw.forward, raw.way_id, head, tail))
+    used_names = {raw.names[int(i)] for i in np.unique(raw.name_index)}  # not those of ways without a segment
+    sorted_names = sorted(used_names - {""})
+    name_rank = {name: i for i, name in enumerate(["", *sorted_names])}
+    name_map = np.array([name_rank.get(name, 0) for name in raw.names], dtype=np.int32)
+    rule_ids = raw.rule_ids[:, edge_order]
+    used = rule_ids.T.ravel()
+    used = used[used >= 0]
+    first_use = np.unique(used, return_index=True)
+    rule_sequence = first_use[0][np.argsort(first_use[1], kind="stable")]
+    rule_map = np.full(len(raw.rules) + 1, -1, dtype=np.int32)  # the extra last entry maps -1 (closed) to -1
+    rule_map[rule_sequence] = np.arange(rule_sequence.size, dtype=np.int32)
+    return EdgeTable(
+        lat=raw.lat[order],
+        lon=raw.lon[order],
+        osm_id=raw.osm_id[order],
+        tail=tail[edge_order],
+        head=head[edge_order],
+        length_m=raw.length_m[edge_order],
+        name_index=name_map[raw.name_index[edge_order]],
+        names=["", *sorted_names],
+        profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
+        rule_ids=rule_map[rule_ids],
+        rules=[raw.rules[int(i)] for i in rule_sequence],
+        profile_required=[bool(getattr(p, "required", True)) for p in profile_list],
+    )
+
+
 def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> EdgeTable:
     """Evaluate every profile on every segment of an osmnx graph from :mod:`routing.street.osm_import`."""
     osm_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
     lat = np.fromiter((graph.nodes[n]["y"] for n in graph.nodes), dtype=np.float64, count=osm_ids.size)
     lon = np.fromiter((graph.nodes[n]["x"] for n in graph.nodes), dtype=np.float64, count=osm_ids.size)
-    order = _morton_order(lat, lon)
-    osm_ids, lat, lon = osm_ids[order], lat[order], lon[order]
     index_of = {int(osm_id): i for i, osm_id in enumerate(osm_ids.tolist())}
 
     profile_list = list(profiles)
     count = graph.number_of_edges()
     tail = np.empty(count, dtype=np.int64)
     head = np.empty(count, dtype=np.int64)
+    way_id = np.empty(count, dtype=np.int64)
+    forward_flags = np.empty(count, dtype=np.bool_)
     length = np.empty(count, dtype=np.float64)
     name_index = np.empty(count, dtype=np.int32)
     rule_ids = np.full((len(profile_list), count), -1, dtype=np.int32)
@@ -252,25 +327,28 @@ def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = P
             way_rules[(way_key, forward)] = ids
         name_id = way_names.get(way_key)
         if name_id is None:
-            name_id = names.setdefault(_display_name(data), len(names))
+            name_id = names.setdefault(display_name(data), len(names))
             way_names[way_key] = name_id
         tail[i], head[i], length[i], name_index[i] = index_of[u], index_of[v], data["length"], name_id
+        way_id[i] = way if isinstance(way, int) else -1
+        forward_flags[i] = forward
         rule_ids[:, i] = ids
         i += 1
-    return EdgeTable(
+    raw = RawSegments(
+        osm_id=osm_ids,
         lat=lat,
         lon=lon,
-        osm_id=osm_ids,
         tail=tail[:i],
         head=head[:i],
+        way_id=way_id[:i],
+        forward=forward_flags[:i],
         length_m=length[:i],
         name_index=name_index[:i],
         names=list(names),
-        profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
         rule_ids=rule_ids[:, :i],
         rules=list(rules),
-        profile_required=[bool(getattr(p, "required", True)) for p in profile_list],
     )
+    return canonical_edge_table(raw, profile_list)
 
 
 def compile_edge_table(table: EdgeTable) -> StreetNetwork:
@@ -349,6 +427,8 @@ def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
             np.save(folder / f"{array}.npy", getattr(graph, array))
         for array in _GRID_ARRAYS:
             np.save(folder / f"grid.{array}.npy", getattr(graph.grid, array))
+        if graph.grid.cell_keys.size:
+            np.save(folder / "grid.cell_keys.npy", graph.grid.cell_keys)
 
 
 def load_street_network(region_dir: Path) -> StreetNetwork:
@@ -360,7 +440,10 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
     profiles = {}
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
         arrays = {array: np.load(folder / f"{array}.npy", mmap_mode="r") for array in _PROFILE_ARRAYS}
-        grid = SegmentGrid(**{array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS})
+        grid_arrays = {array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS}
+        if (folder / "grid.cell_keys.npy").is_file():  # sparse grids only (regions of far-apart areas)
+            grid_arrays["cell_keys"] = np.load(folder / "grid.cell_keys.npy", mmap_mode="r")
+        grid = SegmentGrid(**grid_arrays)
         profiles[folder.name] = ProfileGraph(name=folder.name, grid=grid, **arrays)
     return StreetNetwork(
         lat=np.load(base / "nodes.lat.npy", mmap_mode="r"),

@@ -10,7 +10,7 @@ and memory-mapped like the graph, so workers share it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -18,6 +18,11 @@ from numpy.typing import NDArray
 
 EARTH_RADIUS_M = 6_371_008.8
 CELL_SIZE_M = 100.0
+DENSE_CELLS_PER_ITEM = 8
+"""A grid keeps one offset per cell (dense) while it has at most this many cells per listed
+segment (plus :data:`DENSE_CELLS_MIN`); an extract of far-apart areas (OSM test data from
+two continents) lists its non-empty cells only, or the offsets alone would take gigabytes."""
+DENSE_CELLS_MIN = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class SegmentGrid:
     ``params`` holds ``[x0, y0, cell_size, nx, ny, lat0]``; segment ``s`` runs from
     ``seg_a[s]`` to ``seg_b[s]`` (node indexes) on edge ``seg_edge[s]``, starting
     ``seg_start_m[s]`` metres after the edge's tail and ``seg_length_m[s]`` long.
+    Cell ``c = gy * nx + gx`` lists ``cell_items[cell_offsets[c]:cell_offsets[c + 1]]``
+    when ``cell_keys`` is empty (dense); otherwise ``cell_keys`` is the sorted ids of the
+    non-empty cells and ``cell_offsets`` is indexed by position in it (sparse).
     """
 
     params: NDArray[np.float64]
@@ -60,6 +68,7 @@ class SegmentGrid:
     seg_b: NDArray[np.int32]
     seg_start_m: NDArray[np.float32]
     seg_length_m: NDArray[np.float32]
+    cell_keys: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def projection(self) -> Projection:
@@ -113,8 +122,15 @@ def build_segment_grid(
         np.repeat(cx0, spans) + local % np.repeat(width, spans)
     )
     order = np.argsort(cell_ids, kind="stable")
-    offsets = np.zeros(nx_cells * ny_cells + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cell_ids, minlength=nx_cells * ny_cells), out=offsets[1:])
+    cell_count = nx_cells * ny_cells
+    if cell_count <= DENSE_CELLS_PER_ITEM * total + DENSE_CELLS_MIN:
+        keys = np.zeros(0, dtype=np.int64)
+        offsets = np.zeros(cell_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cell_ids, minlength=cell_count), out=offsets[1:])
+    else:
+        keys, counts = np.unique(cell_ids[order], return_counts=True)
+        offsets = np.zeros(keys.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
     return SegmentGrid(
         params=np.array([x0, y0, cell_size_m, nx_cells, ny_cells, projection.lat0], dtype=np.float64),
         cell_offsets=offsets,
@@ -124,6 +140,7 @@ def build_segment_grid(
         seg_b=seg_b,
         seg_start_m=seg_start,
         seg_length_m=segment_length_m.astype(np.float32),
+        cell_keys=keys.astype(np.int64),
     )
 
 
@@ -156,6 +173,7 @@ def nearest_segments(
     """
     segments, distance, fraction, qx, qy = _nearest(
         grid.params,
+        grid.cell_keys,
         grid.cell_offsets,
         grid.cell_items,
         grid.seg_a,
@@ -189,6 +207,7 @@ def _project(px: float, py: float, ax: float, ay: float, bx: float, by: float) -
 @njit(cache=True)
 def _nearest(
     params: NDArray[np.float64],
+    cell_keys: NDArray[np.int64],
     cell_offsets: NDArray[np.int64],
     cell_items: NDArray[np.int32],
     seg_a: NDArray[np.int32],
@@ -218,6 +237,11 @@ def _nearest(
         for gy in range(max(cy - ring, 0), min(cy + ring, ny_cells - 1) + 1):
             for gx in range(max(cx - ring, 0), min(cx + ring, nx_cells - 1) + 1):
                 c = gy * nx_cells + gx
+                if cell_keys.size:  # sparse: find the cell among the non-empty ones
+                    k = np.searchsorted(cell_keys, c)
+                    if k == cell_keys.size or cell_keys[k] != c:
+                        continue
+                    c = int(k)
                 for j in range(cell_offsets[c], cell_offsets[c + 1]):
                     seg = cell_items[j]
                     hit = _project(

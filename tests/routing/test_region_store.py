@@ -89,7 +89,7 @@ def test_loading_a_non_region_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_inputs_are_checked_before_building(demo_inputs: DemoInputs, tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match="at least one GTFS"):
+    with pytest.raises(InputDataError, match="without GTFS needs --timezone"):  # a street-only region
         build_region(demo_build_inputs(demo_inputs, gtfs=[]), tmp_path / "x")
     with pytest.raises(InputDataError, match="repeat"):
         build_region(demo_build_inputs(demo_inputs, gtfs=[GtfsInput("a", demo_inputs.gtfs)] * 2), tmp_path / "x")
