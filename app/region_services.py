@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import current_app
 
@@ -125,3 +125,6 @@ TRIP_INFO: RegionService[TripInfo] = RegionService(
 
 FARES: RegionService[FareCalculator | None] = RegionService("fares", _fares)
 """The region's fare calculator (None without fares or zones)."""
+
+WARM_UP_SERVICES: tuple[RegionService[Any], ...] = (PLANNER, STOP_INDEX, TRIP_INDEX, STOP_NAMES, TRIP_INFO, FARES)
+"""Built by the kernel warm-up (``app/kernels.py``) before a worker reports ready, so no request builds one."""

@@ -40,6 +40,10 @@ variable                       meaning
                                worker's cache without asking for a newer one (default 10)
 ``MOBILITY_SHARING_WAIT_SECONDS``  longest a request waits for a provider's background refresh
                                (default 3; capped at half the request's remaining budget)
+``MOBILITY_WARM_UP``           warm the routing kernels up at start, ``/ready`` 503 until
+                               then (default ``true``; ``false`` for one-off commands)
+``MOBILITY_KERNEL_CACHE_PATH`` compiled routing kernels (default ``<instance>/numba-cache``;
+                               shared by the workers, kept across restarts)
 ``MOBILITY_SELLER_NAME`` ...   seller on receipts: ``_NAME``, ``_ADDRESS``, ``_VAT_ID``,
                                ``_REGISTER``; demo defaults, required in production
 =============================  ===============================================================
@@ -122,6 +126,11 @@ class Settings(BaseModel):
     booking_budget_seconds: Annotated[float, Field(gt=0, le=600)] = 20.0
     sharing_refresh_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
     sharing_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 3.0
+    warm_up: bool = True
+    """Compile (or load) the routing kernels in the background at start; /ready waits for it."""
+    kernel_cache_path: Path | None = None
+    """Where numba caches the compiled kernels (default ``<instance>/numba-cache``)."""
+    """Compile (or load) the routing kernels in the background at start; /ready waits for it."""
     seller_name: str | None = None
     seller_address: str | None = None
     seller_vat_id: str | None = None
@@ -211,6 +220,11 @@ class Settings(BaseModel):
         if self.region_path is not None:
             return self.region_path
         return self.instance_path / "regions" / "demo"
+
+    @property
+    def resolved_kernel_cache_path(self) -> Path:
+        """Where the compiled routing kernels are cached, defaulting to ``<instance>/numba-cache``."""
+        return (self.kernel_cache_path or self.instance_path / "numba-cache").resolve()
 
     @property
     def resolved_ticket_signing_key(self) -> Path:
