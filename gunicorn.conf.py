@@ -37,7 +37,8 @@ def post_worker_init(worker: Any) -> None:
     warming = extensions.get("mobility.kernels")
     if warming is None:
         return
-    while not warming.wait(timeout=1.0):
+    interval = min(1.0, float(worker.timeout) / 2)  # the worker's timeout is half the arbiter's
+    while not warming.wait(timeout=interval):
         worker.notify()
 
 
