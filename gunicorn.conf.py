@@ -2,10 +2,13 @@
 
 The worker timeout is derived from the request budgets (``MOBILITY_PLAN_BUDGET_SECONDS``,
 ``MOBILITY_BOOKING_BUDGET_SECONDS``): a request that keeps its budget is never killed.
-gunicorn's own errors are problem+json (``app/wsgi_errors.py``).
+gunicorn's own errors are problem+json (``app/wsgi_errors.py``). A worker starts accepting
+requests only once its routing kernels are warm (``post_worker_init``; compiled code is
+cached in ``<instance>/numba-cache``, shared by the workers and kept across restarts).
 """
 
 import os
+from typing import Any
 
 from app.settings import settings_from_env
 from app.wsgi_errors import install_gunicorn_error_pages, mark_aborted
@@ -22,6 +25,21 @@ graceful_timeout = 30
 limit_request_line = 8190  # the longest request line (gunicorn's default: 4094); longer: 414 problem+json
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+def post_worker_init(worker: Any) -> None:
+    """Accept requests only with warm kernels: wait for the warm-up ``create_app`` started (``app/kernels.py``).
+
+    The worker tells the arbiter it is alive every second meanwhile, so a first compile
+    longer than the worker timeout does not get it killed.
+    """
+    extensions = getattr(worker.wsgi, "extensions", {})
+    warming = extensions.get("mobility.kernels")
+    if warming is None:
+        return
+    interval = min(1.0, float(worker.timeout) / 2)  # the worker's timeout is half the arbiter's
+    while not warming.wait(timeout=interval):
+        worker.notify()
 
 
 def worker_abort(worker: object) -> None:

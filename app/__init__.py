@@ -52,6 +52,12 @@ def create_app(
     ProviderConfigError
         When the provider configuration file cannot be read.
     """
+    if settings is None:
+        settings = settings_from_env(os.environ)
+    from app.kernels import KernelWarmUp, use_kernel_cache
+
+    use_kernel_cache(settings.resolved_kernel_cache_path)  # before the routing kernels are defined
+
     from app.accounts.account_mail import AccountMailer
     from app.api import register_blueprints
     from app.database import configure_sqlite, install_write_lock, register_busy_handler
@@ -67,8 +73,6 @@ def create_app(
     from providers.registry import ProviderRegistry, registry_from_file
     from routing.errors import RegionError
 
-    if settings is None:
-        settings = settings_from_env(os.environ)
     configure_logging(settings.log_level.value)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
@@ -113,4 +117,8 @@ def create_app(
     register_busy_handler(app)
     init_i18n(app)
     register_blueprints(app)
+    if settings.warm_up:
+        warm_up = KernelWarmUp(app)
+        app.extensions["mobility.kernels"] = warm_up
+        warm_up.start()
     return app

@@ -43,11 +43,26 @@ BUILD_STAGES = (
 DOWNLOAD_TIMEOUT_SECONDS = 120
 
 
-def _settings() -> Settings:
+def _settings(*, warm_up: bool = True) -> Settings:
+    """The settings from the environment; ``warm_up=False`` for one-off commands that plan nothing."""
     try:
-        return settings_from_env(os.environ)
+        settings = settings_from_env(os.environ)
     except SettingsError as exc:
         raise click.ClickException(f"invalid setting {exc}") from exc
+    return settings if warm_up else settings.model_copy(update={"warm_up": False})
+
+
+def _compile_kernels(settings: Settings, region_path: Path) -> None:
+    """Compile the routing kernels into the instance's cache with a warm-up on the region at ``region_path``."""
+    from app.kernels import use_kernel_cache
+    from routing.planner.planner import Planner
+    from routing.planner.warmup import warm_up
+    from routing.region.region import load_region
+
+    folder = settings.resolved_kernel_cache_path
+    use_kernel_cache(folder)
+    report = warm_up(Planner(load_region(region_path)))
+    click.echo(f"kernels     compiled into {folder} ({report.seconds:.1f} s, {report.plans} warm-up plans)")
 
 
 def _today() -> date:
@@ -151,6 +166,7 @@ def serve(host: str, port: int, debug: bool, sandbox: bool | None) -> None:
     from app import create_app
     from app.database import upgrade_database
     from app.extensions import db
+    from app.kernels import KernelWarmUp
     from routing.demo.generate import build_demo_region
 
     settings = _settings()
@@ -173,6 +189,10 @@ def serve(host: str, port: int, debug: bool, sandbox: bool | None) -> None:
     app = create_app(settings, providers=providers)
     with app.app_context():
         upgrade_database(db.engine)
+    warming: KernelWarmUp | None = app.extensions.get("mobility.kernels")
+    if warming is not None:
+        click.echo("warming up the routing kernels (compiled once into the instance folder)")
+        warming.wait()
     click.echo(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs/)")
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
 
@@ -345,6 +365,7 @@ def region_build(
         )
         stages = len(BUILD_STAGES) - (0 if zones_file else 1) - (0 if gtfs else 2) + (len(gtfs) if clip else 0)
         _run_build(lambda progress: build_region(inputs, out, progress=progress), stages)
+    _compile_kernels(_settings(), out)
     click.echo(f"current region: {out} -> {out.resolve()}")
 
 
@@ -399,6 +420,7 @@ def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, f
         ),
         len(BUILD_STAGES),
     )
+    _compile_kernels(settings, region_path)
     click.echo(f"SYNTHETIC DEMO DATA: inputs in {inputs_folder}, region at {region_path}")
 
 
@@ -609,7 +631,7 @@ def reconcile(older_than_s: int, every_s: int) -> None:
     from app.extensions import orm_session
     from providers.registry import registry_from_file
 
-    settings = _settings()
+    settings = _settings(warm_up=False)
     providers = registry_from_file(settings.provider_config, os.environ) if settings.provider_config else None
     app = create_app(settings, providers=providers)
     while True:
@@ -651,7 +673,7 @@ def users_create(email: str, display_name: str, role: str, provider: str | None,
         raise click.ClickException(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if role == "operator" and not provider:
         raise click.ClickException("an operator account needs --provider")
-    app = create_app(_settings())
+    app = create_app(_settings(warm_up=False))
     with app.app_context():
         from sqlalchemy.exc import IntegrityError
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from flask import current_app
@@ -141,3 +141,14 @@ FARES: RegionService[FareCalculator | None] = RegionService("fares", _fares)
 
 GEOCODER: RegionService[Geocoder] = RegionService("geocoder", _geocoder)
 """Address, street, place, POI and stop search and reverse geocoding (memory-mapped index)."""
+
+WARM_UP_SERVICES: tuple[RegionService[Any], ...] = (
+    PLANNER,
+    STOP_INDEX,
+    TRIP_INDEX,
+    STOP_NAMES,
+    TRIP_INFO,
+    FARES,
+    GEOCODER,
+)
+"""Built by the kernel warm-up (``app/kernels.py``) before a worker reports ready, so no request builds one."""

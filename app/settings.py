@@ -56,6 +56,10 @@ variable                       meaning
 ``MOBILITY_OPEN_DATA_K``       least number of distinct people behind a published figure (default 10)
 ``MOBILITY_OPEN_DATA_EPSILON`` when set: OpenDP Laplace noise with this epsilon per published line
 ``MOBILITY_OPEN_DATA_PUBLISHER``  publisher named in the DCAT-AP.de metadata (default Stadt Kassel)
+``MOBILITY_WARM_UP``           warm the routing kernels up at start, ``/ready`` 503 until
+                               then (default ``true``; ``false`` for one-off commands)
+``MOBILITY_KERNEL_CACHE_PATH`` compiled routing kernels (default ``<instance>/numba-cache``;
+                               shared by the workers, kept across restarts)
 ``MOBILITY_SELLER_NAME`` ...   seller on receipts: ``_NAME``, ``_ADDRESS``, ``_VAT_ID``,
                                ``_REGISTER``; demo defaults, required in production
 =============================  ===============================================================
@@ -157,6 +161,10 @@ class Settings(BaseModel):
     open_data_epsilon: Annotated[float, Field(gt=0, le=100)] | None = None
     """Epsilon per published line of calibrated noise; None: k-anonymity without noise."""
     open_data_publisher: Annotated[str, Field(min_length=1, max_length=200)] = "Stadt Kassel"
+    warm_up: bool = True
+    """Compile (or load) the routing kernels in the background at start; /ready waits for it."""
+    kernel_cache_path: Path | None = None
+    """Where numba caches the compiled kernels (default ``<instance>/numba-cache``)."""
     seller_name: str | None = None
     seller_address: str | None = None
     seller_vat_id: str | None = None
@@ -275,6 +283,11 @@ class Settings(BaseModel):
         if self.region_path is not None:
             return self.region_path
         return self.instance_path / "regions" / "demo"
+
+    @property
+    def resolved_kernel_cache_path(self) -> Path:
+        """Where the compiled routing kernels are cached, defaulting to ``<instance>/numba-cache``."""
+        return (self.kernel_cache_path or self.instance_path / "numba-cache").resolve()
 
     @property
     def resolved_ticket_signing_key(self) -> Path:

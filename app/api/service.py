@@ -10,6 +10,7 @@ from app.accounts.policy import PUBLIC
 from app.database import current_revision, head_revision
 from app.errors import ServiceUnavailable
 from app.extensions import db
+from app.kernels import KernelWarmUp
 from app.openapi import ApiBlueprint
 from app.region_holder import RegionHolder, RegionUnavailableError
 from app.schemas.service import Health, Readiness, ReadinessCheck
@@ -49,14 +50,22 @@ def _region_check() -> ReadinessCheck:
         region = holder.get()
     except RegionUnavailableError as exc:
         return ReadinessCheck(name="region", ok=False, detail=str(exc))
-    return ReadinessCheck(name="region", ok=True, detail=f"{region.manifest.name} ({region.path.name})")
+    loaded = f"{region.manifest.name} ({region.path.name})"
+    warming: KernelWarmUp | None = current_app.extensions.get("mobility.kernels")
+    if warming is not None:
+        warm, detail = warming.warm_for(region)
+        return ReadinessCheck(name="region", ok=warm, detail=f"{loaded}, {detail}")
+    return ReadinessCheck(name="region", ok=True, detail=loaded)
 
 
 @blueprint.operation(
     "/ready", summary="The service can answer requests", response=Readiness, errors=(503,), auth=PUBLIC
 )
 def ready() -> Readiness | Response:
-    """Answers 200 when the database is reachable, migrations are current and a region is loaded.
+    """Answers 200 when the database is reachable, migrations are current and a region is loaded and warm.
+
+    Warm: this worker's routing kernels have run the warm-up plans on the region (unless
+    ``MOBILITY_WARM_UP`` is off); a newly switched-in region is warmed up in the background.
 
     Otherwise 503 problem+json listing every check.
     """

@@ -87,6 +87,7 @@ def profile_in_process(region_path: Path, queries: list[dict[str, str]], instanc
             instance_path=instance,
             log_level=LogLevel.WARNING,
             database_url=f"sqlite:///{instance / 'profile.db'}",
+            warm_up=False,  # the first request below warms up, outside the profile
         )
     )
     client = application.test_client()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import pairwise
@@ -103,6 +103,7 @@ class Planner:
             if flex is not None and flex.trips
             else None
         )
+        self._places: dict[int, Place] = {}
 
     # Public ------------------------------------------------------------------------
 
@@ -678,7 +679,20 @@ class Planner:
             for journey in journeys
             if any(isinstance(leg, TransitLeg) for leg in journey.legs)
         ]
-        # Choose on outlines (straight walk lines), then draw street geometry only for the chosen.
+        if price is None:  # choose on the journeys' numbers; build legs, names and geometry for the kept only
+            kept = select_numbers(
+                [journey_numbers(journey) for journey in rides],
+                arrive_by=request.arrive_by,
+                requested=request.time,
+                max_wait_s=request.max_wait_s,
+            )
+            built = []
+            for numbers, labels, long_wait in kept:
+                full = self._from_journey(numbers.journey, request, router, origin, destination, walk_speeds)
+                assert full is not None  # only feeder chains can be refused
+                built.append(replace(full, labels=labels, long_wait=long_wait))
+            return built
+        # A price needs the itineraries: choose on outlines (straight walk lines), then draw geometry for the chosen.
         by_signature: dict[tuple[object, ...], Journey] = {}
         outlines = []
         for journey in rides:
@@ -699,16 +713,21 @@ class Planner:
         return chosen
 
     def _stop_place(self, stop: int) -> Place:
-        timetable = self.timetable
-        parent = int(timetable.stop_parent[stop])
-        return Place(
-            name=timetable.stop_name[stop],
-            lat=float(timetable.stop_lat[stop]),
-            lon=float(timetable.stop_lon[stop]),
-            kind="stop",
-            stop_id=timetable.stop_id[stop],
-            station_id=timetable.stop_id[parent] if parent >= 0 else None,
-        )
+        """The place of ``stop`` (made once per planner, that is per region: places are immutable)."""
+        place = self._places.get(stop)
+        if place is None:
+            timetable = self.timetable
+            parent = int(timetable.stop_parent[stop])
+            place = Place(
+                name=timetable.stop_name[stop],
+                lat=float(timetable.stop_lat[stop]),
+                lon=float(timetable.stop_lon[stop]),
+                kind="stop",
+                stop_id=timetable.stop_id[stop],
+                station_id=timetable.stop_id[parent] if parent >= 0 else None,
+            )
+            self._places[stop] = place
+        return place
 
     def _stop_snap(self, stop: int, profile: str) -> Snap | None:
         footpaths = self.transit.footpaths.get(profile)
@@ -966,6 +985,112 @@ def longest_wait_s(itinerary: Itinerary, requested: datetime, *, arrive_by: bool
 
 def _uses_transit(itinerary: Itinerary) -> bool:
     return any(leg.mode is Mode.TRANSIT for leg in itinerary.legs)
+
+
+@dataclass(frozen=True)
+class JourneyNumbers:
+    """What :func:`select` reads of a transit journey's itinerary, computed from the journey's own legs.
+
+    The same rules as the itinerary :meth:`Planner._from_journey` would build: walks that go
+    nowhere are left out (:func:`_empty_walk`), runs of walks count as one (:func:`merge_walks`).
+    """
+
+    journey: Journey
+    signature: tuple[object, ...]
+    """Equal exactly when the itineraries' signatures are (stops by index instead of id)."""
+    start: datetime
+    end: datetime
+    transfers: int
+    walk_seconds: int
+    gaps_s: tuple[float, ...]
+    """Waits between consecutive legs."""
+
+    @property
+    def duration_s(self) -> int:
+        """Door-to-door seconds."""
+        return round((self.end - self.start).total_seconds())
+
+
+def _journey_walk_goes_nowhere(leg: WalkLeg) -> bool:
+    """:func:`_empty_walk` for a journey's walk leg."""
+    if leg.from_stop is not None and leg.from_stop == leg.to_stop:
+        return True
+    seconds = round((leg.arrival - leg.departure).total_seconds())
+    return leg.meters < 0.5 and seconds == 0 and None in (leg.from_stop, leg.to_stop)
+
+
+def journey_numbers(journey: Journey) -> JourneyNumbers:
+    """The numbers of ``journey``'s itinerary (see :class:`JourneyNumbers`), without building it."""
+    legs = [leg for leg in journey.legs if not (isinstance(leg, WalkLeg) and _journey_walk_goes_nowhere(leg))] or list(
+        journey.legs
+    )
+    parts: list[tuple[bool, str | None, int | None, int | None, datetime, datetime]] = []
+    for leg in legs:
+        walk = isinstance(leg, WalkLeg)
+        if walk and parts and parts[-1][0]:  # a run of walks is one walk leg
+            first = parts[-1]
+            parts[-1] = (True, None, first[2], leg.to_stop, first[4], leg.arrival)
+            continue
+        trip_id = None if isinstance(leg, WalkLeg) else leg.trip_id
+        parts.append((walk, trip_id, leg.from_stop, leg.to_stop, leg.departure, leg.arrival))
+    rides = sum(1 for part in parts if not part[0])
+    return JourneyNumbers(
+        journey=journey,
+        signature=tuple(parts),
+        start=parts[0][4],
+        end=parts[-1][5],
+        transfers=max(rides - 1, 0),
+        walk_seconds=sum(round((part[5] - part[4]).total_seconds()) for part in parts if part[0]),
+        gaps_s=tuple((later[4] - earlier[5]).total_seconds() for earlier, later in pairwise(parts)),
+    )
+
+
+def select_numbers(
+    candidates: Iterable[JourneyNumbers],
+    *,
+    arrive_by: bool,
+    requested: datetime | None = None,
+    max_wait_s: float | None = None,
+) -> list[tuple[JourneyNumbers, list[str], bool]]:
+    """:func:`select` without prices on transit journeys' numbers: (kept, its labels, long wait), best first.
+
+    The same steps as :func:`select` (de-duplication, long waits, Pareto set over time,
+    transfers and walking, order, at most ``MAX_ITINERARIES``, labels), so building the
+    itineraries of the kept journeys gives what :func:`select` returns for all of them.
+    """
+    unique: dict[tuple[object, ...], JourneyNumbers] = {}
+    for numbers in candidates:
+        unique.setdefault(numbers.signature, numbers)
+    items = list(unique.values())
+
+    def time_key(numbers: JourneyNumbers) -> float:
+        return -numbers.start.timestamp() if arrive_by else numbers.end.timestamp()
+
+    long_wait = False
+    if requested is not None and max_wait_s is not None:
+
+        def wait(numbers: JourneyNumbers) -> float:
+            edge = requested - numbers.end if arrive_by else numbers.start - requested
+            return max([edge.total_seconds(), *numbers.gaps_s])
+
+        short = [item for item in items if wait(item) <= max_wait_s]
+        items, long_wait = (short, False) if short else (items, True)
+
+    def key(numbers: JourneyNumbers) -> tuple[float, ...]:
+        return (time_key(numbers), float(numbers.transfers), float(numbers.walk_seconds))
+
+    kept = non_dominated(items, key)
+    kept.sort(key=lambda item: (time_key(item), item.transfers, item.walk_seconds, item.duration_s))
+    kept = kept[:MAX_ITINERARIES]
+    if not kept:
+        return []
+    best = {
+        "fastest": min(kept, key=lambda item: (time_key(item), item.duration_s)),
+        "fewest_transfers": min(kept, key=lambda item: (item.transfers, time_key(item))),
+        "least_walking": min(kept, key=lambda item: (item.walk_seconds, time_key(item))),
+    }
+    labelled = [(item, [label for label, chosen in best.items() if chosen is item], long_wait) for item in kept]
+    return [entry for entry in labelled if entry[1]]
 
 
 def select(

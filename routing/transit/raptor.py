@@ -461,6 +461,8 @@ class TransitRouter:
         self._stop_target_cache: dict[str, StreetTargets] = {}
         self._change_cache: dict[tuple[int, int], NDArray[np.int64]] = {}
         self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+        self._route_texts: dict[int, tuple[str, str, str, str]] = {}
+        self._trip_texts: dict[int, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
     # What the reference check reads -------------------------------------------------
@@ -659,7 +661,7 @@ class TransitRouter:
         if added is not None:
             trip_id, headsign = added.trip_id, added.headsign
         else:
-            trip_id, headsign = timetable.trip_id[static_trip], timetable.trip_headsign[static_trip]
+            trip_id, headsign = self._trip_text(static_trip)
         if realtime and added is None:
             _, base, _ = timetable.trip_layout(static_trip)
             shift = board_time - int(arrays["departure"][int(arrays["pattern_time_offsets"][pattern]) + board_at])
@@ -668,13 +670,14 @@ class TransitRouter:
         occupancy = network.overlay.occupancy.get(static_trip) if network.overlay and added is None else None
         if occupancy is None and network.overlay is not None and trip_id in network.overlay.vehicles:
             occupancy = network.overlay.vehicles[trip_id].occupancy
+        short_name, long_name, agency, route_id = self._route_text(route)
         return TransitLeg(
             trip=static_trip,
             trip_id=trip_id,
-            route_short_name=timetable.route_short_name[route],
-            route_long_name=timetable.route_long_name[route],
+            route_short_name=short_name,
+            route_long_name=long_name,
             route_type=int(timetable.route_type[route]),
-            agency=timetable.route_agency[route],
+            agency=agency,
             headsign=headsign,
             from_stop=board,
             to_stop=alight,
@@ -686,8 +689,30 @@ class TransitRouter:
             scheduled_departure=moment_at(day, scheduled_board, self.zone),
             scheduled_arrival=moment_at(day, scheduled_alight, self.zone),
             occupancy=occupancy,
-            route_id=timetable.route_id[route],
+            route_id=route_id,
         )
+
+    def _route_text(self, route: int) -> tuple[str, str, str, str]:
+        """Short name, long name, agency and id of ``route``, read from the string tables once."""
+        texts = self._route_texts.get(route)
+        if texts is None:
+            timetable = self.timetable
+            texts = (
+                timetable.route_short_name[route],
+                timetable.route_long_name[route],
+                timetable.route_agency[route],
+                timetable.route_id[route],
+            )
+            self._route_texts[route] = texts
+        return texts
+
+    def _trip_text(self, trip: int) -> tuple[str, str]:
+        """Id and headsign of the static ``trip``, read from the string tables once."""
+        texts = self._trip_texts.get(trip)
+        if texts is None:
+            texts = (self.timetable.trip_id[trip], self.timetable.trip_headsign[trip])
+            self._trip_texts[trip] = texts
+        return texts
 
     def rebuild(
         self,

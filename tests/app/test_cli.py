@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from app.cli import main
 from app.database import head_revision
 from routing.demo.generate import DemoInputs
+from tests.conftest_d.app import TEST_KERNEL_CACHE
 
 
 @pytest.fixture
@@ -99,6 +100,7 @@ def test_unreachable_gtfs_url_is_a_clear_error(cli: CliRunner, demo_inputs: Demo
 
 def test_demo_build_labels_synthetic_data(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOBILITY_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("MOBILITY_KERNEL_CACHE_PATH", str(TEST_KERNEL_CACHE))
     result = cli.invoke(main, ["demo", "build", "--first-day", "2026-11-23"])
     assert result.exit_code == 0, result.output
     assert "SYNTHETIC DEMO DATA" in result.output

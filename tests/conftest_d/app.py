@@ -17,6 +17,9 @@ from app.payments.gateway import PaymentGateway
 from app.settings import Environment, LogLevel, Settings
 from providers.registry import ProviderRegistry
 
+TEST_KERNEL_CACHE = Path(__file__).resolve().parents[2] / ".pytest_cache" / "numba-cache"
+"""The compiled routing kernels of test apps (git-ignored, kept between runs)."""
+
 __all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings"]
 
 
@@ -37,6 +40,9 @@ def make_settings(tmp_path: Path, database_url: str, demo_region_path: Path):  #
             "sharing_refresh_seconds": 0,
             "sharing_wait_seconds": 15,
             "plan_budget_seconds": 40,
+            # kernels compile once into a cache kept between runs; apps warm up only where a test asks
+            "kernel_cache_path": TEST_KERNEL_CACHE,
+            "warm_up": False,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]

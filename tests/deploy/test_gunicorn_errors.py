@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from routing.demo.generate import DemoInputs
+from tests.conftest_d.app import TEST_KERNEL_CACHE
 from tests.conftest_d.gbfs_server import GbfsFolderServer
 from tests.deploy.test_servers import ROOT, free_port, wait_for
 
@@ -41,6 +42,7 @@ def start_gunicorn(tmp_path: Path, demo_region_path: Path, database_url: str) ->
             "MOBILITY_DATABASE_URL": database_url,
             "MOBILITY_REGION_PATH": str(demo_region_path),
             "MOBILITY_LOG_LEVEL": "WARNING",
+            "MOBILITY_KERNEL_CACHE_PATH": str(TEST_KERNEL_CACHE),
             **extra_env,
         }
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "1", "-b", f"127.0.0.1:{port}"]

@@ -17,6 +17,8 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest_d.app import TEST_KERNEL_CACHE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,6 +57,7 @@ def gunicorn_url(tmp_path: Path, demo_region_path: Path, database_url: str) -> I
         "MOBILITY_DATABASE_URL": database_url,
         "MOBILITY_REGION_PATH": str(demo_region_path),
         "MOBILITY_LOG_LEVEL": "WARNING",
+        "MOBILITY_KERNEL_CACHE_PATH": str(TEST_KERNEL_CACHE),
     }
     gunicorn = [
         sys.executable,
@@ -142,7 +145,11 @@ def test_mobility_serve_plans_sharing_with_its_in_process_sandbox(tmp_path: Path
     """The README's run command: the demo region is built, the sandbox operator runs in-process, sharing is planned."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MOBILITY_")}
-    env |= {"MOBILITY_INSTANCE_PATH": str(tmp_path / "instance"), "MOBILITY_LOG_LEVEL": "WARNING"}
+    env |= {
+        "MOBILITY_INSTANCE_PATH": str(tmp_path / "instance"),
+        "MOBILITY_LOG_LEVEL": "WARNING",
+        "MOBILITY_KERNEL_CACHE_PATH": str(TEST_KERNEL_CACHE),
+    }
     command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

@@ -1,0 +1,165 @@
+"""The routing kernels of a worker: where their compiled code is cached, and warming them up.
+
+numba compiles each ``@njit(cache=True)`` kernel on its first call and keeps the machine
+code in a cache folder. :func:`use_kernel_cache` points that folder at
+``Settings.resolved_kernel_cache_path`` (``<instance>/numba-cache``), which survives
+restarts and is shared by every worker of the instance (``mobility region build`` and
+``mobility serve`` fill it). :class:`KernelWarmUp`
+builds the region's services (``WARM_UP_SERVICES``), runs
+:func:`routing.planner.warmup.warm_up` on the loaded region and one ``/plan`` request
+through the app in-process, in a background thread
+started by :func:`app.create_app`; ``/ready`` answers 503 until it has finished for the
+region the worker serves, and gunicorn's ``post_worker_init`` hook waits for it, so a
+worker accepts requests only warm.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from routing.planner.request import PlanRequest
+    from routing.planner.warmup import WarmUp
+    from routing.region.region import Region
+
+__all__ = ["KernelWarmUp", "use_kernel_cache"]
+
+logger = logging.getLogger(__name__)
+
+
+def use_kernel_cache(folder: Path) -> None:
+    """Make numba cache the compiled kernels in ``folder`` (this process and the processes it starts).
+
+    Called before the routing modules are imported, numba reads ``NUMBA_CACHE_DIR`` when
+    it defines the kernels. Kernels defined already (a command that imported the routing
+    core first) are pointed at ``folder`` too: numba's configuration is reloaded and each
+    cached kernel of ``routing`` re-enables its cache, which then looks in ``folder``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    if "numba" not in sys.modules:
+        return
+    from numba.core import config
+    from numba.core.caching import FunctionCache
+    from numba.core.dispatcher import Dispatcher
+
+    config.reload_config()  # type: ignore[no-untyped-call]
+    for name, module in list(sys.modules.items()):
+        if not (name == "routing" or name.startswith("routing.")) or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, Dispatcher) and isinstance(getattr(value, "_cache", None), FunctionCache):
+                value.enable_caching()
+
+
+class KernelWarmUp:
+    """The warm-up of one worker's kernels, per loaded region (thread-safe).
+
+    :meth:`start` runs the warm-up in a daemon thread for the region the app holds now;
+    :meth:`warm_for` tells whether it has finished for a given region (and starts one
+    for a newly switched-in region); :meth:`wait` blocks until the running one ends.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._done.set()
+        self._warm: Region | None = None
+        self._running: Region | None = None
+        self._failed: tuple[Region, str] | None = None
+        self.last: WarmUp | None = None
+        """The last finished warm-up."""
+
+    def start(self) -> None:
+        """Warm up on the app's current region in the background (nothing without a region)."""
+        region = self._current()
+        if region is None:
+            return
+        with self._lock:
+            failed = self._failed is not None and self._failed[0] is region
+            if region is self._running or region is self._warm or failed:
+                return
+            self._running = region
+            self._done.clear()
+        thread = threading.Thread(target=self._run, args=(region,), name="kernel-warm-up", daemon=True)
+        thread.start()
+
+    def _current(self) -> Region | None:
+        from app.region_holder import RegionHolder, RegionUnavailableError
+
+        holder: RegionHolder = self._app.extensions["mobility.region"]
+        try:
+            return holder.get()
+        except RegionUnavailableError:
+            return None
+
+    def _run(self, region: Region) -> None:
+        from app.region_services import PLANNER, WARM_UP_SERVICES, region_service
+        from routing.planner.warmup import warm_up, warm_up_requests
+
+        error: str | None = None
+        report: WarmUp | None = None
+        try:
+            with self._app.app_context():
+                for service in WARM_UP_SERVICES:  # what a first request would otherwise build
+                    region_service(service)
+                planner = region_service(PLANNER)
+                report = warm_up(planner)
+            self._warm_request(warm_up_requests(planner)[0])
+        except Exception as exc:  # reported by /ready and the log; a thread has no caller to raise to
+            error = f"{exc.__class__.__name__}: {exc}"
+            logger.exception("kernel warm-up failed", extra={"region": str(region.path)})
+        with self._lock:
+            self._running = None
+            if error is None:
+                self._warm, self._failed, self.last = region, None, report
+            else:
+                self._failed = (region, error)
+            self._done.set()
+        if report is not None:
+            logger.info(
+                "kernels warm",
+                extra={"region": str(region.path), "seconds": round(report.seconds, 3), "plans": report.plans},
+            )
+
+    def _warm_request(self, request: PlanRequest) -> None:
+        """One ``GET /api/v1/plan`` through the app in-process: the first use of the API's own code paths.
+
+        Its answer is not needed; a failure (a database not migrated yet, say) is only logged.
+        """
+        query = {
+            "from": f"{request.origin[0]},{request.origin[1]}",
+            "to": f"{request.destination[0]},{request.destination[1]}",
+            "time": request.time.isoformat(),
+        }
+        status = self._app.test_client().get("/api/v1/plan", query_string=query).status_code
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.warning("kernel warm-up request failed", extra={"status": status})
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the running warm-up (if any) ends; False when ``timeout`` ran out first."""
+        return self._done.wait(timeout)
+
+    def warm_for(self, region: Region) -> tuple[bool, str]:
+        """Whether the kernels are warm for ``region``, and a detail for ``/ready``.
+
+        A region not yet warmed (switched in since) gets its warm-up started.
+        """
+        with self._lock:
+            if region is self._warm:
+                return True, "kernels warm"
+            failed, running = self._failed, self._running is region
+        if failed is not None and failed[0] is region:
+            return False, f"kernel warm-up failed: {failed[1]}"
+        if not running:
+            self.start()
+        return False, "kernels warming up"

@@ -1,0 +1,88 @@
+"""Warming up a planner: a few tiny plans that compile (or load from the cache) every kernel a request runs.
+
+numba compiles a kernel on its first call; with ``cache=True`` it writes the machine code
+to its cache folder and later processes load it from there. :func:`warm_up` makes those
+first calls before the first request does: walk + transit leaving at and arriving by a
+time (McRAPTOR, range RAPTOR, the street searches to every stop, A* for the walk
+geometry, snapping), on foot, step-free and by bike, between the two ends of the
+region's busiest pattern.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as clock
+
+import numpy as np
+
+from routing.planner.planner import Planner, PlanningError
+from routing.planner.request import Mode, PlanRequest
+
+__all__ = ["WarmUp", "warm_up", "warm_up_requests"]
+
+WARM_UP_CLOCK = clock(8, 0)
+"""Local time of the warm-up plans (on the timetable's first day)."""
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """What a warm-up did."""
+
+    plans: int
+    """Plans run."""
+    answered: int
+    """Plans that found an itinerary (the others still ran every search)."""
+    seconds: float
+    """Wall time of the warm-up."""
+
+
+def _busiest_pattern_ends(planner: Planner) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The first and last stop of the pattern with the most trips, as (lat, lon) points."""
+    timetable = planner.timetable
+    trips = np.diff(np.asarray(timetable.pattern_trip_offsets))
+    stop_offsets = np.asarray(timetable.pattern_stop_offsets)
+    if trips.size == 0:
+        lat, lon = float(timetable.stop_lat[0]), float(timetable.stop_lon[0])
+        return (lat, lon), (lat + 0.005, lon + 0.005)
+    pattern = int(np.argmax(trips))
+    first = int(timetable.pattern_stops[int(stop_offsets[pattern])])
+    last = int(timetable.pattern_stops[int(stop_offsets[pattern + 1]) - 1])
+    return (
+        (float(timetable.stop_lat[first]), float(timetable.stop_lon[first])),
+        (float(timetable.stop_lat[last]), float(timetable.stop_lon[last])),
+    )
+
+
+def warm_up_requests(planner: Planner) -> list[PlanRequest]:
+    """The warm-up's plan requests on ``planner``'s region (see the module docstring)."""
+    origin, destination = _busiest_pattern_ends(planner)
+    first_day = planner.timetable.day0 + timedelta(days=1)  # day0: the day before, for after-midnight trips
+    moment = datetime.combine(first_day, WARM_UP_CLOCK, tzinfo=planner.transit.zone)
+    requests = [
+        PlanRequest(origin=origin, destination=destination, time=moment),
+        PlanRequest(origin=origin, destination=destination, time=moment + timedelta(hours=1), arrive_by=True),
+        PlanRequest(origin=origin, destination=destination, time=moment, wheelchair=True),
+    ]
+    if "bike" in planner.region.street.profiles:
+        requests.append(PlanRequest(origin=origin, destination=destination, time=moment, modes=frozenset({Mode.BIKE})))
+    return requests
+
+
+def warm_up(planner: Planner) -> WarmUp:
+    """Run the warm-up plans on ``planner``; a plan without an itinerary still counts (its searches ran).
+
+    Errors other than a plan the request cannot get (:class:`PlanningError`) propagate:
+    a kernel that fails to compile must not be found by the first resident.
+    """
+    started = time.perf_counter()
+    requests = warm_up_requests(planner)
+    answered = 0
+    for request in requests:
+        try:
+            planner.plan(request)
+        except PlanningError:
+            continue
+        answered += 1
+    return WarmUp(plans=len(requests), answered=answered, seconds=time.perf_counter() - started)

@@ -1,0 +1,126 @@
+"""No cold start: a fresh process compiles the kernels once into the instance folder, /ready waits for them.
+
+Timing is never asserted; the first plan is compared with the tenth of the same process
+(a ratio), and the second start with the first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from tests.deploy.test_servers import ROOT
+
+FIRST_TO_TENTH_MAX = 3.0
+
+SCRIPT = """
+import json, sys, time
+from pathlib import Path
+
+from app import create_app
+from app.settings import Environment, LogLevel, Settings
+
+instance, region, query = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
+settings = Settings(
+    env=Environment.TESTING,
+    instance_path=instance,
+    database_url=f"sqlite:///{instance / 'db.sqlite3'}",
+    region_path=region,
+    log_level=LogLevel.WARNING,
+    region_reload_seconds=0,
+    plan_budget_seconds=120,
+)
+started = time.perf_counter()
+app = create_app(settings)
+
+from app.database import upgrade_database
+from app.extensions import db
+
+with app.app_context():
+    upgrade_database(db.engine)
+client = app.test_client()
+before = client.get("/ready")
+app.extensions["mobility.kernels"].wait()
+warm_s = time.perf_counter() - started
+after = client.get("/ready")
+plans = []
+for _ in range(10):
+    t = time.perf_counter()
+    response = client.get("/api/v1/plan", query_string=query)
+    plans.append((response.status_code, time.perf_counter() - t))
+print(json.dumps({
+    "before": [before.status_code, before.get_json()["checks"]],
+    "after": [after.status_code, after.get_json()["checks"]],
+    "warm_s": warm_s,
+    "plans": plans,
+    "modes": sorted({leg["mode"] for it in response.get_json()["itineraries"] for leg in it["legs"]}),
+}))
+"""
+
+
+def _start(instance: Path, region: Path, query: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("MOBILITY_", "NUMBA_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(instance), str(region), json.dumps(query)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report: dict = json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[type-arg]
+    return report
+
+
+def _region_check(checks: list[dict]) -> dict:  # type: ignore[type-arg]
+    return next(check for check in checks if check["name"] == "region")
+
+
+def test_fresh_process_is_warm_before_ready_and_its_first_plan_is_not_cold(
+    tmp_path: Path, demo_region_path: Path
+) -> None:
+    query = {"from": "51.3058,9.4759", "to": "51.3252,9.5071", "time": "2026-11-24T08:03:00+01:00"}
+    first = _start(tmp_path / "instance", demo_region_path, query)
+
+    status, checks = first["before"]
+    assert status == 503  # an empty kernel cache: compiling takes far longer than migrating
+    assert not _region_check(checks)["ok"] and "kernels warming up" in _region_check(checks)["detail"]
+    status, checks = first["after"]
+    assert status == 200 and "kernels warm" in _region_check(checks)["detail"]
+
+    assert [code for code, _ in first["plans"]] == [200] * 10
+    assert "transit" in first["modes"]
+    first_s, tenth_s = first["plans"][0][1], first["plans"][9][1]
+    assert first_s <= FIRST_TO_TENTH_MAX * tenth_s, first["plans"]
+
+    cache = tmp_path / "instance" / "numba-cache"
+    assert any(cache.rglob("*.nbi")), "the kernels were not cached in the instance folder"
+
+    again = _start(tmp_path / "instance", demo_region_path, query)  # a restart loads the cache
+    assert again["after"][0] == 200
+    assert again["warm_s"] < first["warm_s"] / 3, (again["warm_s"], first["warm_s"])
+    assert again["plans"][0][1] <= FIRST_TO_TENTH_MAX * again["plans"][9][1], again["plans"]
+
+
+def test_ready_reports_warm_kernels_once_the_warm_up_ran(make_app) -> None:  # type: ignore[no-untyped-def]
+    application = make_app(warm_up=True)
+    warming = application.extensions["mobility.kernels"]
+    assert warming.wait(timeout=600)
+    client: FlaskClient = application.test_client()
+    response = client.get("/ready")
+    assert response.status_code == 200
+    region = _region_check(response.get_json()["checks"])
+    assert region["ok"] and region["detail"].endswith("kernels warm")
+    assert warming.last is not None and warming.last.answered == warming.last.plans
+
+
+def test_without_warm_up_ready_does_not_wait_for_kernels(client: FlaskClient) -> None:
+    region = _region_check(client.get("/ready").get_json()["checks"])
+    assert region["ok"] and "kernels" not in region["detail"]
