@@ -120,9 +120,7 @@ PlaceReference = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": (
-                f"^(?:{_bare(COORDINATE_PATTERN)}|{GEOCODE_PREFIX}{_GEOCODE_ID}|{PLACE_PREFIX}{_PLACE_ID})$"
-            ),
+            "pattern": (f"^(?:{_bare(COORDINATE_PATTERN)}|{GEOCODE_PREFIX}{_GEOCODE_ID}|{PLACE_PREFIX}{_PLACE_ID})$"),
             "examples": ["51.3155,9.4915", "geo:n123456", "place:0f8c2b6d4a3e4f1b9c7d5e3a1b2c4d6e"],
         }
     ),
@@ -167,5 +165,6 @@ def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
         select(SavedPlace).where(SavedPlace.public_id == ref.place_id, SavedPlace.user_id == current_user().id)
     )
     if place is None:
-        raise _unknown(field, f"{field}: the account has no saved place {PLACE_PREFIX}{ref.place_id} (GET /me/places lists them)")
+        message = f"{field}: the account has no saved place {PLACE_PREFIX}{ref.place_id} (GET /me/places lists them)"
+        raise _unknown(field, message)
     return place.lat, place.lon

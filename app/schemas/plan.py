@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from app.i18n import FieldValueError
 from app.api.place_refs import PlaceReference
+from app.i18n import FieldValueError
 from app.schemas.alerts import AlertOut
 from app.schemas.common import ApiModel, QueryModel, RequestTime
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed
@@ -52,10 +52,12 @@ class PlanQuery(QueryModel):
     """A door-to-door planning request."""
 
     origin: PlaceReference = Field(
-        alias="from", description="Start: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)"
+        alias="from",
+        description="Start: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)",
     )
     destination: PlaceReference = Field(
-        alias="to", description="End: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)"
+        alias="to",
+        description="End: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)",
     )
     time: RequestTime | None = Field(
         default=None,
