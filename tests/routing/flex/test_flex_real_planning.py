@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+from itertools import pairwise
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,7 +40,7 @@ DAY = date(2021, 5, 4)
 def _inside(ring: list[list[float]], lon: float, lat: float) -> bool:
     """Ray casting: an odd number of ring edges crossed by the ray east of the point."""
     inside = False
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+    for (x1, y1), (x2, y2) in pairwise(ring):
         if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
             inside = not inside
     return inside
