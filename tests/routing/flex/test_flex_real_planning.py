@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import random
-from itertools import pairwise
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
