@@ -103,6 +103,7 @@ class FlexRecord(_Record):
     wheelchair: bool = False
     provider: str | None = None
     """The provider instance that books the ride online (None: the rider books it as the instructions say)."""
+    wheelchair_place: bool = False
 
     def details(self) -> FlexDetails:
         """The planner's flex details (enough to price and book)."""
@@ -122,6 +123,7 @@ class FlexRecord(_Record):
             wheelchair_accessible=self.wheelchair,
             zone_ids=tuple(self.zones),
             provider=self.provider,
+            wheelchair_place=self.wheelchair_place,
         )
 
 
@@ -282,6 +284,7 @@ def _leg(leg: Leg) -> LegRecord:
             zones=list(info.zone_ids),
             wheelchair=info.wheelchair_accessible,
             provider=info.provider,
+            wheelchair_place=info.wheelchair_place,
         )
     return LegRecord(
         mode=leg.mode,

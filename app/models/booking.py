@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -109,6 +110,8 @@ class BookingLeg(Base):
     """For an on-demand (flex) leg: the latest pickup the rider accepts (``starts_at`` is the earliest)."""
     pickup_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     """For an on-demand (flex) leg: the pickup time the dispatcher confirmed."""
+    wheelchair_place: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """For an on-demand (flex) leg: the rider needs a wheelchair place (planned in wheelchair mode)."""
 
 
 class BookingEvent(Base):

@@ -404,6 +404,7 @@ class FlexRouter:
         walk: tuple[StreetRouter, TravelSpeeds],
         *,
         geometry: bool = True,
+        wheelchair: bool = False,
     ) -> list[Leg]:
         """Walk to the pickup, the flex ride, walk from the drop-off (walks of no length left out)."""
         ride = chain.ride
@@ -433,7 +434,7 @@ class FlexRouter:
                 geometry=self._car_line(pickup, drop_off)
                 if geometry
                 else [(pickup.lon, pickup.lat), (drop_off.lon, drop_off.lat)],
-                flex=self.details(chain),
+                flex=self.details(chain, wheelchair=wheelchair),
             )
         )
         if chain.drop_off.walk_m > 0.5:
@@ -451,7 +452,7 @@ class FlexRouter:
             )
         return legs
 
-    def details(self, chain: FlexChain) -> FlexDetails:
+    def details(self, chain: FlexChain, *, wheelchair: bool = False) -> FlexDetails:
         """What the itinerary says about the ride: trip, pickup window, deadline, how to book."""
         ride = chain.ride
         zones = sorted((chain.pickup.refs | chain.drop_off.refs) & set(self.zone_ids))
@@ -472,6 +473,7 @@ class FlexRouter:
             wheelchair_accessible=ride.trip.wheelchair_accessible == 1,
             zone_ids=tuple(zones),
             booking_time=chain.booking_time,
+            wheelchair_place=wheelchair,
         )
 
     def _car_line(self, a: Place, b: Place) -> Coordinates:

@@ -110,6 +110,8 @@ class FlexDetails:
     """The flex zones (``locations.geojson`` ids) the pickup and drop-off lie in, for surcharges."""
     provider: str | None = None
     """The registered provider instance that books the ride online (set by the app; None: book as instructed)."""
+    wheelchair_place: bool = False
+    """The rider planned in wheelchair mode: the booking asks for a wheelchair place."""
 
 
 @dataclass(frozen=True)

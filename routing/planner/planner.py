@@ -322,7 +322,11 @@ class Planner:
                     if latest is None:
                         continue
                     chain = latest
-                found.append(Itinerary(legs=flex.legs(chain, a, b, origin, destination, (router, walk))))
+                found.append(
+                    Itinerary(
+                        legs=flex.legs(chain, a, b, origin, destination, (router, walk), wheelchair=request.wheelchair)
+                    )
+                )
                 if len(found) >= MAX_FLEX_TRIPS:
                     break
         if Mode.TRANSIT in request.modes and not request.arrive_by and profile in self.transit.footpaths:
@@ -382,7 +386,13 @@ class Planner:
                 continue
             stop = first.to_stop
             head = self.flex.legs(
-                access[stop], a, self._stop_place(stop), origin, self._stop_snap(stop, router.profile), (router, walk)
+                access[stop],
+                a,
+                self._stop_place(stop),
+                origin,
+                self._stop_snap(stop, router.profile),
+                (router, walk),
+                wheelchair=request.wheelchair,
             )
             found.append(Itinerary(legs=merge_walks([*head, *rest.legs])))
         return found
@@ -428,7 +438,13 @@ class Planner:
             if head is None:
                 continue
             tail = self.flex.legs(
-                chain, self._stop_place(stop), b, self._stop_snap(stop, router.profile), destination, (router, walk)
+                chain,
+                self._stop_place(stop),
+                b,
+                self._stop_snap(stop, router.profile),
+                destination,
+                (router, walk),
+                wheelchair=request.wheelchair,
             )
             found.append(Itinerary(legs=merge_walks([*head.legs, *tail])))
         return found

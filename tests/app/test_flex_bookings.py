@@ -129,3 +129,27 @@ def test_a_second_rider_is_pooled_and_a_third_is_declined_with_the_reason(
     assert failed["state"] == "failed"
     assert "demo-ast declined the on-demand ride (no_vehicle_in_window)" in failed["failureReason"]
     assert failed["payment"] is None or failed["payment"]["capturedCents"] == 0
+
+
+def test_a_wheelchair_rider_gets_the_bus_with_the_ramp(
+    flex_app: Flask, sign_in: Callable[..., SignedIn], sandbox: SandboxServer
+) -> None:
+    dispatcher = sandbox.dispatchers["demo-ast"]
+    dispatcher.buses = sorted(dispatcher.buses, key=lambda bus: bus.wheelchair)  # the bus without a ramp first
+    client = flex_app.test_client()
+    body = client.get(
+        "/api/v1/plan",
+        query_string={
+            "from": _point(10, 10),
+            "to": _point(7, 8),
+            "modes": "walk,flex",
+            "wheelchair": "true",
+            "time": PICKUP.isoformat(),
+            "bookingTime": (MONDAY + timedelta(hours=16)).isoformat(),
+        },
+    ).get_json()
+    itinerary = next(it for it in body["itineraries"] if any(leg["mode"] == "flex" for leg in it["legs"]))
+    booking = _book(client, sign_in(flex_app), itinerary["id"]).get_json()
+    assert booking["state"] == "confirmed"
+    (ride,) = dispatcher.rides.values()
+    assert ride.request.wheelchair and ride.vehicle_id == "ast-bus-1"  # the demo's bus with a ramp

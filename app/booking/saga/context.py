@@ -130,4 +130,5 @@ def spec_of(leg: BookingLeg) -> LegSpec:
         from_station_id=leg.pickup_station_id,
         to_station_id=leg.dropoff_station_id,
         latest_start=as_utc(leg.latest_pickup_at) if leg.latest_pickup_at is not None else None,
+        wheelchair=leg.wheelchair_place,
     )

@@ -190,6 +190,7 @@ class BookingCreation:
             quote_cents=0,  # the ride is paid with the transit ticket (with its on-demand surcharge)
             estimated=False,
             latest_pickup_at=min(flex.window_end, leg.start + FLEX_PICKUP_SLACK),
+            wheelchair_place=flex.wheelchair_place,
             **_planned(leg),
         )
 
