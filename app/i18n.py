@@ -280,3 +280,10 @@ MESSAGES |= {
         "en": "Notice from {operator}: {summary}",
     },
 }
+
+MESSAGES |= {
+    "error.unknown_district": {
+        "de": "Unbekannter Stadtteil {district}; bekannt sind: {known}",
+        "en": "Unknown district {district}; known districts are: {known}",
+    },
+}

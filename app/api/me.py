@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 
-from flask import Response
+from flask import Response, current_app
 
 from app.accounts.access import current_user
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.api.auth import account_out
+from app.errors import FieldProblem, InvalidBody
 from app.extensions import db, orm_session
+from app.i18n import negotiate, text
 from app.local_times import region_zone
 from app.models import User
+from app.open_data.published import published_district_ids
 from app.openapi import ApiBlueprint
 from app.personal_data import build_export, pseudonymise_account
 from app.schemas.accounts import Account, AccountUpdate
 from app.schemas.export import AccountExport, export_json_schema
+from app.settings import Settings
 
 blueprint = ApiBlueprint("me", __name__, tag="accounts")
 
@@ -36,16 +40,30 @@ def read_account() -> Account:
     auth=ACCOUNT,
 )
 def update_account(body: AccountUpdate) -> Account:
-    """Only the fields sent change."""
+    """Only the fields sent change.
+
+    ``district`` (used only, anonymised, for the open-data statistics) must be one of the
+    districts the latest open-data export lists, once there is one; ``""`` clears it.
+    """
     user = current_user()
     if body.display_name is not None:
         user.display_name = body.display_name
     if body.locale is not None:
         user.locale = body.locale
     if body.district is not None:
-        user.district = body.district or None
+        user.district = _known_district(body.district) or None
     db.session.commit()
     return account_out(user)
+
+
+def _known_district(district: str) -> str:
+    """``district`` when the latest open-data export lists it (or lists none yet); else 422 naming the field."""
+    settings: Settings = current_app.extensions["mobility.settings"]
+    known = published_district_ids(settings.resolved_open_data_dir)
+    if district and known is not None and district not in known:
+        message = text("error.unknown_district", negotiate(), district=district, known=", ".join(sorted(known)))
+        raise InvalidBody(message, errors=[FieldProblem(location="body", field="district", message=message)])
+    return district
 
 
 @blueprint.operation(
