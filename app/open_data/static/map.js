@@ -166,6 +166,7 @@
         });
       }
     }).addTo(map);
+    if (streetsLayer) { streetsLayer.addTo(map); streetsLayer.bringToFront(); }
 
     legendDiv.innerHTML = "";
     var title = document.createElement("div");
@@ -200,7 +201,17 @@
     document.body.setAttribute("data-rendered", indicatorSelect.value + "@" + windowSelect.value);
   }
 
-  function start(usageDoc, usageGeo, accessGeo, accessCsv) {
+  var streetsLayer = null;
+  function drawStreets(streets) {
+    if (!streets) { return; }
+    streetsLayer = L.geoJSON(streets, {
+      interactive: false,
+      style: function () { return { color: "#5f5f5f", weight: 1, opacity: 0.7, className: "od-streets" }; }
+    });
+    map.attributionControl.addAttribution("© OpenStreetMap (ODbL)");
+  }
+
+  function start(usageDoc, usageGeo, accessGeo, accessCsv, streets) {
     document.getElementById("od-status").textContent = "";
     districtsGeo = usageGeo || accessGeo;
     if (!districtsGeo) {
@@ -227,6 +238,7 @@
     indicatorSelect.value = keys.indexOf(wanted) >= 0 ? wanted : keys[0];
     fillWindows();
     map.fitBounds(L.geoJSON(districtsGeo).getBounds(), { padding: [10, 10] });
+    drawStreets(streets);
     map.attributionControl.addAttribution(TEXT.licence);
     var footer = [];
     if (method) { footer.push(TEXT.method + " " + method.k + (method.noise ? ", ε = " + method.noise.epsilonPerLine : "")); }
@@ -253,6 +265,7 @@
 
   Promise.all([
     getJson("usage/usage.json"), getJson("usage/districts.geojson"),
-    getJson("accessibility/districts.geojson"), getText("accessibility/indicators.csv")
-  ]).then(function (r) { start(r[0], r[1], r[2], r[3]); });
+    getJson("accessibility/districts.geojson"), getText("accessibility/indicators.csv"),
+    getJson("map/streets.geojson")
+  ]).then(function (r) { start(r[0], r[1], r[2], r[3], r[4]); });
 })();
