@@ -109,8 +109,10 @@ def test_mobility_open_data_export_command(
     env = {"MOBILITY_DATABASE_URL": database_url, "MOBILITY_INSTANCE_PATH": str(tmp_path / "instance")}
     result = CliRunner().invoke(
         main,
-        ["open-data", "export", "--out", str(out), "--districts", str(city.path), "--as-of", "2026-12-02"]
-        + ["--region", str(demo_region_path)],
+        [
+            *("open-data", "export", "--out", str(out), "--districts", str(city.path)),
+            *("--as-of", "2026-12-02", "--region", str(demo_region_path)),
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
