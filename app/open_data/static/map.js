@@ -136,8 +136,10 @@
     windowSelect.value = keys.indexOf(wanted) >= 0 ? wanted : (keys.indexOf(previous) >= 0 ? previous : keys[keys.length - 1]);
   }
 
+  var shapes = {};
   function render() {
     var values = current();
+    shapes = {};
     var classes = breaks(Object.keys(names).map(function (id) { return values[id]; }));
     if (layer) { map.removeLayer(layer); }
     layer = L.geoJSON(districtsGeo, {
@@ -148,6 +150,7 @@
       },
       onEachFeature: function (f, shape) {
         var id = f.properties.district_id;
+        shapes[id] = shape;
         shape.bindTooltip(names[id] + ": " + describe(values[id]), { sticky: true });
         shape.on("click", function () {
           var dl = document.createElement("dl");
@@ -156,7 +159,11 @@
             var w = indicators[key].windows[windowSelect.value];
             if (!w || !(id in w)) { return; }
             var dt = document.createElement("dt"); dt.textContent = indicators[key].label;
-            var dd = document.createElement("dd"); dd.textContent = describe(w[id]);
+            var dd = document.createElement("dd");
+            dd.textContent = w[id] === null || w[id] === undefined
+              ? (key.indexOf("usage:") === 0 ? TEXT.suppressed : TEXT.noValue) : format(w[id]);
+            dd.setAttribute("data-indicator", key);
+            dd.setAttribute("data-value", w[id] === null || w[id] === undefined ? "" : String(w[id]));
             dl.appendChild(dt); dl.appendChild(dd);
           });
           var box = document.createElement("div");
@@ -245,6 +252,8 @@
     if (districtsGeo.features.some(function (f) { return f.properties.synthetic; })) { footer.push(TEXT.synthetic); }
     document.getElementById("od-footer").textContent = footer.join(" · ");
     render();
+    var focus = params.get("district");
+    if (focus && shapes[focus]) { shapes[focus].fire("click"); }
   }
 
   document.getElementById("od-title").textContent = TEXT.title;

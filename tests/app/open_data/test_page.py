@@ -137,6 +137,23 @@ def test_the_map_page_renders_the_published_figures(
     october = next(line for line in origin["lines"] if line["month"] == "2026-10")["cells"]
 
     dom = browse(
+        browser,
+        f"{base}/open-data/?indicator=usage:rides_from&window=2026-10&district=d00&lang=en",
+        tmp_path / "p4",
+        "--dump-dom",
+    )
+    popup = dict(re.findall(r'<dd data-indicator="([^"]+)" data-value="([^"]*)"', dom))
+    tables = {t["name"]: next(line for line in t["lines"] if line["month"] == "2026-10") for t in usage["tables"]}
+    for indicator, table in (
+        ("usage:rides_from", "rides_by_origin_district"),
+        ("usage:rides_to", "rides_by_destination_district"),
+        ("usage:mittendrin_purchases", "mittendrin_purchases_by_district"),
+    ):
+        value = tables[table]["cells"]["d00"]
+        assert popup[indicator] == ("" if value is None else str(value)), indicator
+    assert "Quartier 0-0 (2026-10)" in dom
+
+    dom = browse(
         browser, f"{base}/open-data/?indicator=usage:rides_from&window=2026-10&lang=en", tmp_path / "p1", "--dump-dom"
     )
     assert 'data-rendered="usage:rides_from@2026-10"' in dom, dom[-3000:]
