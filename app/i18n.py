@@ -623,3 +623,11 @@ MESSAGES |= {
         "en": "This region has no public transport (street data only): choose walk, bike or sharing (modes).",
     },
 }
+
+
+MESSAGES |= {
+    "error.unknown_district": {
+        "de": "Unbekannter Stadtteil {district}; bekannt sind: {known}",
+        "en": "Unknown district {district}; known districts are: {known}",
+    },
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import case, func, select
 
 from app.accounts.access import current_user, reach
@@ -13,16 +13,18 @@ from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.accounts.views import account_out
 from app.api.place_refs import SavedPlaceRef, place_ref_text
-from app.errors import Conflict, RuleViolation
+from app.errors import Conflict, FieldProblem, InvalidBody, RuleViolation
 from app.extensions import db, orm_session
-from app.i18n import negotiate
+from app.i18n import negotiate, text
 from app.local_times import region_zone
 from app.models import PlaceKind, SavedPlace, User, as_utc
+from app.open_data.published import published_district_ids
 from app.openapi import ApiBlueprint
 from app.personal_data import build_export, pseudonymise_account
 from app.schemas.accounts import Account, AccountUpdate
 from app.schemas.export import AccountExport, export_json_schema
 from app.schemas.places import SavedPlaceIn, SavedPlaceList, SavedPlaceOut, SavedPlaceUpdate
+from app.settings import Settings
 
 blueprint = ApiBlueprint("me", __name__, tag="accounts")
 
@@ -42,14 +44,18 @@ def read_account() -> Account:
     auth=ACCOUNT,
 )
 def update_account(body: AccountUpdate) -> Account:
-    """Only the fields sent change."""
+    """Only the fields sent change.
+
+    ``district`` (used only, anonymised, for the open-data statistics) must be one of the
+    districts the latest open-data export lists, once there is one; ``""`` clears it.
+    """
     user = current_user()
     if body.display_name is not None:
         user.display_name = body.display_name
     if body.locale is not None:
         user.locale = body.locale
     if body.district is not None:
-        user.district = body.district or None
+        user.district = _known_district(body.district) or None
     db.session.commit()
     return account_out(user)
 
@@ -171,6 +177,16 @@ def delete_place(place_id: str) -> Response:
     db.session.delete(_own_place(place_id))
     db.session.commit()
     return Response(status=204)
+
+
+def _known_district(district: str) -> str:
+    """``district`` when the latest open-data export lists it (or lists none yet); else 422 naming the field."""
+    settings: Settings = current_app.extensions["mobility.settings"]
+    known = published_district_ids(settings.resolved_open_data_dir)
+    if district and known is not None and district not in known:
+        message = text("error.unknown_district", negotiate(), district=district, known=", ".join(sorted(known)))
+        raise InvalidBody(message, errors=[FieldProblem(location="body", field="district", message=message)])
+    return district
 
 
 @blueprint.operation(

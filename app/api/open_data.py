@@ -26,6 +26,7 @@ PUBLISHED = re.compile(
     r"^(dcat\.jsonld"
     r"|schema/[a-z]+\.schema\.json"
     r"|usage/[a-z_]+\.(?:csv|parquet|json|geojson)"
+    r"|map/streets\.geojson"
     r"|accessibility/(?:indicators\.csv|districts\.geojson|metadata\.json))$"
 )
 MEDIA_TYPES = {

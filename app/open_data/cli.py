@@ -34,6 +34,13 @@ def open_data() -> None:
     help="An accessibility run's output folder to publish alongside (default: OUT/accessibility as it is).",
 )
 @click.option(
+    "--region",
+    "region_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A built region: its streets become the map page's base layer (map/streets.geojson).",
+)
+@click.option(
     "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Publish months before this day."
 )
 @click.option("--k", "k", type=click.IntRange(2, 1000), default=None, help="Default: MOBILITY_OPEN_DATA_K (10).")
@@ -46,6 +53,7 @@ def export(
     out: Path,
     districts_path: Path | None,
     accessibility_dir: Path | None,
+    region_dir: Path | None,
     as_of: datetime | None,
     k: int | None,
     epsilon: float | None,
@@ -59,6 +67,7 @@ def export(
     from app.open_data.errors import OpenDataError
     from app.open_data.export import ExportSettings, copy_accessibility
     from app.open_data.pipeline import export_open_data, find_districts
+    from app.open_data.streets import streets_geojson
     from app.open_data.usage import local_today
     from app.settings import SettingsError, settings_from_env
 
@@ -74,6 +83,17 @@ def export(
         if accessibility_dir is not None:
             copy_accessibility(accessibility_dir, out)
         districts = find_districts(out, districts_path)
+        streets = None
+        if region_dir is not None:
+            from routing.errors import RoutingError
+            from routing.street.compile import load_street_network
+
+            try:
+                streets = streets_geojson(load_street_network(region_dir.resolve()))
+            except (RoutingError, KeyError, OSError, ValueError) as exc:
+                raise click.BadParameter(
+                    f"{region_dir}: no usable street network ({exc})", param_hint="--region"
+                ) from exc
         engine = create_engine(settings.resolved_database_url)
         with Session(engine) as session:
             summary = export_open_data(
@@ -85,6 +105,7 @@ def export(
                 k=k or settings.open_data_k,
                 epsilon=epsilon if epsilon is not None else settings.open_data_epsilon,
                 settings=ExportSettings(publisher=settings.open_data_publisher, base_url=base_url),
+                streets=streets,
             )
         engine.dispose()
     except OpenDataError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -55,10 +57,13 @@ def export_open_data(
     epsilon: float | None = None,
     settings: ExportSettings | None = None,
     now: datetime | None = None,
+    streets: dict[str, Any] | None = None,
 ) -> ExportSummary:
     """Compute the usage statistics of every closed month before ``as_of`` and write the export to ``out``.
 
-    Months already published in ``out`` (its release files) are kept unchanged.
+    Months already published in ``out`` (its release files) are kept unchanged. ``streets``
+    (:func:`app.open_data.streets.streets_geojson`) is written as ``map/streets.geojson``, the
+    map page's base layer (OpenStreetMap data, ODbL; not part of the DL-DE datasets).
     """
     rides = read_rides(session, districts, zone)
     purchases = read_purchases(session, districts)
@@ -78,4 +83,9 @@ def export_open_data(
         settings=settings or ExportSettings(),
         generated_at=now or datetime.now(UTC),
     )
+    if streets is not None:
+        target = out / "map" / "streets.geojson"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(streets, separators=(",", ":")), encoding="utf-8")
+        files.append(target)
     return ExportSummary(statistics=statistics, files=tuple(files), districts=districts)

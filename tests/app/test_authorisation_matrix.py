@@ -19,14 +19,27 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.accounts.audit import AdminAudit
-from app.api import auth, bookings, geocode, me, passes, payments, plan, region, service, stops, vehicles
+from app.api import (
+    auth,
+    bookings,
+    geocode,
+    me,
+    open_data,
+    passes,
+    payments,
+    plan,
+    region,
+    service,
+    stops,
+    vehicles,
+)
 from app.extensions import db
 from app.models import AuthSession, Booking, BookingLeg, EligibilityProof, PassTicket, SavedPlace, User
 from tests.conftest_d.accounts import SignedIn
 
 OPERATIONS = sorted(
     (op.endpoint.replace(".", "_"), op.method)
-    for module in (auth, bookings, geocode, me, passes, payments, plan, region, service, stops, vehicles)
+    for module in (auth, bookings, geocode, me, open_data, passes, payments, plan, region, service, stops, vehicles)
     for op in module.blueprint.operations
 )
 

@@ -136,8 +136,10 @@
     windowSelect.value = keys.indexOf(wanted) >= 0 ? wanted : (keys.indexOf(previous) >= 0 ? previous : keys[keys.length - 1]);
   }
 
+  var shapes = {};
   function render() {
     var values = current();
+    shapes = {};
     var classes = breaks(Object.keys(names).map(function (id) { return values[id]; }));
     if (layer) { map.removeLayer(layer); }
     layer = L.geoJSON(districtsGeo, {
@@ -148,6 +150,7 @@
       },
       onEachFeature: function (f, shape) {
         var id = f.properties.district_id;
+        shapes[id] = shape;
         shape.bindTooltip(names[id] + ": " + describe(values[id]), { sticky: true });
         shape.on("click", function () {
           var dl = document.createElement("dl");
@@ -156,7 +159,11 @@
             var w = indicators[key].windows[windowSelect.value];
             if (!w || !(id in w)) { return; }
             var dt = document.createElement("dt"); dt.textContent = indicators[key].label;
-            var dd = document.createElement("dd"); dd.textContent = describe(w[id]);
+            var dd = document.createElement("dd");
+            dd.textContent = w[id] === null || w[id] === undefined
+              ? (key.indexOf("usage:") === 0 ? TEXT.suppressed : TEXT.noValue) : format(w[id]);
+            dd.setAttribute("data-indicator", key);
+            dd.setAttribute("data-value", w[id] === null || w[id] === undefined ? "" : String(w[id]));
             dl.appendChild(dt); dl.appendChild(dd);
           });
           var box = document.createElement("div");
@@ -166,6 +173,7 @@
         });
       }
     }).addTo(map);
+    if (streetsLayer) { streetsLayer.addTo(map); streetsLayer.bringToFront(); }
 
     legendDiv.innerHTML = "";
     var title = document.createElement("div");
@@ -200,7 +208,17 @@
     document.body.setAttribute("data-rendered", indicatorSelect.value + "@" + windowSelect.value);
   }
 
-  function start(usageDoc, usageGeo, accessGeo, accessCsv) {
+  var streetsLayer = null;
+  function drawStreets(streets) {
+    if (!streets) { return; }
+    streetsLayer = L.geoJSON(streets, {
+      interactive: false,
+      style: function () { return { color: "#5f5f5f", weight: 1, opacity: 0.7, className: "od-streets" }; }
+    });
+    map.attributionControl.addAttribution("© OpenStreetMap (ODbL)");
+  }
+
+  function start(usageDoc, usageGeo, accessGeo, accessCsv, streets) {
     document.getElementById("od-status").textContent = "";
     districtsGeo = usageGeo || accessGeo;
     if (!districtsGeo) {
@@ -227,12 +245,15 @@
     indicatorSelect.value = keys.indexOf(wanted) >= 0 ? wanted : keys[0];
     fillWindows();
     map.fitBounds(L.geoJSON(districtsGeo).getBounds(), { padding: [10, 10] });
+    drawStreets(streets);
     map.attributionControl.addAttribution(TEXT.licence);
     var footer = [];
     if (method) { footer.push(TEXT.method + " " + method.k + (method.noise ? ", ε = " + method.noise.epsilonPerLine : "")); }
     if (districtsGeo.features.some(function (f) { return f.properties.synthetic; })) { footer.push(TEXT.synthetic); }
     document.getElementById("od-footer").textContent = footer.join(" · ");
     render();
+    var focus = params.get("district");
+    if (focus && shapes[focus]) { shapes[focus].fire("click"); }
   }
 
   document.getElementById("od-title").textContent = TEXT.title;
@@ -253,6 +274,7 @@
 
   Promise.all([
     getJson("usage/usage.json"), getJson("usage/districts.geojson"),
-    getJson("accessibility/districts.geojson"), getText("accessibility/indicators.csv")
-  ]).then(function (r) { start(r[0], r[1], r[2], r[3]); });
+    getJson("accessibility/districts.geojson"), getText("accessibility/indicators.csv"),
+    getJson("map/streets.geojson")
+  ]).then(function (r) { start(r[0], r[1], r[2], r[3], r[4]); });
 })();

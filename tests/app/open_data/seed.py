@@ -86,6 +86,7 @@ def add_rides(
     mode: str = "bikeshare",
     hour_utc: int = 7,
     state: BookingState = BookingState.COMPLETED,
+    points: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> list[SeededRide]:
     """``count`` single-leg bookings of ``user`` starting on ``day`` at ``hour_utc``."""
     seeded = []
@@ -106,7 +107,7 @@ def add_rides(
                 total_cents=250,
             )
         )
-        (from_lat, from_lon), (to_lat, to_lon) = centre(origin), centre(destination)
+        (from_lat, from_lon), (to_lat, to_lon) = points or (centre(origin), centre(destination))
         session.add(
             BookingLeg(
                 booking_id=booking_id,
@@ -118,10 +119,10 @@ def add_rides(
                 starts_at=starts,
                 minutes=12.0,
                 km=3.0,
-                from_lat=from_lat + 0.000123,
-                from_lon=from_lon + 0.000456,
-                to_lat=to_lat - 0.000789,
-                to_lon=to_lon - 0.000321,
+                from_lat=from_lat + (0 if points else 0.000123),
+                from_lon=from_lon + (0 if points else 0.000456),
+                to_lat=to_lat - (0 if points else 0.000789),
+                to_lon=to_lon - (0 if points else 0.000321),
                 quote_cents=250,
                 state=state,
             )

@@ -88,3 +88,21 @@ def test_residents_may_give_and_clear_their_district(app: Flask, sign_in: Callab
     assert any(problem["field"].endswith("district") for problem in bad.json["errors"])
     cleared = client.patch("/api/v1/me", json={"district": ""}, headers=resident.headers)
     assert cleared.json["district"] is None
+
+
+def test_once_an_export_lists_districts_only_those_are_accepted(
+    make_app: Callable[..., Flask], db_session: Session, city: City, sign_in: Callable[..., SignedIn], tmp_path: Path
+) -> None:
+    app, folder = published_app(make_app, tmp_path)
+    export_open_data(db_session, folder, districts=city.districts, zone=BERLIN, as_of=AS_OF, k=10)
+    resident = sign_in(app)
+    client = app.test_client()
+    assert client.patch("/api/v1/me", json={"district": "d12"}, headers=resident.headers).json["district"] == "d12"
+    for language, words in (("de", "Unbekannter Stadtteil"), ("en", "Unknown district")):
+        refused = client.patch(
+            "/api/v1/me", json={"district": "d99"}, headers={**resident.headers, "Accept-Language": language}
+        )
+        assert refused.status_code == 422
+        assert refused.json["errors"][0]["field"] == "district"
+        assert words in refused.json["errors"][0]["message"] and "d00" in refused.json["errors"][0]["message"]
+    assert client.get("/api/v1/me", headers=resident.headers).json["district"] == "d12"

@@ -102,17 +102,26 @@ def test_csv_parquet_json_and_geojson_carry_the_same_figures(db_session: Session
             assert feature["properties"]["rides_from"][line["month"]] == line["cells"][feature["id"]]
 
 
-def test_mobility_open_data_export_command(database_url: str, db_session: Session, city: City, tmp_path: Path) -> None:
+def test_mobility_open_data_export_command(
+    database_url: str, db_session: Session, city: City, tmp_path: Path, demo_region_path: Path
+) -> None:
     out = tmp_path / "published"
     env = {"MOBILITY_DATABASE_URL": database_url, "MOBILITY_INSTANCE_PATH": str(tmp_path / "instance")}
     result = CliRunner().invoke(
         main,
-        ["open-data", "export", "--out", str(out), "--districts", str(city.path), "--as-of", "2026-12-02"],
+        [
+            *("open-data", "export", "--out", str(out), "--districts", str(city.path)),
+            *("--as-of", "2026-12-02", "--region", str(demo_region_path)),
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
     assert "9 districts, months 2026-10 .. 2026-11" in result.output and "k=10" in result.output
     assert (out / "dcat.jsonld").is_file() and (out / "usage" / "releases" / "2026-11.json").is_file()
+    assert (
+        json.loads((out / "map" / "streets.geojson").read_text("utf-8"))["features"][0]["properties"]["layer"]
+        == "streets"
+    )
     again = CliRunner().invoke(main, ["open-data", "export", "--out", str(out), "--as-of", "2026-12-02"], env=env)
     assert again.exit_code != 0 and "no districts: pass --districts" in again.output
 
@@ -172,3 +181,28 @@ def test_no_month_is_published_before_it_has_closed(db_session: Session, city: C
     export_open_data(db_session, tmp_path / "o", districts=city.districts, zone=BERLIN, as_of=date(2026, 11, 30), k=K)
     document = json.loads((tmp_path / "o" / "usage" / "usage.json").read_text("utf-8"))
     assert document["months"] == ["2026-10"]
+
+
+def test_the_regions_streets_are_one_layer_each_street_once(demo_region_path: Path) -> None:
+    from app.open_data.streets import streets_geojson
+    from routing.region.manifest import Manifest
+    from routing.street.compile import load_street_network
+
+    region = demo_region_path.resolve()
+    street = load_street_network(region)
+    layer = streets_geojson(street)
+    lines = layer["features"][0]["geometry"]["coordinates"]
+    graph = street.profiles["car"]
+    assert 0 < len(lines) <= graph.edge_count
+    keys = {tuple(map(tuple, line)) for line in lines}
+    assert len(keys) == len(lines)
+    assert not any(tuple(reversed(key)) in keys for key in keys if len(set(key)) > 1 and key != key[::-1])
+    west, south, east, north = Manifest.load(region).bbox
+    assert all(
+        west - 1e-4 <= lon <= east + 1e-4 and south - 1e-4 <= lat <= north + 1e-4 for line in lines for lon, lat in line
+    )
+    # every directed edge of the car graph is drawn, one way or the other
+    tails = graph.tails()
+    ends = {(round(float(street.lon[a]), 5), round(float(street.lat[a]), 5)) for a in tails}
+    drawn = {point for line in lines for point in (tuple(line[0]), tuple(line[-1]))}
+    assert ends <= drawn

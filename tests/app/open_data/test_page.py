@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from app.open_data.pipeline import export_open_data
+from app.open_data.streets import streets_geojson
+from routing.street.compile import load_street_network
 from tests.app.open_data.conftest import AS_OF, City
 from tests.app.open_data.seed import BERLIN, centre
 
@@ -80,11 +82,12 @@ def write_accessibility(city: City, folder: Path) -> dict[str, float]:
 
 @pytest.fixture
 def live_site(
-    make_app: Callable[..., Flask], db_session: Session, city: City, tmp_path: Path
+    make_app: Callable[..., Flask], db_session: Session, city: City, tmp_path: Path, demo_region_path: Path
 ) -> Iterator[tuple[str, Path, dict[str, float]]]:
     folder = tmp_path / "published"
     access = write_accessibility(city, folder / "accessibility")
-    export_open_data(db_session, folder, districts=city.districts, zone=BERLIN, as_of=AS_OF, k=10)
+    streets = streets_geojson(load_street_network(demo_region_path.resolve()))
+    export_open_data(db_session, folder, districts=city.districts, zone=BERLIN, as_of=AS_OF, k=10, streets=streets)
     app = make_app(open_data_dir=folder)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -134,6 +137,23 @@ def test_the_map_page_renders_the_published_figures(
     october = next(line for line in origin["lines"] if line["month"] == "2026-10")["cells"]
 
     dom = browse(
+        browser,
+        f"{base}/open-data/?indicator=usage:rides_from&window=2026-10&district=d00&lang=en",
+        tmp_path / "p4",
+        "--dump-dom",
+    )
+    popup = dict(re.findall(r'<dd data-indicator="([^"]+)" data-value="([^"]*)"', dom))
+    tables = {t["name"]: next(line for line in t["lines"] if line["month"] == "2026-10") for t in usage["tables"]}
+    for indicator, table in (
+        ("usage:rides_from", "rides_by_origin_district"),
+        ("usage:rides_to", "rides_by_destination_district"),
+        ("usage:mittendrin_purchases", "mittendrin_purchases_by_district"),
+    ):
+        value = tables[table]["cells"]["d00"]
+        assert popup[indicator] == ("" if value is None else str(value)), indicator
+    assert "Quartier 0-0 (2026-10)" in dom
+
+    dom = browse(
         browser, f"{base}/open-data/?indicator=usage:rides_from&window=2026-10&lang=en", tmp_path / "p1", "--dump-dom"
     )
     assert 'data-rendered="usage:rides_from@2026-10"' in dom, dom[-3000:]
@@ -149,6 +169,8 @@ def test_the_map_page_renders_the_published_figures(
     assert "suppressed (fewer than k people)" in dom and "Method: k-anonymity, k = 10" in dom
     assert dom.count('class="od-legend-row"') == len(COLORS) + 1
     assert dom.count("od-district ") == 9  # one SVG path per district
+    assert dom.count("od-streets") == 1  # the region's streets, one vector layer
+    assert "OpenStreetMap (ODbL)" in dom
 
     dom = browse(
         browser,
