@@ -89,7 +89,7 @@ class RedisSharedFetch:
         raw = self._redis.get(doc_key)
         if raw is None:
             return None
-        head, _, body = bytes(raw).partition(b"\n")
+        head, _, body = (raw.encode() if isinstance(raw, str) else raw).partition(b"\n")
         meta = json.loads(head)
         return SharedDocument(body=body, fetched_at=float(meta["fetched_at"]), ttl_s=float(meta["ttl_s"]))
 

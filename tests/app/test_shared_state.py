@@ -100,8 +100,8 @@ def test_one_postgres_leader_freed_when_its_connection_ends(database_url: str) -
         assert first.try_hold()
         first.release()
         assert second.try_hold()
-        assert second._connection is not None  # noqa: SLF001
-        second._connection.invalidate()  # noqa: SLF001 - the leader's process dies: its session, and the lock, end
+        assert second._connection is not None
+        second._connection.invalidate()
         deadline = time.monotonic() + 10  # the server ends the session as soon as it sees the socket close
         while not first.try_hold():
             assert time.monotonic() < deadline, "the dead leader's lock was not freed"
