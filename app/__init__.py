@@ -86,7 +86,8 @@ def create_app(
         TESTING=settings.env.value == "testing",
     )
     app.extensions["mobility.settings"] = settings
-    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage
+    app.config["RATELIMIT_STORAGE_URI"] = settings.resolved_ratelimit_storage
+    app.config["RATELIMIT_KEY_PREFIX"] = settings.redis_prefix
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -104,6 +105,13 @@ def create_app(
             else registry_from_file(settings.provider_config, os.environ)
         )
     app.extensions["mobility.providers"] = providers
+    if settings.redis_url is not None:
+        from app.shared_state import RedisSharedFetch, redis_client
+        from providers.shared_feeds import share_feeds
+
+        shared = RedisSharedFetch(redis_client(settings.redis_url), prefix=settings.redis_prefix)
+        app.extensions["mobility.shared_fetch"] = shared
+        share_feeds(providers.providers, shared)
     app.extensions["mobility.payments"] = payments or gateway_from_settings(settings, app.config["SECRET_KEY"])
     app.extensions["mobility.ticket_key"] = load_or_create_key(
         settings.resolved_ticket_signing_key, create=not settings.is_production

@@ -628,13 +628,29 @@ def reconcile(older_than_s: int, every_s: int) -> None:
 
     from app import create_app
     from app.booking.saga import BookingSaga
-    from app.extensions import orm_session
+    from app.extensions import db, orm_session
+    from app.leadership import leadership_for
     from providers.registry import registry_from_file
 
     settings = _settings(warm_up=False)
     providers = registry_from_file(settings.provider_config, os.environ) if settings.provider_config else None
     app = create_app(settings, providers=providers)
+    with app.app_context():
+        leader = leadership_for(
+            "reconciler",
+            engine=db.engine,
+            redis_url=settings.redis_url,
+            redis_prefix=settings.redis_prefix,
+            instance_path=settings.instance_path,
+            lease_s=max(60.0, 3.0 * every_s),
+        )
     while True:
+        if not leader.try_lead():
+            click.echo("another reconciler leads; not reconciling this round")
+            if not every_s:
+                return
+            time.sleep(every_s)
+            continue
         with app.app_context():
             saga = BookingSaga(
                 orm_session(),
@@ -645,6 +661,7 @@ def reconcile(older_than_s: int, every_s: int) -> None:
             handled = saga.reconcile(older_than=timedelta(seconds=older_than_s))
             click.echo(f"reconciled {len(handled)} booking(s){': ' + ', '.join(handled) if handled else ''}")
         if not every_s:
+            leader.release()
             return
         time.sleep(every_s)
 

@@ -89,6 +89,7 @@ def _planner(region: Region) -> Planner:
             TripLocator(region.timetable),
             planner.transit.zone,
             planner.transit.apply_realtime,
+            shared=current_app.extensions.get("mobility.shared_fetch"),
         )
         poller.start()
         pollers["current"] = poller

@@ -33,7 +33,11 @@ variable                       meaning
 ``MOBILITY_TICKET_SIGNING_KEY``  Ed25519 private key (PEM file) that signs digital tickets;
                                required in production, generated in the instance folder otherwise
 ``MOBILITY_RATELIMIT_STORAGE`` where login/registration attempts are counted (flask-limiter
-                               storage URI; default ``memory://``, per process)
+                               storage URI; default: ``MOBILITY_REDIS_URL`` when set, else
+                               ``memory://``, per process)
+``MOBILITY_REDIS_URL``         optional Redis (``redis://host:6379/0``) shared by every worker and
+                               host: rate limits, GBFS and GTFS-RT fetched once per TTL, leader locks
+``MOBILITY_REDIS_PREFIX``      prefix of this deployment's Redis keys (default ``kassel-mobility``)
 ``MOBILITY_PLAN_BUDGET_SECONDS``    time budget of /plan, /vehicles and other reads (default 8)
 ``MOBILITY_BOOKING_BUDGET_SECONDS`` time budget of booking and purchase actions (default 20)
 ``MOBILITY_SHARING_REFRESH_SECONDS`` age up to which a provider's fleet is served from the
@@ -139,7 +143,9 @@ class Settings(BaseModel):
     """Itineraries of /plan that wait longer are shown only when nothing else gets there (flagged longWait)."""
     access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
-    ratelimit_storage: str = "memory://"
+    ratelimit_storage: str | None = None
+    redis_url: Annotated[str, Field(pattern=r"^(redis|rediss|unix)://")] | None = None
+    redis_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] = "kassel-mobility"
     ticket_signing_key: Path | None = None
     plan_budget_seconds: Annotated[float, Field(gt=0, le=120)] = 8.0
     booking_budget_seconds: Annotated[float, Field(gt=0, le=600)] = 20.0
@@ -317,6 +323,11 @@ class Settings(BaseModel):
     def resolved_open_data_dir(self) -> Path:
         """The folder of the latest open-data export, defaulting to ``<instance>/open-data``."""
         return self.open_data_dir or self.instance_path / "open-data"
+
+    @property
+    def resolved_ratelimit_storage(self) -> str:
+        """Where rate limits are counted: the explicit storage, else Redis when configured, else in process."""
+        return self.ratelimit_storage or self.redis_url or "memory://"
 
     @property
     def is_production(self) -> bool:

@@ -57,6 +57,7 @@ from providers.model import (
     VehicleType,
     pricing_plan_for,
 )
+from routing.shared_fetch import SharedFetch
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,10 @@ class GbfsProvider:
             language=settings.language,
             max_stale_s=settings.max_stale_s,
         )
+
+    def share_feeds(self, shared: SharedFetch) -> None:
+        """Fetch this system's feeds through ``shared`` (once per ``ttl`` for every worker and host)."""
+        self.client.share_through(shared)
 
     # -- static data and availability --------------------------------------------------------
 

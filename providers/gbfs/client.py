@@ -8,6 +8,10 @@ logged with provider, file and field, and the last good parsed value is served m
 failure raised. A document whose own ``last_updated`` is older than that is served but
 marked stale too (a frozen feed is as bad as none for availability).
 
+With a :class:`~routing.shared_fetch.SharedFetch` (``share_through``; Redis in a deployment
+of several hosts), a feed is fetched once per its ``ttl`` (at least ``MIN_SHARED_TTL_S``) for
+every worker and host, and the others parse that copy; requests are then unconditional.
+
 When the discovery file lists ``gbfs_versions``, the client moves (once) to the newest version it
 reads that the operator offers, if that is newer than the configured one.
 
@@ -22,6 +26,7 @@ to the network for it; the app's background refresher keeps the copies current.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -36,7 +41,8 @@ from providers.errors import FeedError, ProviderError
 from providers.gbfs._fields import FeedPlace
 from providers.gbfs.feeds import Envelope, parse_discovery, parse_envelope
 from providers.gbfs.opening import newest_supported, parse_gbfs_versions, version_key
-from providers.http import HttpClient
+from providers.http import Fetched, HttpClient
+from routing.shared_fetch import SharedDocument, SharedFetch
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,8 @@ VERSIONS = "gbfs_versions"
 COST_FACTOR = 10.0
 """An expensive feed is refreshed at most once per this many times its last fetch-and-parse time."""
 EXPENSIVE_S = 0.25
+MIN_SHARED_TTL_S = 1.0
+"""A shared copy of a feed with ``ttl`` 0 is reused this long, so workers asking together fetch once."""
 """A fetch and parse taking longer than this makes a feed expensive; cheaper ones follow their ``ttl``."""
 
 _from_cache: ContextVar[bool] = ContextVar("gbfs_from_cache", default=False)
@@ -116,6 +124,11 @@ class GbfsClient:
         self._lock = threading.RLock()  # feed URLs come from the discovery feed, loaded inside load()
         self._pid = os.getpid()
         self._version_chosen = False
+        self._shared: SharedFetch | None = None
+
+    def share_through(self, shared: SharedFetch) -> None:
+        """Fetch every feed through ``shared`` from now on (once per ``ttl`` for all its users)."""
+        self._shared = shared
 
     def _held_lock(self) -> threading.RLock:
         """The refresh lock; a forked process gets a new one.
@@ -198,12 +211,15 @@ class GbfsClient:
 
     def _refresh(self, feed: str, parse: Parser[Any], entry: _Entry | None, now: float) -> _Entry:
         url = self.discovery_url if feed == DISCOVERY else self._url(feed)
-        fetched = self._http.get_json(
-            url,
-            feed,
-            etag=entry.etag if entry else None,
-            last_modified=entry.last_modified if entry else None,
-        )
+        if self._shared is not None:
+            fetched, now = self._fetch_shared(url, feed)
+        else:
+            fetched = self._http.get_json(
+                url,
+                feed,
+                etag=entry.etag if entry else None,
+                last_modified=entry.last_modified if entry else None,
+            )
         if fetched.document is None and entry is not None:  # 304 Not Modified
             return _Entry(entry.value, entry.envelope, now, entry.etag, entry.last_modified)
         if fetched.document is None:
@@ -212,6 +228,23 @@ class GbfsClient:
         envelope = parse_envelope(fetched.document, place)
         value = parse(fetched.document, place)
         return _Entry(value, envelope, now, fetched.etag, fetched.last_modified)
+
+    def _fetch_shared(self, url: str, feed: str) -> tuple[Fetched, float]:
+        """``url`` through the shared store: the document and when it was fetched (by whichever process)."""
+        assert self._shared is not None
+
+        def fetch() -> SharedDocument:
+            fetched = self._http.get_json(url, feed)
+            body = {"document": fetched.document, "etag": fetched.etag, "last_modified": fetched.last_modified}
+            return SharedDocument(
+                body=json.dumps(body).encode(),
+                fetched_at=self._clock(),
+                ttl_s=max(_declared_ttl_s(fetched.document), self.min_refresh_s, MIN_SHARED_TTL_S),
+            )
+
+        shared = self._shared.fetch_once(f"gbfs:{self.provider}:{url}", fetch)
+        body = json.loads(shared.body)
+        return Fetched(body["document"], body["etag"], body["last_modified"]), min(shared.fetched_at, self._clock())
 
     def _url(self, feed: str) -> str:
         urls = self.feed_names()
@@ -245,3 +278,9 @@ class GbfsClient:
             last_updated=entry.envelope.last_updated,
             stale=frozen or not refreshed_ok,
         )
+
+
+def _declared_ttl_s(document: object) -> float:
+    """The ``ttl`` a GBFS document declares (0 when it declares none or nonsense; the parser reports that)."""
+    ttl = document.get("ttl") if isinstance(document, dict) else None
+    return float(ttl) if isinstance(ttl, int | float) and not isinstance(ttl, bool) and ttl > 0 else 0.0

@@ -47,6 +47,7 @@ from providers.gbfs.adapter import GbfsProvider
 from providers.http import HttpClient, decode_json
 from providers.model import Availability, BookingState, BookingStatus, Capability, LegSpec, Quote, StaticInfo
 from providers.tomp.fare import FareError, Ride, fare_total
+from routing.shared_fetch import SharedFetch
 
 TOMP_VERSION = "1.6.1"
 
@@ -114,6 +115,10 @@ class TompProvider:
         self.capabilities = gbfs.capabilities | {Capability.BOOKING}
         self._http = http
         self._legacy_planning = False  # set once a 1.5 operator answered /planning/offers with 404
+
+    def share_feeds(self, shared: SharedFetch) -> None:
+        """Fetch the operator's GBFS feeds through ``shared`` (once per ``ttl`` for every worker and host)."""
+        self.gbfs.share_feeds(shared)
 
     def static_info(self) -> StaticInfo:
         """From the operator's GBFS feeds."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +37,7 @@ from google.transit import gtfs_realtime_pb2
 from numpy.typing import NDArray
 
 from routing.errors import RoutingError
+from routing.shared_fetch import SharedDocument, SharedFetch
 from routing.transit.alerts import ServiceAlert, parse_alerts
 from routing.transit.service_time import service_day_reference
 from routing.transit.timetable import Timetable
@@ -672,8 +674,11 @@ class RealtimePoller:
         locator: TripLocator,
         zone: ZoneInfo,
         apply: Callable[[RealtimeOverlay | None], None],
+        *,
+        shared: SharedFetch | None = None,
     ) -> None:
         self._sources = sources
+        self._shared = shared
         self._feeds = {
             source.name: RealtimeFeed(source.name, locator, zone, feed=source.feed, ttl=source.ttl, kind=source.kind)
             for source in sources
@@ -687,12 +692,24 @@ class RealtimePoller:
         """Refresh every source that is due, then apply the merged overlay of the fresh ones."""
         for source in self._sources:
             if self._due.get(source.name, now) <= now:
-                self._feeds[source.name].refresh(url_fetcher(source.url, timeout_s=source.timeout_s), now)
+                self._feeds[source.name].refresh(self._fetcher(source), now)
                 self._due[source.name] = now + source.interval
         fresh = [overlay for feed in self._feeds.values() if (overlay := feed.current(now)) is not None]
         merged = merge_overlays(fresh)
         self._apply(merged)
         return merged
+
+    def _fetcher(self, source: RealtimeSource) -> Callable[[], bytes]:
+        """Fetches ``source``'s bytes: itself, or through the shared store once per interval for every worker."""
+        fetch = url_fetcher(source.url, timeout_s=source.timeout_s)
+        shared = self._shared
+        if shared is None:
+            return fetch
+
+        def fetch_document() -> SharedDocument:
+            return SharedDocument(body=fetch(), fetched_at=time.time(), ttl_s=source.interval.total_seconds())
+
+        return lambda: shared.fetch_once(f"gtfs-rt:{source.url}", fetch_document).body
 
     def start(self) -> None:
         """Poll on a daemon thread until :meth:`stop`."""
