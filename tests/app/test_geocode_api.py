@@ -93,7 +93,12 @@ def test_plan_accepts_a_geocode_id_as_from_and_to(client: FlaskClient, demo_regi
         "/api/v1/plan",
         query_string=query | {"from": f"{start['lat']},{start['lon']}", "to": f"{end['lat']},{end['lon']}"},
     )
-    assert by_id.get_json()["itineraries"] and by_id.get_json()["itineraries"] == by_point.get_json()["itineraries"]
+    planned, pointed = by_id.get_json()["itineraries"], by_point.get_json()["itineraries"]
+    assert planned and [i["id"] for i in planned] == [i["id"] for i in pointed], "the same trips"
+    legs = planned[0]["legs"]
+    assert legs[0]["from"]["name"] == start["name"] and legs[-1]["to"]["name"] == end["name"]
+    assert end["name"] in legs[-1]["instruction"]
+    assert pointed[0]["legs"][0]["from"]["name"] == "Start", "coordinates have no name"
 
 
 @pytest.mark.parametrize(
