@@ -34,6 +34,7 @@ BUILD_STAGES = (
     "compiling timetable",
     "reading OSM",
     "compiling street network",
+    "indexing addresses, places and stops",
     "computing footpaths",
     "compiling zones",
     "writing region",

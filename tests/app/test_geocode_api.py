@@ -160,3 +160,17 @@ def test_heidelberg_address_to_plan(make_app, heidelberg: Region) -> None:  # ty
     planned = client.get("/api/v1/plan", query_string=query)
     assert planned.status_code == 200, planned.get_json()
     assert planned.get_json()["itineraries"]
+
+
+def test_a_region_built_before_the_geocoder_searches_its_stations(demo_region: Region) -> None:
+    from dataclasses import replace
+
+    from app.region_services import GEOCODER
+
+    old = replace(demo_region, geocode=None)
+    geocoder = GEOCODER.build(old)
+    timetable = demo_region.timetable
+    station = next(i for i in range(len(timetable.stop_id)) if int(timetable.stop_location_type[i]) == 1)
+    hits = geocoder.search(timetable.stop_name[station], limit=3)
+    assert hits and hits[0].ref == f"s{timetable.stop_id[station]}"
+    assert geocoder.reverse(float(timetable.stop_lat[station]), float(timetable.stop_lon[station])) == []
