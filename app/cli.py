@@ -36,6 +36,7 @@ BUILD_STAGES = (
     "compiling timetable",
     "reading OSM",
     "compiling street network",
+    "indexing addresses, places and stops",
     "computing footpaths",
     "compiling zones",
     "writing region",

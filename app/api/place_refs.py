@@ -37,6 +37,7 @@ __all__ = [
     "GeocodeRef",
     "PlaceRef",
     "PlaceReference",
+    "ResolvedPlace",
     "SavedPlaceRef",
     "UnknownPlace",
     "parse_place_ref",
@@ -67,6 +68,15 @@ class GeocodeRef:
 
 
 PlaceRef = tuple[float, float] | SavedPlaceRef | GeocodeRef
+
+
+@dataclass(frozen=True)
+class ResolvedPlace:
+    """Where a place reference points, and its name when it has one (a geocode result's, a saved place's)."""
+
+    lat: float
+    lon: float
+    name: str | None = None
 
 
 class UnknownPlace(ApiError):
@@ -132,8 +142,8 @@ def _unknown(field: str, message: str) -> UnknownPlace:
     return UnknownPlace(message, errors=[FieldProblem(location="query", field=field, message=message)])
 
 
-def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
-    """The coordinates ``ref`` stands for, in the current request.
+def resolve_place_ref(ref: PlaceRef, *, field: str) -> ResolvedPlace:
+    """The position (and name) ``ref`` stands for, in the current request.
 
     Parameters
     ----------
@@ -155,9 +165,9 @@ def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
         hit = region_service(GEOCODER).find(ref.geocode_id)
         if hit is None:
             raise _unknown(field, text("place_ref.unknown", negotiate(), id=place_ref_text(ref)))
-        return hit.lat, hit.lon
+        return ResolvedPlace(hit.lat, hit.lon, hit.name)
     if not isinstance(ref, SavedPlaceRef):
-        return ref
+        return ResolvedPlace(*ref)
     if not request.headers.get("Authorization"):
         raise Unauthorized(f"{field}: place:<id> names a saved place; sign in to use it")
     authorize(ACCOUNT)
@@ -167,4 +177,4 @@ def resolve_place_ref(ref: PlaceRef, *, field: str) -> tuple[float, float]:
     if place is None:
         message = f"{field}: the account has no saved place {PLACE_PREFIX}{ref.place_id} (GET /me/places lists them)"
         raise _unknown(field, message)
-    return place.lat, place.lon
+    return ResolvedPlace(place.lat, place.lon, place.name)

@@ -79,9 +79,13 @@ class UnplannableRequest(ApiError):
     title = "The request cannot be planned"
 
 
-def _place(place: Place, language: str) -> PlaceOut:
+def _place(place: Place, language: str, names: dict[str, str] | None = None) -> PlaceOut:
+    """``names``: the names ``from`` and ``to`` were given by (a geocode result's), by kind."""
+    named = (names or {}).get(place.kind)
     name = (
-        text(f"place.{place.kind}", language)
+        named
+        if named
+        else text(f"place.{place.kind}", language)
         if place.kind in ("origin", "destination", "parking", "bike_parking")
         else place.name
     )
@@ -154,8 +158,8 @@ def _steps(leg: Leg, language: str) -> list[StepOut]:
     ]
 
 
-def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
-    destination = _place(leg.destination, language)
+def _leg(leg: Leg, language: str, fare: FareOut | None = None, names: dict[str, str] | None = None) -> LegOut:
+    destination = _place(leg.destination, language, names)
     if leg.ride is not None:
         instruction = text(
             "leg.transit", language, line=_line_name(leg, language), headsign=leg.ride.headsign, place=destination.name
@@ -173,7 +177,7 @@ def _leg(leg: Leg, language: str, fare: FareOut | None = None) -> LegOut:
     return LegOut(
         mode=leg.mode,
         instruction=instruction,
-        origin=_place(leg.origin, language),
+        origin=_place(leg.origin, language, names),
         destination=destination,
         start=leg.start,
         end=leg.end,
@@ -279,7 +283,13 @@ def _summary(itinerary: Itinerary, language: str) -> str:
     )
 
 
-def _itinerary(itinerary: Itinerary, language: str, region: str, fare: ItineraryFare | None = None) -> ItineraryOut:
+def _itinerary(
+    itinerary: Itinerary,
+    language: str,
+    region: str,
+    fare: ItineraryFare | None = None,
+    names: dict[str, str] | None = None,
+) -> ItineraryOut:
     fares = leg_fares(itinerary, fare, language)
     known = [item for item in fares if item is not None]
     price = None
@@ -307,7 +317,7 @@ def _itinerary(itinerary: Itinerary, language: str, region: str, fare: Itinerary
         long_wait=itinerary.long_wait,
         price=price,
         companions=companions_fare(fare, language),
-        legs=[_leg(leg, language, item) for leg, item in zip(itinerary.legs, fares, strict=True)],
+        legs=[_leg(leg, language, item, names) for leg, item in zip(itinerary.legs, fares, strict=True)],
     )
 
 
@@ -361,9 +371,12 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     planner = region_service(PLANNER)
     language = negotiate()
     settings: Settings = current_app.extensions["mobility.settings"]
+    origin = resolve_place_ref(query.origin, field="from")
+    destination = resolve_place_ref(query.destination, field="to")
+    names = {kind: place.name for kind, place in (("origin", origin), ("destination", destination)) if place.name}
     request_ = PlanRequest(
-        origin=resolve_place_ref(query.origin, field="from"),
-        destination=resolve_place_ref(query.destination, field="to"),
+        origin=(origin.lat, origin.lon),
+        destination=(destination.lat, destination.lon),
         time=local_moment(query.time, planner.transit.zone),
         modes=query.modes,
         arrive_by=query.arrive_by,
@@ -423,7 +436,8 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     )
     response = PlanResponse(
         itineraries=[
-            _itinerary(itinerary, language, region, fare) for itinerary, fare in zip(itineraries, fares, strict=True)
+            _itinerary(itinerary, language, region, fare, names)
+            for itinerary, fare in zip(itineraries, fares, strict=True)
         ],
         warnings=notes + [WarningOut(code=code, message=text(f"warning.{code}", language)) for code in warnings],
         language=language,

@@ -93,7 +93,7 @@ class Geocoder:
         self._core = np.asarray(arrays.core_words).astype(np.float64)
         self._bonus = np.array([KIND_BONUS[kind] for kind in _KINDS])[self._kind] if arrays.size else np.zeros(0)
         self._by_ref: dict[str, int] | None = None
-        self._lat0 = float(np.median(self._lat)) if arrays.size else 0.0
+        self._name_lengths = np.diff(np.asarray(arrays.strings["name"][1]))
         points = np.asarray(arrays.points)
         self._addresses = np.asarray(arrays.point_entry)
         self._address_tree = cKDTree(self._project(points[:, 0], points[:, 1]))
@@ -102,15 +102,19 @@ class Geocoder:
             [self._project(segments[:, 0], segments[:, 1]), self._project(segments[:, 2], segments[:, 3])]
         )
         self._segment_entry = np.asarray(arrays.segment_entry)
-        middle = (self._segments_xy[:, :2] + self._segments_xy[:, 2:]) / 2
-        self._segment_tree = cKDTree(middle.reshape(-1, 2))
+        middle = (self._segments_xy[:, :3] + self._segments_xy[:, 3:]) / 2
+        self._segment_tree = cKDTree(middle.reshape(-1, 3))
 
-    def _project(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Metres east and north on a plane touching the region (fine at city scale)."""
-        scale = math.cos(math.radians(self._lat0))
-        return np.column_stack([np.radians(lon) * scale * EARTH_RADIUS_M, np.radians(lat) * EARTH_RADIUS_M]).reshape(
-            -1, 2
-        )
+    @staticmethod
+    def _project(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Earth-centred x, y, z in metres: straight-line distances equal great-circle ones at street scale.
+
+        (A region may be several areas far apart, so no single map plane would do.)
+        """
+        phi, lam = np.radians(lat), np.radians(lon)
+        xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        result: NDArray[np.float64] = (EARTH_RADIUS_M * xyz).reshape(-1, 3)
+        return result
 
     @property
     def size(self) -> int:
@@ -249,7 +253,7 @@ class Geocoder:
             score -= DISTANCE_WEIGHT * np.log10(1.0 + distance / DISTANCE_SCALE_M)
         top = min(4 * limit, candidates.size)
         chosen = np.argpartition(-score, top - 1)[:top] if top < candidates.size else np.arange(candidates.size)
-        name_lengths = np.diff(self.arrays.strings["name"][1])[candidates[chosen]]
+        name_lengths = self._name_lengths[candidates[chosen]]
         chosen = chosen[np.lexsort((candidates[chosen], name_lengths, -np.round(score[chosen], 6)))]
         hits: list[GeocodeHit] = []
         for i in chosen.tolist():
@@ -302,7 +306,7 @@ class Geocoder:
             distances, positions = self._segment_tree.query(
                 point, k=k, distance_upper_bound=STREET_RADIUS_M + SEGMENT_M / 2
             )
-            near = positions[np.isfinite(np.atleast_1d(distances))]
+            near = np.atleast_1d(positions)[np.isfinite(np.atleast_1d(distances))]
             if near.size:
                 gaps = _point_segment_m(point, self._segments_xy[near])
                 best = int(np.argmin(gaps))
@@ -319,10 +323,10 @@ def _same_place(a: GeocodeHit, b: GeocodeHit) -> bool:
 
 
 def _point_segment_m(point: NDArray[np.float64], segments: NDArray[np.float64]) -> NDArray[np.float64]:
-    a, b = segments[:, :2], segments[:, 2:]
+    a, b = segments[:, :3], segments[:, 3:]
     ab = b - a
     length2 = np.einsum("ij,ij->i", ab, ab)
     t = np.where(length2 > 0, np.einsum("ij,ij->i", point - a, ab) / np.where(length2 > 0, length2, 1.0), 0.0)
     closest = a + np.clip(t, 0.0, 1.0)[:, None] * ab
-    result: NDArray[np.float64] = np.hypot(*(closest - point).T)
+    result: NDArray[np.float64] = np.linalg.norm(closest - point, axis=1)
     return result

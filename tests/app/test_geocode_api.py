@@ -93,7 +93,12 @@ def test_plan_accepts_a_geocode_id_as_from_and_to(client: FlaskClient, demo_regi
         "/api/v1/plan",
         query_string=query | {"from": f"{start['lat']},{start['lon']}", "to": f"{end['lat']},{end['lon']}"},
     )
-    assert by_id.get_json()["itineraries"] and by_id.get_json()["itineraries"] == by_point.get_json()["itineraries"]
+    planned, pointed = by_id.get_json()["itineraries"], by_point.get_json()["itineraries"]
+    assert planned and [i["id"] for i in planned] == [i["id"] for i in pointed], "the same trips"
+    legs = planned[0]["legs"]
+    assert legs[0]["from"]["name"] == start["name"] and legs[-1]["to"]["name"] == end["name"]
+    assert end["name"] in legs[-1]["instruction"]
+    assert pointed[0]["legs"][0]["from"]["name"] == "Start", "coordinates have no name"
 
 
 @pytest.mark.parametrize(
@@ -155,3 +160,17 @@ def test_heidelberg_address_to_plan(make_app, heidelberg: Region) -> None:  # ty
     planned = client.get("/api/v1/plan", query_string=query)
     assert planned.status_code == 200, planned.get_json()
     assert planned.get_json()["itineraries"]
+
+
+def test_a_region_built_before_the_geocoder_searches_its_stations(demo_region: Region) -> None:
+    from dataclasses import replace
+
+    from app.region_services import GEOCODER
+
+    old = replace(demo_region, geocode=None)
+    geocoder = GEOCODER.build(old)
+    timetable = demo_region.timetable
+    station = next(i for i in range(len(timetable.stop_id)) if int(timetable.stop_location_type[i]) == 1)
+    hits = geocoder.search(timetable.stop_name[station], limit=3)
+    assert hits and hits[0].ref == f"s{timetable.stop_id[station]}"
+    assert geocoder.reverse(float(timetable.stop_lat[station]), float(timetable.stop_lon[station])) == []

@@ -10,7 +10,12 @@ from flask.testing import FlaskClient
 
 from routing.geo import distance_m
 from routing.region.region import Region
+from tests.app import test_sharing_api as sharing
 from tests.conftest_d.regions import DEMO_FIRST_DAY
+
+registry = sharing.registry
+sharing_client = sharing.sharing_client
+"""The sandbox operator's fixtures, shared with the sharing API tests."""
 
 MONDAY_8 = datetime.combine(DEMO_FIRST_DAY, datetime.min.time(), tzinfo=ZoneInfo("Europe/Berlin")) + timedelta(
     hours=8, minutes=3
@@ -69,3 +74,16 @@ def test_geojson_features_carry_the_steps(client: FlaskClient, demo_region: Regi
     features = response.get_json()["features"]
     assert features and all(feature["properties"]["steps"] for feature in features)
     assert features[0]["properties"]["steps"][0]["action"] == "depart"
+
+
+def test_shared_bike_rides_carry_their_steps(sharing_client: FlaskClient) -> None:
+    body = sharing.plan(sharing_client, "bikeshare")
+    rides = [leg for itinerary in body["itineraries"] for leg in itinerary["legs"] if leg["mode"] == "bikeshare"]
+    assert rides
+    for ride in rides:
+        steps = ride["steps"]
+        assert steps and steps[0]["action"] == "depart" and steps[-1]["action"] == "arrive"
+        line = ride["geometry"]["coordinates"]
+        for step in steps:
+            assert min(distance_m(step["lat"], step["lon"], lat, lon) for lon, lat in line) < 1.0
+            assert step["notice"] in ("", "push", "steps")
