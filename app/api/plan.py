@@ -363,8 +363,10 @@ def plan(query: PlanQuery) -> PlanResponse | Response:
     transfers and walking, and labelled with what it is best at. Modes that could not be
     considered (a provider down, say) are listed in ``warnings``; the other modes are
     still planned. ``from`` and ``to`` are coordinates, a ``GET /geocode`` result
-    (``geo:<id>``) or a signed-in account's saved place (``place:<id>`` from ``GET /me/places``; 401 without the sign-in, 422 ``unknown-place``
-    when the account has none with that id). Texts follow ``Accept-Language`` (de, en; default de). With
+    (``geo:<id>``) or a signed-in account's saved place (``place:<id>`` from
+    ``GET /me/places``; 401 without the sign-in, 422 ``unknown-place`` when the account has
+    none with that id); a named place's name is shown on the first and last place. Texts
+    follow ``Accept-Language`` (de, en; default de). With
     ``Accept: application/geo+json`` the answer is a GeoJSON FeatureCollection with one
     feature per leg.
     """
