@@ -238,6 +238,8 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         recorded.append(input_file("osm", inputs.osm_file))
     if inputs.zones_file is not None:
         recorded.append(input_file("zones", inputs.zones_file))
+    if inputs.clip is not None and inputs.clip.polygon_file is not None:
+        recorded.append(input_file("clip", inputs.clip.polygon_file))
     if inputs.fares_file is not None:
         recorded.append(input_file("fares", inputs.fares_file))
     counts = {

@@ -256,38 +256,40 @@ def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES
     """The :class:`EdgeTable` of ``raw`` in canonical order, whichever reader produced it.
 
     Nodes are numbered by :func:`canonical_node_order`; segments are sorted by (tail,
-    head, way id, direction); the street names segments use are sorted (``""`` first) and
-    rules numbered by first use in that order. Equal inputs therefore give equal arrays, byte for byte.
+    head, way id, direction); the street names segments use are sorted (``""`` first), and
+    so are the rules they use (by speed class, then cost factor). Equal inputs therefore
+    give equal arrays, byte for byte.
     """
     profile_list = list(profiles)
     order = canonical_node_order(raw.lat, raw.lon, raw.osm_id)
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     tail, head = rank[raw.tail], rank[raw.head]
+    del rank
     edge_order = np.lexsort((~raw.forward, raw.way_id, head, tail))
+    tail, head = tail[edge_order], head[edge_order]
     used_names = {raw.names[int(i)] for i in np.unique(raw.name_index)}  # not those of ways without a segment
     sorted_names = sorted(used_names - {""})
     name_rank = {name: i for i, name in enumerate(["", *sorted_names])}
     name_map = np.array([name_rank.get(name, 0) for name in raw.names], dtype=np.int32)
-    rule_ids = raw.rule_ids[:, edge_order]
-    used = rule_ids.T.ravel()
-    used = used[used >= 0]
-    first_use = np.unique(used, return_index=True)
-    rule_sequence = first_use[0][np.argsort(first_use[1], kind="stable")]
+    used_rules = np.unique(raw.rule_ids)
+    used_rules = used_rules[used_rules >= 0]
+    # Rules by value (a reader's first-use order is its own), only those some segment uses.
+    rule_sequence = sorted(used_rules.tolist(), key=lambda i: (int(raw.rules[i].speed_class), raw.rules[i].cost_factor))
     rule_map = np.full(len(raw.rules) + 1, -1, dtype=np.int32)  # the extra last entry maps -1 (closed) to -1
-    rule_map[rule_sequence] = np.arange(rule_sequence.size, dtype=np.int32)
+    rule_map[np.array(rule_sequence, dtype=np.int64)] = np.arange(len(rule_sequence), dtype=np.int32)
     return EdgeTable(
         lat=raw.lat[order],
         lon=raw.lon[order],
         osm_id=raw.osm_id[order],
-        tail=tail[edge_order],
-        head=head[edge_order],
+        tail=tail,
+        head=head,
         length_m=raw.length_m[edge_order],
         name_index=name_map[raw.name_index[edge_order]],
         names=["", *sorted_names],
         profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
-        rule_ids=rule_map[rule_ids],
-        rules=[raw.rules[int(i)] for i in rule_sequence],
+        rule_ids=rule_map[raw.rule_ids[:, edge_order]],
+        rules=[raw.rules[i] for i in rule_sequence],
         profile_required=[bool(getattr(p, "required", True)) for p in profile_list],
     )
 

@@ -53,6 +53,8 @@ class GtfsClip:
     description: str
     area: BaseGeometry | None = None
     agency_ids: frozenset[str] | None = None
+    polygon_file: Path | None = None
+    """The GeoJSON file the area was read from (recorded in the region's manifest)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def parse_clip(value: str) -> GtfsClip:
         raise InputDataError(
             "clip", f"{text[:80]!r} is neither a GeoJSON file, WEST,SOUTH,EAST,NORTH nor agency:ID[,ID...]"
         )
-    return GtfsClip(description=path.name, area=_area_from_geojson(path))
+    return GtfsClip(description=path.name, area=_area_from_geojson(path), polygon_file=path)
 
 
 class _Source:

@@ -130,7 +130,9 @@ def test_a_polygon_file_clips_like_the_same_box(feed: Path, tmp_path: Path) -> N
         ),
         encoding="utf-8",
     )
-    clip_feed(feed, parse_clip(str(polygon)), tmp_path / "poly", name="nvv")
+    clip = parse_clip(str(polygon))
+    assert clip.polygon_file == polygon
+    clip_feed(feed, clip, tmp_path / "poly", name="nvv")
     assert _sequences(tmp_path / "poly") == {"leaves": "AB", "through": "ACD", "inside": "ABD"}
 
 
@@ -212,12 +214,16 @@ def test_hart_clipped_to_downtown_tampa_equals_the_in_memory_rule(shared_data: P
 @pytest.mark.realdata
 def test_region_build_prints_what_it_clipped(shared_data: Path, tmp_path: Path) -> None:
     data = shared_data / "herrenberg"
-    centre = "8.846,48.583,8.903,48.610"  # the OSM extract's area; the VVS stops.txt covers all of Stuttgart
+    # the OSM extract's area (the VVS stops.txt covers all of Stuttgart), as a polygon file
+    centre = tmp_path / "centre.geojson"
+    ring = [[8.846, 48.583], [8.903, 48.583], [8.903, 48.610], [8.846, 48.610], [8.846, 48.583]]
+    centre.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}), encoding="utf-8")
     arguments = ["region", "build", "--osm", str(data / "herrenberg-minimal.osm.pbf"), "--gtfs", f"vvs={data / 'gtfs'}"]
     arguments += ["--first-day", "2021-07-05", "--days", "2", "--out", str(tmp_path / "region")]
-    result = CliRunner().invoke(main, [*arguments, "--clip", centre])
+    result = CliRunner().invoke(main, [*arguments, "--clip", str(centre)])
     assert result.exit_code == 0, result.output
-    assert "clipped vvs to bbox 8.846,48.583,8.903,48.61: kept " in result.output
+    assert "clipped vvs to centre.geojson: kept " in result.output
+    assert "clip" in [entry.kind for entry in load_region(tmp_path / "region").manifest.inputs]
     clipped = load_region(tmp_path / "region").manifest.counts
     whole = CliRunner().invoke(main, [*arguments[:-1], str(tmp_path / "whole")])
     assert whole.exit_code == 0, whole.output
