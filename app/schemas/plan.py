@@ -48,16 +48,19 @@ Modes = Annotated[
 ]
 
 
+_PLACE_FORMS = "LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)"
+
+
 class PlanQuery(QueryModel):
     """A door-to-door planning request."""
 
     origin: PlaceReference = Field(
         alias="from",
-        description="Start: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)",
+        description=f"Start: {_PLACE_FORMS}",
     )
     destination: PlaceReference = Field(
         alias="to",
-        description="End: LAT,LON in decimal degrees, geo:<id> (a GET /geocode result), or place:<id> (a saved place; sign in)",
+        description=f"End: {_PLACE_FORMS}",
     )
     time: RequestTime | None = Field(
         default=None,
