@@ -74,7 +74,8 @@ class AccountMailer:
         """Run ``prepare`` on the mail thread and send the message it returns (None: nothing to send).
 
         The request endpoints hand over all their work for a known address (the token's
-        database write included) this way, so a known address answers as fast as an unknown one.
+        database write included) this way: the answer does no more for a known address than
+        for an unknown one.
         """
         return self._pool.submit(self._prepare_and_deliver, prepare)
 
