@@ -1,8 +1,8 @@
 """Account mail (verification and password reset links) in the account's language, sent off the request path.
 
-:class:`AccountMailer` hands messages to the SMTP server of the settings on one background
-thread per application, so an answer never waits for (or reveals, by its timing or its
-status) whether a message was sent: the request endpoints answer the same for known and
+:class:`AccountMailer` issues the link's token and hands the message to the SMTP server of
+the settings on one background thread per application, so an answer never waits for (or
+reveals, by its timing or its status) whether a message was sent: the request endpoints answer the same for known and
 unknown addresses. A message the server refuses is logged as an error. Without an SMTP
 server (development, tests that do not need one) the message is written to the log
 instead; production refuses to start without one (:mod:`app.settings`).
@@ -11,6 +11,7 @@ instead; production refuses to start without one (:mod:`app.settings`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -68,6 +69,24 @@ class AccountMailer:
     def send(self, mail: OutgoingMail) -> Future[None]:
         """Queue ``mail``; the future resolves once it was handed over (or the failure was logged)."""
         return self._pool.submit(self._deliver, mail)
+
+    def prepare_and_send(self, prepare: Callable[[], OutgoingMail | None]) -> Future[None]:
+        """Run ``prepare`` on the mail thread and send the message it returns (None: nothing to send).
+
+        The request endpoints hand over all their work for a known address (the token's
+        database write included) this way: the answer does no more for a known address than
+        for an unknown one.
+        """
+        return self._pool.submit(self._prepare_and_deliver, prepare)
+
+    def _prepare_and_deliver(self, prepare: Callable[[], OutgoingMail | None]) -> None:
+        try:
+            mail = prepare()
+        except Exception:  # a background job: nobody else would see the failure
+            logger.exception("account mail could not be prepared")
+            return
+        if mail is not None:
+            self._deliver(mail)
 
     def _deliver(self, mail: OutgoingMail) -> None:
         if self.config is None:

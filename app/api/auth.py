@@ -19,6 +19,7 @@ from app.accounts.views import account_out
 from app.errors import Conflict, FieldProblem, RuleViolation, Unauthorized
 from app.extensions import db, limiter, orm_session
 from app.i18n import negotiate, text
+from app.mail import OutgoingMail
 from app.models import Role, TokenPurpose, User, utc_now
 from app.openapi import ApiBlueprint
 from app.schemas.accounts import (
@@ -84,7 +85,7 @@ def register(body: Registration) -> Account:
     except IntegrityError as exc:  # registered at the same moment by another request
         db.session.rollback()
         raise Conflict("an account with this e-mail address exists; sign in instead") from exc
-    _send_verification(user)
+    _mail_link(user, TokenPurpose.VERIFY_EMAIL)
     return account_out(user)
 
 
@@ -164,19 +165,28 @@ def _address_key() -> str:
     return "mail-to:" + hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def _send_verification(user: User) -> None:
-    """Issue a verification token for ``user``, commit it, and queue the mail."""
+def _mail_link(user: User, purpose: TokenPurpose) -> None:
+    """Issue a ``purpose`` token for ``user`` and mail its link, all on the mail thread (nothing waits for it)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = _settings()
-    issued = issue_token(
-        orm_session(),
-        secret_key=current_app.config["SECRET_KEY"],
-        user=user,
-        purpose=TokenPurpose.VERIFY_EMAIL,
-        lifetime=timedelta(hours=settings.email_verify_hours),
-    )
-    db.session.commit()
-    link = account_link(settings.resolved_account_link_base, issued.token, TokenPurpose.VERIFY_EMAIL)
-    _mailer().send(verification_mail(user, link, issued.lifetime))
+    secret_key: str = current_app.config["SECRET_KEY"]
+    user_id = user.id
+    if purpose is TokenPurpose.VERIFY_EMAIL:
+        lifetime, make_mail = timedelta(hours=settings.email_verify_hours), verification_mail
+    else:
+        lifetime, make_mail = timedelta(minutes=settings.password_reset_minutes), password_reset_mail
+
+    def prepare() -> OutgoingMail | None:
+        with app.app_context():
+            account = db.session.get(User, user_id)
+            if account is None:  # deleted in the meantime
+                return None
+            issued = issue_token(orm_session(), secret_key=secret_key, user=account, purpose=purpose, lifetime=lifetime)
+            db.session.commit()
+            link = account_link(settings.resolved_account_link_base, issued.token, purpose)
+            return make_mail(account, link, issued.lifetime)
+
+    _mailer().prepare_and_send(prepare)
 
 
 def _token_refused(exc: EmailTokenError) -> RuleViolation:
@@ -209,7 +219,7 @@ def request_verification(body: MailRequest) -> Notice:
     """
     user = db.session.scalar(select(User).where(User.email == body.email.lower()))
     if user is not None and user.email_verified_at is None:
-        _send_verification(user)
+        _mail_link(user, TokenPurpose.VERIFY_EMAIL)
     return Notice(message=text("notice.verification_sent", negotiate()))
 
 
@@ -266,17 +276,7 @@ def request_password_reset(body: MailRequest) -> Notice:
     """
     user = db.session.scalar(select(User).where(User.email == body.email.lower()))
     if user is not None and user.password_hash is not None:
-        settings = _settings()
-        issued = issue_token(
-            orm_session(),
-            secret_key=current_app.config["SECRET_KEY"],
-            user=user,
-            purpose=TokenPurpose.PASSWORD_RESET,
-            lifetime=timedelta(minutes=settings.password_reset_minutes),
-        )
-        db.session.commit()
-        link = account_link(settings.resolved_account_link_base, issued.token, TokenPurpose.PASSWORD_RESET)
-        _mailer().send(password_reset_mail(user, link, issued.lifetime))
+        _mail_link(user, TokenPurpose.PASSWORD_RESET)
     return Notice(message=text("notice.reset_sent", negotiate()))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import jsonschema_rs
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -293,3 +294,24 @@ def test_two_concurrent_uses_of_one_link_give_one_success(mail_app: Flask, smtp_
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(statuses) == [200, 422]
+
+
+def test_sent_links_are_in_the_export_without_their_token_and_go_with_the_account(
+    mail_app: Flask, smtp_inbox: SmtpInbox
+) -> None:
+    client = mail_app.test_client()
+    register(client, "export@example.org")
+    token, _ = link_token(smtp_inbox.next())
+    assert client.post("/api/v1/auth/verify-email", json={"token": token}).status_code == 200
+    headers = bearer(client, "export@example.org")
+    export = client.get("/api/v1/me/export", headers=headers)
+    schema = client.get("/api/v1/me/export/schema").get_json()
+    jsonschema_rs.validator_for(schema).validate(export.get_json())
+    links = export.get_json()["emailLinks"]
+    assert [(link["purpose"], link["sentTo"], link["usedAt"] is not None) for link in links] == [
+        ("verify-email", "export@example.org", True)
+    ]
+    assert token not in export.get_data(as_text=True)
+    assert client.delete("/api/v1/me", headers=headers).status_code == 204
+    with mail_app.app_context():
+        assert db.session.scalars(select(EmailToken)).all() == []

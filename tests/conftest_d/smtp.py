@@ -78,8 +78,14 @@ class SmtpInbox:
 @pytest.fixture
 def smtp_inbox() -> Iterator[SmtpInbox]:
     """A running SMTP server on loopback; stopped after the test."""
-    inbox = SmtpInbox()
-    inbox.controller.start()
+    for attempt in range(5):  # another process on this machine may take the free port before the server binds it
+        inbox = SmtpInbox()
+        try:
+            inbox.controller.start()
+            break
+        except (OSError, RuntimeError):
+            if attempt == 4:
+                raise
     yield inbox
     inbox.controller.stop()
 
