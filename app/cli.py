@@ -454,7 +454,9 @@ def bench_transit(
 @click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region directory.")
 @click.option("--origins", default=10, show_default=True, type=click.IntRange(1), help="Homes sampled.")
 @click.option("--minutes", default=10, show_default=True, type=click.IntRange(1, 120), help="Departure minutes.")
-@click.option("--districts", "districts_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
+@click.option(
+    "--districts", "districts_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data."
+)
 @click.option("--osm", "osm_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
 @click.option("--all-buildings/--residential-buildings", default=False, help="As for open-data.")
 def bench_accessibility(
@@ -801,7 +803,9 @@ def open_data() -> None:
     help="OSM file with homes, places and boundaries (default: the file the region was built from).",
 )
 @click.option("--admin-level", default=10, show_default=True, type=click.IntRange(1, 12), help="OSM district level.")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day).")
+@click.option(
+    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day)."
+)
 @click.option("--max-origins", type=click.IntRange(1), help="Keep about N homes, evenly in each district.")
 @click.option("--threshold", default=15.0, show_default=True, type=click.FloatRange(0), help="Minutes for the share.")
 @click.option(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Protocol
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -20,6 +21,13 @@ __all__ = [
     "Mode",
     "TimeWindow",
 ]
+
+
+class Tags(Protocol):
+    """What a category reads of an object's tags (a dict, or pyosmium's ``TagList``)."""
+
+    def get(self, key: str, default: None = None, /) -> str | None:
+        """The value of ``key``, None when absent."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ class Category:
     name_en: str
     tags: Mapping[str, tuple[str, ...]]
 
-    def matches(self, tags: Mapping[str, str]) -> bool:
+    def matches(self, tags: Tags) -> bool:
         """Whether an object with ``tags`` is a destination of this category."""
         for key, values in self.tags.items():
             value = tags.get(key)

@@ -104,7 +104,11 @@ def _read_geojson(path: Path) -> list[dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputDataError(str(path), f"cannot read GeoJSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise InputDataError(str(path), "expected a GeoJSON FeatureCollection with a 'features' list")
     features: list[dict[str, Any]] = data["features"]
     return features
@@ -271,7 +275,11 @@ def places_from_osm(
                     if category.matches(tags):
                         destinations.append(
                             Destination(
-                                f"node/{obj.id}", category.key, tags.get("name", ""), obj.location.lat, obj.location.lon
+                                f"node/{obj.id}",
+                                category.key,
+                                (tags.get("name") or ""),
+                                obj.location.lat,
+                                obj.location.lon,
                             )
                         )
                 continue
@@ -301,7 +309,7 @@ def places_from_osm(
                 except ValueError:
                     people = None
                 districts.append(
-                    District(osm_id, tags.get("name", osm_id), geometry, people, f"osm:admin_level={admin_level}")
+                    District(osm_id, (tags.get("name") or osm_id), geometry, people, f"osm:admin_level={admin_level}")
                 )
             if is_land:
                 residential_land.append(geometry)
@@ -309,7 +317,7 @@ def places_from_osm(
                 continue
             centre = geometry.representative_point()
             for category in matched:
-                destinations.append(Destination(osm_id, category.key, tags.get("name", ""), centre.y, centre.x))
+                destinations.append(Destination(osm_id, category.key, (tags.get("name") or ""), centre.y, centre.x))
             if is_home and building is not None:
                 weight = _area_m2(geometry) * _levels(tags, building)
                 if weight > 0:

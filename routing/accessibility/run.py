@@ -152,7 +152,8 @@ def inputs_for_region(
         districts, origins, destinations = found.districts, found.origins, found.destinations
     elif not region.manifest.synthetic:
         raise InputDataError(
-            str(source or "osm"), "the region's OSM file is not there; give it with --osm (homes and places come from it)"
+            str(source or "osm"),
+            "the region's OSM file is not there; give it with --osm (homes and places come from it)",
         )
     if region.manifest.synthetic and not origins:
         synthetic = True
@@ -335,25 +336,25 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
     with origins.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow((*ORIGIN_COLUMNS[:11], *(f"reachable_{limit}" for limit in limits)))
-        for row, origin in enumerate(result.inputs.origins):
-            if not result.routed[row]:
+        for number, origin in enumerate(result.inputs.origins):
+            if not result.routed[number]:
                 continue
-            district = result.inputs.districts[int(result.inputs.origin_district[row])].district_id
+            district_id = result.inputs.districts[int(result.inputs.origin_district[number])].district_id
             for (mode, window), times in result.times.items():
                 counts = result.counts[mode, window]
                 for c, category in enumerate(result.config.categories):
                     writer.writerow(
                         [
                             origin.origin_id,
-                            district,
+                            district_id,
                             f"{origin.weight:.3f}",
                             f"{origin.lat:.7f}",
                             f"{origin.lon:.7f}",
                             category.key,
                             mode,
                             window,
-                            *(_cell(_number(float(v))) for v in times[row, c]),
-                            *(f"{float(v):g}" for v in counts[row, c]),
+                            *(_cell(_number(float(v))) for v in times[number, c]),
+                            *(f"{float(v):g}" for v in counts[number, c]),
                         ]
                     )
     metadata = folder / "metadata.json"

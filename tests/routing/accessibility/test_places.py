@@ -40,7 +40,12 @@ def _feature(properties: dict[str, object], geometry: dict[str, object] = SQUARE
 def test_districts_file_is_read_with_population(tmp_path: Path):
     path = _write(tmp_path / "d.geojson", [_feature({"id": 7, "name": "Mitte", "population": 12000})])
     (district,) = districts_from_geojson(path)
-    assert (district.district_id, district.name, district.population, district.source) == ("7", "Mitte", 12000.0, "file")
+    assert (district.district_id, district.name, district.population, district.source) == (
+        "7",
+        "Mitte",
+        12000.0,
+        "file",
+    )
     assert district.geometry.contains(district.geometry.centroid)
 
 
@@ -98,7 +103,9 @@ def test_destinations_file_needs_a_known_category_and_a_point(tmp_path: Path):
 def test_origins_go_to_the_district_containing_them(tmp_path: Path):
     left = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     right = {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]}
-    path = _write(tmp_path / "d.geojson", [_feature({"id": "L", "name": "L"}, left), _feature({"id": "R", "name": "R"}, right)])
+    path = _write(
+        tmp_path / "d.geojson", [_feature({"id": "L", "name": "L"}, left), _feature({"id": "R", "name": "R"}, right)]
+    )
     districts = districts_from_geojson(path)
     origins = [Origin("a", 0.5, 0.5, 1), Origin("b", 0.5, 1.5, 1), Origin("c", 5, 5, 1)]
     assert assign_districts(origins, districts).tolist() == [0, 1, -1]

@@ -81,7 +81,10 @@ def _write_rail_feed(folder: Path) -> Path:
         "ALL,1,1,1,1,1,1,1,20260101,20271231\n",
         encoding="utf-8",
     )
-    trips, stop_times = ["route_id,service_id,trip_id,wheelchair_accessible"], ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    trips, stop_times = (
+        ["route_id,service_id,trip_id,wheelchair_accessible"],
+        ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"],
+    )
     for direction, order in ((0, [s[0] for s in STATIONS]), (1, [s[0] for s in reversed(STATIONS)])):
         for k in range(12, 46):
             start, trip = k * 1800 + direction * 600, f"t{direction}-{k}"
