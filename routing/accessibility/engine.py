@@ -80,7 +80,7 @@ def _speeds_of(mode: Mode) -> object:
 
 def _statistics(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Median, p10, p90 along axis 0 as order statistics (inverted CDF: no interpolation, inf stays inf)."""
-    return np.stack([np.percentile(values, q, axis=0, method="inverted_cdf") for q in PERCENTILES], axis=-1)
+    return np.moveaxis(np.percentile(values, PERCENTILES, axis=0, method="inverted_cdf"), 0, -1)
 
 
 class AccessibilityEngine:
@@ -138,13 +138,22 @@ class AccessibilityEngine:
         except PointNotRoutable:
             return None
 
-    def street_seconds(self, snap: Snap, mode: Mode, budget_s: float) -> NDArray[np.float64]:
-        """Per destination, seconds of the least-cost street trip from ``snap`` (inf beyond ``budget_s`` of cost)."""
+    def street_budget_s(self, profile: str) -> float:
+        """The search budget (generalised cost) that finds every street trip of ``profile`` within the cutoff.
+
+        Cost is time times the edge's cost factor, so a trip of at most the cutoff costs at
+        most the cutoff times the graph's largest factor.
+        """
+        factors = np.asarray(self.router(profile).graph.cost_factor)
+        return self.cutoff_s * max(1.0, float(factors.max()) if factors.size else 1.0)
+
+    def street_seconds(self, snap: Snap, mode: Mode, budget_s: float | None = None) -> NDArray[np.float64]:
+        """Per destination, seconds of the least-cost street trip from ``snap`` (inf beyond the budget of cost)."""
         walks = self.router(mode.profile).walks(
             snap,
             self.destination_targets(mode.profile),
             speeds=_speeds_of(mode),  # type: ignore[arg-type]
-            budget_s=budget_s,
+            budget_s=self.street_budget_s(mode.profile) if budget_s is None else budget_s,
         )
         seconds = np.full(len(self.destinations), np.inf)
         seconds[walks.target] = walks.duration_s
@@ -284,6 +293,7 @@ class AccessibilityEngine:
         """All modes and windows for ``origin``; None when it is off the walking network."""
         results: dict[tuple[str, str], OriginTimes] = {}
         snaps: dict[str, Snap | None] = {}
+        streets: dict[tuple[str, float], NDArray[np.float64]] = {}  # walk and walk + transit share a search
         for mode in self.config.modes:
             if mode.profile not in snaps:
                 snaps[mode.profile] = self.snap(origin, mode.profile)
@@ -296,7 +306,10 @@ class AccessibilityEngine:
                 for key in keys:
                     results[mode.key, key] = self.summarise(empty)
                 continue
-            direct = self.street_seconds(snap, mode, budget_s=self.cutoff_s * 2)
+            speed_key = (mode.profile, mode.speed_kmh)
+            if speed_key not in streets:
+                streets[speed_key] = self.street_seconds(snap, mode)
+            direct = streets[speed_key]
             if not mode.transit:
                 results[mode.key, STREET_ONLY_WINDOW] = self.summarise(direct[None, :])
                 continue

@@ -56,7 +56,7 @@ def test_every_departure_minute_agrees_with_connection_scan_and_dijkstra(setup, 
         for origin in sample:
             snap = engine.snap(origin, mode.profile)
             assert snap is not None
-            direct = engine.street_seconds(snap, mode, budget_s=engine.cutoff_s * 2)
+            direct = engine.street_seconds(snap, mode)
             ours_s = engine.transit_minutes(snap, mode, window, direct)
             theirs_s = reference.minutes(snap, leaves, connections, engine.cutoff_s)
             cut = engine.cutoff_s
@@ -86,7 +86,7 @@ def test_transit_is_never_slower_than_walking_and_the_holiday_runs_weekend_servi
     for origin in sample:
         snap = engine.snap(origin, "walk")
         assert snap is not None
-        direct = engine.street_seconds(snap, walk, budget_s=engine.cutoff_s * 2)
+        direct = engine.street_seconds(snap, walk)
         walked = engine.summarise(direct[None, :]).nearest_min[:, 0]
         on_tuesday = engine.summarise(engine.transit_minutes(snap, transit, tuesday, direct))
         on_holiday = engine.summarise(engine.transit_minutes(snap, transit, holiday, direct))
