@@ -8,7 +8,9 @@ runs (an earlier departure can always wait for a later one, so the kept labels s
 valid bounds). After each run the earliest arrival at every stop by a ride is joined
 with the egress walks from stops to destinations (computed once per mode, one reverse
 search per destination), and the quicker of that and walking the whole way is the
-minute's door-to-door time to each destination.
+minute's door-to-door time to each destination. Minutes from which the same runs are the
+first catchable share one RAPTOR run (the one at the moment the next of them can be
+caught), so sparse service costs fewer runs than minutes.
 
 Units: seconds internally, minutes in results. Times are of least-cost street walks
 (connectors included) plus waiting and riding.
@@ -107,6 +109,7 @@ class AccessibilityEngine:
         self._targets: dict[str, StreetTargets] = {}
         self._egress: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = {}
         self._stops: dict[str, StreetTargets] = {}
+        self._boardings: dict[tuple[int, date, bool], NDArray[np.int64]] = {}
         first = region.manifest.valid_from or region.timetable.day0
         self.days = window_days(config.windows, config.day or first, region.manifest.valid_until)
 
@@ -233,6 +236,40 @@ class AccessibilityEngine:
         step = int(window.step.total_seconds())
         return service_day, [first + k * step for k in range(window.minutes - 1, -1, -1)]
 
+    def boarding_times(self, stop: int, day: date, *, wheelchair: bool) -> NDArray[np.int64]:
+        """Sorted times (seconds after ``day``'s reference) at which some run takes passengers on at ``stop``."""
+        key = (stop, day, wheelchair)
+        found = self._boardings.get(key)
+        if found is None:
+            runs = [run.times for run in self.transit.boardings(stop, day, wheelchair=wheelchair)]
+            found = np.unique(np.concatenate(runs).astype(np.int64)) if runs else np.zeros(0, dtype=np.int64)
+            self._boardings[key] = found
+        return found
+
+    def _runs_for(
+        self, day: date, leaves: list[int], access_stops: list[int], access_s: list[int], *, wheelchair: bool
+    ) -> NDArray[np.int64]:
+        """Per departure minute, the departure RAPTOR runs at for it (-1: no ride can be caught in time).
+
+        Nothing can be boarded between a minute and the next moment a run leaves an access
+        stop just as one arrives there (its departure minus the walk), so the earliest
+        arrivals of that moment are the minute's: one RAPTOR run serves every minute in
+        between. With frequent service this is every minute; with sparse service, far fewer.
+        """
+        first, last = min(leaves), max(leaves) + int(self.cutoff_s)
+        moments = []
+        for stop, walk in zip(access_stops, access_s, strict=True):
+            times = self.boarding_times(stop, day, wheelchair=wheelchair) - walk
+            moments.append(times[(times >= first) & (times <= last)])
+        candidates = np.unique(np.concatenate(moments)) if moments else np.zeros(0, dtype=np.int64)
+        minutes = np.array(leaves, dtype=np.int64)
+        index = np.searchsorted(candidates, minutes, side="left")
+        runs = np.full(minutes.size, -1, dtype=np.int64)
+        caught = index < candidates.size
+        runs[caught] = candidates[index[caught]]
+        runs[runs - minutes > int(self.cutoff_s)] = -1
+        return runs
+
     def transit_minutes(
         self, snap: Snap, mode: Mode, window: TimeWindow, direct_s: NDArray[np.float64]
     ) -> NDArray[np.float64]:
@@ -249,25 +286,26 @@ class AccessibilityEngine:
         access_stops = access.target.tolist()
         access_s = np.round(access.duration_s).astype(np.int64).tolist()
         result = np.empty((len(leaves), len(self.destinations)))
+        result[:] = direct_s
         dest, stop, egress_s = self.egress(mode)
         if not access_stops or dest.size == 0:
-            result[:] = direct_s
             return result
+        runs = self._runs_for(day, leaves, access_stops, access_s, wheelchair=options.wheelchair)
         bounds = np.flatnonzero(np.r_[True, dest[1:] != dest[:-1]])
         labels = self.transit.new_labels(options)
-        for row, leave in enumerate(leaves):  # latest first: range RAPTOR keeps the labels
-            sources = {s: leave + w for s, w in zip(access_stops, access_s, strict=True)}
+        for moment in sorted(set(runs[runs >= 0].tolist()), reverse=True):  # latest first: labels are kept
+            sources = {s: moment + w for s, w in zip(access_stops, access_s, strict=True)}
             self.transit.run(
-                day, sources, {}, options=options, labels=labels, direct_arrival=leave + int(self.cutoff_s)
+                day, sources, {}, options=options, labels=labels, direct_arrival=moment + int(self.cutoff_s)
             )
             by_ride = np.asarray(labels["arrival_trip"]).min(axis=0).astype(np.int64)
             at_stop = by_ride[stop]
-            reached = at_stop < INF
-            arrival = np.where(reached, at_stop + egress_s, INF)
+            arrival = np.where(at_stop < INF, at_stop + egress_s, INF)
             best = np.full(len(self.destinations), np.inf)
             best[dest[bounds]] = np.minimum.reduceat(arrival, bounds).astype(np.float64)
             best[best >= INF] = np.inf
-            result[len(leaves) - 1 - row] = np.minimum(direct_s, best - leave)
+            for row in np.flatnonzero(runs == moment).tolist():
+                result[len(leaves) - 1 - row] = np.minimum(direct_s, best - leaves[row])
         return result
 
     # Per origin -------------------------------------------------------------------
