@@ -84,16 +84,25 @@ class Mode:
     profile: str
     speed_kmh: float
     transit: bool
+    name_de: str = ""
+    name_en: str = ""
 
 
 DEFAULT_MODES: tuple[Mode, ...] = (
-    Mode("transit", "walk", 4.8, transit=True),
-    Mode("wheelchair_transit", "wheelchair", 4.0, transit=True),
-    Mode("slow_transit", "walk", 3.0, transit=True),
-    Mode("walk", "walk", 4.8, transit=False),
-    Mode("slow_walk", "walk", 3.0, transit=False),
-    Mode("wheelchair", "wheelchair", 4.0, transit=False),
-    Mode("bike", "bike", 15.0, transit=False),
+    Mode("transit", "walk", 4.8, True, "Zu Fuß und mit Bus und Bahn", "Walking and public transport"),
+    Mode(
+        "wheelchair_transit",
+        "wheelchair",
+        4.0,
+        True,
+        "Im Rollstuhl mit barrierefreien Bussen und Bahnen",
+        "Wheelchair and accessible public transport",
+    ),
+    Mode("slow_transit", "walk", 3.0, True, "Langsam zu Fuß und mit Bus und Bahn", "Slow walking and public transport"),
+    Mode("walk", "walk", 4.8, False, "Zu Fuß", "Walking"),
+    Mode("slow_walk", "walk", 3.0, False, "Langsam zu Fuß", "Slow walking"),
+    Mode("wheelchair", "wheelchair", 4.0, False, "Im Rollstuhl", "Wheelchair"),
+    Mode("bike", "bike", 15.0, False, "Mit dem Fahrrad", "Cycling"),
 )
 """Walk 4.8 km/h; slow walking 3.0 km/h (older people, with a walking aid); wheelchair 4.0 km/h; bike 15 km/h."""
 
@@ -114,6 +123,8 @@ class TimeWindow:
     start: time
     end: time
     step: timedelta = timedelta(minutes=1)
+    name_de: str = ""
+    name_en: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
@@ -134,9 +145,11 @@ class TimeWindow:
 
 
 DEFAULT_WINDOWS: tuple[TimeWindow, ...] = (
-    TimeWindow("weekday_07_09", 1, time(7, 0), time(9, 0)),
-    TimeWindow("weekday_19_21", 1, time(19, 0), time(21, 0)),
-    TimeWindow("sunday_10_12", 6, time(10, 0), time(12, 0)),
+    TimeWindow("weekday_07_09", 1, time(7, 0), time(9, 0), name_de="Werktag 7-9 Uhr", name_en="Weekday 7-9 am"),
+    TimeWindow("weekday_19_21", 1, time(19, 0), time(21, 0), name_de="Werktag 19-21 Uhr", name_en="Weekday 7-9 pm"),
+    TimeWindow(
+        "sunday_10_12", 6, time(10, 0), time(12, 0), name_de="Sonntag 10-12 Uhr", name_en="Sunday 10 am-12 noon"
+    ),
 )
 """A Tuesday's morning and evening, a Sunday's late morning (every minute, both ends included)."""
 

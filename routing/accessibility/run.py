@@ -370,6 +370,8 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
                 "windows": [
                     {
                         "key": w.key,
+                        "name_de": w.name_de,
+                        "name_en": w.name_en,
                         "day": result.days[w.key],
                         "start": w.start.isoformat("minutes"),
                         "end": w.end.isoformat("minutes"),
@@ -379,7 +381,14 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
                     for w in config.windows
                 ],
                 "modes": [
-                    {"key": m.key, "profile": m.profile, "speed_kmh": m.speed_kmh, "transit": m.transit}
+                    {
+                        "key": m.key,
+                        "name_de": m.name_de,
+                        "name_en": m.name_en,
+                        "profile": m.profile,
+                        "speed_kmh": m.speed_kmh,
+                        "transit": m.transit,
+                    }
                     for m in config.modes
                 ],
                 "categories": [

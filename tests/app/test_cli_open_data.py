@@ -49,6 +49,9 @@ def test_files_have_the_documented_shape_and_are_labelled_synthetic(demo_run: Pa
     metadata = json.loads((demo_run / "metadata.json").read_text(encoding="utf-8"))
     assert metadata["synthetic"] is True and metadata["counts"]["districts"] == 9
     assert [w["departures"] for w in metadata["windows"]] == [121, 121, 121]
+    assert all(
+        m["name_de"] and m["name_en"] for m in (*metadata["modes"], *metadata["windows"], *metadata["categories"])
+    )
 
 
 def test_district_figures_follow_from_the_origin_rows(demo_run: Path):
