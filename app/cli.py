@@ -804,6 +804,12 @@ def open_data() -> None:
 )
 @click.option("--admin-level", default=10, show_default=True, type=click.IntRange(1, 12), help="OSM district level.")
 @click.option(
+    "--boundary",
+    default="administrative",
+    show_default=True,
+    help="OSM boundary=* whose areas are districts (e.g. postal_code; --admin-level applies to administrative).",
+)
+@click.option(
     "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day)."
 )
 @click.option("--max-origins", type=click.IntRange(1), help="Keep about N homes, evenly in each district.")
@@ -820,6 +826,7 @@ def open_data_accessibility(
     destinations_file: Path | None,
     osm_file: Path | None,
     admin_level: int,
+    boundary: str,
     day: datetime | None,
     max_origins: int | None,
     threshold: float,
@@ -834,6 +841,7 @@ def open_data_accessibility(
 
     config = AccessibilityConfig(
         admin_level=admin_level,
+        boundary=boundary,
         day=day.date() if day else None,
         max_origins=max_origins,
         threshold_min=threshold,

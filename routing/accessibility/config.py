@@ -173,6 +173,8 @@ class AccessibilityConfig:
     max_access_walk_s: float = 900.0
     max_transfers: int = 4
     admin_level: int = 10
+    boundary: str = "administrative"
+    """The OSM ``boundary=*`` whose areas are districts (``postal_code`` also works; levels apply to administrative)."""
     all_buildings: bool = False
     """Count every ``building=yes`` as a home, not only those inside ``landuse=residential``."""
     day: date | None = None

@@ -66,7 +66,7 @@ class District:
     geometry: BaseGeometry
     population: float | None
     source: str
-    """``file``, ``osm:admin_level=N`` or ``synthetic``."""
+    """``file``, ``osm:admin_level=N``, ``osm:boundary=KIND`` or ``synthetic``."""
 
 
 @dataclass(frozen=True)
@@ -239,9 +239,18 @@ def _levels(tags: osmium.osm.TagList, building: str) -> float:
 
 
 def places_from_osm(
-    path: Path, categories: Sequence[Category], *, admin_level: int, all_buildings: bool = False
+    path: Path,
+    categories: Sequence[Category],
+    *,
+    admin_level: int,
+    all_buildings: bool = False,
+    boundary: str = "administrative",
 ) -> OsmPlaces:
     """Districts (``boundary=administrative`` areas at ``admin_level``), destinations and homes of an OSM file.
+
+    Another ``boundary`` (``postal_code``, say) takes every area with that tag as a
+    district, named by its ``name`` or ``postal_code``; ``admin_level`` only applies to
+    administrative boundaries.
 
     Areas come from closed ways and multipolygon/boundary relations (pyosmium's area
     assembler); relations whose member ways are missing from the extract do not assemble
@@ -289,7 +298,9 @@ def places_from_osm(
             osm_id = f"{kind}/{obj.orig_id()}"
             matched = [c for c in categories if c.matches(tags)]
             building = tags.get("building")
-            is_district = tags.get("boundary") == "administrative" and tags.get("admin_level") == level
+            is_district = tags.get("boundary") == boundary and (
+                boundary != "administrative" or tags.get("admin_level") == level
+            )
             is_land = tags.get("landuse") == "residential"
             is_home = building in RESIDENTIAL_BUILDINGS or building == UNSPECIFIED_BUILDING
             if not (matched or is_home or is_district or is_land):
@@ -308,9 +319,11 @@ def places_from_osm(
                     people = float(population) if population is not None else None
                 except ValueError:
                     people = None
-                districts.append(
-                    District(osm_id, (tags.get("name") or osm_id), geometry, people, f"osm:admin_level={admin_level}")
+                label = tags.get("name") or tags.get("postal_code") or osm_id
+                source = (
+                    f"osm:admin_level={admin_level}" if boundary == "administrative" else f"osm:boundary={boundary}"
                 )
+                districts.append(District(osm_id, label, geometry, people, source))
             if is_land:
                 residential_land.append(geometry)
             if not (matched or is_home):

@@ -147,7 +147,11 @@ def inputs_for_region(
     synthetic = False
     if source is not None and source.is_file():
         found = places_from_osm(
-            source, config.categories, admin_level=config.admin_level, all_buildings=config.all_buildings
+            source,
+            config.categories,
+            admin_level=config.admin_level,
+            all_buildings=config.all_buildings,
+            boundary=config.boundary,
         )
         districts, origins, destinations = found.districts, found.origins, found.destinations
     elif not region.manifest.synthetic:
@@ -168,7 +172,10 @@ def inputs_for_region(
         destinations = [*destinations, *destinations_from_geojson(destinations_file, config.categories)]
     if not districts:
         raise InputDataError(
-            str(source), f"no boundary=administrative area at admin_level={config.admin_level}; give --districts"
+            str(source),
+            f"no boundary={config.boundary} area"
+            + (f" at admin_level={config.admin_level}" if config.boundary == "administrative" else "")
+            + "; give --districts",
         )
     if not origins:
         raise InputDataError(str(source), "no residential buildings (building=house/apartments/residential/...)")
@@ -401,6 +408,7 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
                 "max_access_walk_s": config.max_access_walk_s,
                 "max_transfers": config.max_transfers,
                 "admin_level": config.admin_level,
+                "boundary": config.boundary,
                 "counts": {
                     "districts": len(result.inputs.districts),
                     "origins": len(result.inputs.origins),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import osmium
@@ -149,3 +150,17 @@ def test_berlin_extract_amenities_and_homes_match_an_osmium_count(shared_data: P
     homes = {o.origin_id for o in places.origins}
     assert closed_homes <= homes
     assert all(o.weight > 0 for o in places.origins)
+
+
+@pytest.mark.realdata
+def test_berlin_postal_code_area_takes_its_homes(shared_data: Path):
+    source = shared_data / "districts" / "test-addr-postal-code.osm.pbf"
+    places = places_from_osm(source, AMENITY_ONLY, admin_level=10, boundary="postal_code")
+    assembled = [d for d in places.districts if d.name == "13351"]
+    assert len(assembled) == 1 and assembled[0].source == "osm:boundary=postal_code"  # MANIFEST: Wedding, 2.6 km²
+    polygon = assembled[0].geometry
+    metres_per_degree = 111_195.0  # on a sphere of radius 6,371 km
+    area_m2 = polygon.area * metres_per_degree**2 * math.cos(math.radians(polygon.centroid.y))
+    assert 2.3e6 < area_m2 < 2.9e6
+    inside = assign_districts(places.origins, assembled)
+    assert (inside == 0).sum() > 100  # Wedding's homes
