@@ -819,6 +819,9 @@ def open_data() -> None:
     default=False,
     help="Count every building=yes as a home (default: only inside landuse=residential).",
 )
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes sharing the homes."
+)
 def open_data_accessibility(
     region_path: Path,
     out: Path,
@@ -831,6 +834,7 @@ def open_data_accessibility(
     max_origins: int | None,
     threshold: float,
     all_buildings: bool,
+    workers: int,
 ) -> None:
     """Travel times from every home to doctors, pharmacies, supermarkets, ... aggregated per district."""
     from routing.accessibility.config import AccessibilityConfig
@@ -863,7 +867,7 @@ def open_data_accessibility(
     )
     try:
         with tqdm(total=len(inputs.origins), unit="home", file=sys.stderr, desc="accessibility") as bar:
-            result = compute_accessibility(region, inputs, config, progress=bar.update, engine=engine)
+            result = compute_accessibility(region, inputs, config, progress=bar.update, engine=engine, workers=workers)
     except RoutingError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in write_accessibility(result, region, out):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +219,53 @@ class AccessibilityResult:
     """Origins x departure minutes computed (transit modes), for throughput figures."""
 
 
+_WORKER: dict[str, AccessibilityEngine] = {}
+"""The engine of a worker process (one per process, built by :func:`_start_worker`)."""
+
+Found = dict[tuple[str, str], tuple[NDArray[np.float64], NDArray[np.float64]]] | None
+
+
+def _start_worker(region_path: Path, destinations: list[Destination], config: AccessibilityConfig) -> None:
+    from routing.region.region import load_region
+
+    _WORKER["engine"] = AccessibilityEngine(load_region(region_path), destinations, config)
+
+
+def _work(origins: list[Origin]) -> list[Found]:
+    engine = _WORKER["engine"]
+    return [_plain(engine.origin(origin)) for origin in origins]
+
+
+def _plain(found: dict[tuple[str, str], OriginTimes] | None) -> Found:
+    return None if found is None else {key: (v.nearest_min, v.counts) for key, v in found.items()}
+
+
+def _results(
+    region: Region,
+    inputs: AccessibilityInputs,
+    config: AccessibilityConfig,
+    engine: AccessibilityEngine,
+    workers: int,
+    progress: Progress,
+) -> Iterator[tuple[int, Found]]:
+    """Each origin's row and result, in one process or spread over ``workers`` (chunks of 16 homes)."""
+    if workers <= 1:
+        for row, origin in enumerate(inputs.origins):
+            yield row, _plain(engine.origin(origin))
+            progress(1)
+        return
+    chunks = [list(range(i, min(i + 16, len(inputs.origins)))) for i in range(0, len(inputs.origins), 16)]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked numba or thread state
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(region.path, inputs.destinations, config)
+    ) as pool:
+        futures = {pool.submit(_work, [inputs.origins[i] for i in chunk]): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            for row, found in zip(futures[future], future.result(), strict=True):
+                yield row, found
+            progress(len(futures[future]))
+
+
 def compute_accessibility(
     region: Region,
     inputs: AccessibilityInputs,
@@ -224,8 +273,13 @@ def compute_accessibility(
     *,
     progress: Progress = lambda _: None,
     engine: AccessibilityEngine | None = None,
+    workers: int = 1,
 ) -> AccessibilityResult:
-    """Every origin's times (``progress(1)`` after each), kept for aggregation."""
+    """Every origin's times (``progress(n)`` as homes are done), kept for aggregation.
+
+    ``workers`` > 1 spreads the homes over that many processes, each with its own engine
+    on the memory-mapped region (the results do not depend on it).
+    """
     started = time.perf_counter()
     engine = engine or AccessibilityEngine(region, inputs.destinations, config)
     keys = [
@@ -238,15 +292,13 @@ def compute_accessibility(
     counts = {key: np.zeros((n, c, k)) for key in keys}
     routed = np.zeros(n, dtype=bool)
     minutes_per_origin = sum(w.minutes for w in config.windows) * sum(1 for m in config.modes if m.transit)
-    for row, origin in enumerate(inputs.origins):
-        found: dict[tuple[str, str], OriginTimes] | None = engine.origin(origin)
-        progress(1)
+    for row, found in _results(region, inputs, config, engine, workers, progress):
         if found is None:
             continue
         routed[row] = True
-        for key, value in found.items():
-            times[key][row] = value.nearest_min
-            counts[key][row] = value.counts
+        for key, (nearest, reached) in found.items():
+            times[key][row] = nearest
+            counts[key][row] = reached
     return AccessibilityResult(
         inputs=inputs,
         config=config,

@@ -117,3 +117,21 @@ def test_benchmark_engine_agrees_with_the_plain_per_query_loop(demo_region: Regi
     assert report.origins == 3 and report.minutes == 3
     assert report.agreeing == report.compared == 3 * 3 * len(config.categories)
     assert report.engine_rate > report.loop_rate
+
+
+def test_two_worker_processes_write_the_same_figures(demo_region_path: Path, tmp_path: Path):
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / workers
+        result = CliRunner().invoke(
+            main,
+            [
+                "open-data", "accessibility", "--region", str(demo_region_path), "--out", str(out),
+                "--max-origins", "36", "--workers", workers,
+            ],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append(
+            [(out / "accessibility" / n).read_text(encoding="utf-8") for n in ("indicators.csv", "origins.csv")]
+        )
+    assert outputs[0] == outputs[1]  # 36 homes in chunks of 16: both workers take part
