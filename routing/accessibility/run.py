@@ -316,7 +316,7 @@ def _number(value: float, digits: int = 1) -> float | None:
 
 
 def _cell(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return "" if value is None else f"{value:.10g}"
 
 
 def district_indicators(result: AccessibilityResult) -> list[dict[str, object]]:
