@@ -555,7 +555,9 @@ def bench_geocode(region_path: Path | None, osm_file: Path | None, queries: int,
 @click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region directory.")
 @click.option("--origins", default=10, show_default=True, type=click.IntRange(1), help="Homes sampled.")
 @click.option("--minutes", default=10, show_default=True, type=click.IntRange(1, 120), help="Departure minutes.")
-@click.option("--districts", "districts_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
+@click.option(
+    "--districts", "districts_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data."
+)
 @click.option("--osm", "osm_file", type=click.Path(path_type=Path, dir_okay=False), help="As for open-data.")
 @click.option("--all-buildings/--residential-buildings", default=False, help="As for open-data.")
 def bench_accessibility(
@@ -900,11 +902,6 @@ def provider_check(name: str, config_path: Path | None) -> None:
         sys.exit(1)
 
 
-@main.group("open-data")
-def open_data() -> None:
-    """Open Data Rathaus: accessibility indicators (and the anonymised usage export)."""
-
-
 @open_data.command("accessibility")
 @click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region directory.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory (accessibility/ in it).")
@@ -927,13 +924,24 @@ def open_data() -> None:
     help="OSM file with homes, places and boundaries (default: the file the region was built from).",
 )
 @click.option("--admin-level", default=10, show_default=True, type=click.IntRange(1, 12), help="OSM district level.")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day).")
+@click.option(
+    "--boundary",
+    default="administrative",
+    show_default=True,
+    help="OSM boundary=* whose areas are districts (e.g. postal_code; --admin-level applies to administrative).",
+)
+@click.option(
+    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Week of the windows (default: first valid day)."
+)
 @click.option("--max-origins", type=click.IntRange(1), help="Keep about N homes, evenly in each district.")
 @click.option("--threshold", default=15.0, show_default=True, type=click.FloatRange(0), help="Minutes for the share.")
 @click.option(
     "--all-buildings/--residential-buildings",
     default=False,
     help="Count every building=yes as a home (default: only inside landuse=residential).",
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes sharing the homes."
 )
 def open_data_accessibility(
     region_path: Path,
@@ -942,10 +950,12 @@ def open_data_accessibility(
     destinations_file: Path | None,
     osm_file: Path | None,
     admin_level: int,
+    boundary: str,
     day: datetime | None,
     max_origins: int | None,
     threshold: float,
     all_buildings: bool,
+    workers: int,
 ) -> None:
     """Travel times from every home to doctors, pharmacies, supermarkets, ... aggregated per district."""
     from routing.accessibility.config import AccessibilityConfig
@@ -956,6 +966,7 @@ def open_data_accessibility(
 
     config = AccessibilityConfig(
         admin_level=admin_level,
+        boundary=boundary,
         day=day.date() if day else None,
         max_origins=max_origins,
         threshold_min=threshold,
@@ -977,7 +988,7 @@ def open_data_accessibility(
     )
     try:
         with tqdm(total=len(inputs.origins), unit="home", file=sys.stderr, desc="accessibility") as bar:
-            result = compute_accessibility(region, inputs, config, progress=bar.update, engine=engine)
+            result = compute_accessibility(region, inputs, config, progress=bar.update, engine=engine, workers=workers)
     except RoutingError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in write_accessibility(result, region, out):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Protocol
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -20,6 +21,13 @@ __all__ = [
     "Mode",
     "TimeWindow",
 ]
+
+
+class Tags(Protocol):
+    """What a category reads of an object's tags (a dict, or pyosmium's ``TagList``)."""
+
+    def get(self, key: str, default: None = None, /) -> str | None:
+        """The value of ``key``, None when absent."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ class Category:
     name_en: str
     tags: Mapping[str, tuple[str, ...]]
 
-    def matches(self, tags: Mapping[str, str]) -> bool:
+    def matches(self, tags: Tags) -> bool:
         """Whether an object with ``tags`` is a destination of this category."""
         for key, values in self.tags.items():
             value = tags.get(key)
@@ -76,16 +84,25 @@ class Mode:
     profile: str
     speed_kmh: float
     transit: bool
+    name_de: str = ""
+    name_en: str = ""
 
 
 DEFAULT_MODES: tuple[Mode, ...] = (
-    Mode("transit", "walk", 4.8, transit=True),
-    Mode("wheelchair_transit", "wheelchair", 4.0, transit=True),
-    Mode("slow_transit", "walk", 3.0, transit=True),
-    Mode("walk", "walk", 4.8, transit=False),
-    Mode("slow_walk", "walk", 3.0, transit=False),
-    Mode("wheelchair", "wheelchair", 4.0, transit=False),
-    Mode("bike", "bike", 15.0, transit=False),
+    Mode("transit", "walk", 4.8, True, "Zu Fuß und mit Bus und Bahn", "Walking and public transport"),
+    Mode(
+        "wheelchair_transit",
+        "wheelchair",
+        4.0,
+        True,
+        "Im Rollstuhl mit barrierefreien Bussen und Bahnen",
+        "Wheelchair and accessible public transport",
+    ),
+    Mode("slow_transit", "walk", 3.0, True, "Langsam zu Fuß und mit Bus und Bahn", "Slow walking and public transport"),
+    Mode("walk", "walk", 4.8, False, "Zu Fuß", "Walking"),
+    Mode("slow_walk", "walk", 3.0, False, "Langsam zu Fuß", "Slow walking"),
+    Mode("wheelchair", "wheelchair", 4.0, False, "Im Rollstuhl", "Wheelchair"),
+    Mode("bike", "bike", 15.0, False, "Mit dem Fahrrad", "Cycling"),
 )
 """Walk 4.8 km/h; slow walking 3.0 km/h (older people, with a walking aid); wheelchair 4.0 km/h; bike 15 km/h."""
 
@@ -106,6 +123,8 @@ class TimeWindow:
     start: time
     end: time
     step: timedelta = timedelta(minutes=1)
+    name_de: str = ""
+    name_en: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
@@ -126,9 +145,11 @@ class TimeWindow:
 
 
 DEFAULT_WINDOWS: tuple[TimeWindow, ...] = (
-    TimeWindow("weekday_07_09", 1, time(7, 0), time(9, 0)),
-    TimeWindow("weekday_19_21", 1, time(19, 0), time(21, 0)),
-    TimeWindow("sunday_10_12", 6, time(10, 0), time(12, 0)),
+    TimeWindow("weekday_07_09", 1, time(7, 0), time(9, 0), name_de="Werktag 7-9 Uhr", name_en="Weekday 7-9 am"),
+    TimeWindow("weekday_19_21", 1, time(19, 0), time(21, 0), name_de="Werktag 19-21 Uhr", name_en="Weekday 7-9 pm"),
+    TimeWindow(
+        "sunday_10_12", 6, time(10, 0), time(12, 0), name_de="Sonntag 10-12 Uhr", name_en="Sunday 10 am-12 noon"
+    ),
 )
 """A Tuesday's morning and evening, a Sunday's late morning (every minute, both ends included)."""
 
@@ -152,6 +173,8 @@ class AccessibilityConfig:
     max_access_walk_s: float = 900.0
     max_transfers: int = 4
     admin_level: int = 10
+    boundary: str = "administrative"
+    """The OSM ``boundary=*`` whose areas are districts (``postal_code`` also works; levels apply to administrative)."""
     all_buildings: bool = False
     """Count every ``building=yes`` as a home, not only those inside ``landuse=residential``."""
     day: date | None = None

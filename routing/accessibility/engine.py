@@ -8,7 +8,9 @@ runs (an earlier departure can always wait for a later one, so the kept labels s
 valid bounds). After each run the earliest arrival at every stop by a ride is joined
 with the egress walks from stops to destinations (computed once per mode, one reverse
 search per destination), and the quicker of that and walking the whole way is the
-minute's door-to-door time to each destination.
+minute's door-to-door time to each destination. Minutes from which the same runs are the
+first catchable share one RAPTOR run (the one at the moment the next of them can be
+caught), so sparse service costs fewer runs than minutes.
 
 Units: seconds internally, minutes in results. Times are of least-cost street walks
 (connectors included) plus waiting and riding.
@@ -80,7 +82,7 @@ def _speeds_of(mode: Mode) -> object:
 
 def _statistics(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Median, p10, p90 along axis 0 as order statistics (inverted CDF: no interpolation, inf stays inf)."""
-    return np.stack([np.percentile(values, q, axis=0, method="inverted_cdf") for q in PERCENTILES], axis=-1)
+    return np.moveaxis(np.percentile(values, PERCENTILES, axis=0, method="inverted_cdf"), 0, -1)
 
 
 class AccessibilityEngine:
@@ -107,6 +109,7 @@ class AccessibilityEngine:
         self._targets: dict[str, StreetTargets] = {}
         self._egress: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = {}
         self._stops: dict[str, StreetTargets] = {}
+        self._boardings: dict[tuple[int, date, bool], NDArray[np.int64]] = {}
         first = region.manifest.valid_from or region.timetable.day0
         self.days = window_days(config.windows, config.day or first, region.manifest.valid_until)
 
@@ -138,13 +141,22 @@ class AccessibilityEngine:
         except PointNotRoutable:
             return None
 
-    def street_seconds(self, snap: Snap, mode: Mode, budget_s: float) -> NDArray[np.float64]:
-        """Per destination, seconds of the least-cost street trip from ``snap`` (inf beyond ``budget_s`` of cost)."""
+    def street_budget_s(self, profile: str) -> float:
+        """The search budget (generalised cost) that finds every street trip of ``profile`` within the cutoff.
+
+        Cost is time times the edge's cost factor, so a trip of at most the cutoff costs at
+        most the cutoff times the graph's largest factor.
+        """
+        factors = np.asarray(self.router(profile).graph.cost_factor)
+        return self.cutoff_s * max(1.0, float(factors.max()) if factors.size else 1.0)
+
+    def street_seconds(self, snap: Snap, mode: Mode, budget_s: float | None = None) -> NDArray[np.float64]:
+        """Per destination, seconds of the least-cost street trip from ``snap`` (inf beyond the budget of cost)."""
         walks = self.router(mode.profile).walks(
             snap,
             self.destination_targets(mode.profile),
             speeds=_speeds_of(mode),  # type: ignore[arg-type]
-            budget_s=budget_s,
+            budget_s=self.street_budget_s(mode.profile) if budget_s is None else budget_s,
         )
         seconds = np.full(len(self.destinations), np.inf)
         seconds[walks.target] = walks.duration_s
@@ -224,6 +236,40 @@ class AccessibilityEngine:
         step = int(window.step.total_seconds())
         return service_day, [first + k * step for k in range(window.minutes - 1, -1, -1)]
 
+    def boarding_times(self, stop: int, day: date, *, wheelchair: bool) -> NDArray[np.int64]:
+        """Sorted times (seconds after ``day``'s reference) at which some run takes passengers on at ``stop``."""
+        key = (stop, day, wheelchair)
+        found = self._boardings.get(key)
+        if found is None:
+            runs = [run.times for run in self.transit.boardings(stop, day, wheelchair=wheelchair)]
+            found = np.unique(np.concatenate(runs).astype(np.int64)) if runs else np.zeros(0, dtype=np.int64)
+            self._boardings[key] = found
+        return found
+
+    def _runs_for(
+        self, day: date, leaves: list[int], access_stops: list[int], access_s: list[int], *, wheelchair: bool
+    ) -> NDArray[np.int64]:
+        """Per departure minute, the departure RAPTOR runs at for it (-1: no ride can be caught in time).
+
+        Nothing can be boarded between a minute and the next moment a run leaves an access
+        stop just as one arrives there (its departure minus the walk), so the earliest
+        arrivals of that moment are the minute's: one RAPTOR run serves every minute in
+        between. With frequent service this is every minute; with sparse service, far fewer.
+        """
+        first, last = min(leaves), max(leaves) + int(self.cutoff_s)
+        moments = []
+        for stop, walk in zip(access_stops, access_s, strict=True):
+            times = self.boarding_times(stop, day, wheelchair=wheelchair) - walk
+            moments.append(times[(times >= first) & (times <= last)])
+        candidates = np.unique(np.concatenate(moments)) if moments else np.zeros(0, dtype=np.int64)
+        minutes = np.array(leaves, dtype=np.int64)
+        index = np.searchsorted(candidates, minutes, side="left")
+        runs = np.full(minutes.size, -1, dtype=np.int64)
+        caught = index < candidates.size
+        runs[caught] = candidates[index[caught]]
+        runs[runs - minutes > int(self.cutoff_s)] = -1
+        return runs
+
     def transit_minutes(
         self, snap: Snap, mode: Mode, window: TimeWindow, direct_s: NDArray[np.float64]
     ) -> NDArray[np.float64]:
@@ -240,25 +286,26 @@ class AccessibilityEngine:
         access_stops = access.target.tolist()
         access_s = np.round(access.duration_s).astype(np.int64).tolist()
         result = np.empty((len(leaves), len(self.destinations)))
+        result[:] = direct_s
         dest, stop, egress_s = self.egress(mode)
         if not access_stops or dest.size == 0:
-            result[:] = direct_s
             return result
+        runs = self._runs_for(day, leaves, access_stops, access_s, wheelchair=options.wheelchair)
         bounds = np.flatnonzero(np.r_[True, dest[1:] != dest[:-1]])
         labels = self.transit.new_labels(options)
-        for row, leave in enumerate(leaves):  # latest first: range RAPTOR keeps the labels
-            sources = {s: leave + w for s, w in zip(access_stops, access_s, strict=True)}
+        for moment in sorted(set(runs[runs >= 0].tolist()), reverse=True):  # latest first: labels are kept
+            sources = {s: moment + w for s, w in zip(access_stops, access_s, strict=True)}
             self.transit.run(
-                day, sources, {}, options=options, labels=labels, direct_arrival=leave + int(self.cutoff_s)
+                day, sources, {}, options=options, labels=labels, direct_arrival=moment + int(self.cutoff_s)
             )
             by_ride = np.asarray(labels["arrival_trip"]).min(axis=0).astype(np.int64)
             at_stop = by_ride[stop]
-            reached = at_stop < INF
-            arrival = np.where(reached, at_stop + egress_s, INF)
+            arrival = np.where(at_stop < INF, at_stop + egress_s, INF)
             best = np.full(len(self.destinations), np.inf)
             best[dest[bounds]] = np.minimum.reduceat(arrival, bounds).astype(np.float64)
             best[best >= INF] = np.inf
-            result[len(leaves) - 1 - row] = np.minimum(direct_s, best - leave)
+            for row in np.flatnonzero(runs == moment).tolist():
+                result[len(leaves) - 1 - row] = np.minimum(direct_s, best - leaves[row])
         return result
 
     # Per origin -------------------------------------------------------------------
@@ -284,6 +331,7 @@ class AccessibilityEngine:
         """All modes and windows for ``origin``; None when it is off the walking network."""
         results: dict[tuple[str, str], OriginTimes] = {}
         snaps: dict[str, Snap | None] = {}
+        streets: dict[tuple[str, float], NDArray[np.float64]] = {}  # walk and walk + transit share a search
         for mode in self.config.modes:
             if mode.profile not in snaps:
                 snaps[mode.profile] = self.snap(origin, mode.profile)
@@ -296,7 +344,10 @@ class AccessibilityEngine:
                 for key in keys:
                     results[mode.key, key] = self.summarise(empty)
                 continue
-            direct = self.street_seconds(snap, mode, budget_s=self.cutoff_s * 2)
+            speed_key = (mode.profile, mode.speed_kmh)
+            if speed_key not in streets:
+                streets[speed_key] = self.street_seconds(snap, mode)
+            direct = streets[speed_key]
             if not mode.transit:
                 results[mode.key, STREET_ONLY_WINDOW] = self.summarise(direct[None, :])
                 continue

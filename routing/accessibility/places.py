@@ -66,7 +66,7 @@ class District:
     geometry: BaseGeometry
     population: float | None
     source: str
-    """``file``, ``osm:admin_level=N`` or ``synthetic``."""
+    """``file``, ``osm:admin_level=N``, ``osm:boundary=KIND`` or ``synthetic``."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,11 @@ def _read_geojson(path: Path) -> list[dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputDataError(str(path), f"cannot read GeoJSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise InputDataError(str(path), "expected a GeoJSON FeatureCollection with a 'features' list")
     features: list[dict[str, Any]] = data["features"]
     return features
@@ -235,9 +239,18 @@ def _levels(tags: osmium.osm.TagList, building: str) -> float:
 
 
 def places_from_osm(
-    path: Path, categories: Sequence[Category], *, admin_level: int, all_buildings: bool = False
+    path: Path,
+    categories: Sequence[Category],
+    *,
+    admin_level: int,
+    all_buildings: bool = False,
+    boundary: str = "administrative",
 ) -> OsmPlaces:
     """Districts (``boundary=administrative`` areas at ``admin_level``), destinations and homes of an OSM file.
+
+    Another ``boundary`` (``postal_code``, say) takes every area with that tag as a
+    district, named by its ``name`` or ``postal_code``; ``admin_level`` only applies to
+    administrative boundaries.
 
     Areas come from closed ways and multipolygon/boundary relations (pyosmium's area
     assembler); relations whose member ways are missing from the extract do not assemble
@@ -271,7 +284,11 @@ def places_from_osm(
                     if category.matches(tags):
                         destinations.append(
                             Destination(
-                                f"node/{obj.id}", category.key, tags.get("name", ""), obj.location.lat, obj.location.lon
+                                f"node/{obj.id}",
+                                category.key,
+                                (tags.get("name") or ""),
+                                obj.location.lat,
+                                obj.location.lon,
                             )
                         )
                 continue
@@ -281,7 +298,9 @@ def places_from_osm(
             osm_id = f"{kind}/{obj.orig_id()}"
             matched = [c for c in categories if c.matches(tags)]
             building = tags.get("building")
-            is_district = tags.get("boundary") == "administrative" and tags.get("admin_level") == level
+            is_district = tags.get("boundary") == boundary and (
+                boundary != "administrative" or tags.get("admin_level") == level
+            )
             is_land = tags.get("landuse") == "residential"
             is_home = building in RESIDENTIAL_BUILDINGS or building == UNSPECIFIED_BUILDING
             if not (matched or is_home or is_district or is_land):
@@ -300,16 +319,18 @@ def places_from_osm(
                     people = float(population) if population is not None else None
                 except ValueError:
                     people = None
-                districts.append(
-                    District(osm_id, tags.get("name", osm_id), geometry, people, f"osm:admin_level={admin_level}")
+                label = tags.get("name") or tags.get("postal_code") or osm_id
+                source = (
+                    f"osm:admin_level={admin_level}" if boundary == "administrative" else f"osm:boundary={boundary}"
                 )
+                districts.append(District(osm_id, label, geometry, people, source))
             if is_land:
                 residential_land.append(geometry)
             if not (matched or is_home):
                 continue
             centre = geometry.representative_point()
             for category in matched:
-                destinations.append(Destination(osm_id, category.key, tags.get("name", ""), centre.y, centre.x))
+                destinations.append(Destination(osm_id, category.key, (tags.get("name") or ""), centre.y, centre.x))
             if is_home and building is not None:
                 weight = _area_m2(geometry) * _levels(tags, building)
                 if weight > 0:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,12 +149,17 @@ def inputs_for_region(
     synthetic = False
     if source is not None and source.is_file():
         found = places_from_osm(
-            source, config.categories, admin_level=config.admin_level, all_buildings=config.all_buildings
+            source,
+            config.categories,
+            admin_level=config.admin_level,
+            all_buildings=config.all_buildings,
+            boundary=config.boundary,
         )
         districts, origins, destinations = found.districts, found.origins, found.destinations
     elif not region.manifest.synthetic:
         raise InputDataError(
-            str(source or "osm"), "the region's OSM file is not there; give it with --osm (homes and places come from it)"
+            str(source or "osm"),
+            "the region's OSM file is not there; give it with --osm (homes and places come from it)",
         )
     if region.manifest.synthetic and not origins:
         synthetic = True
@@ -167,7 +174,10 @@ def inputs_for_region(
         destinations = [*destinations, *destinations_from_geojson(destinations_file, config.categories)]
     if not districts:
         raise InputDataError(
-            str(source), f"no boundary=administrative area at admin_level={config.admin_level}; give --districts"
+            str(source),
+            f"no boundary={config.boundary} area"
+            + (f" at admin_level={config.admin_level}" if config.boundary == "administrative" else "")
+            + "; give --districts",
         )
     if not origins:
         raise InputDataError(str(source), "no residential buildings (building=house/apartments/residential/...)")
@@ -209,6 +219,53 @@ class AccessibilityResult:
     """Origins x departure minutes computed (transit modes), for throughput figures."""
 
 
+_WORKER: dict[str, AccessibilityEngine] = {}
+"""The engine of a worker process (one per process, built by :func:`_start_worker`)."""
+
+Found = dict[tuple[str, str], tuple[NDArray[np.float64], NDArray[np.float64]]] | None
+
+
+def _start_worker(region_path: Path, destinations: list[Destination], config: AccessibilityConfig) -> None:
+    from routing.region.region import load_region
+
+    _WORKER["engine"] = AccessibilityEngine(load_region(region_path), destinations, config)
+
+
+def _work(origins: list[Origin]) -> list[Found]:
+    engine = _WORKER["engine"]
+    return [_plain(engine.origin(origin)) for origin in origins]
+
+
+def _plain(found: dict[tuple[str, str], OriginTimes] | None) -> Found:
+    return None if found is None else {key: (v.nearest_min, v.counts) for key, v in found.items()}
+
+
+def _results(
+    region: Region,
+    inputs: AccessibilityInputs,
+    config: AccessibilityConfig,
+    engine: AccessibilityEngine,
+    workers: int,
+    progress: Progress,
+) -> Iterator[tuple[int, Found]]:
+    """Each origin's row and result, in one process or spread over ``workers`` (chunks of 16 homes)."""
+    if workers <= 1:
+        for row, origin in enumerate(inputs.origins):
+            yield row, _plain(engine.origin(origin))
+            progress(1)
+        return
+    chunks = [list(range(i, min(i + 16, len(inputs.origins)))) for i in range(0, len(inputs.origins), 16)]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked numba or thread state
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(region.path, inputs.destinations, config)
+    ) as pool:
+        futures = {pool.submit(_work, [inputs.origins[i] for i in chunk]): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            for row, found in zip(futures[future], future.result(), strict=True):
+                yield row, found
+            progress(len(futures[future]))
+
+
 def compute_accessibility(
     region: Region,
     inputs: AccessibilityInputs,
@@ -216,8 +273,13 @@ def compute_accessibility(
     *,
     progress: Progress = lambda _: None,
     engine: AccessibilityEngine | None = None,
+    workers: int = 1,
 ) -> AccessibilityResult:
-    """Every origin's times (``progress(1)`` after each), kept for aggregation."""
+    """Every origin's times (``progress(n)`` as homes are done), kept for aggregation.
+
+    ``workers`` > 1 spreads the homes over that many processes, each with its own engine
+    on the memory-mapped region (the results do not depend on it).
+    """
     started = time.perf_counter()
     engine = engine or AccessibilityEngine(region, inputs.destinations, config)
     keys = [
@@ -230,15 +292,13 @@ def compute_accessibility(
     counts = {key: np.zeros((n, c, k)) for key in keys}
     routed = np.zeros(n, dtype=bool)
     minutes_per_origin = sum(w.minutes for w in config.windows) * sum(1 for m in config.modes if m.transit)
-    for row, origin in enumerate(inputs.origins):
-        found: dict[tuple[str, str], OriginTimes] | None = engine.origin(origin)
-        progress(1)
+    for row, found in _results(region, inputs, config, engine, workers, progress):
         if found is None:
             continue
         routed[row] = True
-        for key, value in found.items():
-            times[key][row] = value.nearest_min
-            counts[key][row] = value.counts
+        for key, (nearest, reached) in found.items():
+            times[key][row] = nearest
+            counts[key][row] = reached
     return AccessibilityResult(
         inputs=inputs,
         config=config,
@@ -256,7 +316,7 @@ def _number(value: float, digits: int = 1) -> float | None:
 
 
 def _cell(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return "" if value is None else f"{value:.10g}"
 
 
 def district_indicators(result: AccessibilityResult) -> list[dict[str, object]]:
@@ -335,25 +395,25 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
     with origins.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow((*ORIGIN_COLUMNS[:11], *(f"reachable_{limit}" for limit in limits)))
-        for row, origin in enumerate(result.inputs.origins):
-            if not result.routed[row]:
+        for number, origin in enumerate(result.inputs.origins):
+            if not result.routed[number]:
                 continue
-            district = result.inputs.districts[int(result.inputs.origin_district[row])].district_id
+            district_id = result.inputs.districts[int(result.inputs.origin_district[number])].district_id
             for (mode, window), times in result.times.items():
                 counts = result.counts[mode, window]
                 for c, category in enumerate(result.config.categories):
                     writer.writerow(
                         [
                             origin.origin_id,
-                            district,
+                            district_id,
                             f"{origin.weight:.3f}",
                             f"{origin.lat:.7f}",
                             f"{origin.lon:.7f}",
                             category.key,
                             mode,
                             window,
-                            *(_cell(_number(float(v))) for v in times[row, c]),
-                            *(f"{float(v):g}" for v in counts[row, c]),
+                            *(_cell(_number(float(v))) for v in times[number, c]),
+                            *(f"{float(v):g}" for v in counts[number, c]),
                         ]
                     )
     metadata = folder / "metadata.json"
@@ -369,6 +429,8 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
                 "windows": [
                     {
                         "key": w.key,
+                        "name_de": w.name_de,
+                        "name_en": w.name_en,
                         "day": result.days[w.key],
                         "start": w.start.isoformat("minutes"),
                         "end": w.end.isoformat("minutes"),
@@ -378,7 +440,14 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
                     for w in config.windows
                 ],
                 "modes": [
-                    {"key": m.key, "profile": m.profile, "speed_kmh": m.speed_kmh, "transit": m.transit}
+                    {
+                        "key": m.key,
+                        "name_de": m.name_de,
+                        "name_en": m.name_en,
+                        "profile": m.profile,
+                        "speed_kmh": m.speed_kmh,
+                        "transit": m.transit,
+                    }
                     for m in config.modes
                 ],
                 "categories": [
@@ -391,6 +460,7 @@ def write_accessibility(result: AccessibilityResult, region: Region, out: Path) 
                 "max_access_walk_s": config.max_access_walk_s,
                 "max_transfers": config.max_transfers,
                 "admin_level": config.admin_level,
+                "boundary": config.boundary,
                 "counts": {
                     "districts": len(result.inputs.districts),
                     "origins": len(result.inputs.origins),

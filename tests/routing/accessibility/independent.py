@@ -108,7 +108,9 @@ class StreetDijkstra:
             for p in snap.positions:
                 e = p.edge
                 node, stretch = (self.heads[e], self.length[e] - p.offset_m) if reverse else (self.tails[e], p.offset_m)
-                best = min(best, (dist[node] + stretch * self.cost_rate[e], seconds[node] + stretch * self.time_rate[e]))
+                best = min(
+                    best, (dist[node] + stretch * self.cost_rate[e], seconds[node] + stretch * self.time_rate[e])
+                )
                 for own in start.positions:
                     if own.edge == e and ((p.offset_m <= own.offset_m) if reverse else (p.offset_m >= own.offset_m)):
                         along = abs(p.offset_m - own.offset_m)
@@ -193,7 +195,9 @@ class GtfsNetwork:
             stop_times=dict(stop_times),
             frequencies=dict(frequencies),
             calendar={row["service_id"]: row for row in _rows(folder / "calendar.txt")},
-            exceptions={(r["service_id"], r["date"]): r["exception_type"] for r in _rows(folder / "calendar_dates.txt")},
+            exceptions={
+                (r["service_id"], r["date"]): r["exception_type"] for r in _rows(folder / "calendar_dates.txt")
+            },
             transfers=transfers,
         )
 
@@ -209,7 +213,7 @@ class GtfsNetwork:
         return row[weekday] == "1" and row["start_date"] <= day.strftime("%Y%m%d") <= row["end_date"]
 
     def connections(self, day: date, *, wheelchair: bool) -> list[tuple[int, int, int, int, int]]:
-        """(departure, arrival, run, from stop, to stop) of every run on ``day`` (and the day before's late runs), by departure."""
+        """(departure, arrival, run, from stop, to stop) of the runs on ``day`` and the day before, by departure."""
         result: list[tuple[int, int, int, int, int]] = []
         run = 0
         for shift, service_day in ((0, day), (-86400, day - timedelta(days=1))):
@@ -330,9 +334,7 @@ class Reference:
         wheelchair = mode.profile == "wheelchair"
         self.usable = [b and (a or not wheelchair) for b, a in zip(gtfs.boardable, gtfs.accessible, strict=True)]
         own, pairs = gtfs.transfer_rules()
-        self.change = [
-            -1 if own.get(s, 0) == -1 else max(own.get(s, 0), SLACK_S) for s in range(len(gtfs.stop_ids))
-        ]
+        self.change = [-1 if own.get(s, 0) == -1 else max(own.get(s, 0), SLACK_S) for s in range(len(gtfs.stop_ids))]
         reference_walk = StreetDijkstra(router, walking_speeds(REFERENCE_KMH))
         factor = REFERENCE_KMH / mode.speed_kmh
         footpaths: dict[int, list[tuple[int, int]]] = {}

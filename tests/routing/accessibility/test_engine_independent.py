@@ -2,9 +2,9 @@
 
 The check (``independent.py``) reads the demo's GTFS text files and walks the street graph
 with scipy; the engine runs range RAPTOR on the compiled region. Every departure minute's
-time to every destination (and so the nearest per category) must agree to within two seconds (stop positions are stored as
-float32 in the region, so a walk's rounding to whole seconds can differ by one), and so
-must the medians and percentiles.
+time to every destination (and so the nearest per category) must agree to within two
+seconds (stop positions are stored as float32 in the region, so a walk's rounding to
+whole seconds can differ by one), and so must the medians and percentiles.
 """
 
 from __future__ import annotations
@@ -56,11 +56,13 @@ def test_every_departure_minute_agrees_with_connection_scan_and_dijkstra(setup, 
         for origin in sample:
             snap = engine.snap(origin, mode.profile)
             assert snap is not None
-            direct = engine.street_seconds(snap, mode, budget_s=engine.cutoff_s * 2)
+            direct = engine.street_seconds(snap, mode)
             ours_s = engine.transit_minutes(snap, mode, window, direct)
             theirs_s = reference.minutes(snap, leaves, connections, engine.cutoff_s)
             cut = engine.cutoff_s
-            every = agree(np.where(ours_s <= cut, ours_s, np.inf) / 60, np.where(theirs_s <= cut, theirs_s, np.inf) / 60)
+            every = agree(
+                np.where(ours_s <= cut, ours_s, np.inf) / 60, np.where(theirs_s <= cut, theirs_s, np.inf) / 60
+            )
             assert every.all(), f"{mode.key} {window.key} {origin.origin_id}: {ours_s[~every]} vs {theirs_s[~every]}"
             ours, theirs = engine.summarise(ours_s), engine.summarise(theirs_s)
             same = agree(ours.minutes, theirs.minutes)
@@ -84,7 +86,7 @@ def test_transit_is_never_slower_than_walking_and_the_holiday_runs_weekend_servi
     for origin in sample:
         snap = engine.snap(origin, "walk")
         assert snap is not None
-        direct = engine.street_seconds(snap, walk, budget_s=engine.cutoff_s * 2)
+        direct = engine.street_seconds(snap, walk)
         walked = engine.summarise(direct[None, :]).nearest_min[:, 0]
         on_tuesday = engine.summarise(engine.transit_minutes(snap, transit, tuesday, direct))
         on_holiday = engine.summarise(engine.transit_minutes(snap, transit, holiday, direct))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import osmium
@@ -40,7 +41,12 @@ def _feature(properties: dict[str, object], geometry: dict[str, object] = SQUARE
 def test_districts_file_is_read_with_population(tmp_path: Path):
     path = _write(tmp_path / "d.geojson", [_feature({"id": 7, "name": "Mitte", "population": 12000})])
     (district,) = districts_from_geojson(path)
-    assert (district.district_id, district.name, district.population, district.source) == ("7", "Mitte", 12000.0, "file")
+    assert (district.district_id, district.name, district.population, district.source) == (
+        "7",
+        "Mitte",
+        12000.0,
+        "file",
+    )
     assert district.geometry.contains(district.geometry.centroid)
 
 
@@ -98,7 +104,9 @@ def test_destinations_file_needs_a_known_category_and_a_point(tmp_path: Path):
 def test_origins_go_to_the_district_containing_them(tmp_path: Path):
     left = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     right = {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]}
-    path = _write(tmp_path / "d.geojson", [_feature({"id": "L", "name": "L"}, left), _feature({"id": "R", "name": "R"}, right)])
+    path = _write(
+        tmp_path / "d.geojson", [_feature({"id": "L", "name": "L"}, left), _feature({"id": "R", "name": "R"}, right)]
+    )
     districts = districts_from_geojson(path)
     origins = [Origin("a", 0.5, 0.5, 1), Origin("b", 0.5, 1.5, 1), Origin("c", 5, 5, 1)]
     assert assign_districts(origins, districts).tolist() == [0, 1, -1]
@@ -142,3 +150,17 @@ def test_berlin_extract_amenities_and_homes_match_an_osmium_count(shared_data: P
     homes = {o.origin_id for o in places.origins}
     assert closed_homes <= homes
     assert all(o.weight > 0 for o in places.origins)
+
+
+@pytest.mark.realdata
+def test_berlin_postal_code_area_takes_its_homes(shared_data: Path):
+    source = shared_data / "districts" / "test-addr-postal-code.osm.pbf"
+    places = places_from_osm(source, AMENITY_ONLY, admin_level=10, boundary="postal_code")
+    assembled = [d for d in places.districts if d.name == "13351"]
+    assert len(assembled) == 1 and assembled[0].source == "osm:boundary=postal_code"  # MANIFEST: Wedding, 2.6 km²
+    polygon = assembled[0].geometry
+    metres_per_degree = 111_195.0  # on a sphere of radius 6,371 km
+    area_m2 = polygon.area * metres_per_degree**2 * math.cos(math.radians(polygon.centroid.y))
+    assert 2.3e6 < area_m2 < 2.9e6
+    inside = assign_districts(places.origins, assembled)
+    assert (inside == 0).sum() > 100  # Wedding's homes
