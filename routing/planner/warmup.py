@@ -39,20 +39,32 @@ class WarmUp:
 
 
 def _busiest_pattern_ends(planner: Planner) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The first and last stop of the pattern with the most trips, as (lat, lon) points."""
+    """The first and last stop on the walk network of the busiest pattern with two such stops, as (lat, lon).
+
+    Stops outside the street extract cannot be planned from, so they are skipped (a plan
+    between them would run no search at all).
+    """
     timetable = planner.timetable
+    footpaths = planner.transit.footpaths.get("walk")
+    on_network = (
+        np.diff(np.asarray(footpaths.stop_position_offsets)) > 0
+        if footpaths is not None
+        else np.ones(len(timetable.stop_id), dtype=bool)
+    )
     trips = np.diff(np.asarray(timetable.pattern_trip_offsets))
     stop_offsets = np.asarray(timetable.pattern_stop_offsets)
-    if trips.size == 0:
-        lat, lon = float(timetable.stop_lat[0]), float(timetable.stop_lon[0])
-        return (lat, lon), (lat + 0.005, lon + 0.005)
-    pattern = int(np.argmax(trips))
-    first = int(timetable.pattern_stops[int(stop_offsets[pattern])])
-    last = int(timetable.pattern_stops[int(stop_offsets[pattern + 1]) - 1])
-    return (
-        (float(timetable.stop_lat[first]), float(timetable.stop_lon[first])),
-        (float(timetable.stop_lat[last]), float(timetable.stop_lon[last])),
-    )
+    pattern_stops = np.asarray(timetable.pattern_stops)
+    for pattern in np.argsort(-trips, kind="stable").tolist():
+        stops = pattern_stops[int(stop_offsets[pattern]) : int(stop_offsets[pattern + 1])]
+        usable = [int(stop) for stop in stops if on_network[int(stop)]]
+        if len(usable) >= 2 and usable[0] != usable[-1]:
+            first, last = usable[0], usable[-1]
+            return (
+                (float(timetable.stop_lat[first]), float(timetable.stop_lon[first])),
+                (float(timetable.stop_lat[last]), float(timetable.stop_lon[last])),
+            )
+    lat, lon = float(timetable.stop_lat[0]), float(timetable.stop_lon[0])
+    return (lat, lon), (lat + 0.005, lon + 0.005)
 
 
 def warm_up_requests(planner: Planner) -> list[PlanRequest]:
