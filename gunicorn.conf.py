@@ -30,16 +30,13 @@ limit_request_field_size = 8190
 def post_worker_init(worker: Any) -> None:
     """Accept requests only with warm kernels: wait for the warm-up ``create_app`` started (``app/kernels.py``).
 
-    The worker tells the arbiter it is alive every second meanwhile, so a first compile
-    longer than the worker timeout does not get it killed.
+    The worker does not notify the arbiter meanwhile: gunicorn counts the worker timeout
+    from a worker's first notification (in its request loop), so a first compile longer
+    than the timeout does not get a booting worker killed, and notifying here would.
     """
-    extensions = getattr(worker.wsgi, "extensions", {})
-    warming = extensions.get("mobility.kernels")
-    if warming is None:
-        return
-    interval = min(1.0, float(worker.timeout) / 2)  # the worker's timeout is half the arbiter's
-    while not warming.wait(timeout=interval):
-        worker.notify()
+    warming = getattr(worker.wsgi, "extensions", {}).get("mobility.kernels")
+    if warming is not None:
+        warming.wait()
 
 
 def worker_abort(worker: object) -> None:

@@ -603,10 +603,45 @@ def bench_plan(region_path: Path, users: int, seconds: int, as_json: bool) -> No
     except RegionError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        report = run_load_test(region, users=users, seconds=seconds)
+        report = run_load_test(
+            region, users=users, seconds=seconds, kernel_cache=_settings(warm_up=False).resolved_kernel_cache_path
+        )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@bench.command("all")
+@click.option("--region", "region_path", type=click.Path(path_type=Path), required=True, help="Region to measure.")
+@click.option("--pairs", default=300, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--users", default=4, show_default=True, type=click.IntRange(1, 200), help="Concurrent locust users.")
+@click.option("--seconds", default=30, show_default=True, type=click.IntRange(5, 3600), help="Load test length.")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
+def bench_all(region_path: Path, pairs: int, users: int, seconds: int, seed: int, as_json: bool) -> None:
+    """Every row of the speed table in one run: cold start, transit vs ferrobus, /plan load, street vs networkx."""
+    import json
+
+    from app.loadtest.bench_all import format_table, run_all
+    from routing.errors import RegionError
+    from routing.region.region import load_region
+
+    try:
+        region = load_region(region_path)
+    except RegionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        report = run_all(
+            region,
+            pairs=pairs,
+            users=users,
+            seconds=seconds,
+            seed=seed,
+            progress=lambda text: click.echo(text, err=True),
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, indent=2, default=str) if as_json else format_table(report))
 
 
 @main.command()

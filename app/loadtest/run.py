@@ -105,8 +105,20 @@ def profile_in_process(region_path: Path, queries: list[dict[str, str]], instanc
     return {"queries": len(queries), "mean_ms": round(elapsed / len(queries) * 1000, 1), "top": out.getvalue()}
 
 
-def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -> dict[str, Any]:
-    """Serve ``region`` with gunicorn -w 2 and load it with ``users`` locust users for ``seconds``."""
+def run_load_test(
+    region: Region,
+    *,
+    users: int,
+    seconds: int,
+    seed: int = 42,
+    kernel_cache: Path | None = None,
+    profile: bool = True,
+) -> dict[str, Any]:
+    """Serve ``region`` with gunicorn -w 2 and load it with ``users`` locust users for ``seconds``.
+
+    ``kernel_cache`` is the workers' compiled-kernel folder (default: a new one, compiled
+    before the workers accept requests); ``profile`` adds the in-process profile.
+    """
     if shutil.which("locust") is None and not (Path(sys.executable).parent / "locust").exists():
         msg = "locust is not installed: pip install -e '.[bench]'"
         raise RuntimeError(msg)
@@ -122,6 +134,7 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
             "MOBILITY_DATABASE_URL": f"sqlite:///{work / 'load.db'}",
             "MOBILITY_LOG_LEVEL": "WARNING",
             "PLAN_QUERIES": str(work / "queries.json"),
+            "MOBILITY_KERNEL_CACHE_PATH": str(kernel_cache or work / "numba-cache"),
         }
         engine = create_engine(env["MOBILITY_DATABASE_URL"])
         upgrade_database(engine)
@@ -146,7 +159,7 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait(f"{url}/health", 120)
+            _wait(f"{url}/health", 900)  # workers accept requests once warm (a first compile takes a while)
             for query in queries[:20]:  # both workers build their planner and load the kernels
                 requests.get(f"{url}/api/v1/plan", params=query, timeout=120)
             locust = Path(sys.executable).parent / "locust"
@@ -182,14 +195,14 @@ def run_load_test(region: Region, *, users: int, seconds: int, seed: int = 42) -
         finally:
             server.terminate()
             server.wait(timeout=30)
-        profile = profile_in_process(region.path, queries[:100], work / "instance")
+        profiled = profile_in_process(region.path, queries[:100], work / "instance") if profile else None
     return {
         "region": region.manifest.name,
         "workers": 2,
         "users": users,
         "seconds": seconds,
         **summary,
-        "profile": profile,
+        "profile": profiled,
     }
 
 

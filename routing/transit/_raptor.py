@@ -301,3 +301,66 @@ def raptor(
                 # than footpath plus egress, and the two together could exceed the walking budget.
         destination[k] = best_target
     return destination
+
+
+@njit(cache=True)
+def latest_ride(
+    stop_offsets: NDArray[np.int32],
+    stop_patterns: NDArray[np.int32],
+    stop_positions: NDArray[np.int32],
+    pattern_stop_offsets: NDArray[np.int32],
+    pattern_stops: NDArray[np.int32],
+    pattern_flags: NDArray[np.uint8],
+    pattern_trip_offsets: NDArray[np.int32],
+    pattern_time_offsets: NDArray[np.int64],
+    departure: NDArray[np.int32],
+    arrival: NDArray[np.int32],
+    trip_days: NDArray[np.uint32],
+    trip_wheelchair: NDArray[np.int8],
+    bits: NDArray[np.int64],
+    shifts: NDArray[np.int64],
+    board: int,
+    alight_stop: int,
+    earliest: int,
+    limit: int,
+    wheelchair: bool,
+) -> tuple[int, int, int, int]:
+    """The run leaving ``board`` latest after ``earliest`` that reaches ``alight_stop`` by ``limit``.
+
+    Returns (departure, arrival, trip, day index), trip -1 when none does. Per pattern
+    through ``board`` and service day, the latest-leaving running trip (the first of equal
+    ones); across them, the latest departure, then the earliest arrival.
+    """
+    best_leave, best_reach, best_trip, best_day = -1, 0, -1, -1
+    for j in range(stop_offsets[board], stop_offsets[board + 1]):
+        pattern, position = stop_patterns[j], stop_positions[j]
+        start, end = pattern_stop_offsets[pattern], pattern_stop_offsets[pattern + 1]
+        if pattern_flags[start + position] & BOARD == 0:
+            continue
+        alight = -1
+        for i in range(position + 1, end - start):
+            if pattern_stops[start + i] == alight_stop and pattern_flags[start + i] & ALIGHT > 0:
+                alight = i
+                break
+        if alight < 0:
+            continue
+        n = end - start
+        first, last = pattern_trip_offsets[pattern], pattern_trip_offsets[pattern + 1]
+        base = pattern_time_offsets[pattern]
+        for d in range(3):
+            if bits[d] < 0:
+                continue
+            found, leave_k, reach_k, trip_k = False, np.int64(0), np.int64(0), -1
+            for k in range(last - first):
+                trip = first + k
+                if (trip_days[trip] >> np.uint32(bits[d])) & np.uint32(1) != 1:
+                    continue
+                if wheelchair and trip_wheelchair[trip] != 1:
+                    continue
+                leave = np.int64(departure[base + k * n + position]) + shifts[d]
+                reach = np.int64(arrival[base + k * n + alight]) + shifts[d]
+                if leave > earliest and reach <= limit and (not found or leave > leave_k):
+                    found, leave_k, reach_k, trip_k = True, leave, reach, trip
+            if found and (best_trip < 0 or leave_k > best_leave or (leave_k == best_leave and reach_k < best_reach)):
+                best_leave, best_reach, best_trip, best_day = leave_k, reach_k, trip_k, d
+    return best_leave, best_reach, best_trip, best_day

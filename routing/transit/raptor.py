@@ -29,7 +29,7 @@ from routing.pareto import non_dominated
 from routing.region.region import Region
 from routing.street.router import Snap, StreetRouter, StreetTargets, Walks, walking_speeds
 from routing.transit._mcraptor import mc_raptor
-from routing.transit._raptor import INF, raptor
+from routing.transit._raptor import INF, latest_ride, raptor
 from routing.transit.footpaths import REFERENCE_WALK_KMH, Footpaths
 from routing.transit.realtime import AddedTrip, RealtimeOverlay
 from routing.transit.service_time import day_shift_seconds, elapsed_seconds, moment_at, seconds_since_reference
@@ -1090,44 +1090,30 @@ class TransitRouter:
         network = self._network
         arrays = network.arrays
         bits, shifts = self._days(day)
-        stop_offsets, trip_offsets = arrays["pattern_stop_offsets"], arrays["pattern_trip_offsets"]
-        earliest = seconds_since_reference(ride.departure, day, self.zone)
-        limit = seconds_since_reference(deadline, day, self.zone)
-        best: tuple[int, int, int, int] | None = None  # departure, arrival, trip, day index
-        board = ride.from_stop
-        for j in range(int(network.stop_offsets[board]), int(network.stop_offsets[board + 1])):
-            pattern, position = int(network.stop_patterns[j]), int(network.stop_positions[j])
-            start, end = int(stop_offsets[pattern]), int(stop_offsets[pattern + 1])
-            flags = np.asarray(arrays["pattern_flags"][start:end], dtype=np.uint8)
-            if not flags[position] & BOARD:
-                continue
-            stops = arrays["pattern_stops"][start:end]
-            after = np.flatnonzero((stops[position + 1 :] == ride.to_stop) & (flags[position + 1 :] & ALIGHT > 0))
-            if after.size == 0:
-                continue
-            alight = position + 1 + int(after[0])
-            n = end - start
-            first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
-            base = int(arrays["pattern_time_offsets"][pattern])
-            leaves = arrays["departure"][base + position : base + (last - first) * n : n].astype(np.int64)
-            reaches = arrays["arrival"][base + alight : base + (last - first) * n : n].astype(np.int64)
-            days = np.asarray(arrays["trip_days"][first:last], dtype=np.uint32)
-            for d in range(3):
-                if bits[d] < 0:
-                    continue
-                running = (days >> np.uint32(bits[d])) & 1 == 1
-                if wheelchair:
-                    running &= arrays["trip_wheelchair"][first:last] == 1
-                ok = running & (leaves + shifts[d] > earliest) & (reaches + shifts[d] <= limit)
-                if not ok.any():
-                    continue
-                k = int(np.flatnonzero(ok)[np.argmax(leaves[ok])])
-                candidate = (int(leaves[k] + shifts[d]), int(reaches[k] + shifts[d]), first + k, d)
-                if best is None or (candidate[0], -candidate[1]) > (best[0], -best[1]):
-                    best = candidate
-        if best is None:
+        leave, reach, trip, d = latest_ride(  # the compiled scan (no Python in the loop over trips)
+            network.stop_offsets,
+            network.stop_patterns,
+            network.stop_positions,
+            arrays["pattern_stop_offsets"],
+            arrays["pattern_stops"],
+            arrays["pattern_flags"],
+            arrays["pattern_trip_offsets"],
+            arrays["pattern_time_offsets"],
+            arrays["departure"],
+            arrays["arrival"],
+            arrays["trip_days"],
+            arrays["trip_wheelchair"],
+            bits,
+            shifts,
+            ride.from_stop,
+            ride.to_stop,
+            seconds_since_reference(ride.departure, day, self.zone),
+            seconds_since_reference(deadline, day, self.zone),
+            wheelchair,
+        )
+        if trip < 0:
             return None
-        leave, reach, trip, d = best
+        board = ride.from_stop
         return self._trip_leg(network, trip, d, board, ride.to_stop, leave, reach, day)
 
     # Departure windows and arrive-by -------------------------------------------

@@ -79,6 +79,16 @@ def _start(instance: Path, region: Path, query: dict[str, str]) -> dict:  # type
     return report
 
 
+def _first_to_tenth(plans: list[list[float]]) -> float:
+    """The first plan's time over the tenth's, the tenth taken as the median of the 2nd..10th.
+
+    One later sample alone swings by 2-3x on a loaded machine (the figures of one failed
+    run: 62 ms first, then 27, 51, 25, 32, 40 ... 14 ms tenth); a cold first plan is 100x.
+    """
+    later = sorted(seconds for _, seconds in plans[1:10])
+    return plans[0][1] / later[len(later) // 2]
+
+
 def _region_check(checks: list[dict]) -> dict:  # type: ignore[type-arg]
     return next(check for check in checks if check["name"] == "region")
 
@@ -97,8 +107,7 @@ def test_fresh_process_is_warm_before_ready_and_its_first_plan_is_not_cold(
 
     assert [code for code, _ in first["plans"]] == [200] * 10
     assert "transit" in first["modes"]
-    first_s, tenth_s = first["plans"][0][1], first["plans"][9][1]
-    assert first_s <= FIRST_TO_TENTH_MAX * tenth_s, first["plans"]
+    assert _first_to_tenth(first["plans"]) <= FIRST_TO_TENTH_MAX, first["plans"]
 
     cache = tmp_path / "instance" / "numba-cache"
     assert any(cache.rglob("*.nbi")), "the kernels were not cached in the instance folder"
@@ -106,7 +115,7 @@ def test_fresh_process_is_warm_before_ready_and_its_first_plan_is_not_cold(
     again = _start(tmp_path / "instance", demo_region_path, query)  # a restart loads the cache
     assert again["after"][0] == 200
     assert again["warm_s"] < first["warm_s"] / 3, (again["warm_s"], first["warm_s"])
-    assert again["plans"][0][1] <= FIRST_TO_TENTH_MAX * again["plans"][9][1], again["plans"]
+    assert _first_to_tenth(again["plans"]) <= FIRST_TO_TENTH_MAX, again["plans"]
 
 
 def test_ready_reports_warm_kernels_once_the_warm_up_ran(make_app) -> None:  # type: ignore[no-untyped-def]
