@@ -28,6 +28,9 @@ __all__ = ["WarmUp", "warm_up", "warm_up_requests"]
 PAGE_BYTES = 4096
 TOUCH_DEPTH = 4
 
+STREET_NODE_STEP = 64
+"""In a street-only region the warm-up walks from the first street node to this one (close by, in Morton order)."""
+
 WARM_UP_CLOCK = clock(8, 0)
 """Local time of the warm-up plans (on the timetable's first day)."""
 
@@ -69,8 +72,17 @@ def _busiest_pattern_ends(planner: Planner) -> tuple[tuple[float, float], tuple[
                 (float(timetable.stop_lat[first]), float(timetable.stop_lon[first])),
                 (float(timetable.stop_lat[last]), float(timetable.stop_lon[last])),
             )
-    lat, lon = float(timetable.stop_lat[0]), float(timetable.stop_lon[0])
-    return (lat, lon), (lat + 0.005, lon + 0.005)
+    if len(timetable.stop_id) > 0:
+        lat, lon = float(timetable.stop_lat[0]), float(timetable.stop_lon[0])
+        return (lat, lon), (lat + 0.005, lon + 0.005)
+    return _street_nodes(planner)
+
+
+def _street_nodes(planner: Planner) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two nearby street nodes (a street-only region has no stops): nodes are stored in Morton order."""
+    street = planner.region.street
+    other = min(STREET_NODE_STEP, street.node_count - 1)
+    return (float(street.lat[0]), float(street.lon[0])), (float(street.lat[other]), float(street.lon[other]))
 
 
 def warm_up_requests(planner: Planner) -> list[PlanRequest]:
