@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from tests.app.openapi_operations import declared_document, declared_operations
-from tests.app.test_authorisation_matrix import BODIES, BOOKING_ID, TICKET_ID, _objects
+from tests.app.test_authorisation_matrix import BODIES, BOOKING_ID, PLACE_ID, TICKET_ID, _objects
 from tests.conftest_d.accounts import SignedIn
 
 MAX_EXAMPLES = 50
@@ -94,6 +94,7 @@ def test_operation_honours_its_contract_for_every_role(
         "booking_id": BOOKING_ID,
         "ticket_id": TICKET_ID,
         "proof_id": world.proof_public_id,
+        "place_id": PLACE_ID,
         "position": 1,
         "stop_id": "no-such-stop",
         "trip_id": "no-such-trip",

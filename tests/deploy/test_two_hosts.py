@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from routing.demo.generate import generate_demo_inputs
+from tests.conftest_d.app import TEST_KERNEL_CACHE
 from tests.conftest_d.gbfs_server import GbfsFolderServer
 from tests.conftest_d.regions import DEMO_FIRST_DAY
 from tests.deploy.test_servers import ROOT, free_port, wait_for
@@ -28,6 +29,10 @@ from tests.deploy.test_servers import ROOT, free_port, wait_for
 TTL_S = 600
 """The feeds' ``ttl``: longer than the test, so every fetch after the first would be a duplicate."""
 CENTRE = "51.3155,9.4915"
+WORKERS = 2
+"""Per host: four processes in all, each with its own memory (and, without Redis, its own counters)."""
+STARTUP_S = 300.0
+"""Waiting for four workers to load the region and warm up on a busy 2-core CI machine (not a timing check)."""
 
 
 def _gbfs_folder(base: Path) -> Path:
@@ -44,7 +49,17 @@ def _gbfs_folder(base: Path) -> Path:
 
 
 def _start_host(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "-w",
+        str(WORKERS),
+        "-b",
+        f"127.0.0.1:{port}",
+    ]
     return subprocess.Popen(
         [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -82,13 +97,14 @@ def two_hosts(
             "MOBILITY_REDIS_URL": redis_url,
             "MOBILITY_REDIS_PREFIX": redis_prefix,
             "MOBILITY_LOG_LEVEL": "WARNING",
+            "MOBILITY_KERNEL_CACHE_PATH": str(TEST_KERNEL_CACHE),
         }
         port = free_port()
         processes.append(_start_host(env, port))
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            wait_for(f"{url}/health")
+            wait_for(f"{url}/ready", timeout=STARTUP_S)
         yield urls, operator
     finally:
         for process in processes:
@@ -105,7 +121,7 @@ def test_the_sign_in_limit_is_counted_once_across_hosts(two_hosts: tuple[list[st
         requests.post(f"{urls[attempt % 2]}/api/v1/auth/login", json=wrong, timeout=30).status_code
         for attempt in range(14)
     ]
-    assert statuses[:10] == [401] * 10, statuses  # 4 workers with their own counters would allow 40
+    assert statuses[:10] == [401] * 10, statuses  # 4 workers with their own counters would allow 40 in all
     assert statuses[10:] == [429] * 4, statuses
 
 

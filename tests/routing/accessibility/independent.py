@@ -162,7 +162,17 @@ class GtfsNetwork:
             for row in _rows(folder / "trips.txt")
         }
         stop_times: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-        for row in _rows(folder / "stop_times.txt"):
+        rows = _rows(folder / "stop_times.txt")
+        # GTFS-Flex: a row with a location (zone or group) instead of a stop, or with a pickup/drop-off
+        # window, makes its trip an on-demand one; a fixed-schedule connection scan rides none of them.
+        flex_trips = {
+            row["trip_id"]
+            for row in rows
+            if not row.get("stop_id") or row.get("start_pickup_drop_off_window") or row.get("location_id")
+        }
+        for row in rows:
+            if row["trip_id"] in flex_trips:
+                continue
             stop_times[row["trip_id"]].append(
                 (
                     int(row["stop_sequence"]),
