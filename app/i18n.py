@@ -334,6 +334,14 @@ MESSAGES |= {
         "de": "keine gültige E-Mail-Adresse (erwartet z. B. name@example.org)",
         "en": "not a valid e-mail address: {reason}",
     },
+    "range.time_unrepresentable": {
+        "de": "{time} lässt sich in der Zeitzone {zone} nicht darstellen",
+        "en": "{time} cannot be represented in {zone}",
+    },
+    "range.time_outside_timetable": {
+        "de": "{time} liegt mehr als ein Jahr außerhalb des Fahrplans ({window})",
+        "en": "{time} is more than a year outside the timetable ({window})",
+    },
     "error.too_many_requests.title": {"de": "Zu viele Anfragen", "en": "Too many requests"},
     "error.too_many_requests": {
         "de": "Zu viele Versuche in kurzer Zeit (erlaubt: {limit}). Bitte warte einen Moment und versuche es erneut.",
