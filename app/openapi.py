@@ -227,7 +227,7 @@ def _given_reason() -> str:
     """The ``reason`` of the request body as sent (the body may be invalid: read it raw)."""
     document = request.get_json(silent=True) if request.is_json else None
     reason = document.get("reason") if isinstance(document, dict) else None
-    return reason[:1000] if isinstance(reason, str) else ""
+    return reason[:1000].replace("\x00", "\ufffd") if isinstance(reason, str) else ""  # PostgreSQL text holds no NUL
 
 
 def _audit_refusal(endpoint: str, status: int, slug: str, detail: str) -> None:
