@@ -404,6 +404,14 @@ MESSAGES |= {
         "de": "{id} ist in dieser Region unbekannt; nimm eine id aus GET /geocode",
         "en": "{id} is not known in this region; use an id from GET /geocode",
     },
+    "range.time_unrepresentable": {
+        "de": "{time} lässt sich in der Zeitzone {zone} nicht darstellen",
+        "en": "{time} cannot be represented in {zone}",
+    },
+    "range.time_outside_timetable": {
+        "de": "{time} liegt mehr als ein Jahr außerhalb des Fahrplans ({window})",
+        "en": "{time} is more than a year outside the timetable ({window})",
+    },
 }
 
 MESSAGES |= {

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 
 from app.errors import FieldProblem, ParameterOutOfRange
+from app.i18n import DEFAULT_LANGUAGE, negotiate, text
 from app.models import as_utc
 from app.region_holder import RegionHolder, RegionUnavailableError
 from app.region_services import current_region
@@ -36,7 +37,9 @@ def local_or_none(moment: datetime | None, zone: tzinfo | None = None) -> dateti
     return None if moment is None else local(moment, zone)
 
 
-def _out_of_range(parameter: str, message: str) -> ParameterOutOfRange:
+def _out_of_range(parameter: str, key: str, **values: object) -> ParameterOutOfRange:
+    """The 422 naming ``parameter``, worded (message ``key``) in the request's language."""
+    message = text(key, negotiate() if has_request_context() else DEFAULT_LANGUAGE, **values)
     return ParameterOutOfRange(message, errors=[FieldProblem(location="query", field=parameter, message=message)])
 
 
@@ -60,14 +63,14 @@ def local_moment(value: datetime | None, zone: ZoneInfo, *, parameter: str = "ti
         moment.utcoffset()
         moment.astimezone(UTC)
     except (OverflowError, ValueError) as exc:
-        raise _out_of_range(parameter, f"{value.isoformat()} cannot be represented in {zone.key}") from exc
+        raise _out_of_range(parameter, "range.time_unrepresentable", time=value.isoformat(), zone=zone.key) from exc
     manifest = current_region().manifest
     if manifest.valid_from is not None and manifest.valid_until is not None:
         earliest = datetime.combine(manifest.valid_from, time.min, zone) - TIMETABLE_MARGIN
         latest = datetime.combine(manifest.valid_until, time.max, zone) + TIMETABLE_MARGIN
         if not earliest <= moment <= latest:
             window = f"{manifest.valid_from.isoformat()}..{manifest.valid_until.isoformat()}"
-            raise _out_of_range(parameter, f"{value.isoformat()} is more than a year outside the timetable ({window})")
+            raise _out_of_range(parameter, "range.time_outside_timetable", time=value.isoformat(), window=window)
     return moment
 
 

@@ -11,6 +11,7 @@ code; nothing is written twice.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Literal, TypeVar, cast
 from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.audit import record_audit
 from app.accounts.policy import Access
@@ -36,6 +38,8 @@ from app.i18n import field_message, lead_text
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
 
 OPENAPI_VERSION = "3.1.0"
 _FLASK_PARAM = re.compile(r"<(?:([a-z_]+):)?([A-Za-z_][A-Za-z0-9_]*)>")
@@ -223,13 +227,14 @@ def _given_reason() -> str:
     """The ``reason`` of the request body as sent (the body may be invalid: read it raw)."""
     document = request.get_json(silent=True) if request.is_json else None
     reason = document.get("reason") if isinstance(document, dict) else None
-    return reason[:1000] if isinstance(reason, str) else ""
+    return reason[:1000].replace("\x00", "\ufffd") if isinstance(reason, str) else ""  # PostgreSQL text holds no NUL
 
 
 def _audit_refusal(endpoint: str, status: int, slug: str, detail: str) -> None:
     """Record a refused call of an audited operation (its effect rolled back first), when the caller is known.
 
-    A caller without a valid token (401) is not known, so nothing is recorded for it.
+    A caller without a valid token (401) is not known, so nothing is recorded for it. When the
+    database cannot take the record either (the refusal was its own 503), a warning is logged.
     """
     from flask import g
 
@@ -241,8 +246,12 @@ def _audit_refusal(endpoint: str, status: int, slug: str, detail: str) -> None:
         return
     actor_id, actor_role = caller.id, caller.role
     db.session.rollback()
-    _audit(actor_id, actor_role, endpoint, refused_reason(status, slug, detail, _given_reason()))
-    db.session.commit()
+    try:
+        _audit(actor_id, actor_role, endpoint, refused_reason(status, slug, detail, _given_reason()))
+        db.session.commit()
+    except SQLAlchemyError:  # the database refused the call itself (busy, gone): the answer stays the refusal
+        db.session.rollback()
+        logger.warning("audit record of a refused call not written", extra={"operation": endpoint, "status": status})
 
 
 def _audit(actor_id: int, actor_role: str, endpoint: str, reason: str) -> None:

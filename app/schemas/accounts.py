@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
 from app.i18n import FieldValueError
-from app.schemas.common import ApiModel, BodyModel
+from app.schemas.common import ApiModel, BodyModel, trimmed_text
 
 
 def _email(value: str) -> str:
@@ -27,7 +27,7 @@ Email = Annotated[
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+DisplayName = Annotated[str, trimmed_text(min_length=1, max_length=120)]
 Locale = Annotated[str, Field(pattern="^(de|en)$")]
 District = Annotated[
     str,

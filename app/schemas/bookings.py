@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.schemas.common import ApiModel, BodyModel
+from app.schemas.common import ApiModel, BodyModel, trimmed_text
 
 
 class BookingRequest(BodyModel):
@@ -104,7 +104,7 @@ class RefundRequest(BodyModel):
     """Give money back on a booking (staff)."""
 
     amount_cents: Annotated[int, Field(gt=0, le=1_000_000)]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
+    reason: Annotated[str, trimmed_text(min_length=3, max_length=255)]
 
 
 class RefundOut(ApiModel):

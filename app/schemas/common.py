@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from app.i18n import FieldValueError
@@ -97,3 +97,18 @@ RequestTime = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-02T08:30"]}),
 ]
 """A time in a query: ISO 8601 text only (no numbers as Unix times)."""
+
+
+def trimmed_text(*, min_length: int, max_length: int) -> StringConstraints:
+    """Text stripped of surrounding whitespace that must keep ``min_length`` characters after stripping.
+
+    The length rule applies to the stripped text, so the JSON Schema says the same with a
+    ``pattern`` (a non-space first and last character, enough between them): a request the
+    document calls valid is not refused for being blank. NUL characters are refused too
+    (PostgreSQL text cannot hold them; the text is stored).
+    """
+    if min_length <= 1:
+        pattern = r"^\s*[^\s\x00][^\x00]*$"
+    else:
+        pattern = rf"^\s*[^\s\x00][^\x00]{{{min_length - 2},}}[^\s\x00]\s*$"
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern)

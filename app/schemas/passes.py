@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from app.models import Benefit
-from app.schemas.common import ApiModel, BodyModel, QueryModel
+from app.schemas.common import ApiModel, BodyModel, QueryModel, trimmed_text
 
 
 class ProductOut(ApiModel):
@@ -66,7 +66,7 @@ class ProofQuery(QueryModel):
 class Review(BodyModel):
     """Staff's decision on a proof."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    reason: Annotated[str, trimmed_text(min_length=3, max_length=500)]
 
 
 class PurchaseRequest(BodyModel):
@@ -107,7 +107,7 @@ class TicketList(ApiModel):
 class RefundPass(BodyModel):
     """Refund a pass in full (its ticket is revoked)."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
+    reason: Annotated[str, trimmed_text(min_length=3, max_length=255)]
 
 
 class RevocationList(ApiModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from xml.sax.saxutils import escape
 
 import segno
@@ -177,16 +178,37 @@ def qr_svg(token: str, view: TicketView, language: str) -> bytes:
     ).encode()
 
 
+PNG_FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "NotoSans-Regular.ttf", "Arial.ttf")
+"""TrueType fonts with German letters tried for the PNG, by file name in the system's font folders
+(Debian: ``fonts-dejavu-core``). Pillow's built-in font has no umlauts."""
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "\u2013": "-"})
+
+
+def png_font(size: int = 16) -> tuple[Any, bool]:
+    """The PNG's font and whether it draws German letters (False: Pillow's built-in font, umlauts folded)."""
+    from PIL import ImageFont
+
+    for name in PNG_FONTS:
+        try:
+            return ImageFont.truetype(name, size), True
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size), False
+
+
 def qr_png(token: str, view: TicketView, language: str) -> bytes:
-    """A PNG with the QR code of ``token`` and the ticket's text beside it (drawn with Pillow)."""
-    from PIL import Image, ImageDraw, ImageFont
+    """A PNG with the QR code of ``token`` and the ticket's text beside it (drawn with Pillow).
+
+    Without a system font that has German letters, umlauts and ß are written ae, oe, ue, ss.
+    """
+    from PIL import Image, ImageDraw
 
     buffer = io.BytesIO()
     segno.make(token, error="m").save(buffer, kind="png", scale=QR_SCALE)
     buffer.seek(0)
     qr = Image.open(buffer).convert("RGB")
-    font = ImageFont.load_default(size=16)
-    lines = view.lines(language)
+    font, full = png_font(16)
+    lines = view.lines(language) if full else [line.translate(_FOLD) for line in view.lines(language)]
     probe = ImageDraw.Draw(qr)
     text_width = max(int(probe.textlength(line, font=font)) for line in lines)
     line_height = 22
@@ -206,6 +228,7 @@ __all__ = [
     "area_text",
     "companions_text",
     "pass_texts",
+    "png_font",
     "qr_png",
     "qr_svg",
     "single_area",

@@ -389,3 +389,26 @@ def test_a_refused_admin_action_is_audited_without_its_effect(app: Flask, sign_i
     ]
     assert entries[0][2].startswith("refused 404 not-found: ") and entries[0][2].endswith("duplicate purchase")
     assert entries[1][2].startswith("refused 422 invalid-body: ") and entries[1][2].endswith("reason given: x")
+
+
+def test_a_refusal_stays_a_refusal_when_the_database_cannot_take_its_audit_record(
+    app: Flask, sign_in: Callable[..., SignedIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy.exc
+
+    import app.openapi as openapi_module
+
+    world = _objects(app, sign_in)
+    staff = world.callers["city_staff"]
+    assert staff is not None
+
+    def locked(*_args: object) -> None:
+        raise sqlalchemy.exc.OperationalError("INSERT INTO admin_audit", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(openapi_module, "_audit", locked)
+    refused = app.test_client().post(
+        f"/api/v1/tickets/{TICKET_ID}/refund", json={"reason": "try"}, headers=staff.headers
+    )
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    with app.app_context():
+        assert db.session.query(AdminAudit).count() == 0

@@ -134,3 +134,26 @@ def test_every_integer_parameter_is_bounded(client: FlaskClient) -> None:
                         if schema.get("exclusiveMaximum", 2**31) > 2**31 - 1:
                             unbounded.append(f"{method} {path} {parameter['name']}")
     assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "field"),
+    [
+        ("passes_refund_ticket", "reason"),
+        ("passes_verify_proof", "reason"),
+        ("bookings_refund_booking", "reason"),
+        ("auth_register", "displayName"),
+    ],
+)
+def test_the_document_refuses_a_blank_text_as_the_api_does(client: FlaskClient, operation_id: str, field: str) -> None:
+    """Texts are stripped before their length is checked; the document must not call a blank one (or NUL) valid."""
+    import re
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    entry = next(e for item in spec["paths"].values() for e in item.values() if e.get("operationId") == operation_id)
+    reference = entry["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    schema = spec["components"]["schemas"][reference]["properties"][field]
+    least = int(schema["minLength"])
+    for text in (" " * least, " " + "|" * (least - 1) + " ", " " + "a" * least + " ", "a" * least, "a\x00" * least):
+        valid = len(text.strip()) >= least and "\x00" not in text  # PostgreSQL text cannot hold NUL
+        assert bool(re.search(schema["pattern"], text)) == valid, f"{operation_id}.{field}: {text!r}"

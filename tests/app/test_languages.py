@@ -156,6 +156,9 @@ def test_custom_validator_messages_over_http_in_both_languages(client: FlaskClie
         ("/api/v1/plan", PLAN | {"time": "12345"}, "time", "erwartet Datum und Uhrzeit nach ISO 8601"),
         ("/api/v1/plan", PLAN | {"modes": "walk,ufo"}, "modes", "unbekannte Verkehrsmittel ufo"),
         ("/api/v1/vehicles", {"near": "51.31,9.49", "modes": "walk"}, "modes", "nur Sharing-Verkehrsmittel"),
+        # well-formed, but refused by the range rule of app.local_times (422)
+        ("/api/v1/plan", PLAN | {"time": "2099-06-01T08:00:00+01:00"}, "time", "2099-06-01T08:00:00+01:00 liegt mehr"),
+        ("/api/v1/plan", PLAN | {"time": "9999-12-31T23:59:59Z"}, "time", "9999-12-31T23:59:59+00:00 lässt sich"),
     ]
     for path, query, field, german_start in cases:
         answers = {

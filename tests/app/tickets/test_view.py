@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
+from typing import Any
 
 import pytest
+from PIL import Image
 
 from app.i18n import LANGUAGES, MESSAGES, Bilingual
-from app.tickets.view import SINGLE_COMPANIONS, TicketView, pass_texts, single_area
+from app.tickets import view as view_module
+from app.tickets.view import SINGLE_COMPANIONS, TicketView, pass_texts, png_font, qr_png, single_area
 from routing.demo.write_fares import fares_document
 from routing.fares.config import ALL_AREAS, parse_fare_config
 
@@ -91,3 +95,38 @@ def test_every_ticket_text_exists_in_both_languages() -> None:
     for key in keys:
         assert set(MESSAGES[key]) == set(LANGUAGES), key
         assert MESSAGES[key]["de"] != MESSAGES[key]["en"], key
+
+
+def _undrawn(font: Any, text: str) -> list[str]:
+    """The characters of ``text`` the font draws as its 'missing glyph' box."""
+    missing = bytes(font.getmask("\U0010ffff"))
+    return sorted({c for c in text if not c.isspace() and bytes(font.getmask(c)) == missing})
+
+
+GERMAN_VIEW = TicketView(
+    "p1",
+    "Jürgen Müßig",
+    "MittendrinTicket",
+    date(2026, 11, 1),
+    date(2026, 11, 30),
+    *pass_texts(FARES.passes["mittendrin"], ZONES),
+)
+
+
+def test_the_png_draws_every_letter_of_the_german_lines() -> None:
+    font, full = png_font(16)
+    if not full:
+        pytest.skip("no TrueType font with German letters installed (Debian: fonts-dejavu-core)")
+    assert _undrawn(font, "".join(GERMAN_VIEW.lines("de"))) == []
+    image = Image.open(io.BytesIO(qr_png("MT1.a.b", GERMAN_VIEW, "de")))
+    assert image.format == "PNG" and image.width > 400
+
+
+def test_without_such_a_font_the_png_folds_umlauts_instead_of_drawing_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(view_module, "PNG_FONTS", ())
+    font, full = png_font(16)
+    assert not full
+    assert _undrawn(font, "äöüß") != [], "the built-in font has no umlauts (else this fallback is not needed)"
+    folded = "".join(GERMAN_VIEW.lines("de")).translate(view_module._FOLD)
+    assert "Juergen Muessig" in folded and _undrawn(font, folded) == []
+    assert Image.open(io.BytesIO(qr_png("MT1.a.b", GERMAN_VIEW, "de"))).format == "PNG"
