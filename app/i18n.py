@@ -582,6 +582,39 @@ MESSAGES |= {
         ),
         "en": "If an unconfirmed account belongs to this address, an e-mail with a confirmation link is on its way.",
     },
+    "notice.registration_sent": {
+        "de": (
+            "Danke! Wir haben eine E-Mail an diese Adresse geschickt: Bestätige darin dein neues Konto "
+            "(oder, falls es schon eines gibt, melde dich an oder setze dein Passwort zurück)."
+        ),
+        "en": (
+            "Thank you! We sent an e-mail to this address: confirm your new account with it "
+            "(or, if the address already has one, sign in or reset your password)."
+        ),
+    },
+    "mail.account_exists.subject": {
+        "de": "Du hast schon ein Konto bei Kassel Mobil",
+        "en": "You already have a Kassel Mobil account",
+    },
+    "mail.account_exists.body": {
+        "de": (
+            "Hallo {name},\n\n"
+            "jemand (hoffentlich du) wollte mit {email} ein neues Konto anlegen. Zu dieser Adresse "
+            "gibt es schon ein Konto; es bleibt, wie es ist.\n\n"
+            "Melde dich einfach an. Wenn du dein Passwort vergessen hast, fordere in der App einen Link "
+            "zum Zurücksetzen an ({link}).\n\n"
+            "Wenn du das nicht warst, ignoriere diese Nachricht.\n\n"
+            "Kassel Mobil"
+        ),
+        "en": (
+            "Hello {name},\n\n"
+            "someone (hopefully you) tried to create a new account with {email}. This address already "
+            "has an account; it stays as it is.\n\n"
+            "Just sign in. If you forgot your password, ask for a reset link in the app ({link}).\n\n"
+            "If this was not you, ignore this message.\n\n"
+            "Kassel Mobil"
+        ),
+    },
     "notice.reset_sent": {
         "de": "Wenn zu dieser Adresse ein Konto gehört, ist eine E-Mail mit einem Link zum Zurücksetzen unterwegs.",
         "en": "If an account belongs to this address, an e-mail with a reset link is on its way.",

@@ -1,4 +1,7 @@
-"""Account mail (verification and password reset links) in the account's language, sent off the request path.
+"""Account mail in the account's language, sent off the request path.
+
+Verification and password reset links, and "this address has an account" to whoever
+owns an address someone tried to register again.
 
 :class:`AccountMailer` issues the link's token and hands the message to the SMTP server of
 the settings on one background thread per application, so an answer never waits for (or
@@ -20,7 +23,7 @@ from app.i18n import LANGUAGES, text
 from app.mail import MailError, OutgoingMail, SmtpConfig, send_mail
 from app.models import TokenPurpose, User
 
-__all__ = ["AccountMailer", "account_link", "password_reset_mail", "verification_mail"]
+__all__ = ["AccountMailer", "account_exists_mail", "account_link", "password_reset_mail", "verification_mail"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,16 @@ def password_reset_mail(user: User, link: str, lifetime: timedelta) -> OutgoingM
         body=text(
             "mail.password_reset.body", language, name=user.display_name, email=user.email, link=link, minutes=minutes
         ),
+    )
+
+
+def account_exists_mail(user: User, link_base: str) -> OutgoingMail:
+    """To the owner of an address someone tried to register again: how to sign in or reset the password."""
+    language = _language(user)
+    return OutgoingMail(
+        to=user.email,
+        subject=text("mail.account_exists.subject", language),
+        body=text("mail.account_exists.body", language, name=user.display_name, email=user.email, link=link_base),
     )
 
 

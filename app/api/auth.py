@@ -6,17 +6,23 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app, g, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import token_policy
-from app.accounts.account_mail import AccountMailer, account_link, password_reset_mail, verification_mail
+from app.accounts.account_mail import (
+    AccountMailer,
+    account_exists_mail,
+    account_link,
+    password_reset_mail,
+    verification_mail,
+)
 from app.accounts.email_tokens import EmailTokenError, consume_token, issue_token, void_tokens
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import TokenError, TokenPair, open_session, refresh_session, revoke_all, revoke_session
 from app.accounts.views import account_out
-from app.errors import Conflict, FieldProblem, RuleViolation, Unauthorized
+from app.errors import FieldProblem, RuleViolation, Unauthorized
 from app.extensions import db, limiter, orm_session
 from app.i18n import negotiate, text
 from app.mail import OutgoingMail
@@ -56,37 +62,44 @@ def _tokens(pair: TokenPair) -> Tokens:
     method="POST",
     summary="Create a resident account",
     body=Registration,
-    response=Account,
-    status=201,
-    errors=(409, 429),
+    response=Notice,
+    status=202,
+    errors=(429,),
     auth=PUBLIC,
 )
 @limiter.limit(REGISTRATION_LIMIT)
-def register(body: Registration) -> Account:
-    """A new account with the role ``resident``.
+def register(body: Registration) -> Notice:
+    """A new account with the role ``resident``, confirmed by the link mailed to the address.
 
-    The e-mail address is stored lower-case and must be new; the password is kept only as an
-    Argon2id hash. A verification link goes to the address (in the account's language);
-    booking and buying passes wait for it. Limited per client address.
+    The answer is the same 202 whether or not the address already has an account, so
+    registration reveals no account: a new address gets its account and a verification
+    link (in the account's language; booking and buying passes wait for it); an address
+    that has one gets a mail telling its owner how to sign in or reset the password, and
+    nothing else changes. The e-mail address is stored lower-case; the password only as an
+    Argon2id hash (computed on both paths). Limited per client address.
     """
     email = body.email.lower()
-    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise Conflict("an account with this e-mail address exists; sign in instead")
-    user = User(
-        email=email,
-        display_name=body.display_name,
-        password_hash=hash_password(body.password),
-        role=Role.RESIDENT.value,
-        locale=body.locale,
-    )
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError as exc:  # registered at the same moment by another request
-        db.session.rollback()
-        raise Conflict("an account with this e-mail address exists; sign in instead") from exc
-    _mail_link(user, TokenPurpose.VERIFY_EMAIL)
-    return account_out(user)
+    password_hash = hash_password(body.password)  # on both paths: the answer takes as long for a taken address
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is None:
+        user = User(
+            email=email,
+            display_name=body.display_name,
+            password_hash=password_hash,
+            role=Role.RESIDENT.value,
+            locale=body.locale,
+        )
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:  # registered at the same moment by another request
+            db.session.rollback()
+            existing = db.session.scalar(select(User).where(User.email == email))
+        else:
+            _mail_link(user, TokenPurpose.VERIFY_EMAIL)
+    if existing is not None:
+        _mail_account_exists(existing)
+    return Notice(message=text("notice.registration_sent", negotiate()))
 
 
 @blueprint.operation(
@@ -185,6 +198,20 @@ def _mail_link(user: User, purpose: TokenPurpose) -> None:
             db.session.commit()
             link = account_link(settings.resolved_account_link_base, issued.token, purpose)
             return make_mail(account, link, issued.lifetime)
+
+    _mailer().prepare_and_send(prepare)
+
+
+def _mail_account_exists(user: User) -> None:
+    """Tell the owner of ``user``'s address that someone tried to register it (on the mail thread)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    link_base = _settings().resolved_account_link_base
+    user_id = user.id
+
+    def prepare() -> OutgoingMail | None:
+        with app.app_context():
+            account = db.session.get(User, user_id)
+            return None if account is None else account_exists_mail(account, link_base)
 
     _mailer().prepare_and_send(prepare)
 

@@ -41,7 +41,7 @@ def register(client: FlaskClient, email: str, locale: str = "de", name: str = "A
     response = client.post(
         "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "displayName": name, "locale": locale}
     )
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 202, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 
 
@@ -55,8 +55,7 @@ def test_registration_mails_a_link_in_english_that_confirms_the_address_once(
     mail_app: Flask, smtp_inbox: SmtpInbox
 ) -> None:
     client = mail_app.test_client()
-    account = register(client, "Anna@Example.org", locale="en")
-    assert account["emailVerified"] is False
+    register(client, "Anna@Example.org", locale="en")
     mail = smtp_inbox.next()
     assert mail.rcpt_tos == ["anna@example.org"] and mail.mail_from == "noreply@kassel.example"
     assert mail.message["From"] == "Kassel Mobil <noreply@kassel.example>"
@@ -84,6 +83,27 @@ def test_registration_mails_a_link_in_english_that_confirms_the_address_once(
     assert again.status_code == 422
     assert again.get_json()["type"] == "urn:kassel-mobility:problem:email-token-used"
     assert again.get_json()["errors"][0]["field"] == "token"
+
+
+def test_registering_a_taken_address_answers_as_for_a_new_one_and_mails_its_owner(
+    mail_app: Flask, smtp_inbox: SmtpInbox
+) -> None:
+    """No user enumeration at registration: same status and text; the owner learns of it, nothing else changes."""
+    client = mail_app.test_client()
+    new = register(client, "owner@example.org", locale="en", name="Olga Owner")
+    smtp_inbox.next()  # the new account's verification link
+    taken = register(client, "Owner@Example.org", locale="de", name="Mallory")
+    assert taken == new
+    mail = smtp_inbox.next()
+    assert mail.rcpt_tos == ["owner@example.org"]
+    assert (
+        mail.message["Subject"] == "You already have a Kassel Mobil account"
+    )  # the owner's language, not the caller's
+    assert "Hello Olga Owner" in mail.text and "Mallory" not in mail.text
+    assert "token=" not in mail.text  # no link that would act on the account
+    with mail_app.app_context():
+        (owner,) = db.session.query(User).all()
+        assert owner.display_name == "Olga Owner" and owner.locale == "en"
 
 
 def test_a_german_account_gets_german_mail_in_utf8(mail_app: Flask, smtp_inbox: SmtpInbox) -> None:

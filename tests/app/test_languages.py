@@ -71,7 +71,7 @@ def test_the_rate_limit_answers_in_the_callers_language(client: FlaskClient) -> 
         return {"status": response.status_code, **(response.get_json() or {})}
 
     answers = [register(number, "de") for number in range(6)]
-    assert [answer["status"] for answer in answers] == [201] * 5 + [429]
+    assert [answer["status"] for answer in answers] == [202] * 5 + [429]
     german = answers[-1]
     assert german["type"] == "urn:kassel-mobility:problem:too-many-requests"
     assert german["title"] == "Zu viele Anfragen" and "Bitte warte" in str(german["detail"])

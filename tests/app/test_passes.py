@@ -114,10 +114,11 @@ def test_from_teilhabecard_to_a_free_ride_and_an_offline_check(
         "/api/v1/auth/register",
         json={"email": "anna@example.org", "password": "correct horse battery", "displayName": "Anna Schmidt"},
     )
-    assert registered.status_code == 201
+    assert registered.status_code == 202
     tokens = client.post("/api/v1/auth/login", json={"email": "anna@example.org", "password": "correct horse battery"})
+    bearer = {"Authorization": f"Bearer {tokens.get_json()['accessToken']}"}
     anna = SignedIn(
-        registered.get_json()["id"],
+        client.get("/api/v1/me", headers=bearer).get_json()["id"],
         "anna@example.org",
         {"Authorization": f"Bearer {tokens.get_json()['accessToken']}"},
         tokens.get_json()["refreshToken"],
