@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
-import os
 import uuid
 from pathlib import Path
 from typing import IO, Protocol
@@ -181,8 +180,3 @@ def leadership_for(
 
         return Leadership(name, RedisLease(redis_client(redis_url), f"{redis_prefix}:leader:{name}", lease_s=lease_s))
     return Leadership(name, FileLease(instance_path / f"{name}.leader-lock"))
-
-
-def process_label() -> str:
-    """``host:pid`` of this process, for logs saying who leads."""
-    return f"{os.uname().nodename}:{os.getpid()}"

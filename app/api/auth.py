@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, g, request
@@ -178,42 +179,50 @@ def _address_key() -> str:
     return "mail-to:" + hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def _mail_link(user: User, purpose: TokenPurpose) -> None:
-    """Issue a ``purpose`` token for ``user`` and mail its link, all on the mail thread (nothing waits for it)."""
+def _mail_to_account(user: User, compose: Callable[[User], OutgoingMail]) -> None:
+    """Compose and send a mail to ``user`` on the mail thread (nothing waits for it); none if the account is gone."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    user_id = user.id
+
+    def prepare() -> OutgoingMail | None:
+        with app.app_context():
+            account = db.session.get(User, user_id)
+            return None if account is None else compose(account)  # None: deleted in the meantime
+
+    _mailer().prepare_and_send(prepare)
+
+
+def _mail_link(user: User, purpose: TokenPurpose) -> None:
+    """Issue a ``purpose`` token for ``user`` and mail its link, all on the mail thread."""
     settings = _settings()
     secret_key: str = current_app.config["SECRET_KEY"]
-    user_id = user.id
     if purpose is TokenPurpose.VERIFY_EMAIL:
         lifetime, make_mail = timedelta(hours=settings.email_verify_hours), verification_mail
     else:
         lifetime, make_mail = timedelta(minutes=settings.password_reset_minutes), password_reset_mail
 
-    def prepare() -> OutgoingMail | None:
-        with app.app_context():
-            account = db.session.get(User, user_id)
-            if account is None:  # deleted in the meantime
-                return None
-            issued = issue_token(orm_session(), secret_key=secret_key, user=account, purpose=purpose, lifetime=lifetime)
-            db.session.commit()
-            link = account_link(settings.resolved_account_link_base, issued.token, purpose)
-            return make_mail(account, link, issued.lifetime)
+    def compose(account: User) -> OutgoingMail:
+        issued = issue_token(orm_session(), secret_key=secret_key, user=account, purpose=purpose, lifetime=lifetime)
+        db.session.commit()
+        link = account_link(settings.resolved_account_link_base, issued.token, purpose)
+        return make_mail(account, link, issued.lifetime)
 
-    _mailer().prepare_and_send(prepare)
+    _mail_to_account(user, compose)
 
 
 def _mail_account_exists(user: User) -> None:
     """Tell the owner of ``user``'s address that someone tried to register it (on the mail thread)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     link_base = _settings().resolved_account_link_base
-    user_id = user.id
+    _mail_to_account(user, lambda account: account_exists_mail(account, link_base))
 
-    def prepare() -> OutgoingMail | None:
-        with app.app_context():
-            account = db.session.get(User, user_id)
-            return None if account is None else account_exists_mail(account, link_base)
 
-    _mailer().prepare_and_send(prepare)
+def _consume(token: str, purpose: TokenPurpose) -> User:
+    """The account a link's ``token`` of ``purpose`` belongs to, the token now used; else the 422 refusal."""
+    try:
+        return consume_token(orm_session(), secret_key=current_app.config["SECRET_KEY"], token=token, purpose=purpose)
+    except EmailTokenError as exc:
+        db.session.rollback()
+        raise _token_refused(exc) from exc
 
 
 def _token_refused(exc: EmailTokenError) -> RuleViolation:
@@ -266,16 +275,7 @@ def verify_email(body: VerifyEmail) -> Notice:
     A used, replaced, expired or unknown token is 422 ``email-token-used``,
     ``email-token-expired`` or ``email-token-invalid``.
     """
-    try:
-        user = consume_token(
-            orm_session(),
-            secret_key=current_app.config["SECRET_KEY"],
-            token=body.token,
-            purpose=TokenPurpose.VERIFY_EMAIL,
-        )
-    except EmailTokenError as exc:
-        db.session.rollback()
-        raise _token_refused(exc) from exc
+    user = _consume(body.token, TokenPurpose.VERIFY_EMAIL)
     if user.email_verified_at is None:
         user.email_verified_at = utc_now()
     db.session.commit()
@@ -324,17 +324,8 @@ def reset_password(body: PasswordReset) -> Notice:
     Each link works once and until it expires (422 ``email-token-used``,
     ``email-token-expired``, ``email-token-invalid``).
     """
+    user = _consume(body.token, TokenPurpose.PASSWORD_RESET)
     db_session = orm_session()
-    try:
-        user = consume_token(
-            db_session,
-            secret_key=current_app.config["SECRET_KEY"],
-            token=body.token,
-            purpose=TokenPurpose.PASSWORD_RESET,
-        )
-    except EmailTokenError as exc:
-        db.session.rollback()
-        raise _token_refused(exc) from exc
     user.password_hash = hash_password(body.password)
     if user.email_verified_at is None:
         user.email_verified_at = utc_now()
