@@ -425,6 +425,14 @@ def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, f
     click.echo(f"SYNTHETIC DEMO DATA: inputs in {inputs_folder}, region at {region_path}")
 
 
+_OSRM_PYTHON = click.option(
+    "--osrm-python",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="MOBILITY_OSRM_PYTHON",
+    help="A CPython 3.12 with osrm-bindings: adds OSRM CH on the same OSM file (PEERS.md).",
+)
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks against peers, side by side in one run."""
@@ -438,6 +446,10 @@ def bench() -> None:
     "--osm", "osm_file", type=click.Path(path_type=Path), help="OSM file for the peers (default: the region's input)."
 )
 @click.option("--valhalla-url", help="A valhalla_service on the same OSM file, e.g. http://127.0.0.1:8002.")
+@_OSRM_PYTHON
+@click.option(
+    "--osrm-cache", type=click.Path(path_type=Path), help="Where OSRM's prepared files stay (default: a temp folder)."
+)
 @click.option("--no-import", is_flag=True, help="Skip the import time and memory measurement.")
 @click.option(
     "--import-osm", "import_file", type=click.Path(path_type=Path), help="Measure the import of this OSM file instead."
@@ -449,11 +461,13 @@ def bench_street(
     seed: int,
     osm_file: Path | None,
     valhalla_url: str | None,
+    osrm_python: Path | None,
+    osrm_cache: Path | None,
     no_import: bool,
     import_file: Path | None,
     as_json: bool,
 ) -> None:
-    """Street routing latency and route agreement versus networkx (and Valhalla)."""
+    """Street routing latency and route agreement versus networkx (and Valhalla, OSRM CH)."""
     import json
 
     from routing.bench.street import format_report, run_street_benchmark
@@ -472,6 +486,8 @@ def bench_street(
         valhalla_url=valhalla_url,
         import_measurement=not no_import,
         import_file=import_file,
+        osrm_python=osrm_python,
+        osrm_cache=osrm_cache,
     )
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
@@ -617,8 +633,11 @@ def bench_plan(region_path: Path, users: int, seconds: int, as_json: bool) -> No
 @click.option("--users", default=4, show_default=True, type=click.IntRange(1, 200), help="Concurrent locust users.")
 @click.option("--seconds", default=30, show_default=True, type=click.IntRange(5, 3600), help="Load test length.")
 @click.option("--seed", default=42, show_default=True)
+@_OSRM_PYTHON
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
-def bench_all(region_path: Path, pairs: int, users: int, seconds: int, seed: int, as_json: bool) -> None:
+def bench_all(
+    region_path: Path, pairs: int, users: int, seconds: int, seed: int, osrm_python: Path | None, as_json: bool
+) -> None:
     """Every row of the speed table in one run: cold start, transit vs ferrobus, /plan load, street vs networkx."""
     import json
 
@@ -637,6 +656,7 @@ def bench_all(region_path: Path, pairs: int, users: int, seconds: int, seed: int
             users=users,
             seconds=seconds,
             seed=seed,
+            osrm_python=osrm_python,
             progress=lambda text: click.echo(text, err=True),
         )
     except RuntimeError as exc:

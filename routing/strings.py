@@ -20,6 +20,9 @@ class StringTable(Sequence[str]):
         # Plain ndarray views of memory maps: same shared pages, cheaper indexing.
         self._offsets = np.asarray(offsets).view(np.ndarray)
         self._data = np.asarray(data).view(np.ndarray)
+        self._count = len(self._offsets) - 1
+        # Strings decoded so far: a route or a plan asks for the same few names many times.
+        self._decoded: dict[int, str] = {}
 
     @classmethod
     def from_strings(cls, strings: Iterable[str]) -> StringTable:
@@ -44,15 +47,19 @@ class StringTable(Sequence[str]):
         return cls(offsets, data)
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return self._count
 
     def __getitem__(self, index: int) -> str:  # type: ignore[override]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+        found = self._decoded.get(index)
+        if found is not None:
+            return found
+        position = index + self._count if index < 0 else index
+        if not 0 <= position < self._count:
             raise IndexError(index)
-        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
-        return bytes(self._data[start:end]).decode("utf-8")
+        start, end = int(self._offsets[position]), int(self._offsets[position + 1])
+        text = bytes(self._data[start:end]).decode("utf-8")
+        self._decoded[index] = text
+        return text
 
     def to_list(self) -> list[str]:
         """Decode every string (for indexes built once at load time)."""

@@ -4,8 +4,9 @@ Rows: the cold start (a fresh process on an empty kernel cache, then a restart o
 filled one), earliest arrival against ferrobus, McRAPTOR, range and arrive-by
 (``routing.bench.transit``), ``/plan`` under load with gunicorn -w 2 and locust
 (``app.loadtest.run``), and street walking against networkx (``routing.bench.street``).
-OSRM runs only in a CPython 3.12 environment (``../shared/PEERS.md``); its column says so
-when it is not measured. Ratios are ours / peer from the same run.
+OSRM runs only in a CPython 3.12 environment (``../shared/PEERS.md``): given its
+interpreter (``osrm_python``), OSRM CH runs in the same run; otherwise its column says so.
+Ratios are ours / peer from the same run.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def run_all(
     users: int,
     seconds: int,
     seed: int = 42,
+    osrm_python: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> dict[str, Any]:
     """Run every benchmark of the table on ``region``; plain data for :func:`format_table` or JSON.
@@ -111,8 +113,8 @@ def run_all(
         use_kernel_cache(cache)  # this process loads the kernels the cold start compiled
         stage(f"transit: ours and ferrobus, {pairs} pairs")
         transit = run_transit_benchmark(region, pairs=pairs, seed=seed)
-        stage(f"street: ours and networkx, {pairs} pairs")
-        street = run_street_benchmark(region, pairs=pairs, seed=seed, import_measurement=False)
+        stage(f"street: ours, networkx{' and OSRM' if osrm_python else ''}, {pairs} pairs")
+        street = run_street_benchmark(region, pairs=pairs, seed=seed, import_measurement=False, osrm_python=osrm_python)
     stage("done")
     return {
         "region": region.manifest.name,
@@ -139,6 +141,20 @@ def _start_row(label: str, start: dict[str, Any]) -> list[str]:
         f"tenth /plan {_ms(start['tenth_ms'])}",
         f"first/tenth {ratio:.2f}x (< 1 s, <= 3x)",
     ]
+
+
+def _street_row(walk: dict[str, Any]) -> list[str]:
+    """The street row: ours, networkx and OSRM CH (each ratio ours / peer)."""
+    ours = walk["ours"]["p50_ms"]
+    networkx, osrm = walk.get("networkx"), walk.get("osrm")
+    peers = [f"networkx {_ms(networkx['p50_ms'])}" if networkx else "networkx not measured (no OSM input)"]
+    ratios = [f"ours {ours / networkx['p50_ms']:.3f}x networkx" if networkx else ""]
+    if osrm:
+        peers.append(f"OSRM CH {_ms(osrm['p50_ms'])}")
+        ratios.append(f"{ours / osrm['p50_ms']:.2f}x OSRM (<= 1x)")
+    else:
+        peers.append("OSRM not measured (--osrm-python: CPython 3.12 venv, PEERS.md)")
+    return ["street walk p50", _ms(ours), "; ".join(peers), ", ".join(r for r in ratios if r) + " (<= 0.5 ms)"]
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -176,17 +192,7 @@ def format_table(report: dict[str, Any]) -> str:
         ]
     )
     walk = next(profile for profile in street["profiles"] if profile["profile"] == "walk")
-    networkx = walk.get("networkx")
-    rows.append(
-        [
-            "street walk p50",
-            _ms(walk["ours"]["p50_ms"]),
-            f"networkx {_ms(networkx['p50_ms'])}; OSRM not measured (CPython 3.12 venv, PEERS.md)"
-            if networkx
-            else "networkx not measured (no OSM input)",
-            f"ours {walk['ours']['p50_ms'] / networkx['p50_ms']:.3f}x networkx (<= 0.5 ms)" if networkx else "",
-        ]
-    )
+    rows.append(_street_row(walk))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [f"bench all: {report['region']}, {report['pairs']} pairs, one run"]
     for n, row in enumerate(rows):

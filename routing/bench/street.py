@@ -10,7 +10,10 @@ seeded) are routed by
 - **networkx on our graph**: ``networkx.shortest_path_length`` on our compiled profile
   graph with our weights: an independent exactness check (costs must agree);
 - **Valhalla** (optional): its ``/route`` HTTP API on the same OSM file, when a server URL
-  is given (pyvalhalla only ships CPython 3.12 wheels; see ``docs/benchmarks.md``).
+  is given (pyvalhalla only ships CPython 3.12 wheels; see ``docs/benchmarks.md``);
+- **OSRM** (optional): contraction hierarchies in-process in a CPython 3.12 interpreter
+  with osrm-bindings (:mod:`routing.bench.osrm_peer`), full geometry and steps, when that
+  interpreter is given.
 
 Import time and peak memory of the OSM file are measured in a fresh process so the
 benchmark's own memory does not count.
@@ -22,6 +25,7 @@ import itertools
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +35,7 @@ import networkx as nx
 import numpy as np
 import requests
 
+from routing.bench.osrm_peer import OsrmUnavailable, run_osrm
 from routing.errors import NoRoute, PointNotRoutable
 from routing.region.region import Region
 from routing.street.router import Snap, StreetRoute, StreetRouter, TravelSpeeds, cycling_speeds, walking_speeds
@@ -65,9 +70,11 @@ class ProfileResult:
     ours: Latency
     networkx: Latency | None = None
     valhalla: Latency | None = None
+    osrm: Latency | None = None
     networkx_exact_mismatches: int | None = None
     length_ratio_networkx: dict[str, float] = field(default_factory=dict)
     length_ratio_valhalla: dict[str, float] = field(default_factory=dict)
+    length_ratio_osrm: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -132,6 +139,39 @@ def _valhalla_route(url: str, costing: str, a: Snap, b: Snap) -> tuple[float, fl
     return elapsed, float(response.json()["trip"]["summary"]["length"]) * 1000
 
 
+@dataclass(frozen=True)
+class OsrmPeer:
+    """How to run OSRM beside us: its interpreter, the OSM file and where its prepared files stay."""
+
+    python: Path
+    osm_file: Path
+    cache: Path
+
+
+def _measure_osrm(
+    peer: OsrmPeer, profile: str, sample: list[tuple[int, int, Snap, Snap]], routes: list[StreetRoute | None]
+) -> tuple[Latency | None, dict[str, float], str]:
+    """OSRM's latency and length agreement on ``sample``, with a note on what was measured."""
+    try:
+        run = run_osrm(
+            peer.python,
+            peer.osm_file,
+            profile,
+            [((a.lat, a.lon), (b.lat, b.lon)) for *_, a, b in sample],
+            cache=peer.cache,
+        )
+    except OsrmUnavailable as exc:
+        return None, {}, f"OSRM not measured: {exc}"
+    times = [seconds for seconds in run.seconds if seconds is not None]
+    ratios = [
+        found.distance_m / length
+        for found, length in zip(routes, run.distances_m, strict=True)
+        if found is not None and length
+    ]
+    note = f"OSRM CH in-process (steps, full geometry); prepared in {run.prepared_s:.1f} s"
+    return (Latency.of(times) if times else None), _ratio_summary(ratios), note
+
+
 def bench_profile(
     router: StreetRouter,
     profile: str,
@@ -140,6 +180,7 @@ def bench_profile(
     seed: int,
     osmnx_graph: nx.MultiDiGraph | None,
     valhalla_url: str | None,
+    osrm: OsrmPeer | None = None,
 ) -> ProfileResult:
     """Measure one profile on ``pairs`` seeded pairs."""
     speeds, costing = PROFILES[profile]
@@ -200,6 +241,10 @@ def bench_profile(
                 ratios.append(found.distance_m / length)
         result.valhalla = Latency.of(times) if times else None
         result.length_ratio_valhalla = _ratio_summary(ratios)
+
+    if osrm is not None:
+        result.osrm, result.length_ratio_osrm, note = _measure_osrm(osrm, profile, sample, routes)
+        result.notes.append(note)
     return result
 
 
@@ -244,15 +289,24 @@ def run_street_benchmark(
     valhalla_url: str | None = None,
     import_measurement: bool = True,
     import_file: Path | None = None,
+    osrm_python: Path | None = None,
+    osrm_cache: Path | None = None,
 ) -> dict[str, Any]:
     """Run the whole street benchmark and return its results as plain data.
 
     ``import_file`` measures the import of another OSM file (default: the region's own).
+    ``osrm_python`` (a CPython 3.12 with osrm-bindings) adds OSRM CH on the same OSM file;
+    its prepared files stay in ``osrm_cache`` (default: a folder in the temporary directory).
     """
     from routing.street.osm_import import graph_from_osm_file
 
     osm_file = osm_file or osm_input(region)
     osmnx_graph = graph_from_osm_file(osm_file) if osm_file else None
+    osrm = (
+        OsrmPeer(osrm_python, osm_file, osrm_cache or Path(tempfile.gettempdir()) / "kassel-mobility-osrm")
+        if osrm_python is not None and osm_file is not None
+        else None
+    )
     results = [
         bench_profile(
             StreetRouter(region.street, profile),
@@ -261,6 +315,7 @@ def run_street_benchmark(
             seed=seed,
             osmnx_graph=osmnx_graph,
             valhalla_url=valhalla_url,
+            osrm=osrm,
         )
         for profile in PROFILES
     ]
@@ -283,13 +338,13 @@ def format_report(report: dict[str, Any]) -> str:
         ours = result["ours"]
         lines.append(f"  {result['profile']}: {result['pairs']} pairs")
         lines.append(f"    ours        p50 {ours['p50_ms']:8.3f} ms   p95 {ours['p95_ms']:8.3f} ms")
-        for peer in ("networkx", "valhalla"):
+        for peer in ("networkx", "valhalla", "osrm"):
             measured = result.get(peer)
             if measured:
                 lines.append(
                     f"    {peer:<11} p50 {measured['p50_ms']:8.3f} ms   p95 {measured['p95_ms']:8.3f} ms   "
-                    f"ours is {measured['p50_ms'] / ours['p50_ms']:.1f}x faster at p50, "
-                    f"{measured['p95_ms'] / ours['p95_ms']:.1f}x at p95"
+                    f"ours/{peer} {ours['p50_ms'] / measured['p50_ms']:.3g}x at p50, "
+                    f"{ours['p95_ms'] / measured['p95_ms']:.3g}x at p95"
                 )
                 agreement = result[f"length_ratio_{peer}"]
                 if agreement:
@@ -301,6 +356,8 @@ def format_report(report: dict[str, Any]) -> str:
                 lines.append(
                     "    valhalla    not measured (give --valhalla-url of a valhalla_service on this OSM file)"
                 )
+            elif peer == "osrm":
+                lines.append("    osrm        not measured (give --osrm-python, a CPython 3.12 with osrm-bindings)")
         lines.append(
             f"    exactness: {result['networkx_exact_mismatches']} cost mismatches against networkx on our graph"
         )

@@ -83,18 +83,48 @@ def turn_modifier(before: float, after: float) -> str:
     return "uturn"
 
 
-def _heading_from(pieces: RoutePieces, index: int, *, forward: bool) -> float | None:
-    """Bearing leaving coordinate ``index`` forwards (or arriving at it, backwards)."""
-    lon, lat = pieces.lon, pieces.lat
-    here = (float(lon[index]), float(lat[index]))
-    other = index
-    while True:
-        other = other + 1 if forward else other - 1
-        if not 0 <= other < lon.size:
-            return None
-        point = (float(lon[other]), float(lat[other]))
-        if point != here:
-            return bearing(here, point) if forward else bearing(point, here)
+def _bearings(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], tail: NDArray[np.int64], head: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Initial bearings from coordinate ``tail[i]`` to ``head[i]``, as :func:`bearing` computes them, at once."""
+    lon1, lat1, lon2, lat2 = (np.radians(values) for values in (lon[tail], lat[tail], lon[head], lat[head]))
+    y = np.sin(lon2 - lon1) * np.cos(lat2)
+    x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1)
+    return np.asarray((np.degrees(np.arctan2(y, x)) + 360.0) % 360.0, dtype=np.float64)
+
+
+class _Headings:
+    """Headings leaving (or arriving at) route coordinates, skipping repeated points.
+
+    Coordinate ``k``'s forward heading points at the first later coordinate that differs from
+    it; its backward heading comes from the last earlier one that differs (None at the ends).
+    """
+
+    def __init__(self, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> None:
+        self.lon, self.lat = lon, lat
+        # Coordinate j is followed by a different one: runs of equal points end there.
+        self.changes = np.flatnonzero((lon[1:] != lon[:-1]) | (lat[1:] != lat[:-1]))
+
+    def forward(self, index: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Bearing leaving each coordinate of ``index`` (NaN where no later point differs)."""
+        position = np.searchsorted(self.changes, index, side="left")
+        return self._from_change(position)
+
+    def backward(self, index: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Bearing arriving at each coordinate of ``index`` (NaN where no earlier point differs)."""
+        position = np.searchsorted(self.changes, index, side="left") - 1
+        return self._from_change(position)
+
+    def _from_change(self, position: NDArray[np.int64]) -> NDArray[np.float64]:
+        valid = (position >= 0) & (position < self.changes.size)
+        tail = self.changes[position[valid]]
+        result = np.full(position.size, np.nan)
+        result[valid] = _bearings(self.lon, self.lat, tail, tail + 1)
+        return result
+
+
+def _optional(value: float) -> float | None:
+    return None if math.isnan(value) else value
 
 
 def build_steps(pieces: RoutePieces) -> list[Step]:
@@ -103,25 +133,32 @@ def build_steps(pieces: RoutePieces) -> list[Step]:
     A change between normal travel, steps and pushing the bike starts a new step (with its notice).
     """
     count = pieces.name_ids.size
-    keep = [i for i in range(count) if pieces.length_m[i] > 0 or count == 1]
-    if not keep:
+    keep = np.flatnonzero(pieces.length_m > 0) if count != 1 else np.zeros(1, dtype=np.int64)
+    if not keep.size:
         return []
-    ids = pieces.name_ids.tolist()
-    classes = pieces.speed_class.tolist() if pieces.speed_class is not None else [0] * count
-    notices = [NOTICES.get(int(c), "") for c in classes]
-    groups: list[list[int]] = [[keep[0]]]
-    for i in keep[1:]:
-        last = groups[-1][-1]
-        if ids[i] == ids[last] and notices[i] == notices[last]:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
+    classes = pieces.speed_class if pieces.speed_class is not None else np.zeros(count, dtype=np.int64)
+    notice_codes = np.where(np.isin(classes, list(NOTICES)), classes, 0)[keep]
+    ids = pieces.name_ids[keep]
+    opens = np.ones(keep.size, dtype=np.bool_)
+    opens[1:] = (ids[1:] != ids[:-1]) | (notice_codes[1:] != notice_codes[:-1])
+    group_start = np.flatnonzero(opens)
+    group_end = np.append(group_start[1:], keep.size) - 1
+    distance = np.add.reduceat(pieces.length_m[keep], group_start)
+    duration = np.add.reduceat(pieces.duration_s[keep], group_start)
+    first_coordinate = pieces.first[keep[group_start]]
+    last_coordinate = pieces.last[keep[group_end]]
+    headings = _Headings(pieces.lon, pieces.lat)
+    leaving = headings.forward(first_coordinate).tolist()
+    arriving_at = headings.backward(last_coordinate).tolist()
+    group_ids = ids[group_start].tolist()
+    group_notices = notice_codes[group_start].tolist()
+    distances, durations = distance.tolist(), duration.tolist()
+    starts = list(zip(pieces.lon[first_coordinate].tolist(), pieces.lat[first_coordinate].tolist(), strict=True))
     steps: list[Step] = []
     previous_heading: float | None = None
-    for number, group in enumerate(groups):
-        first, last = int(pieces.first[group[0]]), int(pieces.last[group[-1]])
-        heading = _heading_from(pieces, first, forward=True)
-        heading = heading if heading is not None else (previous_heading or 0.0)
+    for number in range(group_start.size):
+        found = _optional(leaving[number])
+        heading = found if found is not None else (previous_heading or 0.0)
         if number == 0:
             action, modifier = "depart", ""
         else:
@@ -131,23 +168,23 @@ def build_steps(pieces: RoutePieces) -> list[Step]:
             Step(
                 action=action,
                 modifier=modifier,
-                name=pieces.names[ids[group[0]]],
-                distance_m=float(pieces.length_m[group].sum()),
-                duration_s=float(pieces.duration_s[group].sum()),
-                location=(float(pieces.lon[first]), float(pieces.lat[first])),
+                name=pieces.names[group_ids[number]],
+                distance_m=distances[number],
+                duration_s=durations[number],
+                location=starts[number],
                 bearing_before=previous_heading if previous_heading is not None else 0.0,
                 bearing_after=heading,
-                notice=notices[group[0]],
+                notice=NOTICES.get(group_notices[number], ""),
             )
         )
-        arriving = _heading_from(pieces, last, forward=False)
+        arriving = _optional(arriving_at[number])
         previous_heading = arriving if arriving is not None else heading
     end = int(pieces.last[keep[-1]])
     steps.append(
         Step(
             action="arrive",
             modifier="",
-            name=pieces.names[ids[keep[-1]]],
+            name=pieces.names[int(ids[-1])],
             distance_m=0.0,
             duration_s=0.0,
             location=(float(pieces.lon[end]), float(pieces.lat[end])),
