@@ -37,6 +37,10 @@ class RoutePieces:
 NOTICES = {1: "push", 2: "steps"}
 """Speed class -> notice: ``push`` (walk beside the bike), ``steps`` (use the steps)."""
 
+_NOTICE_OF_CLASS = np.zeros(256, dtype=np.int64)
+_NOTICE_OF_CLASS[list(NOTICES)] = list(NOTICES)
+"""Speed class (0..255) -> itself where it has a notice, else 0: groups pieces by notice."""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -137,7 +141,7 @@ def build_steps(pieces: RoutePieces) -> list[Step]:
     if not keep.size:
         return []
     classes = pieces.speed_class if pieces.speed_class is not None else np.zeros(count, dtype=np.int64)
-    notice_codes = np.where(np.isin(classes, list(NOTICES)), classes, 0)[keep]
+    notice_codes = _NOTICE_OF_CLASS[classes[keep]]
     ids = pieces.name_ids[keep]
     opens = np.ones(keep.size, dtype=np.bool_)
     opens[1:] = (ids[1:] != ids[:-1]) | (notice_codes[1:] != notice_codes[:-1])
