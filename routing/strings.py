@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+DECODED_KEPT = 4096
+"""How many decoded strings a table keeps per process before it starts afresh."""
+
 
 class StringTable(Sequence[str]):
     """An immutable list of strings backed by a byte array and an offset array.
@@ -21,7 +24,8 @@ class StringTable(Sequence[str]):
         self._offsets = np.asarray(offsets).view(np.ndarray)
         self._data = np.asarray(data).view(np.ndarray)
         self._count = len(self._offsets) - 1
-        # Strings decoded so far: a route or a plan asks for the same few names many times.
+        # Strings decoded lately: a route or a plan asks for the same few names many times.
+        # Bounded, so a worker never ends up holding a decoded copy of the shared table.
         self._decoded: dict[int, str] = {}
 
     @classmethod
@@ -50,15 +54,17 @@ class StringTable(Sequence[str]):
         return self._count
 
     def __getitem__(self, index: int) -> str:  # type: ignore[override]
-        found = self._decoded.get(index)
+        position = index + self._count if index < 0 else index
+        found = self._decoded.get(position)
         if found is not None:
             return found
-        position = index + self._count if index < 0 else index
         if not 0 <= position < self._count:
             raise IndexError(index)
         start, end = int(self._offsets[position]), int(self._offsets[position + 1])
         text = bytes(self._data[start:end]).decode("utf-8")
-        self._decoded[index] = text
+        if len(self._decoded) >= DECODED_KEPT:
+            self._decoded.clear()
+        self._decoded[position] = text
         return text
 
     def to_list(self) -> list[str]:

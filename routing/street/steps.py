@@ -63,14 +63,6 @@ class Step:
     """``steps`` (use the steps), ``push`` (push your bike) or empty."""
 
 
-def bearing(a: Coordinate, b: Coordinate) -> float:
-    """Initial bearing from ``a`` to ``b`` in degrees (0 = north, clockwise)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    y = math.sin(lon2 - lon1) * math.cos(lat2)
-    x = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
-    return (math.degrees(math.atan2(y, x)) + 360.0) % 360.0
-
-
 def turn_modifier(before: float, after: float) -> str:
     """Name the turn from heading ``before`` to heading ``after``."""
     delta = (after - before + 540.0) % 360.0 - 180.0
@@ -90,7 +82,7 @@ def turn_modifier(before: float, after: float) -> str:
 def _bearings(
     lon: NDArray[np.float64], lat: NDArray[np.float64], tail: NDArray[np.int64], head: NDArray[np.int64]
 ) -> NDArray[np.float64]:
-    """Initial bearings from coordinate ``tail[i]`` to ``head[i]``, as :func:`bearing` computes them, at once."""
+    """Initial bearings (degrees, 0 = north, clockwise) from coordinate ``tail[i]`` to ``head[i]``."""
     lon1, lat1, lon2, lat2 = (np.radians(values) for values in (lon[tail], lat[tail], lon[head], lat[head]))
     y = np.sin(lon2 - lon1) * np.cos(lat2)
     x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1)
