@@ -21,6 +21,10 @@ EARTH_RADIUS_M = 6_371_008.8
 # Chord distances never exceed great-circle distances; the factor absorbs float32
 # rounding of stored edge lengths so the A* bound stays admissible.
 HEURISTIC_SAFETY = 1.0 - 1e-6
+LANDMARK_SLACK = 2.0**-22
+"""Relative slack on a difference of two float32 landmark distances (each rounded by at most 2^-24 of itself)."""
+ACTIVE_LANDMARKS = 4
+"""Landmarks a search evaluates per node: those bounding its source-target pair best."""
 
 
 class Workspace:
@@ -81,6 +85,66 @@ def _grow(keys: NDArray[np.float64], items: NDArray[np.int64]) -> tuple[NDArray[
     return new_keys, new_items
 
 
+@njit(cache=True, inline="always")
+def _landmark_bound(
+    forward: NDArray[np.float32],
+    backward: NDArray[np.float32],
+    active: NDArray[np.int64],
+    v: int,
+    target_forward: NDArray[np.float64],
+    target_backward: NDArray[np.float64],
+    target_costs: NDArray[np.float64],
+    per_metre: float,
+) -> float:
+    """Lower bound on the cost from ``v`` to the cheapest target by the ``active`` landmarks (see :mod:`.landmarks`).
+
+    ``per_metre`` is one over the query's top speed; ``target_*[j, k]`` hold target ``j``'s
+    distances for landmark ``active[k]``. A difference of two stored float32 distances is
+    reduced by their rounding error, so the bound stays below the truth; a difference
+    with an unreachable side (``inf - inf``) is NaN and ignored.
+    """
+    best = np.inf
+    for j in range(target_costs.size):
+        h = 0.0
+        for k in range(active.size):
+            i = active[k]
+            a, b = target_forward[j, k], np.float64(forward[v, i])
+            lower = (a - b) - LANDMARK_SLACK * (a + b)
+            if lower > h:
+                h = lower
+            a, b = np.float64(backward[v, i]), target_backward[j, k]
+            lower = (a - b) - LANDMARK_SLACK * (a + b)
+            if lower > h:
+                h = lower
+        h = h * per_metre + target_costs[j]
+        if h < best:
+            best = h
+    return best
+
+
+@njit(cache=True)
+def _active_landmarks(
+    forward: NDArray[np.float32],
+    backward: NDArray[np.float32],
+    source: int,
+    target: int,
+    count: int,
+) -> NDArray[np.int64]:
+    """The ``count`` landmarks bounding the cost from ``source`` to ``target`` best (the *active* set).
+
+    Goldberg & Harrelson's refinement: each node evaluates only the landmarks that matter
+    for this pair.
+    """
+    landmarks = forward.shape[1]
+    quality = np.empty(landmarks)
+    for i in range(landmarks):
+        ahead = np.float64(forward[target, i]) - np.float64(forward[source, i])
+        behind = np.float64(backward[source, i]) - np.float64(backward[target, i])
+        quality[i] = max(ahead, behind) if np.isfinite(ahead) and np.isfinite(behind) else -np.inf
+    order = np.argsort(-quality)
+    return order[: min(count, landmarks)].astype(np.int64)
+
+
 @njit(cache=True)
 def shortest_path(
     offsets: NDArray[np.int32],
@@ -95,6 +159,8 @@ def shortest_path(
     target_nodes: NDArray[np.int64],
     target_costs: NDArray[np.float64],
     target_xyz: NDArray[np.float64],
+    landmark_forward: NDArray[np.float32],
+    landmark_backward: NDArray[np.float32],
     best_known: float,
     cost: NDArray[np.float64],
     pred_edge: NDArray[np.int64],
@@ -102,7 +168,10 @@ def shortest_path(
     closed: NDArray[np.bool_],
     touched: NDArray[np.int64],
 ) -> tuple[float, int, NDArray[np.int64], int]:
-    """A* from the sources to the cheapest target, bounded by chord distance / top speed.
+    """A* from the sources to the cheapest target, bounded by chord distance / top speed and by the landmarks.
+
+    The landmark arrays are ``[node, landmark]`` (zero columns: the chord bound alone);
+    the bound of a node is the larger of the two, each admissible and consistent.
 
     Returns ``(cost, target index or -1, edges of the path in order, settled count)``;
     target index -1 with a finite cost means ``best_known`` (a direct path along one
@@ -112,7 +181,19 @@ def shortest_path(
     for s in speeds:
         top_speed = max(top_speed, s)
     bound = EARTH_RADIUS_M * HEURISTIC_SAFETY / top_speed
+    per_metre = 1.0 / top_speed
     tx, ty, tz = target_xyz[0], target_xyz[1], target_xyz[2]
+    active = np.empty(0, dtype=np.int64)
+    if landmark_forward.shape[1] > 0 and source_nodes.size > 0 and target_nodes.size > 0:
+        active = _active_landmarks(
+            landmark_forward, landmark_backward, source_nodes[0], target_nodes[0], ACTIVE_LANDMARKS
+        )
+    target_forward = np.empty((target_nodes.size, active.size))
+    target_backward = np.empty((target_nodes.size, active.size))
+    for j in range(target_nodes.size):
+        for k in range(active.size):
+            target_forward[j, k] = landmark_forward[target_nodes[j], active[k]]
+            target_backward[j, k] = landmark_backward[target_nodes[j], active[k]]
     keys = np.empty(1024)
     items = np.empty(1024, dtype=np.int64)
     size = 0
@@ -127,9 +208,22 @@ def shortest_path(
             pred_edge[v] = -1
             pred_node[v] = -1
             dx, dy, dz = xyz[v, 0] - tx, xyz[v, 1] - ty, xyz[v, 2] - tz
+            h = max(
+                bound * math.sqrt(dx * dx + dy * dy + dz * dz),
+                _landmark_bound(
+                    landmark_forward,
+                    landmark_backward,
+                    active,
+                    v,
+                    target_forward,
+                    target_backward,
+                    target_costs,
+                    per_metre,
+                ),
+            )
             if size == keys.size:
                 keys, items = _grow(keys, items)
-            size = _push(keys, items, size, cost[v] + bound * math.sqrt(dx * dx + dy * dy + dz * dz), v)
+            size = _push(keys, items, size, cost[v] + h, v)
     best = best_known
     best_target = -1
     settled = 0
@@ -159,9 +253,22 @@ def shortest_path(
                 pred_edge[u] = e
                 pred_node[u] = v
                 dx, dy, dz = xyz[u, 0] - tx, xyz[u, 1] - ty, xyz[u, 2] - tz
+                h = max(
+                    bound * math.sqrt(dx * dx + dy * dy + dz * dz),
+                    _landmark_bound(
+                        landmark_forward,
+                        landmark_backward,
+                        active,
+                        u,
+                        target_forward,
+                        target_backward,
+                        target_costs,
+                        per_metre,
+                    ),
+                )
                 if size == keys.size:
                     keys, items = _grow(keys, items)
-                size = _push(keys, items, size, candidate + bound * math.sqrt(dx * dx + dy * dy + dz * dz), u)
+                size = _push(keys, items, size, candidate + h, u)
     path_length = 0
     if best_target >= 0:
         v = target_nodes[best_target]

@@ -13,6 +13,7 @@ On disk (below ``street/`` of a region)::
     <profile>/name_index.npy       int32 [m]     index into ``names``
     <profile>/geometry_*.npy       int64/int32   node indexes each merged edge passes through
     <profile>/grid.*.npy           SegmentGrid   segment index for snapping
+    <profile>/landmarks.*.npy      float32 [n,k] distances to and from k landmarks (A* bound; optional)
     nodes.xyz.npy                  float64 [n,3] unit-sphere coordinates (A* bound)
 
 Chains of shape nodes are merged into single edges (:mod:`routing.street.chains`), so a
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ from scipy.sparse.csgraph import connected_components
 
 from routing.errors import InputDataError, RegionError
 from routing.street.chains import DirectedEdges, merge_chains
+from routing.street.landmarks import CsrGraph, Landmarks, compute_landmarks
 from routing.street.profiles import PROFILES, EdgeRule
 from routing.street.spatial_index import SegmentGrid, build_segment_grid
 from routing.strings import StringTable
@@ -67,6 +69,8 @@ class ProfileGraph:
     geometry_offsets: NDArray[np.int64]
     geometry_nodes: NDArray[np.int32]
     grid: SegmentGrid
+    landmarks: Landmarks | None = None
+    """Distances to and from the A* landmarks; None in regions built before them (straight-line bound only)."""
 
     @property
     def edge_count(self) -> int:
@@ -76,6 +80,25 @@ class ProfileGraph:
     def tails(self) -> NDArray[np.int32]:
         """Tail node of every edge (derived from the CSR offsets)."""
         return np.repeat(np.arange(self.offsets.shape[0] - 1, dtype=np.int32), np.diff(self.offsets))
+
+    def csr(self) -> CsrGraph:
+        """The graph as the search kernels take it."""
+        return (self.offsets, self.targets, self.length_m, self.cost_factor, self.speed_class)
+
+    def reversed_csr(self) -> CsrGraph:
+        """The graph with every edge reversed, in the same form (built anew on each call)."""
+        targets = np.asarray(self.targets)
+        node_count = self.offsets.shape[0] - 1
+        order = np.argsort(targets, kind="stable")
+        offsets = np.zeros(node_count + 1, dtype=np.int32)
+        np.cumsum(np.bincount(targets, minlength=node_count), out=offsets[1:])
+        return (
+            offsets,
+            self.tails()[order].astype(np.int32),
+            np.asarray(self.length_m)[order],
+            np.asarray(self.cost_factor)[order],
+            np.asarray(self.speed_class)[order],
+        )
 
 
 @dataclass(frozen=True)
@@ -193,7 +216,7 @@ def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lo
     targets = merged.head[order].astype(np.int32)
     snappable = _mainland_edges(offsets, targets, node_count)
     grid = build_segment_grid(lat, lon, geometry_offsets, geometry_nodes, segment_lengths, snappable=snappable)
-    return ProfileGraph(
+    graph = ProfileGraph(
         name=name,
         offsets=offsets,
         targets=targets,
@@ -205,6 +228,7 @@ def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lo
         geometry_nodes=geometry_nodes,
         grid=grid,
     )
+    return replace(graph, landmarks=compute_landmarks(graph.csr(), graph.reversed_csr()))
 
 
 @dataclass(frozen=True)
@@ -431,6 +455,17 @@ def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
             np.save(folder / f"grid.{array}.npy", getattr(graph.grid, array))
         if graph.grid.cell_keys.size:
             np.save(folder / "grid.cell_keys.npy", graph.grid.cell_keys)
+        if graph.landmarks is not None:
+            np.save(folder / "landmarks.forward.npy", graph.landmarks.forward)
+            np.save(folder / "landmarks.backward.npy", graph.landmarks.backward)
+
+
+def _load_landmarks(folder: Path) -> Landmarks | None:
+    """The landmarks of one profile's folder, memory-mapped; None when the region has none."""
+    forward, backward = folder / "landmarks.forward.npy", folder / "landmarks.backward.npy"
+    if not (forward.is_file() and backward.is_file()):
+        return None
+    return Landmarks(forward=np.load(forward, mmap_mode="r"), backward=np.load(backward, mmap_mode="r"))
 
 
 def load_street_network(region_dir: Path) -> StreetNetwork:
@@ -446,7 +481,7 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
         if (folder / "grid.cell_keys.npy").is_file():  # sparse grids only (regions of far-apart areas)
             grid_arrays["cell_keys"] = np.load(folder / "grid.cell_keys.npy", mmap_mode="r")
         grid = SegmentGrid(**grid_arrays)
-        profiles[folder.name] = ProfileGraph(name=folder.name, grid=grid, **arrays)
+        profiles[folder.name] = ProfileGraph(name=folder.name, grid=grid, landmarks=_load_landmarks(folder), **arrays)
     return StreetNetwork(
         lat=np.load(base / "nodes.lat.npy", mmap_mode="r"),
         lon=np.load(base / "nodes.lon.npy", mmap_mode="r"),

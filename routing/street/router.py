@@ -22,12 +22,10 @@ from numpy.typing import NDArray
 from routing.errors import NoRoute, PointNotRoutable
 from routing.street._search import Workspace, collect_targets, reach, shortest_path
 from routing.street.compile import ProfileGraph, StreetNetwork, unit_sphere
+from routing.street.landmarks import CsrGraph, Landmarks
 from routing.street.profiles import SpeedClass
 from routing.street.spatial_index import nearest_segments
 from routing.street.steps import Coordinate, RoutePieces, Step, build_steps
-
-CsrArrays = tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.float32], NDArray[np.float32], NDArray[np.uint8]]
-"""A CSR graph as the search kernels take it: offsets, targets, length, cost factor, speed class."""
 
 DEFAULT_SNAP_DISTANCE_M = 500.0
 SAME_PLACE_M = 0.05
@@ -150,8 +148,9 @@ class StreetRouter:
         self._length = np.asarray(graph.length_m).view(np.ndarray)
         self._speed_class = np.asarray(graph.speed_class).view(np.ndarray)
         self._name_index = np.asarray(graph.name_index).view(np.ndarray)
+        self._landmarks = graph.landmarks or Landmarks.none(network.node_count)
         self._local = threading.local()
-        self._reverse: CsrArrays | None = None
+        self._reverse: CsrGraph | None = None
         self._reverse_lock = threading.Lock()
 
     def _workspace(self) -> Workspace:
@@ -262,6 +261,8 @@ class StreetRouter:
             np.array(target_nodes, dtype=np.int64),
             np.array(target_costs),
             target_xyz,
+            self._landmarks.forward,
+            self._landmarks.backward,
             direct_cost,
             workspace.cost,
             workspace.pred_edge,
@@ -360,12 +361,11 @@ class StreetRouter:
         seeds = [
             (int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions
         ]
-        arrays: CsrArrays = (graph.offsets, graph.targets, graph.length_m, graph.cost_factor, graph.speed_class)
-        return self._budgeted_search(arrays, seeds, speeds, budget_s, connector_m)
+        return self._budgeted_search(graph.csr(), seeds, speeds, budget_s, connector_m)
 
     def _budgeted_search(
         self,
-        arrays: CsrArrays,
+        arrays: CsrGraph,
         seeds: list[tuple[int, int, float]],
         speeds: TravelSpeeds,
         budget_s: float,
@@ -401,22 +401,11 @@ class StreetRouter:
         )
         return Reach(nodes=found[0], cost=found[1], duration_s=found[2], distance_m=found[3])
 
-    def _reversed_graph(self) -> CsrArrays:
+    def _reversed_graph(self) -> CsrGraph:
         """The reversed graph (offsets, targets, length, cost factor, speed class), built once."""
         with self._reverse_lock:
             if self._reverse is None:
-                graph = self.graph
-                targets = np.asarray(graph.targets)
-                order = np.argsort(targets, kind="stable")
-                offsets = np.zeros(self.network.node_count + 1, dtype=np.int32)
-                np.cumsum(np.bincount(targets, minlength=self.network.node_count), out=offsets[1:])
-                self._reverse = (
-                    offsets,
-                    self.tails[order].astype(np.int32),
-                    np.asarray(graph.length_m)[order],
-                    np.asarray(graph.cost_factor)[order],
-                    np.asarray(graph.speed_class)[order],
-                )
+                self._reverse = self.graph.reversed_csr()
             return self._reverse
 
     def reach_to(self, destination: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:

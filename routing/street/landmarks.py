@@ -1,0 +1,139 @@
+"""Landmarks for A*: lower bounds on street costs from distances to a few far-apart nodes (ALT).
+
+For a landmark ``L`` and the *base length* of an edge, ``length_m * cost_factor`` (the
+generalised cost at a speed of 1 m/s), the triangle inequality bounds the base length
+of any path from ``v`` to ``t``::
+
+    d(v, t) >= d(L, t) - d(L, v)        (forward distances from L)
+    d(v, t) >= d(v, L) - d(t, L)        (backward distances to L)
+
+A query's edge cost is ``base length / speed[speed class]``, at least ``base length /
+top speed``, so these bounds divided by the query's top speed are admissible and
+consistent for every choice of speeds (speeds are query parameters, the landmark
+distances are not). They are far tighter than the straight-line bound when streets
+wind or cost factors exceed 1 (Goldberg & Harrelson, "Computing the shortest path: A*
+search meets graph theory", 2005).
+
+Landmarks are chosen by the *farthest* rule: each next landmark is the node whose
+nearest chosen landmark is farthest away, over the nodes the first search reached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from routing.street._search import Workspace, reach
+from routing.street.profiles import SpeedClass
+
+LANDMARK_COUNT = 8
+"""Landmarks per profile: 2 x 4 bytes x this many per node and profile on disk."""
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Base-length distances between every node and each landmark (arrays may be memory-mapped).
+
+    ``forward[v, i]`` is the distance from landmark ``i`` to ``v``, ``backward[v, i]``
+    from ``v`` to landmark ``i``; ``inf`` where there is no path. One row per node keeps
+    a node's distances in one cache line.
+    """
+
+    forward: NDArray[np.float32]
+    backward: NDArray[np.float32]
+
+    @property
+    def count(self) -> int:
+        """Number of landmarks."""
+        return int(self.forward.shape[1])
+
+    @classmethod
+    def none(cls, node_count: int) -> Landmarks:
+        """No landmarks: A* falls back to the straight-line bound alone."""
+        empty = np.zeros((node_count, 0), dtype=np.float32)
+        return cls(forward=empty, backward=empty)
+
+
+CsrGraph = tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.float32], NDArray[np.float32], NDArray[np.uint8]]
+"""Offsets, targets, length, cost factor and speed class of a CSR graph."""
+
+
+def _distances_from(graph: CsrGraph, source: int, workspace: Workspace) -> NDArray[np.float64]:
+    """Base-length distance from ``source`` to every node (``inf`` when unreachable)."""
+    offsets, targets, length_m, cost_factor, speed_class = graph
+    node_count = offsets.shape[0] - 1
+    unit_speeds = np.ones(len(SpeedClass))
+    nodes, costs, _, _ = reach(
+        offsets,
+        targets,
+        length_m,
+        cost_factor,
+        speed_class,
+        unit_speeds,
+        np.array([source], dtype=np.int64),
+        np.zeros(1),
+        np.zeros(1),
+        np.zeros(1),
+        np.inf,
+        workspace.cost,
+        workspace.time,
+        workspace.length,
+        workspace.closed,
+        workspace.touched,
+    )
+    distances = np.full(node_count, np.inf)
+    distances[nodes] = costs
+    return distances
+
+
+def _largest_component(graph: CsrGraph) -> NDArray[np.bool_]:
+    """Which nodes belong to the largest strongly connected component."""
+    offsets, targets = graph[0], graph[1]
+    node_count = offsets.shape[0] - 1
+    adjacency = csr_matrix(
+        (np.ones(targets.shape[0], dtype=np.int8), np.asarray(targets), np.asarray(offsets)),
+        shape=(node_count, node_count),
+    )
+    _, labels = connected_components(adjacency, directed=True, connection="strong")
+    inside: NDArray[np.bool_] = labels == int(np.argmax(np.bincount(labels)))
+    return inside
+
+
+def compute_landmarks(forward: CsrGraph, backward: CsrGraph, *, count: int = LANDMARK_COUNT) -> Landmarks:
+    """Choose up to ``count`` landmarks by the farthest rule and measure every node's distances to them.
+
+    ``backward`` is ``forward`` with every edge reversed. The first landmark is the node
+    farthest from the first node of the largest strongly connected component (nodes are
+    in Morton order, so that one lies near a corner of the area, the farthest from it
+    near another); only nodes of that component are candidates, so each landmark reaches
+    and is reached by the whole component.
+    """
+    node_count = forward[0].shape[0] - 1
+    if node_count == 0 or count == 0:
+        return Landmarks.none(node_count)
+    workspace = Workspace(node_count)
+    candidates = _largest_component(forward)
+    seed = _distances_from(forward, int(np.flatnonzero(candidates)[0]), workspace)
+    nearest = np.where(candidates, seed, -1.0)
+    forward_rows = np.empty((node_count, count), dtype=np.float32)
+    backward_rows = np.empty((node_count, count), dtype=np.float32)
+    chosen = 0
+    while chosen < count:
+        landmark = int(np.argmax(nearest))
+        if nearest[landmark] <= 0.0 and chosen > 0:
+            break  # every candidate is a landmark or at distance 0 from one
+        from_landmark = _distances_from(forward, landmark, workspace)
+        forward_rows[:, chosen] = from_landmark
+        backward_rows[:, chosen] = _distances_from(backward, landmark, workspace)
+        known = np.where(np.isfinite(from_landmark), from_landmark, -1.0)
+        nearest = np.where(candidates, np.minimum(nearest, known), -1.0)
+        nearest[landmark] = -1.0
+        chosen += 1
+    return Landmarks(
+        forward=np.ascontiguousarray(forward_rows[:, :chosen]),
+        backward=np.ascontiguousarray(backward_rows[:, :chosen]),
+    )
