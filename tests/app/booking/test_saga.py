@@ -208,3 +208,21 @@ def test_the_reconciler_leaves_a_booking_its_own_request_is_still_working_on(wor
     assert world.saga().reconcile(older_than=timedelta(minutes=2)) == []
     assert len(world.operator.calls) == calls  # nobody asked the operator behind the request's back
     assert world.saga().reconcile(older_than=timedelta(0)) == [booking.id]
+
+
+def test_the_first_ride_started_puts_the_booking_in_use_once_whichever_leg_starts_it(world: SagaWorld) -> None:
+    booking = world.book([sharing_leg(), sharing_leg(position_minutes=40)])
+    runner = world.saga()
+    first, second = world.legs(booking)
+    runner.start_leg(booking, second)  # the later ride first: the booking follows whichever starts
+    assert booking.state == S.IN_USE
+    runner.start_leg(booking, first)
+    assert [leg.state for leg in world.legs(booking)] == [S.IN_USE, S.IN_USE]
+    moves = db.session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking.id, BookingEvent.to_state == S.IN_USE)
+    ).all()
+    assert sorted((event.leg_position, event.detail) for event in moves if event.leg_position is not None) == [
+        (0, "ride started"),
+        (1, "ride started"),
+    ]
+    assert [event.detail for event in moves if event.leg_position is None] == ["leg 1 started"]
