@@ -37,7 +37,7 @@ from tests.conftest_d.app import TEST_KERNEL_CACHE
 from tests.conftest_d.gbfs_server import GbfsFolderServer
 from tests.conftest_d.regions import DEMO_FIRST_DAY
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
-from tests.deploy.test_servers import ROOT, free_port, wait_for
+from tests.deploy.test_servers import ROOT, free_port
 
 TTL_S = 600
 """The feeds' ``ttl``: longer than the test, so every fetch after the first would be a duplicate."""
@@ -65,7 +65,8 @@ def _gbfs_folder(base: Path) -> Path:
     return folder
 
 
-def _start_host(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _start_host(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """A gunicorn master on ``port``; what it and its workers print goes to ``log``."""
     command = [
         sys.executable,
         "-m",
@@ -77,9 +78,25 @@ def _start_host(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         "-b",
         f"127.0.0.1:{port}",
     ]
-    return subprocess.Popen(
-        [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    with log.open("wb") as output:
+        return subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the host answers ``/ready``; a host that exits or never answers fails the test with its log's end."""
+    give_up = time.monotonic() + STARTUP_S
+    while True:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            pytest.fail(f"the host at {url} exited ({process.returncode}) while starting:\n{tail}")
+        try:
+            requests.get(f"{url}/ready", timeout=10)
+            return
+        except requests.RequestException:
+            if time.monotonic() > give_up:
+                tail = log.read_text(errors="replace")[-3000:]
+                pytest.fail(f"the host at {url} did not answer within {STARTUP_S:.0f} s:\n{tail}")
+            time.sleep(0.2)
 
 
 @contextmanager
@@ -96,7 +113,7 @@ def _hosts(
     engine.dispose()
     config = base / "providers.toml"
     config.write_text(providers)
-    processes, urls = [], []
+    processes, urls, logs = [], [], []
     for host in ("a", "b"):
         host_env = {
             **os.environ,
@@ -112,11 +129,12 @@ def _hosts(
             **env,
         }
         port = free_port()
-        processes.append(_start_host(host_env, port))
+        logs.append(base / f"host-{host}.log")
+        processes.append(_start_host(host_env, port, logs[-1]))
         urls.append(f"http://127.0.0.1:{port}")
     try:
-        for url in urls:
-            wait_for(f"{url}/ready", timeout=STARTUP_S)
+        for url, process, log in zip(urls, processes, logs, strict=True):
+            _wait_until_serving(url, process, log)
         yield urls
     finally:
         for process in processes:
