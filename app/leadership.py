@@ -22,9 +22,11 @@ from typing import IO, Protocol
 import redis
 from sqlalchemy import Connection, Engine, text
 
+from app.shared_state import RedisTokenLocks, TokenLocks, redis_client
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["FileLease", "Leadership", "PostgresLease", "RedisLease", "leadership_for"]
+__all__ = ["FileLease", "Leadership", "PostgresLease", "RedisLease", "TokenLease", "leadership_for"]
 
 
 class Lease(Protocol):
@@ -86,29 +88,31 @@ class PostgresLease:
         self._connection = None
 
 
-class RedisLease:
-    """A Redis key holding this process's token, with a lease renewed on every call."""
+class TokenLease:
+    """A lock owned by this process's token (:class:`app.shared_state.TokenLocks`), its lease renewed on every call."""
 
-    _RENEW = (
-        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-    )
-    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-
-    def __init__(self, client: redis.Redis, key: str, *, lease_s: float) -> None:
-        self._redis = client
+    def __init__(self, locks: TokenLocks, key: str, *, lease_s: float) -> None:
+        self._locks = locks
         self._key = key
         self._lease_ms = max(1, int(lease_s * 1000))
         self._token = uuid.uuid4().hex
 
     def try_hold(self) -> bool:
         """Renew the lease when held, else take the key when free."""
-        if self._redis.eval(self._RENEW, 1, self._key, self._token, self._lease_ms):
+        if self._locks.renew_if_ours(self._key, self._token, lease_ms=self._lease_ms):
             return True
-        return bool(self._redis.set(self._key, self._token, nx=True, px=self._lease_ms))
+        return self._locks.take(self._key, self._token, lease_ms=self._lease_ms)
 
     def release(self) -> None:
-        """Delete the key when it is still ours."""
-        self._redis.eval(self._RELEASE, 1, self._key, self._token)
+        """Free the key when it is still ours."""
+        self._locks.release_if_ours(self._key, self._token)
+
+
+class RedisLease(TokenLease):
+    """A Redis key holding this process's token, with a lease renewed on every call."""
+
+    def __init__(self, client: redis.Redis, key: str, *, lease_s: float) -> None:
+        super().__init__(RedisTokenLocks(client), key, lease_s=lease_s)
 
 
 class FileLease:
@@ -176,7 +180,5 @@ def leadership_for(
     if engine.dialect.name == "postgresql":
         return Leadership(name, PostgresLease(engine, f"{redis_prefix}:{name}"))
     if redis_url is not None:
-        from app.shared_state import redis_client
-
         return Leadership(name, RedisLease(redis_client(redis_url), f"{redis_prefix}:leader:{name}", lease_s=lease_s))
     return Leadership(name, FileLease(instance_path / f"{name}.leader-lock"))

@@ -96,59 +96,84 @@ def vehicle_kind(vehicle_type: VehicleType) -> VehicleKind:
 def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem | None:
     """The part of one provider's fleet serving ``mode`` (None when it has no such vehicles)."""
     info, live = snapshot.info, snapshot.availability
-    types = {
-        type_id: vehicle_type
-        for type_id, vehicle_type in info.vehicle_types.items()
-        if FORM_FACTOR_MODE.get(vehicle_type.form_factor) is mode
-    }
+    types = _types_serving(info, mode)
     if not types:
         return None
     rules_type = next(iter(types))
     geofencing = info.geofencing
     has_rules = bool(geofencing.zones or geofencing.global_rules)
-    offers: list[VehicleOffer] = []
-    stations: list[ReturnStation] = []
     renting = info.open_at(at)  # system_hours, opening_hours, system_calendar at the trip's time
+    offers = _station_offers(info, live, types, rules_type) if renting else []
+    if renting:
+        offers += _vehicle_offers(live, types, geofencing if has_rules else None, at)
+    constraints = {vehicle_type.return_constraint for vehicle_type in types.values()}
+    return SharingSystem(
+        provider=snapshot.provider.name,
+        operator=info.system.operator or info.system.name,
+        mode=mode,
+        vehicle_types={type_id: vehicle_kind(vehicle_type) for type_id, vehicle_type in types.items()},
+        offers=tuple(offers),
+        stations=tuple(_return_stations(info, live)),
+        free_floating=_free_floating(constraints, offers),
+        round_trip=constraints == {"roundtrip_station"},
+        rules=GeofencingRules(geofencing, rules_type, at) if has_rules else None,
+        bookable=Capability.BOOKING in snapshot.provider.capabilities,
+    )
+
+
+def _types_serving(info: StaticInfo, mode: Mode) -> dict[str, VehicleType]:
+    """The system's vehicle types whose form factor serves ``mode``, by id."""
+    return {
+        type_id: vehicle_type
+        for type_id, vehicle_type in info.vehicle_types.items()
+        if FORM_FACTOR_MODE.get(vehicle_type.form_factor) is mode
+    }
+
+
+def _station_offers(
+    info: StaticInfo, live: Availability, types: dict[str, VehicleType], rules_type: str
+) -> list[VehicleOffer]:
+    """What the renting stations have of ``types`` now (one offer per station and type with vehicles)."""
+    offers: list[VehicleOffer] = []
     for station_id, status in live.stations.items():
         station = info.stations.get(station_id)
-        if station is None:
+        if station is None or not status.is_renting:
             continue
-        if status.is_renting and renting:
-            counts = {t: n for t, n in status.vehicles_by_type.items() if t in types}
-            if not status.vehicles_by_type and len(types) == 1 and status.vehicles_available != 0:
-                counts = {rules_type: 1 if status.vehicles_available is None else status.vehicles_available}
-            offers += [
-                VehicleOffer(
-                    lat=station.lat,
-                    lon=station.lon,
-                    name=station.name,
-                    vehicle_type_id=type_id,
-                    station_id=station_id,
-                    count=count,
-                )
-                for type_id, count in counts.items()
-                if count > 0
-            ]
-        if status.is_returning and status.docks_available != 0:
-            stations.append(
-                ReturnStation(
-                    lat=station.lat,
-                    lon=station.lon,
-                    name=station.name,
-                    station_id=station_id,
-                    free_docks=status.docks_available,
-                )
+        counts = {t: n for t, n in status.vehicles_by_type.items() if t in types}
+        if not status.vehicles_by_type and len(types) == 1 and status.vehicles_available != 0:
+            # a station that counts vehicles but not by type: they are the one type this mode has
+            counts = {rules_type: 1 if status.vehicles_available is None else status.vehicles_available}
+        offers += [
+            VehicleOffer(
+                lat=station.lat,
+                lon=station.lon,
+                name=station.name,
+                vehicle_type_id=type_id,
+                station_id=station_id,
+                count=count,
             )
+            for type_id, count in counts.items()
+            if count > 0
+        ]
+    return offers
+
+
+def _vehicle_offers(
+    live: Availability, types: dict[str, VehicleType], geofencing: Geofencing | None, at: datetime
+) -> list[VehicleOffer]:
+    """The free-floating vehicles of ``types`` free to rent where a ride may start (``geofencing``: the rules)."""
+    offers: list[VehicleOffer] = []
     for vehicle in live.vehicles:
         if (
             not vehicle.free_to_rent
-            or not renting
             or vehicle.vehicle_type_id not in types
             or vehicle.lat is None
             or vehicle.lon is None
         ):
             continue
-        if has_rules and not geofencing.may_start_at(vehicle.lat, vehicle.lon, vehicle.vehicle_type_id, at):
+        if geofencing is not None and not geofencing.may_start_at(
+            vehicle.lat, vehicle.lon, vehicle.vehicle_type_id, at
+        ):
             continue
         offers.append(
             VehicleOffer(
@@ -159,21 +184,30 @@ def _system(snapshot: FleetSnapshot, mode: Mode, at: datetime) -> SharingSystem 
                 vehicle_id=vehicle.vehicle_id,
             )
         )
-    constraints = {vehicle_type.return_constraint for vehicle_type in types.values()}
-    free_floating = bool(constraints & FREE_FLOATING_RETURNS) or (
+    return offers
+
+
+def _return_stations(info: StaticInfo, live: Availability) -> list[ReturnStation]:
+    """The known stations taking vehicles back now (a station that does not count its docks is taken as open)."""
+    return [
+        ReturnStation(
+            lat=station.lat,
+            lon=station.lon,
+            name=station.name,
+            station_id=station_id,
+            free_docks=status.docks_available,
+        )
+        for station_id, status in live.stations.items()
+        if (station := info.stations.get(station_id)) is not None
+        and status.is_returning
+        and status.docks_available != 0
+    ]
+
+
+def _free_floating(constraints: set[str | None], offers: list[VehicleOffer]) -> bool:
+    """Rides may end outside a station: the types say so, or they say nothing and some vehicles float freely."""
+    return bool(constraints & FREE_FLOATING_RETURNS) or (
         None in constraints and any(offer.vehicle_id is not None for offer in offers)
-    )
-    return SharingSystem(
-        provider=snapshot.provider.name,
-        operator=info.system.operator or info.system.name,
-        mode=mode,
-        vehicle_types={type_id: vehicle_kind(vehicle_type) for type_id, vehicle_type in types.items()},
-        offers=tuple(offers),
-        stations=tuple(stations),
-        free_floating=free_floating,
-        round_trip=constraints == {"roundtrip_station"},
-        rules=GeofencingRules(geofencing, rules_type, at) if has_rules else None,
-        bookable=Capability.BOOKING in snapshot.provider.capabilities,
     )
 
 

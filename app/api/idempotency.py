@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import weakref
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 from flask import request
 
@@ -42,8 +40,6 @@ def idempotency_key() -> str:
 _locks: weakref.WeakValueDictionary[Hashable, threading.Lock] = weakref.WeakValueDictionary()
 _locks_guard = threading.Lock()
 
-T = TypeVar("T")
-
 
 @contextmanager
 def one_at_a_time(*scope: Hashable) -> Iterator[None]:
@@ -58,23 +54,3 @@ def one_at_a_time(*scope: Hashable) -> Iterator[None]:
             _locks[scope] = lock
     with lock:
         yield
-
-
-def await_settled(read: Callable[[], T | None], settled: Callable[[T], bool], *, seconds: float = 15.0) -> T | None:
-    """The original of a duplicate request once it has settled (another worker may still be paying).
-
-    Parameters
-    ----------
-    read
-        Reads the original afresh (None: there is none).
-    settled
-        Whether the original has its final answer.
-    seconds
-        How long to wait for another process to finish it; then it is answered as it stands.
-    """
-    deadline = time.monotonic() + seconds
-    original = read()
-    while original is not None and not settled(original) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        original = read()
-    return original

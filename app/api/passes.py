@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, ADMIN_AUDITED, PUBLIC, RIDER_ACTION, STAFF_DECISION, STAFF_REVIEW
 from app.accounts.verification import require_verified_email
-from app.api.idempotency import IDEMPOTENCY_HEADER, await_settled, idempotency_key, one_at_a_time
+from app.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key, one_at_a_time
 from app.booking.receipts import pass_receipt, receipt_response, request_seller
 from app.errors import ApiError, NotFound, ServiceUnavailable
 from app.extensions import db, orm_session
@@ -18,6 +18,7 @@ from app.models import Booking, BookingLeg, BookingState, EligibilityProof, Pass
 from app.openapi import ApiBlueprint
 from app.payments.gateway import IntentStatus
 from app.region_services import current_region
+from app.replays import await_settled
 from app.schemas.bookings import Receipt
 from app.schemas.passes import (
     Jwk,

@@ -266,86 +266,135 @@ def places_from_osm(
     InputDataError
         When the file cannot be read as OSM data.
     """
-    factory = osmium.geom.WKBFactory()
-    districts: list[District] = []
-    destinations: list[Destination] = []
-    origins: list[Origin] = []
-    unspecified: list[Origin] = []
-    residential_land: list[BaseGeometry] = []
-    level = str(admin_level)
+    reader = _PlaceReader(categories, boundary=boundary, admin_level=admin_level)
     try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
-        for obj in processor:
-            tags = obj.tags
-            if isinstance(obj, osmium.osm.Node):
-                if not obj.location.valid():
-                    continue
-                for category in categories:
-                    if category.matches(tags):
-                        destinations.append(
-                            Destination(
-                                f"node/{obj.id}",
-                                category.key,
-                                (tags.get("name") or ""),
-                                obj.location.lat,
-                                obj.location.lon,
-                            )
-                        )
-                continue
-            if not isinstance(obj, osmium.osm.Area):
-                continue
-            kind = "way" if obj.from_way() else "relation"
-            osm_id = f"{kind}/{obj.orig_id()}"
-            matched = [c for c in categories if c.matches(tags)]
-            building = tags.get("building")
-            is_district = tags.get("boundary") == boundary and (
-                boundary != "administrative" or tags.get("admin_level") == level
-            )
-            is_land = tags.get("landuse") == "residential"
-            is_home = building in RESIDENTIAL_BUILDINGS or building == UNSPECIFIED_BUILDING
-            if not (matched or is_home or is_district or is_land):
-                continue
-            try:
-                geometry = shapely.from_wkb(factory.create_multipolygon(obj))
-            except RuntimeError:
-                continue  # an area osmium could not build (broken rings)
-            if geometry.is_empty:
-                continue
-            if not geometry.is_valid:
-                geometry = shapely.make_valid(geometry)
-            if is_district:
-                population = tags.get("population")
-                try:
-                    people = float(population) if population is not None else None
-                except ValueError:
-                    people = None
-                label = tags.get("name") or tags.get("postal_code") or osm_id
-                source = (
-                    f"osm:admin_level={admin_level}" if boundary == "administrative" else f"osm:boundary={boundary}"
-                )
-                districts.append(District(osm_id, label, geometry, people, source))
-            if is_land:
-                residential_land.append(geometry)
-            if not (matched or is_home):
-                continue
-            centre = geometry.representative_point()
-            for category in matched:
-                destinations.append(Destination(osm_id, category.key, (tags.get("name") or ""), centre.y, centre.x))
-            if is_home and building is not None:
-                weight = _area_m2(geometry) * _levels(tags, building)
-                if weight > 0:
-                    home = Origin(osm_id, centre.y, centre.x, weight)
-                    (origins if building in RESIDENTIAL_BUILDINGS else unspecified).append(home)
+        for obj in osmium.FileProcessor(str(path)).with_locations().with_areas():
+            reader.add(obj)
     except RuntimeError as exc:
         raise InputDataError(str(path), f"cannot read OSM data: {exc}") from exc
-    if all_buildings:
-        origins.extend(unspecified)
-    elif unspecified and residential_land:
-        tree = shapely.STRtree(residential_land)
-        points = shapely.points(np.array([(o.lon, o.lat) for o in unspecified], dtype=np.float64))
-        inside = np.unique(tree.query(points, predicate="intersects")[0])
-        origins.extend(unspecified[i] for i in inside.tolist())
-    return OsmPlaces(districts=districts, destinations=destinations, origins=origins)
+    return reader.places(all_buildings=all_buildings)
+
+
+@dataclass(frozen=True)
+class _AreaRoles:
+    """What an OSM area is to an accessibility run (any of them, or nothing)."""
+
+    matched: list[Category]
+    """The destination categories it belongs to."""
+    building: str | None
+    is_district: bool
+    is_land: bool
+    """``landuse=residential``: ``building=yes`` inside it is a home."""
+    is_home: bool
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the area's geometry is needed at all."""
+        return bool(self.matched) or self.is_home or self.is_district or self.is_land
+
+
+class _PlaceReader:
+    """Districts, destinations and homes collected from the nodes and areas of one pass over an OSM file."""
+
+    def __init__(self, categories: Sequence[Category], *, boundary: str, admin_level: int) -> None:
+        self.categories = categories
+        self.boundary = boundary
+        self.admin_level = admin_level
+        self.factory = osmium.geom.WKBFactory()
+        self.districts: list[District] = []
+        self.destinations: list[Destination] = []
+        self.origins: list[Origin] = []
+        self.unspecified: list[Origin] = []
+        """``building=yes``: homes only inside residential land (or with ``all_buildings``)."""
+        self.residential_land: list[BaseGeometry] = []
+
+    def add(self, obj: object) -> None:
+        """Take a node (a destination) or an assembled area (district, destination, home, residential land)."""
+        if isinstance(obj, osmium.osm.Node):
+            self._add_node(obj)
+        elif isinstance(obj, osmium.osm.Area):
+            self._add_area(obj)
+
+    def _add_node(self, node: osmium.osm.Node) -> None:
+        if not node.location.valid():
+            return
+        tags = node.tags
+        for category in self.categories:
+            if category.matches(tags):
+                self.destinations.append(
+                    Destination(
+                        f"node/{node.id}", category.key, (tags.get("name") or ""), node.location.lat, node.location.lon
+                    )
+                )
+
+    def _roles(self, tags: osmium.osm.TagList) -> _AreaRoles:
+        building = tags.get("building")
+        return _AreaRoles(
+            matched=[c for c in self.categories if c.matches(tags)],
+            building=building,
+            is_district=tags.get("boundary") == self.boundary
+            and (self.boundary != "administrative" or tags.get("admin_level") == str(self.admin_level)),
+            is_land=tags.get("landuse") == "residential",
+            is_home=building in RESIDENTIAL_BUILDINGS or building == UNSPECIFIED_BUILDING,
+        )
+
+    def _geometry(self, area: osmium.osm.Area) -> BaseGeometry | None:
+        """The area as a valid shapely geometry (None: osmium could not build it, or it is empty)."""
+        try:
+            geometry = shapely.from_wkb(self.factory.create_multipolygon(area))
+        except RuntimeError:
+            return None  # an area osmium could not build (broken rings)
+        if geometry.is_empty:
+            return None
+        return geometry if geometry.is_valid else shapely.make_valid(geometry)
+
+    def _add_area(self, area: osmium.osm.Area) -> None:
+        tags = area.tags
+        osm_id = f"{'way' if area.from_way() else 'relation'}/{area.orig_id()}"
+        roles = self._roles(tags)
+        if not roles.wanted:
+            return
+        geometry = self._geometry(area)
+        if geometry is None:
+            return
+        if roles.is_district:
+            self.districts.append(self._district(tags, osm_id, geometry))
+        if roles.is_land:
+            self.residential_land.append(geometry)
+        if not (roles.matched or roles.is_home):
+            return
+        centre = geometry.representative_point()
+        for category in roles.matched:
+            self.destinations.append(Destination(osm_id, category.key, (tags.get("name") or ""), centre.y, centre.x))
+        if roles.is_home and roles.building is not None:
+            weight = _area_m2(geometry) * _levels(tags, roles.building)
+            if weight > 0:
+                home = Origin(osm_id, centre.y, centre.x, weight)
+                (self.origins if roles.building in RESIDENTIAL_BUILDINGS else self.unspecified).append(home)
+
+    def _district(self, tags: osmium.osm.TagList, osm_id: str, geometry: BaseGeometry) -> District:
+        population = tags.get("population")
+        try:
+            people = float(population) if population is not None else None
+        except ValueError:
+            people = None
+        label = tags.get("name") or tags.get("postal_code") or osm_id
+        boundary = self.boundary
+        source = f"osm:admin_level={self.admin_level}" if boundary == "administrative" else f"osm:boundary={boundary}"
+        return District(osm_id, label, geometry, people, source)
+
+    def places(self, *, all_buildings: bool) -> OsmPlaces:
+        """What was read; unspecified buildings are homes with ``all_buildings``, else inside residential land."""
+        origins = list(self.origins)
+        unspecified = self.unspecified
+        if all_buildings:
+            origins.extend(unspecified)
+        elif unspecified and self.residential_land:
+            tree = shapely.STRtree(self.residential_land)
+            points = shapely.points(np.array([(o.lon, o.lat) for o in unspecified], dtype=np.float64))
+            inside = np.unique(tree.query(points, predicate="intersects")[0])
+            origins.extend(unspecified[i] for i in inside.tolist())
+        return OsmPlaces(districts=self.districts, destinations=self.destinations, origins=origins)
 
 
 def assign_districts(origins: Sequence[Origin], districts: Sequence[District]) -> NDArray[np.int64]:

@@ -360,123 +360,13 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
     """
     if not source.is_file():
         raise InputDataError(str(source), "no such OSM file")
-    addresses: dict[str, _Address] = {}
-    address_nodes: dict[int, _Address] = {}
-    more_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    named: list[Feature] = []
-    street_ways: list[_StreetWay] = []
-    interpolations: list[tuple[int, str, str, list[int], list[float], list[float]]] = []
-    try:
-        for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY).with_locations():
-            tags = obj.tags
-            if len(tags) == 0:
-                continue
-            if isinstance(obj, osmium.osm.Node):
-                if not obj.location.valid():
-                    continue
-                lat, lon, ref = obj.location.lat, obj.location.lon, f"n{obj.id}"
-            elif isinstance(obj, osmium.osm.Way):
-                refs, lats, lons = _way_points(obj)
-                if not lats:
-                    continue
-                if tags.get("highway") in STREET_HIGHWAYS and tags.get("name"):
-                    street_ways.append(_StreetWay(obj.id, tags["name"], refs, lats, lons))
-                if "addr:interpolation" in tags:
-                    interpolations.append(
-                        (obj.id, tags["addr:interpolation"], tags.get("addr:street") or "", refs, lats, lons)
-                    )
-                    continue
-                if tags.get("highway"):
-                    continue
-                # A building outline or area: its point is the mean of its distinct nodes.
-                closed = len(refs) > 2 and refs[0] == refs[-1]
-                lat = float(np.mean(lats[:-1] if closed else lats))
-                lon = float(np.mean(lons[:-1] if closed else lons))
-                ref = f"w{obj.id}"
-            else:
-                continue
-            housenumber = tags.get("addr:housenumber")
-            street = tags.get("addr:street") or tags.get("addr:place")
-            if housenumber:
-                address = _Address(
-                    street=street or "",
-                    housenumber=housenumber,
-                    postcode=tags.get("addr:postcode") or "",
-                    city=tags.get("addr:city") or "",
-                    lat=lat,
-                    lon=lon,
-                    ref=ref,
-                )
-                if street:
-                    key = "|".join(fold(part) for part in (street, housenumber, address.postcode))
-                    if key in addresses:  # another entrance or shop of the same address
-                        more_points[key].append((lat, lon))
-                    else:
-                        addresses[key] = address
-                if ref.startswith("n"):
-                    address_nodes[obj.id] = address  # an end of an interpolation line may take its street
-            name = tags.get("name")
-            if not name:
-                continue
-            place = tags.get("place")
-            if place in PLACE_VALUES:
-                named.append(_named_feature(Kind.PLACE, ref, name, f"place={place}", lat, lon, place))
-                continue
-            category = _category(tags)
-            if category is not None:
-                where = " ".join(tags.get(key) or "" for key in ("addr:street", "addr:place", "addr:city"))
-                named.append(_named_feature(Kind.POI, ref, name, category, lat, lon, category, where))
-    except RuntimeError as exc:  # libosmium reports parse errors as RuntimeError
-        raise InputDataError(str(source), f"cannot read OSM data: {exc}") from exc
-
-    interpolated = on_lines = 0
-    for way_id, kind, line_street, refs, lats, lons in interpolations:
-        ends = [(i, address_nodes[ref]) for i, ref in enumerate(refs) if ref in address_nodes]
-        end_streets = Counter(end.street for _, end in ends if end.street)
-        street = line_street or (end_streets.most_common(1)[0][0] if end_streets else "")
-        if not street:
-            continue
-        for _, end in ends:
-            if not end.street:  # a numbered node of the line without addr:street: the line's street
-                end.street = street
-                key = "|".join(fold(part) for part in (street, end.housenumber, end.postcode))
-                if key not in addresses:
-                    addresses[key] = end
-                    on_lines += 1
-        for address in _interpolate(way_id, kind, ends, lats, lons, street):
-            key = "|".join(fold(part) for part in (address.street, address.housenumber, address.postcode))
-            if key not in addresses:
-                addresses[key] = address
-                interpolated += 1
-
-    features = [_address_feature(address) for address in addresses.values()]
-    points = [(address.lat, address.lon, i) for i, address in enumerate(addresses.values())]
-    positions = {key: i for i, key in enumerate(addresses)}
-    points += [(lat, lon, positions[key]) for key, extra in more_points.items() for lat, lon in extra]
-    by_street: dict[str, list[_Address]] = defaultdict(list)
-    for address in addresses.values():
-        by_street[fold(address.street)].append(address)
-    segments: list[tuple[float, float, float, float]] = []
-    owners: list[int] = []
-    streets = 0
-    for group in _street_groups(street_ways):
-        group_lats = np.concatenate([np.asarray(way.lats) for way in group])
-        group_lons = np.concatenate([np.asarray(way.lons) for way in group])
-        east = (group_lons - group_lons.mean()) * math.cos(math.radians(group_lats[0]))
-        centre = int(np.argmin((group_lats - group_lats.mean()) ** 2 + east**2))
-        name = group[0].name
-        lat, lon = float(group_lats[centre]), float(group_lons[centre])
-        context = _street_context(by_street.get(fold(name), []), lat, lon)
-        index = len(features)
-        features.append(
-            _named_feature(Kind.STREET, f"w{min(way.way_id for way in group)}", name, "highway", lat, lon, context)
-        )
-        streets += 1
-        for way in group:
-            pieces = _segments(way)
-            segments.extend(pieces)
-            owners.extend([index] * len(pieces))
-    features.extend(named)
+    found = _read_osm(source)
+    interpolated, on_lines = _interpolate_lines(found)
+    features = [_address_feature(address) for address in found.addresses.values()]
+    points = _address_points(found.addresses, found.more_points)
+    streets, segments, owners = _street_features(found.street_ways, found.addresses, first_index=len(features))
+    features += streets
+    features.extend(found.named)
     kinds = Counter(feature.kind for feature in features)
     return OsmGeocodeData(
         features=features,
@@ -488,12 +378,207 @@ def geocode_data_from_osm_file(source: Path) -> OsmGeocodeData:
             "addresses": kinds[Kind.ADDRESS],
             "addresses_interpolated": interpolated,
             "addresses_street_from_line": on_lines,
-            "streets": streets,
+            "streets": len(streets),
             "places": kinds[Kind.PLACE],
             "pois": kinds[Kind.POI],
             "street_segments": len(segments),
         },
     )
+
+
+_Interpolation = tuple[int, str, str, list[int], list[float], list[float]]
+"""An ``addr:interpolation`` way: its id, kind (odd, even, all), own street, node ids, lats and lons."""
+_Segment = tuple[float, float, float, float]
+
+
+def _address_key(street: str, housenumber: str, postcode: str) -> str:
+    """What makes two tagged points one address (a node and its building, two entrances)."""
+    return "|".join(fold(part) for part in (street, housenumber, postcode))
+
+
+@dataclass
+class _Found:
+    """What the one pass over an OSM file collects, before interpolation lines and streets are resolved."""
+
+    addresses: dict[str, _Address] = field(default_factory=dict)
+    """By :func:`_address_key`, in file order."""
+    address_nodes: dict[int, _Address] = field(default_factory=dict)
+    """Addresses tagged on nodes, by node id (the ends of interpolation lines)."""
+    more_points: defaultdict[str, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    """Further points (entrances, shops) of an address already found."""
+    named: list[Feature] = field(default_factory=list)
+    """Places and POIs."""
+    street_ways: list[_StreetWay] = field(default_factory=list)
+    interpolations: list[_Interpolation] = field(default_factory=list)
+
+    def add(self, obj: object) -> None:
+        """Take what a tagged node or way has for the geocoder (relations are not read)."""
+        if not isinstance(obj, osmium.osm.Node | osmium.osm.Way) or len(obj.tags) == 0:
+            return
+        point = _node_point(obj) if isinstance(obj, osmium.osm.Node) else self._way(obj)
+        if point is None:
+            return
+        lat, lon, ref = point
+        self._add_address(obj.id, obj.tags, lat, lon, ref)
+        self._add_named(obj.tags, ref, lat, lon)
+
+    def _way(self, way: osmium.osm.Way) -> tuple[float, float, str] | None:
+        """Keep a named street or an interpolation line; the point of a building outline or other area."""
+        tags = way.tags
+        refs, lats, lons = _way_points(way)
+        if not lats:
+            return None
+        if tags.get("highway") in STREET_HIGHWAYS and tags.get("name"):
+            self.street_ways.append(_StreetWay(way.id, tags["name"], refs, lats, lons))
+        if "addr:interpolation" in tags:
+            self.interpolations.append(
+                (way.id, tags["addr:interpolation"], tags.get("addr:street") or "", refs, lats, lons)
+            )
+            return None
+        if tags.get("highway"):
+            return None
+        # A building outline or area: its point is the mean of its distinct nodes.
+        closed = len(refs) > 2 and refs[0] == refs[-1]
+        lat = float(np.mean(lats[:-1] if closed else lats))
+        lon = float(np.mean(lons[:-1] if closed else lons))
+        return lat, lon, f"w{way.id}"
+
+    def _add_address(self, osm_id: int, tags: osmium.osm.TagList, lat: float, lon: float, ref: str) -> None:
+        housenumber = tags.get("addr:housenumber")
+        if not housenumber:
+            return
+        street = tags.get("addr:street") or tags.get("addr:place")
+        address = _Address(
+            street=street or "",
+            housenumber=housenumber,
+            postcode=tags.get("addr:postcode") or "",
+            city=tags.get("addr:city") or "",
+            lat=lat,
+            lon=lon,
+            ref=ref,
+        )
+        if street:
+            key = _address_key(street, housenumber, address.postcode)
+            if key in self.addresses:  # another entrance or shop of the same address
+                self.more_points[key].append((lat, lon))
+            else:
+                self.addresses[key] = address
+        if ref.startswith("n"):
+            self.address_nodes[osm_id] = address  # an end of an interpolation line may take its street
+
+    def _add_named(self, tags: osmium.osm.TagList, ref: str, lat: float, lon: float) -> None:
+        name = tags.get("name")
+        if not name:
+            return
+        place = tags.get("place")
+        if place in PLACE_VALUES:
+            self.named.append(_named_feature(Kind.PLACE, ref, name, f"place={place}", lat, lon, place))
+            return
+        category = _category(tags)
+        if category is not None:
+            where = " ".join(tags.get(key) or "" for key in ("addr:street", "addr:place", "addr:city"))
+            self.named.append(_named_feature(Kind.POI, ref, name, category, lat, lon, category, where))
+
+
+def _node_point(node: osmium.osm.Node) -> tuple[float, float, str] | None:
+    """Where a node is (None: its location is not in the file)."""
+    if not node.location.valid():
+        return None
+    return node.location.lat, node.location.lon, f"n{node.id}"
+
+
+def _read_osm(source: Path) -> _Found:
+    """One pass of pyosmium over the nodes and ways of ``source``, with node locations.
+
+    Raises
+    ------
+    InputDataError
+        When the file cannot be read as OSM data.
+    """
+    found = _Found()
+    try:
+        for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+            found.add(obj)
+    except RuntimeError as exc:  # libosmium reports parse errors as RuntimeError
+        raise InputDataError(str(source), f"cannot read OSM data: {exc}") from exc
+    return found
+
+
+def _interpolate_lines(found: _Found) -> tuple[int, int]:
+    """Add the addresses of interpolation lines; how many were interpolated, and how many ends took a line's street."""
+    interpolated = on_lines = 0
+    for way_id, kind, line_street, refs, lats, lons in found.interpolations:
+        ends = [(i, found.address_nodes[ref]) for i, ref in enumerate(refs) if ref in found.address_nodes]
+        end_streets = Counter(end.street for _, end in ends if end.street)
+        street = line_street or (end_streets.most_common(1)[0][0] if end_streets else "")
+        if not street:
+            continue
+        on_lines += _give_ends_the_street(found.addresses, ends, street)
+        for address in _interpolate(way_id, kind, ends, lats, lons, street):
+            key = _address_key(address.street, address.housenumber, address.postcode)
+            if key not in found.addresses:
+                found.addresses[key] = address
+                interpolated += 1
+    return interpolated, on_lines
+
+
+def _give_ends_the_street(addresses: dict[str, _Address], ends: list[tuple[int, _Address]], street: str) -> int:
+    """Numbered nodes of a line without ``addr:street`` take the line's street; how many became new addresses."""
+    added = 0
+    for _, end in ends:
+        if end.street:
+            continue
+        end.street = street
+        key = _address_key(street, end.housenumber, end.postcode)
+        if key not in addresses:
+            addresses[key] = end
+            added += 1
+    return added
+
+
+def _address_points(
+    addresses: dict[str, _Address], more_points: dict[str, list[tuple[float, float]]]
+) -> list[tuple[float, float, int]]:
+    """Every tagged point of every address (lat, lon, index of its address): its own, then the further ones."""
+    points = [(address.lat, address.lon, i) for i, address in enumerate(addresses.values())]
+    positions = {key: i for i, key in enumerate(addresses)}
+    points += [(lat, lon, positions[key]) for key, extra in more_points.items() for lat, lon in extra]
+    return points
+
+
+def _street_features(
+    street_ways: list[_StreetWay], addresses: dict[str, _Address], *, first_index: int
+) -> tuple[list[Feature], list[_Segment], list[int]]:
+    """One feature per street (its ways grouped), its segments, and each segment's feature index.
+
+    ``first_index`` is where the first street will stand in the feature list.
+    """
+    by_street: dict[str, list[_Address]] = defaultdict(list)
+    for address in addresses.values():
+        by_street[fold(address.street)].append(address)
+    features: list[Feature] = []
+    segments: list[_Segment] = []
+    owners: list[int] = []
+    for group in _street_groups(street_ways):
+        index = first_index + len(features)
+        features.append(_street_feature(group, by_street))
+        for way in group:
+            pieces = _segments(way)
+            segments.extend(pieces)
+            owners.extend([index] * len(pieces))
+    return features, segments, owners
+
+
+def _street_feature(group: list[_StreetWay], by_street: dict[str, list[_Address]]) -> Feature:
+    """A street at its node nearest the mean of its ways' nodes, with the postcode and city of an address on it."""
+    group_lats = np.concatenate([np.asarray(way.lats) for way in group])
+    group_lons = np.concatenate([np.asarray(way.lons) for way in group])
+    east = (group_lons - group_lons.mean()) * math.cos(math.radians(group_lats[0]))
+    centre = int(np.argmin((group_lats - group_lats.mean()) ** 2 + east**2))
+    name = group[0].name
+    lat, lon = float(group_lats[centre]), float(group_lons[centre])
+    context = _street_context(by_street.get(fold(name), []), lat, lon)
+    return _named_feature(Kind.STREET, f"w{min(way.way_id for way in group)}", name, "highway", lat, lon, context)
 
 
 def _street_context(addresses: list[_Address], lat: float, lon: float) -> str:

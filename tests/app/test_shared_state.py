@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
-from app.leadership import FileLease, Leadership, PostgresLease, RedisLease
-from app.shared_state import RedisSharedFetch, redis_client
+from app.leadership import FileLease, Leadership, PostgresLease, RedisLease, TokenLease
+from app.shared_state import LocalTokenLocks, RedisSharedFetch, RedisTokenLocks, TokenLocks, redis_client
 from routing.shared_fetch import SharedDocument
 
 
@@ -110,3 +112,76 @@ def test_one_postgres_leader_freed_when_its_connection_ends(database_url: str) -
         first.release()
         for engine in engines:
             engine.dispose()
+
+
+# Token locks: compare-and-act, the same contract in Redis and in one process ---------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["local", "redis"])
+def token_locks(request: pytest.FixtureRequest) -> tuple[TokenLocks, Callable[[float], None]]:
+    """Both implementations, with a way to let ``seconds`` pass (a fake clock locally, sleeping in Redis)."""
+    if request.param == "local":
+        clock = _Clock()
+
+        def advance(seconds: float) -> None:
+            clock.now += seconds
+
+        return LocalTokenLocks(clock), advance
+    url = request.getfixturevalue("redis_url")
+    return RedisTokenLocks(redis_client(url)), time.sleep
+
+
+def test_a_token_lock_is_released_and_renewed_only_by_its_holder(
+    token_locks: tuple[TokenLocks, Callable[[float], None]],
+) -> None:
+    locks, _ = token_locks
+    key = f"test-{uuid.uuid4().hex[:12]}:lock:k"
+    assert locks.take(key, "a", lease_ms=5000)
+    assert not locks.take(key, "b", lease_ms=5000)
+    assert not locks.release_if_ours(key, "b")
+    assert not locks.renew_if_ours(key, "b", lease_ms=5000)
+    assert locks.renew_if_ours(key, "a", lease_ms=5000)
+    assert locks.release_if_ours(key, "a")
+    assert not locks.release_if_ours(key, "a")  # released once
+    assert locks.take(key, "b", lease_ms=5000)
+    locks.release_if_ours(key, "b")
+
+
+def test_a_holder_whose_lease_ended_never_frees_or_extends_the_next_holders_lock(
+    token_locks: tuple[TokenLocks, Callable[[float], None]],
+) -> None:
+    locks, wait = token_locks
+    key = f"test-{uuid.uuid4().hex[:12]}:lock:k"
+    assert locks.take(key, "slow", lease_ms=200)
+    wait(0.3)  # the slow holder's lease ends while it still works
+    assert not locks.renew_if_ours(key, "slow", lease_ms=5000)
+    assert locks.take(key, "next", lease_ms=5000)
+    assert not locks.release_if_ours(key, "slow")  # a plain DEL here would free the next holder's lock
+    assert not locks.renew_if_ours(key, "slow", lease_ms=5000)
+    assert not locks.take(key, "third", lease_ms=5000)
+    assert locks.release_if_ours(key, "next")
+
+
+def test_a_lease_on_local_token_locks_is_one_leader_among_threads() -> None:
+    clock = _Clock()
+    locks = LocalTokenLocks(clock)
+    first, second = (Leadership("reconciler", TokenLease(locks, "leader:reconciler", lease_s=1.0)) for _ in range(2))
+    assert first.try_lead()
+    assert not second.try_lead()
+    clock.now += 0.9
+    assert first.try_lead()  # renewed for another second
+    clock.now += 0.9
+    assert not second.try_lead()
+    clock.now += 1.1  # the leader stopped renewing
+    assert second.try_lead()
+    assert not first.try_lead()
+    second.release()
+    assert first.try_lead()

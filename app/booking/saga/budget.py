@@ -10,6 +10,11 @@ from app.booking.saga.errors import OutOfBudget
 class Deadline(Protocol):
     """Anything that can say how many seconds are left (the request deadline of the API layer fits)."""
 
+    @property
+    def budget_s(self) -> float:
+        """The whole budget in seconds (every request of a kind gets the same)."""
+        ...
+
     def remaining(self) -> float:
         """Seconds left; zero or less when the budget is spent."""
         ...

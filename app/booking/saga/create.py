@@ -19,13 +19,16 @@ from app.booking.saga.errors import BookingError
 from app.booking.saga.flow import SagaFlow
 from app.booking.states import record_created
 from app.itinerary_ids import FlexRecord, ItineraryRecord, LegRecord, SharingRecord
-from app.models import Booking, BookingLeg, BookingState, User, VehicleClaim
+from app.models import Booking, BookingLeg, BookingState, PaymentState, User, VehicleClaim, as_utc, utc_now
 from app.payments.customers import holder_pseudonym
+from app.replays import REPLAY_WAIT_S, await_settled
 
 S = BookingState
 ESTIMATE_HEADROOM = 1.5
 """Per-minute and per-km legs authorise 150 % of their estimate (at least 2 EUR more)."""
 ESTIMATE_MIN_HEADROOM_CENTS = 200
+REPLAY_SHARE = 0.75
+"""The share of a repeated request's remaining budget it may wait for its original (the rest answers)."""
 
 
 def authorisation_cents(quote_cents: int, *, estimated: bool) -> int:
@@ -114,7 +117,7 @@ class BookingCreation:
         digest = request_hash(itinerary_id, payment_method)
         existing = self._existing(user, idempotency_key, digest)
         if existing is not None:
-            return existing, False
+            return self._settled(existing), False
         legs = _bookable_legs(record, with_ticket=ticket is not None)
         booking = Booking(
             id=uuid.uuid4().hex,
@@ -147,11 +150,51 @@ class BookingCreation:
         except IntegrityError as exc:
             self.db.rollback()
             existing = self._existing(user, idempotency_key, digest)
-            if existing is not None:
-                return existing, False
+            if existing is not None:  # the same request, inserted a moment earlier by another worker or host
+                return self._settled(existing), False
             raise BookingError("vehicle-taken", "the vehicle is already booked by someone else; plan again") from exc
         self.flow.advance(booking, payment_method)
         return booking, True
+
+    def _settled(self, original: Booking) -> Booking:
+        """The original of a repeated request once its own request has its answer, read afresh.
+
+        The original may still be reserving or authorising in another thread, worker or host:
+        the repeat waits (:func:`app.replays.await_settled`, within the request's budget) and
+        replays what the original ends with, never a half-done ``pending``. An original that
+        does not settle in time (its request crashed: the reconciler finishes it) is answered
+        as it stands.
+        """
+        booking_id = original.id
+
+        def read() -> Booking | None:
+            self.db.rollback()  # a fresh snapshot: the other worker commits step by step
+            return self.db.get(Booking, booking_id)
+
+        return await_settled(read, self._answered, seconds=self._replay_wait_s(original)) or original
+
+    def _replay_wait_s(self, original: Booking) -> float:
+        """How long a repeat may wait: a share of its own budget, and never past the original request's budget.
+
+        The original's request has answered (or died) once a budget as long as this request's
+        has passed since it created the booking; what is still ``pending`` then (a 202, left
+        to the reconciler) is answered at once.
+        """
+        deadline = self.ctx.deadline
+        if deadline is None:
+            return REPLAY_WAIT_S
+        answered_by = as_utc(original.created_at) + timedelta(seconds=deadline.budget_s)
+        left_s = (answered_by - utc_now()).total_seconds()
+        return max(0.0, min(left_s, deadline.remaining() * REPLAY_SHARE, REPLAY_WAIT_S))
+
+    def _answered(self, booking: Booking) -> bool:
+        """Whether the request that made ``booking`` has given its answer (what a repeat replays)."""
+        if booking.state == S.PENDING:
+            return False
+        if booking.state != S.RESERVED:
+            return True
+        payment = self.ctx.payment(booking)  # reserved: waiting for 3-D Secure, or still authorising
+        return payment is not None and payment.state == PaymentState.REQUIRES_ACTION.value
 
     def _existing(self, user: User, key: str, digest: str) -> Booking | None:
         booking = self.db.scalar(select(Booking).where(Booking.user_id == user.id, Booking.idempotency_key == key))

@@ -36,6 +36,19 @@ S = BookingState
 Op = StepOperation
 
 
+def ride_started(ctx: SagaContext, booking: Booking, leg: BookingLeg, leg_detail: str, booking_detail: str) -> None:
+    """A confirmed leg's ride began: the leg is ``in_use``, and so is the booking when this is its first ride.
+
+    Every kind of ride (a shared vehicle unlocked, an on-demand ride boarded, a start the
+    reconciler found done at the operator) starts through here, so the booking's state follows
+    its legs the same way whoever started it.
+    """
+    move_leg(ctx.db, booking, leg, S.IN_USE, leg_detail)
+    if booking.state == S.CONFIRMED:
+        move_booking(ctx.db, booking, S.IN_USE, booking_detail)
+    ctx.db.commit()
+
+
 class LegHandler(Protocol):
     """What the saga does with one kind of leg."""
 
@@ -231,10 +244,7 @@ class OperatorLeg:
     @staticmethod
     def _started(ctx: SagaContext, booking: Booking, leg: BookingLeg, step: SagaStep, status: BookingStatus) -> None:
         outbox.finish(step, status)
-        move_leg(ctx.db, booking, leg, S.IN_USE, "ride started")
-        if booking.state == S.CONFIRMED:
-            move_booking(ctx.db, booking, S.IN_USE, f"leg {leg.position} started")
-        ctx.db.commit()
+        ride_started(ctx, booking, leg, "ride started", f"leg {leg.position} started")
 
     def end(self, ctx: SagaContext, booking: Booking, leg: BookingLeg) -> None:
         """End the ride and record its final price (the caller settles the booking).
@@ -395,10 +405,7 @@ class FlexLeg(OperatorLeg):
             The leg is not confirmed.
         """
         self._require(leg, S.CONFIRMED, "board the on-demand ride")
-        move_leg(ctx.db, booking, leg, S.IN_USE, "on board the on-demand ride")
-        if booking.state == S.CONFIRMED:
-            move_booking(ctx.db, booking, S.IN_USE, f"leg {leg.position} picked up")
-        ctx.db.commit()
+        ride_started(ctx, booking, leg, "on board the on-demand ride", f"leg {leg.position} picked up")
 
     def end(self, ctx: SagaContext, booking: Booking, leg: BookingLeg) -> None:
         """The rider got off: the ride is paid with the ticket, so it closes at its quote (0).

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+import threading
+import time
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.booking.saga import TransitTicket
 from app.deadlines import Deadline
 from app.extensions import db
 from app.itinerary_ids import ItineraryRecord
-from app.models import BookingEvent, OfflinePayment, SagaStep, VehicleClaim
-from providers.model import BookingState, BookingStatus
+from app.models import BookingEvent, OfflinePayment, SagaStep, User, VehicleClaim
+from providers.model import BookingState, BookingStatus, LegSpec, Quote
 from tests.app.booking.conftest import SagaWorld
 from tests.app.booking.fakes import sharing_leg, transit_leg
 
@@ -208,3 +211,75 @@ def test_the_reconciler_leaves_a_booking_its_own_request_is_still_working_on(wor
     assert world.saga().reconcile(older_than=timedelta(minutes=2)) == []
     assert len(world.operator.calls) == calls  # nobody asked the operator behind the request's back
     assert world.saga().reconcile(older_than=timedelta(0)) == [booking.id]
+
+
+def test_the_first_ride_started_puts_the_booking_in_use_once_whichever_leg_starts_it(world: SagaWorld) -> None:
+    booking = world.book([sharing_leg(), sharing_leg(position_minutes=40)])
+    runner = world.saga()
+    first, second = world.legs(booking)
+    runner.start_leg(booking, second)  # the later ride first: the booking follows whichever starts
+    assert booking.state == S.IN_USE
+    runner.start_leg(booking, first)
+    assert [leg.state for leg in world.legs(booking)] == [S.IN_USE, S.IN_USE]
+    moves = db.session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking.id, BookingEvent.to_state == S.IN_USE)
+    ).all()
+    assert sorted((event.leg_position, event.detail) for event in moves if event.leg_position is not None) == [
+        (0, "ride started"),
+        (1, "ride started"),
+    ]
+    assert [event.detail for event in moves if event.leg_position is None] == ["leg 1 started"]
+
+
+def test_a_repeat_arriving_while_the_original_is_still_booking_waits_and_replays_it(
+    world: SagaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker (here a thread with its own session) is reserving when the same request comes again."""
+    reserving, proceed = threading.Event(), threading.Event()
+    real_reserve = world.operator.reserve
+
+    def slow_reserve(quote: Quote, leg: LegSpec, *, idempotency_key: str) -> BookingStatus:
+        reserving.set()
+        assert proceed.wait(30)
+        return real_reserve(quote, leg, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(world.operator, "reserve", slow_reserve)
+    record = ItineraryRecord.from_json({"region": "t", "legs": [sharing_leg()]})
+    request = {"itinerary_id": "i-repeat", "idempotency_key": "k-repeat", "payment_method": None}
+    user_id = world.user.id
+    originals: list[tuple[str, str, bool]] = []
+
+    def original_request() -> None:
+        with world.app.app_context():
+            user = db.session.get(User, user_id)
+            assert user is not None
+            booking, created = world.saga().book(user, record, **request)
+            originals.append((booking.id, booking.state, created))
+            db.session.remove()
+
+    first = threading.Thread(target=original_request)
+    first.start()
+    assert reserving.wait(30)  # the original is committed, pending, and asking the operator
+    threading.Timer(0.5, proceed.set).start()
+    booking, created = world.saga().book(world.user, record, **request)
+    first.join(30)
+    assert originals and originals[0] == (booking.id, S.CONFIRMED, True)
+    assert (booking.state, created) == (S.CONFIRMED, False)  # not the pending state it found
+    assert world.operator.calls.count("reserve") == 1
+    assert len(db.session.scalars(select(BookingEvent).where(BookingEvent.leg_position.is_(None))).all()) == 2
+
+
+def test_a_repeat_of_a_request_whose_budget_has_passed_is_answered_as_it_stands_at_once(world: SagaWorld) -> None:
+    ticks = iter([0.0, 0.0, 0.0, 25.0] + [25.0] * 50)  # spent after the reservation: left pending (a 202)
+    record = ItineraryRecord.from_json({"region": "t", "legs": [sharing_leg()]})
+    request = {"itinerary_id": "i-late", "idempotency_key": "k-late", "payment_method": None}
+    booking, _ = world.saga(deadline=Deadline.start(20.0, clock=lambda: next(ticks))).book(
+        world.user, record, **request
+    )
+    assert booking.state == S.PENDING
+    booking.created_at = booking.created_at - timedelta(seconds=30)  # the original request answered long ago
+    db.session.commit()
+    started = time.monotonic()
+    again, created = world.saga(deadline=Deadline.start(20.0)).book(world.user, record, **request)
+    assert (again.id, again.state, created) == (booking.id, S.PENDING, False)
+    assert time.monotonic() - started < 2.0  # no waiting for a request that is over
