@@ -15,7 +15,9 @@ from google.transit import gtfs_realtime_pb2 as rt
 
 from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs
-from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter
+from routing.transit.journeys import TransitLeg
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
 from routing.transit.realtime import (
     RealtimeFeed,
     RealtimeFeedError,
@@ -28,6 +30,7 @@ from routing.transit.realtime import (
 )
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import service_day_reference
+from tests.routing.point_queries import between_stops
 from tests.routing.tiny_transit import tiny_router
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -70,7 +73,7 @@ def trip_update(
 
 def first_leg(router: TransitRouter, origin: str, destination: str, clock: datetime) -> TransitLeg:
     stops = router.timetable.stop_id.to_list()
-    journeys = router.journeys_between_stops(clock, [stops.index(f"kvg:{origin}")], [stops.index(f"kvg:{destination}")])
+    journeys = between_stops(router, clock, [stops.index(f"kvg:{origin}")], [stops.index(f"kvg:{destination}")])
     leg = journeys[-1].legs[0]
     assert isinstance(leg, TransitLeg)
     return leg
@@ -160,7 +163,7 @@ def test_reference_agrees_under_an_overlay(router: TransitRouter) -> None:
     day = MONDAY
     start = round((datetime(2026, 11, 23, 8, 12, tzinfo=BERLIN) - service_day_reference(day, BERLIN)).total_seconds())
     sources, targets = {stops.index("kvg:B"): start}, {stops.index("kvg:E"): 0}
-    front, _ = router.route_from_stops(day, sources, targets, options=TransitOptions())
+    front = router.run(day, sources, targets, options=TransitOptions(), labels=router.new_labels(TransitOptions()))
     assert front[-1][1] == earliest_arrival_csa(router, day, sources, targets, options=TransitOptions())
 
 
@@ -210,7 +213,7 @@ def test_caltrain_trip_updates(shared_data: Path) -> None:
     board, alight = int(stops[-4]), int(stops[-1])
     reference = service_day_reference(day, zone)
     leave = reference + timedelta(seconds=int(state.departure[-4]) - 60)
-    journeys = router.journeys_between_stops(leave, [board], [alight])
+    journeys = between_stops(router, leave, [board], [alight])
     leg = journeys[-1].legs[0]
     assert isinstance(leg, TransitLeg)
     assert leg.realtime and leg.trip_id == timetable.trip_id[trip]
