@@ -16,7 +16,7 @@ from app.schemas.alerts import AlertOut
 from app.settings import Settings
 from routing.planner.itinerary import Itinerary, Leg
 from routing.transit.alerts import ServiceAlert, ride_alerts, stop_alerts
-from routing.transit.raptor import TransitRouter
+from routing.transit.queries import TransitRouter
 from routing.transit.realtime import FeedKind, RealtimeSource, VehicleState
 
 

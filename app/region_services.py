@@ -74,7 +74,7 @@ def region_service(service: RegionService[T]) -> T:
         raise ServiceUnavailable(f"no region loaded: {exc}") from exc
 
 
-def _planner(region: Region) -> Planner:
+def _planner(region: Region) -> Planner[Region]:
     """The region's planner, with a real-time poller when sources are configured (one per worker)."""
     settings: Settings = current_app.extensions["mobility.settings"]
     pollers: dict[str, RealtimePoller] = current_app.extensions.setdefault("mobility.realtime", {})
@@ -116,7 +116,7 @@ def _geocoder(region: Region) -> Geocoder:
     return Geocoder(build_geocoder(None, station_points(region.timetable)))
 
 
-PLANNER: RegionService[Planner] = RegionService("planner", _planner)
+PLANNER: RegionService[Planner[Region]] = RegionService("planner", _planner)
 """Street and transit routers of the region, with its real-time overlay."""
 
 STOP_INDEX: RegionService[dict[str, int]] = RegionService(

@@ -39,8 +39,8 @@ from app.settings import Settings
 from app.sharing import sharing_supply
 from app.sharing_alerts import plan_alert_warnings
 from routing.fares.engine import ItineraryFare, Travellers
+from routing.planner.errors import NoItinerary, NoTransitInRegion, PlanningError
 from routing.planner.itinerary import FlexDetails, Itinerary, Leg, Place, PriceQuote
-from routing.planner.planner import NoItinerary, NoTransitInRegion, PlanningError
 from routing.planner.request import Mode, PlanRequest
 from routing.street.steps import Step
 

@@ -29,10 +29,12 @@ from numpy.typing import NDArray
 from routing.accessibility.config import STREET_ONLY_WINDOW, AccessibilityConfig, Mode, TimeWindow
 from routing.accessibility.places import Destination, Origin
 from routing.errors import InputDataError, PointNotRoutable
+from routing.planner.access import StreetAccess
 from routing.region.region import Region
 from routing.street.router import EdgePosition, Snap, StreetRouter, StreetTargets, cycling_speeds, walking_speeds
 from routing.transit._raptor import INF
-from routing.transit.raptor import TransitOptions, TransitRouter
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
 
 __all__ = ["AccessibilityEngine", "OriginTimes", "window_days"]
 
@@ -98,7 +100,8 @@ class AccessibilityEngine:
     ) -> None:
         self.region = region
         self.config = config
-        self.transit = router or TransitRouter(region)
+        self.transit = router or TransitRouter(region.timetable, region.manifest.timezone, region.footpaths)
+        self.access = StreetAccess(region.street, region.footpaths, self.transit)
         self.zone = ZoneInfo(region.manifest.timezone)
         keys = [c.key for c in config.categories]
         self.destinations = [d for d in destinations if d.category in keys]
@@ -118,7 +121,7 @@ class AccessibilityEngine:
     def router(self, profile: str) -> StreetRouter:
         """The street router of ``profile`` (shared with the transit router's)."""
         if profile not in self._routers:
-            self._routers[profile] = self.transit.street(profile)
+            self._routers[profile] = self.access.street(profile)
         return self._routers[profile]
 
     def destination_targets(self, profile: str) -> StreetTargets:
@@ -167,7 +170,7 @@ class AccessibilityEngine:
     def stop_targets(self, profile: str) -> StreetTargets:
         """The transit router's stop places on ``profile``, with each stop's point (a walk from there takes nothing)."""
         if profile not in self._stops:
-            places = self.transit.stop_targets(profile)
+            places = self.access.stop_targets(profile)
             timetable = self.transit.timetable
             point = np.column_stack([np.asarray(timetable.stop_lat), np.asarray(timetable.stop_lon)]).astype(np.float64)
             self._stops[profile] = StreetTargets(
@@ -298,7 +301,7 @@ class AccessibilityEngine:
             self.transit.run(
                 day, sources, {}, options=options, labels=labels, direct_arrival=moment + int(self.cutoff_s)
             )
-            by_ride = np.asarray(labels["arrival_trip"]).min(axis=0).astype(np.int64)
+            by_ride = np.asarray(labels.arrays.arrival_trip).min(axis=0).astype(np.int64)
             at_stop = by_ride[stop]
             arrival = np.where(at_stop < INF, at_stop + egress_s, INF)
             best = np.full(len(self.destinations), np.inf)

@@ -3,7 +3,7 @@
 Both compute, for the same sampled origins and departure minutes of one window, the walk +
 transit time to the nearest destination of every category. The plain loop asks the
 router one point-to-point question per origin, minute and destination
-(:meth:`TransitRouter.earliest_arrival`, as an app would); the engine does one access
+(:meth:`routing.bench.points.PointQueries.earliest_arrival`, as an app would); the engine does one access
 search per origin and one RAPTOR run per minute. Throughput is origins x minutes per second.
 """
 
@@ -19,7 +19,8 @@ import numpy as np
 from routing.accessibility.config import AccessibilityConfig, Mode, TimeWindow
 from routing.accessibility.engine import AccessibilityEngine
 from routing.accessibility.run import AccessibilityInputs
-from routing.errors import PointNotRoutable
+from routing.bench.points import PointQueries
+from routing.planner.errors import PointNotOnNetwork
 from routing.region.region import Region
 
 __all__ = ["AccessibilityBenchmark", "format_report", "run_accessibility_benchmark"]
@@ -73,6 +74,7 @@ def run_accessibility_benchmark(
         day=config.day,
     )
     engine = AccessibilityEngine(region, inputs.destinations, config)
+    points = PointQueries(engine.transit, engine.access)
     step = max(1, len(inputs.origins) // origins)
     sample = [o for o in inputs.origins[::step] if engine.snap(o, "walk") is not None][:origins]
     engine.egress(mode)  # per-region preparation, done once per run, not per origin
@@ -96,10 +98,10 @@ def run_accessibility_benchmark(
             leave = datetime.combine(day, base.start, tzinfo=engine.zone) + timedelta(minutes=m)
             for d, destination in enumerate(engine.destinations):
                 try:
-                    arrival = engine.transit.earliest_arrival(
-                        (origin.lat, origin.lon), (destination.lat, destination.lon), leave, options=options
+                    arrival = points.earliest_arrival(
+                        (origin.lat, origin.lon), (destination.lat, destination.lon), leave, options
                     )
-                except PointNotRoutable:
+                except PointNotOnNetwork:
                     continue
                 if arrival is None:
                     continue

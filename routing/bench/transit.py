@@ -3,8 +3,9 @@
 Both engines answer the same seeded coordinate-to-coordinate earliest-arrival queries on
 the same GTFS, OSM and service day:
 
-- **ours**: ``TransitRouter.plan`` (walk access to every stop within budget, RAPTOR,
-  egress from every stop, journeys with legs; Pareto over arrival and transfers);
+- **ours**: ``TransitRouter.earliest`` on the street ends of ``StreetAccess`` (walk access to
+  every stop within budget, RAPTOR, egress from every stop, journeys with legs; Pareto over
+  arrival and transfers);
 - **ferrobus** (bench extra): ``create_transit_point`` for both ends plus ``find_route``.
 
 Every disagreement is classified (ours earlier, ferrobus earlier, one side finds nothing)
@@ -31,13 +32,15 @@ import numpy as np
 import osmium
 import pandas as pd
 
+from routing.bench.points import PointQueries
 from routing.bench.street import Latency
-from routing.errors import NoRoute, PointNotRoutable
+from routing.errors import NoRoute
+from routing.planner.errors import PointNotOnNetwork
 from routing.region.region import Region
 from routing.transit._raptor import INF
 from routing.transit.compile import interpolate_times
 from routing.transit.gtfs_load import parse_gtfs_times
-from routing.transit.raptor import TransitOptions, TransitRouter
+from routing.transit.options import TransitOptions
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import moment_at
 
@@ -118,20 +121,20 @@ def sample_queries(
     return queries
 
 
-def _ours(router: TransitRouter, query: Any, options: TransitOptions) -> tuple[float, float, int | None]:
+def _ours(router: PointQueries, query: Any, options: TransitOptions) -> tuple[float, float, int | None]:
     """One query: earliest-arrival time (and answer), then the full Pareto plan with legs."""
     origin, destination, departure = query
     started = time.perf_counter()
     try:
-        found = router.earliest_arrival(origin, destination, departure, options=options)
+        found = router.earliest_arrival(origin, destination, departure, options)
         arrival: int | None = round(found.timestamp()) if found else None
-    except PointNotRoutable:
+    except PointNotOnNetwork:
         arrival = None
     earliest = time.perf_counter() - started
     started = time.perf_counter()
     try:
-        router.plan(origin, destination, departure, options=options)
-    except (NoRoute, PointNotRoutable):
+        router.earliest(origin, destination, departure, options)
+    except (NoRoute, PointNotOnNetwork):
         pass
     return earliest, time.perf_counter() - started, arrival
 
@@ -196,7 +199,7 @@ def _ferrobus_query(peer: _Ferrobus, query: Any, max_transfers: int) -> tuple[fl
 
 
 def _compare(
-    router: TransitRouter, queries: list[Any], ours: list[int | None], theirs: list[int | None], options: TransitOptions
+    router: PointQueries, queries: list[Any], ours: list[int | None], theirs: list[int | None], options: TransitOptions
 ) -> Comparison:
     comparison = Comparison()
     ours_ahead, theirs_ahead = [], []
@@ -221,11 +224,11 @@ def _compare(
                     f"ferrobus {mine - other} s earlier: {origin} -> {destination} at {departure:%H:%M}"
                 )
         if mine is not None:
-            ends = router.access_egress(origin, destination, departure, options)
-            expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
+            ends = router.ends(origin, destination, departure, options)
+            expected = earliest_arrival_csa(router.transit, ends.day, ends.sources, ends.targets, options=options)
             if ends.direct_arrival is not None:
                 expected = min(expected, ends.direct_arrival)
-            if expected < INF and round(moment_at(ends.day, expected, router.zone).timestamp()) == mine:
+            if expected < INF and round(moment_at(ends.day, expected, router.transit.zone).timestamp()) == mine:
                 comparison.ours_exact_against_reference += 1
     comparison.ours_earlier_median_s = float(np.median(ours_ahead)) if ours_ahead else 0.0
     comparison.ferrobus_earlier_median_s = float(np.median(theirs_ahead)) if theirs_ahead else 0.0
@@ -271,15 +274,15 @@ def run_transit_benchmark(
     """Run the side-by-side transit benchmark on ``region``."""
     day = day or region.manifest.valid_from
     assert day is not None
-    router = TransitRouter(region)
+    router = PointQueries.of(region)
     options = TransitOptions(max_transfers=max_transfers)
     queries = sample_queries(region, pairs + 1, seed, day)
     workdir = tempfile.TemporaryDirectory(prefix="bench-transit-")  # the peer's GTFS copies, until the end
     peer = _ferrobus_model(region, day, Path(workdir.name))
     _ours(router, queries[0], options)  # compile kernels, build indexes
     try:
-        router.pareto_plan(*queries[0], options=options)
-    except (NoRoute, PointNotRoutable):
+        router.pareto(*queries[0], options)
+    except (NoRoute, PointNotOnNetwork):
         pass
     if isinstance(peer, _Ferrobus):
         _ferrobus_query(peer, queries[0], max_transfers)  # the first call builds ferrobus' caches
@@ -309,21 +312,21 @@ def run_transit_benchmark(
     for origin, destination, departure in queries:
         started = time.perf_counter()
         try:
-            router.pareto_plan(origin, destination, departure, options=options)
-        except (NoRoute, PointNotRoutable):
+            router.pareto(origin, destination, departure, options)
+        except (NoRoute, PointNotOnNetwork):
             pass
         pareto_times.append(time.perf_counter() - started)
     for origin, destination, departure in queries[: max(10, len(queries) // 5)]:
         started = time.perf_counter()
         try:
-            router.range_plan(origin, destination, departure, departure + timedelta(hours=1), options=options)
-        except (NoRoute, PointNotRoutable):
+            router.range_departures(origin, destination, departure, departure + timedelta(hours=1), options)
+        except (NoRoute, PointNotOnNetwork):
             pass
         range_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         try:
-            router.arrive_by(origin, destination, departure + timedelta(hours=1), options=options)
-        except (NoRoute, PointNotRoutable):
+            router.arrive_by(origin, destination, departure + timedelta(hours=1), options)
+        except (NoRoute, PointNotOnNetwork):
             pass
         arrive_by_times.append(time.perf_counter() - started)
     report: dict[str, Any] = {

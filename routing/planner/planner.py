@@ -17,14 +17,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import pairwise
+from typing import Generic, TypeVar
 
 import numpy as np
 
-from routing.errors import NoRoute, PointNotRoutable, RoutingError
+from routing.errors import NoRoute, PointNotRoutable
 from routing.geo import haversine_m
 from routing.pareto import non_dominated
+from routing.planner.access import RequestPoints, StreetAccess
+from routing.planner.errors import NoItinerary, NoTransitInRegion, TimeOutsideTimetable
+from routing.planner.errors import PlanningError as PlanningError  # re-exported: callers import it from here
+from routing.planner.errors import PointNotOnNetwork as PointNotOnNetwork
 from routing.planner.flex import FlexChain, FlexRouter, MeetingPoint
 from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails, SharingDetails
+from routing.planner.region_data import RegionData
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
 from routing.planner.shared_rides import ANCHOR_SNAP_M, RIDE_PROFILE, Anchor, SharedRide, SharedRideFinder, ride_speeds
 from routing.planner.sharing import (
@@ -35,9 +41,7 @@ from routing.planner.sharing import (
     VehicleKind,
     VehicleOffer,
 )
-from routing.region.region import Region
 from routing.street.router import (
-    EdgePosition,
     Snap,
     StreetRouter,
     TravelSpeeds,
@@ -46,7 +50,10 @@ from routing.street.router import (
 )
 from routing.street.steps import Step
 from routing.transit.empty import has_transit
-from routing.transit.raptor import AccessEgress, Journey, TransitLeg, TransitOptions, TransitRouter, WalkLeg
+from routing.transit.ends import AccessEgress
+from routing.transit.journeys import Journey, TransitLeg, WalkLeg
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
 from routing.transit.service_time import seconds_since_reference
 
 logger = logging.getLogger(__name__)
@@ -60,46 +67,28 @@ OWN_BIKE = "own-bike"
 """The traveller's own bike as a one-vehicle "system" for bike+ride chains."""
 
 
-class PlanningError(RoutingError):
-    """A request the planner cannot answer as asked (the API answers 4xx)."""
-
-    def __init__(self, message: str, *, parameter: str) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-        """The request parameter at fault."""
-
-
-class PointNotOnNetwork(PlanningError):
-    """The origin or destination is too far from any usable street."""
-
-
-class TimeOutsideTimetable(PlanningError):
-    """The requested time is outside the days the region's timetable covers."""
-
-
-class NoItinerary(PlanningError):
-    """No itinerary with the allowed modes connects the two points."""
-
-
-class NoTransitInRegion(PlanningError):
-    """Only transit was asked for, and the region was built without GTFS (streets only)."""
-
+R = TypeVar("R", bound=RegionData, covariant=True)
 
 NO_TRANSIT_WARNING = "no_transit"
 """Warning code: transit was asked for with other modes on a street-only region; the others were planned."""
 
 
-class Planner:
-    """Plans door-to-door trips on one region. Safe to share between threads."""
+class Planner(Generic[R]):
+    """Plans door-to-door trips on one region. Safe to share between threads.
 
-    def __init__(self, region: Region, transit: TransitRouter | None = None) -> None:
+    ``transit`` answers the transit queries; ``access`` snaps the request's points (once
+    per point and profile) and makes the street ends of those queries.
+    """
+
+    def __init__(self, region: R, transit: TransitRouter | None = None) -> None:
         self.region = region
-        self.transit = transit or TransitRouter(region)
+        self.transit = transit or TransitRouter(region.timetable, region.manifest.timezone, region.footpaths)
+        self.access = StreetAccess(region.street, region.footpaths, self.transit)
         self.timetable = region.timetable
-        self.shared = SharedRideFinder(self.transit.street)
+        self.shared = SharedRideFinder(self.access.street)
         flex = region.flex
         self.flex = (
-            FlexRouter(flex, self.timetable, self.transit.street, region.street.profiles)
+            FlexRouter(flex, self.timetable, self.access.street, region.street.profiles)
             if flex is not None and flex.trips
             else None
         )
@@ -127,6 +116,7 @@ class Planner:
         """
         warnings: list[str] = []
         candidates: list[Itinerary] = []
+        points = self.access.points(request.origin, request.destination)  # each snapped once per profile
         modes = request.modes
         sharing = sharing or SharingSupply()
         if Mode.TRANSIT in modes and not has_transit(self.timetable):
@@ -138,26 +128,26 @@ class Planner:
             request = replace(request, modes=modes)
         if Mode.TRANSIT in modes:
             self._check_time(request.time)
-            candidates += self._transit(request, price)
+            candidates += self._transit(request, points, price)
         if Mode.WALK in modes:
-            walk = self._street_only(request, self._walk_profile(request), Mode.WALK)
+            walk = self._street_only(request, points, self._walk_profile(request), Mode.WALK)
             if walk is not None and (Mode.TRANSIT not in modes or walk.legs[0].distance_m <= request.max_walk_m * 2):
                 candidates.append(walk)
         if Mode.BIKE in modes:
-            bike = self._street_only(request, "bike", Mode.BIKE)
+            bike = self._street_only(request, points, "bike", Mode.BIKE)
             if bike is not None:
                 candidates.append(bike)
             if Mode.TRANSIT in modes:
-                found, notes = self._bike_and_ride(request)
+                found, notes = self._bike_and_ride(request, points)
                 candidates += found
                 warnings += notes
         if Mode.FLEX in modes:
-            found, notes = self._flex(request)
+            found, notes = self._flex(request, points)
             candidates += found
             warnings += notes
         for mode in (Mode.BIKESHARE, Mode.CARSHARING):
             if mode in modes:
-                found, notes = self._sharing(request, mode, sharing)
+                found, notes = self._sharing(request, points, mode, sharing)
                 candidates += found
                 warnings += notes
         if sharing.quoter is not None:  # priced before choosing: the price is a criterion and labels the cheapest
@@ -183,19 +173,11 @@ class Planner:
     def _walk_profile(request: PlanRequest) -> str:
         return "wheelchair" if request.wheelchair else "walk"
 
-    def _snap(self, router: StreetRouter, point: tuple[float, float], parameter: str) -> Snap:
-        try:
-            return router.snap(*point)
-        except PointNotRoutable as exc:
-            label = "origin" if parameter == "from" else "destination"
-            msg = f"the {label} {point[0]:.6f},{point[1]:.6f} is not near a street usable by {router.profile}: {exc}"
-            raise PointNotOnNetwork(msg, parameter=parameter) from exc
-
-    def _street_only(self, request: PlanRequest, profile: str, mode: Mode) -> Itinerary | None:
+    def _street_only(self, request: PlanRequest, points: RequestPoints, profile: str, mode: Mode) -> Itinerary | None:
         """The whole trip on one street profile (None when the network does not connect the points)."""
-        router = self.transit.street(profile)
-        origin = self._snap(router, request.origin, "from")
-        destination = self._snap(router, request.destination, "to")
+        router = self.access.street(profile)
+        origin = points.origin(router.profile)
+        destination = points.destination(router.profile)
         speeds = (
             cycling_speeds(BIKE_KMH, walking_kmh=request.walk_kmh)
             if mode is Mode.BIKE
@@ -222,7 +204,7 @@ class Planner:
 
     # Shared vehicles ---------------------------------------------------------------------
 
-    def _bike_and_ride(self, request: PlanRequest) -> tuple[list[Itinerary], list[str]]:
+    def _bike_and_ride(self, request: PlanRequest, points: RequestPoints) -> tuple[list[Itinerary], list[str]]:
         """Own bike from the origin to bicycle parking by a stop, then transit."""
         parking = np.asarray(self.region.street.bike_parking)
         if parking.shape[0] == 0:
@@ -240,13 +222,15 @@ class Planner:
             ),
             free_floating=False,
         )
-        router = self.transit.street(self._walk_profile(request))
-        origin = self._snap(router, request.origin, "from")
-        destination = self._snap(router, request.destination, "to")
+        router = self.access.street(self._walk_profile(request))
+        origin = points.origin(router.profile)
+        destination = points.destination(router.profile)
         walk = walking_speeds(request.walk_kmh)
         return self._transit_with_feeders(request, [own_bike], [], origin, destination, router, walk), []
 
-    def _sharing(self, request: PlanRequest, mode: Mode, supply: SharingSupply) -> tuple[list[Itinerary], list[str]]:
+    def _sharing(
+        self, request: PlanRequest, points: RequestPoints, mode: Mode, supply: SharingSupply
+    ) -> tuple[list[Itinerary], list[str]]:
         """Whole trips on shared vehicles of ``mode`` and, for bikeshare, feeder rides to and from transit."""
         systems = [system for system in supply.of_mode(mode) if RIDE_PROFILE[mode] in self.region.street.profiles]
         if not systems:
@@ -254,9 +238,9 @@ class Planner:
         if mode is Mode.BIKESHARE and request.wheelchair:
             return [], ["bikeshare_not_step_free"]
         profile = self._walk_profile(request)
-        router = self.transit.street(profile)
-        origin = self._snap(router, request.origin, "from")
-        destination = self._snap(router, request.destination, "to")
+        router = self.access.street(profile)
+        origin = points.origin(router.profile)
+        destination = points.destination(router.profile)
         walk = walking_speeds(request.walk_kmh)
         found: list[Itinerary] = []
         for system in systems:
@@ -281,15 +265,16 @@ class Planner:
 
     # On-demand rides (GTFS-Flex) ---------------------------------------------------------
 
-    def _flex(self, request: PlanRequest) -> tuple[list[Itinerary], list[str]]:
+    def _flex(self, request: PlanRequest, points: RequestPoints | None = None) -> tuple[list[Itinerary], list[str]]:
         """Flex rides as the whole trip, as access to transit and as egress from it."""
+        points = points or self.access.points(request.origin, request.destination)
         if self.flex is None or self.flex.car is None:
             return [], ["flex_unavailable"]
         flex = self.flex
         profile = self._walk_profile(request)
-        router = self.transit.street(profile)
-        origin = self._snap(router, request.origin, "from")
-        destination = self._snap(router, request.destination, "to")
+        router = self.access.street(profile)
+        origin = points.origin(router.profile)
+        destination = points.destination(router.profile)
         walk = walking_speeds(request.walk_kmh)
         booking = request.booking_time or datetime.now(self.transit.zone)
         pickups, drop_offs = (
@@ -332,7 +317,7 @@ class Planner:
         if Mode.TRANSIT in request.modes and not request.arrive_by and profile in self.transit.footpaths:
             self._check_time(request.time)
             options = self._transit_options(request)
-            ends = self.transit.access_egress(origin, destination, request.time, options)
+            ends = self.access.ends(origin, destination, request.time, options)
             if pickups:
                 found += self._flex_access(request, ends, pickups, booking, router, origin, destination, walk)
             if drop_offs:
@@ -341,7 +326,7 @@ class Planner:
 
     def _flex_journeys(self, ends: AccessEgress, request: PlanRequest) -> list[Journey]:
         try:
-            journeys = self.transit.pareto_from_ends(ends, self._transit_options(request))
+            journeys = self.transit.pareto(ends, self._transit_options(request))
         except NoRoute:
             return []
         return [journey for journey in journeys if any(isinstance(leg, TransitLeg) for leg in journey.legs)]
@@ -453,7 +438,7 @@ class Planner:
         """A stop as the end of a free-floating ride (parked at the stop)."""
         lat, lon = float(self.timetable.stop_lat[stop]), float(self.timetable.stop_lon[stop])
         try:
-            ride = self.transit.street(ride_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
+            ride = self.access.street(ride_profile).snap(lat, lon, max_distance_m=ANCHOR_SNAP_M)
         except PointNotRoutable:
             return None
         return Anchor(
@@ -480,7 +465,7 @@ class Planner:
         profile = router.profile
         if profile not in self.transit.footpaths:
             return []
-        stops = self.transit.stop_targets(profile)
+        stops = self.access.stop_targets(profile)
         access: dict[int, SharedRide] = {}
         egress: dict[int, SharedRide] = {}
         for system in access_systems:
@@ -508,7 +493,7 @@ class Planner:
 
         def walk_ends(moment: datetime) -> AccessEgress:
             if moment not in walked:
-                walked[moment] = self.transit.access_egress(origin, destination, moment, options)
+                walked[moment] = self.access.ends(origin, destination, moment, options)
             return walked[moment]
 
         for by_access, by_egress in ((access, None), (None, egress)):
@@ -524,9 +509,9 @@ class Planner:
 
             try:
                 if request.arrive_by:
-                    journeys = self.transit.arrive_by_from(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
+                    journeys = self.transit.arrive_by(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
                 else:
-                    journeys = self.transit.pareto_from_ends(ends_at(request.time), options)
+                    journeys = self.transit.pareto(ends_at(request.time), options)
             except NoRoute:
                 continue
             for journey in journeys:
@@ -582,7 +567,7 @@ class Planner:
         if geometry:
             speeds = ride_speeds(system, offer.vehicle_type_id, walk.normal * 3.6)
             try:
-                route = self.transit.street(RIDE_PROFILE[system.mode]).route(chain.pickup.ride, end.ride, speeds=speeds)
+                route = self.access.street(RIDE_PROFILE[system.mode]).route(chain.pickup.ride, end.ride, speeds=speeds)
             except NoRoute:
                 return None
             ride_line = _joined([(pickup.lon, pickup.lat), *route.coordinates, (dropoff.lon, dropoff.lat)])
@@ -672,21 +657,27 @@ class Planner:
             max_walk_s=request.max_walk_s,
         )
 
-    def _transit(self, request: PlanRequest, price: Callable[[Itinerary], float] | None = None) -> list[Itinerary]:
+    def _transit(
+        self,
+        request: PlanRequest,
+        points: RequestPoints | None = None,
+        price: Callable[[Itinerary], float] | None = None,
+    ) -> list[Itinerary]:
+        points = points or self.access.points(request.origin, request.destination)
         options = self._transit_options(request)
         profile = self._walk_profile(request)
-        router = self.transit.street(profile)
-        origin = self._snap(router, request.origin, "from")
-        destination = self._snap(router, request.destination, "to")
+        router = self.access.street(profile)
+        origin = points.origin(router.profile)
+        destination = points.destination(router.profile)
 
         def ends_at(moment: datetime) -> AccessEgress:  # the planner's snaps, not a second snap in transit
-            return self.transit.access_egress(origin, destination, moment, options)
+            return self.access.ends(origin, destination, moment, options)
 
         try:
             if request.arrive_by:
-                journeys = self.transit.arrive_by_from(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
+                journeys = self.transit.arrive_by(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
             else:
-                journeys = self.transit.pareto_from_ends(ends_at(request.time), options)
+                journeys = self.transit.pareto(ends_at(request.time), options)
         except NoRoute:
             return []
         walk_speeds = walking_speeds(request.walk_kmh)
@@ -746,18 +737,7 @@ class Planner:
         return place
 
     def _stop_snap(self, stop: int, profile: str) -> Snap | None:
-        footpaths = self.transit.footpaths.get(profile)
-        if footpaths is None:
-            return None
-        first, last = int(footpaths.stop_position_offsets[stop]), int(footpaths.stop_position_offsets[stop + 1])
-        if first == last:
-            return None
-        positions = tuple(
-            EdgePosition(int(footpaths.position_edge[j]), float(footpaths.position_offset_m[j]))
-            for j in range(first, last)
-        )
-        lat, lon = float(self.timetable.stop_lat[stop]), float(self.timetable.stop_lon[stop])
-        return Snap(lat, lon, lat, lon, float(footpaths.connector_m[stop]), positions)
+        return self.access.stop_snap(stop, profile)
 
     def _walk_geometry(
         self,

@@ -20,7 +20,9 @@ from datetime import time as clock
 
 import numpy as np
 
-from routing.planner.planner import Planner, PlanningError
+from routing.planner.errors import PlanningError
+from routing.planner.planner import Planner
+from routing.planner.region_data import RegionData
 from routing.planner.request import Mode, PlanRequest
 
 __all__ = ["WarmUp", "warm_up", "warm_up_requests"]
@@ -47,7 +49,7 @@ class WarmUp:
     """Wall time of the warm-up."""
 
 
-def _busiest_pattern_ends(planner: Planner) -> tuple[tuple[float, float], tuple[float, float]]:
+def _busiest_pattern_ends(planner: Planner[RegionData]) -> tuple[tuple[float, float], tuple[float, float]]:
     """The first and last stop on the walk network of the busiest pattern with two such stops, as (lat, lon).
 
     Stops outside the street extract cannot be planned from, so they are skipped (a plan
@@ -78,14 +80,14 @@ def _busiest_pattern_ends(planner: Planner) -> tuple[tuple[float, float], tuple[
     return _street_nodes(planner)
 
 
-def _street_nodes(planner: Planner) -> tuple[tuple[float, float], tuple[float, float]]:
+def _street_nodes(planner: Planner[RegionData]) -> tuple[tuple[float, float], tuple[float, float]]:
     """Two nearby street nodes (a street-only region has no stops): nodes are stored in Morton order."""
     street = planner.region.street
     other = min(STREET_NODE_STEP, street.node_count - 1)
     return (float(street.lat[0]), float(street.lon[0])), (float(street.lat[other]), float(street.lon[other]))
 
 
-def warm_up_requests(planner: Planner) -> list[PlanRequest]:
+def warm_up_requests(planner: Planner[RegionData]) -> list[PlanRequest]:
     """The warm-up's plan requests on ``planner``'s region (see the module docstring)."""
     origin, destination = _busiest_pattern_ends(planner)
     first_day = planner.timetable.day0 + timedelta(days=1)  # day0: the day before, for after-midnight trips
@@ -125,7 +127,7 @@ def _touch(value: object, depth: int = TOUCH_DEPTH) -> int:
     return 0
 
 
-def warm_up(planner: Planner) -> WarmUp:
+def warm_up(planner: Planner[RegionData]) -> WarmUp:
     """Run the warm-up plans on ``planner``; a plan without an itinerary still counts (its searches ran).
 
     Errors other than a plan the request cannot get (:class:`PlanningError`) propagate:

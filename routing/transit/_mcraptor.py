@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from routing.transit._raptor import INF, _earliest_trip, mark, marked_patterns
+from routing.transit._raptor import INF, KernelArrays, Seconds, _earliest_trip, mark, marked_patterns
 from routing.transit.timetable import ALIGHT, BOARD
 
 BAG = 16
@@ -35,7 +35,13 @@ ARRIVAL, WALK, PRICE = 0, 1, 2
 
 @njit(cache=True)
 def _dominated(
-    labels: NDArray[np.int32], k: int, s: int, counts: NDArray[np.int32], arrival: int, walk: int, price: int
+    labels: NDArray[np.int32],
+    k: int,
+    s: int,
+    counts: NDArray[np.int32],
+    arrival: Seconds,
+    walk: Seconds,
+    price: Seconds,
 ) -> bool:
     for round_ in range(k + 1):
         for i in range(counts[round_, s]):
@@ -87,7 +93,14 @@ def _insert(
 
 @njit(cache=True)
 def _add_destination(
-    destinations: NDArray[np.int64], count: int, arrival: int, walk: int, price: int, k: int, kind: int, stop: int
+    destinations: NDArray[np.int64],
+    count: int,
+    arrival: Seconds,
+    walk: Seconds,
+    price: Seconds,
+    k: int,
+    kind: int,
+    stop: int,
 ) -> int:
     for i in range(count):
         if (
@@ -119,7 +132,7 @@ def _add_destination(
 
 
 @njit(cache=True)
-def _beaten(destinations: NDArray[np.int64], count: int, arrival: int, walk: int, price: int) -> bool:
+def _beaten(destinations: NDArray[np.int64], count: int, arrival: Seconds, walk: Seconds, price: Seconds) -> bool:
     for i in range(count):
         if destinations[i, 0] <= arrival and destinations[i, 1] <= walk and destinations[i, 2] <= price:
             return True
@@ -128,19 +141,7 @@ def _beaten(destinations: NDArray[np.int64], count: int, arrival: int, walk: int
 
 @njit(cache=True)
 def mc_raptor(
-    pattern_stop_offsets: NDArray[np.int32],
-    pattern_stops: NDArray[np.int32],
-    pattern_flags: NDArray[np.uint8],
-    pattern_trip_offsets: NDArray[np.int32],
-    pattern_time_offsets: NDArray[np.int64],
-    arrival: NDArray[np.int32],
-    departure: NDArray[np.int32],
-    trip_days: NDArray[np.uint32],
-    trip_wheelchair: NDArray[np.int8],
-    stop_pattern_offsets: NDArray[np.int64],
-    stop_patterns: NDArray[np.int32],
-    stop_pattern_positions: NDArray[np.int32],
-    stop_accessible: NDArray[np.bool_],
+    network: KernelArrays,
     change_seconds: NDArray[np.int64],
     transfer_offsets: NDArray[np.int64],
     transfer_to: NDArray[np.int32],
@@ -159,6 +160,21 @@ def mc_raptor(
     wheelchair: bool,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int64], int, int]:
     """Pareto journeys; returns (trip_labels, trip_counts, walk_labels, walk_counts, destinations, count, overflow)."""
+    (
+        pattern_stop_offsets,
+        pattern_stops,
+        pattern_flags,
+        pattern_trip_offsets,
+        pattern_time_offsets,
+        arrival,
+        departure,
+        trip_days,
+        trip_wheelchair,
+        stop_pattern_offsets,
+        stop_patterns,
+        stop_pattern_positions,
+        stop_accessible,
+    ) = network
     stop_total = stop_pattern_offsets.size - 1
     trip_labels = np.zeros((rounds, stop_total, BAG, 9), dtype=np.int32)
     walk_labels = np.zeros((rounds, stop_total, BAG, 5), dtype=np.int32)

@@ -14,6 +14,8 @@ Back-pointers (per round and stop) let the caller rebuild journeys:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -23,12 +25,57 @@ from routing.transit.timetable import ALIGHT, BOARD
 INF = np.int64(1) << np.int64(30)
 """'Never' in seconds; labels are int32 (times stay far below 2**30 s, about 34 years)."""
 
+Seconds = int | np.int64
+"""A time or duration in the kernels: a Python int or a numpy int64 read from an array."""
+
+
+class KernelArrays(NamedTuple):
+    """The network arrays both kernels read, as one bundle (built once per network; numba takes NamedTuples).
+
+    Pattern CSR over stops and trips, stop times (seconds after the service-day reference),
+    per-trip service-day bits and wheelchair flags, the stop -> (pattern, position) index,
+    and which stops a wheelchair user can use.
+    """
+
+    pattern_stop_offsets: NDArray[np.int32]
+    pattern_stops: NDArray[np.int32]
+    pattern_flags: NDArray[np.uint8]
+    pattern_trip_offsets: NDArray[np.int32]
+    pattern_time_offsets: NDArray[np.int64]
+    arrival: NDArray[np.int32]
+    departure: NDArray[np.int32]
+    trip_days: NDArray[np.uint32]
+    trip_wheelchair: NDArray[np.int8]
+    stop_pattern_offsets: NDArray[np.int64]
+    stop_patterns: NDArray[np.int32]
+    stop_pattern_positions: NDArray[np.int32]
+    stop_accessible: NDArray[np.bool_]
+
+
+class RaptorLabels(NamedTuple):
+    """The labels of one RAPTOR query, ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``).
+
+    ``arrival_trip``/``arrival_walk``: alighted at / reached on foot, by round;
+    back-pointers ``trip_of``, ``trip_day``, ``board_stop``, ``board_time`` (trip arrivals)
+    and ``walk_from`` (walk arrivals, -1: access); ``best_*``: the bound across rounds.
+    """
+
+    arrival_trip: NDArray[np.int32]
+    arrival_walk: NDArray[np.int32]
+    trip_of: NDArray[np.int32]
+    trip_day: NDArray[np.int8]
+    board_stop: NDArray[np.int32]
+    board_time: NDArray[np.int32]
+    walk_from: NDArray[np.int32]
+    best_trip: NDArray[np.int32]
+    best_walk: NDArray[np.int32]
+
 
 @njit(cache=True)
 def _earliest_trip(
     pattern: int,
     position: int,
-    ready: int,
+    ready: Seconds,
     pattern_trip_offsets: NDArray[np.int32],
     pattern_time_offsets: NDArray[np.int64],
     stop_count: int,
@@ -40,7 +87,7 @@ def _earliest_trip(
     wheelchair: bool,
     bound_trip: int,
     bound_day: int,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, Seconds]:
     """Earliest trip of ``pattern`` departing ``position`` at or after ``ready``.
 
     With a ``bound_trip`` (>= 0, on day index ``bound_day``) only trips leaving before it
@@ -133,19 +180,7 @@ def marked_patterns(
 
 @njit(cache=True)
 def raptor(
-    pattern_stop_offsets: NDArray[np.int32],
-    pattern_stops: NDArray[np.int32],
-    pattern_flags: NDArray[np.uint8],
-    pattern_trip_offsets: NDArray[np.int32],
-    pattern_time_offsets: NDArray[np.int64],
-    arrival: NDArray[np.int32],
-    departure: NDArray[np.int32],
-    trip_days: NDArray[np.uint32],
-    trip_wheelchair: NDArray[np.int8],
-    stop_pattern_offsets: NDArray[np.int64],
-    stop_patterns: NDArray[np.int32],
-    stop_pattern_positions: NDArray[np.int32],
-    stop_accessible: NDArray[np.bool_],
+    network: KernelArrays,
     change_seconds: NDArray[np.int64],
     transfer_offsets: NDArray[np.int64],
     transfer_to: NDArray[np.int32],
@@ -159,15 +194,7 @@ def raptor(
     target_extra: NDArray[np.int64],
     best_direct: int,
     wheelchair: bool,
-    arrival_trip: NDArray[np.int32],
-    arrival_walk: NDArray[np.int32],
-    trip_of: NDArray[np.int32],
-    trip_day: NDArray[np.int8],
-    board_stop: NDArray[np.int32],
-    board_time: NDArray[np.int32],
-    walk_from: NDArray[np.int32],
-    best_trip_arrival: NDArray[np.int32],
-    best_walk_arrival: NDArray[np.int32],
+    labels: RaptorLabels,
 ) -> NDArray[np.int64]:
     """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
 
@@ -179,6 +206,32 @@ def raptor(
     run's fewer-trip labels. Returns ``destination``:
     ``destination[k]`` is the best arrival at the destination with at most ``k`` trips.
     """
+    (
+        pattern_stop_offsets,
+        pattern_stops,
+        pattern_flags,
+        pattern_trip_offsets,
+        pattern_time_offsets,
+        arrival,
+        departure,
+        trip_days,
+        trip_wheelchair,
+        stop_pattern_offsets,
+        stop_patterns,
+        stop_pattern_positions,
+        stop_accessible,
+    ) = network
+    (
+        arrival_trip,
+        arrival_walk,
+        trip_of,
+        trip_day,
+        board_stop,
+        board_time,
+        walk_from,
+        best_trip_arrival,
+        best_walk_arrival,
+    ) = labels
     stop_total = stop_pattern_offsets.size - 1
     rounds = arrival_trip.shape[0]
     destination = np.full(rounds, INF, dtype=np.int64)
@@ -225,7 +278,8 @@ def raptor(
             pattern_start[p] = -1
             first_stop = pattern_stop_offsets[p]
             stop_count = pattern_stop_offsets[p + 1] - first_stop
-            current_trip, current_day, current_board_stop, current_board_time = -1, 0, -1, 0
+            current_trip, current_day, current_board_stop = -1, 0, -1
+            current_board_time: Seconds = 0
             for position in range(start, stop_count):
                 s = pattern_stops[first_stop + position]
                 flags = pattern_flags[first_stop + position]
@@ -305,18 +359,7 @@ def raptor(
 
 @njit(cache=True)
 def latest_ride(
-    stop_offsets: NDArray[np.int32],
-    stop_patterns: NDArray[np.int32],
-    stop_positions: NDArray[np.int32],
-    pattern_stop_offsets: NDArray[np.int32],
-    pattern_stops: NDArray[np.int32],
-    pattern_flags: NDArray[np.uint8],
-    pattern_trip_offsets: NDArray[np.int32],
-    pattern_time_offsets: NDArray[np.int64],
-    departure: NDArray[np.int32],
-    arrival: NDArray[np.int32],
-    trip_days: NDArray[np.uint32],
-    trip_wheelchair: NDArray[np.int8],
+    network: KernelArrays,
     bits: NDArray[np.int64],
     shifts: NDArray[np.int64],
     board: int,
@@ -324,14 +367,33 @@ def latest_ride(
     earliest: int,
     limit: int,
     wheelchair: bool,
-) -> tuple[int, int, int, int]:
+) -> tuple[Seconds, Seconds, int, int]:
     """The run leaving ``board`` latest after ``earliest`` that reaches ``alight_stop`` by ``limit``.
 
     Returns (departure, arrival, trip, day index), trip -1 when none does. Per pattern
     through ``board`` and service day, the latest-leaving running trip (the first of equal
     ones); across them, the latest departure, then the earliest arrival.
     """
-    best_leave, best_reach, best_trip, best_day = -1, 0, -1, -1
+    stop_offsets, stop_patterns, stop_positions = (
+        network.stop_pattern_offsets,
+        network.stop_patterns,
+        network.stop_pattern_positions,
+    )
+    pattern_stop_offsets, pattern_stops, pattern_flags = (
+        network.pattern_stop_offsets,
+        network.pattern_stops,
+        network.pattern_flags,
+    )
+    pattern_trip_offsets, pattern_time_offsets = network.pattern_trip_offsets, network.pattern_time_offsets
+    departure, arrival, trip_days, trip_wheelchair = (
+        network.departure,
+        network.arrival,
+        network.trip_days,
+        network.trip_wheelchair,
+    )
+    best_leave: Seconds = -1
+    best_reach: Seconds = 0
+    best_trip, best_day = -1, -1
     for j in range(stop_offsets[board], stop_offsets[board + 1]):
         pattern, position = stop_patterns[j], stop_positions[j]
         start, end = pattern_stop_offsets[pattern], pattern_stop_offsets[pattern + 1]

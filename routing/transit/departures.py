@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from routing.transit.alerts import ServiceAlert, ride_alerts
-from routing.transit.raptor import TransitRouter
+from routing.transit.queries import TransitRouter
 from routing.transit.service_time import moment_at
 
 

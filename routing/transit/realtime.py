@@ -10,7 +10,7 @@ order, whatever order the feed lists them in. Explicit arrival and departure tim
 taken as given; as the GTFS-Realtime spec says, a delay propagates downstream only to
 stops without a prediction (``NO_DATA`` stops keep their schedule), and those derived
 times are fitted between their neighbours so times never decrease along the trip.
-Nothing is rebuilt: :mod:`routing.transit.raptor` applies an overlay by masking the
+Nothing is rebuilt: :mod:`routing.transit.network` applies an overlay by masking the
 replaced trip-days and adding each updated or added run as its own pattern.
 
 :class:`RealtimeFeed` holds the newest good overlay of one feed URL: a broken or

@@ -17,9 +17,10 @@ from datetime import date, datetime
 import numpy as np
 
 from routing.street.reference import reference_cost, reference_walks
-from routing.street.router import EdgePosition, Snap, walking_speeds
+from routing.street.router import EdgePosition, Snap, StreetRouter, walking_speeds
 from routing.transit._raptor import INF
-from routing.transit.raptor import TransitOptions, TransitRouter
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
 from routing.transit.timetable import ALIGHT, BOARD
 
 
@@ -35,17 +36,17 @@ def earliest_arrival_csa(
     timetable = router.timetable
     change, transfer_offsets, transfer_to, transfer_seconds = router.transfer_rules(options)
     bits, shifts = router.days(day)
-    accessible = router.accessible_stops
-    arrays = router.network_arrays  # the same network, with any real-time overlay
-    stop_offsets = arrays["pattern_stop_offsets"]
-    trip_offsets = arrays["pattern_trip_offsets"]
-    time_offsets = arrays["pattern_time_offsets"]
-    pattern_stops = arrays["pattern_stops"]
-    flags = arrays["pattern_flags"]
-    arrival = arrays["arrival"]
-    departure = arrays["departure"]
-    trip_days = arrays["trip_days"]
-    trip_wheelchair = arrays["trip_wheelchair"]
+    arrays = router.network.kernel  # the same network, with any real-time overlay
+    accessible = arrays.stop_accessible
+    stop_offsets = arrays.pattern_stop_offsets
+    trip_offsets = arrays.pattern_trip_offsets
+    time_offsets = arrays.pattern_time_offsets
+    pattern_stops = arrays.pattern_stops
+    flags = arrays.pattern_flags
+    arrival = arrays.arrival
+    departure = arrays.departure
+    trip_days = arrays.trip_days
+    trip_wheelchair = arrays.trip_wheelchair
 
     connections = []
     instance = 0
@@ -114,6 +115,7 @@ def earliest_arrival_csa(
 
 def door_to_door_arrival(
     router: TransitRouter,
+    street: StreetRouter,
     origin: Snap,
     destination: Snap,
     departure: datetime,
@@ -123,8 +125,9 @@ def door_to_door_arrival(
 ) -> int:
     """Earliest arrival (seconds after the service day's reference) from point to point; ``INF`` if none.
 
-    The whole trip, modelled independently of the router's street ends: each access and
-    egress walk is the quickest street walk (scipy Dijkstra, :mod:`routing.street.reference`)
+    The whole trip on ``street`` (the options' walking profile), modelled independently of
+    the planner's street ends: each access and egress walk is the quickest street walk
+    (scipy Dijkstra, :mod:`routing.street.reference`)
     including the point's connector and the stop's, to or from every stop whose cheapest
     walk is within ``options.max_walk_s``; the rides come from :func:`earliest_arrival_csa`;
     walking the whole way counts when its cheapest walk is within twice the budget (or,
@@ -132,8 +135,7 @@ def door_to_door_arrival(
     walk mode allows). Times
     are rounded down, so the answer is a lower bound for any itinerary the planner may give.
     """
-    profile = "wheelchair" if options.wheelchair else "walk"
-    street = router.street(profile)
+    profile = options.profile
     speeds = walking_speeds(options.walk_speed_kmh)
     footpaths = router.footpaths[profile]
     offsets = np.asarray(footpaths.stop_position_offsets)

@@ -20,7 +20,7 @@ from routing.planner.planner import ARRIVE_BY_SEARCH, Planner, PlanningError, jo
 from routing.planner.request import PlanRequest
 from routing.region.region import Region
 from routing.street.router import walking_speeds
-from routing.transit.raptor import TransitLeg
+from routing.transit.journeys import TransitLeg
 
 PAIRS = 40
 
@@ -28,17 +28,17 @@ PAIRS = 40
 def _reference(planner: Planner, request: PlanRequest) -> list[Itinerary]:
     """Every journey's itinerary built in full, then :func:`select` (the planner before choosing on numbers)."""
     options = planner._transit_options(request)
-    router = planner.transit.street("walk")
+    router = planner.access.street("walk")
     origin, destination = router.snap(*request.origin), router.snap(*request.destination)
 
     def ends_at(moment: datetime):  # type: ignore[no-untyped-def]
-        return planner.transit.access_egress(origin, destination, moment, options)
+        return planner.access.ends(origin, destination, moment, options)
 
     try:
         if request.arrive_by:
-            journeys = planner.transit.arrive_by_from(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
+            journeys = planner.transit.arrive_by(ends_at, request.time, options, window=ARRIVE_BY_SEARCH)
         else:
-            journeys = planner.transit.pareto_from_ends(ends_at(request.time), options)
+            journeys = planner.transit.pareto(ends_at(request.time), options)
     except NoRoute:
         return []
     speeds = walking_speeds(request.walk_kmh)

@@ -11,10 +11,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from routing.planner.itinerary import Itinerary, Leg, Place, PriceQuote, SharingDetails
 from routing.planner.planner import longest_wait_s, select
 from routing.planner.request import Mode
-from routing.transit.raptor import Journey, TransitOptions, TransitRouter, WalkLeg
+from routing.transit.journeys import Journey, WalkLeg
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
+from tests.routing.point_queries import ALGORITHMS, between_stops
 from tests.routing.tiny_transit import tiny_router
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -63,7 +68,10 @@ def spans(itineraries: list[Itinerary]) -> list[str]:
 # Leaving as late as possible ---------------------------------------------------------
 
 
-def test_c01_leave_late_takes_the_latest_first_vehicle_that_still_makes_the_change(tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_c01_leave_late_takes_the_latest_first_vehicle_that_still_makes_the_change(
+    tmp_path: Path, algorithm: str
+) -> None:
     trips = """
         early 1 WD: A 08:00, B 08:10
         late 1 WD: A 08:05, B 08:12
@@ -71,7 +79,7 @@ def test_c01_leave_late_takes_the_latest_first_vehicle_that_still_makes_the_chan
         on 2 WD: B 08:20, C 08:30
     """
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
-    [journey] = router.journeys_between_stops(at("07:55"), stops_of(router, "A"), stops_of(router, "C"))
+    [journey] = between_stops(router, at("07:55"), stops_of(router, "A"), stops_of(router, "C"), algorithm=algorithm)
     assert describe(router, journey) == "1 A 08:00 ~ B 08:10 | 2 B 08:20 ~ C 08:30"
     late = router.leave_late(journey)
     # 08:12 + 60 s change slack makes 08:20; 08:20 does not.
@@ -81,9 +89,10 @@ def test_c01_leave_late_takes_the_latest_first_vehicle_that_still_makes_the_chan
     assert describe(router, slow) == "1 A 08:00 ~ B 08:10 | 2 B 08:20 ~ C 08:30"
 
 
-def test_c02_leave_late_start_the_access_walk_ends_at_boarding(tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_c02_leave_late_start_the_access_walk_ends_at_boarding(tmp_path: Path, algorithm: str) -> None:
     router = tiny_router(tmp_path, "first 1 WD: A 06:00, B 06:20", first_day=MONDAY)
-    [ride] = router.journeys_between_stops(at("22:37"), stops_of(router, "A"), stops_of(router, "B"))
+    [ride] = between_stops(router, at("22:37"), stops_of(router, "A"), stops_of(router, "B"), algorithm=algorithm)
     access = WalkLeg(None, stops_of(router, "A")[0], at("22:37"), at("22:42"), 400.0)
     journey = Journey(
         departure=at("22:37"), arrival=ride.arrival, legs=[access, *ride.legs], transfers=0, walking_seconds=300.0
@@ -96,7 +105,8 @@ def test_c02_leave_late_start_the_access_walk_ends_at_boarding(tmp_path: Path) -
     assert late.duration_s == 25 * 60  # the trip, not the night at the stop
 
 
-def test_c03_leave_late_a_later_last_ride_must_arrive_no_later(tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_c03_leave_late_a_later_last_ride_must_arrive_no_later(tmp_path: Path, algorithm: str) -> None:
     trips = """
         slow 1 WD: A 08:00, B 08:40
         express 2 WD: A 08:10, B 08:40
@@ -104,7 +114,7 @@ def test_c03_leave_late_a_later_last_ride_must_arrive_no_later(tmp_path: Path) -
     """
     router = tiny_router(tmp_path, trips, first_day=MONDAY)
     stops = stops_of(router, "A", "B")
-    [journey] = router.journeys_between_stops(at("07:55"), stops[:1], stops[1:])
+    [journey] = between_stops(router, at("07:55"), stops[:1], stops[1:], algorithm=algorithm)
     assert describe(router, router.leave_late(journey)) == "2 A 08:10 ~ B 08:40"  # 08:15 arrives later
 
 

@@ -15,7 +15,9 @@ from google.transit import gtfs_realtime_pb2 as rt
 
 from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs
-from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter
+from routing.transit.journeys import TransitLeg
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
 from routing.transit.realtime import (
     RealtimeFeed,
     RealtimeFeedError,
@@ -28,6 +30,7 @@ from routing.transit.realtime import (
 )
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import service_day_reference
+from tests.routing.point_queries import ALGORITHMS, between_stops
 from tests.routing.tiny_transit import tiny_router
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -68,12 +71,20 @@ def trip_update(
     return update
 
 
-def first_leg(router: TransitRouter, origin: str, destination: str, clock: datetime) -> TransitLeg:
+def first_leg(router: TransitRouter, algorithm: str, origin: str, destination: str, clock: datetime) -> TransitLeg:
     stops = router.timetable.stop_id.to_list()
-    journeys = router.journeys_between_stops(clock, [stops.index(f"kvg:{origin}")], [stops.index(f"kvg:{destination}")])
+    journeys = between_stops(
+        router, clock, [stops.index(f"kvg:{origin}")], [stops.index(f"kvg:{destination}")], algorithm=algorithm
+    )
     leg = journeys[-1].legs[0]
     assert isinstance(leg, TransitLeg)
     return leg
+
+
+@pytest.fixture(params=ALGORITHMS)
+def algorithm(request: pytest.FixtureRequest) -> str:
+    """Real-time updates hold under RAPTOR and under McRAPTOR."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -81,54 +92,54 @@ def router(tmp_path: Path) -> TransitRouter:
     return tiny_router(tmp_path, TRIPS, first_day=MONDAY)
 
 
-def test_delay_propagates_downstream(router: TransitRouter) -> None:
+def test_delay_propagates_downstream(router: TransitRouter, algorithm: str) -> None:
     overlay = parse_trip_updates(
         message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg"
     )
     router.apply_realtime(overlay)
-    leg = first_leg(router, "B", "E", datetime(2026, 11, 23, 8, 5, tzinfo=BERLIN))
+    leg = first_leg(router, algorithm, "B", "E", datetime(2026, 11, 23, 8, 5, tzinfo=BERLIN))
     assert leg.trip_id == "kvg:t1" and leg.realtime
     assert leg.departure == datetime(2026, 11, 23, 8, 15, tzinfo=BERLIN)
     assert leg.arrival == datetime(2026, 11, 23, 8, 35, tzinfo=BERLIN), "the 5 minutes carry on to E"
     assert leg.scheduled_departure == datetime(2026, 11, 23, 8, 10, tzinfo=BERLIN)
     assert leg.scheduled_arrival == datetime(2026, 11, 23, 8, 30, tzinfo=BERLIN)
     # Before the update the trip keeps its schedule; a delay makes A -> B arrive later.
-    early = first_leg(router, "A", "B", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
+    early = first_leg(router, algorithm, "A", "B", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
     assert early.departure == datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
     assert early.arrival == datetime(2026, 11, 23, 8, 15, tzinfo=BERLIN)
 
 
-def test_delay_makes_a_missed_trip_catchable(router: TransitRouter) -> None:
+def test_delay_makes_a_missed_trip_catchable(router: TransitRouter, algorithm: str) -> None:
     clock = datetime(2026, 11, 23, 8, 12, tzinfo=BERLIN)
-    assert first_leg(router, "B", "E", clock).trip_id == "kvg:t2"
+    assert first_leg(router, algorithm, "B", "E", clock).trip_id == "kvg:t2"
     router.apply_realtime(
         parse_trip_updates(message(trip_update("t1", ("B", 2, 300))), TripLocator(router.timetable), BERLIN, feed="kvg")
     )
-    assert first_leg(router, "B", "E", clock).trip_id == "kvg:t1"
+    assert first_leg(router, algorithm, "B", "E", clock).trip_id == "kvg:t1"
     router.apply_realtime(None)
-    assert first_leg(router, "B", "E", clock).trip_id == "kvg:t2"
+    assert first_leg(router, algorithm, "B", "E", clock).trip_id == "kvg:t2"
 
 
-def test_cancelled_trip_is_not_used(router: TransitRouter) -> None:
+def test_cancelled_trip_is_not_used(router: TransitRouter, algorithm: str) -> None:
     router.apply_realtime(
         parse_trip_updates(
             message(trip_update("t1", cancelled=True)), TripLocator(router.timetable), BERLIN, feed="kvg"
         )
     )
-    leg = first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
+    leg = first_leg(router, algorithm, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
     assert leg.trip_id == "kvg:t2"
     # Only that day: Tuesday's t1 still runs.
-    assert first_leg(router, "A", "E", datetime(2026, 11, 24, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
+    assert first_leg(router, algorithm, "A", "E", datetime(2026, 11, 24, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
 
 
-def test_skipped_stop_cannot_be_used(router: TransitRouter) -> None:
+def test_skipped_stop_cannot_be_used(router: TransitRouter, algorithm: str) -> None:
     router.apply_realtime(
         parse_trip_updates(
             message(trip_update("t1", ("B", 2, None))), TripLocator(router.timetable), BERLIN, feed="kvg"
         )
     )
-    assert first_leg(router, "B", "E", datetime(2026, 11, 23, 8, 5, tzinfo=BERLIN)).trip_id == "kvg:t2"
-    assert first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
+    assert first_leg(router, algorithm, "B", "E", datetime(2026, 11, 23, 8, 5, tzinfo=BERLIN)).trip_id == "kvg:t2"
+    assert first_leg(router, algorithm, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
 
 
 def test_service_day_inferred_without_start_date(router: TransitRouter) -> None:
@@ -160,7 +171,7 @@ def test_reference_agrees_under_an_overlay(router: TransitRouter) -> None:
     day = MONDAY
     start = round((datetime(2026, 11, 23, 8, 12, tzinfo=BERLIN) - service_day_reference(day, BERLIN)).total_seconds())
     sources, targets = {stops.index("kvg:B"): start}, {stops.index("kvg:E"): 0}
-    front, _ = router.route_from_stops(day, sources, targets, options=TransitOptions())
+    front = router.run(day, sources, targets, options=TransitOptions(), labels=router.new_labels(TransitOptions()))
     assert front[-1][1] == earliest_arrival_csa(router, day, sources, targets, options=TransitOptions())
 
 
@@ -210,14 +221,14 @@ def test_caltrain_trip_updates(shared_data: Path) -> None:
     board, alight = int(stops[-4]), int(stops[-1])
     reference = service_day_reference(day, zone)
     leave = reference + timedelta(seconds=int(state.departure[-4]) - 60)
-    journeys = router.journeys_between_stops(leave, [board], [alight])
+    journeys = between_stops(router, leave, [board], [alight])
     leg = journeys[-1].legs[0]
     assert isinstance(leg, TransitLeg)
     assert leg.realtime and leg.trip_id == timetable.trip_id[trip]
     assert leg.departure == reference + timedelta(seconds=int(state.departure[-4]))
 
 
-def test_vehicle_occupancy_reaches_the_leg(router: TransitRouter) -> None:
+def test_vehicle_occupancy_reaches_the_leg(router: TransitRouter, algorithm: str) -> None:
     feed = rt.FeedMessage()
     feed.header.gtfs_realtime_version = "2.0"
     feed.header.timestamp = int(datetime(2026, 11, 23, 7, 0, tzinfo=UTC).timestamp())
@@ -228,11 +239,13 @@ def test_vehicle_occupancy_reaches_the_leg(router: TransitRouter) -> None:
     occupancy = parse_vehicle_positions(feed.SerializeToString(), locator, feed="kvg")
     overlay = parse_trip_updates(message(trip_update("t1", ("B", 2, 60))), locator, BERLIN, feed="kvg")
     router.apply_realtime(dataclasses.replace(overlay, occupancy=occupancy))
-    leg = first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
+    leg = first_leg(router, algorithm, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN))
     assert leg.occupancy == "many_seats_available"
 
 
-def test_poller_merges_fresh_sources_and_drops_failing_ones(router: TransitRouter, tmp_path: Path) -> None:
+def test_poller_merges_fresh_sources_and_drops_failing_ones(
+    router: TransitRouter, algorithm: str, tmp_path: Path
+) -> None:
     served = tmp_path / "www"
     served.mkdir()
     (served / "a.pb").write_bytes(message(trip_update("t1", ("B", 2, 300))))
@@ -257,7 +270,7 @@ def test_poller_merges_fresh_sources_and_drops_failing_ones(router: TransitRoute
         now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
         merged = poller.poll_once(now)
         assert merged is not None and len(merged.trips) == 2
-        assert first_leg(router, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
+        assert first_leg(router, algorithm, "A", "E", datetime(2026, 11, 23, 7, 55, tzinfo=BERLIN)).trip_id == "kvg:t1"
         (served / "b.pb").write_bytes(b"broken")
         assert poller.poll_once(now + timedelta(seconds=40)) is not None, "b's last good data is still fresh"
         (served / "a.pb").unlink()

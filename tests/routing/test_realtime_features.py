@@ -19,7 +19,8 @@ from google.transit import gtfs_realtime_pb2 as rt
 
 from routing.transit.alerts import parse_alerts, ride_alerts
 from routing.transit.departures import departure_board
-from routing.transit.raptor import TransitLeg, TransitRouter
+from routing.transit.journeys import TransitLeg
+from routing.transit.queries import TransitRouter
 from routing.transit.realtime import (
     RealtimeOverlay,
     RealtimePoller,

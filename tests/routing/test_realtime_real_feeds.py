@@ -13,10 +13,12 @@ from google.transit import gtfs_realtime_pb2 as rt
 from routing.transit.alerts import ride_alerts
 from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs
-from routing.transit.raptor import TransitLeg, TransitRouter
+from routing.transit.journeys import TransitLeg
+from routing.transit.queries import TransitRouter
 from routing.transit.realtime import TripLocator, _match_updates, parse_feed, parse_trip_updates
 from routing.transit.service_time import service_day_reference
 from routing.transit.timetable import Timetable
+from tests.routing.point_queries import between_stops
 
 pytestmark = pytest.mark.realdata
 
@@ -136,7 +138,7 @@ def test_bart_agency_alert_reaches_a_bart_leg(bart: Timetable, shared_data: Path
     stops = locator.shape(trip).stops
     day = date(2019, 8, 7)
     leave = service_day_reference(day, PACIFIC) + timedelta(seconds=int(bart.departure[locator.shape(trip).base]) - 60)
-    leg = router.journeys_between_stops(leave, [int(stops[0])], [int(stops[-1])])[-1].legs[0]
+    leg = between_stops(router, leave, [int(stops[0])], [int(stops[-1])])[-1].legs[0]
     assert isinstance(leg, TransitLeg)
     route = bart.route_id.to_list().index(leg.route_id)
     found = ride_alerts(

@@ -10,21 +10,25 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from routing.errors import NoRoute, PointNotRoutable
+from routing.bench.points import PointQueries
+from routing.errors import NoRoute
+from routing.planner.errors import PointNotOnNetwork
 from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
 from routing.transit._raptor import INF
-from routing.transit.raptor import TransitLeg, TransitOptions, TransitRouter, WalkLeg
+from routing.transit.journeys import TransitLeg, WalkLeg
+from routing.transit.options import TransitOptions
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import elapsed_seconds
 from tests.routing.od_samples import od_queries
+from tests.routing.point_queries import points_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture(scope="module")
-def demo_router(demo_region: Region) -> TransitRouter:
-    return TransitRouter(demo_region)
+def demo_router(demo_region: Region) -> PointQueries:
+    return points_of(demo_region)
 
 
 def corner(region: Region, fx: float, fy: float) -> tuple[float, float]:
@@ -32,20 +36,25 @@ def corner(region: Region, fx: float, fy: float) -> tuple[float, float]:
     return south + fy * (north - south), west + fx * (east - west)
 
 
-def assert_matches_reference(router: TransitRouter, region: Region, pairs: int, seed: int) -> int:
+def assert_matches_reference(router: PointQueries, region: Region, pairs: int, seed: int) -> int:
     checked = 0
     for i, (origin, destination, departure) in zip(range(pairs * 3), od_queries(region, seed), strict=False):
         if checked == pairs:
             break
         options = TransitOptions(max_transfers=8, wheelchair=bool(i % 5 == 0))
         try:
-            ends = router.access_egress(origin, destination, departure, options)
-        except PointNotRoutable:
+            ends = router.ends(origin, destination, departure, options)
+        except PointNotOnNetwork:
             continue
-        front, _ = router.route_from_stops(
-            ends.day, ends.sources, ends.targets, options=options, direct_arrival=ends.direct_arrival
+        front = router.transit.run(
+            ends.day,
+            ends.sources,
+            ends.targets,
+            options=options,
+            labels=router.transit.new_labels(options),
+            direct_arrival=ends.direct_arrival,
         )
-        expected = earliest_arrival_csa(router, ends.day, ends.sources, ends.targets, options=options)
+        expected = earliest_arrival_csa(router.transit, ends.day, ends.sources, ends.targets, options=options)
         if ends.direct_arrival is not None:
             expected = min(expected, ends.direct_arrival)
         assert (front[-1][1] if front else INF) == expected, f"pair {i}: {origin} -> {destination} at {departure}"
@@ -53,13 +62,13 @@ def assert_matches_reference(router: TransitRouter, region: Region, pairs: int, 
     return checked
 
 
-def test_demo_matches_connection_scan(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_demo_matches_connection_scan(demo_router: PointQueries, demo_region: Region) -> None:
     assert assert_matches_reference(demo_router, demo_region, 40, seed=5) == 40
 
 
-def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_plan_returns_consistent_journeys(demo_router: PointQueries, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
-    journeys = demo_router.plan(corner(demo_region, 0.1, 0.1), corner(demo_region, 0.9, 0.9), departure)
+    journeys = demo_router.earliest(corner(demo_region, 0.1, 0.1), corner(demo_region, 0.9, 0.9), departure)
     # One journey: the one-ride way used to end with a 500 m footpath plus a 975 m egress walk
     # (1475 m after the last vehicle, beyond the walking bound); egress now starts where a ride ends.
     assert len(journeys) >= 1
@@ -83,24 +92,24 @@ def test_plan_returns_consistent_journeys(demo_router: TransitRouter, demo_regio
         assert journey.arrival == legs[-1].arrival
 
 
-def test_walking_only_when_close(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_walking_only_when_close(demo_router: PointQueries, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
-    journeys = demo_router.plan(corner(demo_region, 0.30, 0.30), corner(demo_region, 0.33, 0.31), departure)
+    journeys = demo_router.earliest(corner(demo_region, 0.30, 0.30), corner(demo_region, 0.33, 0.31), departure)
     assert journeys[0].transfers == 0
     assert len(journeys[0].legs) == 1 and isinstance(journeys[0].legs[0], WalkLeg)
 
 
-def test_slow_walkers_get_later_or_equal_arrivals(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_slow_walkers_get_later_or_equal_arrivals(demo_router: PointQueries, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
     origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
-    normal = demo_router.plan(origin, destination, departure)
-    slow = demo_router.plan(origin, destination, departure, options=TransitOptions(walk_speed_kmh=3.5))
+    normal = demo_router.earliest(origin, destination, departure)
+    slow = demo_router.earliest(origin, destination, departure, options=TransitOptions(walk_speed_kmh=3.5))
     assert min(j.arrival for j in slow) >= min(j.arrival for j in normal)
 
 
-def test_wheelchair_journeys_use_accessible_trips(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_wheelchair_journeys_use_accessible_trips(demo_router: PointQueries, demo_region: Region) -> None:
     departure = datetime(2026, 11, 23, 8, 3, tzinfo=BERLIN)
-    journeys = demo_router.plan(
+    journeys = demo_router.earliest(
         corner(demo_region, 0.1, 0.05),
         corner(demo_region, 0.95, 0.9),
         departure,
@@ -113,22 +122,22 @@ def test_wheelchair_journeys_use_accessible_trips(demo_router: TransitRouter, de
                 assert wheelchair[leg.trip] == 1
 
 
-def test_outside_the_network(demo_router: TransitRouter) -> None:
-    with pytest.raises(PointNotRoutable):
-        demo_router.plan((51.0, 9.0), (51.3155, 9.4915), datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN))
+def test_outside_the_network(demo_router: PointQueries) -> None:
+    with pytest.raises(PointNotOnNetwork):  # a planning error (4xx), no longer the street router's own
+        demo_router.earliest((51.0, 9.0), (51.3155, 9.4915), datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN))
 
 
-def test_no_service_and_too_far_to_walk(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_no_service_and_too_far_to_walk(demo_router: PointQueries, demo_region: Region) -> None:
     # Outside the timetable window nothing runs; the two corners are too far to walk.
     departure = datetime(2027, 6, 1, 8, 0, tzinfo=BERLIN)
     with pytest.raises(NoRoute):
-        demo_router.plan(corner(demo_region, 0.02, 0.02), corner(demo_region, 0.98, 0.98), departure)
+        demo_router.earliest(corner(demo_region, 0.02, 0.02), corner(demo_region, 0.98, 0.98), departure)
 
 
 @pytest.mark.realdata
 def test_porto_alegre_matches_connection_scan(porto_alegre: Region) -> None:
     assert porto_alegre.manifest.timezone == "America/Sao_Paulo"
-    assert assert_matches_reference(TransitRouter(porto_alegre), porto_alegre, 40, seed=2) == 40
+    assert assert_matches_reference(points_of(porto_alegre), porto_alegre, 40, seed=2) == 40
 
 
 @pytest.mark.realdata
@@ -144,14 +153,14 @@ def test_heidelberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -
         tmp_path / "region",
     )
     region = load_region(tmp_path / "region")
-    assert assert_matches_reference(TransitRouter(region), region, 30, seed=3) == 30
+    assert assert_matches_reference(points_of(region), region, 30, seed=3) == 30
 
 
-def test_range_covers_every_departure_in_the_window(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_range_covers_every_departure_in_the_window(demo_router: PointQueries, demo_region: Region) -> None:
     origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
     earliest = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
     latest = earliest + timedelta(minutes=45)
-    journeys = demo_router.range_plan(origin, destination, earliest, latest)
+    journeys = demo_router.range_departures(origin, destination, earliest, latest)
     assert journeys
     for journey in journeys:
         assert earliest <= journey.departure <= latest
@@ -168,7 +177,7 @@ def test_range_covers_every_departure_in_the_window(demo_router: TransitRouter, 
                 )
     rng = np.random.default_rng(1)
     options = TransitOptions()
-    ends = demo_router.access_egress(origin, destination, earliest, options)
+    ends = demo_router.ends(origin, destination, earliest, options)
     assert ends.direct_arrival is None
     for offset in sorted(rng.integers(0, 45 * 60, 25).tolist()):
         moment = earliest + timedelta(seconds=offset)
@@ -179,7 +188,7 @@ def test_range_covers_every_departure_in_the_window(demo_router: TransitRouter, 
             assert best == min(from_range), f"departing {moment:%H:%M:%S}"
 
 
-def test_arrive_by_leaves_as_late_as_possible(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_arrive_by_leaves_as_late_as_possible(demo_router: PointQueries, demo_region: Region) -> None:
     origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
     deadline = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
     journeys = demo_router.arrive_by(origin, destination, deadline)
@@ -195,7 +204,7 @@ def test_arrive_by_leaves_as_late_as_possible(demo_router: TransitRouter, demo_r
         assert later is None or later > deadline, "leaving a minute later would still arrive in time"
 
 
-def test_arrive_by_early_morning_uses_the_previous_evening(demo_router: TransitRouter, demo_region: Region) -> None:
+def test_arrive_by_early_morning_uses_the_previous_evening(demo_router: PointQueries, demo_region: Region) -> None:
     origin, destination = corner(demo_region, 0.1, 0.05), corner(demo_region, 0.95, 0.9)
     journeys = demo_router.arrive_by(origin, destination, datetime(2026, 11, 24, 0, 35, tzinfo=BERLIN))
     assert all(j.departure.date() == date(2026, 11, 23) for j in journeys)
@@ -214,4 +223,4 @@ def test_herrenberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -
         tmp_path / "region",
     )
     region = load_region(tmp_path / "region")
-    assert assert_matches_reference(TransitRouter(region), region, 25, seed=8) == 25
+    assert assert_matches_reference(points_of(region), region, 25, seed=8) == 25

@@ -23,7 +23,7 @@ from routing.planner.request import Mode, PlanRequest
 from routing.region.region import Region, load_region
 from routing.street.router import STEPS_SLOWDOWN, StreetRouter, walking_speeds
 from routing.transit._raptor import INF
-from routing.transit.raptor import TransitOptions
+from routing.transit.options import TransitOptions
 from routing.transit.reference import door_to_door_arrival
 from routing.transit.service_time import moment_at
 from tests.routing.od_samples import od_queries
@@ -61,9 +61,10 @@ def check_pairs(region: Region, pairs: int, seed: int) -> Counts:
         speed = request.walk_kmh / 3.6
         router = planner.transit
         options = TransitOptions(walk_speed_kmh=request.walk_kmh, max_walk_s=request.max_walk_s)
-        street = router.street("walk")
+        street = planner.access.street("walk")
         lower = door_to_door_arrival(
             router,
+            street,
             street.snap(*origin),
             street.snap(*destination),
             departure,
@@ -139,7 +140,7 @@ def off_street_point(router: StreetRouter, region: Region) -> tuple[float, float
 def test_connector_counted_in_a_walk(demo_region: Region) -> None:
     """A point ~400 m off the street: the leg is connector + street path, in distance, time and line."""
     planner = Planner(demo_region)
-    router = planner.transit.street("walk")
+    router = planner.access.street("walk")
     origin = off_street_point(router, demo_region)
     snap = router.snap(*origin)
     west, south, east, north = demo_region.manifest.bbox
@@ -166,15 +167,15 @@ def test_connector_counted_in_a_walk(demo_region: Region) -> None:
 def test_connector_counted_in_access_to_stops(demo_region: Region) -> None:
     """The walk from a point off the street to every stop includes its connector."""
     planner = Planner(demo_region)
-    transit = planner.transit
-    router = transit.street("walk")
+    access = planner.access
+    router = access.street("walk")
     origin = off_street_point(router, demo_region)
     snap = router.snap(*origin)
     on_street = router.snap(snap.snapped_lat, snap.snapped_lon)
     options = TransitOptions(max_walk_s=3600)
     departure = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
-    far = transit.access_egress(snap, snap, departure, options)
-    near = transit.access_egress(on_street, on_street, departure, options)
+    far = access.ends(snap, snap, departure, options)
+    near = access.ends(on_street, on_street, departure, options)
     assert far.access_meters and set(far.access_meters) <= set(near.access_meters)
     for stop, meters in far.access_meters.items():
         assert meters == pytest.approx(near.access_meters[stop] + snap.distance_m, abs=0.5)
@@ -215,7 +216,7 @@ def test_transfer_walks_longer_than_the_walking_bound_are_not_taken(demo_region:
     bound_s = 120.0
     _, _, _, unbounded = router.transfer_rules(TransitOptions(max_walk_s=10_000))
     _, _, _, bounded = router.transfer_rules(TransitOptions(max_walk_s=bound_s))
-    walked = router._transfers["walk"].walk_seconds  # at the reference speed, which these options use
+    walked = router.transfers(TransitOptions()).walk_seconds  # at the reference speed, which these options use
     long_walks = walked > bound_s
     assert long_walks.any() and (~long_walks & (unbounded < INF)).any()
     assert (bounded[long_walks] >= INF).all()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs
-from routing.transit.raptor import TransitRouter
+from routing.transit.queries import TransitRouter
 
 STOPS = (
     "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station,wheelchair_boarding\n"
@@ -66,4 +66,4 @@ def tiny_router(
     for name, content in contents.items():
         (folder / name).write_text(content, encoding="utf-8")
     timetable = compile_timetable([load_gtfs(folder, name="kvg")], first_day=first_day, days=days)
-    return TransitRouter(timetable=timetable, timezone="Europe/Berlin")
+    return TransitRouter(timetable, "Europe/Berlin")

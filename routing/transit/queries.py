@@ -1,0 +1,442 @@
+"""Transit queries: a stateless service over a region's prepared timetable.
+
+One entry point per query kind, each taking the query's street ends as
+:class:`~routing.transit.ends.AccessEgress` (stops reachable from the origin and stops
+from which the destination is reached, in seconds after the service day's reference; the
+planner makes them, ``routing.planner.access``):
+
+- :meth:`TransitRouter.earliest`: RAPTOR, journeys Pareto-optimal in arrival and trips;
+- :meth:`TransitRouter.range_departures`: range RAPTOR over a departure window;
+- :meth:`TransitRouter.pareto`: McRAPTOR, arrival x walking x transfers (x price);
+- :meth:`TransitRouter.arrive_by`: the latest departures that arrive in time.
+
+:meth:`TransitRouter.leave_late` moves a found journey to the latest trips that keep its
+connections. Nothing is kept between queries but caches of derived arrays; a real-time
+overlay replaces the network queries start on (:meth:`TransitRouter.apply_realtime`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routing.errors import NoRoute
+from routing.transit._mcraptor import mc_raptor
+from routing.transit._raptor import INF, raptor
+from routing.transit.ends import AccessEgress
+from routing.transit.footpaths import Footpaths
+from routing.transit.journeys import Bags, Journey, JourneyBuilder, Labels, TransitLeg, WalkLeg, pareto_filter
+from routing.transit.late import leave_late
+from routing.transit.network import Network
+from routing.transit.options import TransitOptions
+from routing.transit.realtime import RealtimeOverlay
+from routing.transit.service_time import day_shift_seconds, elapsed_seconds, seconds_since_reference
+from routing.transit.timetable import Timetable
+from routing.transit.transfers import Transfers, build_transfers
+
+logger = logging.getLogger(__name__)
+
+ARRIVE_BY_WINDOW = timedelta(hours=3)
+"""How far before the arrival an arrive-by query looks first (then three times as far)."""
+
+
+class Boardings(NamedTuple):
+    """Trips of one pattern and service day that can be boarded at one stop."""
+
+    position: int
+    """The stop's position in the pattern."""
+    stop_count: int
+    """Stops of the pattern (boarding at the last one leads nowhere)."""
+    day_index: int
+    """0: the day before the query's day, 1: that day, 2: the day after."""
+    trips: NDArray[np.int64]
+    times: NDArray[np.int64]
+    """Departure times, seconds after the query day's reference."""
+
+
+def _array(values: Iterator[int] | Mapping[int, int] | list[int], count: int) -> NDArray[np.int64]:
+    return np.fromiter(values, dtype=np.int64, count=count)
+
+
+class TransitRouter:
+    """RAPTOR and McRAPTOR queries over a timetable (stateless between queries; safe to share between threads)."""
+
+    def __init__(self, timetable: Timetable, timezone: str, footpaths: Mapping[str, Footpaths] | None = None) -> None:
+        self.timetable = timetable
+        self.zone = ZoneInfo(timezone)
+        self.footpaths: Mapping[str, Footpaths] = footpaths or {}
+        self._static = Network.static(timetable)
+        self._network = self._static
+        self._transfers = {
+            profile: build_transfers(timetable, self.footpaths.get(profile)) for profile in ("walk", "wheelchair")
+        }
+        self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+        self._builder = JourneyBuilder(timetable, self.zone)
+
+    # The prepared data ----------------------------------------------------------------
+
+    @property
+    def network(self) -> Network:
+        """The arrays queries run on now (the timetable, with the real-time overlay when one is applied)."""
+        return self._network
+
+    def apply_realtime(self, overlay: RealtimeOverlay | None) -> None:
+        """Route on ``overlay`` from now on (None: the plain timetable). Queries under way keep theirs."""
+        self._network = self._static if overlay is None else Network.with_overlay(self.timetable, overlay, self._static)
+
+    def transfers(self, options: TransitOptions) -> Transfers:
+        """The transfer rules of the street profile ``options`` walk on."""
+        return self._transfers[options.profile]
+
+    def transfer_rules(
+        self, options: TransitOptions
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+        """Change time per stop (-1 forbidden), and transfer CSR (offsets, to stop, seconds) for ``options``."""
+        transfers = self.transfers(options)
+        return (
+            transfers.change(options.change_slack_s),
+            transfers.offsets,
+            transfers.to_stop,
+            transfers.query_seconds(options),
+        )
+
+    def days(self, day: date) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Day-window bits and shifts (seconds) of the service days before, of and after ``day``."""
+        cached = self._day_cache.get(day)
+        if cached is not None:
+            return cached
+        bits = np.full(3, -1, dtype=np.int64)
+        shifts = np.zeros(3, dtype=np.int64)
+        for i, offset in enumerate((-1, 0, 1)):
+            index = (day - self.timetable.day0).days + offset
+            if 0 <= index < self.timetable.day_count:
+                bits[i] = index
+            shifts[i] = day_shift_seconds(day, offset, self.zone)
+        bits.flags.writeable = False
+        shifts.flags.writeable = False
+        self._day_cache[day] = (bits, shifts)
+        return bits, shifts
+
+    def service_day_of(self, moment: datetime) -> tuple[date, int]:
+        """The service day a query at ``moment`` counts from, and seconds since its reference."""
+        day = moment.astimezone(self.zone).date()
+        return day, seconds_since_reference(moment, day, self.zone)
+
+    def boardings(self, stop: int, day: date, *, wheelchair: bool = False) -> Iterator[Boardings]:
+        """The runs that take passengers on at ``stop`` on the day before, of and after ``day``.
+
+        One :class:`Boardings` per pattern through the stop and service day in the window,
+        with running trips only (and wheelchair-accessible ones with ``wheelchair``).
+        """
+        kernel = self._network.kernel
+        bits, shifts = self.days(day)
+        stop_offsets, trip_offsets = kernel.pattern_stop_offsets, kernel.pattern_trip_offsets
+        for j in range(int(kernel.stop_pattern_offsets[stop]), int(kernel.stop_pattern_offsets[stop + 1])):
+            pattern, position = int(kernel.stop_patterns[j]), int(kernel.stop_pattern_positions[j])
+            if not kernel.pattern_flags[stop_offsets[pattern] + position] & 1:
+                continue
+            n = int(stop_offsets[pattern + 1] - stop_offsets[pattern])
+            first, last = int(trip_offsets[pattern]), int(trip_offsets[pattern + 1])
+            base = int(kernel.pattern_time_offsets[pattern]) + position
+            times = kernel.departure[base : base + (last - first) * n : n].astype(np.int64)
+            trips = np.arange(first, last, dtype=np.int64)
+            for d in range(3):
+                if bits[d] < 0:
+                    continue
+                running = (kernel.trip_days[first:last] >> np.uint32(bits[d])) & 1 == 1
+                if wheelchair:
+                    running &= kernel.trip_wheelchair[first:last] == 1
+                yield Boardings(
+                    position=position, stop_count=n, day_index=d, trips=trips[running], times=times[running] + shifts[d]
+                )
+
+    # RAPTOR runs ------------------------------------------------------------------------
+
+    def new_labels(self, options: TransitOptions) -> Labels:
+        """Fresh labels for one query, or for the runs of one range query (see :meth:`run`)."""
+        return Labels.fresh(options.max_transfers + 2, len(self.timetable.stop_id))
+
+    def run(
+        self,
+        day: date,
+        sources: dict[int, int],
+        targets: dict[int, int],
+        *,
+        options: TransitOptions,
+        labels: Labels,
+        direct_arrival: int | None = None,
+    ) -> list[tuple[int, int]]:
+        """One RAPTOR run on ``labels`` (which later runs with earlier departures may reuse: range RAPTOR).
+
+        ``sources``: stop -> arrival there, ``targets``: stop -> seconds on to the
+        destination, in seconds after ``day``'s reference. Returns the Pareto front
+        ``[(trips, arrival)]`` of this run (improving rounds only).
+        """
+        transfers = self.transfers(options)
+        speed_factor, slack, bound = options.speed_factor, options.change_slack_s, options.max_walk_s
+        bits, shifts = self.days(day)
+        if labels.network is None:  # a range query stays on the network it started on
+            labels.network = self._network
+        labels.speed_factor = speed_factor
+        labels.arrays.best_trip.fill(INF)
+        labels.arrays.best_walk.fill(INF)
+        destination = raptor(
+            labels.network.kernel,
+            transfers.change(slack),
+            transfers.offsets,
+            transfers.to_stop,
+            transfers.seconds(speed_factor, slack, bound),
+            transfers.floor(speed_factor, slack, bound),
+            bits,
+            shifts,
+            _array(iter(sources), len(sources)),
+            _array(iter(sources.values()), len(sources)),
+            _array(iter(targets), len(targets)),
+            _array(iter(targets.values()), len(targets)),
+            int(INF) if direct_arrival is None else direct_arrival,
+            options.wheelchair,
+            labels.arrays,
+        )
+        front = []
+        previous = INF if direct_arrival is None else direct_arrival + 1
+        for trips, arrival in enumerate(destination.tolist()):
+            if arrival < previous:
+                front.append((trips, arrival))
+                previous = arrival
+        return front
+
+    def _journey(self, labels: Labels, trips: int, arrival: int, ends: AccessEgress, leave: int) -> Journey:
+        """The journey of the front point ``(trips, arrival)`` of a run leaving the origin at ``leave``."""
+        day = ends.day
+        k, end_stop = self._builder.end_label(labels, trips, arrival, ends.targets)
+        access = {stop: (leave, ends.access_meters[stop]) for stop in ends.sources}
+        legs = self._builder.rebuild(labels, (k, end_stop), day, access, self._transfers["walk"])
+        stop_arrival = self._builder.moment(day, arrival - ends.targets[end_stop])
+        reach = self._builder.moment(day, arrival)
+        legs.append(WalkLeg(end_stop, None, stop_arrival, reach, ends.egress_meters[end_stop]))
+        rides = sum(isinstance(leg, TransitLeg) for leg in legs)
+        walking = sum(elapsed_seconds(leg.departure, leg.arrival) for leg in legs if isinstance(leg, WalkLeg))
+        return Journey(
+            departure=legs[0].departure if legs else self._builder.moment(day, leave),
+            arrival=self._builder.moment(day, arrival),
+            legs=legs,
+            transfers=max(rides - 1, 0),
+            walking_seconds=walking,
+        )
+
+    def _direct(self, ends: AccessEgress) -> Journey | None:
+        """Walking the whole way, when the ends allow it."""
+        if ends.direct_arrival is None:
+            return None
+        leave = self._builder.moment(ends.day, ends.start)
+        reach = self._builder.moment(ends.day, ends.direct_arrival)
+        return Journey(
+            departure=leave,
+            arrival=reach,
+            legs=[WalkLeg(None, None, leave, reach, ends.direct_meters)],
+            transfers=0,
+            walking_seconds=float(ends.direct_arrival - ends.start),
+        )
+
+    # Entry points -----------------------------------------------------------------------
+
+    def earliest(self, ends: AccessEgress, options: TransitOptions | None = None) -> list[Journey]:
+        """Journeys Pareto-optimal in arrival and number of trips (RAPTOR), fewest trips first.
+
+        Walking the whole way comes first when the ends allow it (``direct_arrival``);
+        a transit journey is kept only when it arrives earlier.
+
+        Raises
+        ------
+        NoRoute
+            When nothing (transit or walking) connects the ends.
+        """
+        options = options or TransitOptions()
+        direct = ends.direct_arrival
+        labels = self.new_labels(options)
+        front = self.run(ends.day, ends.sources, ends.targets, options=options, labels=labels, direct_arrival=direct)
+        journeys = [
+            self._journey(labels, trips, arrival, ends, ends.start)
+            for trips, arrival in front
+            if trips > 0 and arrival < INF and (direct is None or arrival < direct)
+        ]
+        walk = self._direct(ends)
+        if walk is not None:
+            journeys.insert(0, walk)
+        if not journeys:
+            raise NoRoute("transit", "no trip connects the points within the walking limits")
+        return journeys
+
+    def _departure_candidates(self, ends: AccessEgress, end: int, options: TransitOptions) -> list[int]:
+        """Every origin departure time in [ends.start, end] that catches some trip at an access stop."""
+        candidates: set[int] = set()
+        for stop, arrival in ends.sources.items():
+            walk = arrival - ends.start
+            for run in self.boardings(stop, ends.day, wheelchair=options.wheelchair):
+                leave = run.times - walk
+                candidates.update(leave[(leave >= ends.start) & (leave <= end)].tolist())
+        return sorted(candidates, reverse=True)
+
+    def range_departures(
+        self, ends: AccessEgress, latest: datetime, options: TransitOptions | None = None
+    ) -> list[Journey]:
+        """Every Pareto-optimal journey leaving between ``ends.start`` and ``latest`` (range RAPTOR).
+
+        Pareto over departure (later is better), arrival (earlier is better) and number of
+        trips: one run per departure that catches a trip, from the latest to the earliest,
+        keeping labels between runs. Walking the whole way is not among them.
+        """
+        options = options or TransitOptions()
+        end = seconds_since_reference(latest, ends.day, self.zone)
+        if end < ends.start:
+            msg = "the window ends before it starts"
+            raise ValueError(msg)
+        labels = self.new_labels(options)
+        best_by_trips = np.full(options.max_transfers + 2, INF, dtype=np.int64)
+        journeys: list[Journey] = []
+        access = {stop: arrival - ends.start for stop, arrival in ends.sources.items()}
+        for leave in self._departure_candidates(ends, end, options):
+            sources = {stop: leave + walk for stop, walk in access.items()}
+            front = self.run(ends.day, sources, ends.targets, options=options, labels=labels)
+            for trips, arrival in front:
+                if trips == 0 or arrival >= best_by_trips[trips]:
+                    continue
+                if ends.direct_arrival is not None and arrival - leave >= ends.direct_arrival - ends.start:
+                    continue  # walking the whole way is as fast
+                best_by_trips[trips:] = np.minimum(best_by_trips[trips:], arrival)
+                journeys.append(self._journey(labels, trips, arrival, ends, leave))
+        journeys.sort(key=lambda j: (j.departure, j.arrival, j.transfers))
+        return journeys
+
+    def arrive_by(
+        self,
+        ends_at: Callable[[datetime], AccessEgress],
+        arrival: datetime,
+        options: TransitOptions | None = None,
+        *,
+        window: timedelta = ARRIVE_BY_WINDOW,
+    ) -> list[Journey]:
+        """Journeys arriving by ``arrival`` that leave as late as possible (Pareto with trips), fewest trips first.
+
+        ``ends_at(earliest departure)`` makes the street ends of a window (walks, or feeder
+        rides); the ``window`` before ``arrival`` is searched, then three times as far once.
+
+        Raises
+        ------
+        NoRoute
+            When nothing arrives in time.
+        """
+        options = options or TransitOptions()
+        for span in (window, window * 3):
+            earliest = arrival - span
+            found = [j for j in self.range_departures(ends_at(earliest), arrival, options) if j.arrival <= arrival]
+            pareto: list[Journey] = []
+            for journey in sorted(found, key=lambda j: (-j.departure.timestamp(), j.transfers)):
+                if all(journey.transfers < kept.transfers for kept in pareto):
+                    pareto.append(journey)
+            if pareto:
+                return sorted(pareto, key=lambda j: j.transfers)
+        raise NoRoute("transit", f"nothing arrives by {arrival:%Y-%m-%d %H:%M}")
+
+    def pareto(self, ends: AccessEgress, options: TransitOptions | None = None) -> list[Journey]:
+        """Journeys Pareto-optimal in arrival, walking time and transfers (McRAPTOR), earliest first.
+
+        Access may be more than a walk (``ends.source_walk``). With
+        ``options.ride_price_cents`` the summed ride price is a search criterion; with
+        ``options.extra_criterion`` (for example a price), that value is one more
+        criterion of the final Pareto filter.
+
+        Raises
+        ------
+        NoRoute
+            When nothing connects the ends.
+        """
+        options = options or TransitOptions()
+        transfers = self.transfers(options)
+        bits, shifts = self.days(ends.day)
+        network = self._network
+        sources, targets = list(ends.sources), list(ends.targets)
+        trip_labels, trip_counts, walk_labels, walk_counts, found, count, overflow = mc_raptor(
+            network.kernel,
+            transfers.change(options.change_slack_s),
+            transfers.offsets,
+            transfers.to_stop,
+            transfers.query_seconds(options),
+            np.ceil(transfers.walk_seconds * options.speed_factor).astype(np.int64),
+            self._pattern_prices(network, options),
+            bits,
+            shifts,
+            _array(iter(sources), len(sources)),
+            _array(iter(ends.sources.values()), len(sources)),
+            _array((ends.access_walk_s(stop) for stop in sources), len(sources)),
+            _array(iter(targets), len(targets)),
+            _array(iter(ends.targets.values()), len(targets)),
+            _array((ends.egress_walk_s(stop) for stop in targets), len(targets)),
+            options.max_transfers + 2,
+            options.wheelchair,
+        )
+        if overflow:
+            logger.info(
+                "multi-criteria bags overflowed; some Pareto points may be missing", extra={"overflow": overflow}
+            )
+        bags = Bags(trip_labels, trip_counts, walk_labels, walk_counts, network)
+        journeys = []
+        moment = self._builder.moment
+        for arrival, walk, price, trips, kind, stop in found[:count].tolist():
+            legs = self._builder.rebuild_from_bags(
+                bags,
+                (trips, "trip" if kind == 1 else "walk", stop),
+                (arrival - ends.targets[stop], walk - ends.egress_walk_s(stop), price),
+                (ends.day, ends.start),
+                ends.access_meters,
+                transfers,
+            )
+            if legs is None:
+                logger.warning("a multi-criteria journey could not be rebuilt and is left out", extra={"stop": stop})
+                continue
+            stop_arrival = moment(ends.day, arrival - ends.targets[stop])
+            legs.append(WalkLeg(stop, None, stop_arrival, moment(ends.day, arrival), ends.egress_meters[stop]))
+            rides = sum(isinstance(leg, TransitLeg) for leg in legs)
+            journeys.append(
+                Journey(
+                    departure=legs[0].departure,  # the access walk's start, or the first ride's (as RAPTOR's)
+                    arrival=moment(ends.day, arrival),
+                    legs=legs,
+                    transfers=max(rides - 1, 0),
+                    walking_seconds=float(walk),
+                    price_cents=int(price) if options.ride_price_cents is not None else None,
+                )
+            )
+        direct = self._direct(ends)
+        if direct is not None:
+            journeys.append(direct)
+        journeys = pareto_filter(journeys, options.extra_criterion)
+        if not journeys:
+            raise NoRoute("transit", "no trip connects the points within the walking limits")
+        return sorted(journeys, key=lambda j: (j.arrival, j.transfers, j.walking_seconds))
+
+    def _pattern_prices(self, network: Network, options: TransitOptions) -> NDArray[np.int32]:
+        prices = np.zeros(network.pattern_route.size, dtype=np.int32)
+        if options.ride_price_cents:
+            route_ids = self.timetable.route_id.to_list()
+            per_route = np.array([options.ride_price_cents.get(route_id, 0) for route_id in route_ids], dtype=np.int32)
+            prices = per_route[network.pattern_route]
+        return prices
+
+    def leave_late(self, journey: Journey, options: TransitOptions | None = None) -> Journey:
+        """``journey`` with the same connections, leaving as late as they allow (see :mod:`routing.transit.late`)."""
+        options = options or TransitOptions()
+        return leave_late(
+            journey,
+            options,
+            network=self._network,
+            transfers=self.transfers(options),
+            days=self.days(journey.departure.astimezone(self.zone).date()),
+            builder=self._builder,
+        )
