@@ -1,4 +1,4 @@
-"""build_transfers (array work at worker start) against the plain per-pair merge it replaced."""
+"""transfer_pairs (array work at worker start) against the plain per-pair merge it replaced."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from routing.region.region import Region
 from routing.transit.footpaths import Footpaths
 from routing.transit.raptor import FORBIDDEN, build_transfers
 from routing.transit.timetable import Timetable
+from routing.transit.transfer_pairs import transfer_pairs
 
 
 def reference_transfers(timetable: Timetable, footpaths: Footpaths | None) -> dict[str, np.ndarray]:
@@ -64,6 +65,16 @@ def assert_same(timetable: Timetable, footpaths: Footpaths | None) -> None:
     for name, expected in reference_transfers(timetable, footpaths).items():
         value = getattr(built, name)
         assert value.dtype == expected.dtype and np.array_equal(value, expected), name
+
+
+def test_pairs_without_rules_or_footpaths() -> None:
+    empty = transfer_pairs(3, {}, None, forbidden=FORBIDDEN)
+    assert empty.offsets.tolist() == [0, 0, 0, 0] and empty.to_stop.shape == (0,)
+    declared = transfer_pairs(3, {(2, 0): 90, (0, 1): FORBIDDEN, (1, 1): 60}, None, forbidden=FORBIDDEN)
+    # Only the allowed change between two stops becomes a pair (walk 0 s, its minimum applies).
+    assert declared.offsets.tolist() == [0, 0, 0, 1]
+    assert declared.to_stop.tolist() == [0] and declared.min_seconds.tolist() == [90]
+    assert declared.walk_seconds.tolist() == [0.0] and not declared.forbidden.any()
 
 
 @pytest.mark.parametrize("profile", ["walk", "wheelchair", None])
