@@ -4,7 +4,8 @@
 street-only region) in a child process and then, each in a fresh process:
 
 - **region build**: ``build_region`` on the inputs; wall time and the child's peak
-  resident set (``ru_maxrss``), with the floor the imports alone reach in that process;
+  resident set (``VmHWM``: ``ru_maxrss`` survives ``exec`` and would report a larger
+  parent's peak), with the floor the imports alone reach in that process;
 - **worker start**: what a new gunicorn worker does before its first request: load the
   region (memory maps), build the planner and one street router per profile; time and
   peak RSS after the imports;
@@ -33,12 +34,29 @@ TIMEOUT_SECONDS = 4 * 3600
 NEAR_DEGREES = 0.027
 """Street-only requests: destination within this many degrees of latitude (3 km) of the origin."""
 
-_BUILD_SCRIPT = """
-import json, resource, sys, time
+_PEAK = """
+def peak_mib():
+    # VmHWM: this process's own high-water mark (ru_maxrss survives exec and would report
+    # the parent's peak when that was larger)
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+_BUILD_SCRIPT = (
+    _PEAK
+    + """
+import json, sys, time
 from datetime import date
 from pathlib import Path
 from routing.region.build import GtfsInput, RegionInputs, build_region
-floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+floor = peak_mib()
 spec = json.loads(sys.argv[1])
 started = time.perf_counter()
 manifest = build_region(
@@ -54,39 +72,46 @@ manifest = build_region(
     Path(spec["out"]),
 )
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mib()
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "floor_mib": floor, "counts": manifest.counts}))
 """
+)
 
-_DEMO_SCRIPT = """
-import json, resource, sys, time
+_DEMO_SCRIPT = (
+    _PEAK
+    + """
+import json, sys, time
 from datetime import date
 from pathlib import Path
 from routing.demo.generate import generate_demo_inputs
-floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+floor = peak_mib()
 started = time.perf_counter()
 generate_demo_inputs(Path(sys.argv[1]), first_day=date.fromisoformat(sys.argv[2]), scale=float(sys.argv[3]),
                      shape_nodes=int(sys.argv[4]))
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mib()
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "floor_mib": floor}))
 """
+)
 
-_WORKER_SCRIPT = """
-import json, resource, sys, time
+_WORKER_SCRIPT = (
+    _PEAK
+    + """
+import json, sys, time
 from pathlib import Path
 from routing.planner.planner import Planner
 from routing.region.region import load_region
 from routing.street.router import StreetRouter
-floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+floor = peak_mib()
 started = time.perf_counter()
 region = load_region(Path(sys.argv[1]))
 planner = Planner(region)
 routers = [StreetRouter(region.street, profile) for profile in region.street.profiles]
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mib()
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "floor_mib": floor, "profiles": len(routers)}))
 """
+)
 
 _PLANNER_SCRIPT = """
 import json, sys, time
