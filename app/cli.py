@@ -402,8 +402,17 @@ def demo() -> None:
     help="Size: 10 and 100 give larger cities.",
 )
 @click.option("--seed", default=2026, show_default=True)
+@click.option(
+    "--shape-nodes",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="Street nodes inside every block (--scale 170 --shape-nodes 20: ~1 million routable nodes).",
+)
 @click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
-def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, first_day: datetime | None) -> None:
+def demo_build(
+    inputs: Path | None, out: Path | None, scale: float, seed: int, shape_nodes: int, first_day: datetime | None
+) -> None:
     """Generate the synthetic city's OSM, GTFS, GBFS and zone files and build its region."""
     from routing.demo.generate import build_demo_region
 
@@ -417,6 +426,7 @@ def demo_build(inputs: Path | None, out: Path | None, scale: float, seed: int, f
             first_day=first_day.date() if first_day else _today(),
             scale=scale,
             seed=seed,
+            shape_nodes=shape_nodes,
             progress=progress,
         ),
         len(BUILD_STAGES),
@@ -530,6 +540,73 @@ def bench_transit(
     if build_feeds:
         first = build_day.date() if build_day else (day.date() if day else _today())
         report["builds"] = {str(feed): measure_feed_build(feed, first) for feed in build_feeds}
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@bench.command("scale")
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path, dir_okay=False), help="OSM file to build from.")
+@click.option("--gtfs", "gtfs", multiple=True, type=click.Path(path_type=Path), help="GTFS feed(s); none: street-only.")
+@click.option("--timezone", help="IANA time zone of a street-only region.", default="Europe/Berlin", show_default=True)
+@click.option("--demo-scale", type=click.FloatRange(0.1, 400), help="Or generate the synthetic city at this scale.")
+@click.option("--shape-nodes", default=0, show_default=True, type=click.IntRange(0, 1000), help="With --demo-scale.")
+@click.option("--first-day", type=click.DateTime(["%Y-%m-%d"]), help="First service day (default: today).")
+@click.option("--days", default=15, show_default=True, type=click.IntRange(1, 31))
+@click.option("--name", help="Row name (default: the OSM file's name).")
+@click.option("--queries", default=100, show_default=True, type=click.IntRange(10, 100_000), help="/plan requests.")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--workdir", type=click.Path(path_type=Path, file_okay=False), help="Inputs and regions (default: temp).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench_scale(
+    osm_file: Path | None,
+    gtfs: tuple[Path, ...],
+    timezone: str,
+    demo_scale: float | None,
+    shape_nodes: int,
+    first_day: datetime | None,
+    days: int,
+    name: str | None,
+    queries: int,
+    seed: int,
+    workdir: Path | None,
+    as_json: bool,
+) -> None:
+    """Time and peak memory of region build and worker start, /plan p95, bytes per node and per stop_time."""
+    import json
+
+    from routing.bench.scale import ScaleCase, format_report, generate_demo_case, run_scale_benchmark
+
+    if (osm_file is None) == (demo_scale is None):
+        raise click.UsageError("give one of --osm FILE or --demo-scale N")
+    day = first_day.date() if first_day else _today()
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        folder = workdir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        generated = None
+        if demo_scale is not None:
+            case, generated = generate_demo_case(
+                folder / "demo-inputs", first_day=day, scale=demo_scale, shape_nodes=shape_nodes
+            )
+            if "error" in generated:
+                raise click.ClickException(f"generating the demo inputs failed: {generated['error']}")
+        else:
+            assert osm_file is not None
+            case = ScaleCase(
+                name=name or osm_file.name,
+                osm_file=osm_file,
+                gtfs=list(gtfs),
+                first_day=day,
+                days=days,
+                timezone=None if gtfs else timezone,
+            )
+        report = run_scale_benchmark(
+            [case],
+            folder,
+            queries=queries,
+            seed=seed,
+            plan_command=[sys.executable, "-m", "app.loadtest.plan_latency"],
+        )
+    if generated is not None:
+        report["demo_generator"] = generated
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 

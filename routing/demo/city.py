@@ -120,6 +120,15 @@ def _street_name(names: tuple[str, ...], number: int) -> str:
     return f"{prefix}{base}" + (f" {cycle + 1}" if cycle else "")
 
 
+def first_bus_number(tram_count: int) -> int:
+    """The first bus line number: 10, or the next power of ten above the tram numbers (1..``tram_count``).
+
+    Trams are numbered from 1 and buses from here, so the two never share a line number
+    (and with it a route id and trip ids): from scale 4 on there are ten trams or more.
+    """
+    return int(10 ** max(1, len(str(tram_count))))
+
+
 def plan_city(scale: float = 1.0, seed: int = 2026) -> CityPlan:
     """Lay out the synthetic city for ``scale`` (1 = demo, 10 and 100 for benchmarks)."""
     if not 0.1 <= scale <= 400:
@@ -147,7 +156,7 @@ def plan_city(scale: float = 1.0, seed: int = 2026) -> CityPlan:
             else:
                 plan.streets.append(Street(name, "residential", axis, index))
     tram_number = 1
-    bus_number = 10
+    bus_number = first_bus_number(sum(street.highway == "primary" for street in plan.streets))
     for street in plan.streets:
         if street.highway == "primary":
             plan.lines.append(Line(str(tram_number), 0, street.axis, street.index, 10, 5 * 60, 24 * 60 + 10, 1, "kvg"))

@@ -47,16 +47,17 @@ def zone_ring(plan: CityPlan) -> list[list[float]]:
 
 
 def _append(path: Path, header: list[str], rows: list[list[object]]) -> None:
-    """Add ``rows`` to a GTFS file, widening its header with the columns it lacks."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        old = list(csv.DictReader(handle))
-        fields = list(old[0]) if old else []
-    fields += [column for column in header if column not in fields]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
+    """Add ``rows`` to a GTFS file, widening its header with the columns it lacks (streamed row by row)."""
+    widened = path.with_name(path.name + ".widening")
+    with path.open(newline="", encoding="utf-8") as source, widened.open("w", newline="", encoding="utf-8") as target:
+        old = csv.DictReader(source)
+        fields = list(old.fieldnames or [])
+        fields += [column for column in header if column not in fields]
+        writer = csv.DictWriter(target, fieldnames=fields)
         writer.writeheader()
         writer.writerows(old)
         writer.writerows(dict(zip(header, map(str, row), strict=True)) for row in rows)
+    widened.replace(path)
 
 
 def write_flex(plan: CityPlan, folder: Path, *, services: tuple[str, ...]) -> None:

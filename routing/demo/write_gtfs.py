@@ -12,7 +12,8 @@ covers the north-east corner.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -62,29 +63,79 @@ def express_stops(plan: CityPlan) -> tuple[int, int]:
 
 
 def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
-    """Write the GTFS files of ``plan`` into ``folder``, valid from a week before ``first_day``."""
+    """Write the GTFS files of ``plan`` into ``folder``, valid from a week before ``first_day``.
+
+    Stops, stations and transfers are held in memory (a few per intersection); trips and
+    stop times are streamed to disk as they are generated, so memory does not grow with
+    the timetable.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [
+    lines = all_lines(plan)
+    stops = place_stops(plan, lines)
+    stations, transfers = add_stations(plan, stops)
+    _write(folder / "stops.txt", STOP_COLUMNS, [*stations, *stops.rows.values()])
+    _write(folder / "transfers.txt", ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"], transfers)
+    _write_agencies_and_routes(plan, folder, lines)
+    _write_calendar(folder, first_day)
+    _write_trips(folder, lines, stops)
+    write_flex(plan, folder, services=(WEEKDAY, WEEKEND))
+
+
+STOP_COLUMNS = (
+    "stop_id",
+    "stop_name",
+    "stop_lat",
+    "stop_lon",
+    "location_type",
+    "parent_station",
+    "wheelchair_boarding",
+    "platform_code",
+)
+TRIP_COLUMNS = (
+    "route_id",
+    "service_id",
+    "trip_id",
+    "trip_headsign",
+    "direction_id",
+    "wheelchair_accessible",
+    "bikes_allowed",
+)
+STOP_TIME_COLUMNS = ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence")
+FREQUENCY_COLUMNS = ("trip_id", "start_time", "end_time", "headway_secs", "exact_times")
+
+
+@dataclass
+class DemoStops:
+    """The stops of every line: stops.txt rows by id, each line's stop ids, the stops at each intersection."""
+
+    rows: dict[str, list[object]] = field(default_factory=dict)
+    line_stops: dict[str, list[str]] = field(default_factory=dict)
+    at_position: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+
+
+def all_lines(plan: CityPlan) -> list[Line]:
+    """The plan's trams and buses, plus the frequency-based regional bus R1 and the regional train."""
+    return [
         *plan.lines,
         Line("R1", 3, "col", 0, 15, 6 * 60, 20 * 60, 1, "nvv"),
         Line(EXPRESS, 2, "row", 0, 20, 5 * 60 + 5, 23 * 60, 1, "nvv"),
     ]
 
-    # Stops: every second intersection along each line; a station where two lines cross.
-    stop_rows: dict[str, list[object]] = {}
-    line_stops: dict[str, list[str]] = {}
-    at_position: dict[tuple[int, int], list[str]] = {}
+
+def place_stops(plan: CityPlan, lines: list[Line]) -> DemoStops:
+    """Stops at every second intersection along each line (the express: its two ends)."""
+    stops = DemoStops()
     for line in lines:
         street = _street(plan, line.axis, line.index)
         ids = []
         for pos in express_stops(plan) if line.short_name == EXPRESS else range(0, plan.size, 2):
             row, col = (line.index, pos) if line.axis == "row" else (pos, line.index)
-            cross = _street(plan, "col" if line.axis == "row" else "row", pos)
             stop_id = f"{line.axis[0]}{line.index}_{pos}"
-            if stop_id not in stop_rows:
+            if stop_id not in stops.rows:
+                cross = _street(plan, "col" if line.axis == "row" else "row", pos)
                 point = plan.position(row, col)
                 wheelchair = 2 if line.wheelchair == 2 and pos % 4 == 2 else 1
-                stop_rows[stop_id] = [
+                stops.rows[stop_id] = [
                     stop_id,
                     f"{street.name} / {cross.name}",
                     point.lat,
@@ -94,47 +145,41 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
                     wheelchair,
                     "",
                 ]
-                at_position.setdefault((row, col), []).append(stop_id)
+                stops.at_position.setdefault((row, col), []).append(stop_id)
             ids.append(stop_id)
-        line_stops[line.short_name] = ids
+        stops.line_stops[line.short_name] = ids
+    return stops
+
+
+def add_stations(plan: CityPlan, stops: DemoStops) -> tuple[list[list[object]], list[list[object]]]:
+    """A parent station where lines cross, with transfers between its platforms; returns (stations, transfers).
+
+    The platforms take the station's name, parent id and a platform code. The station
+    nearest the centre is the "Demo-Hauptbahnhof"; at the first crossing (south-west)
+    changing is forbidden (transfer_type 3), elsewhere it takes at least 120 s.
+    """
+    crossings = [(key, ids) for key, ids in stops.at_position.items() if len(ids) > 1]
+    # Ties go to the first crossing placed (line order), as they always have.
+    central = min((key for key, _ in crossings), key=lambda rc: abs(rc[0] - plan.middle) + abs(rc[1] - plan.middle))
+    crossings.sort()
+    forbidden_at = crossings[0][0]
     stations: list[list[object]] = []
     transfers: list[list[object]] = []
-    central = min(
-        (key for key, ids in at_position.items() if len(ids) > 1),
-        key=lambda rc: abs(rc[0] - plan.middle) + abs(rc[1] - plan.middle),
-    )
-    forbidden_at = min(key for key, ids in at_position.items() if len(ids) > 1)
-    for (row, col), ids in sorted(at_position.items()):
-        if len(ids) < 2:
-            continue
+    for (row, col), ids in crossings:
         station_id = f"x{row}_{col}"
         point = plan.position(row, col)
-        name = "Demo-Hauptbahnhof" if (row, col) == central else str(stop_rows[ids[0]][1])
+        name = "Demo-Hauptbahnhof" if (row, col) == central else str(stops.rows[ids[0]][1])
         stations.append([station_id, name, point.lat, point.lon, 1, "", 1, ""])
         for platform, stop_id in enumerate(ids, start=1):
-            stop_rows[stop_id][1] = name
-            stop_rows[stop_id][5] = station_id
-            stop_rows[stop_id][7] = str(platform)
-        for a in ids:
-            for b in ids:
-                if a != b:
-                    kind, minimum = (3, "") if (row, col) == forbidden_at else (2, 120)
-                    transfers.append([a, b, kind, minimum])
-    _write(
-        folder / "stops.txt",
-        [
-            "stop_id",
-            "stop_name",
-            "stop_lat",
-            "stop_lon",
-            "location_type",
-            "parent_station",
-            "wheelchair_boarding",
-            "platform_code",
-        ],
-        [*stations, *stop_rows.values()],
-    )
-    _write(folder / "transfers.txt", ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"], transfers)
+            stops.rows[stop_id][1] = name
+            stops.rows[stop_id][5] = station_id
+            stops.rows[stop_id][7] = str(platform)
+        kind, minimum = (3, "") if (row, col) == forbidden_at else (2, 120)
+        transfers.extend([a, b, kind, minimum] for a in ids for b in ids if a != b)
+    return stations, transfers
+
+
+def _write_agencies_and_routes(plan: CityPlan, folder: Path, lines: list[Line]) -> None:
     _write(
         folder / "agency.txt",
         ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
@@ -167,25 +212,16 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
             for line in lines
         ],
     )
-    start, end = first_day - timedelta(days=7), first_day + timedelta(days=60)
+
+
+def _write_calendar(folder: Path, first_day: date) -> None:
+    """Weekday and weekend services from a week before ``first_day`` for 67 days, and the holiday."""
+    start, end = (first_day - timedelta(days=7)).strftime("%Y%m%d"), (first_day + timedelta(days=60)).strftime("%Y%m%d")
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     _write(
         folder / "calendar.txt",
-        [
-            "service_id",
-            "monday",
-            "tuesday",
-            "wednesday",
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
-            "start_date",
-            "end_date",
-        ],
-        [
-            [WEEKDAY, 1, 1, 1, 1, 1, 0, 0, start.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
-            [WEEKEND, 0, 0, 0, 0, 0, 1, 1, start.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
-        ],
+        ["service_id", *days, "start_date", "end_date"],
+        [[WEEKDAY, 1, 1, 1, 1, 1, 0, 0, start, end], [WEEKEND, 0, 0, 0, 0, 0, 1, 1, start, end]],
     )
     holiday = demo_holiday(first_day).strftime("%Y%m%d")
     _write(
@@ -194,68 +230,56 @@ def write_gtfs(plan: CityPlan, folder: Path, *, first_day: date) -> None:
         [[WEEKDAY, holiday, 2], [WEEKEND, holiday, 1]],
     )
 
-    trips: list[list[object]] = []
-    stop_times: list[list[object]] = []
+
+def _write_trips(folder: Path, lines: list[Line], stops: DemoStops) -> None:
+    """trips.txt and stop_times.txt streamed trip by trip; frequencies.txt for R1."""
     frequencies: list[list[object]] = []
-    for line in lines:
-        stops = line_stops[line.short_name]
-        hop = SECONDS_BETWEEN_STOPS[line.route_type]
-        for direction, sequence in enumerate((stops, stops[::-1])):
-            headsign = str(stop_rows[sequence[-1]][1])
-            for service, headway in ((WEEKDAY, line.headway_min), (WEEKEND, line.headway_min * 2)):
-                if line.short_name == "R1":
-                    departures = [line.first_departure_min]
-                    frequencies.append(
-                        [
-                            f"R1-{direction}-{service}",
-                            _hms(line.first_departure_min * 60),
-                            _hms(line.last_departure_min * 60),
-                            headway * 60,
-                            0,
-                        ]
-                    )
-                else:
-                    departures = list(range(line.first_departure_min, line.last_departure_min + 1, headway))
-                for minute in departures:
-                    trip_id = (
-                        f"R1-{direction}-{service}"
-                        if line.short_name == "R1"
-                        else f"{line.short_name}-{direction}-{service}-{minute:04d}"
-                    )
-                    trips.append(
-                        [
-                            line.short_name,
-                            service,
-                            trip_id,
-                            headsign,
-                            direction,
-                            line.wheelchair,
-                            1 if line.route_type in (0, 2) else 2,
-                        ]
-                    )
-                    time = minute * 60
-                    for number, stop_id in enumerate(sequence, start=1):
-                        arrival = time
-                        departure = time if number in (1, len(sequence)) else time + DWELL_SECONDS
-                        stop_times.append([trip_id, _hms(arrival), _hms(departure), stop_id, number])
-                        time = departure + hop
-    _write(
-        folder / "trips.txt",
-        [
-            "route_id",
-            "service_id",
-            "trip_id",
-            "trip_headsign",
-            "direction_id",
-            "wheelchair_accessible",
-            "bikes_allowed",
-        ],
-        trips,
-    )
-    _write(
-        folder / "stop_times.txt", ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], stop_times
-    )
-    _write(
-        folder / "frequencies.txt", ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"], frequencies
-    )
-    write_flex(plan, folder, services=(WEEKDAY, WEEKEND))
+    with (
+        (folder / "trips.txt").open("w", encoding="utf-8", newline="") as trips_file,
+        (folder / "stop_times.txt").open("w", encoding="utf-8", newline="") as times_file,
+    ):
+        trips = csv.writer(trips_file, lineterminator="\n")
+        stop_times = csv.writer(times_file, lineterminator="\n")
+        trips.writerow(TRIP_COLUMNS)
+        stop_times.writerow(STOP_TIME_COLUMNS)
+        for line in lines:
+            for trip, times in _line_trips(line, stops, frequencies):
+                trips.writerow(trip)
+                stop_times.writerows(times)
+    _write(folder / "frequencies.txt", FREQUENCY_COLUMNS, frequencies)
+
+
+def _line_trips(
+    line: Line, stops: DemoStops, frequencies: list[list[object]]
+) -> Iterator[tuple[list[object], Iterator[list[object]]]]:
+    """Each trip of ``line`` (both directions, both services) with its stop times.
+
+    R1's frequency windows are added to ``frequencies`` (its one trip per direction and service stands for them).
+    """
+    sequence_of_stops = stops.line_stops[line.short_name]
+    for direction, sequence in enumerate((sequence_of_stops, sequence_of_stops[::-1])):
+        headsign = str(stops.rows[sequence[-1]][1])
+        for service, headway in ((WEEKDAY, line.headway_min), (WEEKEND, line.headway_min * 2)):
+            if line.short_name == "R1":
+                trip_id = f"R1-{direction}-{service}"
+                start, end = _hms(line.first_departure_min * 60), _hms(line.last_departure_min * 60)
+                frequencies.append([trip_id, start, end, headway * 60, 0])
+                departures = [(trip_id, line.first_departure_min)]
+            else:
+                departures = [
+                    (f"{line.short_name}-{direction}-{service}-{minute:04d}", minute)
+                    for minute in range(line.first_departure_min, line.last_departure_min + 1, headway)
+                ]
+            for trip_id, minute in departures:
+                bikes = 1 if line.route_type in (0, 2) else 2
+                trip = [line.short_name, service, trip_id, headsign, direction, line.wheelchair, bikes]
+                yield trip, _stop_times(trip_id, minute * 60, sequence, SECONDS_BETWEEN_STOPS[line.route_type])
+
+
+def _stop_times(trip_id: str, start: int, sequence: list[str], hop: int) -> Iterator[list[object]]:
+    """A run leaving at ``start`` (seconds): ``hop`` seconds between stops, dwelling at all but the ends."""
+    time = start
+    for number, stop_id in enumerate(sequence, start=1):
+        departure = time if number in (1, len(sequence)) else time + DWELL_SECONDS
+        yield [trip_id, _hms(time), _hms(departure), stop_id, number]
+        time = departure + hop

@@ -8,72 +8,147 @@ bicycle parking (nodes, one area, one private) beside tram stops for bike+ride.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
+from xml.sax.saxutils import escape
 
 from routing.demo.city import SYNTHETIC_LABEL, CityPlan, Point
 from routing.demo.write_gtfs import express_stops
 
 CYCLEWAY_OFFSET_ROWS = 0.12
 """The cycleway runs 30 m (0.12 blocks) north of its avenue."""
+POI_ID_BASE = 1_000_000
+"""Ids of points of interest start here, or at the next power of ten above every way node id."""
 
 
-class _OsmBuilder:
-    def __init__(self) -> None:
-        self.root = ET.Element("osm", version="0.6", generator="kassel-mobility demo (synthetic)")
-        ET.SubElement(self.root, "note").text = SYNTHETIC_LABEL
+def _attribute(value: str) -> str:
+    return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"})
+
+
+def _tags(handle: TextIO, tags: dict[str, str], indent: str) -> None:
+    for key, value in sorted(tags.items()):
+        handle.write(f'{indent}<tag k="{_attribute(key)}" v="{_attribute(value)}" />\n')
+
+
+class _OsmWriter:
+    """Streams nodes and ways to two scratch files, joined behind the header by :meth:`write`.
+
+    Only nodes that ways share (intersections) are remembered, by position; shape nodes
+    (``shape_nodes`` per segment of a street) and points of interest get fresh ids and go
+    straight to disk, so memory does not grow with them. The layout is the one
+    ``xml.etree.ElementTree.indent(space=" ")`` gives.
+    """
+
+    def __init__(self, scratch: Path, *, poi_id_base: int) -> None:
         self._node_ids: dict[Point, int] = {}
+        self._next_node = 1
         self._next_way = 1
-        self._nodes = ET.SubElement(self.root, "bounds")  # placeholder, replaced in finish()
-        self._node_elements: list[ET.Element] = []
-        self._way_elements: list[ET.Element] = []
-        self._next_poi = 1_000_000
+        self._next_poi = poi_id_base
+        self._poi_id_base = poi_id_base
+        self._nodes = (scratch / "nodes.xml").open("w", encoding="utf-8")
+        self._ways = (scratch / "ways.xml").open("w", encoding="utf-8")
+        self._bounds = [90.0, 180.0, -90.0, -180.0]  # of the shared nodes, as before shape nodes existed
+
+    def _write_node(self, node_id: int, point: Point, tags: dict[str, str] | None = None) -> None:
+        opening = f' <node id="{node_id}" version="1" lat="{point.lat:.7f}" lon="{point.lon:.7f}"'
+        if not tags:
+            self._nodes.write(opening + " />\n")
+            return
+        self._nodes.write(opening + ">\n")
+        _tags(self._nodes, tags, "  ")
+        self._nodes.write(" </node>\n")
 
     def poi(self, point: Point, tags: dict[str, str]) -> None:
         """A tagged node that no way uses (a point of interest)."""
-        element = ET.Element(
-            "node", id=str(self._next_poi), version="1", lat=f"{point.lat:.7f}", lon=f"{point.lon:.7f}"
-        )
+        self._write_node(self._next_poi, point, tags)
         self._next_poi += 1
-        for key, value in sorted(tags.items()):
-            ET.SubElement(element, "tag", k=key, v=value)
-        self._node_elements.append(element)
 
     def node(self, point: Point) -> int:
         node_id = self._node_ids.get(point)
         if node_id is None:
-            node_id = len(self._node_ids) + 1
+            node_id = self._fresh_node(point)
             self._node_ids[point] = node_id
-            self._node_elements.append(
-                ET.Element("node", id=str(node_id), version="1", lat=f"{point.lat:.7f}", lon=f"{point.lon:.7f}")
-            )
+            bounds = self._bounds
+            bounds[0], bounds[1] = min(bounds[0], point.lat), min(bounds[1], point.lon)
+            bounds[2], bounds[3] = max(bounds[2], point.lat), max(bounds[3], point.lon)
         return node_id
 
-    def way(self, points: Iterable[Point], tags: dict[str, str]) -> None:
-        way = ET.Element("way", id=str(self._next_way), version="1")
-        self._next_way += 1
+    def _fresh_node(self, point: Point) -> int:
+        node_id = self._next_node
+        if node_id >= self._poi_id_base:
+            msg = f"way node id {node_id} reached the first point-of-interest id {self._poi_id_base}"
+            raise ValueError(msg)
+        self._next_node += 1
+        self._write_node(node_id, point)
+        return node_id
+
+    def way(self, points: Iterable[Point], tags: dict[str, str], *, shape_nodes: int = 0) -> None:
+        """A way through ``points`` (shared by position), with ``shape_nodes`` fresh nodes inside each segment."""
+        refs: list[int] = []
+        previous: Point | None = None
         for point in points:
-            ET.SubElement(way, "nd", ref=str(self.node(point)))
-        for key, value in sorted(tags.items()):
-            ET.SubElement(way, "tag", k=key, v=value)
-        self._way_elements.append(way)
+            if previous is not None:
+                refs.extend(self._fresh_node(shape) for shape in _between(previous, point, shape_nodes))
+            refs.append(self.node(point))
+            previous = point
+        ways = self._ways
+        ways.write(f' <way id="{self._next_way}" version="1">\n')
+        self._next_way += 1
+        ways.writelines(f'  <nd ref="{ref}" />\n' for ref in refs)
+        _tags(ways, tags, "  ")
+        ways.write(" </way>\n")
 
     def write(self, path: Path) -> None:
-        lats = [p.lat for p in self._node_ids]
-        lons = [p.lon for p in self._node_ids]
-        self._nodes.attrib.update(
-            minlat=f"{min(lats):.7f}", minlon=f"{min(lons):.7f}", maxlat=f"{max(lats):.7f}", maxlon=f"{max(lons):.7f}"
-        )
-        self.root.extend(self._node_elements)
-        self.root.extend(self._way_elements)
-        ET.indent(self.root, space=" ")
-        ET.ElementTree(self.root).write(path, encoding="utf-8", xml_declaration=True)
+        """Join header, nodes and ways into ``path`` and close the scratch files."""
+        self._nodes.close()
+        self._ways.close()
+        south, west, north, east = self._bounds
+        with path.open("w", encoding="utf-8") as out:
+            out.write("<?xml version='1.0' encoding='utf-8'?>\n")
+            out.write('<osm version="0.6" generator="kassel-mobility demo (synthetic)">\n')
+            out.write(f" <note>{escape(SYNTHETIC_LABEL)}</note>\n")
+            out.write(
+                f' <bounds minlat="{south:.7f}" minlon="{west:.7f}" maxlat="{north:.7f}" maxlon="{east:.7f}" />\n'
+            )
+            for part in (self._nodes.name, self._ways.name):
+                with open(part, encoding="utf-8") as handle:
+                    shutil.copyfileobj(handle, out, 1 << 20)
+            out.write("</osm>")
 
 
-def write_osm(plan: CityPlan, path: Path) -> None:
-    """Write the OSM XML file of ``plan`` to ``path``."""
-    osm = _OsmBuilder()
+def _between(a: Point, b: Point, count: int) -> list[Point]:
+    """``count`` points evenly spaced strictly between ``a`` and ``b`` (a straight street)."""
+    return [
+        Point(round(a.lat + (b.lat - a.lat) * i / (count + 1), 7), round(a.lon + (b.lon - a.lon) * i / (count + 1), 7))
+        for i in range(1, count + 1)
+    ]
+
+
+def poi_id_base(plan: CityPlan, shape_nodes: int) -> int:
+    """The first id of a point of interest: above every way node the plan can have."""
+    way_nodes = 3 * plan.size * (plan.size + 1) * (shape_nodes + 1) + 1000
+    return max(POI_ID_BASE, int(10 ** len(str(way_nodes))))
+
+
+def write_osm(plan: CityPlan, path: Path, *, shape_nodes: int = 0) -> None:
+    """Write the OSM XML file of ``plan`` to ``path``, streamed (memory does not grow with the file).
+
+    ``shape_nodes`` adds that many nodes inside every segment of the grid's streets and
+    the cycleway (between two intersections), as real streets have: the routable node
+    count grows by that factor while the junctions stay the same.
+    """
+    with tempfile.TemporaryDirectory(prefix="demo-osm-", dir=path.parent) as scratch:
+        osm = _OsmWriter(Path(scratch), poi_id_base=poi_id_base(plan, shape_nodes))
+        _draw_grid(plan, osm, shape_nodes)
+        _draw_features(plan, osm)
+        osm.write(path)
+
+
+def _draw_grid(plan: CityPlan, osm: _OsmWriter, shape_nodes: int) -> None:
+    """The streets of every grid row and column, the pedestrian zone and the cycleway."""
     size = plan.size
     middle = plan.middle
     central_avenue = min(
@@ -96,18 +171,25 @@ def write_osm(plan: CityPlan, path: Path) -> None:
         # The central avenue is a pedestrian zone for three blocks.
         if street is central_avenue:
             west, east = points[: middle - 1], points[middle + 1 :]
-            osm.way(west, tags)
-            osm.way(east, tags)
-            osm.way(points[middle - 2 : middle + 2], {"highway": "pedestrian", "name": "Königsplatz"})
+            osm.way(west, tags, shape_nodes=shape_nodes)
+            osm.way(east, tags, shape_nodes=shape_nodes)
+            pedestrian = {"highway": "pedestrian", "name": "Königsplatz"}
+            osm.way(points[middle - 2 : middle + 2], pedestrian, shape_nodes=shape_nodes)
             continue
-        osm.way(points, tags)
+        osm.way(points, tags, shape_nodes=shape_nodes)
 
     cycle_points = [plan.position(cycle_row, c) for c in range(size)]
     osm.way(
         cycle_points,
         {"highway": "cycleway", "name": f"Radweg {cycle_avenue.name}", "foot": "yes", "surface": "asphalt"},
+        shape_nodes=shape_nodes,
     )
 
+
+def _draw_features(plan: CityPlan, osm: _OsmWriter) -> None:
+    """The park with steps and ramp, a footway open to bicycles, bicycle parking, a private service road."""
+    size = plan.size
+    middle = plan.middle
     # A park in the block north-east of the centre: diagonal footway with steps; the
     # step-free ramp beside it is steep (15 %), so wheelchairs go round by the streets.
     r0, c0 = middle, middle
@@ -153,4 +235,3 @@ def write_osm(plan: CityPlan, path: Path) -> None:
         [plan.position(1, 1), plan.position(1.5, 1.5)],
         {"highway": "service", "access": "private", "name": "Werkszufahrt"},
     )
-    osm.write(path)

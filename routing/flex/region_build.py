@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from routing.errors import InputDataError
+from routing.flex.flex_view import flex_view, original_paths
 from routing.flex.load import FlexFeed, load_flex, merge_networks
 from routing.flex.model import FlexNetwork
 from routing.flex.tables import FeedFiles
@@ -32,6 +33,14 @@ def _timezone(path: Path) -> str:
     raise InputDataError(agency.path, "required file agency.txt is missing or empty")
 
 
+def _with_original_paths(part: FlexFeed, view: Path, path: Path) -> FlexFeed:
+    """``part`` with every warning naming the feed at ``path`` instead of its view."""
+    if view == path:
+        return part
+    network = replace(part.network, warnings=tuple(original_paths(w, view, path) for w in part.network.warnings))
+    return replace(part, network=network, warnings=[original_paths(w, view, path) for w in part.warnings])
+
+
 def split_feeds(feeds: list[tuple[str, Path]], *, first_day: date, days: int) -> tuple[list[FeedSplit], FlexNetwork]:
     """Read the flex part of every ``(name, path)`` feed and merge it into one network.
 
@@ -44,10 +53,19 @@ def split_feeds(feeds: list[tuple[str, Path]], *, first_day: date, days: int) ->
     parts: list[FlexFeed] = []
     timezone = ""
     for name, path in feeds:
-        zone = _timezone(path) if path.exists() else ""
-        timezone = timezone or zone
-        part = load_flex(path, name=name, timezone=zone, first_day=first_day, days=days)
-        trips = FeedFiles(path).table("trips.txt")
+        # Read through a view that keeps only the stop times that can be flex (routing.flex.flex_view):
+        # the flex reader holds its rows as dicts, and a feed's fixed trips are most of them.
+        with flex_view(path) as view:
+            try:
+                zone = _timezone(view) if path.exists() else ""
+                timezone = timezone or zone
+                part = load_flex(view, name=name, timezone=zone, first_day=first_day, days=days)
+                trips = FeedFiles(view).table("trips.txt")
+            except InputDataError as exc:
+                raise InputDataError(
+                    original_paths(exc.source, view, path), original_paths(exc.problem, view, path)
+                ) from exc
+        part = _with_original_paths(part, view, path)
         all_trips = {trips.value(row, "trip_id") for _, row in trips.rows}
         splits.append(FeedSplit(name, path, part.flex_trip_ids, bool(all_trips - part.flex_trip_ids)))
         parts.append(part)

@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -214,6 +214,11 @@ def _instances(feed: GtfsFeed, trip_ids: list[str], first_departure: dict[int, i
 def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> Timetable:
     """Compile ``feeds`` for the service days ``first_day - 1`` .. ``first_day + days - 1``.
 
+    The window is never expanded day by day: each trip keeps one bit mask of the days it
+    runs on (``trip_days``), so memory grows with the trips, not with the window's length.
+    The steps: stops and routes of all feeds, the concrete runs of each feed, patterns
+    that no trip overtakes in, and the flat arrays.
+
     Raises
     ------
     InputDataError
@@ -223,212 +228,241 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
         raise InputDataError("timetable", f"window of {days} days; choose 1..{MAX_WINDOW_DAYS}")
     day0 = first_day - timedelta(days=1)
     window = [day0 + timedelta(days=i) for i in range(days + 1)]
-    warnings: list[str] = []
-
-    stop_frames, route_frames = [], []
-    for feed in feeds:
-        warnings.extend(feed.warnings)
-        stops = feed.feed.stops.copy()
-        stops["key"] = feed.name + ":" + stops["stop_id"].astype(str)
-        stops["parent_key"] = np.where(
-            stops.get("parent_station", pd.Series(pd.NA, index=stops.index)).notna(),
-            feed.name + ":" + stops.get("parent_station", pd.Series("", index=stops.index)).astype(str),
-            "",
-        )
-        stop_frames.append(stops)
-        routes = feed.feed.routes.copy()
-        routes["key"] = feed.name + ":" + routes["route_id"].astype(str)
-        agency = feed.feed.agency
-        default_agency = str(agency["agency_name"].iloc[0]) if "agency_name" in agency else ""
-        sole_agency = str(agency["agency_id"].iloc[0]) if "agency_id" in agency and len(agency) == 1 else ""
-        routes["agency_key"] = (
-            feed.name
-            + ":"
-            + (
-                routes["agency_id"].astype("string").fillna(sole_agency).astype(str)
-                if "agency_id" in routes
-                else sole_agency
-            )
-        )
-        if "agency_id" in routes and "agency_id" in agency:
-            names = dict(zip(agency["agency_id"].astype(str), agency["agency_name"].astype(str), strict=False))
-            routes["agency_name"] = routes["agency_id"].astype(str).map(names).fillna(default_agency)
-        else:
-            routes["agency_name"] = default_agency
-        route_frames.append(routes)
-    stops = pd.concat(stop_frames, ignore_index=True)
-    routes = pd.concat(route_frames, ignore_index=True)
+    warnings: list[str] = [warning for feed in feeds for warning in feed.warnings]
+    stops, routes = _stop_table(feeds), _route_table(feeds)
     stop_index = {key: i for i, key in enumerate(stops["key"])}
     route_index = {key: i for i, key in enumerate(routes["key"])}
-    parent = stops["parent_key"].map(lambda key: stop_index.get(key, -1) if key else -1).to_numpy(dtype=np.int32)
-
-    # Trips that run at least once in the window, their stop times and concrete runs.
-    instance_rows: list[_Run] = []
-    for feed in feeds:
-        masks = service_days(feed, window)
-        trips = feed.feed.trips
-        trip_mask = trips["service_id"].astype(str).map(masks).fillna(0).astype(np.int64).to_numpy()
-        running = trip_mask != 0
-        trip_ids = trips["trip_id"].astype(str).tolist()
-        local_index = {trip_id: i for i, trip_id in enumerate(trip_ids) if running[i]}
-        local_stop_index = {str(sid): stop_index[f"{feed.name}:{sid}"] for sid in feed.feed.stops["stop_id"]}
-        rows = _stop_time_rows(feed, local_index, local_stop_index)
-        bounds = np.flatnonzero(np.diff(rows.trip)) + 1
-        starts = np.concatenate(([0], bounds)) if rows.trip.size else np.zeros(0, dtype=np.int64)
-        ends = np.concatenate((bounds, [rows.trip.size])) if rows.trip.size else np.zeros(0, dtype=np.int64)
-        first_departure: dict[int, int] = {}
-        spans: dict[int, tuple[int, int]] = {}
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            trip = int(rows.trip[start])
-            if end - start < 2:
-                warnings.append(
-                    f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} has fewer than 2 stops; ignored"
-                )
-                continue
-            times = rows.departure[start:end]
-            if (rows.arrival[start:end] < 0).any() or (times < 0).any():
-                warnings.append(
-                    f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} lacks first/last times; ignored"
-                )
-                continue
-            if (np.diff(rows.arrival[start:end]) < 0).any() or (
-                rows.departure[start:end] < rows.arrival[start:end]
-            ).any():
-                warnings.append(f"{feed.source}/stop_times.txt: trip {trip_ids[trip]!r} goes back in time; ignored")
-                continue
-            first_departure[trip] = int(rows.departure[start])
-            spans[trip] = (start, end)
-        headsigns = trips.get("trip_headsign", pd.Series("", index=trips.index)).fillna("").astype(str).tolist()
-        wheelchair = trips.get("wheelchair_accessible", pd.Series(0, index=trips.index)).fillna(0).astype(int).tolist()
-        bikes = trips.get("bikes_allowed", pd.Series(0, index=trips.index)).fillna(0).astype(int).tolist()
-        route_of = [route_index[f"{feed.name}:{rid}"] for rid in trips["route_id"].astype(str)]
-        for instance in _instances(feed, trip_ids, first_departure):
-            trip = instance.source_trip
-            start, end = spans[trip]
-            instance_rows.append(
-                _Run(
-                    trip_id=f"{feed.name}:{instance.trip_id}",
-                    route=route_of[trip],
-                    days=int(trip_mask[trip]),
-                    frequency=instance.frequency,
-                    stops=rows.stop[start:end],
-                    arrival=rows.arrival[start:end] + instance.shift,
-                    departure=rows.departure[start:end] + instance.shift,
-                    flags=rows.flags[start:end],
-                    wheelchair=wheelchair[trip],
-                    headsign=headsigns[trip],
-                    bikes=bikes[trip],
-                    first_departure=first_departure[trip] + instance.shift,
-                    sequence=rows.sequence[start:end],
-                )
-            )
-    if not instance_rows:
+    runs = [run for feed in feeds for run in _feed_runs(feed, window, stop_index, route_index, warnings)]
+    if not runs:
         ranges = "; ".join(f"{feed.name}: {feed_date_range(feed)}" for feed in feeds)
         raise InputDataError(
             "timetable",
             f"no trip runs between {first_day} and {window[-1]}; the feeds cover {ranges} (use --first-day)",
         )
-
-    # Group runs into patterns (same route, stops and boarding rules), then split so
-    # that within a pattern no trip overtakes another.
-    groups: dict[tuple[int, bytes, bytes], list[int]] = defaultdict(list)
-    for i, row in enumerate(instance_rows):
-        groups[(row.route, row.stops.tobytes(), row.flags.tobytes())].append(i)
-    pattern_members: list[list[int]] = []
-    for members in groups.values():
-        members.sort(key=lambda i: (instance_rows[i].first_departure, int(instance_rows[i].arrival[-1])))
-        lanes: list[list[int]] = []
-        for i in members:
-            arrival, departure = instance_rows[i].arrival, instance_rows[i].departure
-            for lane in lanes:
-                last = instance_rows[lane[-1]]
-                if (last.arrival <= arrival).all() and (last.departure <= departure).all():
-                    lane.append(i)
-                    break
-            else:
-                lanes.append([i])
-        pattern_members.extend(lanes)
-
-    pattern_stop_offsets = [0]
-    pattern_trip_offsets = [0]
-    pattern_time_offsets = [0]
-    pattern_stops, pattern_flags, pattern_route = [], [], []
-    arrival_blocks: list[NDArray[np.int32]] = []
-    departure_blocks: list[NDArray[np.int32]] = []
-    sequence_blocks: list[NDArray[np.int32]] = []
-    trip_order: list[int] = []
-    for members in pattern_members:
-        first = instance_rows[members[0]]
-        pattern_stops.append(first.stops)
-        pattern_flags.append(first.flags)
-        pattern_route.append(first.route)
-        pattern_stop_offsets.append(pattern_stop_offsets[-1] + len(first.stops))
-        pattern_trip_offsets.append(pattern_trip_offsets[-1] + len(members))
-        pattern_time_offsets.append(pattern_time_offsets[-1] + len(members) * len(first.stops))
-        arrival_blocks.extend(instance_rows[i].arrival for i in members)
-        departure_blocks.extend(instance_rows[i].departure for i in members)
-        sequence_blocks.extend(instance_rows[i].sequence for i in members)
-        trip_order.extend(members)
-
+    members = _fifo_patterns(runs)
     transfer_arrays = _transfers(feeds, stop_index)
-    ordered = [instance_rows[i] for i in trip_order]
     return Timetable(
         day0=day0,
         day_count=len(window),
-        stop_id=StringTable.from_strings(stops["key"]),
-        stop_name=StringTable.from_strings(
-            stops.get("stop_name", pd.Series("", index=stops.index)).fillna("").astype(str)
-        ),
-        stop_platform=StringTable.from_strings(
-            stop_platform(code, name)
-            for code, name in zip(
-                stops.get("platform_code", pd.Series("", index=stops.index)).astype("string").fillna("").astype(str),
-                stops.get("stop_name", pd.Series("", index=stops.index)).fillna("").astype(str),
-                strict=True,
-            )
-        ),
-        stop_lat=pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
-        stop_lon=pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
-        stop_parent=parent,
-        stop_location_type=stops.get("location_type", pd.Series(0, index=stops.index))
-        .fillna(0)
-        .astype(np.int8)
-        .to_numpy(),
-        stop_wheelchair=stops.get("wheelchair_boarding", pd.Series(0, index=stops.index))
-        .fillna(0)
-        .astype(np.int8)
-        .to_numpy(),
-        route_id=StringTable.from_strings(routes["key"]),
-        route_short_name=StringTable.from_strings(
-            routes.get("route_short_name", pd.Series("", index=routes.index)).fillna("").astype(str)
-        ),
-        route_long_name=StringTable.from_strings(
-            routes.get("route_long_name", pd.Series("", index=routes.index)).fillna("").astype(str)
-        ),
-        route_agency=StringTable.from_strings(routes["agency_name"].astype(str)),
-        route_agency_id=StringTable.from_strings(routes["agency_key"].astype(str)),
-        route_type=routes["route_type"].fillna(3).astype(np.int16).to_numpy(),
-        pattern_stop_offsets=np.array(pattern_stop_offsets, dtype=np.int32),
-        pattern_stops=np.concatenate(pattern_stops).astype(np.int32),
-        pattern_flags=np.concatenate(pattern_flags).astype(np.uint8),
-        pattern_trip_offsets=np.array(pattern_trip_offsets, dtype=np.int32),
-        pattern_time_offsets=np.array(pattern_time_offsets, dtype=np.int64),
-        pattern_route=np.array(pattern_route, dtype=np.int32),
-        arrival=np.concatenate(arrival_blocks).astype(np.int32),
-        departure=np.concatenate(departure_blocks).astype(np.int32),
-        stop_sequence=np.concatenate(sequence_blocks).astype(np.int32),
-        trip_id=StringTable.from_strings(row.trip_id for row in ordered),
-        trip_headsign=StringTable.from_strings(row.headsign for row in ordered),
-        trip_days=np.array([row.days for row in ordered], dtype=np.uint32),
-        trip_wheelchair=np.array([row.wheelchair for row in ordered], dtype=np.int8),
-        trip_bikes=np.array([row.bikes for row in ordered], dtype=np.int8),
-        trip_frequency=np.array([row.frequency for row in ordered], dtype=np.int8),
+        **_stop_arrays(stops, stop_index),
+        **_route_arrays(routes),
+        **_pattern_arrays(runs, members),
+        **_trip_arrays([runs[i] for pattern in members for i in pattern]),
         transfer_from=transfer_arrays[0],
         transfer_to=transfer_arrays[1],
         transfer_type=transfer_arrays[2],
         transfer_min_seconds=transfer_arrays[3],
         warnings=warnings,
     )
+
+
+def _column(table: pd.DataFrame, name: str, default: object) -> pd.Series:
+    """Column ``name`` of ``table``, or ``default`` in every row when the file lacks it."""
+    column = table.get(name)
+    return column if column is not None else pd.Series(default, index=table.index)
+
+
+def _stop_table(feeds: list[GtfsFeed]) -> pd.DataFrame:
+    """stops.txt of every feed, with namespaced ``key`` and ``parent_key`` ("" without a parent)."""
+    frames = []
+    for feed in feeds:
+        stops = feed.feed.stops.copy()
+        stops["key"] = feed.name + ":" + stops["stop_id"].astype(str)
+        stops["parent_key"] = np.where(
+            _column(stops, "parent_station", pd.NA).notna(),
+            feed.name + ":" + _column(stops, "parent_station", "").astype(str),
+            "",
+        )
+        frames.append(stops)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _route_table(feeds: list[GtfsFeed]) -> pd.DataFrame:
+    """routes.txt of every feed, with namespaced ``key``, ``agency_key`` and the ``agency_name`` of each route."""
+    frames = []
+    for feed in feeds:
+        routes = feed.feed.routes.copy()
+        routes["key"] = feed.name + ":" + routes["route_id"].astype(str)
+        agency = feed.feed.agency
+        default_agency = str(agency["agency_name"].iloc[0]) if "agency_name" in agency else ""
+        sole_agency = str(agency["agency_id"].iloc[0]) if "agency_id" in agency and len(agency) == 1 else ""
+        agency_ids = (
+            routes["agency_id"].astype("string").fillna(sole_agency).astype(str)
+            if "agency_id" in routes
+            else sole_agency
+        )
+        routes["agency_key"] = feed.name + ":" + agency_ids
+        if "agency_id" in routes and "agency_id" in agency:
+            names = dict(zip(agency["agency_id"].astype(str), agency["agency_name"].astype(str), strict=False))
+            routes["agency_name"] = routes["agency_id"].astype(str).map(names).fillna(default_agency)
+        else:
+            routes["agency_name"] = default_agency
+        frames.append(routes)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _trip_spans(
+    feed: GtfsFeed, rows: _TripRows, trip_ids: list[str], warnings: list[str]
+) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
+    """First departure and row span of every routable trip; the others are named in ``warnings``."""
+    bounds = np.flatnonzero(np.diff(rows.trip)) + 1
+    starts = np.concatenate(([0], bounds)) if rows.trip.size else np.zeros(0, dtype=np.int64)
+    ends = np.concatenate((bounds, [rows.trip.size])) if rows.trip.size else np.zeros(0, dtype=np.int64)
+    first_departure: dict[int, int] = {}
+    spans: dict[int, tuple[int, int]] = {}
+    where = f"{feed.source}/stop_times.txt"
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        trip = int(rows.trip[start])
+        arrival, departure = rows.arrival[start:end], rows.departure[start:end]
+        if end - start < 2:
+            warnings.append(f"{where}: trip {trip_ids[trip]!r} has fewer than 2 stops; ignored")
+        elif (arrival < 0).any() or (departure < 0).any():
+            warnings.append(f"{where}: trip {trip_ids[trip]!r} lacks first/last times; ignored")
+        elif (np.diff(arrival) < 0).any() or (departure < arrival).any():
+            warnings.append(f"{where}: trip {trip_ids[trip]!r} goes back in time; ignored")
+        else:
+            first_departure[trip] = int(departure[0])
+            spans[trip] = (start, end)
+    return first_departure, spans
+
+
+def _feed_runs(
+    feed: GtfsFeed,
+    window: list[date],
+    stop_index: dict[str, int],
+    route_index: dict[str, int],
+    warnings: list[str],
+) -> list[_Run]:
+    """The concrete runs of one feed's trips that run at least once in ``window`` (frequencies expanded)."""
+    masks = service_days(feed, window)
+    trips = feed.feed.trips
+    trip_mask = trips["service_id"].astype(str).map(masks).fillna(0).astype(np.int64).to_numpy()
+    running = trip_mask != 0
+    trip_ids = trips["trip_id"].astype(str).tolist()
+    local_index = {trip_id: i for i, trip_id in enumerate(trip_ids) if running[i]}
+    local_stop_index = {str(sid): stop_index[f"{feed.name}:{sid}"] for sid in feed.feed.stops["stop_id"]}
+    rows = _stop_time_rows(feed, local_index, local_stop_index)
+    first_departure, spans = _trip_spans(feed, rows, trip_ids, warnings)
+    headsigns = _column(trips, "trip_headsign", "").fillna("").astype(str).tolist()
+    wheelchair = _column(trips, "wheelchair_accessible", 0).fillna(0).astype(int).tolist()
+    bikes = _column(trips, "bikes_allowed", 0).fillna(0).astype(int).tolist()
+    route_of = [route_index[f"{feed.name}:{rid}"] for rid in trips["route_id"].astype(str)]
+    runs = []
+    for instance in _instances(feed, trip_ids, first_departure):
+        trip = instance.source_trip
+        start, end = spans[trip]
+        runs.append(
+            _Run(
+                trip_id=f"{feed.name}:{instance.trip_id}",
+                route=route_of[trip],
+                days=int(trip_mask[trip]),
+                frequency=instance.frequency,
+                stops=rows.stop[start:end],
+                arrival=rows.arrival[start:end] + instance.shift,
+                departure=rows.departure[start:end] + instance.shift,
+                flags=rows.flags[start:end],
+                wheelchair=wheelchair[trip],
+                headsign=headsigns[trip],
+                bikes=bikes[trip],
+                first_departure=first_departure[trip] + instance.shift,
+                sequence=rows.sequence[start:end],
+            )
+        )
+    return runs
+
+
+def _fifo_patterns(runs: list[_Run]) -> list[list[int]]:
+    """Runs grouped into patterns (same route, stops and boarding rules), split so that no trip overtakes another.
+
+    Each pattern lists its runs by first departure (then last arrival); a run joins the
+    first lane whose last run is nowhere later than it, else it starts a new lane.
+    """
+    groups: dict[tuple[int, bytes, bytes], list[int]] = defaultdict(list)
+    for i, run in enumerate(runs):
+        groups[(run.route, run.stops.tobytes(), run.flags.tobytes())].append(i)
+    patterns: list[list[int]] = []
+    for members in groups.values():
+        members.sort(key=lambda i: (runs[i].first_departure, int(runs[i].arrival[-1])))
+        lanes: list[list[int]] = []
+        for i in members:
+            arrival, departure = runs[i].arrival, runs[i].departure
+            lane = next(
+                (
+                    lane
+                    for lane in lanes
+                    if (runs[lane[-1]].arrival <= arrival).all() and (runs[lane[-1]].departure <= departure).all()
+                ),
+                None,
+            )
+            if lane is None:
+                lanes.append([i])
+            else:
+                lane.append(i)
+        patterns.extend(lanes)
+    return patterns
+
+
+def _pattern_arrays(runs: list[_Run], patterns: list[list[int]]) -> dict[str, Any]:
+    """The pattern and stop-time arrays of :class:`Timetable`, trip-major within each pattern."""
+    first_runs = [runs[members[0]] for members in patterns]
+    stop_counts = np.array([len(run.stops) for run in first_runs], dtype=np.int64)
+    trip_counts = np.array([len(members) for members in patterns], dtype=np.int64)
+    ordered = [runs[i] for members in patterns for i in members]
+    return {
+        "pattern_stop_offsets": np.concatenate(([0], np.cumsum(stop_counts))).astype(np.int32),
+        "pattern_stops": np.concatenate([run.stops for run in first_runs]).astype(np.int32),
+        "pattern_flags": np.concatenate([run.flags for run in first_runs]).astype(np.uint8),
+        "pattern_trip_offsets": np.concatenate(([0], np.cumsum(trip_counts))).astype(np.int32),
+        "pattern_time_offsets": np.concatenate(([0], np.cumsum(trip_counts * stop_counts))).astype(np.int64),
+        "pattern_route": np.array([run.route for run in first_runs], dtype=np.int32),
+        "arrival": np.concatenate([run.arrival for run in ordered]).astype(np.int32),
+        "departure": np.concatenate([run.departure for run in ordered]).astype(np.int32),
+        "stop_sequence": np.concatenate([run.sequence for run in ordered]).astype(np.int32),
+    }
+
+
+def _trip_arrays(ordered: list[_Run]) -> dict[str, Any]:
+    """The per-trip columns of :class:`Timetable`, in pattern order."""
+    return {
+        "trip_id": StringTable.from_strings(run.trip_id for run in ordered),
+        "trip_headsign": StringTable.from_strings(run.headsign for run in ordered),
+        "trip_days": np.array([run.days for run in ordered], dtype=np.uint32),
+        "trip_wheelchair": np.array([run.wheelchair for run in ordered], dtype=np.int8),
+        "trip_bikes": np.array([run.bikes for run in ordered], dtype=np.int8),
+        "trip_frequency": np.array([run.frequency for run in ordered], dtype=np.int8),
+    }
+
+
+def _stop_arrays(stops: pd.DataFrame, stop_index: dict[str, int]) -> dict[str, Any]:
+    """The per-stop columns of :class:`Timetable` (parents as indexes, -1 for none)."""
+    names = _column(stops, "stop_name", "").fillna("").astype(str)
+    codes = _column(stops, "platform_code", "").astype("string").fillna("").astype(str)
+    return {
+        "stop_id": StringTable.from_strings(stops["key"]),
+        "stop_name": StringTable.from_strings(names),
+        "stop_platform": StringTable.from_strings(
+            stop_platform(code, name) for code, name in zip(codes, names, strict=True)
+        ),
+        "stop_lat": pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+        "stop_lon": pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+        "stop_parent": stops["parent_key"]
+        .map(lambda key: stop_index.get(key, -1) if key else -1)
+        .to_numpy(dtype=np.int32),
+        "stop_location_type": _column(stops, "location_type", 0).fillna(0).astype(np.int8).to_numpy(),
+        "stop_wheelchair": _column(stops, "wheelchair_boarding", 0).fillna(0).astype(np.int8).to_numpy(),
+    }
+
+
+def _route_arrays(routes: pd.DataFrame) -> dict[str, Any]:
+    """The per-route columns of :class:`Timetable`."""
+    return {
+        "route_id": StringTable.from_strings(routes["key"]),
+        "route_short_name": StringTable.from_strings(_column(routes, "route_short_name", "").fillna("").astype(str)),
+        "route_long_name": StringTable.from_strings(_column(routes, "route_long_name", "").fillna("").astype(str)),
+        "route_agency": StringTable.from_strings(routes["agency_name"].astype(str)),
+        "route_agency_id": StringTable.from_strings(routes["agency_key"].astype(str)),
+        "route_type": routes["route_type"].fillna(3).astype(np.int16).to_numpy(),
+    }
 
 
 def _transfers(

@@ -17,6 +17,7 @@ from routing.transit._raptor import INF
 from routing.transit.footpaths import Footpaths
 from routing.transit.options import TransitOptions
 from routing.transit.timetable import Timetable
+from routing.transit.transfer_pairs import transfer_pairs
 
 FORBIDDEN = -1
 """Change time of a stop where changing is forbidden (``transfers.txt`` type 3)."""
@@ -123,60 +124,20 @@ def _pair_rules(timetable: Timetable) -> dict[tuple[int, int], int]:
 
 
 def build_transfers(timetable: Timetable, footpaths: Footpaths | None) -> Transfers:
-    """Merge the street footpaths with transfers.txt (station rules apply to their platforms).
-
-    Pairs are keyed ``from * stop_count + to`` in int64 arrays: a street footpath listed
-    twice keeps its last entry, a declared transfer without a street path walks 0 s / 0 m
-    (its min_transfer_time applies), and the result is sorted by pair. A worker builds this
-    at start for both profiles, so it is array work, not a dict per footpath.
-    """
+    """Merge the street footpaths with transfers.txt; platform rules from their station; see :func:`transfer_pairs`."""
     stop_count = len(timetable.stop_id)
     pair_rules = _pair_rules(timetable)
     change = np.zeros(stop_count, dtype=np.int64)
     for (x, y), rule in pair_rules.items():
         if x == y:
             change[x] = FORBIDDEN if rule == FORBIDDEN else max(change[x], rule)
-    if footpaths is not None:
-        offsets = np.asarray(footpaths.offsets).astype(np.int64)
-        used = int(offsets[stop_count])
-        tails = np.repeat(np.arange(stop_count, dtype=np.int64), np.diff(offsets[: stop_count + 1]))
-        street_keys = tails * stop_count + np.asarray(footpaths.to_stop)[:used].astype(np.int64)
-        street_seconds = np.asarray(footpaths.seconds)[:used].astype(np.float64)
-        street_meters = np.asarray(footpaths.meters)[:used].astype(np.float64)
-    else:
-        street_keys, street_seconds, street_meters = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    declared = np.array(
-        [x * stop_count + y for (x, y), rule in pair_rules.items() if x != y and rule != FORBIDDEN], dtype=np.int64
-    )
-    sorted_street = np.sort(street_keys)
-    found = np.searchsorted(sorted_street, declared)
-    has_street_path = (
-        (found < sorted_street.shape[0])
-        & (sorted_street[np.minimum(found, max(sorted_street.shape[0] - 1, 0))] == declared)
-        if sorted_street.shape[0]
-        else np.zeros(declared.shape[0], dtype=np.bool_)
-    )
-    declared = declared[~has_street_path]
-    keys = np.concatenate((street_keys, declared))
-    seconds = np.concatenate((street_seconds, np.zeros(declared.shape[0])))
-    meters = np.concatenate((street_meters, np.zeros(declared.shape[0])))
-    ordered, first_from_end = np.unique(keys[::-1], return_index=True)  # sorted pairs, each its last entry
-    last = keys.shape[0] - 1 - first_from_end
-    counts = np.bincount(ordered // stop_count, minlength=stop_count) if stop_count else np.zeros(0, np.int64)
-    transfer_offsets = np.zeros(stop_count + 1, dtype=np.int64)
-    np.cumsum(counts, out=transfer_offsets[1:])
-    rule_keys = np.array([x * stop_count + y for x, y in pair_rules], dtype=np.int64)
-    rule_values = np.array(list(pair_rules.values()), dtype=np.int64)
-    by_key = np.argsort(rule_keys)
-    rule_keys, rule_values = rule_keys[by_key], rule_values[by_key]
-    at = np.minimum(np.searchsorted(rule_keys, ordered), max(rule_keys.shape[0] - 1, 0))
-    rules = np.where(rule_keys[at] == ordered, rule_values[at], 0) if rule_keys.shape[0] else np.zeros_like(ordered)
+    pairs = transfer_pairs(stop_count, pair_rules, footpaths, forbidden=FORBIDDEN)
     return Transfers(
         change_seconds=change,
-        offsets=transfer_offsets,
-        to_stop=(ordered % stop_count).astype(np.int32) if stop_count else np.zeros(0, np.int32),
-        walk_seconds=seconds[last],
-        meters=meters[last],
-        min_seconds=np.maximum(rules, 0).astype(np.int64),
-        forbidden=rules == FORBIDDEN,
+        offsets=pairs.offsets,
+        to_stop=pairs.to_stop,
+        walk_seconds=pairs.walk_seconds,
+        meters=pairs.meters,
+        min_seconds=pairs.min_seconds,
+        forbidden=pairs.forbidden,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
@@ -128,3 +129,51 @@ def test_every_stop_is_in_the_nvv_and_the_centre_in_kasselplus(demo_region: Regi
     assert {zone.id for zone in zones.zones_of_stop(central)} >= {"nvv", "kasselplus", "kassel"}
     assert zones.stop_in_zone[boardable, column["hofgeismar"]].any()
     assert not (zones.stop_in_zone[:, column["hofgeismar"]] & zones.stop_in_zone[:, column["kasselplus"]]).any()
+
+
+def test_line_numbers_stay_unique_at_scale() -> None:
+    # From scale 4 on there are ten trams or more: buses used to start at 10 and reuse tram numbers.
+    for scale in (1, 4, 10, 170):
+        plan = plan_city(scale)
+        names = [line.short_name for line in plan.lines]
+        assert len(names) == len(set(names)), scale
+        trams = [int(line.short_name) for line in plan.lines if line.route_type == 0]
+        buses = [int(line.short_name) for line in plan.lines if line.route_type == 3]
+        assert max(trams) < min(buses), scale
+    assert min(int(line.short_name) for line in plan_city(1).lines if line.route_type == 3) == 10
+
+
+def test_route_and_trip_ids_are_unique_at_scale_4(tmp_path: Path) -> None:
+    gtfs = generate_demo_inputs(tmp_path / "inputs", first_day=DEMO_FIRST_DAY, scale=4).gtfs
+    route_ids = [row["route_id"] for row in read_csv(gtfs / "routes.txt")]
+    assert len(route_ids) == len(set(route_ids))
+    trip_ids = [row["trip_id"] for row in read_csv(gtfs / "trips.txt")]
+    assert len(trip_ids) == len(set(trip_ids))
+
+
+def test_shape_nodes_subdivide_every_block(tmp_path: Path) -> None:
+    shape_nodes = 3
+    plain = generate_demo_inputs(tmp_path / "plain", first_day=DEMO_FIRST_DAY)
+    dense = generate_demo_inputs(tmp_path / "dense", first_day=DEMO_FIRST_DAY, shape_nodes=shape_nodes)
+    plain_root, dense_root = ET.parse(plain.osm).getroot(), ET.parse(dense.osm).getroot()
+
+    def ways(root: ET.Element) -> list[tuple[dict[str, str], list[str]]]:
+        return [
+            ({t.get("k", ""): t.get("v", "") for t in way.iter("tag")}, [nd.get("ref", "") for nd in way.iter("nd")])
+            for way in root.iter("way")
+        ]
+
+    plain_ways, dense_ways = ways(plain_root), ways(dense_root)
+    assert [tags for tags, _ in plain_ways] == [tags for tags, _ in dense_ways]
+    streets = {"primary", "tertiary", "residential", "cycleway", "pedestrian"}
+    for (tags, plain_refs), (_, dense_refs) in zip(plain_ways, dense_ways, strict=True):
+        expected = (len(plain_refs) - 1) * (shape_nodes + 1) + 1 if tags.get("highway") in streets else len(plain_refs)
+        assert len(dense_refs) == expected, tags
+    node_ids = [node.get("id") for node in dense_root.iter("node")]
+    assert len(node_ids) == len(set(node_ids))
+    coordinates = {(node.get("lat"), node.get("lon")) for node in dense_root.iter("node") if not list(node)}
+    assert len(coordinates) == sum(1 for node in dense_root.iter("node") if not list(node)), "a shape node repeats"
+    shaped = sum(len(refs) - 1 for tags, refs in plain_ways if tags.get("highway") in streets) * shape_nodes
+    assert len(node_ids) == len(list(plain_root.iter("node"))) + shaped
+    # The bounds are the plain city's: shape nodes lie inside the blocks.
+    assert dense_root.find("bounds").attrib == plain_root.find("bounds").attrib  # type: ignore[union-attr]
