@@ -61,7 +61,10 @@ class _Slot:
     snapshot: FleetSnapshot | None = None
     fetched_at: float = 0.0  # monotonic
     error: str | None = None
-    generation: int = 0
+    asked: int = 0
+    """Refreshes requests have asked for: a request's ticket is the count after its own."""
+    answered: int = 0
+    """The highest ticket a finished refresh began after: that refresh's snapshot is newer than the ask."""
     last_asked: float = 0.0
     thread: threading.Thread | None = None
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -97,7 +100,7 @@ class FleetCache:
         unavailable: list[str] = []
         stale: list[str] = []
         slots = self._current_slots()
-        due = {name: slot.generation for name, slot in slots.items() if self._due(slot)}
+        due = {name: self._ask(slot) for name, slot in slots.items() if self._due(slot)}
         for name in due:
             self._ensure_running(slots[name])
             slots[name].wake.set()
@@ -111,7 +114,7 @@ class FleetCache:
                 unavailable.append(name)
                 continue
             fleets.append(snapshot)
-            waited_in_vain = name in due and slot.generation == due[name]
+            waited_in_vain = name in due and slot.answered < due[name]
             if slot.error is not None or waited_in_vain:  # the feed's own age: Availability.stale
                 stale.append(name)
         return CachedFleets(fleets, unavailable, stale)
@@ -133,6 +136,13 @@ class FleetCache:
                     self._slots[name] = _Slot(provider)
             return dict(self._slots)
 
+    @staticmethod
+    def _ask(slot: _Slot) -> int:
+        """A ticket for a refresh beginning after now (one already running may predate a change the caller saw)."""
+        with slot.changed:
+            slot.asked += 1
+            return slot.asked
+
     def _due(self, slot: _Slot) -> bool:
         return slot.snapshot is None or self._clock() - slot.fetched_at >= self.refresh_s
 
@@ -148,10 +158,10 @@ class FleetCache:
 
     def _wait_for(self, slots: dict[str, _Slot], due: dict[str, int], deadline: Deadline) -> None:
         until = self._clock() + deadline.share(0.5, cap_s=self.wait_s)
-        for name, generation in due.items():
+        for name, ticket in due.items():
             slot = slots[name]
             with slot.changed:
-                while slot.generation == generation:
+                while slot.answered < ticket:
                     left = until - self._clock()
                     if left <= 0:
                         break
@@ -167,6 +177,8 @@ class FleetCache:
         provider = slot.provider
         error: str | None = None
         snapshot: FleetSnapshot | None = None
+        with slot.changed:
+            serving = slot.asked  # every ticket handed out so far is older than this refresh
         try:
             with call_deadline(time.monotonic() + REFRESH_TIMEOUT_S):
                 snapshot = FleetSnapshot(provider, provider.static_info(), provider.availability())
@@ -177,7 +189,7 @@ class FleetCache:
             if snapshot is not None:
                 slot.snapshot, slot.fetched_at = snapshot, self._clock()
             slot.error = error
-            slot.generation += 1
+            slot.answered = max(slot.answered, serving)
             slot.changed.notify_all()
 
 
