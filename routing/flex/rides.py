@@ -45,6 +45,10 @@ class FlexRide:
     phone: str
     url: str
     message: str
+    car_s: float
+    """The car's time on the streets the durations were estimated from."""
+    drop_off_window: tuple[datetime, datetime]
+    """When the alighting row sets down: the expected (mean) arrival lies in it."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,9 @@ def _ride(
     safe = timedelta(seconds=safe_duration_s(board, query.car_s))
     drop_opens = moment_at(day, alight.window_start_s, zone)
     rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
+    drop_closes = moment_at(day, alight.window_end_s, zone)
     pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
-    if pickup > closes or pickup + mean > moment_at(day, alight.window_end_s, zone):
+    if pickup > closes or pickup + mean > drop_closes:
         return None
     windows = _windows(rules, day, pickup, zone)
     if not all(window.admits(query.booking_time) for window in windows):
@@ -124,6 +129,8 @@ def _ride(
         phone=phone,
         url=url,
         message=next((rule.message for rule in rules if rule.message), ""),
+        car_s=query.car_s,
+        drop_off_window=(drop_opens, drop_closes),
     )
 
 
