@@ -30,7 +30,7 @@ from tests.routing.flex.transit_region import (
     RIDE_MINUTES,
     SAFE,
     at,
-    build_flex_transit_region,
+    load_flex_transit_region,
     point,
 )
 
@@ -42,7 +42,7 @@ TOLERANCE_S = 2.0
 
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
-    return build_flex_transit_region(tmp_path_factory.mktemp("flex-transit")).region
+    return load_flex_transit_region(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

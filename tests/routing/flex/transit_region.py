@@ -18,16 +18,20 @@ X the only way is L1, the AST from B to C, then L2.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
+from tests.conftest_d.regions import built_once
 from tests.routing.flex.street_grid import write_grid
 
 BERLIN = ZoneInfo("Europe/Berlin")
+FEED_NAME = "kx"
+"""The feed's namespace: stop ``B`` is ``kx:B``, the AST route ``kx:AST``."""
 DAY = date(2026, 11, 23)
 """A Monday."""
 LAT = 51.30
@@ -126,16 +130,8 @@ def feed_files() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class FlexTransitRegion:
-    """The built region and where its feed was written."""
-
-    region: Region
-    feed: Path
-
-
-def build_flex_transit_region(base: Path) -> FlexTransitRegion:
-    """Write the feed and a street grid under ``base`` and build the region (two service days from ``DAY``)."""
+def write_flex_transit_region(base: Path) -> Path:
+    """Write the feed and a street grid under ``base``, build the region there (two days from ``DAY``): its folder."""
     feed = base / "feed"
     feed.mkdir(parents=True, exist_ok=True)
     for name, content in feed_files().items():
@@ -144,11 +140,21 @@ def build_flex_transit_region(base: Path) -> FlexTransitRegion:
     grid = write_grid(base / "grid.osm", south=LAT - 0.006, west=west, north=LAT + 0.006, east=east)
     inputs = RegionInputs(
         name="flex between fixed trips (synthetic)",
-        gtfs=[GtfsInput("kx", feed)],
+        gtfs=[GtfsInput(FEED_NAME, feed)],
         osm_file=grid,
         first_day=DAY,
         days=2,
         synthetic=True,
     )
     build_region(inputs, base / "region")
-    return FlexTransitRegion(load_region(base / "region"), feed)
+    return base / "region"
+
+
+def flex_transit_region_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The region built once per test run (all xdist workers share it)."""
+    return built_once(tmp_path_factory, "flex-transit", write_flex_transit_region)
+
+
+def load_flex_transit_region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    """The loaded region (built once per test run)."""
+    return load_region(flex_transit_region_path(tmp_path_factory))
