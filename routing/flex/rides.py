@@ -61,6 +61,8 @@ class RideQuery:
     earliest_pickup: datetime
     booking_time: datetime
     wheelchair: bool = False
+    latest_pickup: datetime | None = None
+    """No pickup after this (None: any, up to the last service day); bounds the service days looked at."""
 
 
 def _rows(trip: FlexTrip, query: RideQuery) -> list[tuple[FlexStopTime, FlexStopTime]]:
@@ -99,13 +101,16 @@ def _ride(
 ) -> FlexRide | None:
     zone = ZoneInfo(network.timezone)
     opens, closes = moment_at(day, board.window_start_s, zone), moment_at(day, board.window_end_s, zone)
+    latest = query.latest_pickup
+    if closes < query.earliest_pickup or (latest is not None and opens > latest):
+        return None  # this day's pickup window is over before the earliest pickup, or opens too late
     mean = timedelta(seconds=mean_duration_s(board, query.car_s))
     safe = timedelta(seconds=safe_duration_s(board, query.car_s))
     drop_opens = moment_at(day, alight.window_start_s, zone)
     rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
     drop_closes = moment_at(day, alight.window_end_s, zone)
     pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
-    if pickup > closes or pickup + mean > drop_closes:
+    if pickup > closes or pickup + mean > drop_closes or (latest is not None and pickup > latest):
         return None
     windows = _windows(rules, day, pickup, zone)
     if not all(window.admits(query.booking_time) for window in windows):
@@ -142,16 +147,38 @@ def find_rides(network: FlexNetwork, query: RideQuery) -> list[FlexRide]:
     the notice, as OpenTripPlanner does). A ride is offered only when its pickup lies in the
     boarding row's window, its expected (mean) arrival in the alighting row's window, every
     booking rule it falls under still admits ``query.booking_time``, and (in wheelchair
-    mode) the trip is marked accessible.
+    mode) the trip is marked accessible. With ``query.latest_pickup``, rides picked up after
+    it are left out (and the service days whose window opens later are not looked at).
     """
     found: list[FlexRide] = []
+    zone = ZoneInfo(network.timezone)
     for trip in network.trips:
         if query.wheelchair and trip.wheelchair_accessible != 1:
             continue
         pairs = _rows(trip, query)
-        for day in trip.service_days if pairs else ():
+        for day in _days_near(trip, pairs, query, zone) if pairs else ():
             for board, alight in pairs:
                 ride = _ride(network, trip, board, alight, day, query)
                 if ride is not None:
                     found.append(ride)
     return sorted(found, key=lambda ride: (ride.arrival, ride.pickup))
+
+
+def _days_near(
+    trip: FlexTrip, pairs: list[tuple[FlexStopTime, FlexStopTime]], query: RideQuery, zone: ZoneInfo
+) -> list[date]:
+    """The trip's service days whose pickup windows may contain a pickup the query allows (a day's margin).
+
+    By the calendar alone, before any moment is computed: a day whose boarding windows all
+    end a day or more before ``earliest_pickup`` (or, with ``latest_pickup``, all open a day
+    or more after it) cannot give a ride; :func:`_ride` decides exactly for the others.
+    """
+    starts = [board.window_start_s for board, _ in pairs]
+    ends = [board.window_end_s for board, _ in pairs]
+    earliest = query.earliest_pickup.astimezone(zone).replace(tzinfo=None)
+    first = (earliest - timedelta(seconds=max(ends))).date() - timedelta(days=1)
+    if query.latest_pickup is None:
+        return [day for day in trip.service_days if day >= first]
+    latest = query.latest_pickup.astimezone(zone).replace(tzinfo=None)
+    last = (latest - timedelta(seconds=min(starts))).date() + timedelta(days=1)
+    return [day for day in trip.service_days if first <= day <= last]

@@ -189,6 +189,7 @@ class FlexTransit:
             {stop: journey.arrival for stop, journey in firsts.items()},
             booking_time=self.booking_time,
             wheelchair=self.request.wheelchair,
+            max_wait=timedelta(seconds=self.request.max_wait_s),
         )
         zone = self.transit.zone
         sources = {
@@ -294,12 +295,18 @@ class _ViaFlex:
 
 
 def rides_between_stops(
-    flex: FlexRouter, arrivals: dict[int, datetime], *, booking_time: datetime, wheelchair: bool
+    flex: FlexRouter,
+    arrivals: dict[int, datetime],
+    *,
+    booking_time: datetime,
+    wheelchair: bool,
+    max_wait: timedelta,
 ) -> dict[int, tuple[int, FlexChain]]:
     """Per stop a flex trip serves, the ride from another such stop (reached at ``arrivals``) arriving first (safe).
 
     One car search from every pickup stop to every drop-off stop; the rides are those
-    :func:`~routing.flex.rides.find_rides` offers from the arrival at the pickup stop on.
+    :func:`~routing.flex.rides.find_rides` offers from the arrival at the pickup stop on,
+    picked up at most ``max_wait`` after it (a longer wait between two trips is no connection).
     """
     pickups = [stop for stop in arrivals if stop in flex.transfer_stops]
     drop_offs = list(flex.transfer_stops)
@@ -322,6 +329,7 @@ def rides_between_stops(
                 earliest_pickup=arrivals[pickup],
                 booking_time=booking_time,
                 wheelchair=wheelchair,
+                latest_pickup=arrivals[pickup] + max_wait,
             )
             for ride in find_rides(flex.network, query):
                 chain = FlexChain(start, end, ride, float(metres[i, j]), booking_time)
