@@ -96,22 +96,35 @@ def _windows(rules: list[BookingRule], day: date, pickup: datetime, zone: ZoneIn
     return [booking_window(rule, day, pickup, zone) for rule in rules]
 
 
+def _pickup(
+    board: FlexStopTime, alight: FlexStopTime, day: date, query: RideQuery, rules: list[BookingRule], zone: ZoneInfo
+) -> tuple[datetime, tuple[datetime, datetime], tuple[datetime, datetime]] | None:
+    """The earliest pickup the windows, the query and the notices allow on ``day``, and both windows.
+
+    None: the pickup window is over before the earliest pickup (or opens after the latest),
+    or the expected (mean) arrival would miss the drop-off window.
+    """
+    opens, closes = moment_at(day, board.window_start_s, zone), moment_at(day, board.window_end_s, zone)
+    latest = query.latest_pickup if query.latest_pickup is not None else closes
+    if closes < query.earliest_pickup or opens > latest:
+        return None
+    mean = timedelta(seconds=mean_duration_s(board, query.car_s))
+    drop_opens, drop_closes = moment_at(day, alight.window_start_s, zone), moment_at(day, alight.window_end_s, zone)
+    pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
+    if pickup > min(closes, latest) or pickup + mean > drop_closes:
+        return None
+    return pickup, (opens, closes), (drop_opens, drop_closes)
+
+
 def _ride(
     network: FlexNetwork, trip: FlexTrip, board: FlexStopTime, alight: FlexStopTime, day: date, query: RideQuery
 ) -> FlexRide | None:
     zone = ZoneInfo(network.timezone)
-    opens, closes = moment_at(day, board.window_start_s, zone), moment_at(day, board.window_end_s, zone)
-    latest = query.latest_pickup
-    if closes < query.earliest_pickup or (latest is not None and opens > latest):
-        return None  # this day's pickup window is over before the earliest pickup, or opens too late
-    mean = timedelta(seconds=mean_duration_s(board, query.car_s))
-    safe = timedelta(seconds=safe_duration_s(board, query.car_s))
-    drop_opens = moment_at(day, alight.window_start_s, zone)
     rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
-    drop_closes = moment_at(day, alight.window_end_s, zone)
-    pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
-    if pickup > closes or pickup + mean > drop_closes or (latest is not None and pickup > latest):
+    timing = _pickup(board, alight, day, query, rules, zone)
+    if timing is None:
         return None
+    pickup, pickup_window, drop_off_window = timing
     windows = _windows(rules, day, pickup, zone)
     if not all(window.admits(query.booking_time) for window in windows):
         return None
@@ -126,16 +139,16 @@ def _ride(
         alight=alight,
         service_day=day,
         pickup=pickup,
-        arrival=pickup + mean,
-        latest_arrival=pickup + safe,
-        pickup_window=(opens, closes),
+        arrival=pickup + timedelta(seconds=mean_duration_s(board, query.car_s)),
+        latest_arrival=pickup + timedelta(seconds=safe_duration_s(board, query.car_s)),
+        pickup_window=pickup_window,
         booking_deadline=min((window.closes for window in windows), default=None),
         method=method,
         phone=phone,
         url=url,
         message=next((rule.message for rule in rules if rule.message), ""),
         car_s=query.car_s,
-        drop_off_window=(drop_opens, drop_closes),
+        drop_off_window=drop_off_window,
     )
 
 

@@ -22,7 +22,7 @@ A change between a fixed trip and a flex ride at the same stop takes no slack: t
 meets the rider at the stop when the trip arrives (the pickup is not before that arrival),
 and the next trip is boarded at or after the ride's safe arrival.
 
-Every call into :mod:`routing.transit` goes through the five ``_transit_*`` functions at the
+Every call into :mod:`routing.transit` goes through the four ``_transit_*`` functions at the
 end of this module (one per search kind), so that a change of the transit API is made there.
 """
 
