@@ -47,6 +47,8 @@ from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
 from routing.transit.service_time import elapsed_seconds, seconds_since_reference
 
+SAME_PLACE_M = 0.5
+"""A ride shorter than this by car joins two stops at the same place (platforms of one crossing): none is offered."""
 ARRIVE_BY_WINDOW_H = 3
 """Hours before the requested arrival an arrive-by search looks for departures (then three times as far)."""
 
@@ -320,8 +322,8 @@ def rides_between_stops(
         start = flex.stop_meeting_point(pickup)
         for j, drop_off in enumerate(drop_offs):
             end = flex.stop_meeting_point(drop_off)
-            if pickup == drop_off or start is None or end is None or not np.isfinite(seconds[i, j]):
-                continue
+            if start is None or end is None or not np.isfinite(seconds[i, j]) or metres[i, j] <= SAME_PLACE_M:
+                continue  # no ride between a stop and itself, or a stop at the same place of the road
             query = RideQuery(
                 pickup_refs=start.refs,
                 drop_off_refs=end.refs,

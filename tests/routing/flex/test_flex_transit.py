@@ -14,13 +14,16 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from routing.planner.flex_transit import rides_between_stops
 from routing.planner.itinerary import Itinerary, Leg
 from routing.planner.planner import Planner
 from routing.planner.request import Mode, PlanRequest
 from routing.region.region import Region
 from routing.street.reference import reference_cost
 from routing.street.router import StreetRouter, driving_speeds, walking_speeds
+from tests.conftest_d.regions import DEMO_FIRST_DAY
 from tests.routing.flex.transit_region import (
+    BERLIN,
     DROP_OFF_WINDOW,
     L1_MINUTES,
     L2_MINUTES,
@@ -245,3 +248,16 @@ def test_flex_access_and_egress_in_arrive_by_through_the_planner(planner: Planne
 def test_the_region_is_labelled_synthetic(region: Region) -> None:
     assert region.flex is not None
     assert [zone.name for zone in region.flex.zones.values()] == ["AST-Zone Mitte (synthetic)"]
+
+
+def test_no_ride_between_two_stops_of_one_crossing(demo_region: Region) -> None:
+    flex = Planner(demo_region).flex
+    assert flex is not None
+    index = {demo_region.timetable.stop_id[stop]: stop for stop in flex.transfer_stops}
+    tram, bus, far = index["demo:x8_8"], index["demo:r8_8"], index["demo:x10_10"]  # x8_8 and r8_8: one crossing
+    evening = datetime.combine(DEMO_FIRST_DAY, datetime.min.time(), tzinfo=BERLIN) + timedelta(hours=19)
+    rides = rides_between_stops(
+        flex, {tram: evening}, booking_time=evening - timedelta(hours=2), wheelchair=False, max_wait=timedelta(hours=2)
+    )
+    assert far in rides and rides[far][0] == tram
+    assert tram not in rides and bus not in rides
