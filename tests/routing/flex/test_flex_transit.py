@@ -261,3 +261,22 @@ def test_no_ride_between_two_stops_of_one_crossing(demo_region: Region) -> None:
     )
     assert far in rides and rides[far][0] == tram
     assert tram not in rides and bus not in rides
+
+
+def test_egress_arrive_by_runs_again_when_the_rides_bound_was_too_low(
+    planner: Planner, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flex = planner.flex
+    assert flex is not None
+    exact = flex.from_stop_estimates
+    monkeypatch.setattr(  # a bound of no ride at all: the first search takes a bus too late for the ride
+        flex, "from_stop_estimates", lambda drop_offs: {s: (0.0, m, 0.0) for s, (_, m, _) in exact(drop_offs).items()}
+    )
+    deadline = at(19, 40)
+    car = _car_s(region, "B", "Q")
+    in_time = [d for d in _departures(L1_MINUTES) if d + RIDE + timedelta(seconds=_mean_s(car)) <= deadline]
+    too_late = [d for d in _departures(L1_MINUTES) if in_time[-1] < d and d + RIDE <= deadline]
+    assert too_late  # the bound alone would choose one of these
+    itinerary = _one(_candidates(planner, "O", "Q", deadline, arrive_by=True), ["transit", "flex"])
+    assert _rides(itinerary)[0].start == in_time[-1]
+    assert _flex(itinerary).end <= deadline
