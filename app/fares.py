@@ -144,12 +144,19 @@ def _sharing_fare(leg: Leg, language: str) -> FareOut | None:
 
 
 def companions_fare(fare: ItineraryFare | None, language: str) -> FareOut | None:
-    """What the companions pay, when there are any."""
+    """What the companions pay, when there are any: tickets and, on flex legs, the surcharge per person.
+
+    As on a leg, ``amount_cents`` includes the surcharge and ``surcharge_cents`` says how much of it that is.
+    """
     if fare is None or fare.companions_reason is None:
         return None
+    surcharge = fare.companions_surcharge_reason
     return FareOut(
-        amount_cents=fare.companions_cents,
+        amount_cents=fare.companions_cents + fare.companions_surcharge_cents,
         currency=fare.currency,
         reason_code=fare.companions_reason.code,
         reason=reason_text(fare.companions_reason, language),
+        surcharge_cents=fare.companions_surcharge_cents if surcharge is not None else None,
+        surcharge_reason_code=surcharge.code if surcharge is not None else None,
+        surcharge_reason=reason_text(surcharge, language) if surcharge is not None else None,
     )

@@ -150,6 +150,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{name} ist in deinem {pass} enthalten",
         "en": "{name} is included in your {pass}",
     },
+    "fare.companions_on_demand_surcharge": {
+        "de": "{name} pro Person: {persons} Mitfahrende auf {rides} Fahrt(en) auf Abruf, zusammen {amount} €",
+        "en": "{name} is per person: {persons} companions pay it on {rides} on-demand ride(s), EUR {amount} in all",
+    },
+    "fare.companions_on_demand_surcharge_covered": {
+        "de": "{name} für die Mitfahrenden ist in deinem Ticket enthalten",
+        "en": "{name} for your companions is included in your ticket",
+    },
     "fare.sharing_quote": {"de": "Preis laut {provider}", "en": "Price quoted by {provider}"},
     "fare.sharing_estimate": {
         "de": "Voraussichtlicher Preis laut {provider} (abhängig von der Fahrtdauer)",

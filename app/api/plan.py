@@ -294,7 +294,7 @@ def _itinerary(
     known = [item for item in fares if item is not None]
     price = None
     if fare is not None:
-        companions = fare.companions_cents
+        companions = fare.companions_cents + fare.companions_surcharge_cents
         price = PriceOut(
             amount_cents=sum(item.amount_cents for item in known) + companions,
             currency=fare.currency,

@@ -150,11 +150,14 @@ class FareOut(ApiModel):
     reason: str = Field(description="The reason in the negotiated language")
     pass_id: str | None = None
     surcharge_cents: int | None = Field(
-        default=None, description="Flex legs: the on-demand surcharge included in amountCents (0: a pass pays it)"
+        default=None,
+        description="Flex legs: the on-demand surcharge included in amountCents (0: a pass pays it); "
+        "companions: their surcharge, per person and on-demand ride",
     )
     surcharge_reason_code: str | None = Field(
         default=None,
-        description="on_demand_surcharge, on_demand_surcharge_not_covered or on_demand_surcharge_covered",
+        description="on_demand_surcharge, on_demand_surcharge_not_covered or on_demand_surcharge_covered; "
+        "companions: companions_on_demand_surcharge or companions_on_demand_surcharge_covered",
     )
     surcharge_reason: str | None = Field(default=None, description="The surcharge's reason in the negotiated language")
 

@@ -13,6 +13,10 @@ An on-demand (flex) leg is a ride of the tariff like any other (its ends count b
 stops, or by the stop nearest to a point of a zone) and costs the fare data's on-demand
 surcharge on top (per ride, or the amount of its zone): a pass covering the ride pays it
 only when the pass data says so (``covers_on_demand_surcharge``; default: it does not).
+The surcharge is per person: companions pay it on every on-demand ride too, also where
+they ride free on the pass's companion rule (that rule frees them of transit tickets,
+not of the surcharge), unless the pass covering the ride pays the surcharge and they ride
+free under that pass.
 """
 
 from __future__ import annotations
@@ -82,7 +86,12 @@ class ItineraryFare:
     legs: list[LegFare]
     ticket_level: str | None
     companions_cents: int = 0
+    """What the companions' transit tickets cost (their on-demand surcharge apart)."""
     companions_reason: FareReason | None = None
+    companions_surcharge_cents: int = 0
+    """The on-demand surcharge the companions pay (per person and on-demand ride), in ``total_cents``."""
+    companions_surcharge_reason: FareReason | None = None
+    """Why (None: no companions, or no on-demand ride with a surcharge)."""
 
 
 @dataclass(frozen=True)
@@ -220,13 +229,20 @@ class FareCalculator:
                 rides.append(_Ride(index=index, board=leg.start, stops=stops))
         return rides
 
-    def _surcharge(self, ride: _Ride, product: PassProduct | None) -> tuple[int, FareReason] | None:
-        """The on-demand surcharge of ``ride`` when ``product`` covers its ticket (None: no surcharge here)."""
+    def _surcharge_cents(self, ride: _Ride) -> int | None:
+        """The on-demand surcharge of ``ride`` per person: its zone's amount, else the per-ride one (None: none)."""
         surcharge = self.config.on_demand
         if surcharge is None or not ride.on_demand:
             return None
         amounts = [surcharge.zone_cents[zone] for zone in ride.zones if zone in surcharge.zone_cents]
-        cents = max(amounts) if amounts else surcharge.cents
+        return max(amounts) if amounts else surcharge.cents
+
+    def _surcharge(self, ride: _Ride, product: PassProduct | None) -> tuple[int, FareReason] | None:
+        """The on-demand surcharge of ``ride`` when ``product`` covers its ticket (None: no surcharge here)."""
+        surcharge = self.config.on_demand
+        cents = self._surcharge_cents(ride)
+        if surcharge is None or cents is None:
+            return None
         params = {"name": surcharge.name, "amount": f"{cents / 100:.2f}"}
         if product is None:
             return cents, FareReason("on_demand_surcharge", params)
@@ -326,9 +342,12 @@ class FareCalculator:
                 legs[position] = replace(fare, cents=fare.cents + cents, surcharge_cents=cents, surcharge_reason=why)
         legs.sort(key=lambda fare: fare.leg_index)
         companions_cents, companions_reason = 0, None
+        companions_surcharge: tuple[int, FareReason | None] = (0, None)
         if rides and (travellers.adults or travellers.children):
             companions_cents, companions_reason = self._companions(rides, uncovered, covering, travellers)
-        total = sum(fare.cents for fare in legs) + companions_cents
+            free = self._free_companions(uncovered, covering, travellers)
+            companions_surcharge = self._companions_surcharge(rides, covered_by, travellers, free)
+        total = sum(fare.cents for fare in legs) + companions_cents + companions_surcharge[0]
         return ItineraryFare(
             currency=self.config.currency,
             total_cents=total,
@@ -336,7 +355,58 @@ class FareCalculator:
             ticket_level=level,
             companions_cents=companions_cents,
             companions_reason=companions_reason,
+            companions_surcharge_cents=companions_surcharge[0],
+            companions_surcharge_reason=companions_surcharge[1],
         )
+
+    @staticmethod
+    def _free_companions(
+        uncovered: list[_Ride], covering: list[tuple[PassProduct, bool]], travellers: Travellers
+    ) -> tuple[int, int]:
+        """How many adults and children ride free on the pass's companion rule (all rides, one pass, its window)."""
+        products = {product.id: product for product, _ in covering}
+        if uncovered or len(products) != 1 or not all(window for _, window in covering):
+            return 0, 0
+        product = next(iter(products.values()))
+        return min(travellers.adults, product.companions.adults), (
+            travellers.children if product.companions.children_under else 0
+        )
+
+    def _companions_surcharge(
+        self,
+        rides: list[_Ride],
+        covered_by: Mapping[int, PassProduct],
+        travellers: Travellers,
+        free: tuple[int, int],
+    ) -> tuple[int, FareReason | None]:
+        """The on-demand surcharge the companions pay: per person and on-demand ride.
+
+        Companions riding free under the pass that covers a ride (``free``) have its surcharge
+        paid only when that pass covers the surcharge; everyone else pays it.
+        """
+        surcharge = self.config.on_demand
+        companions = travellers.adults + travellers.children
+        cents = paying = ride_count = 0
+        for ride in rides:
+            amount = self._surcharge_cents(ride)
+            if amount is None:
+                continue
+            ride_count += 1
+            product = covered_by.get(ride.index)
+            freed = sum(free) if product is not None and product.covers_on_demand_surcharge else 0
+            cents += (companions - freed) * amount
+            paying = max(paying, companions - freed)
+        if surcharge is None or not ride_count:
+            return 0, None
+        params = {
+            "name": surcharge.name,
+            "persons": str(paying),
+            "rides": str(ride_count),
+            "amount": f"{cents / 100:.2f}",
+        }
+        if cents == 0:
+            return 0, FareReason("companions_on_demand_surcharge_covered", params)
+        return cents, FareReason("companions_on_demand_surcharge", params)
 
     def _companions(
         self,
@@ -347,11 +417,7 @@ class FareCalculator:
     ) -> tuple[int, FareReason]:
         tariff = self.config.tariff
         products = {product.id: product for product, _ in covering}
-        free_adults = free_children = 0
-        if not uncovered and len(products) == 1 and all(window for _, window in covering):
-            product = next(iter(products.values()))
-            free_adults = min(travellers.adults, product.companions.adults)
-            free_children = travellers.children if product.companions.children_under else 0
+        free_adults, free_children = self._free_companions(uncovered, covering, travellers)
         adults, children = travellers.adults - free_adults, travellers.children - free_children
         if not adults and not children:
             return 0, FareReason("companions_free", {"pass": next(iter(products.values())).name})

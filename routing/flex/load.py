@@ -509,8 +509,179 @@ def _sequence(table: Table, line: int, row: dict[str, str]) -> int:
     return int(text)
 
 
+@dataclass(frozen=True)
+class _Places:
+    """What a feed's stop times may name: stops, zones, groups, areas, booking rules, and their raw ids."""
+
+    stops: dict[str, FlexStop]
+    zones: dict[str, FlexZone]
+    groups: dict[str, LocationGroup]
+    stop_areas: dict[str, tuple[str, ...]]
+    area_zones: dict[str, FlexZone]
+    area_groups: dict[str, LocationGroup]
+    rules: dict[str, BookingRule]
+    names: _Names
+
+
+def _read_places(files: FeedFiles, source: Path, name: str, warnings: list[str], drafts: set[str]) -> _Places:
+    """Stops, ``locations.geojson`` zones, location groups, stop areas and booking rules, namespaced ``name``."""
+    stops = _stops(files.table("stops.txt"), name)
+    zones = _zones(files.geojson("locations.geojson"), f"{source}/locations.geojson", name, warnings)
+    groups = _groups(files.table("location_groups.txt"), files.table("location_group_stops.txt"), stops, name)
+    stop_areas = _stop_areas(files.table("stop_areas.txt"), stops, zones, name)
+    area_zones, area_groups = _area_places(stop_areas, zones, stops)
+    rules = _booking_rules(files.table("booking_rules.txt"), name, drafts)
+    prefix = len(name) + 1
+    names = _Names(
+        stops=frozenset(key[prefix:] for key in stops),
+        zones=frozenset(key[prefix:] for key in zones),
+        groups=frozenset(key[prefix:] for key in groups),
+        areas=frozenset(key[prefix:] for key in {**area_zones, **area_groups}),
+        area_zones=frozenset(key[prefix:] for key in area_zones),
+    )
+    return _Places(stops, zones, groups, stop_areas, area_zones, area_groups, rules, names)
+
+
+def _rows_by_trip(stop_times: Table) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    """``stop_times.txt`` rows (line, row) per raw trip id, in file order."""
+    by_trip: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for line, row in stop_times.rows:
+        by_trip.setdefault(stop_times.value(row, "trip_id"), []).append((line, row))
+    return by_trip
+
+
+def _flex_trip_ids(
+    stop_times: Table, by_trip: dict[str, list[tuple[int, dict[str, str]]]], names: _Names
+) -> frozenset[str]:
+    """Raw ids of the trips with at least one flex row."""
+    return frozenset(
+        trip for trip, rows in by_trip.items() if any(_is_flex_row(stop_times, row, names) for _, row in rows)
+    )
+
+
+@dataclass(frozen=True)
+class _TripContext:
+    """What every flex trip of a feed is read against."""
+
+    name: str
+    stop_times: Table
+    by_trip: dict[str, list[tuple[int, dict[str, str]]]]
+    places: _Places
+    routes: dict[str, dict[str, str]]
+    agencies: dict[str, dict[str, str]]
+    dates: dict[str, set[date]]
+    drafts: set[str]
+
+
+def _trip_context(
+    files: FeedFiles,
+    name: str,
+    stop_times: Table,
+    by_trip: dict[str, list[tuple[int, dict[str, str]]]],
+    places: _Places,
+    window: tuple[date, int],
+    drafts: set[str],
+) -> _TripContext:
+    """Routes, agencies and service dates (of the region's ``window``: first day, days) for reading trips."""
+    route_table = files.table("routes.txt")
+    agencies = files.table("agency.txt")
+    return _TripContext(
+        name=name,
+        stop_times=stop_times,
+        by_trip=by_trip,
+        places=places,
+        routes={route_table.value(r, "route_id"): r for _, r in route_table.rows},
+        agencies={agencies.value(r, "agency_id"): r for _, r in agencies.rows},
+        dates=service_dates(files.table("calendar.txt"), files.table("calendar_dates.txt"), window_days(*window)),
+        drafts=drafts,
+    )
+
+
+def _flex_trip(trips: Table, line: int, row: dict[str, str], context: _TripContext) -> FlexTrip | None:
+    """One ``trips.txt`` row of a flex trip with its stop times; None when a row cannot be timed (draft).
+
+    Raises
+    ------
+    InputDataError
+        When its route is not in ``routes.txt``, or a stop time is malformed.
+    """
+    trip_id = trips.value(row, "trip_id")
+    route_id = trips.value(row, "route_id")
+    route = context.routes.get(route_id)
+    if route is None:
+        raise InputDataError(trips.path, f"line {line}: route_id {route_id!r} is not in routes.txt")
+    agency = context.agencies.get((route.get("agency_id") or "").strip()) or next(iter(context.agencies.values()), {})
+    stop_times, name = context.stop_times, context.name
+    rows = sorted(context.by_trip[trip_id], key=lambda item: _sequence(stop_times, item[0], item[1]))
+    places = context.places
+    timed = [_stop_time(stop_times, n, r, places.names, places.rules, name, context.drafts) for n, r in rows]
+    if any(stop_time is None for stop_time in timed):
+        return None
+    timed = _trip_safe_duration(trips, line, row, timed)
+    wheelchair = trips.value(row, "wheelchair_accessible")
+    return FlexTrip(
+        trip_id=f"{name}:{trip_id}",
+        route_id=f"{name}:{route_id}",
+        route_name=(route.get("route_short_name") or "").strip() or (route.get("route_long_name") or "").strip(),
+        agency_name=(agency.get("agency_name") or "").strip(),
+        agency_phone=(agency.get("agency_phone") or "").strip(),
+        service_days=tuple(sorted(context.dates.get(trips.value(row, "service_id"), set()))),
+        stop_times=tuple(st for st in timed if st is not None),
+        wheelchair_accessible=int(wheelchair) if wheelchair in ("0", "1", "2") else 0,
+    )
+
+
+def _flex_trips(trips: Table, flex_ids: frozenset[str], context: _TripContext) -> tuple[list[FlexTrip], int]:
+    """Every flex trip of ``trips.txt`` in file order, and how many could not be timed.
+
+    Raises
+    ------
+    InputDataError
+        From :func:`_flex_trip`, or when a flex trip of ``stop_times.txt`` is not in ``trips.txt``.
+    """
+    found: list[FlexTrip] = []
+    untimed = 0
+    for line, row in trips.rows:
+        if trips.value(row, "trip_id") not in flex_ids:
+            continue
+        trip = _flex_trip(trips, line, row, context)
+        if trip is None:
+            untimed += 1
+        else:
+            found.append(trip)
+    missing = flex_ids - {trips.value(r, "trip_id") for _, r in trips.rows}
+    if missing:
+        first = min(missing)
+        stop_times = context.stop_times
+        raise InputDataError(
+            stop_times.path, f"line {context.by_trip[first][0][0]}: trip_id {first!r} is not in trips.txt"
+        )
+    return found, untimed
+
+
+def _network(timezone: str, places: _Places, trips: list[FlexTrip], warnings: list[str]) -> FlexNetwork:
+    """The feed's network: its trips and the zones, groups and (served) stops they name."""
+    served = {st.ref for trip in trips for st in trip.stop_times if st.kind is PlaceKind.STOP}
+    groups = {**places.groups, **places.area_groups}
+    served |= {stop for group in groups.values() for stop in group.stop_ids}
+    return FlexNetwork(
+        timezone=timezone,
+        zones={**places.zones, **places.area_zones},
+        stops={key: stop for key, stop in places.stops.items() if key in served},
+        groups=groups,
+        stop_areas=places.stop_areas,
+        rules=places.rules,
+        trips=tuple(trips),
+        warnings=tuple(warnings),
+    )
+
+
 def load_flex(source: Path, *, name: str, timezone: str, first_day: date, days: int) -> FlexFeed:
     """Read the flex trips of the GTFS zip or folder ``source`` for the region's service window.
+
+    The steps: the places stop times may name (:func:`_read_places`), the trips with a flex
+    row (:func:`_flex_trip_ids`), those trips read (:func:`_flex_trips`), the network
+    (:func:`_network`).
 
     Parameters
     ----------
@@ -531,93 +702,24 @@ def load_flex(source: Path, *, name: str, timezone: str, first_day: date, days: 
     files = FeedFiles(source)
     warnings: list[str] = []
     drafts: set[str] = set()
-    stop_table = files.table("stops.txt")
-    stops = _stops(stop_table, name)
-    zones = _zones(files.geojson("locations.geojson"), f"{source}/locations.geojson", name, warnings)
-    groups = _groups(files.table("location_groups.txt"), files.table("location_group_stops.txt"), stops, name)
-    stop_areas = _stop_areas(files.table("stop_areas.txt"), stops, zones, name)
-    area_zones, area_groups = _area_places(stop_areas, zones, stops)
-    rules = _booking_rules(files.table("booking_rules.txt"), name, drafts)
-    prefix = len(name) + 1
-    names = _Names(
-        stops=frozenset(key[prefix:] for key in stops),
-        zones=frozenset(key[prefix:] for key in zones),
-        groups=frozenset(key[prefix:] for key in groups),
-        areas=frozenset(key[prefix:] for key in {**area_zones, **area_groups}),
-        area_zones=frozenset(key[prefix:] for key in area_zones),
-    )
+    places = _read_places(files, source, name, warnings, drafts)
     stop_times = files.table("stop_times.txt")
     unknown = sorted(set(stop_times.columns) - _KNOWN_STOP_TIME_COLUMNS)
-    if unknown and (zones or groups or rules):
+    if unknown and (places.zones or places.groups or places.rules):
         warnings.append(f"{stop_times.path}: unknown column(s) ignored: {', '.join(unknown)}")
-    by_trip: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for line, row in stop_times.rows:
-        by_trip.setdefault(stop_times.value(row, "trip_id"), []).append((line, row))
-    flex_ids = frozenset(
-        trip for trip, rows in by_trip.items() if any(_is_flex_row(stop_times, row, names) for _, row in rows)
-    )
+    by_trip = _rows_by_trip(stop_times)
+    flex_ids = _flex_trip_ids(stop_times, by_trip, places.names)
     if not flex_ids:
-        return FlexFeed(network=FlexNetwork(timezone=timezone, stops={}, rules=rules), flex_trip_ids=flex_ids)
-
-    trips_table = files.table("trips.txt")
-    routes = {files.table("routes.txt").value(r, "route_id"): r for _, r in files.table("routes.txt").rows}
-    agencies = files.table("agency.txt")
-    agency_rows = {agencies.value(r, "agency_id"): r for _, r in agencies.rows}
-    dates = service_dates(files.table("calendar.txt"), files.table("calendar_dates.txt"), window_days(first_day, days))
-    trips: list[FlexTrip] = []
-    untimed = 0
-    for line, row in trips_table.rows:
-        trip_id = trips_table.value(row, "trip_id")
-        if trip_id not in flex_ids:
-            continue
-        route_id = trips_table.value(row, "route_id")
-        route = routes.get(route_id)
-        if route is None:
-            raise InputDataError(trips_table.path, f"line {line}: route_id {route_id!r} is not in routes.txt")
-        agency = agency_rows.get((route.get("agency_id") or "").strip()) or next(iter(agency_rows.values()), {})
-        rows = sorted(by_trip[trip_id], key=lambda item: _sequence(stop_times, item[0], item[1]))
-        timed = [_stop_time(stop_times, n, r, names, rules, name, drafts) for n, r in rows]
-        if any(stop_time is None for stop_time in timed):
-            untimed += 1
-            continue
-        timed = _trip_safe_duration(trips_table, line, row, timed)
-        wheelchair = trips_table.value(row, "wheelchair_accessible")
-        trips.append(
-            FlexTrip(
-                trip_id=f"{name}:{trip_id}",
-                route_id=f"{name}:{route_id}",
-                route_name=(route.get("route_short_name") or "").strip()
-                or (route.get("route_long_name") or "").strip(),
-                agency_name=(agency.get("agency_name") or "").strip(),
-                agency_phone=(agency.get("agency_phone") or "").strip(),
-                service_days=tuple(sorted(dates.get(trips_table.value(row, "service_id"), set()))),
-                stop_times=tuple(st for st in timed if st is not None),
-                wheelchair_accessible=int(wheelchair) if wheelchair in ("0", "1", "2") else 0,
-            )
-        )
-    missing = flex_ids - {trips_table.value(r, "trip_id") for _, r in trips_table.rows}
-    if missing:
-        first = min(missing)
-        raise InputDataError(stop_times.path, f"line {by_trip[first][0][0]}: trip_id {first!r} is not in trips.txt")
+        return FlexFeed(network=FlexNetwork(timezone=timezone, stops={}, rules=places.rules), flex_trip_ids=flex_ids)
+    context = _trip_context(files, name, stop_times, by_trip, places, (first_day, days), drafts)
+    trips, untimed = _flex_trips(files.table("trips.txt"), flex_ids, context)
     if untimed:
         warnings.append(
             f"{stop_times.path}: {untimed} flex trip(s) name zones without times or pickup/drop-off windows "
             "(GTFS-Flex draft deviated routes); they cannot be timed and are left out"
         )
-    served = {st.ref for trip in trips for st in trip.stop_times if st.kind is PlaceKind.STOP}
-    groups = {**groups, **area_groups}
-    served |= {stop for group in groups.values() for stop in group.stop_ids}
-    network = FlexNetwork(
-        timezone=timezone,
-        zones={**zones, **area_zones},
-        stops={key: stop for key, stop in stops.items() if key in served},
-        groups=groups,
-        stop_areas=stop_areas,
-        rules=rules,
-        trips=tuple(trips),
-        warnings=tuple(sorted(drafts) + warnings),
-    )
-    return FlexFeed(network=network, flex_trip_ids=flex_ids, warnings=sorted(drafts) + warnings)
+    notes = sorted(drafts) + warnings
+    return FlexFeed(network=_network(timezone, places, trips, notes), flex_trip_ids=flex_ids, warnings=notes)
 
 
 def merge_networks(timezone: str, feeds: list[FlexFeed]) -> FlexNetwork:

@@ -45,6 +45,10 @@ class FlexRide:
     phone: str
     url: str
     message: str
+    car_s: float
+    """The car's time on the streets the durations were estimated from."""
+    drop_off_window: tuple[datetime, datetime]
+    """When the alighting row sets down: the expected (mean) arrival lies in it."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class RideQuery:
     earliest_pickup: datetime
     booking_time: datetime
     wheelchair: bool = False
+    latest_pickup: datetime | None = None
+    """No pickup after this (None: any, up to the last service day); bounds the service days looked at."""
 
 
 def _rows(trip: FlexTrip, query: RideQuery) -> list[tuple[FlexStopTime, FlexStopTime]]:
@@ -90,18 +96,35 @@ def _windows(rules: list[BookingRule], day: date, pickup: datetime, zone: ZoneIn
     return [booking_window(rule, day, pickup, zone) for rule in rules]
 
 
+def _pickup(
+    board: FlexStopTime, alight: FlexStopTime, day: date, query: RideQuery, rules: list[BookingRule], zone: ZoneInfo
+) -> tuple[datetime, tuple[datetime, datetime], tuple[datetime, datetime]] | None:
+    """The earliest pickup the windows, the query and the notices allow on ``day``, and both windows.
+
+    None: the pickup window is over before the earliest pickup (or opens after the latest),
+    or the expected (mean) arrival would miss the drop-off window.
+    """
+    opens, closes = moment_at(day, board.window_start_s, zone), moment_at(day, board.window_end_s, zone)
+    latest = query.latest_pickup if query.latest_pickup is not None else closes
+    if closes < query.earliest_pickup or opens > latest:
+        return None
+    mean = timedelta(seconds=mean_duration_s(board, query.car_s))
+    drop_opens, drop_closes = moment_at(day, alight.window_start_s, zone), moment_at(day, alight.window_end_s, zone)
+    pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
+    if pickup > min(closes, latest) or pickup + mean > drop_closes:
+        return None
+    return pickup, (opens, closes), (drop_opens, drop_closes)
+
+
 def _ride(
     network: FlexNetwork, trip: FlexTrip, board: FlexStopTime, alight: FlexStopTime, day: date, query: RideQuery
 ) -> FlexRide | None:
     zone = ZoneInfo(network.timezone)
-    opens, closes = moment_at(day, board.window_start_s, zone), moment_at(day, board.window_end_s, zone)
-    mean = timedelta(seconds=mean_duration_s(board, query.car_s))
-    safe = timedelta(seconds=safe_duration_s(board, query.car_s))
-    drop_opens = moment_at(day, alight.window_start_s, zone)
     rules = [network.rules[r] for r in (board.pickup_rule, alight.drop_off_rule) if r is not None]
-    pickup = max(query.earliest_pickup, opens, drop_opens - mean, *_notice_floor(rules, query.booking_time))
-    if pickup > closes or pickup + mean > moment_at(day, alight.window_end_s, zone):
+    timing = _pickup(board, alight, day, query, rules, zone)
+    if timing is None:
         return None
+    pickup, pickup_window, drop_off_window = timing
     windows = _windows(rules, day, pickup, zone)
     if not all(window.admits(query.booking_time) for window in windows):
         return None
@@ -116,14 +139,16 @@ def _ride(
         alight=alight,
         service_day=day,
         pickup=pickup,
-        arrival=pickup + mean,
-        latest_arrival=pickup + safe,
-        pickup_window=(opens, closes),
+        arrival=pickup + timedelta(seconds=mean_duration_s(board, query.car_s)),
+        latest_arrival=pickup + timedelta(seconds=safe_duration_s(board, query.car_s)),
+        pickup_window=pickup_window,
         booking_deadline=min((window.closes for window in windows), default=None),
         method=method,
         phone=phone,
         url=url,
         message=next((rule.message for rule in rules if rule.message), ""),
+        car_s=query.car_s,
+        drop_off_window=drop_off_window,
     )
 
 
@@ -135,16 +160,38 @@ def find_rides(network: FlexNetwork, query: RideQuery) -> list[FlexRide]:
     the notice, as OpenTripPlanner does). A ride is offered only when its pickup lies in the
     boarding row's window, its expected (mean) arrival in the alighting row's window, every
     booking rule it falls under still admits ``query.booking_time``, and (in wheelchair
-    mode) the trip is marked accessible.
+    mode) the trip is marked accessible. With ``query.latest_pickup``, rides picked up after
+    it are left out (and the service days whose window opens later are not looked at).
     """
     found: list[FlexRide] = []
+    zone = ZoneInfo(network.timezone)
     for trip in network.trips:
         if query.wheelchair and trip.wheelchair_accessible != 1:
             continue
         pairs = _rows(trip, query)
-        for day in trip.service_days if pairs else ():
+        for day in _days_near(trip, pairs, query, zone) if pairs else ():
             for board, alight in pairs:
                 ride = _ride(network, trip, board, alight, day, query)
                 if ride is not None:
                     found.append(ride)
     return sorted(found, key=lambda ride: (ride.arrival, ride.pickup))
+
+
+def _days_near(
+    trip: FlexTrip, pairs: list[tuple[FlexStopTime, FlexStopTime]], query: RideQuery, zone: ZoneInfo
+) -> list[date]:
+    """The trip's service days whose pickup windows may contain a pickup the query allows (a day's margin).
+
+    By the calendar alone, before any moment is computed: a day whose boarding windows all
+    end a day or more before ``earliest_pickup`` (or, with ``latest_pickup``, all open a day
+    or more after it) cannot give a ride; :func:`_ride` decides exactly for the others.
+    """
+    starts = [board.window_start_s for board, _ in pairs]
+    ends = [board.window_end_s for board, _ in pairs]
+    earliest = query.earliest_pickup.astimezone(zone).replace(tzinfo=None)
+    first = (earliest - timedelta(seconds=max(ends))).date() - timedelta(days=1)
+    if query.latest_pickup is None:
+        return [day for day in trip.service_days if day >= first]
+    latest = query.latest_pickup.astimezone(zone).replace(tzinfo=None)
+    last = (latest - timedelta(seconds=min(starts))).date() + timedelta(days=1)
+    return [day for day in trip.service_days if first <= day <= last]

@@ -68,6 +68,11 @@ class FlexChain:
         return self.ride.arrival + timedelta(seconds=round(self.drop_off.walk_s))
 
     @property
+    def safe_arrival(self) -> datetime:
+        """Arrival at the end of the walk after the ride by the safe (upper) estimate of the ride."""
+        return self.ride.latest_arrival + timedelta(seconds=round(self.drop_off.walk_s))
+
+    @property
     def departure(self) -> datetime:
         """When the walk to the pickup starts."""
         return self.ride.pickup - timedelta(seconds=round(self.pickup.walk_s))
@@ -202,6 +207,15 @@ class FlexRouter:
         except PointNotRoutable:
             return None
 
+    def stop_meeting_point(self, stop: int) -> MeetingPoint | None:
+        """Transit ``stop`` as a place to meet a flex vehicle (None: no flex trip serves it)."""
+        refs = self.transfer_stops.get(stop)
+        return None if refs is None else MeetingPoint(self._transit_place(stop), 0.0, 0.0, refs, None)
+
+    def stop_car_snap(self, stop: int) -> Snap | None:
+        """Transit ``stop`` on the car network (cached; None: no car network, or too far from a road)."""
+        return self._stop_car_snap(stop)
+
     def _stop_car_snap(self, stop: int) -> Snap | None:
         if stop not in self._car_snaps:
             self._car_snaps[stop] = self.car_snap(
@@ -278,21 +292,35 @@ class FlexRouter:
         return sorted(best.values(), key=lambda chain: chain.arrival)
 
     def latest_chain(
-        self, chain: FlexChain, *, deadline: datetime, booking_time: datetime, wheelchair: bool
+        self,
+        chain: FlexChain,
+        *,
+        deadline: datetime,
+        booking_time: datetime,
+        wheelchair: bool,
+        safe: bool = False,
     ) -> FlexChain | None:
-        """``chain`` picked up as late as its windows and booking rules allow to arrive by ``deadline``."""
+        """``chain``'s ride picked up as late as its windows and booking rules allow to arrive by ``deadline``.
+
+        The pickup is at most the latest of the boarding row's window, the latest whose
+        expected (mean) arrival still lies in the alighting row's drop-off window (the rule
+        :func:`~routing.flex.rides.find_rides` applies), and the latest whose arrival at the
+        end of the walk after the ride is by ``deadline``: the expected arrival, or with
+        ``safe`` the safe (upper) estimate (a transfer to a fixed trip waits for that one).
+        The booking rules are applied again for the later pickup (relative to
+        ``booking_time``); None when no pickup of that ride is in time.
+        """
         ride = chain.ride
         mean = ride.arrival - ride.pickup
-        window_end = ride.pickup_window[1]
-        latest = min(window_end, deadline - timedelta(seconds=round(chain.drop_off.walk_s)) - mean)
+        estimate = ride.latest_arrival - ride.pickup if safe else mean
+        walk = timedelta(seconds=round(chain.drop_off.walk_s))
+        latest = min(ride.pickup_window[1], ride.drop_off_window[1] - mean, deadline - walk - estimate)
         if latest < ride.pickup:
             return None
         query = RideQuery(
             pickup_refs=frozenset({ride.board.ref}),
             drop_off_refs=frozenset({ride.alight.ref}),
-            car_s=(mean.total_seconds() - ride.board.mean_offset_s) / ride.board.mean_factor
-            if ride.board.mean_factor
-            else 0.0,
+            car_s=ride.car_s,
             earliest_pickup=latest,
             booking_time=booking_time,
             wheelchair=wheelchair,
@@ -301,7 +329,8 @@ class FlexRouter:
             same = (later.trip.trip_id, later.service_day, later.board, later.alight)
             if same == (ride.trip.trip_id, ride.service_day, ride.board, ride.alight):
                 candidate = FlexChain(chain.pickup, chain.drop_off, later, chain.car_m, booking_time)
-                return candidate if candidate.arrival <= deadline else None
+                arrival = candidate.safe_arrival if safe else candidate.arrival
+                return candidate if arrival <= deadline else None
         return None
 
     # Access and egress ------------------------------------------------------------------

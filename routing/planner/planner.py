@@ -29,6 +29,7 @@ from routing.planner.errors import NoItinerary, NoTransitInRegion, TimeOutsideTi
 from routing.planner.errors import PlanningError as PlanningError  # re-exported: callers import it from here
 from routing.planner.errors import PointNotOnNetwork as PointNotOnNetwork
 from routing.planner.flex import FlexChain, FlexRouter, MeetingPoint
+from routing.planner.flex_transit import FlexTransit
 from routing.planner.itinerary import Coordinates, Itinerary, Leg, Place, PlanResult, RideDetails, SharingDetails
 from routing.planner.region_data import RegionData
 from routing.planner.request import BIKE_KMH, Mode, PlanRequest
@@ -266,7 +267,11 @@ class Planner(Generic[R]):
     # On-demand rides (GTFS-Flex) ---------------------------------------------------------
 
     def _flex(self, request: PlanRequest, points: RequestPoints | None = None) -> tuple[list[Itinerary], list[str]]:
-        """Flex rides as the whole trip, as access to transit and as egress from it."""
+        """Flex rides as the whole trip, as access to transit, as egress from it and between two fixed trips.
+
+        Depart-at access and egress are planned here; arrive-by access and egress and the
+        ride between two fixed trips by :class:`~routing.planner.flex_transit.FlexTransit`.
+        """
         points = points or self.access.points(request.origin, request.destination)
         if self.flex is None or self.flex.car is None:
             return [], ["flex_unavailable"]
@@ -314,15 +319,59 @@ class Planner(Generic[R]):
                 )
                 if len(found) >= MAX_FLEX_TRIPS:
                     break
-        if Mode.TRANSIT in request.modes and not request.arrive_by and profile in self.transit.footpaths:
+        if Mode.TRANSIT in request.modes and profile in self.transit.footpaths:
             self._check_time(request.time)
-            options = self._transit_options(request)
-            ends = self.access.ends(origin, destination, request.time, options)
-            if pickups:
-                found += self._flex_access(request, ends, pickups, booking, router, origin, destination, walk)
-            if drop_offs:
-                found += self._flex_egress(request, ends, drop_offs, booking, router, origin, destination, walk)
+            joined = self._flex_transit(request, booking, router, origin, destination, walk)
+            if request.arrive_by:
+                found += joined.access_arrive_by(pickups) if pickups else []
+                found += joined.egress_arrive_by(drop_offs) if drop_offs else []
+            else:
+                ends = joined.street_ends(request.time)
+                if pickups:
+                    found += self._flex_access(request, ends, pickups, booking, router, origin, destination, walk)
+                if drop_offs:
+                    found += self._flex_egress(request, ends, drop_offs, booking, router, origin, destination, walk)
+            found += joined.between()
         return found, []
+
+    def _flex_transit(
+        self,
+        request: PlanRequest,
+        booking: datetime,
+        router: StreetRouter,
+        origin: Snap,
+        destination: Snap,
+        walk: TravelSpeeds,
+    ) -> FlexTransit:
+        """What :mod:`routing.planner.flex_transit` needs of this request: routers, street ends, leg builders."""
+        assert self.flex is not None
+        options = self._transit_options(request)
+        walked: dict[datetime, AccessEgress] = {}
+
+        def street_ends(moment: datetime) -> AccessEgress:
+            if moment not in walked:
+                walked[moment] = self.access.ends(origin, destination, moment, options)
+            return walked[moment]
+
+        def transit_legs(journey: Journey) -> list[Leg] | None:
+            itinerary = self._from_journey(journey, request, router, origin, destination, walk)
+            return None if itinerary is None else itinerary.legs
+
+        return FlexTransit(
+            transit=self.transit,
+            flex=self.flex,
+            request=request,
+            options=options,
+            booking_time=booking,
+            walk=(router, walk),
+            origin=(_point("origin", request.origin), origin),
+            destination=(_point("destination", request.destination), destination),
+            street_ends=street_ends,
+            transit_legs=transit_legs,
+            stop_place=self._stop_place,
+            stop_snap=partial(self._stop_snap, profile=router.profile),
+            join=merge_walks,
+        )
 
     def _flex_journeys(self, ends: AccessEgress, request: PlanRequest) -> list[Journey]:
         try:

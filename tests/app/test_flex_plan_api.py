@@ -93,3 +93,17 @@ def test_the_flex_fare_shows_the_surcharge_the_pass_leaves_out(client: FlaskClie
     assert (fare["amountCents"], fare["surchargeCents"]) == (150, 150)
     assert fare["surchargeReasonCode"] == "on_demand_surcharge_not_covered"
     assert fare["surchargeReason"] == "AST-Komfortzuschlag (EUR 1.50) is not included in your MittendrinTicket"
+
+
+def test_companions_pay_the_flex_surcharge_per_person_in_de_and_en(client: FlaskClient) -> None:
+    evening = (MONDAY + timedelta(hours=20)).isoformat()
+    for language, words in (("en", "EUR 3.00 in all"), ("de", "zusammen 3.00 €")):
+        body = _plan(client, language, passes="mittendrin", adults="1", children="1", time=evening)
+        itinerary = next(it for it in body["itineraries"] if [leg["mode"] for leg in it["legs"]] == ["flex"])
+        companions = itinerary["companions"]
+        assert companions["reasonCode"] == "companions_free"  # free on transit under the pass ...
+        assert companions["surchargeCents"] == 2 * 150  # ... but the surcharge is per person
+        assert companions["amountCents"] == 2 * 150
+        assert companions["surchargeReasonCode"] == "companions_on_demand_surcharge"
+        assert words in companions["surchargeReason"]
+        assert itinerary["price"]["amountCents"] == 150 + 2 * 150

@@ -12,7 +12,7 @@ import pytest
 from routing.demo.city import plan_city
 from routing.demo.write_fares import fares_document
 from routing.fares.config import parse_fare_config
-from routing.fares.engine import FareCalculator, HeldPass
+from routing.fares.engine import FareCalculator, HeldPass, Travellers
 from routing.planner.itinerary import Itinerary
 from routing.planner.planner import Planner
 from routing.planner.request import Mode, PlanRequest
@@ -76,6 +76,50 @@ def test_a_pass_whose_data_covers_the_surcharge_pays_it(demo_region: Region, zon
     leg = fare.legs[0]
     assert (leg.cents, leg.surcharge_cents) == (0, 0)
     assert leg.surcharge_reason is not None and leg.surcharge_reason.code == "on_demand_surcharge_covered"
+
+
+SURCHARGE = fares_document()["on_demand"]["zone_cents"]["demo:ast-nordost"]
+
+
+def test_companions_riding_free_on_the_pass_still_pay_the_surcharge_per_person(
+    demo_region: Region, zone_ride: Itinerary
+) -> None:
+    fare = _calculator(demo_region).price(zone_ride, [MONTH], Travellers(adults=1, children=2))
+    assert fare.companions_reason is not None and fare.companions_reason.code == "companions_free"
+    assert fare.companions_cents == 0
+    assert fare.companions_surcharge_cents == 3 * SURCHARGE  # one adult and two children, one ride
+    reason = fare.companions_surcharge_reason
+    assert reason is not None and reason.code == "companions_on_demand_surcharge"
+    assert (reason.params["persons"], reason.params["rides"], reason.params["amount"]) == ("3", "1", "4.50")
+    assert fare.total_cents == SURCHARGE + 3 * SURCHARGE
+
+
+def test_companions_with_tickets_pay_the_surcharge_on_top(demo_region: Region, zone_ride: Itinerary) -> None:
+    fare = _calculator(demo_region).price(zone_ride, travellers=Travellers(adults=1))
+    document = fares_document()
+    assert fare.ticket_level is not None
+    ticket = document["tariff"]["adult"][fare.ticket_level]
+    assert fare.companions_cents == ticket
+    assert fare.companions_surcharge_cents == SURCHARGE
+    assert fare.total_cents == (ticket + SURCHARGE) * 2
+
+
+def test_a_pass_paying_the_surcharge_pays_it_for_the_companions_it_takes_free(
+    demo_region: Region, zone_ride: Itinerary
+) -> None:
+    calculator = _calculator(demo_region, covers_on_demand_surcharge=True)
+    free = calculator.price(zone_ride, [MONTH], Travellers(adults=1, children=1))
+    assert free.companions_surcharge_cents == 0 and free.total_cents == 0
+    assert free.companions_surcharge_reason is not None
+    assert free.companions_surcharge_reason.code == "companions_on_demand_surcharge_covered"
+    one_too_many = calculator.price(zone_ride, [MONTH], Travellers(adults=2))  # the rule takes one adult
+    assert one_too_many.companions_cents > 0  # the second adult needs a ticket ...
+    assert one_too_many.companions_surcharge_cents == SURCHARGE  # ... and pays the surcharge; the first rides free
+
+
+def test_without_companions_there_is_no_companions_surcharge(demo_region: Region, zone_ride: Itinerary) -> None:
+    fare = _calculator(demo_region).price(zone_ride, [MONTH])
+    assert (fare.companions_surcharge_cents, fare.companions_surcharge_reason) == (0, None)
 
 
 def test_a_bad_surcharge_names_the_field() -> None:

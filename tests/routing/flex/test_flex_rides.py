@@ -106,3 +106,14 @@ def test_wheelchair_mode_skips_trips_not_marked_accessible(network: FlexNetwork)
         wheelchair=True,
     )
     assert {ride.trip.trip_id for ride in find_rides(network, query)} == {"ast:zone"}
+
+
+def test_latest_pickup_leaves_out_later_rides_and_days(network: FlexNetwork) -> None:
+    every_day = find_rides(network, _zone_query(_at(20), _at(18)))
+    assert [ride.service_day.day for ride in every_day] == [23, 24, 25]  # tonight's and the next evenings' rides
+    bounded = find_rides(network, _zone_query(_at(20), _at(18), latest_pickup=_at(22)))
+    assert [(ride.service_day.day, ride.pickup) for ride in bounded] == [(23, _at(20))]
+    assert find_rides(network, _zone_query(_at(20), _at(18), latest_pickup=_at(19, 59))) == []
+    waiting = find_rides(network, _zone_query(_at(16), _at(12), latest_pickup=_at(18)))  # the window opens at 18:00
+    assert [ride.pickup for ride in waiting] == [_at(18)]
+    assert find_rides(network, _zone_query(_at(16), _at(12), latest_pickup=_at(17, 59))) == []
