@@ -16,16 +16,46 @@ from app.extensions import db
 from app.payments.gateway import PaymentGateway
 from app.settings import Environment, LogLevel, Settings
 from providers.registry import ProviderRegistry
+from tests.conftest_d.regions import _exclusive, _shared_root
 
 TEST_KERNEL_CACHE = Path(__file__).resolve().parents[2] / ".pytest_cache" / "numba-cache"
 """The compiled routing kernels of test apps (git-ignored, kept between runs)."""
 
-__all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings"]
+__all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings", "warm_test_kernels"]
+
+
+@pytest.fixture(scope="session")
+def warm_test_kernels(tmp_path_factory: pytest.TempPathFactory, demo_region_path: Path) -> None:
+    """Every kernel a plan runs, compiled (or loaded from ``TEST_KERNEL_CACHE``) before this worker's first test app.
+
+    Test apps do not warm up (``warm_up=False``), so without this a kernel compiles inside
+    some test's first request and spends that request's budget: on a clean clone of a busy
+    CI machine numba took longer than the 40 s plan budget, and a plan ran out of time
+    before it could quote its sharing leg (a booking test got 422 instead of its 502).
+    Workers take turns on a lock, so the second loads what the first compiled.
+    """
+    instance = tmp_path_factory.mktemp("kernel-warm-up")
+    settings = Settings(
+        env=Environment.TESTING,
+        instance_path=instance,
+        database_url=f"sqlite:///{instance / 'db.sqlite3'}",
+        region_path=demo_region_path,
+        log_level=LogLevel.WARNING,
+        region_reload_seconds=0,
+        kernel_cache_path=TEST_KERNEL_CACHE,
+        warm_up=True,
+    )
+    with _exclusive(_shared_root(tmp_path_factory) / "kernels.lock"):
+        application = create_app(settings)
+        warming = application.extensions["mobility.kernels"]
+        assert warming.wait(timeout=1800), "the kernel warm-up did not finish"
+        assert warming.last is not None, "the kernel warm-up failed (see the log)"
+        _dispose(application)
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, database_url: str, demo_region_path: Path):  # type: ignore[no-untyped-def]
-    """Build test settings; keyword arguments override the defaults."""
+def make_settings(tmp_path: Path, database_url: str, demo_region_path: Path, warm_test_kernels: None):  # type: ignore[no-untyped-def]
+    """Build test settings; keyword arguments override the defaults (kernels warm: :func:`warm_test_kernels`)."""
 
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
