@@ -30,6 +30,7 @@ from routing.transit.realtime import (
     parse_feed,
     parse_trip_updates,
 )
+from tests.routing.point_queries import ALGORITHMS
 from tests.routing.test_realtime import BERLIN, MONDAY, TRIPS, first_leg, message
 from tests.routing.tiny_transit import STOPS, tiny_router
 
@@ -69,7 +70,13 @@ def stop_index(router: TransitRouter, stop: str) -> int:
 # RT01 ------------------------------------------------------------------------------
 
 
-def test_rt01_explicit_prediction_wins_over_a_propagated_delay(router: TransitRouter) -> None:
+@pytest.fixture(params=ALGORITHMS)
+def algorithm(request: pytest.FixtureRequest) -> str:
+    """The real-time features hold under RAPTOR and under McRAPTOR."""
+    return str(request.param)
+
+
+def test_rt01_explicit_prediction_wins_over_a_propagated_delay(router: TransitRouter, algorithm: str) -> None:
     """t1 leaves B 10 min late, but the feed predicts E at 08:28: the train makes up time.
 
     The old code carried B's delay to C (08:30) and then pushed E's explicit 08:28 up to it.
@@ -83,10 +90,10 @@ def test_rt01_explicit_prediction_wins_over_a_propagated_delay(router: TransitRo
     assert overlay.problems == []
     state = next(iter(overlay.trips.values()))
     assert state.arrival is not None and state.departure is not None
-    leg = first_leg(router, "A", "E", at(7, 55))
+    leg = first_leg(router, algorithm, "A", "E", at(7, 55))
     assert leg.trip_id == "kvg:t1"
     assert leg.arrival == at(8, 28), "the explicit prediction is kept as given"
-    from_b = first_leg(router, "B", "E", at(8, 15))
+    from_b = first_leg(router, algorithm, "B", "E", at(8, 15))
     assert (from_b.departure, from_b.arrival) == (at(8, 20), at(8, 28))
     # C has no prediction: B's delay would put it at 08:30, after E's prediction; it is fitted to 08:28.
     times = [int(t) for pair in zip(state.arrival, state.departure, strict=True) for t in pair]
@@ -106,7 +113,7 @@ def test_rt01_explicit_times_that_go_backwards_are_reported(router: TransitRoute
 # RT02 ------------------------------------------------------------------------------
 
 
-def test_rt02_out_of_order_updates_are_sorted_not_dropped(router: TransitRouter) -> None:
+def test_rt02_out_of_order_updates_are_sorted_not_dropped(router: TransitRouter, algorithm: str) -> None:
     update = update_for("t1")
     e = update.stop_time_update.add(stop_id="E", stop_sequence=4)
     e.arrival.delay = 240
@@ -115,28 +122,28 @@ def test_rt02_out_of_order_updates_are_sorted_not_dropped(router: TransitRouter)
     b.departure.delay = 120
     overlay = apply(router, update)
     assert overlay.problems == [] and len(overlay.trips) == 1, "the trip is kept"
-    leg = first_leg(router, "B", "E", at(8, 5))
+    leg = first_leg(router, algorithm, "B", "E", at(8, 5))
     assert leg.trip_id == "kvg:t1" and leg.realtime
     assert (leg.departure, leg.arrival) == (at(8, 12), at(8, 34))
 
 
-def test_rt02_updates_without_stop_sequence_match_by_stop_id(router: TransitRouter) -> None:
+def test_rt02_updates_without_stop_sequence_match_by_stop_id(router: TransitRouter, algorithm: str) -> None:
     update = update_for("t1")
     update.stop_time_update.add(stop_id="C").departure.time = epoch(8, 24)
     update.stop_time_update.add(stop_id="B").departure.time = epoch(8, 13)
     overlay = apply(router, update)
     assert overlay.problems == []
-    leg = first_leg(router, "B", "C", at(8, 5))
+    leg = first_leg(router, algorithm, "B", "C", at(8, 5))
     assert (leg.departure, leg.arrival) == (at(8, 13), at(8, 23)), "C's arrival carries B's delay, below 08:24"
 
 
-def test_rt02_a_wrong_stop_sequence_is_overruled_by_the_stop_id(router: TransitRouter) -> None:
+def test_rt02_a_wrong_stop_sequence_is_overruled_by_the_stop_id(router: TransitRouter, algorithm: str) -> None:
     update = update_for("t1")
     update.stop_time_update.add(stop_id="C", stop_sequence=1).departure.time = epoch(8, 25)
     overlay = apply(router, update)
     assert overlay.problems == []
-    assert first_leg(router, "C", "E", at(8, 15)).departure == at(8, 25)
-    assert first_leg(router, "A", "B", at(7, 55)).departure == at(8, 0), "A keeps its schedule"
+    assert first_leg(router, algorithm, "C", "E", at(8, 15)).departure == at(8, 25)
+    assert first_leg(router, algorithm, "A", "B", at(7, 55)).departure == at(8, 0), "A keeps its schedule"
 
 
 # RT03 ------------------------------------------------------------------------------
@@ -156,18 +163,18 @@ def added_trip(trip_id: str = "x1", route_id: str | None = "1") -> rt.TripUpdate
     return update
 
 
-def test_rt03_added_trip_is_routed_and_on_the_board(router: TransitRouter) -> None:
+def test_rt03_added_trip_is_routed_and_on_the_board(router: TransitRouter, algorithm: str) -> None:
     overlay = apply(router, added_trip())
     assert overlay.problems == []
     assert list(overlay.added) == [("kvg:x1", MONDAY)]
-    leg = first_leg(router, "A", "E", at(9, 0))
+    leg = first_leg(router, algorithm, "A", "E", at(9, 0))
     assert leg.trip_id == "kvg:x1" and leg.realtime
     assert (leg.departure, leg.arrival) == (at(9, 5), at(9, 25))
     assert leg.route_id == "kvg:1" and leg.headsign == "Echo"
     board = departure_board(router, [stop_index(router, "C")], at(9, 0), limit=5)
     assert [(d.trip_id, d.expected, d.realtime) for d in board] == [("kvg:x1", at(9, 15), True)]
     router.apply_realtime(None)
-    assert first_leg(router, "A", "E", at(9, 0)).trip_id != "kvg:x1"
+    assert first_leg(router, algorithm, "A", "E", at(9, 0)).trip_id != "kvg:x1"
 
 
 def test_rt03_added_trip_without_a_known_route_is_reported(router: TransitRouter) -> None:
@@ -207,7 +214,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     server.server_close()
 
 
-def test_rt04_vehicle_positions_are_polled_with_trip_updates(router: TransitRouter, served: tuple[Path, str]) -> None:
+def test_rt04_vehicle_positions_are_polled_with_trip_updates(
+    router: TransitRouter, algorithm: str, served: tuple[Path, str]
+) -> None:
     folder, base = served
     delayed = update_for("t1")
     call = delayed.stop_time_update.add(stop_id="B", stop_sequence=2)
@@ -226,7 +235,7 @@ def test_rt04_vehicle_positions_are_polled_with_trip_updates(router: TransitRout
     vehicle = merged.vehicles["kvg:t1"]
     assert (vehicle.vehicle_id, vehicle.lat, vehicle.status) == ("bus-42", pytest.approx(51.305), "in_transit_to")
     assert vehicle.stop == stop_index(router, "B")
-    leg = first_leg(router, "A", "E", at(7, 55))
+    leg = first_leg(router, algorithm, "A", "E", at(7, 55))
     assert leg.occupancy == "standing_room_only"
     board = departure_board(router, [stop_index(router, "B")], at(8, 0), limit=1)
     assert board[0].occupancy == "standing_room_only" and board[0].expected == at(8, 11)
@@ -234,7 +243,7 @@ def test_rt04_vehicle_positions_are_polled_with_trip_updates(router: TransitRout
     (folder / "vehicles.pb").unlink()
     assert poller.poll_once(FEED_TIME + timedelta(minutes=1)) is not None, "the last good data stays within its TTL"
     assert poller.poll_once(FEED_TIME + timedelta(minutes=5)) is None, "vehicles go stale like trip updates"
-    assert first_leg(router, "A", "E", at(7, 55)).occupancy is None
+    assert first_leg(router, algorithm, "A", "E", at(7, 55)).occupancy is None
 
 
 # RT05 ------------------------------------------------------------------------------
@@ -260,14 +269,14 @@ def alert_feed(*, route_id: str = "1", start: datetime | None = None, end: datet
     return feed.SerializeToString()
 
 
-def test_rt05_alert_on_a_route_reaches_leg_and_departure(router: TransitRouter) -> None:
+def test_rt05_alert_on_a_route_reaches_leg_and_departure(router: TransitRouter, algorithm: str) -> None:
     locator = TripLocator(router.timetable)
     overlay = parse_feed("alerts", alert_feed(start=at(7, 0), end=at(8, 15)), locator, BERLIN, feed="kvg", source="a")
     (alert,) = overlay.alerts
     assert (alert.id, alert.cause, alert.effect) == ("kvg:works-1", "construction", "detour")
     assert alert.text("header", "de") == "Umleitung Linie 1" and alert.text("header", "en") == "Line 1 detour"
     router.apply_realtime(merge_overlays([overlay]))
-    leg = first_leg(router, "A", "E", at(7, 55))
+    leg = first_leg(router, algorithm, "A", "E", at(7, 55))
     timetable = router.timetable
     route = timetable.route_id.to_list().index(leg.route_id)
 
@@ -284,7 +293,7 @@ def test_rt05_alert_on_a_route_reaches_leg_and_departure(router: TransitRouter) 
         return [a.id for a in found]
 
     assert leg_alerts(leg) == ["kvg:works-1"]
-    later = first_leg(router, "A", "E", at(8, 25))
+    later = first_leg(router, algorithm, "A", "E", at(8, 25))
     assert later.trip_id == "kvg:t2" and leg_alerts(later) == [], "the 08:30 ride runs after the alert ends"
     board = departure_board(router, [stop_index(router, "B")], at(8, 0), limit=2)
     assert [(d.trip_id, [a.id for a in d.alerts]) for d in board] == [("kvg:t1", ["kvg:works-1"]), ("kvg:t2", [])]
