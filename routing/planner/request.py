@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+from routing.transit.options import TransitOptions
 
 
 class Mode(StrEnum):
@@ -32,6 +34,8 @@ BIKE_KMH = 15.0
 DEFAULT_MAX_WALK_M = 1200.0
 DEFAULT_MAX_WAIT_S = 2 * 3600.0
 """Longest wait (before leaving or between legs) of an itinerary shown beside others without one."""
+ARRIVE_BY_SEARCH = timedelta(hours=3)
+"""How far before the requested arrival an arrive-by search looks for departures."""
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,17 @@ class PlanRequest:
     def max_walk_s(self) -> float:
         """``max_walk_m`` as seconds at this request's walking speed."""
         return self.max_walk_m / (self.walk_kmh / 3.6)
+
+    @property
+    def walk_profile(self) -> str:
+        """The street profile of this traveller's walks: ``wheelchair`` or ``walk``."""
+        return "wheelchair" if self.wheelchair else "walk"
+
+    def transit_options(self) -> TransitOptions:
+        """The transit search's options for this traveller."""
+        return TransitOptions(
+            max_transfers=self.max_transfers,
+            walk_speed_kmh=self.walk_kmh,
+            wheelchair=self.wheelchair,
+            max_walk_s=self.max_walk_s,
+        )

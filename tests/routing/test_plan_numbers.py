@@ -27,7 +27,7 @@ PAIRS = 40
 
 def _reference(planner: Planner, request: PlanRequest) -> list[Itinerary]:
     """Every journey's itinerary built in full, then :func:`select` (the planner before choosing on numbers)."""
-    options = planner._transit_options(request)
+    options = request.transit_options()
     router = planner.access.street("walk")
     origin, destination = router.snap(*request.origin), router.snap(*request.destination)
 
@@ -47,7 +47,7 @@ def _reference(planner: Planner, request: PlanRequest) -> list[Itinerary]:
         if not any(isinstance(leg, TransitLeg) for leg in journey.legs):
             continue
         late = planner.transit.leave_late(journey, options)
-        full = planner._from_journey(late, request, router, origin, destination, speeds)
+        full = planner.legs.from_journey(late, request, router, origin, destination, speeds)
         assert full is not None
         numbers = journey_numbers(late)  # the numbers are the built itinerary's
         assert (numbers.start, numbers.end) == (full.start, full.end)
