@@ -8,15 +8,21 @@ time, not midnight; using it keeps every timetable time exact across DST changes
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 NOON = time(12, 0)
+_UTC = ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=4096)
 def service_day_reference(day: date, zone: ZoneInfo) -> datetime:
-    """The instant GTFS times of ``day`` count from (aware, UTC)."""
+    """The instant GTFS times of ``day`` count from (aware, UTC).
+
+    Cached: a plan asks for the same few days hundreds of times (every leg time is one).
+    """
     noon = datetime.combine(day, NOON, tzinfo=zone)
-    return noon.astimezone(ZoneInfo("UTC")) - timedelta(hours=12)
+    return noon.astimezone(_UTC) - timedelta(hours=12)
 
 
 def seconds_since_reference(moment: datetime, day: date, zone: ZoneInfo) -> int:
