@@ -18,8 +18,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest_d.app import TEST_KERNEL_CACHE
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def free_port() -> int:

@@ -31,7 +31,7 @@ from flask import Flask
 
 from providers.sandbox.faults import Fault, FaultKind
 from routing.demo.generate import generate_demo_inputs
-from tests.app.test_bookings import DESTINATION, MONDAY_8, held
+from tests.app.booking.test_bookings import DESTINATION, MONDAY_8, held
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.app import TEST_KERNEL_CACHE
 from tests.conftest_d.gbfs_server import GbfsFolderServer
