@@ -24,7 +24,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from tests.app.accounts.test_authorisation_matrix import BODIES, BOOKING_ID, PLACE_ID, TICKET_ID, _objects
+from tests.app.accounts.resident_world import BODIES, BOOKING_ID, PLACE_ID, TICKET_ID, resident_world
 from tests.app.api.openapi_operations import declared_document, declared_operations
 from tests.conftest_d.accounts import SignedIn
 
@@ -84,7 +84,7 @@ def test_operation_honours_its_contract(app: Flask, method: str, path: str) -> N
 def test_operation_honours_its_contract_for_every_role(
     app: Flask, sign_in: Callable[..., SignedIn], role: str, method: str, path: str
 ) -> None:
-    world = _objects(app, sign_in)
+    world = resident_world(app, sign_in)
     caller = world.callers[role]
     assert caller is not None
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,15 +11,7 @@ from flask.testing import FlaskClient
 from app.i18n import LANGUAGES, MESSAGES
 from app.itinerary_ids import InvalidItineraryId, read_itinerary_id
 from routing.region.region import Region
-from tests.conftest_d.regions import DEMO_FIRST_DAY
-
-BERLIN = ZoneInfo("Europe/Berlin")
-MONDAY_8 = datetime.combine(DEMO_FIRST_DAY, datetime.min.time(), tzinfo=BERLIN) + timedelta(hours=8, minutes=3)
-
-
-def corner(region: Region, fx: float, fy: float) -> str:
-    west, south, east, north = region.manifest.bbox
-    return f"{south + fy * (north - south):.6f},{west + fx * (east - west):.6f}"
+from tests.app.api.demo_points import MONDAY_8, corner
 
 
 def plan(client: FlaskClient, region: Region, **params: str) -> dict:  # type: ignore[type-arg]

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 from flask.testing import FlaskClient
 
 from routing.geo import distance_m
 from routing.region.region import Region
-from tests.app.api import test_sharing as sharing
-from tests.conftest_d.regions import DEMO_FIRST_DAY
-
-registry = sharing.registry
-sharing_client = sharing.sharing_client
-"""The sandbox operator's fixtures, shared with the sharing API tests."""
-
-MONDAY_8 = datetime.combine(DEMO_FIRST_DAY, datetime.min.time(), tzinfo=ZoneInfo("Europe/Berlin")) + timedelta(
-    hours=8, minutes=3
-)
-
-
-def _corner(region: Region, fx: float, fy: float) -> str:
-    west, south, east, north = region.manifest.bbox
-    return f"{south + fy * (north - south):.6f},{west + fx * (east - west):.6f}"
+from tests.app.api.demo_points import MONDAY_8, corner
+from tests.app.sandbox_trips import plan_trip
 
 
 def _plan(client: FlaskClient, region: Region, modes: str, language: str, **headers: str):  # type: ignore[no-untyped-def]
-    query = {"from": _corner(region, 0.2, 0.2), "to": _corner(region, 0.8, 0.7), "time": MONDAY_8.isoformat()}
+    query = {"from": corner(region, 0.2, 0.2), "to": corner(region, 0.8, 0.7), "time": MONDAY_8.isoformat()}
     return client.get(
         "/api/v1/plan", query_string=query | {"modes": modes}, headers={"Accept-Language": language, **headers}
     )
@@ -77,7 +61,7 @@ def test_geojson_features_carry_the_steps(client: FlaskClient, demo_region: Regi
 
 
 def test_shared_bike_rides_carry_their_steps(sharing_client: FlaskClient) -> None:
-    body = sharing.plan(sharing_client, "bikeshare")
+    body = plan_trip(sharing_client, "bikeshare")
     rides = [leg for itinerary in body["itineraries"] for leg in itinerary["legs"] if leg["mode"] == "bikeshare"]
     assert rides
     for ride in rides:

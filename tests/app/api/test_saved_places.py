@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import SavedPlace
 from routing.region.region import Region
-from tests.app.api.test_plan import MONDAY_8, corner
+from tests.app.api.demo_points import MONDAY_8, corner
 from tests.conftest_d.accounts import SignedIn
 
 PLACES = "/api/v1/me/places"

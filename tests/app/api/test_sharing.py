@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
 
 from providers.model import LegSpec
-from providers.registry import InstanceConfig, ProviderRegistry, build_registry, discover_factories
+from providers.registry import ProviderRegistry
 from providers.sandbox.faults import Fault, FaultKind
-from tests.conftest_d.regions import DEMO_FIRST_DAY
-from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
+from tests.app.sandbox_trips import BERLIN, plan_trip
+from tests.conftest_d.sandbox import SandboxServer
 
-BERLIN = ZoneInfo("Europe/Berlin")
-MONDAY_8 = datetime.combine(DEMO_FIRST_DAY, datetime.min.time(), tzinfo=BERLIN) + timedelta(hours=8)
-ORIGIN, DESTINATION = "51.3058,9.4759", "51.3252,9.5071"
 CENTRE = "51.3155,9.4915"
-
-
-@pytest.fixture
-def registry(sandbox: SandboxServer) -> ProviderRegistry:
-    factories, broken = discover_factories()
-    instances = [
-        InstanceConfig("demo-rad", "tomp", sandbox.settings("demo-rad")),
-        InstanceConfig("demo-auto", "tomp", sandbox.settings("demo-auto", version="3.0")),
-    ]
-    built = build_registry(instances, factories, {"SANDBOX_KEY": SANDBOX_API_KEY}, broken_adapters=broken)
-    assert not built.failures
-    return built
-
-
-@pytest.fixture
-def sharing_client(make_app, registry: ProviderRegistry) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client: FlaskClient = make_app(providers=registry).test_client()
-    return client
-
-
-def plan(client: FlaskClient, modes: str, **params: str) -> dict[str, Any]:
-    query = {"from": ORIGIN, "to": DESTINATION, "time": MONDAY_8.isoformat(), "modes": modes} | params
-    response = client.get("/api/v1/plan", query_string=query, headers={"Accept-Language": "en"})
-    assert response.status_code == 200, response.get_json()
-    body: dict[str, Any] = response.get_json()
-    return body
 
 
 def sharing_legs(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -54,7 +24,7 @@ def sharing_legs(body: dict[str, Any]) -> list[dict[str, Any]]:
 def test_bikeshare_trip_is_priced_by_the_operator_and_uses_an_available_bike(
     sharing_client: FlaskClient, sandbox: SandboxServer
 ) -> None:
-    body = plan(sharing_client, "bikeshare")
+    body = plan_trip(sharing_client, "bikeshare")
     legs = sharing_legs(body)
     assert legs and body["warnings"] == []
     leg = legs[0]
@@ -75,7 +45,7 @@ def test_bikeshare_trip_is_priced_by_the_operator_and_uses_an_available_bike(
 
 
 def test_carsharing_is_a_round_trip_from_its_station(sharing_client: FlaskClient) -> None:
-    body = plan(sharing_client, "carsharing")
+    body = plan_trip(sharing_client, "carsharing")
     leg = sharing_legs(body)[0]
     sharing = leg["sharing"]
     assert leg["mode"] == "carsharing" and sharing["roundTrip"] is True
@@ -86,7 +56,7 @@ def test_carsharing_is_a_round_trip_from_its_station(sharing_client: FlaskClient
 
 def test_planning_goes_on_without_a_provider_that_is_down(sharing_client: FlaskClient, sandbox: SandboxServer) -> None:
     sandbox.faults.replace([Fault(FaultKind.ERROR, path="/gbfs/2.3/demo-rad", status=503)])
-    body = plan(sharing_client, "walk,transit,bikeshare")
+    body = plan_trip(sharing_client, "walk,transit,bikeshare")
     warnings = [warning for warning in body["warnings"] if warning["code"] == "provider_unavailable"]
     assert [warning["provider"] for warning in warnings] == ["demo-rad"]
     assert "demo-rad" in warnings[0]["message"]
@@ -98,7 +68,7 @@ def test_a_malformed_feed_makes_the_provider_unavailable_not_the_request(
     sharing_client: FlaskClient, sandbox: SandboxServer
 ) -> None:
     sandbox.faults.replace([Fault(FaultKind.MALFORMED, path="/gbfs/3.0/demo-auto")])
-    body = plan(sharing_client, "walk,carsharing")
+    body = plan_trip(sharing_client, "walk,carsharing")
     assert {w["provider"] for w in body["warnings"] if w["code"] == "provider_unavailable"} == {"demo-auto"}
     vehicles = sharing_client.get("/api/v1/vehicles", query_string={"near": CENTRE, "radius": 5000})
     assert vehicles.status_code == 200

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.database import DatabaseBusy, configure_sqlite, retry_on_lock, take_write_lock
 from app.extensions import db
 from app.models import User
-from tests.app.booking.test_bookings import book, held, plan_shared, registry  # noqa: F401 - fixture
+from tests.app.sandbox_trips import book, held, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.sandbox import SandboxServer
 
@@ -32,7 +32,7 @@ FREE_BIKE = "51.3053,9.4753"
 
 
 @pytest.fixture
-def booking_app(make_app, registry) -> Flask:  # type: ignore[no-untyped-def]  # noqa: F811
+def booking_app(make_app, registry) -> Flask:  # type: ignore[no-untyped-def]
     application: Flask = make_app(providers=registry)
     return application
 

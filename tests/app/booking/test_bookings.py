@@ -7,65 +7,27 @@ booking of a vehicle.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.payments.offline import NEEDS_AUTHENTICATION, OfflineGateway
-from providers.registry import InstanceConfig, ProviderRegistry, build_registry, discover_factories
+from providers.registry import ProviderRegistry
 from providers.sandbox.faults import Fault, FaultKind
+from tests.app.sandbox_trips import book, held, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.payments import FakeGateway
-from tests.conftest_d.regions import DEMO_FIRST_DAY
-from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
-
-BERLIN = ZoneInfo("Europe/Berlin")
-MONDAY_8 = datetime.combine(DEMO_FIRST_DAY, datetime.min.time(), tzinfo=BERLIN) + timedelta(hours=8)
-ORIGIN, DESTINATION = "51.3058,9.4759", "51.3252,9.5071"
-
-
-@pytest.fixture
-def registry(sandbox: SandboxServer) -> ProviderRegistry:
-    factories, broken = discover_factories()
-    instances = [
-        InstanceConfig("demo-rad", "tomp", sandbox.settings("demo-rad")),
-        InstanceConfig("demo-auto", "tomp", sandbox.settings("demo-auto", version="3.0")),
-    ]
-    return build_registry(instances, factories, {"SANDBOX_KEY": SANDBOX_API_KEY}, broken_adapters=broken)
+from tests.conftest_d.sandbox import SandboxServer
 
 
 @pytest.fixture
 def booking_app(make_app, registry: ProviderRegistry) -> Flask:  # type: ignore[no-untyped-def]
     application: Flask = make_app(providers=registry)
     return application
-
-
-def plan_shared(client: FlaskClient, modes: str = "bikeshare", origin: str = ORIGIN) -> dict[str, Any]:
-    body = client.get(
-        "/api/v1/plan",
-        query_string={"from": origin, "to": DESTINATION, "modes": modes, "time": MONDAY_8.isoformat()},
-    ).get_json()
-    itinerary: dict[str, Any] = next(it for it in body["itineraries"] if any(leg["sharing"] for leg in it["legs"]))
-    return itinerary
-
-
-def book(client: FlaskClient, user: SignedIn, itinerary_id: str, key: str | None = None, **body: Any) -> Any:
-    headers = user.headers | {"Idempotency-Key": key or str(uuid.uuid4())}
-    return client.post("/api/v1/bookings", json={"itineraryId": itinerary_id, **body}, headers=headers)
-
-
-def held(sandbox: SandboxServer, system: str = "demo-rad") -> set[str]:
-    _, vehicles = sandbox.fleet.snapshot(system)
-    return {vehicle.vehicle_id for vehicle in vehicles if vehicle.booking_id is not None}
 
 
 def test_a_booking_reserves_authorises_and_confirms(

@@ -20,8 +20,10 @@ from flask.testing import FlaskClient
 from app.booking.receipts import COLUMNS_MM, DEMO_SELLER, receipt_pdf
 from app.schemas.bookings import Receipt, ReceiptLine, SellerOut
 from routing.region.region import Region
-from tests.app.tickets.test_passes import MONDAY_10, buy, eligible, plan, shop_clock, stop_in, transit_legs  # noqa: F401
+from tests.app.tickets.pass_shop import MONDAY_10, buy, eligible, plan, stop_in, transit_legs
 from tests.conftest_d.accounts import SignedIn
+
+pytestmark = pytest.mark.usefixtures("shop_clock")
 
 MM = 72 / 25.4
 LEFT_MARGIN_MM = 12.5

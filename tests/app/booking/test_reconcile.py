@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from providers.registry import InstanceConfig, build_registry, discover_factories
 from providers.sandbox.faults import Fault, FaultKind
-from tests.app.booking.test_bookings import held, plan_shared
+from tests.app.sandbox_trips import held, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
 from tests.paths import ROOT

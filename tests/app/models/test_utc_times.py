@@ -20,7 +20,7 @@ from app.database import upgrade_database
 from app.extensions import db
 from app.itinerary_ids import SALT, InvalidItineraryId, ItineraryRecord, read_itinerary_id
 from app.models import AuthSession, BookingLeg, NaiveDatetimeError, Payment, TicketRevocation, as_utc
-from tests.app.booking.test_bookings import book, plan_shared, registry  # noqa: F401 - the registry fixture
+from tests.app.sandbox_trips import book, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.factories import make_user
 
@@ -69,7 +69,7 @@ def _moved(record: dict[str, Any], to: datetime) -> dict[str, Any]:
 
 
 @pytest.fixture
-def booking_app(make_app, registry) -> Flask:  # type: ignore[no-untyped-def]  # noqa: F811
+def booking_app(make_app, registry) -> Flask:  # type: ignore[no-untyped-def]
     application: Flask = make_app(providers=registry)
     return application
 

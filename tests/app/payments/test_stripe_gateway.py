@@ -32,7 +32,7 @@ from app.payments import ledger
 from app.payments.gateway import IntentStatus, PaymentDeclined, PaymentError
 from app.payments.stripe_gateway import StripeGateway
 from providers.registry import ProviderRegistry
-from tests.app.booking.test_bookings import book, held, plan_shared, registry  # noqa: F401 - the registry fixture
+from tests.app.sandbox_trips import book, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.payments import FakeGateway
 from tests.conftest_d.sandbox import SandboxServer
@@ -164,7 +164,7 @@ def test_the_ledger_never_runs_a_business_operation_twice(app: Flask) -> None:
 
 
 @pytest.fixture
-def stripe_app(make_app, registry: ProviderRegistry, localstripe_url: str) -> Flask:  # type: ignore[no-untyped-def]  # noqa: F811
+def stripe_app(make_app, registry: ProviderRegistry, localstripe_url: str) -> Flask:  # type: ignore[no-untyped-def]
     application: Flask = make_app(
         providers=registry,
         stripe_secret_key=STRIPE_TEST_KEY,

@@ -12,7 +12,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import PassTicket
-from tests.app.tickets.test_passes import TODAY, buy, eligible
+from tests.app.tickets.pass_shop import TODAY, buy, eligible
 from tests.conftest_d.accounts import SignedIn
 
 

@@ -21,13 +21,15 @@ from PIL import Image
 from app.cli import main
 from app.itinerary_ids import SALT, read_itinerary_id
 from routing.region.region import Region
-from tests.app.booking.test_bookings import book, plan_shared, registry  # noqa: F401 - the registry fixture
-from tests.app.tickets.test_passes import MONDAY_10, buy, eligible, plan, shop_clock, stop_in, transit_legs  # noqa: F401
+from tests.app.sandbox_trips import book, plan_shared
+from tests.app.tickets.pass_shop import MONDAY_10, buy, eligible, plan, stop_in, transit_legs
 from tests.conftest_d.accounts import SignedIn
+
+pytestmark = pytest.mark.usefixtures("shop_clock")
 
 
 @pytest.fixture
-def booking_app(make_app, registry) -> Flask:  # type: ignore[no-untyped-def]  # noqa: F811
+def booking_app(make_app, registry) -> Flask:  # type: ignore[no-untyped-def]
     application: Flask = make_app(providers=registry)
     return application
 

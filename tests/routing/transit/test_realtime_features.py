@@ -31,7 +31,7 @@ from routing.transit.realtime import (
     parse_trip_updates,
 )
 from tests.routing.transit.point_queries import ALGORITHMS
-from tests.routing.transit.test_realtime import BERLIN, MONDAY, TRIPS, first_leg, message
+from tests.routing.transit.realtime_feeds import BERLIN, MONDAY, TRIPS, first_leg, message
 from tests.routing.transit.tiny_transit import STOPS, tiny_router
 
 FEED_TIME = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
