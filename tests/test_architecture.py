@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+import pytest
 
 from tests.paths import ROOT
 
 # In a child process: import-linter configures logging with dictConfig, which would
 # disable the loggers (the access log among them) of the test process.
 LINT = (
-    "from importlinter.cli import lint_imports; "
-    "raise SystemExit(lint_imports(config_filename='pyproject.toml', no_cache=True))"
+    "import sys; from importlinter.cli import lint_imports; "
+    "raise SystemExit(lint_imports(config_filename='pyproject.toml', limit_to_contracts=(sys.argv[1],), no_cache=True))"
 )
+CONTRACTS = {
+    contract["id"]: contract["name"]
+    for contract in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"][
+        "contracts"
+    ]
+}
+"""Every import-linter contract of pyproject.toml by id (each has one)."""
 
 TESTS = ROOT / "tests"
 PACKAGES = ("app", "routing", "providers")
@@ -25,11 +35,18 @@ CROSS_CUTTING = {
 """Test directories (relative to ``tests/``) that deliberately mirror no package, and why."""
 
 
-def test_import_contracts_hold() -> None:
+def test_the_contracts_cover_both_layerings() -> None:
+    assert {"routing-pure", "providers-apart", "routing-layers", "app-layers", "app-models-bottom"} <= set(CONTRACTS)
+
+
+@pytest.mark.parametrize("contract", sorted(CONTRACTS))
+def test_import_contract_holds(contract: str) -> None:
     completed = subprocess.run(
-        [sys.executable, "-c", LINT], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", LINT, contract], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert f"{CONTRACTS[contract].split()[0]}" in completed.stdout  # this contract was the one checked
+    assert "1 kept, 0 broken" in completed.stdout
 
 
 def _test_directories() -> set[Path]:

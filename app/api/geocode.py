@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.accounts.policy import PUBLIC
-from app.api.place_refs import GEOCODE_PREFIX
+from app.place_refs import GEOCODE_PREFIX
 from app.i18n import negotiate, text
 from app.openapi import ApiBlueprint
 from app.region_services import GEOCODER, region_service

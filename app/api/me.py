@@ -12,7 +12,7 @@ from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.accounts.views import account_out
-from app.api.place_refs import SavedPlaceRef, place_ref_text
+from app.place_refs import SavedPlaceRef, place_ref_text
 from app.errors import Conflict, FieldProblem, InvalidBody, RuleViolation
 from app.extensions import db, orm_session
 from app.i18n import negotiate, text

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
-from app.api.place_refs import resolve_place_ref
+from app.place_refs import resolve_place_ref
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from app.api.place_refs import PlaceReference
+from app.place_refs import PlaceReference
 from app.i18n import FieldValueError
 from app.schemas.alerts import AlertOut
 from app.schemas.common import ApiModel, QueryModel, RequestTime
