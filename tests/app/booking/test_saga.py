@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.booking.saga import TransitTicket
+from app.booking.states import IllegalTransition
 from app.deadlines import Deadline
 from app.extensions import db
 from app.itinerary_ids import ItineraryRecord
@@ -283,3 +284,86 @@ def test_a_repeat_of_a_request_whose_budget_has_passed_is_answered_as_it_stands_
     again, created = world.saga(deadline=Deadline.start(20.0)).book(world.user, record, **request)
     assert (again.id, again.state, created) == (booking.id, S.PENDING, False)
     assert time.monotonic() - started < 2.0  # no waiting for a request that is over
+
+
+def test_an_operator_leg_and_a_ticket_leg_are_reserved_authorised_then_confirmed(world: SagaWorld) -> None:
+    booking = world.book([sharing_leg(), transit_leg(15)], ticket=TICKET)
+    assert booking.state == S.CONFIRMED and booking.failure_reason is None
+    bike, ticket = world.legs(booking)
+    assert bike.state == S.CONFIRMED and bike.provider == "fake"
+    (held,) = world.operator.held()
+    assert held.state == S.CONFIRMED and held.booking_id == bike.provider_booking_id
+    assert world.operator.calls.index("reserve") < world.operator.calls.index("confirm")
+    assert ticket.state == S.CONFIRMED and ticket.ticket_token == f"ticket-{booking.id}-1-1"
+    payment = world.saga().payment(booking)
+    assert payment is not None and payment.state == "authorised"
+    assert payment.authorised_cents >= 300 + TICKET.cents and payment.captured_cents == 0
+    moves = db.session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking.id, BookingEvent.leg_position == 1)
+    ).all()
+    assert [(event.from_state, event.to_state) for event in moves] == [
+        (S.PENDING, S.RESERVED),
+        (S.RESERVED, S.CONFIRMED),
+    ]
+
+
+def test_a_booking_of_tickets_only_is_bought_at_once(world: SagaWorld) -> None:
+    only = TransitTicket(position=0, cents=330, level="1", label=TICKET.label, valid_on=TICKET.valid_on)
+    booking = world.book([transit_leg(0)], ticket=only)
+    (ticket,) = world.legs(booking)
+    assert booking.state == S.COMPLETED and ticket.state == S.COMPLETED
+    assert ticket.final_cents == 330 and ticket.ticket_token == f"ticket-{booking.id}-0-1"
+    payment = world.saga().payment(booking)
+    assert payment is not None and payment.state == "captured" and payment.captured_cents == 330
+    assert world.operator.calls == []  # no operator was asked for a ticket
+
+
+def test_a_failing_operator_leg_compensates_the_issued_ticket_and_the_other_ride(world: SagaWorld) -> None:
+    answered: list[str] = []
+
+    def second_confirm_wrong(booking_id: str) -> BookingStatus:
+        answered.append(booking_id)
+        if len(answered) == 1:
+            return world.operator.bookings[booking_id]
+        return BookingStatus("fake", booking_id, S.RESERVED)
+
+    world.operator.wrong["confirm"] = second_confirm_wrong
+    booking = world.book([sharing_leg(), transit_leg(15), sharing_leg(position_minutes=40)], ticket=TICKET)
+    assert booking.state == S.FAILED and len(answered) == 2
+    first, ticket, second = world.legs(booking)
+    assert first.state == S.CANCELLED and first.final_cents in (None, 0)  # undone without a fee
+    assert ticket.state == S.CANCELLED and ticket.ticket_token  # issued, then voided
+    assert "ticket voided" in " ".join(
+        db.session.scalars(
+            select(BookingEvent.detail).where(BookingEvent.booking_id == booking.id, BookingEvent.leg_position == 1)
+        ).all()
+    )
+    assert second.state == S.CANCELLED
+    assert world.operator.held() == []
+    payment = world.saga().payment(booking)
+    assert payment is not None and payment.state == "released" and payment.captured_cents == 0
+    assert offline_status(world, booking.id) == "canceled"
+    assert not db.session.scalars(select(VehicleClaim).where(VehicleClaim.active)).all()
+
+
+def test_a_ride_started_and_ended_is_charged_what_the_operator_says(world: SagaWorld) -> None:
+    booking = world.book([sharing_leg()])
+    runner = world.saga()
+    (leg,) = world.legs(booking)
+    runner.start_leg(booking, leg)
+    assert booking.state == S.IN_USE and world.legs(booking)[0].state == S.IN_USE
+    runner.end_leg(booking, world.legs(booking)[0])
+    (leg,) = world.legs(booking)
+    assert leg.state == S.COMPLETED and leg.final_cents == 250  # the fake operator's end amount, not the quote
+    assert booking.state == S.COMPLETED
+    payment = runner.payment(booking)
+    assert payment is not None and payment.state == "captured" and payment.captured_cents == 250
+    assert world.operator.held() == []
+
+
+def test_a_ticket_leg_cannot_be_started(world: SagaWorld) -> None:
+    booking = world.book([sharing_leg(), transit_leg(15)], ticket=TICKET)
+    ticket = world.legs(booking)[1]
+    with pytest.raises(IllegalTransition, match="is a ticket"):
+        world.saga().start_leg(booking, ticket)
+    assert world.legs(booking)[1].state == S.CONFIRMED

@@ -13,7 +13,6 @@ import pytest
 from routing.bench.points import PointQueries
 from routing.errors import NoRoute
 from routing.planner.errors import PointNotOnNetwork
-from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
 from routing.transit._raptor import INF
 from routing.transit.journeys import TransitLeg, WalkLeg
@@ -141,19 +140,9 @@ def test_porto_alegre_matches_connection_scan(porto_alegre: Region) -> None:
 
 
 @pytest.mark.realdata
-def test_heidelberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -> None:
-    build_region(
-        RegionInputs(
-            name="heidelberg",
-            gtfs=[GtfsInput("vrn", shared_data / "heidelberg" / "vrn_gtfs_cut.zip")],
-            osm_file=shared_data / "heidelberg" / "heidelberg.test.pbf",
-            first_day=date(2022, 7, 4),
-            days=3,
-        ),
-        tmp_path / "region",
-    )
-    region = load_region(tmp_path / "region")
-    assert assert_matches_reference(points_of(region), region, 30, seed=3) == 30
+def test_heidelberg_matches_connection_scan(heidelberg: Region) -> None:
+    # The session's Heidelberg region (the same inputs: VRN cut + OSM, 2022-07-04, 3 days).
+    assert assert_matches_reference(points_of(heidelberg), heidelberg, 30, seed=3) == 30
 
 
 def test_range_covers_every_departure_in_the_window(demo_router: PointQueries, demo_region: Region) -> None:
@@ -211,16 +200,7 @@ def test_arrive_by_early_morning_uses_the_previous_evening(demo_router: PointQue
 
 
 @pytest.mark.realdata
-def test_herrenberg_matches_connection_scan(shared_data: Path, tmp_path: Path) -> None:
-    build_region(
-        RegionInputs(
-            name="herrenberg",
-            gtfs=[GtfsInput("vvs", shared_data / "herrenberg" / "gtfs")],
-            osm_file=shared_data / "herrenberg" / "herrenberg-minimal.osm.pbf",
-            first_day=date(2021, 7, 5),
-            days=3,
-        ),
-        tmp_path / "region",
-    )
-    region = load_region(tmp_path / "region")
+def test_herrenberg_matches_connection_scan(herrenberg: Path) -> None:
+    # The session's Herrenberg region (the same inputs: VVS buses + OSM centre, 2021-07-05, 3 days).
+    region = load_region(herrenberg)
     assert assert_matches_reference(points_of(region), region, 25, seed=8) == 25
