@@ -93,7 +93,7 @@ class AccountUpdate(BodyModel):
     district: District | None = None
 
 
-EmailToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=200)]
+EmailToken = Annotated[str, trimmed_text(min_length=20, max_length=200)]
 
 
 class MailRequest(BodyModel):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from app.models import PlaceKind
-from app.schemas.common import ApiModel, BodyModel
+from app.schemas.common import ApiModel, BodyModel, trimmed_text
 
-PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+PlaceName = Annotated[str, trimmed_text(min_length=1, max_length=120)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
