@@ -480,7 +480,7 @@ MESSAGES |= {
 }
 
 
-# -- tickets: the ticket view, its QR image and the inspector (app/tickets/view.py, app/cli.py) ------
+# -- tickets: the ticket view, its QR image and the inspector (app/tickets/view.py, app/cli/tickets.py) ------
 MESSAGES |= {
     "ticket.valid_on": {"de": "gültig am {day}", "en": "valid on {day}"},
     "ticket.valid_from_to": {"de": "gültig vom {start} bis {end}", "en": "valid {start} to {end}"},

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.accounts.policy import PUBLIC
-from app.api.place_refs import GEOCODE_PREFIX
 from app.i18n import negotiate, text
 from app.openapi import ApiBlueprint
+from app.place_refs import GEOCODE_PREFIX
 from app.region_services import GEOCODER, region_service
 from app.schemas.geocode import GeocodeKind, GeocodeList, GeocodeQuery, GeocodeResult, ReverseQuery
 from routing.geocode.extract import CATEGORY_WORDS, Kind

@@ -12,7 +12,6 @@ from app.accounts.access import current_user, reach
 from app.accounts.policy import ACCOUNT, PUBLIC
 from app.accounts.tokens import revoke_all
 from app.accounts.views import account_out
-from app.api.place_refs import SavedPlaceRef, place_ref_text
 from app.errors import Conflict, FieldProblem, InvalidBody, RuleViolation
 from app.extensions import db, orm_session
 from app.i18n import negotiate, text
@@ -21,6 +20,7 @@ from app.models import PlaceKind, SavedPlace, User, as_utc
 from app.open_data.published import published_district_ids
 from app.openapi import ApiBlueprint
 from app.personal_data import build_export, pseudonymise_account
+from app.place_refs import SavedPlaceRef, place_ref_text
 from app.schemas.accounts import Account, AccountUpdate
 from app.schemas.export import AccountExport, export_json_schema
 from app.schemas.places import SavedPlaceIn, SavedPlaceList, SavedPlaceOut, SavedPlaceUpdate

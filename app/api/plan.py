@@ -8,7 +8,6 @@ from datetime import datetime
 from flask import Response, current_app, request
 
 from app.accounts.policy import PUBLIC
-from app.api.place_refs import resolve_place_ref
 from app.deadlines import request_deadline
 from app.errors import ApiError, FieldProblem
 from app.fares import companions_fare, fare_calculator, leg_fares, traveller_passes, traveller_price
@@ -18,6 +17,7 @@ from app.i18n import negotiate, text
 from app.itinerary_ids import sign_itinerary
 from app.local_times import local_moment
 from app.openapi import ApiBlueprint
+from app.place_refs import resolve_place_ref
 from app.realtime import alerts_out, trip_info
 from app.region_services import PLANNER, region_service
 from app.schemas.plan import (

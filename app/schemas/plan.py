@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from app.api.place_refs import PlaceReference
 from app.i18n import FieldValueError
+from app.place_refs import PlaceReference
 from app.schemas.alerts import AlertOut
 from app.schemas.common import ApiModel, QueryModel, RequestTime
 from routing.planner.request import DEFAULT_MAX_WALK_M, Mode, WalkSpeed

@@ -22,7 +22,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from routing.region.region import Region
-from tests.app.test_plan_api import MONDAY_8, corner
+from tests.app.api.demo_points import MONDAY_8, corner
 
 BIN = Path(sys.executable).parent
 PACKAGE = "kassel_mobility_generated"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.deploy.test_servers import ROOT
+from tests.paths import ROOT
 
 FIRST_TO_TENTH_MAX = 3.0
 

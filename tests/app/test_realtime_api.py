@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -17,8 +18,9 @@ from google.transit import gtfs_realtime_pb2 as rt
 
 from routing.region.region import Region
 from routing.transit.service_time import moment_at
-from tests.app.test_realtime_wiring import BERLIN
 from tests.conftest_d.regions import DEMO_FIRST_DAY
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from app.payments.gateway import PaymentGateway
 from app.settings import Environment, LogLevel, Settings
 from providers.registry import ProviderRegistry
 from tests.conftest_d.regions import _exclusive, _shared_root
+from tests.paths import ROOT
 
-TEST_KERNEL_CACHE = Path(__file__).resolve().parents[2] / ".pytest_cache" / "numba-cache"
+TEST_KERNEL_CACHE = ROOT / ".pytest_cache" / "numba-cache"
 """The compiled routing kernels of test apps (git-ignored, kept between runs)."""
 
 __all__ = ["app", "client", "db_session", "make_app", "make_settings", "runner", "settings", "warm_test_kernels"]

@@ -13,6 +13,7 @@ import pytest
 from routing.demo.generate import DemoInputs, build_demo_region, generate_demo_inputs
 from routing.region.build import GtfsInput, RegionInputs, build_region
 from routing.region.region import Region, load_region
+from tests.paths import SHARED_DATA
 
 __all__ = [
     "DEMO_FIRST_DAY",
@@ -27,8 +28,6 @@ __all__ = [
 
 DEMO_FIRST_DAY = date(2026, 11, 23)
 """A Monday; the demo's holiday is then Wednesday 2026-11-25."""
-
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -16,7 +16,8 @@ import requests
 from routing.demo.generate import DemoInputs
 from tests.conftest_d.app import TEST_KERNEL_CACHE
 from tests.conftest_d.gbfs_server import GbfsFolderServer
-from tests.deploy.test_servers import ROOT, free_port, wait_for
+from tests.deploy.servers import free_port, wait_for
+from tests.paths import ROOT
 
 PROBLEM_JSON = "application/problem+json"
 Start = Callable[..., str]

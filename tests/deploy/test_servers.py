@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,26 +16,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest_d.app import TEST_KERNEL_CACHE
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 90.0) -> requests.Response:
-    """Poll ``url`` until it answers; workers may take a while to start on a busy machine."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return requests.get(url, timeout=10)
-        except requests.RequestException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+from tests.deploy.servers import free_port, wait_for
+from tests.paths import ROOT
 
 
 @pytest.fixture

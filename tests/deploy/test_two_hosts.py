@@ -31,13 +31,14 @@ from flask import Flask
 
 from providers.sandbox.faults import Fault, FaultKind
 from routing.demo.generate import generate_demo_inputs
-from tests.app.test_bookings import DESTINATION, MONDAY_8, held
+from tests.app.sandbox_trips import DESTINATION, MONDAY_8, held
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.app import TEST_KERNEL_CACHE
 from tests.conftest_d.gbfs_server import GbfsFolderServer
 from tests.conftest_d.regions import DEMO_FIRST_DAY
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
-from tests.deploy.test_servers import ROOT, free_port
+from tests.deploy.servers import free_port
+from tests.paths import ROOT
 
 TTL_S = 600
 """The feeds' ``ttl``: longer than the test, so every fetch after the first would be a duplicate."""

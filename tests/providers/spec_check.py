@@ -21,7 +21,7 @@ import yaml
 from jsonschema import Draft7Validator
 from openapi_schema_validator import OAS30Validator
 
-from tests.conftest_d.regions import SHARED_DATA
+from tests.paths import SHARED_DATA
 
 SPECS = SHARED_DATA / "specs"
 GBFS_SCHEMAS = SPECS / "gbfs-json-schema"

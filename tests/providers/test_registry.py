@@ -23,6 +23,7 @@ from providers.registry import (
     registry_from_file,
 )
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
+from tests.paths import ROOT
 
 
 def _toml(sandbox: SandboxServer) -> str:
@@ -167,6 +168,6 @@ def test_sandbox_operator_command_serves_the_demo_fleet(tmp_path: Path) -> None:
 
 
 def test_the_demo_configuration_in_docs_builds() -> None:
-    path = Path(__file__).resolve().parents[2] / "docs" / "providers-demo.toml"
+    path = ROOT / "docs" / "providers-demo.toml"
     registry = build_registry(load_provider_config(path), discover_factories()[0], {})
     assert set(registry.providers) == {"demo-rad", "demo-auto", "demo-ast"} and not registry.failures

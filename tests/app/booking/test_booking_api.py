@@ -11,7 +11,7 @@ from flask import Flask
 from app.booking.saga import BookingSaga
 from app.extensions import db
 from providers.registry import InstanceConfig, ProviderRegistry, build_registry, discover_factories
-from tests.app.test_bookings import book, held, plan_shared
+from tests.app.sandbox_trips import book, held, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
 

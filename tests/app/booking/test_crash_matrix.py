@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import Booking, BookingLeg, OfflinePayment, Payment, Refund, SagaStep, VehicleClaim
 from providers.model import BookingState
 from providers.registry import InstanceConfig, ProviderRegistry, build_registry, discover_factories
-from tests.app.test_bookings import book, held, plan_shared
+from tests.app.sandbox_trips import book, held, plan_shared
 from tests.conftest_d.accounts import SignedIn
 from tests.conftest_d.sandbox import SANDBOX_API_KEY, SandboxServer
 

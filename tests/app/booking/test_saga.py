@@ -17,6 +17,7 @@ from app.models import BookingEvent, OfflinePayment, SagaStep, User, VehicleClai
 from providers.model import BookingState, BookingStatus, LegSpec, Quote
 from tests.app.booking.conftest import SagaWorld
 from tests.app.booking.fakes import sharing_leg, transit_leg
+from tests.paths import ROOT
 
 S = BookingState
 TICKET = TransitTicket(
@@ -174,11 +175,10 @@ def test_a_new_offer_gets_a_new_key(world: SagaWorld) -> None:
 
 
 def test_the_state_machine_in_the_docs_is_the_one_in_states_py() -> None:
-    from pathlib import Path
 
     from app.booking.states import BOOKING_TRANSITIONS, LEG_TRANSITIONS, mermaid
 
-    page = (Path(__file__).resolve().parents[3] / "docs" / "bookings.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "bookings.md").read_text(encoding="utf-8")
     documented = page.split("<!-- states:begin -->")[1].split("<!-- states:end -->")[0].strip()
     assert documented == mermaid()
     edges = sum(len(targets) for targets in (*LEG_TRANSITIONS.values(), *BOOKING_TRANSITIONS.values()))
