@@ -2,7 +2,7 @@
 
 The feeds come from the settings (TripUpdates, VehiclePositions and ServiceAlerts URLs per
 GTFS feed name), are polled together by one :class:`RealtimePoller` per worker and region,
-and share the TTL rules (``routing.transit.realtime``). :class:`TripInfo` reads the overlay
+and share the TTL rules (``routing.transit.realtime_poll``). :class:`TripInfo` reads the overlay
 the router plans on for what the schedule alone cannot say: platforms, alerts of a leg or a
 stop, and live vehicles.
 """
@@ -17,7 +17,9 @@ from app.settings import Settings
 from routing.planner.itinerary import Itinerary, Leg
 from routing.transit.alerts import ServiceAlert, ride_alerts, stop_alerts
 from routing.transit.queries import TransitRouter
-from routing.transit.realtime import FeedKind, RealtimeSource, VehicleState
+from routing.transit.realtime import VehicleState
+from routing.transit.realtime_parse import FeedKind
+from routing.transit.realtime_poll import RealtimeSource
 
 
 def realtime_sources(settings: Settings) -> list[RealtimeSource]:

@@ -26,7 +26,8 @@ from routing.geocode.geocoder import Geocoder
 from routing.planner.planner import Planner
 from routing.region.build import station_points
 from routing.region.region import Region
-from routing.transit.realtime import RealtimePoller, TripLocator
+from routing.transit.realtime import TripLocator
+from routing.transit.realtime_poll import RealtimePoller
 from routing.transit.stop_search import StopNameIndex
 
 T = TypeVar("T")

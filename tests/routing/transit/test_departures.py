@@ -9,7 +9,8 @@ import pytest
 
 from routing.transit.departures import departure_board
 from routing.transit.queries import TransitRouter
-from routing.transit.realtime import TripLocator, parse_trip_updates
+from routing.transit.realtime import TripLocator
+from routing.transit.realtime_parse import parse_trip_updates
 from tests.routing.transit.realtime_feeds import BERLIN, MONDAY, TRIPS, message, trip_update
 from tests.routing.transit.tiny_transit import tiny_router
 

@@ -18,16 +18,9 @@ from routing.transit.gtfs_load import load_gtfs
 from routing.transit.journeys import TransitLeg
 from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
-from routing.transit.realtime import (
-    RealtimeFeed,
-    RealtimeFeedError,
-    RealtimePoller,
-    RealtimeSource,
-    TripLocator,
-    parse_trip_updates,
-    parse_vehicle_positions,
-    url_fetcher,
-)
+from routing.transit.realtime import RealtimeFeedError, TripLocator
+from routing.transit.realtime_parse import parse_trip_updates, parse_vehicle_positions
+from routing.transit.realtime_poll import RealtimeFeed, RealtimePoller, RealtimeSource, url_fetcher
 from routing.transit.reference import earliest_arrival_csa
 from routing.transit.service_time import service_day_reference
 from tests.routing.transit.point_queries import ALGORITHMS, between_stops

@@ -21,15 +21,9 @@ from routing.transit.alerts import parse_alerts, ride_alerts
 from routing.transit.departures import departure_board
 from routing.transit.journeys import TransitLeg
 from routing.transit.queries import TransitRouter
-from routing.transit.realtime import (
-    RealtimeOverlay,
-    RealtimePoller,
-    RealtimeSource,
-    TripLocator,
-    merge_overlays,
-    parse_feed,
-    parse_trip_updates,
-)
+from routing.transit.realtime import RealtimeOverlay, TripLocator, merge_overlays
+from routing.transit.realtime_parse import parse_feed, parse_trip_updates
+from routing.transit.realtime_poll import RealtimePoller, RealtimeSource
 from tests.routing.transit.point_queries import ALGORITHMS
 from tests.routing.transit.realtime_feeds import BERLIN, MONDAY, TRIPS, first_leg, message
 from tests.routing.transit.tiny_transit import STOPS, tiny_router

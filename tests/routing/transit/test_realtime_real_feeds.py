@@ -15,7 +15,8 @@ from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs
 from routing.transit.journeys import TransitLeg
 from routing.transit.queries import TransitRouter
-from routing.transit.realtime import TripLocator, _match_updates, parse_feed, parse_trip_updates
+from routing.transit.realtime import TripLocator
+from routing.transit.realtime_parse import _match_updates, parse_feed, parse_trip_updates
 from routing.transit.service_time import service_day_reference
 from routing.transit.timetable import Timetable
 from tests.routing.transit.point_queries import between_stops
