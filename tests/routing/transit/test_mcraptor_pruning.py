@@ -1,0 +1,116 @@
+"""McRAPTOR target pruning is exact: the pruned search finds the Pareto set of the plain one.
+
+Random timetables on the tiny stops, the demo city and Porto Alegre (when its data is
+present); every journey (criteria and legs) must be the same with and without pruning.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from routing.errors import NoRoute
+from routing.planner.errors import PointNotOnNetwork
+from routing.region.region import Region
+from routing.transit.ends import AccessEgress
+from routing.transit.journeys import Journey
+from routing.transit.options import TransitOptions
+from routing.transit.queries import TransitRouter
+from tests.routing.od_samples import od_queries
+from tests.routing.point_queries import points_of, stop_ends
+from tests.routing.tiny_transit import tiny_router
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = date(2026, 11, 23)
+STOPS = "ABCDEF"
+TRANSFERS = (
+    "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
+    "A,B,2,240\nB,A,2,240\nC,D,2,180\nD,C,2,180\nE,F,2,300\nF,E,2,300\nB,B,2,120\nE,E,3,\n"
+)
+
+
+def random_trips(rng: np.random.Generator, routes: int, trips_per_route: int) -> str:
+    """Trip lines for :func:`tiny_router`: random stop sequences, headways and ride times."""
+    lines = []
+    for route in range(routes):
+        stops = rng.choice(list(STOPS), size=int(rng.integers(2, 6)), replace=False)
+        rides = rng.integers(2, 15, size=stops.size - 1)
+        first = 7 * 60 + int(rng.integers(0, 40))
+        headway = int(rng.integers(5, 25))
+        for trip in range(trips_per_route):
+            minute = first + trip * headway + int(rng.integers(0, 3))
+            calls = []
+            for i, stop in enumerate(stops):
+                calls.append(f"{stop} {minute // 60:02d}:{minute % 60:02d}")
+                if i < rides.size:
+                    minute += int(rides[i])
+            lines.append(f"r{route}t{trip} {route} WD: " + ", ".join(calls))
+    return "\n".join(lines)
+
+
+def assert_same_pareto(router: TransitRouter, ends: AccessEgress, options: TransitOptions) -> int:
+    """Both searches agree (answer or NoRoute); returns the number of journeys."""
+    try:
+        plain: list[Journey] | None = router.pareto(ends, options, target_pruning=False)
+    except NoRoute:
+        plain = None
+    try:
+        pruned: list[Journey] | None = router.pareto(ends, options)
+    except NoRoute:
+        pruned = None
+    assert pruned == plain
+    return len(plain or [])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_tiny_timetables(tmp_path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    router = tiny_router(
+        tmp_path, random_trips(rng, routes=6, trips_per_route=6), first_day=MONDAY, transfers_txt=TRANSFERS
+    )
+    ids = router.timetable.stop_id.to_list()
+    prices = {f"kvg:{route}": int(rng.integers(100, 400)) for route in range(6)}
+    found = 0
+    for _ in range(40):
+        origins = rng.choice(len(ids), size=int(rng.integers(1, 3)), replace=False)
+        destinations = rng.choice(len(ids), size=int(rng.integers(1, 3)), replace=False)
+        departure = datetime(2026, 11, 23, 7, tzinfo=BERLIN) + timedelta(minutes=int(rng.integers(0, 90)))
+        ends = stop_ends(
+            router,
+            departure,
+            {int(s): int(rng.integers(0, 600)) for s in origins},
+            {int(s): int(rng.integers(0, 600)) for s in destinations},
+        )
+        options = TransitOptions(ride_price_cents=prices if rng.random() < 0.3 else None)
+        found += assert_same_pareto(router, ends, options)
+    assert found > 0
+
+
+def assert_same_on_region(region: Region, pairs: int, seed: int) -> int:
+    queries = points_of(region)
+    options = TransitOptions()
+    checked = 0
+    for origin, destination, departure in islice(od_queries(region, seed, first_hour=6, hours=14), pairs * 3):
+        if checked == pairs:
+            break
+        try:
+            ends = queries.ends(origin, destination, departure, options)
+        except PointNotOnNetwork:
+            continue
+        assert_same_pareto(queries.transit, ends, options)
+        checked += 1
+    return checked
+
+
+def test_demo_city(demo_region: Region) -> None:
+    assert assert_same_on_region(demo_region, 30, seed=11) == 30
+
+
+@pytest.mark.realdata
+def test_porto_alegre(porto_alegre: Region) -> None:
+    assert assert_same_on_region(porto_alegre, 30, seed=12) == 30
