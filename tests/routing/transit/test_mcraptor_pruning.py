@@ -24,33 +24,10 @@ from routing.transit.queries import TransitRouter
 from tests.routing.od_samples import od_queries
 from tests.routing.point_queries import points_of, stop_ends
 from tests.routing.tiny_transit import tiny_router
+from tests.routing.transit.random_timetables import TRANSFERS, random_trips
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 23)
-STOPS = "ABCDEF"
-TRANSFERS = (
-    "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
-    "A,B,2,240\nB,A,2,240\nC,D,2,180\nD,C,2,180\nE,F,2,300\nF,E,2,300\nB,B,2,120\nE,E,3,\n"
-)
-
-
-def random_trips(rng: np.random.Generator, routes: int, trips_per_route: int) -> str:
-    """Trip lines for :func:`tiny_router`: random stop sequences, headways and ride times."""
-    lines = []
-    for route in range(routes):
-        stops = rng.choice(list(STOPS), size=int(rng.integers(2, 6)), replace=False)
-        rides = rng.integers(2, 15, size=stops.size - 1)
-        first = 7 * 60 + int(rng.integers(0, 40))
-        headway = int(rng.integers(5, 25))
-        for trip in range(trips_per_route):
-            minute = first + trip * headway + int(rng.integers(0, 3))
-            calls = []
-            for i, stop in enumerate(stops):
-                calls.append(f"{stop} {minute // 60:02d}:{minute % 60:02d}")
-                if i < rides.size:
-                    minute += int(rides[i])
-            lines.append(f"r{route}t{trip} {route} WD: " + ", ".join(calls))
-    return "\n".join(lines)
 
 
 def assert_same_pareto(router: TransitRouter, ends: AccessEgress, options: TransitOptions) -> int:
