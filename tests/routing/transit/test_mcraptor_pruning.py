@@ -47,9 +47,9 @@ def assert_same_pareto(router: TransitRouter, ends: AccessEgress, options: Trans
 @pytest.mark.parametrize("seed", range(6))
 def test_random_tiny_timetables(tmp_path: Path, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    router = tiny_router(
-        tmp_path, random_trips(rng, routes=6, trips_per_route=6), first_day=MONDAY, transfers_txt=TRANSFERS
-    )
+    trips = random_trips(rng, routes=6, trips_per_route=6)
+    accessible = frozenset(line.split()[0] for line in trips.splitlines() if rng.random() < 0.6)
+    router = tiny_router(tmp_path, trips, first_day=MONDAY, transfers_txt=TRANSFERS, wheelchair_trips=accessible)
     ids = router.timetable.stop_id.to_list()
     prices = {f"kvg:{route}": int(rng.integers(100, 400)) for route in range(6)}
     found = 0
@@ -63,7 +63,9 @@ def test_random_tiny_timetables(tmp_path: Path, seed: int) -> None:
             {int(s): int(rng.integers(0, 600)) for s in origins},
             {int(s): int(rng.integers(0, 600)) for s in destinations},
         )
-        options = TransitOptions(ride_price_cents=prices if rng.random() < 0.3 else None)
+        options = TransitOptions(
+            ride_price_cents=prices if rng.random() < 0.3 else None, wheelchair=bool(rng.random() < 0.3)
+        )
         found += assert_same_pareto(router, ends, options)
     assert found > 0
 
