@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import NoRoute
+from routing.transit._candidates import departure_candidates
 from routing.transit._mcraptor import mc_raptor
 from routing.transit._raptor import INF, raptor
 from routing.transit._reverse import NEVER, reverse_raptor
@@ -276,14 +277,20 @@ class TransitRouter:
         return journeys
 
     def _departure_candidates(self, ends: AccessEgress, end: int, options: TransitOptions) -> list[int]:
-        """Every origin departure time in [ends.start, end] that catches some trip at an access stop."""
-        candidates: set[int] = set()
-        for stop, arrival in ends.sources.items():
-            walk = arrival - ends.start
-            for run in self.boardings(stop, ends.day, wheelchair=options.wheelchair):
-                leave = run.times - walk
-                candidates.update(leave[(leave >= ends.start) & (leave <= end)].tolist())
-        return sorted(candidates, reverse=True)
+        """Every origin departure time in [ends.start, end] that catches some trip at an access stop, latest first."""
+        bits, shifts = self.days(ends.day)
+        stops = list(ends.sources)
+        candidates = departure_candidates(
+            self._network.kernel,
+            bits,
+            shifts,
+            _array(iter(stops), len(stops)),
+            _array((ends.sources[stop] - ends.start for stop in stops), len(stops)),
+            ends.start,
+            end,
+            options.wheelchair,
+        )
+        return [int(leave) for leave in candidates.tolist()]
 
     def range_departures(
         self, ends: AccessEgress, latest: datetime, options: TransitOptions | None = None
