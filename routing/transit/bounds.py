@@ -2,7 +2,7 @@
 
 A reverse shortest-path search from the query's egress stops over a relaxed network: every
 hop between consecutive stops of a pattern costs the shortest ride any of its trips takes
-(arrival at the next stop minus departure here, never below 0), every footpath its query
+(arrival at the next stop minus departure here; 0 everywhere if one is negative), every footpath its query
 duration, and the destination is reached from an egress stop at its egress cost. Rules that
 only ever add time (change times, waiting, service days, accessibility, which trips run)
 are left out, so the result never exceeds the true remaining time of any journey: a label
@@ -39,7 +39,11 @@ class ReverseGraph(NamedTuple):
 
 @njit(cache=True)
 def _hop_floors(network: KernelArrays) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Every pattern hop (stop -> next stop) with the shortest ride over the pattern's trips (>= 0)."""
+    """Every pattern hop (stop -> next stop) with the shortest ride over the pattern's trips.
+
+    All zero when some trip arrives at a stop before it leaves the one before (times that
+    feeds may have and the compiler lets through): sums of hops then bound no ride.
+    """
     offsets = network.pattern_stop_offsets
     stops = network.pattern_stops
     trip_offsets = network.pattern_trip_offsets
@@ -63,8 +67,11 @@ def _hop_floors(network: KernelArrays) -> tuple[NDArray[np.int64], NDArray[np.in
                 best = min(best, ride)
             tails[h] = stops[first + position]
             heads[h] = stops[first + position + 1]
-            floors[h] = max(best, np.int64(0))
+            floors[h] = best
             h += 1
+    if h > 0 and floors[:h].min() < 0:
+        # A trip reaches a stop before leaving the one before: hop sums would bound nothing.
+        floors[:h] = 0
     return tails[:h], heads[:h], floors[:h]
 
 
