@@ -284,6 +284,11 @@ def run_transit_benchmark(
         router.pareto(*queries[0], options)
     except (NoRoute, PointNotOnNetwork):
         pass
+    try:  # the reverse kernel too
+        origin, destination, departure = queries[0]
+        router.arrive_by(origin, destination, departure + timedelta(hours=1), options)
+    except (NoRoute, PointNotOnNetwork):
+        pass
     if isinstance(peer, _Ferrobus):
         _ferrobus_query(peer, queries[0], max_transfers)  # the first call builds ferrobus' caches
     queries = queries[1:]

@@ -9,6 +9,15 @@ it neutral). Two label kinds keep transfer rules exact: alighted there
 of the same kind at the same stop in this or an earlier round, or a destination label,
 is no worse in every criterion.
 
+Target pruning (``prune``): arrival, walking and price only grow along a journey, and
+the trips with it, so a label whose arrival and walking *plus their lower bounds to the
+destination* (``bound_time``/``bound_walk`` per stop, :mod:`routing.transit.bounds`;
+INF: the destination cannot be reached from there) are beaten by a destination label
+cannot lead to a new Pareto point: it is dropped where it would be made (alighting, a
+footpath), before boarding (at the trip's departure), and while carried along a route.
+Everything such a label would have blocked is beaten the same way, so the Pareto set is
+the one of the unpruned search (``prune`` False keeps that search, for the tests).
+
 Label rows (int32):
     trip_labels[k, s, b] = arrival, walk, price, trip, day, board stop, board time,
                            parent kind (0 walk, 1 trip), parent index
@@ -139,6 +148,22 @@ def _beaten(destinations: NDArray[np.int64], count: int, arrival: Seconds, walk:
     return False
 
 
+@njit(cache=True, inline="always")
+def _hopeless(
+    destinations: NDArray[np.int64],
+    count: int,
+    time: Seconds,
+    walk: Seconds,
+    price: Seconds,
+    bound_time: Seconds,
+    bound_walk: Seconds,
+) -> bool:
+    """Whether a label cannot reach the destination, or only as one beaten there already."""
+    if bound_time >= INF:
+        return True
+    return _beaten(destinations, count, time + bound_time, walk + bound_walk, price)
+
+
 @njit(cache=True)
 def mc_raptor(
     network: KernelArrays,
@@ -158,8 +183,15 @@ def mc_raptor(
     target_walk: NDArray[np.int64],
     rounds: int,
     wheelchair: bool,
+    bound_time: NDArray[np.int64],
+    bound_walk: NDArray[np.int64],
+    prune: bool,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int64], int, int]:
-    """Pareto journeys; returns (trip_labels, trip_counts, walk_labels, walk_counts, destinations, count, overflow)."""
+    """Pareto journeys; returns (trip_labels, trip_counts, walk_labels, walk_counts, destinations, count, overflow).
+
+    ``bound_time``/``bound_walk``: per stop, lower bounds of the seconds and walking
+    seconds left to the destination (read only with ``prune``).
+    """
     (
         pattern_stop_offsets,
         pattern_stops,
@@ -229,6 +261,28 @@ def mc_raptor(
                 s = pattern_stops[first_stop + position]
                 flags = pattern_flags[first_stop + position]
                 accessible = (not wheelchair) or stop_accessible[s]
+                if prune and route_size > 0:
+                    # Drop the carried labels that can no longer make a Pareto point from here on.
+                    kept = 0
+                    for r in range(route_size):
+                        offset = (
+                            pattern_time_offsets[p] + (route[r, 0] - pattern_trip_offsets[p]) * stop_count + position
+                        )
+                        time = np.int64(arrival[offset]) + shifts[route[r, 1]]
+                        if _hopeless(
+                            destinations,
+                            destination_count,
+                            time,
+                            route[r, 2],
+                            route[r, 7],
+                            bound_time[s],
+                            bound_walk[s],
+                        ):
+                            continue
+                        if kept != r:
+                            route[kept, :] = route[r, :]
+                        kept += 1
+                    route_size = kept
                 if route_size > 0 and (flags & ALIGHT) and accessible:
                     for r in range(route_size):
                         trip = route[r, 0]
@@ -236,9 +290,13 @@ def mc_raptor(
                         time = np.int64(arrival[offset]) + shifts[route[r, 1]]
                         walk = route[r, 2]
                         price = route[r, 7]
-                        if _beaten(destinations, destination_count, time, walk, price) or _dominated(
-                            trip_labels, k - 1, s, trip_counts, time, walk, price
-                        ):
+                        if prune:
+                            beaten = _hopeless(
+                                destinations, destination_count, time, walk, price, bound_time[s], bound_walk[s]
+                            )
+                        else:
+                            beaten = _beaten(destinations, destination_count, time, walk, price)
+                        if beaten or _dominated(trip_labels, k - 1, s, trip_counts, time, walk, price):
                             continue
                         row9[0], row9[1], row9[2], row9[3], row9[4] = time, walk, price, trip, route[r, 1]
                         row9[5], row9[6], row9[7], row9[8] = route[r, 3], route[r, 4], route[r, 5], route[r, 6]
@@ -286,7 +344,12 @@ def mc_raptor(
                             -1,
                             0,
                         )
-                        if trip < 0:
+                        if trip < 0 or (
+                            prune
+                            and _hopeless(
+                                destinations, destination_count, time, walk, price, bound_time[s], bound_walk[s]
+                            )
+                        ):
                             continue
                         # Keep the route bag Pareto-minimal in (departure here, walk, price).
                         dominated = False
@@ -338,7 +401,12 @@ def mc_raptor(
                     t = transfer_to[j]
                     time = base + transfer_seconds[j]
                     walk = base_walk + transfer_walk_seconds[j]
-                    if time >= INF or _beaten(destinations, destination_count, time, walk, price):
+                    if time >= INF:
+                        continue
+                    if prune:
+                        if _hopeless(destinations, destination_count, time, walk, price, bound_time[t], bound_walk[t]):
+                            continue
+                    elif _beaten(destinations, destination_count, time, walk, price):
                         continue
                     if _dominated(walk_labels, k - 1, t, walk_counts, time, walk, price):
                         continue

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.transit._raptor import KernelArrays
+from routing.transit.bounds import ReverseGraph, ride_floors
 from routing.transit.realtime import AddedTrip, RealtimeOverlay
 from routing.transit.timetable import ALIGHT, BOARD, Timetable
 
@@ -84,6 +86,11 @@ class Network:
     overlay: RealtimeOverlay | None
     added: Mapping[int, AddedTrip] = field(default_factory=dict)
     """Trips the schedule does not have (``trip_origin`` -1), by trip index here."""
+
+    @cached_property
+    def ride_floors(self) -> ReverseGraph:
+        """The shortest ride of every pattern hop as a reverse graph (lower bounds, :mod:`routing.transit.bounds`)."""
+        return ride_floors(self.kernel)
 
     def pattern_of(self, trip: int) -> int:
         """The pattern ``trip`` runs in."""

@@ -27,8 +27,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import NoRoute
+from routing.transit._candidates import departure_candidates
 from routing.transit._mcraptor import mc_raptor
 from routing.transit._raptor import INF, raptor
+from routing.transit._reverse import NEVER, reverse_raptor
+from routing.transit.bounds import remaining_bounds
 from routing.transit.ends import AccessEgress
 from routing.transit.footpaths import Footpaths
 from routing.transit.journeys import Bags, Journey, JourneyBuilder, Labels, TransitLeg, WalkLeg, pareto_filter
@@ -274,14 +277,20 @@ class TransitRouter:
         return journeys
 
     def _departure_candidates(self, ends: AccessEgress, end: int, options: TransitOptions) -> list[int]:
-        """Every origin departure time in [ends.start, end] that catches some trip at an access stop."""
-        candidates: set[int] = set()
-        for stop, arrival in ends.sources.items():
-            walk = arrival - ends.start
-            for run in self.boardings(stop, ends.day, wheelchair=options.wheelchair):
-                leave = run.times - walk
-                candidates.update(leave[(leave >= ends.start) & (leave <= end)].tolist())
-        return sorted(candidates, reverse=True)
+        """Every origin departure time in [ends.start, end] that catches some trip at an access stop, latest first."""
+        bits, shifts = self.days(ends.day)
+        stops = list(ends.sources)
+        candidates = departure_candidates(
+            self._network.kernel,
+            bits,
+            shifts,
+            _array(iter(stops), len(stops)),
+            _array((ends.sources[stop] - ends.start for stop in stops), len(stops)),
+            ends.start,
+            end,
+            options.wheelchair,
+        )
+        return [int(leave) for leave in candidates.tolist()]
 
     def range_departures(
         self, ends: AccessEgress, latest: datetime, options: TransitOptions | None = None
@@ -314,6 +323,70 @@ class TransitRouter:
         journeys.sort(key=lambda j: (j.departure, j.arrival, j.transfers))
         return journeys
 
+    def latest_departures(self, ends: AccessEgress, arrival: datetime, options: TransitOptions) -> list[int]:
+        """Reverse RAPTOR: per number of trips k, the latest departure that arrives by ``arrival`` with at most k.
+
+        Seconds after ``ends.day``'s reference; only departures from ``ends.start`` on count
+        (``NEVER`` where none arrives in time; index 0, no trip, is always ``NEVER``).
+        """
+        transfers = self.transfers(options)
+        into = transfers.reversed()
+        bits, shifts = self.days(ends.day)
+        sources, targets = list(ends.sources), list(ends.targets)
+        departures = reverse_raptor(
+            self._network.kernel,
+            transfers.change(options.change_slack_s),
+            into.offsets,
+            into.tail,
+            into.order,
+            transfers.query_seconds(options),
+            bits,
+            shifts,
+            _array(iter(sources), len(sources)),
+            _array((ends.sources[stop] - ends.start for stop in sources), len(sources)),
+            _array(iter(targets), len(targets)),
+            _array(iter(ends.targets.values()), len(targets)),
+            seconds_since_reference(arrival, ends.day, self.zone),
+            ends.start,
+            options.max_transfers + 2,
+            options.wheelchair,
+        )
+        return [int(leave) for leave in departures.tolist()]
+
+    def _arrive_by_reverse(
+        self, ends: AccessEgress, arrival: datetime, options: TransitOptions
+    ) -> list[Journey] | None:
+        """The latest departures of :meth:`latest_departures`, each built by one forward RAPTOR run.
+
+        None when the range search has to decide instead: a journey found is no faster
+        than walking (the whole way, or from an access stop that is also an egress stop),
+        which the range search does not count; it then looks for earlier ones that are.
+        """
+        deadline = seconds_since_reference(arrival, ends.day, self.zone)
+        shared = [ends.sources[stop] - ends.start + ends.targets[stop] for stop in ends.sources if stop in ends.targets]
+        if ends.direct_arrival is not None:
+            shared.append(ends.direct_arrival - ends.start)
+        walking = min(shared, default=int(INF))
+        journeys: list[Journey] = []
+        previous = int(NEVER)
+        for most, leave in enumerate(self.latest_departures(ends, arrival, options)):
+            if leave <= previous:
+                continue  # no later than with fewer trips
+            previous = leave
+            labels = self.new_labels(options)
+            sources = {stop: leave + reach - ends.start for stop, reach in ends.sources.items()}
+            front = self.run(ends.day, sources, ends.targets, options=options, labels=labels)
+            trips, reach = next(((t, a) for t, a in front if 0 < t and a <= deadline), (0, int(INF)))
+            if trips != most or reach - leave >= walking:
+                if walking >= INF:
+                    logger.warning(
+                        "reverse and forward RAPTOR disagree; arrive-by falls back to the range search",
+                        extra={"trips": most, "forward_trips": trips},
+                    )
+                return None
+            journeys.append(self._journey(labels, trips, reach, ends, leave))
+        return journeys
+
     def arrive_by(
         self,
         ends_at: Callable[[datetime], AccessEgress],
@@ -326,6 +399,9 @@ class TransitRouter:
 
         ``ends_at(earliest departure)`` makes the street ends of a window (walks, or feeder
         rides); the ``window`` before ``arrival`` is searched, then three times as far once.
+        A reverse RAPTOR finds the latest departure per number of trips
+        (:meth:`latest_departures`) and a forward run from each builds its journey; when
+        walking the whole way competes, :meth:`arrive_by_ranges` decides.
 
         Raises
         ------
@@ -334,23 +410,57 @@ class TransitRouter:
         """
         options = options or TransitOptions()
         for span in (window, window * 3):
-            earliest = arrival - span
-            found = [j for j in self.range_departures(ends_at(earliest), arrival, options) if j.arrival <= arrival]
-            pareto: list[Journey] = []
-            for journey in sorted(found, key=lambda j: (-j.departure.timestamp(), j.transfers)):
-                if all(journey.transfers < kept.transfers for kept in pareto):
-                    pareto.append(journey)
+            ends = ends_at(arrival - span)
+            journeys = self._arrive_by_reverse(ends, arrival, options)
+            if journeys is None:
+                journeys = self._latest_of(self.range_departures(ends, arrival, options), arrival)
+            if journeys:
+                return sorted(journeys, key=lambda j: j.transfers)
+        raise NoRoute("transit", f"nothing arrives by {arrival:%Y-%m-%d %H:%M}")
+
+    def arrive_by_ranges(
+        self,
+        ends_at: Callable[[datetime], AccessEgress],
+        arrival: datetime,
+        options: TransitOptions | None = None,
+        *,
+        window: timedelta = ARRIVE_BY_WINDOW,
+    ) -> list[Journey]:
+        """:meth:`arrive_by` by range RAPTOR over the window, then three times as far (the reference of its tests).
+
+        Raises
+        ------
+        NoRoute
+            When nothing arrives in time.
+        """
+        options = options or TransitOptions()
+        for span in (window, window * 3):
+            pareto = self._latest_of(self.range_departures(ends_at(arrival - span), arrival, options), arrival)
             if pareto:
                 return sorted(pareto, key=lambda j: j.transfers)
         raise NoRoute("transit", f"nothing arrives by {arrival:%Y-%m-%d %H:%M}")
 
-    def pareto(self, ends: AccessEgress, options: TransitOptions | None = None) -> list[Journey]:
+    @staticmethod
+    def _latest_of(found: list[Journey], arrival: datetime) -> list[Journey]:
+        """The journeys of ``found`` arriving by ``arrival`` that no later departure with as few trips beats."""
+        pareto: list[Journey] = []
+        in_time = (j for j in found if j.arrival <= arrival)
+        for journey in sorted(in_time, key=lambda j: (-j.departure.timestamp(), j.transfers)):
+            if all(journey.transfers < kept.transfers for kept in pareto):
+                pareto.append(journey)
+        return pareto
+
+    def pareto(
+        self, ends: AccessEgress, options: TransitOptions | None = None, *, target_pruning: bool = True
+    ) -> list[Journey]:
         """Journeys Pareto-optimal in arrival, walking time and transfers (McRAPTOR), earliest first.
 
         Access may be more than a walk (``ends.source_walk``). With
         ``options.ride_price_cents`` the summed ride price is a search criterion; with
         ``options.extra_criterion`` (for example a price), that value is one more
-        criterion of the final Pareto filter.
+        criterion of the final Pareto filter. ``target_pruning`` drops labels that lower
+        bounds to the destination show beaten (the same answer, found faster; False: the
+        plain search, which the tests compare it with).
 
         Raises
         ------
@@ -362,24 +472,43 @@ class TransitRouter:
         bits, shifts = self.days(ends.day)
         network = self._network
         sources, targets = list(ends.sources), list(ends.targets)
+        footpath_seconds = transfers.query_seconds(options)
+        footpath_walk = np.ceil(transfers.walk_seconds * options.speed_factor).astype(np.int64)
+        target_stops = _array(iter(targets), len(targets))
+        target_seconds = _array(iter(ends.targets.values()), len(targets))
+        target_walk = _array((ends.egress_walk_s(stop) for stop in targets), len(targets))
+        if target_pruning:
+            bound_time, bound_walk = remaining_bounds(
+                network.ride_floors,
+                transfers.reversed(),
+                footpath_seconds,
+                target_stops,
+                target_seconds,
+                target_walk,
+            )
+        else:
+            bound_time = bound_walk = np.zeros(len(self.timetable.stop_id), dtype=np.int64)
         trip_labels, trip_counts, walk_labels, walk_counts, found, count, overflow = mc_raptor(
             network.kernel,
             transfers.change(options.change_slack_s),
             transfers.offsets,
             transfers.to_stop,
-            transfers.query_seconds(options),
-            np.ceil(transfers.walk_seconds * options.speed_factor).astype(np.int64),
+            footpath_seconds,
+            footpath_walk,
             self._pattern_prices(network, options),
             bits,
             shifts,
             _array(iter(sources), len(sources)),
             _array(iter(ends.sources.values()), len(sources)),
             _array((ends.access_walk_s(stop) for stop in sources), len(sources)),
-            _array(iter(targets), len(targets)),
-            _array(iter(ends.targets.values()), len(targets)),
-            _array((ends.egress_walk_s(stop) for stop in targets), len(targets)),
+            target_stops,
+            target_seconds,
+            target_walk,
             options.max_transfers + 2,
             options.wheelchair,
+            bound_time,
+            bound_walk,
+            target_pruning,
         )
         if overflow:
             logger.info(

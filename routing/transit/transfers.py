@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.transit._raptor import INF
+from routing.transit.bounds import ReverseGraph, reverse_footpaths
 from routing.transit.footpaths import Footpaths
 from routing.transit.options import TransitOptions
 from routing.transit.timetable import Timetable
@@ -37,6 +38,13 @@ class Transfers:
     _cache: dict[tuple[float, int, float], NDArray[np.int64]] = field(default_factory=dict)
     _floor_cache: dict[tuple[float, int, float], NDArray[np.int64]] = field(default_factory=dict)
     _change_cache: dict[int, NDArray[np.int64]] = field(default_factory=dict)
+    _reverse: list[ReverseGraph] = field(default_factory=list)
+
+    def reversed(self) -> ReverseGraph:
+        """The footpaths by the stop they lead to (for lower bounds, :mod:`routing.transit.bounds`)."""
+        if not self._reverse:
+            self._reverse.append(reverse_footpaths(self.offsets, self.to_stop))
+        return self._reverse[0]
 
     def seconds(self, speed_factor: float, slack: int, max_walk_s: float = np.inf) -> NDArray[np.int64]:
         """Transfer durations for a walking speed factor and change slack.
