@@ -26,11 +26,11 @@ from routing.transit.ends import AccessEgress
 from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
 from routing.transit.realtime import TripLocator, parse_trip_updates
-from tests.routing.od_samples import od_queries
-from tests.routing.point_queries import points_of, stop_ends
-from tests.routing.test_realtime import message
-from tests.routing.tiny_transit import tiny_router
+from tests.routing.transit.od_samples import od_queries
+from tests.routing.transit.point_queries import points_of, stop_ends
 from tests.routing.transit.random_timetables import TRANSFERS, random_trips
+from tests.routing.transit.realtime_feeds import message
+from tests.routing.transit.tiny_transit import tiny_router
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 23)

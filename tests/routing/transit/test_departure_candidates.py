@@ -13,8 +13,8 @@ from routing.transit.ends import AccessEgress
 from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
 from routing.transit.service_time import seconds_since_reference
-from tests.routing.od_samples import od_queries
-from tests.routing.point_queries import points_of
+from tests.routing.transit.od_samples import od_queries
+from tests.routing.transit.point_queries import points_of
 
 
 def by_definition(router: TransitRouter, ends: AccessEgress, end: int, options: TransitOptions) -> list[int]:

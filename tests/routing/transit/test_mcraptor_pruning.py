@@ -23,10 +23,10 @@ from routing.transit.ends import AccessEgress
 from routing.transit.journeys import Journey
 from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
-from tests.routing.od_samples import od_queries
-from tests.routing.point_queries import points_of, stop_ends
-from tests.routing.tiny_transit import tiny_router
+from tests.routing.transit.od_samples import od_queries
+from tests.routing.transit.point_queries import points_of, stop_ends
 from tests.routing.transit.random_timetables import TRANSFERS, random_trips
+from tests.routing.transit.tiny_transit import tiny_router
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 23)
