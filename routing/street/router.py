@@ -12,6 +12,7 @@ position, :attr:`Snap.distance_m`) is part of every search seeded from a snap: `
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 from routing.errors import NoRoute, PointNotRoutable
 from routing.street._assembly import AssembledRoute, assemble_route
 from routing.street._search import Workspace, collect_targets, reach, shortest_path
-from routing.street.compile import ProfileGraph, StreetNetwork, unit_sphere
+from routing.street.compile import ProfileGraph, StreetNetwork
 from routing.street.landmarks import CsrGraph, Landmarks
 from routing.street.profiles import SpeedClass
 from routing.street.spatial_index import nearest_segments
@@ -244,7 +245,7 @@ class StreetRouter:
                     if cost < direct_cost:
                         direct_cost, direct = cost, (start, end)
         workspace = self._workspace()
-        target_xyz = unit_sphere(np.array([destination.snapped_lat]), np.array([destination.snapped_lon]))[0]
+        target_xyz = _unit_vector(destination.snapped_lat, destination.snapped_lon)
         best, target_index, path, _ = shortest_path(
             self._offsets,
             self._targets,
@@ -271,24 +272,26 @@ class StreetRouter:
             raise NoRoute(self.profile)
         if target_index < 0:
             assert direct is not None
-            return self._assemble(direct[0], path, direct[1], True, origin, destination, speeds, float(best))
+            ends = (direct[0], direct[1], True)
+            return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
         first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
         chosen = -1
         for index, node in enumerate(source_nodes):
             if node == first_node and (chosen < 0 or source_costs[index] < source_costs[chosen]):
                 chosen = index
-        end = destination.positions[target_index]
-        return self._assemble(origin.positions[chosen], path, end, False, origin, destination, speeds, float(best))
+        ends = (origin.positions[chosen], destination.positions[target_index], False)
+        return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
 
     def _assemble(
         self,
         start: EdgePosition,
-        path: NDArray[np.int64],
         end: EdgePosition,
         direct: bool,
+        path: NDArray[np.int64],
         origin: Snap,
         destination: Snap,
         speeds: TravelSpeeds,
+        speed_array: NDArray[np.float64],
         cost: float,
     ) -> StreetRoute:
         """The route from ``start`` along ``path`` to ``end`` (along ``start``'s edge alone when ``direct``).
@@ -309,7 +312,7 @@ class StreetRouter:
                 self._speed_class,
                 self._name_index,
                 NOTICE_OF_CLASS,
-                speeds.as_array(),
+                speed_array,
                 start.edge,
                 start.offset_m,
                 path,
@@ -346,6 +349,8 @@ class StreetRouter:
             distance[index] = distance[index] + metres
             duration[index] = duration[index] + metres / speeds.normal
         lon, lat, first = parts.lon, parts.lat, parts.first
+        groups = len(distance)
+        bearings = headings(lon, lat, np.concatenate((parts.leaving_tail, parts.arriving_tail))).tolist()
         return build_steps(
             StepGroups(
                 names=self.network.names,
@@ -354,8 +359,8 @@ class StreetRouter:
                 distance_m=distance,
                 duration_s=duration,
                 location=list(zip(lon[first].tolist(), lat[first].tolist(), strict=True)),
-                leaving=headings(lon, lat, parts.leaving_tail).tolist(),
-                arriving=headings(lon, lat, parts.arriving_tail).tolist(),
+                leaving=bearings[:groups],
+                arriving=bearings[groups:],
                 end=(float(lon[parts.end]), float(lat[parts.end])),
             )
         )
@@ -607,3 +612,9 @@ class Walks:
     cost: NDArray[np.float64]
     duration_s: NDArray[np.float64]
     distance_m: NDArray[np.float64]
+
+
+def _unit_vector(lat: float, lon: float) -> NDArray[np.float64]:
+    """The point's unit vector, as :func:`routing.street.compile.unit_sphere` gives it (same operations)."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return np.array([math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)])
