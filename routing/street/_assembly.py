@@ -51,6 +51,10 @@ class AssembledRoute(NamedTuple):
     """Per group, the coordinate its departing heading starts at (-1: no later point differs)."""
     arriving_tail: NDArray[np.int64]
     """Per group, the coordinate its arriving heading starts at (-1: no earlier point differs)."""
+    bearing_y: NDArray[np.float64]
+    """The two terms of ``arctan2`` for the bearing from each tail (leaving, then arriving) to the
+    next coordinate (NaN for a tail of -1): :func:`routing.street.steps.bearings_of` finishes them."""
+    bearing_x: NDArray[np.float64]
 
 
 @njit(cache=True)
@@ -126,6 +130,29 @@ def _partial(
     out_lon[at] = _interp(end_m, position, node_lon)
     out_lat[at] = _interp(end_m, position, node_lat)
     return out_lon, out_lat
+
+
+@njit(cache=True)
+def _bearing_terms(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], tails: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``y`` and ``x`` of the initial bearing from coordinate ``tails[i]`` to the next (NaN for -1).
+
+    ``y = sin(dlon) cos(lat2)``, ``x = cos(lat1) sin(lat2) - sin(lat1) cos(lat2) cos(dlon)``, in the
+    order the NumPy version evaluated them (NumPy's float64 sin and cos give libm's results, as
+    numba's do; only arctan2, whose NumPy SIMD version differs from libm's, is left to NumPy).
+    """
+    y = np.full(tails.size, np.nan)
+    x = np.full(tails.size, np.nan)
+    for i in range(tails.size):
+        tail = tails[i]
+        if tail < 0:
+            continue
+        lon1, lat1 = math.radians(lon[tail]), math.radians(lat[tail])
+        lon2, lat2 = math.radians(lon[tail + 1]), math.radians(lat[tail + 1])
+        y[i] = math.sin(lon2 - lon1) * math.cos(lat2)
+        x[i] = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    return y, x
 
 
 @njit(cache=True)
@@ -283,6 +310,8 @@ def assemble_route(
     int,
     NDArray[np.int64],
     NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
 ]:
     """Pieces, line and step groups of a route (the fields of :class:`AssembledRoute`, in order).
 
@@ -333,6 +362,7 @@ def assemble_route(
         position = _first_change_at_or_after(changes, last_of[last_piece]) - 1
         arriving_tail[g] = changes[position] if position >= 0 else -1
     end = last_of[kept[kept.size - 1]] if kept.size else -1
+    bearing_y, bearing_x = _bearing_terms(route_lon, route_lat, np.concatenate((leaving_tail, arriving_tail)))
     return (
         route_lon,
         route_lat,
@@ -349,4 +379,6 @@ def assemble_route(
         end,
         leaving_tail,
         arriving_tail,
+        bearing_y,
+        bearing_x,
     )

@@ -27,7 +27,7 @@ from routing.street.compile import ProfileGraph, StreetNetwork
 from routing.street.landmarks import CsrGraph, Landmarks
 from routing.street.profiles import SpeedClass
 from routing.street.spatial_index import nearest_segments
-from routing.street.steps import NOTICE_OF_CLASS, Coordinate, Step, StepGroups, build_steps, headings
+from routing.street.steps import NOTICE_OF_CLASS, Coordinate, Step, StepGroups, bearings_of, build_steps
 
 DEFAULT_SNAP_DISTANCE_M = 500.0
 SAME_PLACE_M = 0.05
@@ -350,7 +350,7 @@ class StreetRouter:
             duration[index] = duration[index] + metres / speeds.normal
         lon, lat, first = parts.lon, parts.lat, parts.first
         groups = len(distance)
-        bearings = headings(lon, lat, np.concatenate((parts.leaving_tail, parts.arriving_tail))).tolist()
+        bearings = bearings_of(parts.bearing_y, parts.bearing_x)
         return build_steps(
             StepGroups(
                 names=self.network.names,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 Coordinate = tuple[float, float]
@@ -58,27 +59,12 @@ def turn_modifier(before: float, after: float) -> str:
     return "uturn"
 
 
-def _bearings(
-    lon: NDArray[np.float64], lat: NDArray[np.float64], tail: NDArray[np.int64], head: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """Initial bearings (degrees, 0 = north, clockwise) from coordinate ``tail[i]`` to ``head[i]``."""
-    lon1, lat1, lon2, lat2 = (np.radians(values) for values in (lon[tail], lat[tail], lon[head], lat[head]))
-    y = np.sin(lon2 - lon1) * np.cos(lat2)
-    x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1)
+def bearings_of(y: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Initial bearings (degrees, 0 = north, clockwise) from the two terms of their arctan2 (NaN stays NaN).
+
+    ``y`` and ``x`` come from :func:`routing.street._assembly.assemble_route`.
+    """
     return np.asarray((np.degrees(np.arctan2(y, x)) + 360.0) % 360.0, dtype=np.float64)
-
-
-def _optional(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
-def headings(lon: NDArray[np.float64], lat: NDArray[np.float64], tail: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Bearing from coordinate ``tail[i]`` to the next one (NaN where ``tail[i]`` is negative)."""
-    valid = tail >= 0
-    chosen = tail[valid]
-    result = np.full(tail.size, np.nan)
-    result[valid] = _bearings(lon, lat, chosen, chosen + 1)
-    return result
 
 
 @dataclass(frozen=True)
@@ -97,12 +83,56 @@ class StepGroups:
     duration_s: Sequence[float]
     location: Sequence[Coordinate]
     """Where each group starts."""
-    leaving: Sequence[float]
+    leaving: NDArray[np.float64]
     """Heading leaving each group's first coordinate (NaN where no later point differs)."""
-    arriving: Sequence[float]
+    arriving: NDArray[np.float64]
     """Heading arriving at each group's last coordinate (NaN where no earlier point differs)."""
     end: Coordinate
     """Where the last group ends."""
+
+
+MODIFIERS = ("straight", "slight left", "left", "sharp left", "slight right", "right", "sharp right", "uturn")
+"""Turn modifiers by the codes :func:`_turn_code` gives (the names :func:`turn_modifier` returns)."""
+
+
+@njit(cache=True)
+def _turn_code(before: float, after: float) -> int:
+    """:func:`turn_modifier` as an index into :data:`MODIFIERS`."""
+    delta = (after - before + 540.0) % 360.0 - 180.0
+    size = abs(delta)
+    if size < 20:
+        return 0
+    right = delta > 0
+    if size < 60:
+        return 4 if right else 1
+    if size < 120:
+        return 5 if right else 2
+    if size < 170:
+        return 6 if right else 3
+    return 7
+
+
+@njit(cache=True)
+def _turns(
+    leaving: NDArray[np.float64], arriving: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], float]:
+    """Per step its bearing before and after and its turn code (-1 for the first); the bearing before arriving.
+
+    Codes index :data:`MODIFIERS`. A step heads where its group leaves (else on as before); the
+    next turn is measured from where the group arrives (else from its own heading).
+    """
+    count = leaving.size
+    before, after = np.empty(count), np.empty(count)
+    codes = np.full(count, -1, dtype=np.int64)
+    previous = 0.0
+    for k in range(count):
+        heading = leaving[k] if not math.isnan(leaving[k]) else previous
+        if k > 0:
+            codes[k] = _turn_code(previous, heading)
+        before[k] = previous
+        after[k] = heading
+        previous = arriving[k] if not math.isnan(arriving[k]) else heading
+    return before, after, codes, previous
 
 
 def build_steps(groups: StepGroups) -> list[Step]:
@@ -113,31 +143,32 @@ def build_steps(groups: StepGroups) -> list[Step]:
     count = len(groups.name_ids)
     if not count:
         return []
-    steps: list[Step] = []
-    previous_heading: float | None = None
-    for number in range(count):
-        found = _optional(groups.leaving[number])
-        heading = found if found is not None else (previous_heading or 0.0)
-        if number == 0:
-            action, modifier = "depart", ""
-        else:
-            modifier = turn_modifier(previous_heading if previous_heading is not None else heading, heading)
-            action = "continue" if modifier == "straight" else "turn"
-        steps.append(
-            Step(
-                action=action,
-                modifier=modifier,
-                name=groups.names[groups.name_ids[number]],
-                distance_m=groups.distance_m[number],
-                duration_s=groups.duration_s[number],
-                location=groups.location[number],
-                bearing_before=previous_heading if previous_heading is not None else 0.0,
-                bearing_after=heading,
-                notice=NOTICES.get(groups.notices[number], ""),
+    before, after, codes, arrive_before = _turns(groups.leaving, groups.arriving)
+    names, name_ids, notices = groups.names, groups.name_ids, groups.notices
+    steps = [
+        Step(
+            action="depart" if code < 0 else ("continue" if code == 0 else "turn"),
+            modifier="" if code < 0 else MODIFIERS[code],
+            name=names[name_ids[number]],
+            distance_m=distance,
+            duration_s=duration,
+            location=location,
+            bearing_before=bearing_before,
+            bearing_after=bearing_after,
+            notice=NOTICES.get(notices[number], ""),
+        )
+        for number, (code, distance, duration, location, bearing_before, bearing_after) in enumerate(
+            zip(
+                codes.tolist(),
+                groups.distance_m,
+                groups.duration_s,
+                groups.location,
+                before.tolist(),
+                after.tolist(),
+                strict=True,
             )
         )
-        arriving = _optional(groups.arriving[number])
-        previous_heading = arriving if arriving is not None else heading
+    ]
     steps.append(
         Step(
             action="arrive",
@@ -146,7 +177,7 @@ def build_steps(groups: StepGroups) -> list[Step]:
             distance_m=0.0,
             duration_s=0.0,
             location=groups.end,
-            bearing_before=previous_heading or 0.0,
+            bearing_before=arrive_before,
             bearing_after=0.0,
         )
     )
