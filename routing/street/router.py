@@ -12,20 +12,22 @@ position, :attr:`Snap.distance_m`) is part of every search seeded from a snap: `
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import NoRoute, PointNotRoutable
+from routing.street._assembly import AssembledRoute, assemble_route
 from routing.street._search import Workspace, collect_targets, reach, shortest_path
-from routing.street.compile import ProfileGraph, StreetNetwork, unit_sphere
+from routing.street.compile import ProfileGraph, StreetNetwork
 from routing.street.landmarks import CsrGraph, Landmarks
 from routing.street.profiles import SpeedClass
 from routing.street.spatial_index import nearest_segments
-from routing.street.steps import Coordinate, RoutePieces, Step, build_steps
+from routing.street.steps import NOTICE_OF_CLASS, Coordinate, Step, StepGroups, bearings_of, build_steps
 
 DEFAULT_SNAP_DISTANCE_M = 500.0
 SAME_PLACE_M = 0.05
@@ -148,7 +150,15 @@ class StreetRouter:
         self._length = np.asarray(graph.length_m).view(np.ndarray)
         self._speed_class = np.asarray(graph.speed_class).view(np.ndarray)
         self._name_index = np.asarray(graph.name_index).view(np.ndarray)
-        self._landmarks = graph.landmarks or Landmarks.none(network.node_count)
+        self._offsets = np.asarray(graph.offsets).view(np.ndarray)
+        self._targets = np.asarray(graph.targets).view(np.ndarray)
+        self._cost_factor = np.asarray(graph.cost_factor).view(np.ndarray)
+        self._xyz = np.asarray(network.xyz).view(np.ndarray)
+        landmarks = graph.landmarks or Landmarks.none(network.node_count)
+        self._landmarks = Landmarks(
+            forward=np.asarray(landmarks.forward).view(np.ndarray),
+            backward=np.asarray(landmarks.backward).view(np.ndarray),
+        )
         self._local = threading.local()
         self._reverse: CsrGraph | None = None
         self._reverse_lock = threading.Lock()
@@ -200,19 +210,8 @@ class StreetRouter:
 
     def _edge_rate(self, edge: int, speeds: NDArray[np.float64]) -> tuple[float, float]:
         """Cost and time per metre on ``edge``."""
-        speed = float(speeds[int(self.graph.speed_class[edge])])
-        return float(self.graph.cost_factor[edge]) / speed, 1.0 / speed
-
-    def _partial(self, edge: int, start_m: float, end_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Coordinates (lon, lat arrays) of ``edge`` between two offsets (metres from its tail)."""
-        g0, g1 = int(self._geometry_offsets[edge]), int(self._geometry_offsets[edge + 1])
-        nodes = self._geometry_nodes[g0:g1]
-        lengths = self._segment_lengths[g0 - edge : g1 - edge - 1].astype(np.float64)
-        position = np.concatenate(([0.0], np.cumsum(lengths)))
-        lon, lat = self._lon[nodes], self._lat[nodes]
-        inside = (position > start_m) & (position < end_m)
-        at = np.concatenate(([start_m], position[inside], [end_m]))
-        return np.interp(at, position, lon), np.interp(at, position, lat)
+        speed = float(speeds[int(self._speed_class[edge])])
+        return float(self._cost_factor[edge]) / speed, 1.0 / speed
 
     # Routing ------------------------------------------------------------------
 
@@ -228,12 +227,11 @@ class StreetRouter:
             here = (origin.lon, origin.lat)
             return StreetRoute(distance_m=0.0, duration_s=0.0, cost=0.0, coordinates=[here, here], steps=[], edges=[])
         speed_array = speeds.as_array()
-        graph = self.graph
         source_nodes, source_costs = [], []
         for position in origin.positions:
             per_metre_cost, _ = self._edge_rate(position.edge, speed_array)
-            source_nodes.append(int(graph.targets[position.edge]))
-            source_costs.append((float(graph.length_m[position.edge]) - position.offset_m) * per_metre_cost)
+            source_nodes.append(int(self._targets[position.edge]))
+            source_costs.append((float(self._length[position.edge]) - position.offset_m) * per_metre_cost)
         target_nodes, target_costs = [], []
         for position in destination.positions:
             per_metre_cost, _ = self._edge_rate(position.edge, speed_array)
@@ -247,15 +245,15 @@ class StreetRouter:
                     if cost < direct_cost:
                         direct_cost, direct = cost, (start, end)
         workspace = self._workspace()
-        target_xyz = unit_sphere(np.array([destination.snapped_lat]), np.array([destination.snapped_lon]))[0]
+        target_xyz = _unit_vector(destination.snapped_lat, destination.snapped_lon)
         best, target_index, path, _ = shortest_path(
-            graph.offsets,
-            graph.targets,
-            graph.length_m,
-            graph.cost_factor,
-            graph.speed_class,
+            self._offsets,
+            self._targets,
+            self._length,
+            self._cost_factor,
+            self._speed_class,
             speed_array,
-            self.network.xyz,
+            self._xyz,
             np.array(source_nodes, dtype=np.int64),
             np.array(source_costs),
             np.array(target_nodes, dtype=np.int64),
@@ -274,82 +272,97 @@ class StreetRouter:
             raise NoRoute(self.profile)
         if target_index < 0:
             assert direct is not None
-            street = self._assemble(direct[0], direct[1], np.zeros(0, dtype=np.int64), None, speed_array, float(best))
-        else:
-            first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
-            start = min(
-                (p for p, node in zip(origin.positions, source_nodes, strict=True) if node == first_node),
-                key=lambda p: source_costs[origin.positions.index(p)],
-            )
-            street = self._assemble(start, None, path, destination.positions[target_index], speed_array, float(best))
-        return _with_connectors(street, origin, destination, speeds)
+            ends = (direct[0], direct[1], True)
+            return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
+        first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
+        chosen = -1
+        for index, node in enumerate(source_nodes):
+            if node == first_node and (chosen < 0 or source_costs[index] < source_costs[chosen]):
+                chosen = index
+        ends = (origin.positions[chosen], destination.positions[target_index], False)
+        return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
 
     def _assemble(
         self,
         start: EdgePosition,
-        direct_end: EdgePosition | None,
+        end: EdgePosition,
+        direct: bool,
         path: NDArray[np.int64],
-        end: EdgePosition | None,
-        speeds: NDArray[np.float64],
+        origin: Snap,
+        destination: Snap,
+        speeds: TravelSpeeds,
+        speed_array: NDArray[np.float64],
         cost: float,
     ) -> StreetRoute:
-        """Build geometry, totals and steps from the partial first edge, full edges and partial last edge."""
-        if direct_end is not None:
-            partials = [(start.edge, start.offset_m, direct_end.offset_m)]
-        else:
-            assert end is not None
-            partials = [(start.edge, start.offset_m, float(self._length[start.edge])), (end.edge, 0.0, end.offset_m)]
-        first_lon, first_lat = self._partial(*partials[0])
-        lon_parts, lat_parts = [first_lon], [first_lat]
-        piece_edges = [partials[0][0]]
-        piece_lengths = [partials[0][2] - partials[0][1]]
-        counts = [first_lon.size]
-        if path.size:
-            starts = self._geometry_offsets[path] + 1
-            sizes = self._geometry_offsets[path + 1] - starts
-            gather = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-            nodes = self._geometry_nodes[gather]
-            lon_parts.append(self._lon[nodes])
-            lat_parts.append(self._lat[nodes])
-            piece_edges.extend(path.tolist())
-            piece_lengths.extend(self._length[path].astype(np.float64).tolist())
-            counts.extend(sizes.tolist())
-        if direct_end is None:
-            last_lon, last_lat = self._partial(*partials[1])
-            lon_parts.append(last_lon[1:])
-            lat_parts.append(last_lat[1:])
-            piece_edges.append(partials[1][0])
-            piece_lengths.append(partials[1][2])
-            counts.append(last_lon.size - 1)
-        lon, lat = np.concatenate(lon_parts), np.concatenate(lat_parts)
-        edges = np.array(piece_edges, dtype=np.int64)
-        lengths = np.array(piece_lengths)
-        durations = lengths / speeds[self._speed_class[edges]]
-        ends = np.cumsum(counts) - 1
-        firsts = np.concatenate(([0], ends[:-1]))
-        pieces = RoutePieces(
-            name_ids=self._name_index[edges],
-            names=self.network.names,
-            length_m=lengths,
-            duration_s=durations,
-            first=firsts,
-            last=ends,
-            lon=lon,
-            lat=lat,
-            speed_class=self._speed_class[edges].astype(np.int64),
+        """The route from ``start`` along ``path`` to ``end`` (along ``start``'s edge alone when ``direct``).
+
+        Geometry, totals and steps come from the partial first edge, the full edges and
+        the partial last edge, extended by both connectors: the line starts and ends at
+        the points themselves, the departure walks the origin's connector and the last
+        step before arriving the destination's.
+        """
+        parts = AssembledRoute(
+            *assemble_route(
+                self._geometry_offsets,
+                self._geometry_nodes,
+                self._segment_lengths,
+                self._lon,
+                self._lat,
+                self._length,
+                self._speed_class,
+                self._name_index,
+                NOTICE_OF_CLASS,
+                speed_array,
+                start.edge,
+                start.offset_m,
+                path,
+                end.edge,
+                end.offset_m,
+                direct,
+            )
         )
-        keep = np.ones(lon.size, dtype=np.bool_)
-        keep[1:] = (lon[1:] != lon[:-1]) | (lat[1:] != lat[:-1])
-        coordinates = list(zip(lon[keep].tolist(), lat[keep].tolist(), strict=True))
+        coordinates = list(zip(parts.line_lon.tolist(), parts.line_lat.tolist(), strict=True))
         if len(coordinates) == 1:
             coordinates.append(coordinates[0])
+        if origin.distance_m > SAME_PLACE_M:
+            coordinates.insert(0, (origin.lon, origin.lat))
+        if destination.distance_m > SAME_PLACE_M:
+            coordinates.append((destination.lon, destination.lat))
+        connector_m = origin.distance_m + destination.distance_m
+        connector_s = connector_m / speeds.normal
         return StreetRoute(
-            distance_m=float(lengths.sum()),
-            duration_s=float(durations.sum()),
-            cost=cost,
+            distance_m=float(parts.length_m.sum()) + connector_m,
+            duration_s=float(parts.duration_s.sum()) + connector_s,
+            cost=cost + connector_s,
             coordinates=coordinates,
-            steps=build_steps(pieces),
-            edges=edges.tolist(),
+            steps=self._steps(parts, origin.distance_m, destination.distance_m, speeds),
+            edges=parts.edges.tolist(),
+        )
+
+    def _steps(self, parts: AssembledRoute, depart_m: float, arrive_m: float, speeds: TravelSpeeds) -> list[Step]:
+        """The steps of an assembled route, the connectors added to the first and the last before arriving."""
+        if not parts.group_start.size:
+            return []
+        distance = np.add.reduceat(parts.length_m[parts.kept], parts.group_start).tolist()
+        duration = np.add.reduceat(parts.duration_s[parts.kept], parts.group_start).tolist()
+        for index, metres in ((0, depart_m), (len(distance) - 1, arrive_m)):
+            distance[index] = distance[index] + metres
+            duration[index] = duration[index] + metres / speeds.normal
+        lon, lat, first = parts.lon, parts.lat, parts.first
+        groups = len(distance)
+        bearings = bearings_of(parts.bearing_y, parts.bearing_x)
+        return build_steps(
+            StepGroups(
+                names=self.network.names,
+                name_ids=parts.name_ids.tolist(),
+                notices=parts.notices.tolist(),
+                distance_m=distance,
+                duration_s=duration,
+                location=list(zip(lon[first].tolist(), lat[first].tolist(), strict=True)),
+                leaving=bearings[:groups],
+                arriving=bearings[groups:],
+                end=(float(lon[parts.end]), float(lat[parts.end])),
+            )
         )
 
     def reach(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float) -> Reach:
@@ -601,28 +614,7 @@ class Walks:
     distance_m: NDArray[np.float64]
 
 
-def _with_connectors(street: StreetRoute, origin: Snap, destination: Snap, speeds: TravelSpeeds) -> StreetRoute:
-    """``street`` (snapped end to snapped end) extended by both connectors, in totals and geometry."""
-    connector_m = origin.distance_m + destination.distance_m
-    connector_s = connector_m / speeds.normal
-    coordinates = list(street.coordinates)
-    if origin.distance_m > SAME_PLACE_M:
-        coordinates.insert(0, (origin.lon, origin.lat))
-    if destination.distance_m > SAME_PLACE_M:
-        coordinates.append((destination.lon, destination.lat))
-    steps = list(street.steps)
-    if steps:  # the departure walks the origin's connector, the last step before arriving the destination's
-        last = len(steps) - 2 if len(steps) > 1 and steps[-1].action == "arrive" else len(steps) - 1
-        for index, metres in ((0, origin.distance_m), (last, destination.distance_m)):
-            step = steps[index]
-            steps[index] = replace(
-                step, distance_m=step.distance_m + metres, duration_s=step.duration_s + metres / speeds.normal
-            )
-    return StreetRoute(
-        distance_m=street.distance_m + connector_m,
-        duration_s=street.duration_s + connector_s,
-        cost=street.cost + connector_s,
-        coordinates=coordinates,
-        steps=steps,
-        edges=street.edges,
-    )
+def _unit_vector(lat: float, lon: float) -> NDArray[np.float64]:
+    """The point's unit vector, as :func:`routing.street.compile.unit_sphere` gives it (same operations)."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return np.array([math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)])
