@@ -25,7 +25,8 @@ from routing.region.region import Region
 from routing.transit.ends import AccessEgress
 from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
-from routing.transit.realtime import TripLocator, parse_trip_updates
+from routing.transit.realtime import TripLocator
+from routing.transit.realtime_parse import parse_trip_updates
 from tests.routing.transit.od_samples import od_queries
 from tests.routing.transit.point_queries import points_of, stop_ends
 from tests.routing.transit.random_timetables import TRANSFERS, random_trips
