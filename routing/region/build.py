@@ -202,77 +202,79 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         )
     progress("reading OSM")
     edges, bike_parking = _street_edges(inputs, progress)
-    street = compile_edge_table(edges)
-    del edges
-    if bike_parking is not None:
-        street = replace(street, bike_parking=bike_parking)
-    progress("indexing addresses, places and stops")
-    geocode = build_geocoder(inputs.osm_file, station_points(timetable))
-    progress("computing footpaths")
-    footpaths = (
-        [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
-        if has_transit(timetable)
-        else empty_footpaths()
-    )
-    overlap = coverage_warnings(
-        np.asarray(timetable.stop_lat),
-        np.asarray(timetable.stop_lon),
-        np.asarray(street.lat),
-        np.asarray(street.lon),
-        footpaths={f.profile: int(f.to_stop.shape[0]) for f in footpaths},
-    )
-    for warning in overlap:
-        progress(f"warning: {warning}")
-    fares = None
-    if inputs.fares_file is not None:
-        if inputs.zones_file is None:
-            raise InputDataError("fares", "fares need a zones file (--zones): passes and levels name its zones")
-        fares = load_fare_config(inputs.fares_file)
-    zones = None
-    if inputs.zones_file is not None:
-        progress("compiling zones")
-        zones = compile_zones(inputs.zones_file, np.asarray(timetable.stop_lat), np.asarray(timetable.stop_lon))
-
-    recorded: list[InputFile] = [input_file(f"gtfs:{feed.name}", feed.path) for feed in inputs.gtfs]
-    if inputs.osm_file is not None:
-        recorded.append(input_file("osm", inputs.osm_file))
-    if inputs.zones_file is not None:
-        recorded.append(input_file("zones", inputs.zones_file))
-    if inputs.clip is not None and inputs.clip.polygon_file is not None:
-        recorded.append(input_file("clip", inputs.clip.polygon_file))
-    if inputs.fares_file is not None:
-        recorded.append(input_file("fares", inputs.fares_file))
-    counts = {
-        **timetable.counts,
-        "street_nodes": street.node_count,
-        "bike_parking": int(street.bike_parking.shape[0]),
-        **{f"street_edges_{name}": graph.edge_count for name, graph in street.profiles.items()},
-        **{f"footpaths_{f.profile}": int(f.to_stop.shape[0]) for f in footpaths},
-        "zones": len(zones.zones) if zones else 0,
-        **flex.counts,
-        **{f"geocode_{name}": value for name, value in geocode.counts.items()},
-    }
-    lat, lon = street.lat, street.lon
-    manifest = Manifest(
-        name=inputs.name,
-        format_version=FORMAT_VERSION,
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        code_version=code_version(),
-        timezone=timezone,
-        valid_from=inputs.first_day,
-        valid_until=date.fromordinal(inputs.first_day.toordinal() + inputs.days - 1),
-        synthetic=inputs.synthetic,
-        inputs=recorded,
-        counts=counts,
-        bbox=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
-        build_seconds=0.0,
-        peak_memory_mib=0.0,
-        warnings=[*overlap, *timetable.warnings, *flex.warnings][:200],
-    )
-    progress("writing region")
+    # The build directory is opened here so that the street profiles can be written (and
+    # freed) as they are compiled; any error below removes it and keeps the current region.
     with new_build_directory(out) as directory:
+        street = compile_edge_table(edges, region_dir=directory)  # profiles written and memory-mapped one by one
+        del edges
+        if bike_parking is not None:
+            street = replace(street, bike_parking=bike_parking)
+        progress("indexing addresses, places and stops")
+        geocode = build_geocoder(inputs.osm_file, station_points(timetable))
+        progress("computing footpaths")
+        footpaths = (
+            [compute_footpaths(timetable, street, profile) for profile in FOOTPATH_PROFILES]
+            if has_transit(timetable)
+            else empty_footpaths()
+        )
+        overlap = coverage_warnings(
+            np.asarray(timetable.stop_lat),
+            np.asarray(timetable.stop_lon),
+            np.asarray(street.lat),
+            np.asarray(street.lon),
+            footpaths={f.profile: int(f.to_stop.shape[0]) for f in footpaths},
+        )
+        for warning in overlap:
+            progress(f"warning: {warning}")
+        fares = None
+        if inputs.fares_file is not None:
+            if inputs.zones_file is None:
+                raise InputDataError("fares", "fares need a zones file (--zones): passes and levels name its zones")
+            fares = load_fare_config(inputs.fares_file)
+        zones = None
+        if inputs.zones_file is not None:
+            progress("compiling zones")
+            zones = compile_zones(inputs.zones_file, np.asarray(timetable.stop_lat), np.asarray(timetable.stop_lon))
+
+        recorded: list[InputFile] = [input_file(f"gtfs:{feed.name}", feed.path) for feed in inputs.gtfs]
+        if inputs.osm_file is not None:
+            recorded.append(input_file("osm", inputs.osm_file))
+        if inputs.zones_file is not None:
+            recorded.append(input_file("zones", inputs.zones_file))
+        if inputs.clip is not None and inputs.clip.polygon_file is not None:
+            recorded.append(input_file("clip", inputs.clip.polygon_file))
+        if inputs.fares_file is not None:
+            recorded.append(input_file("fares", inputs.fares_file))
+        counts = {
+            **timetable.counts,
+            "street_nodes": street.node_count,
+            "bike_parking": int(street.bike_parking.shape[0]),
+            **{f"street_edges_{name}": graph.edge_count for name, graph in street.profiles.items()},
+            **{f"footpaths_{f.profile}": int(f.to_stop.shape[0]) for f in footpaths},
+            "zones": len(zones.zones) if zones else 0,
+            **flex.counts,
+            **{f"geocode_{name}": value for name, value in geocode.counts.items()},
+        }
+        lat, lon = street.lat, street.lon
+        manifest = Manifest(
+            name=inputs.name,
+            format_version=FORMAT_VERSION,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            code_version=code_version(),
+            timezone=timezone,
+            valid_from=inputs.first_day,
+            valid_until=date.fromordinal(inputs.first_day.toordinal() + inputs.days - 1),
+            synthetic=inputs.synthetic,
+            inputs=recorded,
+            counts=counts,
+            bbox=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+            build_seconds=0.0,
+            peak_memory_mib=0.0,
+            warnings=[*overlap, *timetable.warnings, *flex.warnings][:200],
+        )
+        progress("writing region")
         save_timetable(timetable, directory)
-        save_street_network(street, directory)
+        save_street_network(street, directory, profiles=False)
         for profile_footpaths in footpaths:
             save_footpaths(profile_footpaths, directory)
         save_geocode(geocode, directory)

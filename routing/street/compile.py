@@ -377,8 +377,13 @@ def edge_table_from_graph(graph: nx.MultiDiGraph, profiles: Iterable[object] = P
     return canonical_edge_table(raw, profile_list)
 
 
-def compile_edge_table(table: EdgeTable) -> StreetNetwork:
+def compile_edge_table(table: EdgeTable, *, region_dir: Path | None = None) -> StreetNetwork:
     """Compile an :class:`EdgeTable` into per-profile graphs.
+
+    With ``region_dir``, each profile's graph is written below ``region_dir/street`` as
+    soon as it is compiled and kept memory-mapped from there, so the build holds one
+    profile's arrays at a time; :func:`save_street_network` then writes only the nodes
+    and names (``profiles=False``).
 
     Raises
     ------
@@ -403,7 +408,14 @@ def compile_edge_table(table: EdgeTable) -> StreetNetwork:
             speed_class=classes[ids[usable]],
             name_index=table.name_index[usable],
         )
-        result[name] = _profile_graph(name, directed, table.lat, table.lon)
+        graph = _profile_graph(name, directed, table.lat, table.lon)
+        del directed
+        if region_dir is not None:
+            folder = region_dir / STREET_DIR / name
+            save_profile_graph(graph, folder)
+            del graph
+            graph = load_profile_graph(folder)
+        result[name] = graph
     return StreetNetwork(
         lat=table.lat,
         lon=table.lon,
@@ -436,8 +448,12 @@ _PROFILE_ARRAYS = (
 _GRID_ARRAYS = ("params", "cell_offsets", "cell_items", "seg_edge", "seg_a", "seg_b", "seg_start_m", "seg_length_m")
 
 
-def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
-    """Write ``network`` below ``region_dir/street``."""
+def save_street_network(network: StreetNetwork, region_dir: Path, *, profiles: bool = True) -> None:
+    """Write ``network`` below ``region_dir/street``.
+
+    ``profiles=False`` writes nodes and names only: the profiles were written by
+    :func:`compile_edge_table` (``region_dir``) and are memory-mapped from those files.
+    """
     base = region_dir / STREET_DIR
     base.mkdir(parents=True, exist_ok=True)
     np.save(base / "nodes.lat.npy", network.lat)
@@ -446,18 +462,33 @@ def save_street_network(network: StreetNetwork, region_dir: Path) -> None:
     np.save(base / "nodes.xyz.npy", network.xyz)
     network.names.save(base, "names")
     np.save(base / "bike_parking.npy", np.asarray(network.bike_parking, dtype=np.float64).reshape(-1, 2))
-    for name, graph in network.profiles.items():
-        folder = base / name
-        folder.mkdir(exist_ok=True)
-        for array in _PROFILE_ARRAYS:
-            np.save(folder / f"{array}.npy", getattr(graph, array))
-        for array in _GRID_ARRAYS:
-            np.save(folder / f"grid.{array}.npy", getattr(graph.grid, array))
-        if graph.grid.cell_keys.size:
-            np.save(folder / "grid.cell_keys.npy", graph.grid.cell_keys)
-        if graph.landmarks is not None:
-            np.save(folder / "landmarks.forward.npy", graph.landmarks.forward)
-            np.save(folder / "landmarks.backward.npy", graph.landmarks.backward)
+    if profiles:
+        for name, graph in network.profiles.items():
+            save_profile_graph(graph, base / name)
+
+
+def save_profile_graph(graph: ProfileGraph, folder: Path) -> None:
+    """Write one profile's graph, segment grid and landmarks into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for array in _PROFILE_ARRAYS:
+        np.save(folder / f"{array}.npy", getattr(graph, array))
+    for array in _GRID_ARRAYS:
+        np.save(folder / f"grid.{array}.npy", getattr(graph.grid, array))
+    if graph.grid.cell_keys.size:
+        np.save(folder / "grid.cell_keys.npy", graph.grid.cell_keys)
+    if graph.landmarks is not None:
+        np.save(folder / "landmarks.forward.npy", graph.landmarks.forward)
+        np.save(folder / "landmarks.backward.npy", graph.landmarks.backward)
+
+
+def load_profile_graph(folder: Path) -> ProfileGraph:
+    """Memory-map the graph of one profile's folder (the profile is the folder's name)."""
+    arrays = {array: np.load(folder / f"{array}.npy", mmap_mode="r") for array in _PROFILE_ARRAYS}
+    grid_arrays = {array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS}
+    if (folder / "grid.cell_keys.npy").is_file():  # sparse grids only (regions of far-apart areas)
+        grid_arrays["cell_keys"] = np.load(folder / "grid.cell_keys.npy", mmap_mode="r")
+    grid = SegmentGrid(**grid_arrays)
+    return ProfileGraph(name=folder.name, grid=grid, landmarks=_load_landmarks(folder), **arrays)
 
 
 def _load_landmarks(folder: Path) -> Landmarks | None:
@@ -474,14 +505,7 @@ def load_street_network(region_dir: Path) -> StreetNetwork:
     if not base.is_dir():
         msg = f"{region_dir}: region has no street network"
         raise RegionError(msg)
-    profiles = {}
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        arrays = {array: np.load(folder / f"{array}.npy", mmap_mode="r") for array in _PROFILE_ARRAYS}
-        grid_arrays = {array: np.load(folder / f"grid.{array}.npy", mmap_mode="r") for array in _GRID_ARRAYS}
-        if (folder / "grid.cell_keys.npy").is_file():  # sparse grids only (regions of far-apart areas)
-            grid_arrays["cell_keys"] = np.load(folder / "grid.cell_keys.npy", mmap_mode="r")
-        grid = SegmentGrid(**grid_arrays)
-        profiles[folder.name] = ProfileGraph(name=folder.name, grid=grid, landmarks=_load_landmarks(folder), **arrays)
+    profiles = {folder.name: load_profile_graph(folder) for folder in sorted(p for p in base.iterdir() if p.is_dir())}
     return StreetNetwork(
         lat=np.load(base / "nodes.lat.npy", mmap_mode="r"),
         lon=np.load(base / "nodes.lon.npy", mmap_mode="r"),

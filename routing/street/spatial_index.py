@@ -96,31 +96,35 @@ def build_segment_grid(
     edge_count = geometry_offsets.size - 1
     per_edge = np.diff(geometry_offsets) - 1
     seg_edge = np.repeat(np.arange(edge_count, dtype=np.int32), per_edge)
-    starts = np.repeat(geometry_offsets[:-1], per_edge)
-    within = np.arange(seg_edge.size) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
-    seg_a = geometry_nodes[starts + within].astype(np.int32)
-    seg_b = geometry_nodes[starts + within + 1].astype(np.int32)
+    # geometry position of each segment's first node (temporaries freed as soon as used:
+    # at a million nodes each int64 array over the segments is ~16 MB per profile)
+    first = np.arange(seg_edge.size) + np.repeat(geometry_offsets[:-1] - (np.cumsum(per_edge) - per_edge), per_edge)
+    seg_a = geometry_nodes[first].astype(np.int32)
+    first += 1
+    seg_b = geometry_nodes[first].astype(np.int32)
+    del first
     cumulative = np.cumsum(segment_length_m, dtype=np.float64) - segment_length_m
     edge_base = np.repeat(cumulative[np.cumsum(per_edge) - per_edge] if edge_count else cumulative[:0], per_edge)
     seg_start = (cumulative - edge_base).astype(np.float32)
+    del cumulative, edge_base
 
     x0, y0 = (float(x.min()) - cell_size_m, float(y.min()) - cell_size_m) if x.size else (0.0, 0.0)
     nx_cells = int((float(x.max()) - x0) // cell_size_m) + 2 if x.size else 1
     ny_cells = int((float(y.max()) - y0) // cell_size_m) + 2 if y.size else 1
-    cx0 = ((np.minimum(x[seg_a], x[seg_b]) - x0) // cell_size_m).astype(np.int64)
-    cx1 = ((np.maximum(x[seg_a], x[seg_b]) - x0) // cell_size_m).astype(np.int64)
-    cy0 = ((np.minimum(y[seg_a], y[seg_b]) - y0) // cell_size_m).astype(np.int64)
-    cy1 = ((np.maximum(y[seg_a], y[seg_b]) - y0) // cell_size_m).astype(np.int64)
-    spans = (cx1 - cx0 + 1) * (cy1 - cy0 + 1)
+    cx0, cx1 = _cell_range(x[seg_a], x[seg_b], x0, cell_size_m)
+    cy0, cy1 = _cell_range(y[seg_a], y[seg_b], y0, cell_size_m)
+    del x, y
+    width = cx1 - cx0 + 1
+    spans = width * (cy1 - cy0 + 1)
+    del cx1, cy1
     indexed = np.ones(seg_edge.size, dtype=np.bool_) if snappable is None else np.asarray(snappable)[seg_edge]
     spans = np.where(indexed, spans, 0)
-    width = cx1 - cx0 + 1
+    del indexed
     total = int(spans.sum())
-    item_ids = np.repeat(np.arange(seg_edge.size), spans)
-    local = np.arange(total) - np.repeat(np.cumsum(spans) - spans, spans)
-    cell_ids = (np.repeat(cy0, spans) + local // np.repeat(width, spans)) * nx_cells + (
-        np.repeat(cx0, spans) + local % np.repeat(width, spans)
-    )
+    # one (cell, segment) pair per cell a segment's box covers, row by row: written by a
+    # kernel, where the same pairs as numpy repeats took about seven int64 arrays of ``total``
+    cell_ids, item_ids = _cell_items(cx0, cy0, width, spans, nx_cells, total)
+    del cx0, cy0, width, spans
     order = np.argsort(cell_ids, kind="stable")
     cell_count = nx_cells * ny_cells
     if cell_count <= DENSE_CELLS_PER_ITEM * total + DENSE_CELLS_MIN:
@@ -134,7 +138,7 @@ def build_segment_grid(
     return SegmentGrid(
         params=np.array([x0, y0, cell_size_m, nx_cells, ny_cells, projection.lat0], dtype=np.float64),
         cell_offsets=offsets,
-        cell_items=item_ids[order].astype(np.int32),
+        cell_items=item_ids[order],
         seg_edge=seg_edge,
         seg_a=seg_a,
         seg_b=seg_b,
@@ -142,6 +146,36 @@ def build_segment_grid(
         seg_length_m=segment_length_m.astype(np.float32),
         cell_keys=keys.astype(np.int64),
     )
+
+
+def _cell_range(
+    a: NDArray[np.float64], b: NDArray[np.float64], origin: float, cell_size_m: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First and last cell (along one axis) of each segment from ``a`` to ``b``."""
+    low = ((np.minimum(a, b) - origin) // cell_size_m).astype(np.int64)
+    high = ((np.maximum(a, b) - origin) // cell_size_m).astype(np.int64)
+    return low, high
+
+
+@njit(cache=True)
+def _cell_items(
+    cx0: NDArray[np.int64],
+    cy0: NDArray[np.int64],
+    width: NDArray[np.int64],
+    spans: NDArray[np.int64],
+    nx_cells: int,
+    total: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+    """Cell id and segment of every cell each segment's box covers, segment by segment, row-major within a box."""
+    cell_ids = np.empty(total, dtype=np.int64)
+    item_ids = np.empty(total, dtype=np.int32)
+    k = 0
+    for item in range(spans.size):
+        for local in range(spans[item]):
+            cell_ids[k] = (cy0[item] + local // width[item]) * nx_cells + (cx0[item] + local % width[item])
+            item_ids[k] = item
+            k += 1
+    return cell_ids, item_ids
 
 
 @dataclass(frozen=True)

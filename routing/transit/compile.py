@@ -20,7 +20,9 @@ from numpy.typing import NDArray
 
 from routing.errors import InputDataError
 from routing.strings import StringTable
+from routing.transit.gtfs_limits import shown
 from routing.transit.gtfs_load import GtfsFeed, parse_gtfs_times
+from routing.transit.gtfs_read import BAD_TIME, MISSING_TIME, TIME_COLUMNS
 from routing.transit.platforms import stop_platform
 from routing.transit.timetable import ALIGHT, BOARD, MAX_WINDOW_DAYS, Timetable
 
@@ -137,27 +139,22 @@ def interpolate_times(values: NDArray[np.int32], trip: NDArray[np.int64]) -> NDA
 def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict[str, int]) -> _TripRows:
     table = feed.feed.stop_times
     src = f"{feed.source}/stop_times.txt"
-    keep = table["trip_id"].isin(trip_index.keys()).to_numpy()
-    table = table[keep]
-    arrival = parse_gtfs_times(
-        table.get("arrival_time", pd.Series(pd.NA, index=table.index)), file=src, column="arrival_time"
-    )
-    departure = parse_gtfs_times(
-        table.get("departure_time", pd.Series(pd.NA, index=table.index)), file=src, column="departure_time"
-    )
+    trip = _category_index(table["trip_id"], trip_index)
+    keep = trip >= 0
+    trip = trip[keep]
+    rows = table.index.to_numpy()[keep]
+    arrival = _kept_seconds(feed, table, "arrival_time", keep, rows, src)
+    departure = _kept_seconds(feed, table, "departure_time", keep, rows, src)
     arrival = np.where(arrival < 0, departure, arrival)
     departure = np.where(departure < 0, arrival, departure)
-    trip = table["trip_id"].map(trip_index).to_numpy(dtype=np.int64)
-    stop = table["stop_id"].map(stop_index).to_numpy(dtype=np.int64)
-    sequence = pd.to_numeric(table["stop_sequence"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    stop = _category_index(table["stop_id"], stop_index)[keep]
+    sequence = table["stop_sequence"].to_numpy(dtype=float, na_value=np.nan)[keep]
     if np.isnan(sequence).any():
         row = int(np.flatnonzero(np.isnan(sequence))[0])
         raise InputDataError(src, f"line {row + 2}: stop_sequence is not a number")
-    pickup = pd.to_numeric(table.get("pickup_type", pd.Series(0, index=table.index)), errors="coerce")
-    drop_off = pd.to_numeric(table.get("drop_off_type", pd.Series(0, index=table.index)), errors="coerce")
-    flags = np.where(pickup.fillna(0).to_numpy() == 1, 0, BOARD) | np.where(
-        drop_off.fillna(0).to_numpy() == 1, 0, ALIGHT
-    )
+    pickup = _kept_numbers(table, "pickup_type", keep)
+    drop_off = _kept_numbers(table, "drop_off_type", keep)
+    flags = np.where(pickup == 1, 0, BOARD) | np.where(drop_off == 1, 0, ALIGHT)
     order = np.lexsort((sequence, trip))
     trip, stop, arrival, departure, flags = trip[order], stop[order], arrival[order], departure[order], flags[order]
     sequence = sequence[order]
@@ -171,6 +168,43 @@ def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict
         flags=flags.astype(np.uint8),
         sequence=sequence.astype(np.int32),
     )
+
+
+def _category_index(values: pd.Series, index: dict[str, int]) -> NDArray[np.int64]:
+    """``index`` of every (categorical) id in ``values``; -1 for ids not in ``index`` and for empty ones."""
+    categories = [str(value) for value in values.cat.categories]
+    lookup = np.array([index.get(value, -1) for value in categories] + [-1], dtype=np.int64)
+    codes: NDArray[np.int64] = values.cat.codes.to_numpy().astype(np.int64)
+    return lookup[codes]
+
+
+def _kept_seconds(
+    feed: GtfsFeed, table: pd.DataFrame, column: str, keep: NDArray[np.bool_], rows: NDArray[np.int64], src: str
+) -> NDArray[np.int32]:
+    """Seconds of time ``column`` in the kept rows (-1 empty or absent).
+
+    Raises
+    ------
+    InputDataError
+        Naming the first kept row (counted among the kept rows) whose time is not ``H:MM:SS``.
+    """
+    seconds_column = TIME_COLUMNS[column]
+    if seconds_column not in table.columns:
+        return np.full(int(keep.sum()), MISSING_TIME, dtype=np.int32)
+    seconds: NDArray[np.int32] = table[seconds_column].to_numpy(dtype=np.int32)[keep]
+    bad = np.flatnonzero(seconds == BAD_TIME)
+    if bad.size:
+        row = int(bad[0])
+        text = feed.bad_times[column][int(rows[row])]
+        raise InputDataError(src, f"line {row + 2}: {column} {shown(text)} is not a time of the form H:MM:SS")
+    return seconds
+
+
+def _kept_numbers(table: pd.DataFrame, column: str, keep: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Integer ``column`` in the kept rows as floats, 0 where empty or absent."""
+    if column not in table.columns:
+        return np.zeros(int(keep.sum()), dtype=np.float64)
+    return np.asarray(pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float, na_value=0.0)[keep])
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Load GTFS feeds with gtfs-kit and check that they can be routed.
+"""Load GTFS feeds (gtfs-kit's tables, typed stop times) and check that they can be routed.
 
 Problems name the file, the row (line number in the file, header = line 1) and the field.
 A feed that cannot be routed (a required file missing, stop_times pointing at unknown
@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from routing.errors import InputDataError
 from routing.time_zones import is_time_zone
 from routing.transit.gtfs_limits import GtfsLimits, check_gtfs_files, shown
+from routing.transit.gtfs_read import read_feed
 
 REQUIRED_TABLES = ("agency", "stops", "routes", "trips", "stop_times")
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
@@ -30,12 +31,18 @@ _FEED_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 @dataclass
 class GtfsFeed:
-    """One loaded feed: gtfs-kit's tables plus the namespace its ids get in the region."""
+    """One loaded feed: gtfs-kit's tables plus the namespace its ids get in the region.
+
+    ``feed.stop_times`` is the typed table of :mod:`routing.transit.gtfs_read` (categorical
+    ids, int32 ``arrival_seconds``/``departure_seconds``), not gtfs-kit's text columns.
+    """
 
     name: str
     source: Path
     feed: gk.Feed
     warnings: list[str] = field(default_factory=list)
+    bad_times: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Per stop_times time column: row number -> text of a time that is not ``H:MM:SS``."""
 
     def table(self, name: str) -> pd.DataFrame | None:
         """Return a GTFS table, or None when the feed has none."""
@@ -95,15 +102,31 @@ def load_gtfs(
         raise InputDataError(str(source), "no such GTFS file or folder")
     check_gtfs_files(source, limits)
     try:
-        feed = gk.read_feed(source, dist_units="km")
+        feed, stop_times = read_feed(source)
     except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
         raise InputDataError(str(source), f"cannot read GTFS: {exc}") from exc
     if drop_trips:
         feed.trips = feed.trips[~feed.trips["trip_id"].astype(str).isin(drop_trips)]
-        feed.stop_times = feed.stop_times[~feed.stop_times["trip_id"].astype(str).isin(drop_trips)]
-    loaded = GtfsFeed(name=name, source=source, feed=feed)
+        if feed.stop_times is not None:
+            feed.stop_times = feed.stop_times[~_as_text(feed.stop_times["trip_id"]).isin(drop_trips)]
+    loaded = GtfsFeed(
+        name=name, source=source, feed=feed, bad_times=stop_times.bad_times if stop_times is not None else {}
+    )
     _validate(loaded)
     return loaded
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)`` as gtfs-kit's string columns give it (empty -> ``"<NA>"``), kept categorical."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.add_categories(["<NA>"]).fillna("<NA>") if values.isna().any() else values
+    return values.astype(str)
+
+
+def _value(values: pd.Series, row: int) -> object:
+    """The value of ``row`` as gtfs-kit's string columns hold it (empty: ``pd.NA``), for messages."""
+    value = values.iloc[row]
+    return pd.NA if pd.isna(value) else value
 
 
 def _require_columns(table: pd.DataFrame, file: str, columns: tuple[str, ...]) -> None:
@@ -112,8 +135,21 @@ def _require_columns(table: pd.DataFrame, file: str, columns: tuple[str, ...]) -
         raise InputDataError(file, f"required column(s) missing: {', '.join(missing)}")
 
 
+def _present(values: pd.Series) -> pd.Series:
+    """The distinct values of a (categorical) column, without building one string per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        return pd.Series(values.cat.categories[np.unique(codes[codes >= 0])])
+    return values
+
+
 def _first_unknown(values: pd.Series, known: pd.Series) -> int | None:
-    unknown = ~values.isin(known)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # decided once per category: isin on the column itself would expand it to strings
+        known_category = np.append(values.cat.categories.isin(known), False)  # code -1 (empty) is unknown
+        unknown = pd.Series(~known_category[values.cat.codes.to_numpy()])
+    else:
+        unknown = ~values.isin(known)
     if unknown.any():
         return int(np.flatnonzero(unknown.to_numpy())[0])
     return None
@@ -154,13 +190,13 @@ def _validate(loaded: GtfsFeed) -> None:
     if row is not None:
         raise InputDataError(
             f"{src}/stop_times.txt",
-            f"line {row + 2}: trip_id {shown(stop_times['trip_id'].iloc[row])} is not in trips.txt",
+            f"line {row + 2}: trip_id {shown(_value(stop_times['trip_id'], row))} is not in trips.txt",
         )
     row = _first_unknown(stop_times["stop_id"], stops["stop_id"])
     if row is not None:
         raise InputDataError(
             f"{src}/stop_times.txt",
-            f"line {row + 2}: stop_id {shown(stop_times['stop_id'].iloc[row])} is not in stops.txt",
+            f"line {row + 2}: stop_id {shown(_value(stop_times['stop_id'], row))} is not in stops.txt",
         )
     row = _first_unknown(trips["route_id"], loaded.feed.routes["route_id"])
     if row is not None:
@@ -187,7 +223,7 @@ def _validate(loaded: GtfsFeed) -> None:
     _check_time_zones(loaded.feed.agency, f"{src}/agency.txt", "agency_timezone", required=True)
     _check_time_zones(stops, f"{src}/stops.txt", "stop_timezone", required=False)
 
-    served = trips["trip_id"].isin(stop_times["trip_id"])
+    served = trips["trip_id"].isin(_present(stop_times["trip_id"]))
     if not served.all():
         loaded.warnings.append(f"{src}/trips.txt: {int((~served).sum())} trip(s) have no stop times; ignored")
 
