@@ -8,7 +8,7 @@ import numpy as np
 
 from routing.street.compile import STREET_DIR, compile_edge_table, save_street_network
 from routing.street.osm_stream import streets_from_osm_file
-from tests.routing.test_osm_stream import TRICKY_OSM
+from tests.routing.street.osm_samples import TRICKY_OSM
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ from routing.transit import gtfs_read
 from routing.transit.compile import compile_timetable
 from routing.transit.gtfs_load import load_gtfs, parse_gtfs_times
 from routing.transit.gtfs_read import BAD_TIME, read_stop_times
-from tests.routing.gtfs_files import write_feed
+from tests.routing.transit.gtfs_files import write_feed
 
 HEADER = "trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type,stop_headsign\n"
 TRIPS = "route_id,service_id,trip_id\n1,WD,t1\n1,WD,007\n1,WD,t3\n"
