@@ -52,10 +52,12 @@ def use_kernel_cache(folder: Path) -> None:
     from numba.core.dispatcher import Dispatcher
 
     config.reload_config()  # type: ignore[no-untyped-call]
-    for name, module in list(sys.modules.items()):
+    # dict.copy(), not list(items()): building the list allocates, so a garbage collection
+    # (whose finalizers may warn or import) can change the dict in the middle of the loop.
+    for name, module in sys.modules.copy().items():
         if not (name == "routing" or name.startswith("routing.")) or module is None:
             continue
-        for value in list(vars(module).values()):
+        for value in vars(module).copy().values():
             if isinstance(value, Dispatcher) and isinstance(getattr(value, "_cache", None), FunctionCache):
                 value.enable_caching()
 

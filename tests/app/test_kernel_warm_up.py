@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.paths import ROOT
@@ -135,3 +136,31 @@ def test_ready_reports_warm_kernels_once_the_warm_up_ran(make_app) -> None:  # t
 def test_without_warm_up_ready_does_not_wait_for_kernels(client: FlaskClient) -> None:
     region = _region_check(client.get("/ready").get_json()["checks"])
     assert region["ok"] and "kernels" not in region["detail"]
+
+
+class _ModulesChangingWhileRead(dict):  # type: ignore[type-arg]
+    """``sys.modules`` as a garbage collection mid-loop leaves it: an entry appears while its items are read."""
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        for item in super().items():  # the live view, as list(items()) reads it
+            self.setdefault("tests.imported_by_a_finalizer", None)
+            yield item
+
+
+def test_pointing_kernels_at_a_cache_survives_modules_changing_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CI: "dictionary changed size during iteration" from use_kernel_cache while a finalizer ran.
+    import routing.street._search as search
+    from app.kernels import use_kernel_cache
+
+    previous = os.environ.get("NUMBA_CACHE_DIR")
+    monkeypatch.setattr(sys, "modules", _ModulesChangingWhileRead(sys.modules))
+    try:
+        use_kernel_cache(tmp_path / "kernels")
+        cache_path = search.shortest_path._cache._cache_path
+    finally:
+        monkeypatch.undo()
+        if previous is not None:  # the other tests' kernels keep their cache
+            use_kernel_cache(Path(previous))
+    assert cache_path.startswith(str(tmp_path / "kernels"))  # the kernels were pointed there

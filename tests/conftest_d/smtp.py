@@ -91,12 +91,19 @@ def smtp_inbox() -> Iterator[SmtpInbox]:
 
 
 @pytest.fixture
-def mail_app(make_app: Callable[..., Flask], smtp_inbox: SmtpInbox) -> Flask:
-    """An application whose account mail goes to :func:`smtp_inbox` (plain SMTP on loopback)."""
-    return make_app(
+def mail_app(make_app: Callable[..., Flask], smtp_inbox: SmtpInbox) -> Iterator[Flask]:
+    """An application whose account mail goes to :func:`smtp_inbox` (plain SMTP on loopback).
+
+    After the test its mail thread sends what is still queued and ends before the server
+    stops: a session cut off by the stop leaves the server's socket open until a garbage
+    collection in some later test finds it (CI: an unraisable ResourceWarning there).
+    """
+    application = make_app(
         smtp_host="127.0.0.1",
         smtp_port=smtp_inbox.port,
         smtp_security="none",
         mail_sender="Kassel Mobil <noreply@kassel.example>",
         account_link_base="https://app.kassel.example/account",
     )
+    yield application
+    application.extensions["mobility.mailer"].close()
