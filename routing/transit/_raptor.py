@@ -195,8 +195,14 @@ def raptor(
     best_direct: int,
     wheelchair: bool,
     labels: RaptorLabels,
+    round_bound: NDArray[np.int64],
 ) -> NDArray[np.int64]:
     """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
+
+    ``round_bound[k]``: labels of round k at or after it are not made (INF: no bound). A
+    range query passes the best arrival with at most k trips of its later departures: an
+    earlier departure's journey with k trips is worth finding only when it arrives before
+    that, and so does every label it passes through in rounds up to k.
 
     The label arrays are ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``); fresh ones
     hold INF, -1 and 0. Reusing the round labels for a later run with an *earlier*
@@ -259,6 +265,7 @@ def raptor(
     improved = np.zeros(stop_total, dtype=np.bool_)
     improved_stops = np.empty(stop_total, dtype=np.int64)
     for k in range(1, rounds):
+        limit = round_bound[k]
         queue, queued = marked_patterns(
             marked,
             marked_stops,
@@ -287,12 +294,12 @@ def raptor(
                 if current_trip >= 0:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
                     time = np.int64(arrival[offset]) + shifts[current_day]
-                    if position > end and time >= best_target:
+                    if position > end and time >= min(best_target, limit):
                         break  # nothing left to board, and this trip only gets later
                 elif position > end:
                     break
                 if current_trip >= 0 and (flags & ALIGHT) and accessible:
-                    if time < arrival_trip[k, s] and time < best_trip_arrival[s] and time < best_target:
+                    if time < arrival_trip[k, s] and time < best_trip_arrival[s] and time < min(best_target, limit):
                         arrival_trip[k, s] = time
                         best_trip_arrival[s] = time
                         trip_of[k, s] = current_trip
@@ -310,7 +317,7 @@ def raptor(
                 ready = arrival_walk[k - 1, s]
                 if arrival_trip[k - 1, s] < INF and change_seconds[s] >= 0:
                     ready = min(ready, arrival_trip[k - 1, s] + change_seconds[s])
-                if ready >= best_target:
+                if ready >= min(best_target, limit):
                     continue
                 if current_trip >= 0:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
@@ -340,12 +347,12 @@ def raptor(
             improved[s] = False
             marked_count = mark(marked, marked_stops, marked_count, s)
             base = arrival_trip[k, s]
-            if base + transfer_floor[s] >= best_target:
+            if base + transfer_floor[s] >= min(best_target, limit):
                 continue  # every footpath from here arrives too late
             for j in range(transfer_offsets[s], transfer_offsets[s + 1]):
                 t = transfer_to[j]
                 time = base + transfer_seconds[j]
-                if time >= arrival_walk[k, t] or time >= best_walk_arrival[t] or time >= best_target:
+                if time >= arrival_walk[k, t] or time >= best_walk_arrival[t] or time >= min(best_target, limit):
                     continue
                 arrival_walk[k, t] = time
                 best_walk_arrival[t] = time
