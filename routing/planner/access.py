@@ -12,7 +12,7 @@ and from every stop to the destination within the walking budget: the
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -104,6 +104,19 @@ class StreetAccess:
     def points(self, origin: tuple[float, float], destination: tuple[float, float]) -> RequestPoints:
         """The two points of one request, snapped on first use per profile."""
         return RequestPoints(self, origin, destination)
+
+    def ends_by_moment(
+        self, origin: Snap, destination: Snap, options: TransitOptions
+    ) -> Callable[[datetime], AccessEgress]:
+        """:meth:`ends` as a function of the departure, each moment's ends made once (a plan asks again)."""
+        made: dict[datetime, AccessEgress] = {}
+
+        def ends_at(moment: datetime) -> AccessEgress:
+            if moment not in made:
+                made[moment] = self.ends(origin, destination, moment, options)
+            return made[moment]
+
+        return ends_at
 
     def ends(self, origin: Snap, destination: Snap, departure: datetime, options: TransitOptions) -> AccessEgress:
         """Walks from ``origin`` to every stop and from every stop to ``destination``, within budget.

@@ -164,12 +164,7 @@ class FeederPlanning:
                     egress[stop] = chain
         options = request.transit_options()
         itineraries: list[Itinerary] = []
-        walked: dict[datetime, AccessEgress] = {}  # the street ends of a moment, shared by both sides
-
-        def walk_ends(moment: datetime) -> AccessEgress:
-            if moment not in walked:
-                walked[moment] = self.access.ends(origin, destination, moment, options)
-            return walked[moment]
+        walk_ends = self.access.ends_by_moment(origin, destination, options)  # shared by both sides
 
         for by_access, by_egress in ((access, None), (None, egress)):
             if not (by_access or by_egress):

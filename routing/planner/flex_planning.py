@@ -119,12 +119,7 @@ class FlexPlanning:
         """What :mod:`routing.planner.flex_transit` needs of this request: routers, street ends, leg builders."""
         assert self.flex is not None
         options = request.transit_options()
-        walked: dict[datetime, AccessEgress] = {}
-
-        def street_ends(moment: datetime) -> AccessEgress:
-            if moment not in walked:
-                walked[moment] = self.access.ends(origin, destination, moment, options)
-            return walked[moment]
+        street_ends = self.access.ends_by_moment(origin, destination, options)
 
         def transit_legs(journey: Journey) -> list[Leg] | None:
             itinerary = self.legs.from_journey(journey, request, router, origin, destination, walk)
