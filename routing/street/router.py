@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +26,7 @@ from routing.street._search import Workspace, collect_targets, reach, shortest_p
 from routing.street.compile import ProfileGraph, StreetNetwork
 from routing.street.landmarks import CsrGraph, Landmarks
 from routing.street.profiles import SpeedClass
-from routing.street.spatial_index import nearest_segments
+from routing.street.spatial_index import SegmentGrid, nearest_segments
 from routing.street.steps import NOTICE_OF_CLASS, Coordinate, Step, StepGroups, bearings_of, build_steps
 
 DEFAULT_SNAP_DISTANCE_M = 500.0
@@ -154,6 +154,8 @@ class StreetRouter:
         self._targets = np.asarray(graph.targets).view(np.ndarray)
         self._cost_factor = np.asarray(graph.cost_factor).view(np.ndarray)
         self._xyz = np.asarray(network.xyz).view(np.ndarray)
+        self._grid = _in_memory(graph.grid)
+        self._csr: CsrGraph = (self._offsets, self._targets, self._length, self._cost_factor, self._speed_class)
         landmarks = graph.landmarks or Landmarks.none(network.node_count)
         self._landmarks = Landmarks(
             forward=np.asarray(landmarks.forward).view(np.ndarray),
@@ -180,7 +182,7 @@ class StreetRouter:
         PointNotRoutable
             When no usable edge lies within ``max_distance_m``.
         """
-        grid = self.graph.grid
+        grid = self._grid
         projection = grid.projection
         hits = nearest_segments(
             grid, self._x, self._y, float(projection.x(lon)), float(projection.y(lat)), max_distance_m=max_distance_m
@@ -196,14 +198,14 @@ class StreetRouter:
         for hit in same_place:
             edge = int(grid.seg_edge[hit.segment])
             offset = float(grid.seg_start_m[hit.segment]) + hit.fraction * float(grid.seg_length_m[hit.segment])
-            offset = min(max(offset, 0.0), float(self.graph.length_m[edge]))
+            offset = min(max(offset, 0.0), float(self._length[edge]))
             if edge not in seen:
                 seen.add(edge)
                 positions.append(EdgePosition(edge, offset))
         first = nearest
         a, b = int(grid.seg_a[first.segment]), int(grid.seg_b[first.segment])
-        snapped_lat = float(self.network.lat[a]) + first.fraction * float(self.network.lat[b] - self.network.lat[a])
-        snapped_lon = float(self.network.lon[a]) + first.fraction * float(self.network.lon[b] - self.network.lon[a])
+        snapped_lat = float(self._lat[a]) + first.fraction * float(self._lat[b] - self._lat[a])
+        snapped_lon = float(self._lon[a]) + first.fraction * float(self._lon[b] - self._lon[a])
         return Snap(lat, lon, snapped_lat, snapped_lon, first.distance_m, tuple(positions))
 
     # Edge helpers -------------------------------------------------------------
@@ -370,11 +372,10 @@ class StreetRouter:
         return self._reach_from(origin, speeds=speeds, budget_s=budget_s, connector_m=origin.distance_m)
 
     def _reach_from(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float, connector_m: float) -> Reach:
-        graph = self.graph
         seeds = [
-            (int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions
+            (int(self._targets[p.edge]), p.edge, float(self._length[p.edge]) - p.offset_m) for p in origin.positions
         ]
-        return self._budgeted_search(graph.csr(), seeds, speeds, budget_s, connector_m)
+        return self._budgeted_search(self._csr, seeds, speeds, budget_s, connector_m)
 
     def _budgeted_search(
         self,
@@ -485,7 +486,7 @@ class StreetRouter:
         cost, duration, distance = cost + connector_s, duration + connector_s, distance + connector_m
         within = cost <= budget_s
         target, cost, duration, distance = target[within], cost[within], duration[within], distance[within]
-        here = np.flatnonzero((targets.point[:, 0] == start.lat) & (targets.point[:, 1] == start.lon))
+        here = targets.at_point(start.lat, start.lon)
         if here.size:  # already there: no walk to the street and back
             merged = {
                 int(t): (float(c), float(d), float(m))
@@ -548,6 +549,7 @@ class StreetTargets:
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     _edge_order: NDArray[np.int64] = field(init=False, compare=False, repr=False)
     _edges_sorted: NDArray[np.int64] = field(init=False, compare=False, repr=False)
+    _has_points: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.connector_m.size != self.count:
@@ -558,6 +560,7 @@ class StreetTargets:
         if self.point.shape[0] != self.count:
             object.__setattr__(self, "point", np.full((self.count, 2), np.nan))
         order = np.argsort(self.edge, kind="stable")
+        object.__setattr__(self, "_has_points", bool(np.isfinite(self.point).any()))
         object.__setattr__(self, "_edge_order", order)
         object.__setattr__(self, "_edges_sorted", self.edge[order])
 
@@ -575,6 +578,12 @@ class StreetTargets:
                 [(np.nan, np.nan) if snap is None else (snap.lat, snap.lon) for snap in snaps], dtype=np.float64
             ).reshape(len(snaps), 2),
         )
+
+    def at_point(self, lat: float, lon: float) -> NDArray[np.int64]:
+        """The targets whose point is exactly (``lat``, ``lon``)."""
+        if not self._has_points:  # no target has a known point (stops: their walks always start on the street)
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((self.point[:, 0] == lat) & (self.point[:, 1] == lon))
 
     def rows_on_edge(self, edge: int) -> NDArray[np.int64]:
         """The rows placed on ``edge``."""
@@ -612,6 +621,12 @@ class Walks:
     cost: NDArray[np.float64]
     duration_s: NDArray[np.float64]
     distance_m: NDArray[np.float64]
+
+
+def _in_memory(grid: SegmentGrid) -> SegmentGrid:
+    """``grid`` with plain ndarray views of its (memory-mapped) arrays: cheaper to index and to pass to kernels."""
+    views = {f.name: np.asarray(getattr(grid, f.name)).view(np.ndarray) for f in fields(grid)}
+    return replace(grid, **views)
 
 
 def _unit_vector(lat: float, lon: float) -> NDArray[np.float64]:
