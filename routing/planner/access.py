@@ -135,7 +135,7 @@ class StreetAccess:
         )
         if straight / speeds.normal <= options.max_walk_s * 2:  # a walk can only be longer than the straight line
             try:
-                walk = router.route(origin, destination, speeds=speeds)
+                walk = router.route_totals(origin, destination, speeds=speeds)
                 if walk.cost <= options.max_walk_s * 2:
                     direct, direct_meters = start + round(walk.duration_s), walk.distance_m
             except NoRoute:

@@ -117,6 +117,15 @@ class StreetRoute:
 
 
 @dataclass(frozen=True)
+class RouteTotals:
+    """A street route's totals only (:meth:`StreetRouter.route_totals`)."""
+
+    distance_m: float
+    duration_s: float
+    cost: float
+
+
+@dataclass(frozen=True)
 class Reach:
     """Nodes reachable from a point within a budget, in order of cost."""
 
@@ -228,6 +237,39 @@ class StreetRouter:
         if (origin.lat, origin.lon) == (destination.lat, destination.lon):  # already there
             here = (origin.lon, origin.lat)
             return StreetRoute(distance_m=0.0, duration_s=0.0, cost=0.0, coordinates=[here, here], steps=[], edges=[])
+        start, end, direct, path, cost = self._cheapest(origin, destination, speeds)
+        return self._assemble(start, end, direct, path, origin, destination, speeds, speeds.as_array(), cost)
+
+    def route_totals(self, origin: Snap, destination: Snap, *, speeds: TravelSpeeds) -> RouteTotals:
+        """The totals of :meth:`route` (the same numbers), without its geometry and steps.
+
+        Raises
+        ------
+        NoRoute
+            When no path connects the two points on this profile.
+        """
+        if (origin.lat, origin.lon) == (destination.lat, destination.lon):  # already there
+            return RouteTotals(distance_m=0.0, duration_s=0.0, cost=0.0)
+        start, end, direct, path, cost = self._cheapest(origin, destination, speeds)
+        parts = self._parts(start, end, direct, path, speeds.as_array())
+        connector_m = origin.distance_m + destination.distance_m
+        connector_s = connector_m / speeds.normal
+        return RouteTotals(
+            distance_m=float(parts.length_m.sum()) + connector_m,
+            duration_s=float(parts.duration_s.sum()) + connector_s,
+            cost=cost + connector_s,
+        )
+
+    def _cheapest(
+        self, origin: Snap, destination: Snap, speeds: TravelSpeeds
+    ) -> tuple[EdgePosition, EdgePosition, bool, NDArray[np.int64], float]:
+        """The cheapest way between two snaps: (start, end, along one edge only, edges between, cost).
+
+        Raises
+        ------
+        NoRoute
+            When no path connects the two points on this profile.
+        """
         speed_array = speeds.as_array()
         source_nodes, source_costs = [], []
         for position in origin.positions:
@@ -274,15 +316,43 @@ class StreetRouter:
             raise NoRoute(self.profile)
         if target_index < 0:
             assert direct is not None
-            ends = (direct[0], direct[1], True)
-            return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
+            return direct[0], direct[1], True, path, float(best)
         first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
         chosen = -1
         for index, node in enumerate(source_nodes):
             if node == first_node and (chosen < 0 or source_costs[index] < source_costs[chosen]):
                 chosen = index
-        ends = (origin.positions[chosen], destination.positions[target_index], False)
-        return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
+        return origin.positions[chosen], destination.positions[target_index], False, path, float(best)
+
+    def _parts(
+        self,
+        start: EdgePosition,
+        end: EdgePosition,
+        direct: bool,
+        path: NDArray[np.int64],
+        speed_array: NDArray[np.float64],
+    ) -> AssembledRoute:
+        """The pieces of the route from ``start`` along ``path`` to ``end`` (see :func:`assemble_route`)."""
+        return AssembledRoute(
+            *assemble_route(
+                self._geometry_offsets,
+                self._geometry_nodes,
+                self._segment_lengths,
+                self._lon,
+                self._lat,
+                self._length,
+                self._speed_class,
+                self._name_index,
+                NOTICE_OF_CLASS,
+                speed_array,
+                start.edge,
+                start.offset_m,
+                path,
+                end.edge,
+                end.offset_m,
+                direct,
+            )
+        )
 
     def _assemble(
         self,
@@ -303,26 +373,7 @@ class StreetRouter:
         the points themselves, the departure walks the origin's connector and the last
         step before arriving the destination's.
         """
-        parts = AssembledRoute(
-            *assemble_route(
-                self._geometry_offsets,
-                self._geometry_nodes,
-                self._segment_lengths,
-                self._lon,
-                self._lat,
-                self._length,
-                self._speed_class,
-                self._name_index,
-                NOTICE_OF_CLASS,
-                speed_array,
-                start.edge,
-                start.offset_m,
-                path,
-                end.edge,
-                end.offset_m,
-                direct,
-            )
-        )
+        parts = self._parts(start, end, direct, path, speed_array)
         coordinates = list(zip(parts.line_lon.tolist(), parts.line_lat.tolist(), strict=True))
         if len(coordinates) == 1:
             coordinates.append(coordinates[0])
