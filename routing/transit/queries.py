@@ -18,6 +18,7 @@ overlay replaces the network queries start on (:meth:`TransitRouter.apply_realti
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -81,6 +82,7 @@ class TransitRouter:
         }
         self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._builder = JourneyBuilder(timetable, self.zone)
+        self._local = threading.local()
 
     # The prepared data ----------------------------------------------------------------
 
@@ -164,6 +166,22 @@ class TransitRouter:
     def new_labels(self, options: TransitOptions) -> Labels:
         """Fresh labels for one query, or for the runs of one range query (see :meth:`run`)."""
         return Labels.fresh(options.max_transfers + 2, len(self.timetable.stop_id))
+
+    def _pooled_labels(self, options: TransitOptions) -> Labels:
+        """Labels of the calling thread for arrival-only runs, arrivals reset (back-pointers are not read then)."""
+        rounds = options.max_transfers + 2
+        pool: dict[int, Labels] | None = getattr(self._local, "labels", None)
+        if pool is None:
+            pool = {}
+            self._local.labels = pool
+        labels = pool.get(rounds)
+        if labels is None:
+            labels = pool[rounds] = self.new_labels(options)
+        else:
+            labels.arrays.arrival_trip.fill(INF)
+            labels.arrays.arrival_walk.fill(INF)
+        labels.network = None  # this run's network (a real-time overlay may have arrived)
+        return labels
 
     def run(
         self,
@@ -278,6 +296,24 @@ class TransitRouter:
         if not journeys:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
         return journeys
+
+    def earliest_arrival(self, ends: AccessEgress, options: TransitOptions | None = None) -> int | None:
+        """The earliest arrival of :meth:`earliest`'s journeys, without building them (None: no route).
+
+        Seconds after ``ends.day``'s reference: the kernel's best arrival with at least one
+        trip when it beats walking the whole way, else the direct walk's arrival; equal to
+        ``min(journey.arrival)`` of :meth:`earliest` (which raises NoRoute where this is None).
+        """
+        options = options or TransitOptions()
+        direct = ends.direct_arrival
+        labels = self._pooled_labels(options)
+        front = self.run(ends.day, ends.sources, ends.targets, options=options, labels=labels, direct_arrival=direct)
+        arrivals = [
+            arrival for trips, arrival in front if trips > 0 and arrival < INF and (direct is None or arrival < direct)
+        ]
+        if direct is not None:
+            arrivals.append(direct)
+        return min(arrivals, default=None)
 
     def _departure_candidates(self, ends: AccessEgress, end: int, options: TransitOptions) -> list[int]:
         """Every origin departure time in [ends.start, end] that catches some trip at an access stop, latest first."""
