@@ -30,6 +30,7 @@ from routing.flex.region_build import split_feeds
 from routing.flex.store import save_flex
 from routing.geocode.build import StopPoint, build_geocoder
 from routing.geocode.store import save_geocode
+from routing.region.allocation import returning_freed_memory
 from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
@@ -183,11 +184,19 @@ def _compile_feeds(
 def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
     """Build a region from ``inputs`` and make it the current region at ``out``.
 
+    Memory a phase frees goes back to the system before the next phase
+    (:mod:`routing.region.allocation`), so the phases' peaks do not stack.
+
     Returns
     -------
     Manifest
         The manifest written with the region (counts, validity, timings).
     """
+    with returning_freed_memory():
+        return _build_region(inputs, out, progress)
+
+
+def _build_region(inputs: RegionInputs, out: Path, progress: Progress) -> Manifest:
     if sum(source is not None for source in (inputs.osm_file, inputs.osm_place, inputs.osm_bbox)) > 1:
         raise InputDataError("osm", "give one OSM source (a file, a place name or a bounding box), not several")
     names = [feed.name for feed in inputs.gtfs]
