@@ -16,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -35,7 +34,6 @@ from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
 from routing.street.compile import EdgeTable, compile_edge_table, edge_table_from_graph, save_street_network
-from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.street.osm_stream import streets_from_osm_file
 from routing.transit.clip import GtfsClip, clip_feed
 from routing.transit.compile import compile_timetable
@@ -43,6 +41,9 @@ from routing.transit.empty import empty_footpaths, has_transit, street_only_tran
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.timetable import Timetable, save_timetable
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
@@ -124,6 +125,9 @@ def station_points(timetable: Timetable) -> list[StopPoint]:
 
 
 def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
+    # osmnx and networkx only on this path (--osm-reader osmnx, --place, --bbox): the streamed build never imports them
+    from routing.street.osm_import import graph_from_bbox, graph_from_osm_file, graph_from_place
+
     if inputs.osm_file is not None:
         return graph_from_osm_file(inputs.osm_file)
     if inputs.osm_place is not None:  # pragma: no cover - needs Overpass (online)
@@ -139,6 +143,8 @@ def _street_edges(inputs: RegionInputs, progress: Progress) -> tuple[EdgeTable, 
         streamed = streets_from_osm_file(inputs.osm_file)
         progress("compiling street network")
         return streamed.edges, streamed.bike_parking
+    from routing.street.osm_import import bike_parking_from_osm_file
+
     graph = _load_graph(inputs)
     progress("compiling street network")
     edges = edge_table_from_graph(graph)
@@ -178,7 +184,8 @@ def _compile_feeds(
             "timezone", f"--timezone {inputs.timezone} differs from the feeds' agency_timezone {timezone}"
         )
     progress("compiling timetable")
-    return compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days), flex, timezone
+    timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days, release_stop_times=True)
+    return timetable, flex, timezone
 
 
 def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
