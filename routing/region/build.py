@@ -210,12 +210,15 @@ def _build_region(inputs: RegionInputs, out: Path, progress: Progress) -> Manife
     if len(set(names)) != len(names):
         raise InputDataError("gtfs", f"feed names repeat: {names}")
     started = time.perf_counter()
-    if inputs.gtfs:
-        timetable, flex, timezone = _compile_transit(inputs, progress)
-    else:
-        timetable, flex, timezone = street_only_transit(
-            timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days
-        )
+    street_only = (
+        None
+        if inputs.gtfs
+        else street_only_transit(timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days)
+    )
+    # Streets first, then the timetable: each phase frees its temporaries before the next
+    # (routing.region.allocation), and what the street phase keeps (memory-mapped profiles,
+    # node coordinates) is far smaller than what the GTFS phase keeps (the timetable and the
+    # pages its reading touched), so the larger street peak no longer stacks on the timetable.
     progress("reading OSM")
     edges, bike_parking = _street_edges(inputs, progress)
     # The build directory is opened here so that the street profiles can be written (and
@@ -225,6 +228,7 @@ def _build_region(inputs: RegionInputs, out: Path, progress: Progress) -> Manife
         del edges
         if bike_parking is not None:
             street = replace(street, bike_parking=bike_parking)
+        timetable, flex, timezone = street_only if street_only is not None else _compile_transit(inputs, progress)
         progress("indexing addresses, places and stops")
         geocode = build_geocoder(inputs.osm_file, station_points(timetable))
         progress("computing footpaths")
