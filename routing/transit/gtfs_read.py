@@ -1,4 +1,4 @@
-"""Read a GTFS feed's tables: gtfs-kit's way for every file but stop_times.txt, which is typed.
+"""Read a GTFS feed's tables: gtfs-kit's way (without importing it) for every file but stop_times.txt, which is typed.
 
 gtfs-kit reads every table with pandas (``string`` ids, nullable integers). For
 stop_times.txt, by far the largest file, that means one Python string per id and time
@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import gtfs_kit as gk
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
+from routing.transit.gtfs_tables import DTYPES, GtfsTables
 
 MISSING_TIME = -1
 """Seconds of an empty time (interpolated or taken from the other time later)."""
@@ -30,7 +31,7 @@ BAD_TIME = -2
 """Seconds of a time that is not ``H:MM:SS``; its text is in :attr:`StopTimesRead.bad_times`."""
 TIME_COLUMNS = {"arrival_time": "arrival_seconds", "departure_time": "departure_seconds"}
 """GTFS time columns and the int32 columns they become."""
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 50_000
 
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
 _KEPT = ("trip_id", "stop_id", "stop_sequence", "pickup_type", "drop_off_type", *TIME_COLUMNS)
@@ -65,28 +66,29 @@ class StopTimesRead:
     """Per time column (``arrival_time``, ``departure_time``): row number -> text of a bad time."""
 
 
-def read_feed(source: Path) -> tuple[gk.Feed, StopTimesRead | None]:
+def read_feed(source: Path) -> tuple[GtfsTables, StopTimesRead | None]:
     """Read every GTFS table of ``source`` as ``gtfs_kit.read_feed`` does, except stop_times.txt.
 
     The feed's ``stop_times`` is the typed table of :func:`read_stop_times` (None when the
     file is missing or has no rows); distances are in km.
     """
-    tables: dict[str, Any] = dict.fromkeys(gk.constants.DTYPES)
+    tables: dict[str, Any] = dict.fromkeys(DTYPES)
     stop_times: StopTimesRead | None = None
     for table, handle in _feed_files(source):
         if table == "stop_times":
             stop_times = read_stop_times(handle)
             tables[table] = stop_times.table if stop_times is not None else None
             continue
-        frame = pd.read_csv(handle, dtype=gk.constants.DTYPES[table], **_CSV_OPTIONS)
+        frame = pd.read_csv(handle, dtype=DTYPES[table], **_CSV_OPTIONS)
         if not frame.empty:
-            tables[table] = gk.cleaners.clean_column_names(frame)
-    return gk.Feed(dist_units="km", **tables), stop_times
+            frame.columns = [str(column).strip() for column in frame.columns]  # gtfs-kit's clean_column_names
+            tables[table] = frame
+    return GtfsTables(**tables), stop_times
 
 
 def _feed_files(source: Path) -> Iterator[tuple[str, Any]]:
     """(table, path or open file) of every non-empty GTFS ``.txt`` file gtfs-kit would read, in its order."""
-    known = gk.constants.DTYPES
+    known = DTYPES
     if source.is_file():
         with zipfile.ZipFile(source) as archive:
             for info in archive.infolist():
@@ -130,17 +132,29 @@ def read_stop_times(handle: Any) -> StopTimesRead | None:
         return None
     if len(chunks) == 1:
         return StopTimesRead(table=chunks[0], bad_times=bad_times)
-    # concatenating categoricals of different categories would make them Python strings again
-    ids = {
-        column: pd.api.types.union_categoricals([chunk.pop(column) for chunk in chunks])
-        for column in _IDS
-        if column in chunks[0].columns
-    }
-    table = pd.concat(chunks)
-    del chunks
-    for position, (column, values) in enumerate(ids.items()):
-        table.insert(position, column, values)
-    return StopTimesRead(table=table, bad_times=bad_times)
+    return StopTimesRead(table=_concatenated(chunks), bad_times=bad_times)
+
+
+def _concatenated(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks as one table (ids first, then the other columns), built column by column.
+
+    Each column's chunks are freed as soon as it is joined, so the whole table exists about
+    once, not twice (``pd.concat`` of the frames held every chunk until the end). Ids are
+    joined with ``union_categoricals``: concatenating categoricals of different categories
+    would make them Python strings again.
+    """
+    index = pd.RangeIndex(sum(len(chunk) for chunk in chunks))
+    names = [column for column in _IDS if column in chunks[0].columns]
+    names += [column for column in chunks[0].columns if column not in names]
+    columns: dict[str, pd.Series] = {}
+    for column in names:
+        pieces = [chunk.pop(column) for chunk in chunks]
+        if column in _IDS:
+            columns[column] = pd.Series(pd.api.types.union_categoricals(pieces), index=index, copy=False)
+        else:
+            columns[column] = pd.concat(pieces, ignore_index=True)
+        del pieces
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def _seconds(text: pd.Series, bad: dict[int, str]) -> NDArray[np.int32]:
