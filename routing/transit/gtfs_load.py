@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gtfs_kit as gk
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -22,7 +23,6 @@ from routing.errors import InputDataError
 from routing.time_zones import is_time_zone
 from routing.transit.gtfs_limits import GtfsLimits, check_gtfs_files, shown
 from routing.transit.gtfs_read import read_feed
-from routing.transit.gtfs_tables import GtfsTables
 
 REQUIRED_TABLES = ("agency", "stops", "routes", "trips", "stop_times")
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
@@ -39,7 +39,7 @@ class GtfsFeed:
 
     name: str
     source: Path
-    feed: GtfsTables
+    feed: gk.Feed
     warnings: list[str] = field(default_factory=list)
     bad_times: dict[str, dict[int, str]] = field(default_factory=dict)
     """Per stop_times time column: row number -> text of a time that is not ``H:MM:SS``."""

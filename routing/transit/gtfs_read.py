@@ -1,4 +1,4 @@
-"""Read a GTFS feed's tables: gtfs-kit's way (without importing it) for every file but stop_times.txt, which is typed.
+"""Read a GTFS feed's tables: gtfs-kit's way for every file but stop_times.txt, which is typed.
 
 gtfs-kit reads every table with pandas (``string`` ids, nullable integers). For
 stop_times.txt, by far the largest file, that means one Python string per id and time
@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gtfs_kit as gk
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-
-from routing.transit.gtfs_tables import DTYPES, GtfsTables
 
 MISSING_TIME = -1
 """Seconds of an empty time (interpolated or taken from the other time later)."""
@@ -66,29 +65,28 @@ class StopTimesRead:
     """Per time column (``arrival_time``, ``departure_time``): row number -> text of a bad time."""
 
 
-def read_feed(source: Path) -> tuple[GtfsTables, StopTimesRead | None]:
+def read_feed(source: Path) -> tuple[gk.Feed, StopTimesRead | None]:
     """Read every GTFS table of ``source`` as ``gtfs_kit.read_feed`` does, except stop_times.txt.
 
     The feed's ``stop_times`` is the typed table of :func:`read_stop_times` (None when the
     file is missing or has no rows); distances are in km.
     """
-    tables: dict[str, Any] = dict.fromkeys(DTYPES)
+    tables: dict[str, Any] = dict.fromkeys(gk.constants.DTYPES)
     stop_times: StopTimesRead | None = None
     for table, handle in _feed_files(source):
         if table == "stop_times":
             stop_times = read_stop_times(handle)
             tables[table] = stop_times.table if stop_times is not None else None
             continue
-        frame = pd.read_csv(handle, dtype=DTYPES[table], **_CSV_OPTIONS)
+        frame = pd.read_csv(handle, dtype=gk.constants.DTYPES[table], **_CSV_OPTIONS)
         if not frame.empty:
-            frame.columns = [str(column).strip() for column in frame.columns]  # gtfs-kit's clean_column_names
-            tables[table] = frame
-    return GtfsTables(**tables), stop_times
+            tables[table] = gk.cleaners.clean_column_names(frame)
+    return gk.Feed(dist_units="km", **tables), stop_times
 
 
 def _feed_files(source: Path) -> Iterator[tuple[str, Any]]:
     """(table, path or open file) of every non-empty GTFS ``.txt`` file gtfs-kit would read, in its order."""
-    known = DTYPES
+    known = gk.constants.DTYPES
     if source.is_file():
         with zipfile.ZipFile(source) as archive:
             for info in archive.infolist():
