@@ -198,6 +198,7 @@ def raptor(
     round_bound: NDArray[np.int64],
     source_mark: NDArray[np.bool_],
     remaining: NDArray[np.int64],
+    stop_bound: NDArray[np.int64],
 ) -> NDArray[np.int64]:
     """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
 
@@ -211,7 +212,9 @@ def raptor(
     catch a trip they did not catch in the later run (the others board the same trips).
     ``remaining[s]``: a lower bound of the seconds from stop ``s`` to the destination
     (zeros: none; :func:`routing.transit.bounds.remaining_bounds`); no label is made whose
-    time plus it reaches the destination or round bound.
+    time plus it reaches the destination or round bound. ``stop_bound[k, s]`` (``[rounds,
+    stops]``; INF: none): no label of round k at stop s at or after it is made (a range
+    query's bound per number of trips, less the time left with that many more trips).
 
     The label arrays are ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``); fresh ones
     hold INF, -1 and 0. Reusing the round labels for a later run with an *earlier*
@@ -313,6 +316,7 @@ def raptor(
                         time < arrival_trip[k, s]
                         and time < best_trip_arrival[s]
                         and time + remaining[s] < min(best_target, limit)
+                        and time < stop_bound[k, s]
                     ):
                         arrival_trip[k, s] = time
                         best_trip_arrival[s] = time
@@ -331,7 +335,7 @@ def raptor(
                 ready = arrival_walk[k - 1, s]
                 if arrival_trip[k - 1, s] < INF and change_seconds[s] >= 0:
                     ready = min(ready, arrival_trip[k - 1, s] + change_seconds[s])
-                if ready + remaining[s] >= min(best_target, limit):
+                if ready + remaining[s] >= min(best_target, limit) or ready >= stop_bound[k - 1, s]:
                     continue
                 if current_trip >= 0:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
@@ -370,6 +374,7 @@ def raptor(
                     time >= arrival_walk[k, t]
                     or time >= best_walk_arrival[t]
                     or time + remaining[t] >= min(best_target, limit)
+                    or time >= stop_bound[k, t]
                 ):
                     continue
                 arrival_walk[k, t] = time

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from routing.errors import NoRoute
 from routing.transit._candidates import departure_candidate_sources, departure_candidates
 from routing.transit._mcraptor import mc_raptor
-from routing.transit._range import range_runs
+from routing.transit._range import range_runs, trip_bounds
 from routing.transit._raptor import INF, raptor
 from routing.transit._reverse import NEVER, reverse_raptor
 from routing.transit.bounds import remaining_bounds
@@ -82,6 +82,7 @@ class TransitRouter:
         }
         self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._builder = JourneyBuilder(timetable, self.zone)
+        self._unbounded_cache: dict[tuple[int, ...], NDArray[np.int64]] = {}
 
     # The prepared data ----------------------------------------------------------------
 
@@ -251,7 +252,15 @@ class TransitRouter:
             np.full(arrays.arrival_trip.shape[0], INF, dtype=np.int64) if round_bound is None else round_bound,
             np.ones(sources[0].size, dtype=np.bool_) if source_mark is None else source_mark,
             np.zeros(arrays.best_trip.size, dtype=np.int64) if remaining is None else remaining,
+            self._unbounded(arrays.arrival_trip.shape),
         )
+
+    def _unbounded(self, shape: tuple[int, ...]) -> NDArray[np.int64]:
+        """INF labels bounds of ``shape`` (``[rounds, stops]``), made once (the kernel only reads them)."""
+        cached = self._unbounded_cache.get(shape)
+        if cached is None:
+            cached = self._unbounded_cache[shape] = np.full(shape, INF, dtype=np.int64)
+        return cached
 
     def _journey(self, labels: Labels, trips: int, arrival: int, ends: AccessEgress, leave: int) -> Journey:
         """The journey of the front point ``(trips, arrival)`` of a run leaving the origin at ``leave``."""
@@ -384,12 +393,24 @@ class TransitRouter:
         bits, shifts = self.days(ends.day)
         labels.network = self._network
         labels.speed_factor = speed_factor
-        if range_pruning:  # beat later departures' trips, with a lower bound of the time left
+        if range_pruning:  # beat later departures' trips, with lower bounds of the time left
             round_bound = best_by_trips
-            remaining = self._remaining((target_stops, target_extra), options)
+            trips_left = trip_bounds(
+                labels.network.kernel,
+                transfers.offsets,
+                transfers.to_stop,
+                transfers.seconds(speed_factor, slack, bound),
+                target_stops,
+                target_extra,
+                best_by_trips.size,
+            )
+            remaining = trips_left[-1]  # with as many trips as a label can still take
+            stop_bound = np.empty(labels.arrays.arrival_trip.shape, dtype=np.int64)
         else:
             round_bound = np.full(best_by_trips.size, INF, dtype=np.int64)
             remaining = np.zeros(len(self.timetable.stop_id), dtype=np.int64)
+            trips_left = np.zeros((0, 0), dtype=np.int64)
+            stop_bound = self._unbounded(labels.arrays.arrival_trip.shape)
         c = -1
         while True:
             c, destination = range_runs(
@@ -414,6 +435,8 @@ class TransitRouter:
                 best_by_trips,
                 round_bound,
                 remaining,
+                trips_left,
+                stop_bound,
                 range_pruning,
                 walking,
             )
@@ -431,21 +454,6 @@ class TransitRouter:
                 journeys.append(self._journey(labels, trips, arrival, ends, leave))
         journeys.sort(key=lambda j: (j.departure, j.arrival, j.transfers))
         return journeys
-
-    def _remaining(
-        self, targets: tuple[NDArray[np.int64], NDArray[np.int64]], options: TransitOptions
-    ) -> NDArray[np.int64]:
-        """Per stop, a lower bound of the seconds left to ``targets`` (:func:`remaining_bounds`)."""
-        transfers = self.transfers(options)
-        bound, _ = remaining_bounds(
-            self._network.ride_floors,
-            transfers.reversed(),
-            transfers.query_seconds(options),
-            targets[0],
-            targets[1],
-            np.zeros(targets[0].size, dtype=np.int64),
-        )
-        return bound
 
     def latest_departures(self, ends: AccessEgress, arrival: datetime, options: TransitOptions) -> list[int]:
         """Reverse RAPTOR: per number of trips k, the latest departure that arrives by ``arrival`` with at most k.
