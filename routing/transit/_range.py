@@ -7,7 +7,8 @@ hands control back only at a run whose front holds a journey the range query kee
 the whole way), so the caller builds that journey from the labels as the run left them
 and resumes after it. With ``prune``, a run after the first marks only the access stops
 that make its departure (the others catch the trips they caught in the later run; see
-:func:`routing.transit._candidates.departure_candidate_sources`).
+:func:`routing.transit._candidates.departure_candidate_sources`), and boards only at
+stops marked in that run (a label a later run left boards the trips it boarded then).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def range_runs(
             mark,
             remaining,
             stop_bound,
+            prune and c > 0,
         )
         previous = INF
         for trips in range(destination.size):

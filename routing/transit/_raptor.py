@@ -199,6 +199,7 @@ def raptor(
     source_mark: NDArray[np.bool_],
     remaining: NDArray[np.int64],
     stop_bound: NDArray[np.int64],
+    fresh_only: bool,
 ) -> NDArray[np.int64]:
     """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
 
@@ -215,6 +216,8 @@ def raptor(
     time plus it reaches the destination or round bound. ``stop_bound[k, s]`` (``[rounds,
     stops]``; INF: none): no label of round k at stop s at or after it is made (a range
     query's bound per number of trips, less the time left with that many more trips).
+    ``fresh_only`` (range runs after the first): board only at stops marked in this run;
+    a label left by a later run boards the trips it boarded then.
 
     The label arrays are ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``); fresh ones
     hold INF, -1 and 0. Reusing the round labels for a later run with an *earlier*
@@ -277,6 +280,7 @@ def raptor(
     pattern_end = np.full(pattern_count, -1, dtype=np.int64)
     improved = np.zeros(stop_total, dtype=np.bool_)
     improved_stops = np.empty(stop_total, dtype=np.int64)
+    boardable = np.zeros(stop_total, dtype=np.bool_) if fresh_only else np.ones(stop_total, dtype=np.bool_)
     for k in range(1, rounds):
         limit = round_bound[k]
         queue, queued = marked_patterns(
@@ -289,6 +293,9 @@ def raptor(
             pattern_start,
             pattern_end,
         )
+        board_count = marked_count if fresh_only else 0
+        for i in range(board_count):
+            boardable[marked_stops[i]] = True
         marked_count = 0
         improved_count = 0
         for q in range(queued):
@@ -330,7 +337,7 @@ def raptor(
                             improved_count += 1
                         if target_cost[s] < INF:
                             best_target = min(best_target, time + target_cost[s])
-                if not (flags & BOARD) or not accessible:
+                if not (flags & BOARD) or not accessible or not boardable[s]:
                     continue
                 ready = arrival_walk[k - 1, s]
                 if arrival_trip[k - 1, s] < INF and change_seconds[s] >= 0:
@@ -359,6 +366,8 @@ def raptor(
                 )
                 if trip >= 0:
                     current_trip, current_day, current_board_stop, current_board_time = trip, day, s, time
+        for i in range(board_count):
+            boardable[marked_stops[i]] = False
         # Footpaths from the stops reached by a trip in this round.
         for i in range(improved_count):
             s = improved_stops[i]

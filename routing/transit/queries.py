@@ -83,6 +83,7 @@ class TransitRouter:
         self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._builder = JourneyBuilder(timetable, self.zone)
         self._unbounded_cache: dict[tuple[int, ...], NDArray[np.int64]] = {}
+        self._zero_cache: dict[int, NDArray[np.int64]] = {}
 
     # The prepared data ----------------------------------------------------------------
 
@@ -251,9 +252,17 @@ class TransitRouter:
             arrays,
             np.full(arrays.arrival_trip.shape[0], INF, dtype=np.int64) if round_bound is None else round_bound,
             np.ones(sources[0].size, dtype=np.bool_) if source_mark is None else source_mark,
-            np.zeros(arrays.best_trip.size, dtype=np.int64) if remaining is None else remaining,
+            self._no_bound(arrays.best_trip.size) if remaining is None else remaining,
             self._unbounded(arrays.arrival_trip.shape),
+            False,
         )
+
+    def _no_bound(self, stops: int) -> NDArray[np.int64]:
+        """Zero lower bounds of the time left, per stop, made once (the kernel only reads them)."""
+        cached = self._zero_cache.get(stops)
+        if cached is None:
+            cached = self._zero_cache[stops] = np.zeros(stops, dtype=np.int64)
+        return cached
 
     def _unbounded(self, shape: tuple[int, ...]) -> NDArray[np.int64]:
         """INF labels bounds of ``shape`` (``[rounds, stops]``), made once (the kernel only reads them)."""
