@@ -225,7 +225,7 @@ def raptor(
     label must beat its own round's. The ``best_*`` arrays (the bound across rounds) must
     be reset to INF before every run, or a later run's many-trip arrival would prune this
     run's fewer-trip labels. Returns ``destination``:
-    ``destination[k]`` is the best arrival at the destination with at most ``k`` trips.
+    ``destination[k]`` is the best arrival at the destination with at most ``k`` trips (0: the direct walk).
     """
     (
         pattern_stop_offsets,
@@ -271,8 +271,8 @@ def raptor(
             best_walk_arrival[s] = source_times[i]
             if source_mark[i]:
                 marked_count = mark(marked, marked_stops, marked_count, s)
-            if target_cost[s] < INF:
-                best_target = min(best_target, source_times[i] + target_cost[s])
+    # No journey without a trip but the direct walk (``best_direct``): walking to a stop and
+    # on from it is no journey (the planner offers the direct walk), so it bounds nothing.
     destination[0] = best_target
 
     pattern_count = pattern_stop_offsets.size - 1
