@@ -103,8 +103,18 @@ def _largest_component(graph: CsrGraph) -> NDArray[np.bool_]:
     return inside
 
 
-def compute_landmarks(forward: CsrGraph, backward: CsrGraph, *, count: int = LANDMARK_COUNT) -> Landmarks:
+def compute_landmarks(
+    forward: CsrGraph,
+    backward: CsrGraph,
+    *,
+    count: int = LANDMARK_COUNT,
+    out: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None,
+) -> Landmarks:
     """Choose up to ``count`` landmarks by the farthest rule and measure every node's distances to them.
+
+    ``out``: two float32 ``[node_count, count]`` arrays (e.g. memory-mapped output files)
+    the forward and backward distances are written into; the result's arrays are their
+    first columns (all of them when ``count`` landmarks were found).
 
     ``backward`` is ``forward`` with every edge reversed. The first landmark is the node
     farthest from the first node of the largest strongly connected component (nodes are
@@ -119,8 +129,14 @@ def compute_landmarks(forward: CsrGraph, backward: CsrGraph, *, count: int = LAN
     candidates = _largest_component(forward)
     seed = _distances_from(forward, int(np.flatnonzero(candidates)[0]), workspace)
     nearest = np.where(candidates, seed, -1.0)
-    forward_rows = np.empty((node_count, count), dtype=np.float32)
-    backward_rows = np.empty((node_count, count), dtype=np.float32)
+    if out is None:
+        forward_rows = np.empty((node_count, count), dtype=np.float32)
+        backward_rows = np.empty((node_count, count), dtype=np.float32)
+    else:
+        forward_rows, backward_rows = out
+        if forward_rows.shape != (node_count, count) or backward_rows.shape != (node_count, count):
+            msg = f"landmark output arrays must be [{node_count}, {count}]"
+            raise ValueError(msg)
     chosen = 0
     while chosen < count:
         landmark = int(np.argmax(nearest))
@@ -133,6 +149,8 @@ def compute_landmarks(forward: CsrGraph, backward: CsrGraph, *, count: int = LAN
         nearest = np.where(candidates, np.minimum(nearest, known), -1.0)
         nearest[landmark] = -1.0
         chosen += 1
+    if out is not None and chosen == count:
+        return Landmarks(forward=forward_rows, backward=backward_rows)
     return Landmarks(
         forward=np.ascontiguousarray(forward_rows[:, :chosen]),
         backward=np.ascontiguousarray(backward_rows[:, :chosen]),
