@@ -70,9 +70,9 @@ def _interior_kernel(
     name_index: NDArray[np.int32],
     speed_class: NDArray[np.uint8],
     factor_bits: NDArray[np.int32],
-    out_order: NDArray[np.int64],
+    out_order: NDArray[np.int32],
     out_start: NDArray[np.int64],
-    in_order: NDArray[np.int64],
+    in_order: NDArray[np.int32],
     in_start: NDArray[np.int64],
 ) -> NDArray[np.bool_]:
     """Nodes with one edge in and out, or two of each to and from the same two other nodes, of one attribute."""
@@ -104,24 +104,40 @@ def _interior_kernel(
     return interior
 
 
-def _interior_nodes(edges: DirectedEdges, node_count: int) -> NDArray[np.bool_]:
+@njit(cache=True)
+def _grouped(keys: NDArray[np.int32], node_count: int) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+    """Edges grouped by node, in edge order within a node (a stable argsort by ``keys``), and group starts."""
+    start = np.zeros(node_count + 1, dtype=np.int64)
+    for key in keys:
+        start[key + 1] += 1
+    for v in range(node_count):
+        start[v + 1] += start[v]
+    fill = start[:-1].copy()
+    order = np.empty(keys.size, dtype=np.int32)
+    for e in range(keys.size):
+        order[fill[keys[e]]] = e
+        fill[keys[e]] += 1
+    return order, start
+
+
+def _interior_nodes(
+    edges: DirectedEdges,
+    tail: NDArray[np.int32],
+    head: NDArray[np.int32],
+    out_order: NDArray[np.int32],
+    out_start: NDArray[np.int64],
+) -> NDArray[np.bool_]:
     """Return the nodes that can be merged away."""
-    out_start = np.zeros(node_count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(edges.tail, minlength=node_count), out=out_start[1:])
-    in_start = np.zeros(node_count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(edges.head, minlength=node_count), out=in_start[1:])
-    out_order = np.argsort(edges.tail, kind="stable")
-    in_order = np.argsort(edges.head, kind="stable")
-    tail, head = _node_column(edges.tail), _node_column(edges.head)
+    in_order, in_start = _grouped(head, out_start.size - 1)
     return _interior_kernel(
         tail,
         head,
         np.ascontiguousarray(edges.name_index, dtype=np.int32),
         np.ascontiguousarray(edges.speed_class, dtype=np.uint8),
         _attribute_bits(edges),
-        out_order.astype(np.int64),
+        out_order,
         out_start,
-        in_order.astype(np.int64),
+        in_order,
         in_start,
     )
 
@@ -140,8 +156,9 @@ def _merge_kernel(
     head: NDArray[np.int32],
     length: NDArray[np.float64],
     interior: NDArray[np.bool_],
-    order: NDArray[np.int64],
+    order: NDArray[np.int32],
     out_start: NDArray[np.int64],
+    merged_count: int,
 ) -> tuple[
     NDArray[np.int32],
     NDArray[np.int32],
@@ -150,17 +167,24 @@ def _merge_kernel(
     NDArray[np.int32],
     NDArray[np.int64],
     NDArray[np.float32],
+    int,
 ]:
-    """Follow every chain from each non-interior node's edges in order, then the rings left."""
+    """Follow every chain from each non-interior node's edges in order, then the rings left.
+
+    With ``merged_count < 0`` the chains are only counted (the last value returned, the
+    arrays empty); with the count, the merged edges are written into arrays of their exact size.
+    """
     edge_count = tail.size
+    fill = merged_count >= 0
+    size = merged_count if fill else 0
     used = np.zeros(edge_count, dtype=np.bool_)
-    merged_tail = np.empty(edge_count, dtype=np.int32)
-    merged_head = np.empty(edge_count, dtype=np.int32)
-    merged_length = np.empty(edge_count, dtype=np.float64)
-    first_edge = np.empty(edge_count, dtype=np.int64)
-    geometry = np.empty(2 * edge_count, dtype=np.int32)
-    geometry_offsets = np.zeros(edge_count + 1, dtype=np.int64)
-    segment_lengths = np.empty(edge_count, dtype=np.float32)
+    merged_tail = np.empty(size, dtype=np.int32)
+    merged_head = np.empty(size, dtype=np.int32)
+    merged_length = np.empty(size, dtype=np.float64)
+    first_edge = np.empty(size, dtype=np.int64)
+    geometry = np.empty(edge_count + size if fill else 0, dtype=np.int32)  # each chain: its segments + 1 nodes
+    geometry_offsets = np.zeros(size + 1, dtype=np.int64)
+    segment_lengths = np.empty(edge_count if fill else 0, dtype=np.float32)  # every edge is in one chain
     merged = 0
     nodes = 0
     segments = 0
@@ -174,11 +198,12 @@ def _merge_kernel(
             else:
                 low, high = item, item + 1
             for position in range(low, high):
-                e = order[position] if sweep == 0 else np.int64(position)
+                e = np.int64(order[position]) if sweep == 0 else np.int64(position)
                 if used[e]:
                     continue
                 start = tail[e]
-                geometry[nodes] = start
+                if fill:
+                    geometry[nodes] = start
                 nodes += 1
                 total = 0.0
                 first = e
@@ -186,60 +211,51 @@ def _merge_kernel(
                 current = start
                 while True:
                     used[e] = True
-                    total += length[e]
-                    segment_lengths[segments] = np.float32(length[e])
+                    if fill:
+                        total += length[e]
+                        segment_lengths[segments] = np.float32(length[e])
                     segments += 1
                     current = head[e]
-                    geometry[nodes] = current
+                    if fill:
+                        geometry[nodes] = current
                     nodes += 1
                     if not interior[current] or current == start:
                         break
-                    following = -1
+                    following = np.int64(-1)
                     single = out_start[current + 1] - out_start[current] == 1
                     for candidate_position in range(out_start[current], out_start[current + 1]):
-                        candidate = order[candidate_position]
+                        candidate = np.int64(order[candidate_position])
                         if head[candidate] != previous or single:
                             following = candidate
                             break
                     if following < 0 or used[following]:
                         break
                     previous, e = current, following
-                merged_tail[merged] = start
-                merged_head[merged] = current
-                merged_length[merged] = total
-                first_edge[merged] = first
+                if fill:
+                    merged_tail[merged] = start
+                    merged_head[merged] = current
+                    merged_length[merged] = total
+                    first_edge[merged] = first
+                    geometry_offsets[merged + 1] = nodes
                 merged += 1
-                geometry_offsets[merged] = nodes
-    return (
-        merged_tail[:merged].copy(),
-        merged_head[:merged].copy(),
-        merged_length[:merged].copy(),
-        first_edge[:merged].copy(),
-        geometry[:nodes].copy(),
-        geometry_offsets[: merged + 1].copy(),
-        segment_lengths[:segments].copy(),
-    )
+    return merged_tail, merged_head, merged_length, first_edge, geometry, geometry_offsets, segment_lengths, merged
 
 
 def merge_chains(edges: DirectedEdges, node_count: int) -> MergedEdges:
     """Merge every chain of interior nodes into one edge with geometry."""
-    interior = _interior_nodes(edges, node_count)
-    order = np.argsort(edges.tail, kind="stable").astype(np.int64)
-    out_start = np.zeros(node_count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(edges.tail, minlength=node_count), out=out_start[1:])
-    tail, head, length, first, geometry, geometry_offsets, segment_lengths = _merge_kernel(
-        _node_column(edges.tail),
-        _node_column(edges.head),
-        np.ascontiguousarray(edges.length_m, dtype=np.float64),
-        interior,
-        order,
-        out_start,
+    tail, head = _node_column(edges.tail), _node_column(edges.head)
+    order, out_start = _grouped(tail, node_count)
+    interior = _interior_nodes(edges, tail, head, order, out_start)
+    length = np.ascontiguousarray(edges.length_m, dtype=np.float64)
+    count = _merge_kernel(tail, head, length, interior, order, out_start, -1)[-1]
+    merged_tail, merged_head, merged_length, first, geometry, geometry_offsets, segment_lengths, _ = _merge_kernel(
+        tail, head, length, interior, order, out_start, count
     )
     del interior, order, out_start
     return MergedEdges(
-        tail=tail,
-        head=head,
-        length_m=length,
+        tail=merged_tail,
+        head=merged_head,
+        length_m=merged_length,
         cost_factor=edges.cost_factor[first],
         speed_class=edges.speed_class[first],
         name_index=edges.name_index[first],
