@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -193,6 +194,30 @@ def _mainland_edges(offsets: NDArray[np.int32], targets: NDArray[np.int32], node
     return usable
 
 
+@njit(cache=True)
+def _reordered_geometry(
+    order: NDArray[np.int64],
+    geometry_offsets: NDArray[np.int64],
+    geometry_nodes: NDArray[np.int32],
+    segment_length_m: NDArray[np.float32],
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float32]]:
+    """Geometry offsets, nodes and segment lengths of the edges taken in ``order`` (no gather index arrays)."""
+    edge_count = order.size
+    offsets = np.zeros(edge_count + 1, dtype=np.int64)
+    for i in range(edge_count):
+        e = order[i]
+        offsets[i + 1] = offsets[i] + geometry_offsets[e + 1] - geometry_offsets[e]
+    nodes = np.empty(offsets[edge_count], dtype=np.int32)
+    segments = np.empty(offsets[edge_count] - edge_count, dtype=np.float32)
+    for i in range(edge_count):
+        e = order[i]
+        start, count = geometry_offsets[e], geometry_offsets[e + 1] - geometry_offsets[e]
+        nodes[offsets[i] : offsets[i] + count] = geometry_nodes[start : start + count]
+        # an edge of k nodes has k - 1 segments; those before edge e number geometry_offsets[e] - e
+        segments[offsets[i] - i : offsets[i] - i + count - 1] = segment_length_m[start - e : start - e + count - 1]
+    return offsets, nodes, segments
+
+
 def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> ProfileGraph:
     """The graph of one profile, without landmarks; ``edges`` is consumed (the caller keeps no reference)."""
     node_count = lat.shape[0]
@@ -205,24 +230,10 @@ def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lo
     length_m = merged.length_m[order].astype(np.float32)
     cost_factor, speed_class = merged.cost_factor[order], merged.speed_class[order]
     name_index = merged.name_index[order]
-    geometry_counts = np.diff(merged.geometry_offsets)[order]
-    starts = merged.geometry_offsets[:-1][order]
-    geometry_offsets = np.zeros(order.size + 1, dtype=np.int64)
-    np.cumsum(geometry_counts, out=geometry_offsets[1:])
-    gather = np.repeat(starts, geometry_counts) + (
-        np.arange(int(geometry_offsets[-1])) - np.repeat(geometry_offsets[:-1], geometry_counts)
+    geometry_offsets, geometry_nodes, segment_lengths = _reordered_geometry(
+        order, merged.geometry_offsets, merged.geometry_nodes, merged.segment_length_m
     )
-    geometry_nodes = merged.geometry_nodes[gather]
-    del gather
-    segment_counts = geometry_counts - 1
-    segment_starts = starts - order
-    del starts, geometry_counts
-    segment_gather = np.repeat(segment_starts, segment_counts) + (
-        np.arange(int(segment_counts.sum())) - np.repeat(np.cumsum(segment_counts) - segment_counts, segment_counts)
-    )
-    del segment_starts, segment_counts
-    segment_lengths = merged.segment_length_m[segment_gather]
-    del segment_gather, merged, order
+    del merged, order
     snappable = _mainland_edges(offsets, targets, node_count)
     grid = build_segment_grid(lat, lon, geometry_offsets, geometry_nodes, segment_lengths, snappable=snappable)
     return ProfileGraph(

@@ -219,6 +219,28 @@ def streets_from_osm_file(source: Path) -> StreamedStreets:
     return StreamedStreets(edges=edges, bike_parking=bike_parking, ways=way_count, missing_nodes=missing)
 
 
+LENGTH_CHUNK = 1 << 16
+"""Segments measured at a time: osmnx's great-circle function makes about eight float64 temporaries."""
+
+
+def _segment_lengths(
+    lat: NDArray[np.float64], lon: NDArray[np.float64], tail: NDArray[np.int32], head: NDArray[np.int32]
+) -> NDArray[np.float64]:
+    """Lengths of every segment tail to head, then head to tail: osmnx's own function, chunk by chunk.
+
+    Each direction is measured from its tail as osmnx computes it (NaN as 0); the function
+    works element by element, so chunks give the same values as one call.
+    """
+    count = tail.size
+    length = np.empty(2 * count)
+    for low in range(0, count, LENGTH_CHUNK):
+        a, b = tail[low : low + LENGTH_CHUNK], head[low : low + LENGTH_CHUNK]
+        high = low + a.size
+        length[low:high] = great_circle(lat[a], lon[a], lat[b], lon[b])
+        length[count + low : count + high] = great_circle(lat[b], lon[b], lat[a], lon[a])
+    return np.nan_to_num(length, nan=0.0, copy=False)
+
+
 def _raw_segments(
     ways: _Ways,
     ids: NDArray[np.int64],
@@ -260,16 +282,7 @@ def _raw_segments(
     tail, head = new_index[tail_node], new_index[head_node]
     del new_index, tail_node, head_node
     node_lat, node_lon = lat[street], lon[street]
-    # osmnx's own function, each direction from its tail as osmnx computes it
-    length = np.nan_to_num(
-        np.concatenate(
-            [
-                great_circle(node_lat[tail], node_lon[tail], node_lat[head], node_lon[head]),
-                great_circle(node_lat[head], node_lon[head], node_lat[tail], node_lon[tail]),
-            ]
-        ),
-        nan=0.0,
-    )
+    length = _segment_lengths(node_lat, node_lon, tail, head)
     profile_count = len(list(PROFILES))
     forward_rules = np.frombuffer(ways.forward_rules, dtype=np.int32).reshape(profile_count, -1)
     backward_rules = np.frombuffer(ways.backward_rules, dtype=np.int32).reshape(profile_count, -1)
