@@ -38,7 +38,14 @@ from scipy.sparse.csgraph import connected_components
 
 from routing.errors import InputDataError, RegionError
 from routing.street.chains import DirectedEdges, merge_chains
-from routing.street.landmarks import LANDMARK_COUNT, CsrGraph, Landmarks, compute_landmarks
+from routing.street.landmarks import (
+    LANDMARK_COUNT,
+    CsrGraph,
+    Landmarks,
+    choose_landmarks,
+    compute_landmarks,
+    measure_backward,
+)
 from routing.street.profiles import PROFILES, EdgeRule
 from routing.street.spatial_index import SegmentGrid, build_segment_grid
 from routing.strings import StringTable
@@ -122,10 +129,20 @@ class StreetNetwork:
         return int(self.lat.shape[0])
 
 
+UNIT_SPHERE_CHUNK = 1 << 16
+"""Points converted at a time: the conversion's temporaries stay small next to the [n, 3] result."""
+
+
 def unit_sphere(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Return [n, 3] unit vectors of points given in degrees."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
+    """Return [n, 3] unit vectors of points given in degrees (element by element, in chunks)."""
+    out = np.empty((lat.shape[0], 3))
+    for low in range(0, lat.shape[0], UNIT_SPHERE_CHUNK):
+        phi, lam = np.radians(lat[low : low + UNIT_SPHERE_CHUNK]), np.radians(lon[low : low + UNIT_SPHERE_CHUNK])
+        high = low + phi.shape[0]
+        out[low:high, 0] = np.cos(phi) * np.cos(lam)
+        out[low:high, 1] = np.cos(phi) * np.sin(lam)
+        out[low:high, 2] = np.sin(phi)
+    return out
 
 
 def morton_codes(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.uint64]:
@@ -441,7 +458,8 @@ def compile_edge_table(table: EdgeTable, *, region_dir: Path | None = None) -> S
         # segment grid and the other in-memory arrays are freed first.
         del graph
         graph = load_profile_graph(folder)
-        write_landmarks(graph.csr(), graph.reversed_csr(), folder)
+        write_landmarks(graph, folder)
+        del graph  # its mapping (pages the searches touched) goes; the profile is mapped anew below
         result[name] = load_profile_graph(folder)
     return StreetNetwork(
         lat=table.lat,
@@ -472,29 +490,34 @@ def _directed_edges(
     )
 
 
-def write_landmarks(forward: CsrGraph, backward: CsrGraph, folder: Path) -> None:
+def write_landmarks(graph: ProfileGraph, folder: Path) -> None:
     """Compute one profile's landmarks into ``folder``'s landmark files (memory-mapped while computed).
 
     The same files as :func:`save_profile_graph` writes for the landmarks of
-    :func:`compute_landmarks` (shape, dtype and header); when fewer landmarks than
-    :data:`LANDMARK_COUNT` exist (tiny graphs), the files are rewritten with those.
+    :func:`compute_landmarks` (shape, dtype and header). The forward rows are written and
+    unmapped before the backward ones are measured, so one set of rows is resident at a
+    time; when fewer landmarks than :data:`LANDMARK_COUNT` exist (tiny graphs), the files
+    are rewritten with those.
     """
-    node_count = forward[0].shape[0] - 1
+    node_count = graph.offsets.shape[0] - 1
     paths = (folder / "landmarks.forward.npy", folder / "landmarks.backward.npy")
-    rows = [
-        np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(node_count, LANDMARK_COUNT))
-        for path in paths
-    ]
-    landmarks = compute_landmarks(forward, backward, out=(rows[0], rows[1]))
-    if landmarks.count == LANDMARK_COUNT:
-        for row in rows:
-            row.flush()
-        del landmarks, rows
+    if node_count == 0:
+        none = Landmarks.none(0)
+        np.save(paths[0], none.forward)
+        np.save(paths[1], none.backward)
         return
-    chosen = (np.array(landmarks.forward), np.array(landmarks.backward))
-    del landmarks, rows
-    for path, values in zip(paths, chosen, strict=True):
-        np.save(path, values)
+    shape = (node_count, LANDMARK_COUNT)
+    rows = np.lib.format.open_memmap(paths[0], mode="w+", dtype=np.float32, shape=shape)
+    landmarks = choose_landmarks(graph.csr(), rows)
+    rows.flush()
+    del rows
+    rows = np.lib.format.open_memmap(paths[1], mode="w+", dtype=np.float32, shape=shape)
+    measure_backward(graph.reversed_csr(), landmarks, rows)
+    rows.flush()
+    del rows
+    if len(landmarks) < LANDMARK_COUNT:
+        for path in paths:
+            np.save(path, np.array(np.load(path)[:, : len(landmarks)]))
 
 
 def compile_street_network(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> StreetNetwork:

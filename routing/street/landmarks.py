@@ -144,12 +144,6 @@ def compute_landmarks(
     node_count = forward[0].shape[0] - 1
     if node_count == 0 or count == 0:
         return Landmarks.none(node_count)
-    distances = np.empty(node_count)  # one buffer for every search: each result is used before the next
-    closed = np.empty(node_count, dtype=np.bool_)
-    candidates = _largest_component(forward)
-    seed = _distances_from(forward, int(np.flatnonzero(candidates)[0]), distances, closed)
-    nearest = np.where(candidates, seed, -1.0)
-    del seed
     if out is None:
         forward_rows = np.empty((node_count, count), dtype=np.float32)
         backward_rows = np.empty((node_count, count), dtype=np.float32)
@@ -158,22 +152,49 @@ def compute_landmarks(
         if forward_rows.shape != (node_count, count) or backward_rows.shape != (node_count, count):
             msg = f"landmark output arrays must be [{node_count}, {count}]"
             raise ValueError(msg)
-    chosen = 0
-    while chosen < count:
-        landmark = int(np.argmax(nearest))
-        if nearest[landmark] <= 0.0 and chosen > 0:
-            break  # every candidate is a landmark or at distance 0 from one
-        from_landmark = _distances_from(forward, landmark, distances, closed)
-        forward_rows[:, chosen] = from_landmark
-        known = np.where(np.isfinite(from_landmark), from_landmark, -1.0)
-        nearest = np.where(candidates, np.minimum(nearest, known), -1.0)
-        del known
-        nearest[landmark] = -1.0
-        backward_rows[:, chosen] = _distances_from(backward, landmark, distances, closed)
-        chosen += 1
+    landmarks = choose_landmarks(forward, forward_rows)
+    measure_backward(backward, landmarks, backward_rows)
+    chosen = len(landmarks)
     if out is not None and chosen == count:
         return Landmarks(forward=forward_rows, backward=backward_rows)
     return Landmarks(
         forward=np.ascontiguousarray(forward_rows[:, :chosen]),
         backward=np.ascontiguousarray(backward_rows[:, :chosen]),
     )
+
+
+def choose_landmarks(forward: CsrGraph, forward_rows: NDArray[np.float32]) -> list[int]:
+    """The landmarks of :func:`compute_landmarks` (at most one per column), each one's distances in its column.
+
+    Only forward distances choose them, so the backward ones can be measured afterwards
+    (:func:`measure_backward`) with one set of rows in memory at a time.
+    """
+    node_count, count = forward_rows.shape
+    distances = np.empty(node_count)  # one buffer for every search: each result is used before the next
+    closed = np.empty(node_count, dtype=np.bool_)
+    candidates = _largest_component(forward)
+    seed = _distances_from(forward, int(np.flatnonzero(candidates)[0]), distances, closed)
+    nearest = np.where(candidates, seed, -1.0)
+    del seed
+    landmarks: list[int] = []
+    while len(landmarks) < count:
+        landmark = int(np.argmax(nearest))
+        if nearest[landmark] <= 0.0 and landmarks:
+            break  # every candidate is a landmark or at distance 0 from one
+        from_landmark = _distances_from(forward, landmark, distances, closed)
+        forward_rows[:, len(landmarks)] = from_landmark
+        known = np.where(np.isfinite(from_landmark), from_landmark, -1.0)
+        nearest = np.where(candidates, np.minimum(nearest, known), -1.0)
+        del known
+        nearest[landmark] = -1.0
+        landmarks.append(landmark)
+    return landmarks
+
+
+def measure_backward(backward: CsrGraph, landmarks: list[int], backward_rows: NDArray[np.float32]) -> None:
+    """Distances from every node to each landmark (searches on the reversed graph), one column each."""
+    node_count = backward_rows.shape[0]
+    distances = np.empty(node_count)
+    closed = np.empty(node_count, dtype=np.bool_)
+    for column, landmark in enumerate(landmarks):
+        backward_rows[:, column] = _distances_from(backward, landmark, distances, closed)

@@ -251,7 +251,7 @@ def test_landmarks_written_into_their_files_equal_those_computed_in_memory(tmp_p
         assert graph.landmarks is not None
         folder = tmp_path / name
         folder.mkdir()
-        write_landmarks(graph.csr(), graph.reversed_csr(), folder)
+        write_landmarks(graph, folder)
         forward, backward = np.load(folder / "landmarks.forward.npy"), np.load(folder / "landmarks.backward.npy")
         assert forward.dtype == backward.dtype == np.float32
         assert np.array_equal(forward, graph.landmarks.forward), name
