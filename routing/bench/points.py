@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from routing.errors import NoRoute
 from routing.planner.access import StreetAccess
 from routing.planner.region_data import RegionData
 from routing.transit.ends import AccessEgress
 from routing.transit.journeys import Journey
 from routing.transit.options import TransitOptions
 from routing.transit.queries import ARRIVE_BY_WINDOW, TransitRouter
+from routing.transit.service_time import moment_at
 
 Point = tuple[float, float]
 
@@ -50,11 +50,10 @@ class PointQueries:
         self, origin: Point, destination: Point, departure: datetime, options: TransitOptions | None = None
     ) -> datetime | None:
         """Only the earliest arrival (any number of trips up to the limit, or walking); None if unreachable."""
-        try:
-            journeys = self.earliest(origin, destination, departure, options)
-        except NoRoute:
-            return None
-        return min(journey.arrival for journey in journeys)
+        options = options or TransitOptions()
+        ends = self.ends(origin, destination, departure, options)
+        arrival = self.transit.earliest_arrival(ends, options)
+        return None if arrival is None else moment_at(ends.day, arrival, self.transit.zone)
 
     def pareto(
         self, origin: Point, destination: Point, departure: datetime, options: TransitOptions | None = None

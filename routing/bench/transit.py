@@ -57,6 +57,7 @@ class Comparison:
     only_ours: int = 0
     only_ferrobus: int = 0
     neither: int = 0
+    ours_answered: int = 0
     ours_exact_against_reference: int = 0
     ours_earlier_median_s: float = 0.0
     ferrobus_earlier_median_s: float = 0.0
@@ -223,7 +224,8 @@ def _compare(
                 comparison.examples.append(
                     f"ferrobus {mine - other} s earlier: {origin} -> {destination} at {departure:%H:%M}"
                 )
-        if mine is not None:
+        if mine is not None:  # the reference: >= 1 trip (connection scan) or walking the whole way
+            comparison.ours_answered += 1
             ends = router.ends(origin, destination, departure, options)
             expected = earliest_arrival_csa(router.transit, ends.day, ends.sources, ends.targets, options=options)
             if ends.direct_arrival is not None:
@@ -409,7 +411,7 @@ def format_report(report: dict[str, Any]) -> str:
         )
         lines.append(
             f"  ours equal to the connection-scan reference: {c['ours_exact_against_reference']} "
-            "of the pairs we answered"
+            f"of the {c['ours_answered']} pairs we answered"
         )
         lines.extend(f"    {example}" for example in c["examples"])
     for name, build in report.get("builds", {}).items():

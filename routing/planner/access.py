@@ -135,26 +135,28 @@ class StreetAccess:
         )
         if straight / speeds.normal <= options.max_walk_s * 2:  # a walk can only be longer than the straight line
             try:
-                walk = router.route(origin, destination, speeds=speeds)
+                walk = router.route_totals(origin, destination, speeds=speeds)
                 if walk.cost <= options.max_walk_s * 2:
                     direct, direct_meters = start + round(walk.duration_s), walk.distance_m
             except NoRoute:
                 pass
-        access: dict[int, tuple[float, float]] = {}
-        egress: dict[int, tuple[float, float]] = {}
+        sources: dict[int, int] = {}
+        targets: dict[int, int] = {}
+        access_meters: dict[int, float] = {}
+        egress_meters: dict[int, float] = {}
         if profile in self.footpaths:
             stops = self.stop_targets(profile)
-            access = _by_stop(router.walks(origin, stops, speeds=speeds, budget_s=options.max_walk_s))
-            egress = _by_stop(
-                router.walks(destination, stops, speeds=speeds, budget_s=options.max_walk_s, reverse=True)
-            )
+            access = router.walks(origin, stops, speeds=speeds, budget_s=options.max_walk_s)
+            egress = router.walks(destination, stops, speeds=speeds, budget_s=options.max_walk_s, reverse=True)
+            sources, access_meters = _by_stop(access, start)
+            targets, egress_meters = _by_stop(egress, 0)
         return AccessEgress(
             day=day,
             start=start,
-            sources={stop: start + round(seconds) for stop, (seconds, _) in access.items()},
-            targets={stop: round(seconds) for stop, (seconds, _) in egress.items()},
-            access_meters={stop: meters for stop, (_, meters) in access.items()},
-            egress_meters={stop: meters for stop, (_, meters) in egress.items()},
+            sources=sources,
+            targets=targets,
+            access_meters=access_meters,
+            egress_meters=egress_meters,
             direct_arrival=direct,
             direct_meters=direct_meters,
         )
@@ -204,11 +206,8 @@ class RequestPoints:
         return snap
 
 
-def _by_stop(walks: Walks) -> dict[int, tuple[float, float]]:
-    return dict(
-        zip(
-            walks.target.tolist(),
-            zip(walks.duration_s.tolist(), walks.distance_m.tolist(), strict=True),
-            strict=True,
-        )
-    )
+def _by_stop(walks: Walks, start: int) -> tuple[dict[int, int], dict[int, float]]:
+    """Stop -> ``start`` plus the walk's whole seconds (rounded half to even, as ``round``), and stop -> metres."""
+    stops = walks.target.tolist()
+    seconds = (np.rint(walks.duration_s).astype(np.int64) + start).tolist()
+    return dict(zip(stops, seconds, strict=True)), dict(zip(stops, walks.distance_m.tolist(), strict=True))

@@ -104,19 +104,8 @@ class LegBuilder:
         arrive = start + timedelta(seconds=round(chain.total_s))
         legs = []
         if chain.walk_to_m > 0.5 and not own_bike:
-            line, steps = self.walk_geometry(router, a_snap, chain.pickup.walk, a, pickup, walk) if geometry else _NONE
-            legs.append(
-                Leg(
-                    mode=Mode.WALK,
-                    origin=a,
-                    destination=pickup,
-                    start=start,
-                    end=reach,
-                    distance_m=chain.walk_to_m,
-                    geometry=line or [(a.lon, a.lat), (pickup.lon, pickup.lat)],
-                    steps=steps,
-                )
-            )
+            snaps = (a_snap, chain.pickup.walk)
+            legs.append(self._walk_leg(router, snaps, (a, pickup), (start, reach), chain.walk_to_m, walk, geometry))
         legs.append(
             Leg(
                 mode=system.mode,
@@ -131,20 +120,33 @@ class LegBuilder:
             )
         )
         if chain.walk_from_m > 0.5 and dropoff is not b:
-            line, steps = self.walk_geometry(router, end.walk, b_snap, dropoff, b, walk) if geometry else _NONE
-            legs.append(
-                Leg(
-                    mode=Mode.WALK,
-                    origin=dropoff,
-                    destination=b,
-                    start=leave,
-                    end=arrive,
-                    distance_m=chain.walk_from_m,
-                    geometry=line or [(dropoff.lon, dropoff.lat), (b.lon, b.lat)],
-                    steps=steps,
-                )
-            )
+            snaps = (end.walk, b_snap)
+            legs.append(self._walk_leg(router, snaps, (dropoff, b), (leave, arrive), chain.walk_from_m, walk, geometry))
         return legs
+
+    def _walk_leg(
+        self,
+        router: StreetRouter,
+        snaps: tuple[Snap | None, Snap | None],
+        places: tuple[Place, Place],
+        times: tuple[datetime, datetime],
+        distance_m: float,
+        walk: TravelSpeeds,
+        geometry: bool,
+    ) -> Leg:
+        """A walk leg of a chain between two places (the street path when ``geometry``, else a straight line)."""
+        a, b = places
+        line, steps = self.walk_geometry(router, *snaps, a, b, walk) if geometry else _NONE
+        return Leg(
+            mode=Mode.WALK,
+            origin=a,
+            destination=b,
+            start=times[0],
+            end=times[1],
+            distance_m=distance_m,
+            geometry=line or [(a.lon, a.lat), (b.lon, b.lat)],
+            steps=steps,
+        )
 
     # Transit -------------------------------------------------------------------------
 

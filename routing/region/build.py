@@ -16,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -30,11 +29,11 @@ from routing.flex.region_build import split_feeds
 from routing.flex.store import save_flex
 from routing.geocode.build import StopPoint, build_geocoder
 from routing.geocode.store import save_geocode
+from routing.region.allocation import returning_freed_memory
 from routing.region.coverage import coverage_warnings
 from routing.region.manifest import FORMAT_VERSION, InputFile, Manifest, code_version, input_file
 from routing.region.store import new_build_directory
 from routing.street.compile import EdgeTable, compile_edge_table, edge_table_from_graph, save_street_network
-from routing.street.osm_import import bike_parking_from_osm_file, graph_from_bbox, graph_from_osm_file, graph_from_place
 from routing.street.osm_stream import streets_from_osm_file
 from routing.transit.clip import GtfsClip, clip_feed
 from routing.transit.compile import compile_timetable
@@ -42,6 +41,9 @@ from routing.transit.empty import empty_footpaths, has_transit, street_only_tran
 from routing.transit.footpaths import FOOTPATH_PROFILES, compute_footpaths, save_footpaths
 from routing.transit.gtfs_load import GtfsFeed, load_gtfs
 from routing.transit.timetable import Timetable, save_timetable
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_WINDOW_DAYS = 15
 Progress = Callable[[str], None]
@@ -123,6 +125,9 @@ def station_points(timetable: Timetable) -> list[StopPoint]:
 
 
 def _load_graph(inputs: RegionInputs) -> nx.MultiDiGraph:
+    # osmnx and networkx only on this path (--osm-reader osmnx, --place, --bbox): the streamed build never imports them
+    from routing.street.osm_import import graph_from_bbox, graph_from_osm_file, graph_from_place
+
     if inputs.osm_file is not None:
         return graph_from_osm_file(inputs.osm_file)
     if inputs.osm_place is not None:  # pragma: no cover - needs Overpass (online)
@@ -138,6 +143,8 @@ def _street_edges(inputs: RegionInputs, progress: Progress) -> tuple[EdgeTable, 
         streamed = streets_from_osm_file(inputs.osm_file)
         progress("compiling street network")
         return streamed.edges, streamed.bike_parking
+    from routing.street.osm_import import bike_parking_from_osm_file
+
     graph = _load_graph(inputs)
     progress("compiling street network")
     edges = edge_table_from_graph(graph)
@@ -177,29 +184,41 @@ def _compile_feeds(
             "timezone", f"--timezone {inputs.timezone} differs from the feeds' agency_timezone {timezone}"
         )
     progress("compiling timetable")
-    return compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days), flex, timezone
+    timetable = compile_timetable(feeds, first_day=inputs.first_day, days=inputs.days, release_stop_times=True)
+    return timetable, flex, timezone
 
 
 def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda _: None) -> Manifest:
     """Build a region from ``inputs`` and make it the current region at ``out``.
+
+    Memory a phase frees goes back to the system before the next phase
+    (:mod:`routing.region.allocation`), so the phases' peaks do not stack.
 
     Returns
     -------
     Manifest
         The manifest written with the region (counts, validity, timings).
     """
+    with returning_freed_memory():
+        return _build_region(inputs, out, progress)
+
+
+def _build_region(inputs: RegionInputs, out: Path, progress: Progress) -> Manifest:
     if sum(source is not None for source in (inputs.osm_file, inputs.osm_place, inputs.osm_bbox)) > 1:
         raise InputDataError("osm", "give one OSM source (a file, a place name or a bounding box), not several")
     names = [feed.name for feed in inputs.gtfs]
     if len(set(names)) != len(names):
         raise InputDataError("gtfs", f"feed names repeat: {names}")
     started = time.perf_counter()
-    if inputs.gtfs:
-        timetable, flex, timezone = _compile_transit(inputs, progress)
-    else:
-        timetable, flex, timezone = street_only_transit(
-            timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days
-        )
+    street_only = (
+        None
+        if inputs.gtfs
+        else street_only_transit(timezone=inputs.timezone, first_day=inputs.first_day, days=inputs.days)
+    )
+    # Streets first, then the timetable: each phase frees its temporaries before the next
+    # (routing.region.allocation), and what the street phase keeps (memory-mapped profiles,
+    # node coordinates) is far smaller than what the GTFS phase keeps (the timetable and the
+    # pages its reading touched), so the larger street peak no longer stacks on the timetable.
     progress("reading OSM")
     edges, bike_parking = _street_edges(inputs, progress)
     # The build directory is opened here so that the street profiles can be written (and
@@ -209,6 +228,7 @@ def build_region(inputs: RegionInputs, out: Path, *, progress: Progress = lambda
         del edges
         if bike_parking is not None:
             street = replace(street, bike_parking=bike_parking)
+        timetable, flex, timezone = street_only if street_only is not None else _compile_transit(inputs, progress)
         progress("indexing addresses, places and stops")
         geocode = build_geocoder(inputs.osm_file, station_points(timetable))
         progress("computing footpaths")

@@ -332,7 +332,7 @@ def reach(
             if size == keys.size:
                 keys, items = _grow(keys, items)
             size = _push(keys, items, size, cost[v], v)
-    settled_nodes = np.empty(touched.size, dtype=np.int64)
+    settled_nodes = np.empty(1024, dtype=np.int64)  # grown as needed: a budgeted search settles few nodes
     settled = 0
     while size > 0:
         g = keys[0]
@@ -343,6 +343,10 @@ def reach(
         if closed[v]:
             continue
         closed[v] = True
+        if settled == settled_nodes.size:
+            grown = np.empty(settled * 2, dtype=np.int64)
+            grown[:settled] = settled_nodes
+            settled_nodes = grown
         settled_nodes[settled] = v
         settled += 1
         for e in range(offsets[v], offsets[v + 1]):

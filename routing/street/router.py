@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +26,7 @@ from routing.street._search import Workspace, collect_targets, reach, shortest_p
 from routing.street.compile import ProfileGraph, StreetNetwork
 from routing.street.landmarks import CsrGraph, Landmarks
 from routing.street.profiles import SpeedClass
-from routing.street.spatial_index import nearest_segments
+from routing.street.spatial_index import SegmentGrid, nearest_segments
 from routing.street.steps import NOTICE_OF_CLASS, Coordinate, Step, StepGroups, bearings_of, build_steps
 
 DEFAULT_SNAP_DISTANCE_M = 500.0
@@ -117,6 +117,15 @@ class StreetRoute:
 
 
 @dataclass(frozen=True)
+class RouteTotals:
+    """A street route's totals only (:meth:`StreetRouter.route_totals`)."""
+
+    distance_m: float
+    duration_s: float
+    cost: float
+
+
+@dataclass(frozen=True)
 class Reach:
     """Nodes reachable from a point within a budget, in order of cost."""
 
@@ -154,6 +163,8 @@ class StreetRouter:
         self._targets = np.asarray(graph.targets).view(np.ndarray)
         self._cost_factor = np.asarray(graph.cost_factor).view(np.ndarray)
         self._xyz = np.asarray(network.xyz).view(np.ndarray)
+        self._grid = _in_memory(graph.grid)
+        self._csr: CsrGraph = (self._offsets, self._targets, self._length, self._cost_factor, self._speed_class)
         landmarks = graph.landmarks or Landmarks.none(network.node_count)
         self._landmarks = Landmarks(
             forward=np.asarray(landmarks.forward).view(np.ndarray),
@@ -180,7 +191,7 @@ class StreetRouter:
         PointNotRoutable
             When no usable edge lies within ``max_distance_m``.
         """
-        grid = self.graph.grid
+        grid = self._grid
         projection = grid.projection
         hits = nearest_segments(
             grid, self._x, self._y, float(projection.x(lon)), float(projection.y(lat)), max_distance_m=max_distance_m
@@ -196,14 +207,14 @@ class StreetRouter:
         for hit in same_place:
             edge = int(grid.seg_edge[hit.segment])
             offset = float(grid.seg_start_m[hit.segment]) + hit.fraction * float(grid.seg_length_m[hit.segment])
-            offset = min(max(offset, 0.0), float(self.graph.length_m[edge]))
+            offset = min(max(offset, 0.0), float(self._length[edge]))
             if edge not in seen:
                 seen.add(edge)
                 positions.append(EdgePosition(edge, offset))
         first = nearest
         a, b = int(grid.seg_a[first.segment]), int(grid.seg_b[first.segment])
-        snapped_lat = float(self.network.lat[a]) + first.fraction * float(self.network.lat[b] - self.network.lat[a])
-        snapped_lon = float(self.network.lon[a]) + first.fraction * float(self.network.lon[b] - self.network.lon[a])
+        snapped_lat = float(self._lat[a]) + first.fraction * float(self._lat[b] - self._lat[a])
+        snapped_lon = float(self._lon[a]) + first.fraction * float(self._lon[b] - self._lon[a])
         return Snap(lat, lon, snapped_lat, snapped_lon, first.distance_m, tuple(positions))
 
     # Edge helpers -------------------------------------------------------------
@@ -226,6 +237,39 @@ class StreetRouter:
         if (origin.lat, origin.lon) == (destination.lat, destination.lon):  # already there
             here = (origin.lon, origin.lat)
             return StreetRoute(distance_m=0.0, duration_s=0.0, cost=0.0, coordinates=[here, here], steps=[], edges=[])
+        start, end, direct, path, cost = self._cheapest(origin, destination, speeds)
+        return self._assemble(start, end, direct, path, origin, destination, speeds, speeds.as_array(), cost)
+
+    def route_totals(self, origin: Snap, destination: Snap, *, speeds: TravelSpeeds) -> RouteTotals:
+        """The totals of :meth:`route` (the same numbers), without its geometry and steps.
+
+        Raises
+        ------
+        NoRoute
+            When no path connects the two points on this profile.
+        """
+        if (origin.lat, origin.lon) == (destination.lat, destination.lon):  # already there
+            return RouteTotals(distance_m=0.0, duration_s=0.0, cost=0.0)
+        start, end, direct, path, cost = self._cheapest(origin, destination, speeds)
+        parts = self._parts(start, end, direct, path, speeds.as_array())
+        connector_m = origin.distance_m + destination.distance_m
+        connector_s = connector_m / speeds.normal
+        return RouteTotals(
+            distance_m=float(parts.length_m.sum()) + connector_m,
+            duration_s=float(parts.duration_s.sum()) + connector_s,
+            cost=cost + connector_s,
+        )
+
+    def _cheapest(
+        self, origin: Snap, destination: Snap, speeds: TravelSpeeds
+    ) -> tuple[EdgePosition, EdgePosition, bool, NDArray[np.int64], float]:
+        """The cheapest way between two snaps: (start, end, along one edge only, edges between, cost).
+
+        Raises
+        ------
+        NoRoute
+            When no path connects the two points on this profile.
+        """
         speed_array = speeds.as_array()
         source_nodes, source_costs = [], []
         for position in origin.positions:
@@ -272,15 +316,43 @@ class StreetRouter:
             raise NoRoute(self.profile)
         if target_index < 0:
             assert direct is not None
-            ends = (direct[0], direct[1], True)
-            return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
+            return direct[0], direct[1], True, path, float(best)
         first_node = int(self.tails[int(path[0])]) if path.size else target_nodes[target_index]
         chosen = -1
         for index, node in enumerate(source_nodes):
             if node == first_node and (chosen < 0 or source_costs[index] < source_costs[chosen]):
                 chosen = index
-        ends = (origin.positions[chosen], destination.positions[target_index], False)
-        return self._assemble(*ends, path, origin, destination, speeds, speed_array, float(best))
+        return origin.positions[chosen], destination.positions[target_index], False, path, float(best)
+
+    def _parts(
+        self,
+        start: EdgePosition,
+        end: EdgePosition,
+        direct: bool,
+        path: NDArray[np.int64],
+        speed_array: NDArray[np.float64],
+    ) -> AssembledRoute:
+        """The pieces of the route from ``start`` along ``path`` to ``end`` (see :func:`assemble_route`)."""
+        return AssembledRoute(
+            *assemble_route(
+                self._geometry_offsets,
+                self._geometry_nodes,
+                self._segment_lengths,
+                self._lon,
+                self._lat,
+                self._length,
+                self._speed_class,
+                self._name_index,
+                NOTICE_OF_CLASS,
+                speed_array,
+                start.edge,
+                start.offset_m,
+                path,
+                end.edge,
+                end.offset_m,
+                direct,
+            )
+        )
 
     def _assemble(
         self,
@@ -301,26 +373,7 @@ class StreetRouter:
         the points themselves, the departure walks the origin's connector and the last
         step before arriving the destination's.
         """
-        parts = AssembledRoute(
-            *assemble_route(
-                self._geometry_offsets,
-                self._geometry_nodes,
-                self._segment_lengths,
-                self._lon,
-                self._lat,
-                self._length,
-                self._speed_class,
-                self._name_index,
-                NOTICE_OF_CLASS,
-                speed_array,
-                start.edge,
-                start.offset_m,
-                path,
-                end.edge,
-                end.offset_m,
-                direct,
-            )
-        )
+        parts = self._parts(start, end, direct, path, speed_array)
         coordinates = list(zip(parts.line_lon.tolist(), parts.line_lat.tolist(), strict=True))
         if len(coordinates) == 1:
             coordinates.append(coordinates[0])
@@ -370,11 +423,10 @@ class StreetRouter:
         return self._reach_from(origin, speeds=speeds, budget_s=budget_s, connector_m=origin.distance_m)
 
     def _reach_from(self, origin: Snap, *, speeds: TravelSpeeds, budget_s: float, connector_m: float) -> Reach:
-        graph = self.graph
         seeds = [
-            (int(graph.targets[p.edge]), p.edge, float(graph.length_m[p.edge]) - p.offset_m) for p in origin.positions
+            (int(self._targets[p.edge]), p.edge, float(self._length[p.edge]) - p.offset_m) for p in origin.positions
         ]
-        return self._budgeted_search(graph.csr(), seeds, speeds, budget_s, connector_m)
+        return self._budgeted_search(self._csr, seeds, speeds, budget_s, connector_m)
 
     def _budgeted_search(
         self,
@@ -485,7 +537,7 @@ class StreetRouter:
         cost, duration, distance = cost + connector_s, duration + connector_s, distance + connector_m
         within = cost <= budget_s
         target, cost, duration, distance = target[within], cost[within], duration[within], distance[within]
-        here = np.flatnonzero((targets.point[:, 0] == start.lat) & (targets.point[:, 1] == start.lon))
+        here = targets.at_point(start.lat, start.lon)
         if here.size:  # already there: no walk to the street and back
             merged = {
                 int(t): (float(c), float(d), float(m))
@@ -548,6 +600,7 @@ class StreetTargets:
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     _edge_order: NDArray[np.int64] = field(init=False, compare=False, repr=False)
     _edges_sorted: NDArray[np.int64] = field(init=False, compare=False, repr=False)
+    _has_points: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.connector_m.size != self.count:
@@ -558,6 +611,7 @@ class StreetTargets:
         if self.point.shape[0] != self.count:
             object.__setattr__(self, "point", np.full((self.count, 2), np.nan))
         order = np.argsort(self.edge, kind="stable")
+        object.__setattr__(self, "_has_points", bool(np.isfinite(self.point).any()))
         object.__setattr__(self, "_edge_order", order)
         object.__setattr__(self, "_edges_sorted", self.edge[order])
 
@@ -575,6 +629,12 @@ class StreetTargets:
                 [(np.nan, np.nan) if snap is None else (snap.lat, snap.lon) for snap in snaps], dtype=np.float64
             ).reshape(len(snaps), 2),
         )
+
+    def at_point(self, lat: float, lon: float) -> NDArray[np.int64]:
+        """The targets whose point is exactly (``lat``, ``lon``)."""
+        if not self._has_points:  # no target has a known point (stops: their walks always start on the street)
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((self.point[:, 0] == lat) & (self.point[:, 1] == lon))
 
     def rows_on_edge(self, edge: int) -> NDArray[np.int64]:
         """The rows placed on ``edge``."""
@@ -612,6 +672,12 @@ class Walks:
     cost: NDArray[np.float64]
     duration_s: NDArray[np.float64]
     distance_m: NDArray[np.float64]
+
+
+def _in_memory(grid: SegmentGrid) -> SegmentGrid:
+    """``grid`` with plain ndarray views of its (memory-mapped) arrays: cheaper to index and to pass to kernels."""
+    views = {f.name: np.asarray(getattr(grid, f.name)).view(np.ndarray) for f in fields(grid)}
+    return replace(grid, **views)
 
 
 def _unit_vector(lat: float, lon: float) -> NDArray[np.float64]:

@@ -196,6 +196,10 @@ def raptor(
     wheelchair: bool,
     labels: RaptorLabels,
     round_bound: NDArray[np.int64],
+    source_mark: NDArray[np.bool_],
+    remaining: NDArray[np.int64],
+    stop_bound: NDArray[np.int64],
+    fresh_only: bool,
 ) -> NDArray[np.int64]:
     """Earliest arrival for 0..rounds-1 trips, on the caller's label arrays.
 
@@ -203,6 +207,17 @@ def raptor(
     range query passes the best arrival with at most k trips of its later departures: an
     earlier departure's journey with k trips is worth finding only when it arrives before
     that, and so does every label it passes through in rounds up to k.
+
+    ``source_mark[i]``: source ``i`` is marked for round 1 when its label improves (every
+    improved source gets its label either way). A range run marks only the sources that
+    catch a trip they did not catch in the later run (the others board the same trips).
+    ``remaining[s]``: a lower bound of the seconds from stop ``s`` to the destination
+    (zeros: none; :func:`routing.transit.bounds.remaining_bounds`); no label is made whose
+    time plus it reaches the destination or round bound. ``stop_bound[k, s]`` (``[rounds,
+    stops]``; INF: none): no label of round k at stop s at or after it is made (a range
+    query's bound per number of trips, less the time left with that many more trips).
+    ``fresh_only`` (range runs after the first): board only at stops marked in this run;
+    a label left by a later run boards the trips it boarded then.
 
     The label arrays are ``[rounds, stops]`` (the ``best_*`` ones ``[stops]``); fresh ones
     hold INF, -1 and 0. Reusing the round labels for a later run with an *earlier*
@@ -254,7 +269,8 @@ def raptor(
         if source_times[i] < arrival_walk[0, s]:
             arrival_walk[0, s] = source_times[i]
             best_walk_arrival[s] = source_times[i]
-            marked_count = mark(marked, marked_stops, marked_count, s)
+            if source_mark[i]:
+                marked_count = mark(marked, marked_stops, marked_count, s)
             if target_cost[s] < INF:
                 best_target = min(best_target, source_times[i] + target_cost[s])
     destination[0] = best_target
@@ -264,6 +280,7 @@ def raptor(
     pattern_end = np.full(pattern_count, -1, dtype=np.int64)
     improved = np.zeros(stop_total, dtype=np.bool_)
     improved_stops = np.empty(stop_total, dtype=np.int64)
+    boardable = np.zeros(stop_total, dtype=np.bool_) if fresh_only else np.ones(stop_total, dtype=np.bool_)
     for k in range(1, rounds):
         limit = round_bound[k]
         queue, queued = marked_patterns(
@@ -276,6 +293,9 @@ def raptor(
             pattern_start,
             pattern_end,
         )
+        board_count = marked_count if fresh_only else 0
+        for i in range(board_count):
+            boardable[marked_stops[i]] = True
         marked_count = 0
         improved_count = 0
         for q in range(queued):
@@ -299,7 +319,12 @@ def raptor(
                 elif position > end:
                     break
                 if current_trip >= 0 and (flags & ALIGHT) and accessible:
-                    if time < arrival_trip[k, s] and time < best_trip_arrival[s] and time < min(best_target, limit):
+                    if (
+                        time < arrival_trip[k, s]
+                        and time < best_trip_arrival[s]
+                        and time + remaining[s] < min(best_target, limit)
+                        and time < stop_bound[k, s]
+                    ):
                         arrival_trip[k, s] = time
                         best_trip_arrival[s] = time
                         trip_of[k, s] = current_trip
@@ -312,12 +337,12 @@ def raptor(
                             improved_count += 1
                         if target_cost[s] < INF:
                             best_target = min(best_target, time + target_cost[s])
-                if not (flags & BOARD) or not accessible:
+                if not (flags & BOARD) or not accessible or not boardable[s]:
                     continue
                 ready = arrival_walk[k - 1, s]
                 if arrival_trip[k - 1, s] < INF and change_seconds[s] >= 0:
                     ready = min(ready, arrival_trip[k - 1, s] + change_seconds[s])
-                if ready >= min(best_target, limit):
+                if ready + remaining[s] >= min(best_target, limit) or ready >= stop_bound[k - 1, s]:
                     continue
                 if current_trip >= 0:
                     offset = pattern_time_offsets[p] + (current_trip - pattern_trip_offsets[p]) * stop_count + position
@@ -341,6 +366,8 @@ def raptor(
                 )
                 if trip >= 0:
                     current_trip, current_day, current_board_stop, current_board_time = trip, day, s, time
+        for i in range(board_count):
+            boardable[marked_stops[i]] = False
         # Footpaths from the stops reached by a trip in this round.
         for i in range(improved_count):
             s = improved_stops[i]
@@ -352,7 +379,12 @@ def raptor(
             for j in range(transfer_offsets[s], transfer_offsets[s + 1]):
                 t = transfer_to[j]
                 time = base + transfer_seconds[j]
-                if time >= arrival_walk[k, t] or time >= best_walk_arrival[t] or time >= min(best_target, limit):
+                if (
+                    time >= arrival_walk[k, t]
+                    or time >= best_walk_arrival[t]
+                    or time + remaining[t] >= min(best_target, limit)
+                    or time >= stop_bound[k, t]
+                ):
                     continue
                 arrival_walk[k, t] = time
                 best_walk_arrival[t] = time

@@ -31,10 +31,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class _TripRows:
-    """Stop times of the running trips, sorted by trip then sequence (plain arrays)."""
+    """Stop times of the running trips, sorted by trip then sequence (plain arrays, int32 indexes)."""
 
-    trip: NDArray[np.int64]
-    stop: NDArray[np.int64]
+    trip: NDArray[np.int32]
+    stop: NDArray[np.int32]
     arrival: NDArray[np.int32]
     departure: NDArray[np.int32]
     flags: NDArray[np.uint8]
@@ -48,7 +48,7 @@ class _Run(NamedTuple):
     route: int
     days: int
     frequency: int
-    stops: NDArray[np.int64]
+    stops: NDArray[np.int32]
     arrival: NDArray[np.int32]
     departure: NDArray[np.int32]
     flags: NDArray[np.uint8]
@@ -117,69 +117,81 @@ def _gtfs_date(value: object, file: str, column: str) -> date:
         raise InputDataError(file, f"{column} {text!r} is not a date YYYYMMDD") from exc
 
 
-def interpolate_times(values: NDArray[np.int32], trip: NDArray[np.int64]) -> NDArray[np.int32]:
-    """Fill missing (-1) times linearly between the known times of the same trip."""
+def interpolate_times(values: NDArray[np.int32], trip: NDArray[np.integer[Any]]) -> NDArray[np.int32]:
+    """Fill missing (-1) times linearly between the known times of the same trip.
+
+    The scans run on int32 positions (4 bytes a row, not 8); the interpolation itself, on
+    the missing rows only, in int64 as before.
+    """
     missing = values < 0
     if not missing.any():
         return values
-    index = np.arange(values.size)
-    known = np.where(~missing, index, -1)
-    previous = np.maximum.accumulate(known)
-    following = np.where(~missing, index, values.size)
-    following = np.minimum.accumulate(following[::-1])[::-1]
+    positions = np.int32 if values.size < np.iinfo(np.int32).max else np.int64
+    index = np.arange(values.size, dtype=positions)
+    previous = np.where(missing, -1, index)
+    np.maximum.accumulate(previous, out=previous)
+    following = np.where(missing, values.size, index)
+    np.minimum.accumulate(following[::-1], out=following[::-1])
     ok = missing & (previous >= 0) & (following < values.size)
     ok &= trip[np.clip(previous, 0, None)] == trip
     ok &= trip[np.clip(following, None, values.size - 1)] == trip
     result = values.copy()
-    p, f, i = previous[ok], following[ok], index[ok]
+    p, f, i = (array[ok].astype(np.int64) for array in (previous, following, index))
     result[ok] = values[p] + (values[f] - values[p]) * (i - p) // (f - p)
     return result
 
 
 def _stop_time_rows(feed: GtfsFeed, trip_index: dict[str, int], stop_index: dict[str, int]) -> _TripRows:
+    """The running trips' stop times as sorted int32/uint8 arrays.
+
+    About 21 bytes a row are kept; the temporaries are freed column by column (no int64
+    or float64 copy of a whole column but the sort order), since at NVV scale (3 million
+    rows) every 8-byte column is 25 MB.
+    """
     table = feed.feed.stop_times
     src = f"{feed.source}/stop_times.txt"
     trip = _category_index(table["trip_id"], trip_index)
-    keep = trip >= 0
-    trip = trip[keep]
-    rows = table.index.to_numpy()[keep]
-    arrival = _kept_seconds(feed, table, "arrival_time", keep, rows, src)
-    departure = _kept_seconds(feed, table, "departure_time", keep, rows, src)
+    keep: NDArray[np.bool_] | None = trip >= 0
+    if keep is not None and keep.all():
+        keep = None  # every row runs: columns are used as they are, no filtered copies
+    trip = _kept(trip, keep)
+    arrival = _kept_seconds(feed, table, "arrival_time", keep, src)
+    departure = _kept_seconds(feed, table, "departure_time", keep, src)
     arrival = np.where(arrival < 0, departure, arrival)
     departure = np.where(departure < 0, arrival, departure)
-    stop = _category_index(table["stop_id"], stop_index)[keep]
-    sequence = table["stop_sequence"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    stop = _kept(_category_index(table["stop_id"], stop_index), keep)
+    sequence = _kept(table["stop_sequence"].to_numpy(dtype=float, na_value=np.nan), keep)
     if np.isnan(sequence).any():
         row = int(np.flatnonzero(np.isnan(sequence))[0])
         raise InputDataError(src, f"line {row + 2}: stop_sequence is not a number")
-    pickup = _kept_numbers(table, "pickup_type", keep)
-    drop_off = _kept_numbers(table, "drop_off_type", keep)
-    flags = np.where(pickup == 1, 0, BOARD) | np.where(drop_off == 1, 0, ALIGHT)
-    order = np.lexsort((sequence, trip))
-    trip, stop, arrival, departure, flags = trip[order], stop[order], arrival[order], departure[order], flags[order]
-    sequence = sequence[order]
+    sequence_int = sequence.astype(np.int32)  # GTFS sequences are integers (read as Int32): the same order
+    del sequence
+    flags = _stop_flags(table, keep)
+    order = np.lexsort((sequence_int, trip))
+    trip, stop, arrival, departure = trip[order], stop[order], arrival[order], departure[order]
+    flags, sequence_int = flags[order], sequence_int[order]
+    del order
     arrival = interpolate_times(arrival, trip)
     departure = np.where(departure < 0, arrival, interpolate_times(departure, trip))
-    return _TripRows(
-        trip=trip,
-        stop=stop,
-        arrival=arrival,
-        departure=departure,
-        flags=flags.astype(np.uint8),
-        sequence=sequence.astype(np.int32),
-    )
+    return _TripRows(trip=trip, stop=stop, arrival=arrival, departure=departure, flags=flags, sequence=sequence_int)
 
 
-def _category_index(values: pd.Series, index: dict[str, int]) -> NDArray[np.int64]:
+def _kept(values: NDArray[Any], keep: NDArray[np.bool_] | None) -> NDArray[Any]:
+    """``values`` of the kept rows (all rows when ``keep`` is None)."""
+    return values if keep is None else values[keep]
+
+
+def _category_index(values: pd.Series, index: dict[str, int]) -> NDArray[np.int32]:
     """``index`` of every (categorical) id in ``values``; -1 for ids not in ``index`` and for empty ones."""
     categories = [str(value) for value in values.cat.categories]
-    lookup = np.array([index.get(value, -1) for value in categories] + [-1], dtype=np.int64)
-    codes: NDArray[np.int64] = values.cat.codes.to_numpy().astype(np.int64)
-    return lookup[codes]
+    lookup = np.array([index.get(value, -1) for value in categories] + [-1], dtype=np.int32)
+    codes = values.cat.codes.to_numpy()  # int8..int32; code -1 (empty) picks the trailing -1
+    indexes: NDArray[np.int32] = lookup[codes]
+    return indexes
 
 
 def _kept_seconds(
-    feed: GtfsFeed, table: pd.DataFrame, column: str, keep: NDArray[np.bool_], rows: NDArray[np.int64], src: str
+    feed: GtfsFeed, table: pd.DataFrame, column: str, keep: NDArray[np.bool_] | None, src: str
 ) -> NDArray[np.int32]:
     """Seconds of time ``column`` in the kept rows (-1 empty or absent).
 
@@ -190,21 +202,26 @@ def _kept_seconds(
     """
     seconds_column = TIME_COLUMNS[column]
     if seconds_column not in table.columns:
-        return np.full(int(keep.sum()), MISSING_TIME, dtype=np.int32)
-    seconds: NDArray[np.int32] = table[seconds_column].to_numpy(dtype=np.int32)[keep]
+        count = len(table) if keep is None else int(keep.sum())
+        return np.full(count, MISSING_TIME, dtype=np.int32)
+    seconds: NDArray[np.int32] = _kept(table[seconds_column].to_numpy(dtype=np.int32), keep)
     bad = np.flatnonzero(seconds == BAD_TIME)
     if bad.size:
         row = int(bad[0])
-        text = feed.bad_times[column][int(rows[row])]
+        position = row if keep is None else int(np.flatnonzero(keep)[row])
+        text = feed.bad_times[column][int(table.index[position])]
         raise InputDataError(src, f"line {row + 2}: {column} {shown(text)} is not a time of the form H:MM:SS")
     return seconds
 
 
-def _kept_numbers(table: pd.DataFrame, column: str, keep: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Integer ``column`` in the kept rows as floats, 0 where empty or absent."""
-    if column not in table.columns:
-        return np.zeros(int(keep.sum()), dtype=np.float64)
-    return np.asarray(pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float, na_value=0.0)[keep])
+def _stop_flags(table: pd.DataFrame, keep: NDArray[np.bool_] | None) -> NDArray[np.uint8]:
+    """BOARD unless pickup_type is 1, ALIGHT unless drop_off_type is 1 (empty or absent: 0), per kept row."""
+    flags = np.full(len(table) if keep is None else int(keep.sum()), BOARD | ALIGHT, dtype=np.uint8)
+    for column, flag in (("pickup_type", BOARD), ("drop_off_type", ALIGHT)):
+        if column in table.columns:
+            one = (pd.to_numeric(table[column], errors="coerce") == 1).to_numpy(dtype=bool, na_value=False)
+            flags[_kept(one, keep)] &= np.uint8(~flag & 0xFF)
+    return flags
 
 
 @dataclass
@@ -245,13 +262,19 @@ def _instances(feed: GtfsFeed, trip_ids: list[str], first_departure: dict[int, i
     return instances
 
 
-def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> Timetable:
+def compile_timetable(
+    feeds: list[GtfsFeed], *, first_day: date, days: int, release_stop_times: bool = False
+) -> Timetable:
     """Compile ``feeds`` for the service days ``first_day - 1`` .. ``first_day + days - 1``.
 
     The window is never expanded day by day: each trip keeps one bit mask of the days it
     runs on (``trip_days``), so memory grows with the trips, not with the window's length.
     The steps: stops and routes of all feeds, the concrete runs of each feed, patterns
     that no trip overtakes in, and the flat arrays.
+
+    With ``release_stop_times`` each feed's stop_times table is dropped (``feed.feed.stop_times``
+    becomes None) as soon as its rows are sorted arrays, so the rest of the compile does not
+    hold it; for a caller that does not use the feeds again (the region build).
 
     Raises
     ------
@@ -266,7 +289,11 @@ def compile_timetable(feeds: list[GtfsFeed], *, first_day: date, days: int) -> T
     stops, routes = _stop_table(feeds), _route_table(feeds)
     stop_index = {key: i for i, key in enumerate(stops["key"])}
     route_index = {key: i for i, key in enumerate(routes["key"])}
-    runs = [run for feed in feeds for run in _feed_runs(feed, window, stop_index, route_index, warnings)]
+    runs = [
+        run
+        for feed in feeds
+        for run in _feed_runs(feed, window, stop_index, route_index, warnings, release_stop_times=release_stop_times)
+    ]
     if not runs:
         ranges = "; ".join(f"{feed.name}: {feed_date_range(feed)}" for feed in feeds)
         raise InputDataError(
@@ -366,6 +393,8 @@ def _feed_runs(
     stop_index: dict[str, int],
     route_index: dict[str, int],
     warnings: list[str],
+    *,
+    release_stop_times: bool = False,
 ) -> list[_Run]:
     """The concrete runs of one feed's trips that run at least once in ``window`` (frequencies expanded)."""
     masks = service_days(feed, window)
@@ -376,6 +405,8 @@ def _feed_runs(
     local_index = {trip_id: i for i, trip_id in enumerate(trip_ids) if running[i]}
     local_stop_index = {str(sid): stop_index[f"{feed.name}:{sid}"] for sid in feed.feed.stops["stop_id"]}
     rows = _stop_time_rows(feed, local_index, local_stop_index)
+    if release_stop_times:
+        feed.feed.stop_times = None
     first_departure, spans = _trip_spans(feed, rows, trip_ids, warnings)
     headsigns = _column(trips, "trip_headsign", "").fillna("").astype(str).tolist()
     wheelchair = _column(trips, "wheelchair_accessible", 0).fillna(0).astype(int).tolist()
@@ -392,8 +423,8 @@ def _feed_runs(
                 days=int(trip_mask[trip]),
                 frequency=instance.frequency,
                 stops=rows.stop[start:end],
-                arrival=rows.arrival[start:end] + instance.shift,
-                departure=rows.departure[start:end] + instance.shift,
+                arrival=_shifted(rows.arrival[start:end], instance.shift),
+                departure=_shifted(rows.departure[start:end], instance.shift),
                 flags=rows.flags[start:end],
                 wheelchair=wheelchair[trip],
                 headsign=headsigns[trip],
@@ -403,6 +434,11 @@ def _feed_runs(
             )
         )
     return runs
+
+
+def _shifted(times: NDArray[np.int32], shift: int) -> NDArray[np.int32]:
+    """``times + shift``; a trip's own times (shift 0) stay a view of the sorted rows, not a copy per trip."""
+    return times if shift == 0 else times + shift
 
 
 def _fifo_patterns(runs: list[_Run]) -> list[list[int]]:
@@ -444,14 +480,14 @@ def _pattern_arrays(runs: list[_Run], patterns: list[list[int]]) -> dict[str, An
     ordered = [runs[i] for members in patterns for i in members]
     return {
         "pattern_stop_offsets": np.concatenate(([0], np.cumsum(stop_counts))).astype(np.int32),
-        "pattern_stops": np.concatenate([run.stops for run in first_runs]).astype(np.int32),
+        "pattern_stops": np.concatenate([run.stops for run in first_runs]).astype(np.int32, copy=False),
         "pattern_flags": np.concatenate([run.flags for run in first_runs]).astype(np.uint8),
         "pattern_trip_offsets": np.concatenate(([0], np.cumsum(trip_counts))).astype(np.int32),
         "pattern_time_offsets": np.concatenate(([0], np.cumsum(trip_counts * stop_counts))).astype(np.int64),
         "pattern_route": np.array([run.route for run in first_runs], dtype=np.int32),
-        "arrival": np.concatenate([run.arrival for run in ordered]).astype(np.int32),
-        "departure": np.concatenate([run.departure for run in ordered]).astype(np.int32),
-        "stop_sequence": np.concatenate([run.sequence for run in ordered]).astype(np.int32),
+        "arrival": np.concatenate([run.arrival for run in ordered]).astype(np.int32, copy=False),
+        "departure": np.concatenate([run.departure for run in ordered]).astype(np.int32, copy=False),
+        "stop_sequence": np.concatenate([run.sequence for run in ordered]).astype(np.int32, copy=False),
     }
 
 

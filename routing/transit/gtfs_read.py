@@ -30,7 +30,7 @@ BAD_TIME = -2
 """Seconds of a time that is not ``H:MM:SS``; its text is in :attr:`StopTimesRead.bad_times`."""
 TIME_COLUMNS = {"arrival_time": "arrival_seconds", "departure_time": "departure_seconds"}
 """GTFS time columns and the int32 columns they become."""
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 50_000
 
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
 _KEPT = ("trip_id", "stop_id", "stop_sequence", "pickup_type", "drop_off_type", *TIME_COLUMNS)
@@ -130,17 +130,29 @@ def read_stop_times(handle: Any) -> StopTimesRead | None:
         return None
     if len(chunks) == 1:
         return StopTimesRead(table=chunks[0], bad_times=bad_times)
-    # concatenating categoricals of different categories would make them Python strings again
-    ids = {
-        column: pd.api.types.union_categoricals([chunk.pop(column) for chunk in chunks])
-        for column in _IDS
-        if column in chunks[0].columns
-    }
-    table = pd.concat(chunks)
-    del chunks
-    for position, (column, values) in enumerate(ids.items()):
-        table.insert(position, column, values)
-    return StopTimesRead(table=table, bad_times=bad_times)
+    return StopTimesRead(table=_concatenated(chunks), bad_times=bad_times)
+
+
+def _concatenated(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks as one table (ids first, then the other columns), built column by column.
+
+    Each column's chunks are freed as soon as it is joined, so the whole table exists about
+    once, not twice (``pd.concat`` of the frames held every chunk until the end). Ids are
+    joined with ``union_categoricals``: concatenating categoricals of different categories
+    would make them Python strings again.
+    """
+    index = pd.RangeIndex(sum(len(chunk) for chunk in chunks))
+    names = [column for column in _IDS if column in chunks[0].columns]
+    names += [column for column in chunks[0].columns if column not in names]
+    columns: dict[str, pd.Series] = {}
+    for column in names:
+        pieces = [chunk.pop(column) for chunk in chunks]
+        if column in _IDS:
+            columns[column] = pd.Series(pd.api.types.union_categoricals(pieces), index=index, copy=False)
+        else:
+            columns[column] = pd.concat(pieces, ignore_index=True)
+        del pieces
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def _seconds(text: pd.Series, bad: dict[int, str]) -> NDArray[np.int32]:

@@ -18,6 +18,7 @@ overlay replaces the network queries start on (:meth:`TransitRouter.apply_realti
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -27,8 +28,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.errors import NoRoute
-from routing.transit._candidates import departure_candidates
+from routing.transit._candidates import departure_candidate_sources, departure_candidates
 from routing.transit._mcraptor import mc_raptor
+from routing.transit._range import range_runs, trip_bounds
 from routing.transit._raptor import INF, raptor
 from routing.transit._reverse import NEVER, reverse_raptor
 from routing.transit.bounds import remaining_bounds
@@ -81,6 +83,9 @@ class TransitRouter:
         }
         self._day_cache: dict[date, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._builder = JourneyBuilder(timetable, self.zone)
+        self._local = threading.local()
+        self._unbounded_cache: dict[tuple[int, ...], NDArray[np.int64]] = {}
+        self._zero_cache: dict[int, NDArray[np.int64]] = {}
 
     # The prepared data ----------------------------------------------------------------
 
@@ -165,6 +170,22 @@ class TransitRouter:
         """Fresh labels for one query, or for the runs of one range query (see :meth:`run`)."""
         return Labels.fresh(options.max_transfers + 2, len(self.timetable.stop_id))
 
+    def _pooled_labels(self, options: TransitOptions) -> Labels:
+        """Labels of the calling thread for arrival-only runs, arrivals reset (back-pointers are not read then)."""
+        rounds = options.max_transfers + 2
+        pool: dict[int, Labels] | None = getattr(self._local, "labels", None)
+        if pool is None:
+            pool = {}
+            self._local.labels = pool
+        labels = pool.get(rounds)
+        if labels is None:
+            labels = pool[rounds] = self.new_labels(options)
+        else:
+            labels.arrays.arrival_trip.fill(INF)
+            labels.arrays.arrival_walk.fill(INF)
+        labels.network = None  # this run's network (a real-time overlay may have arrived)
+        return labels
+
     def run(
         self,
         day: date,
@@ -175,13 +196,52 @@ class TransitRouter:
         labels: Labels,
         direct_arrival: int | None = None,
         round_bound: NDArray[np.int64] | None = None,
+        source_mark: NDArray[np.bool_] | None = None,
     ) -> list[tuple[int, int]]:
         """One RAPTOR run on ``labels`` (which later runs with earlier departures may reuse: range RAPTOR).
 
         ``sources``: stop -> arrival there, ``targets``: stop -> seconds on to the
         destination, in seconds after ``day``'s reference. Returns the Pareto front
         ``[(trips, arrival)]`` of this run (improving rounds only). ``round_bound[k]``
-        (range queries): journeys with k trips arriving at or after it are not looked for.
+        (range queries): journeys with k trips arriving at or after it are not looked for;
+        ``source_mark`` (range queries, in ``sources``' order): the sources to scan from (all
+        of them get their labels).
+        """
+        destination = self._raptor(
+            day,
+            (_array(iter(sources), len(sources)), _array(iter(sources.values()), len(sources))),
+            (_array(iter(targets), len(targets)), _array(iter(targets.values()), len(targets))),
+            options=options,
+            labels=labels,
+            direct_arrival=direct_arrival,
+            round_bound=round_bound,
+            source_mark=source_mark,
+        )
+        front = []
+        previous = INF if direct_arrival is None else direct_arrival + 1
+        for trips, arrival in enumerate(destination.tolist()):
+            if arrival < previous:
+                front.append((trips, arrival))
+                previous = arrival
+        return front
+
+    def _raptor(
+        self,
+        day: date,
+        sources: tuple[NDArray[np.int64], NDArray[np.int64]],
+        targets: tuple[NDArray[np.int64], NDArray[np.int64]],
+        *,
+        options: TransitOptions,
+        labels: Labels,
+        direct_arrival: int | None = None,
+        round_bound: NDArray[np.int64] | None = None,
+        source_mark: NDArray[np.bool_] | None = None,
+        remaining: NDArray[np.int64] | None = None,
+    ) -> NDArray[np.int64]:
+        """:meth:`run` on arrays: (stops, times) of the sources and (stops, seconds on) of the targets.
+
+        Returns the kernel's ``destination`` (best arrival with at most k trips, per k);
+        ``remaining``: per stop, a lower bound of the seconds left to the destination.
         """
         transfers = self.transfers(options)
         speed_factor, slack, bound = options.speed_factor, options.change_slack_s, options.max_walk_s
@@ -191,7 +251,8 @@ class TransitRouter:
         labels.speed_factor = speed_factor
         labels.arrays.best_trip.fill(INF)
         labels.arrays.best_walk.fill(INF)
-        destination = raptor(
+        arrays = labels.arrays
+        return raptor(
             labels.network.kernel,
             transfers.change(slack),
             transfers.offsets,
@@ -200,22 +261,33 @@ class TransitRouter:
             transfers.floor(speed_factor, slack, bound),
             bits,
             shifts,
-            _array(iter(sources), len(sources)),
-            _array(iter(sources.values()), len(sources)),
-            _array(iter(targets), len(targets)),
-            _array(iter(targets.values()), len(targets)),
+            sources[0],
+            sources[1],
+            targets[0],
+            targets[1],
             int(INF) if direct_arrival is None else direct_arrival,
             options.wheelchair,
-            labels.arrays,
-            np.full(labels.arrays.arrival_trip.shape[0], INF, dtype=np.int64) if round_bound is None else round_bound,
+            arrays,
+            np.full(arrays.arrival_trip.shape[0], INF, dtype=np.int64) if round_bound is None else round_bound,
+            np.ones(sources[0].size, dtype=np.bool_) if source_mark is None else source_mark,
+            self._no_bound(arrays.best_trip.size) if remaining is None else remaining,
+            self._unbounded(arrays.arrival_trip.shape),
+            False,
         )
-        front = []
-        previous = INF if direct_arrival is None else direct_arrival + 1
-        for trips, arrival in enumerate(destination.tolist()):
-            if arrival < previous:
-                front.append((trips, arrival))
-                previous = arrival
-        return front
+
+    def _no_bound(self, stops: int) -> NDArray[np.int64]:
+        """Zero lower bounds of the time left, per stop, made once (the kernel only reads them)."""
+        cached = self._zero_cache.get(stops)
+        if cached is None:
+            cached = self._zero_cache[stops] = np.zeros(stops, dtype=np.int64)
+        return cached
+
+    def _unbounded(self, shape: tuple[int, ...]) -> NDArray[np.int64]:
+        """INF labels bounds of ``shape`` (``[rounds, stops]``), made once (the kernel only reads them)."""
+        cached = self._unbounded_cache.get(shape)
+        if cached is None:
+            cached = self._unbounded_cache[shape] = np.full(shape, INF, dtype=np.int64)
+        return cached
 
     def _journey(self, labels: Labels, trips: int, arrival: int, ends: AccessEgress, leave: int) -> Journey:
         """The journey of the front point ``(trips, arrival)`` of a run leaving the origin at ``leave``."""
@@ -279,6 +351,24 @@ class TransitRouter:
             raise NoRoute("transit", "no trip connects the points within the walking limits")
         return journeys
 
+    def earliest_arrival(self, ends: AccessEgress, options: TransitOptions | None = None) -> int | None:
+        """The earliest arrival of :meth:`earliest`'s journeys, without building them (None: no route).
+
+        Seconds after ``ends.day``'s reference: the kernel's best arrival with at least one
+        trip when it beats walking the whole way, else the direct walk's arrival; equal to
+        ``min(journey.arrival)`` of :meth:`earliest` (which raises NoRoute where this is None).
+        """
+        options = options or TransitOptions()
+        direct = ends.direct_arrival
+        labels = self._pooled_labels(options)
+        front = self.run(ends.day, ends.sources, ends.targets, options=options, labels=labels, direct_arrival=direct)
+        arrivals = [
+            arrival for trips, arrival in front if trips > 0 and arrival < INF and (direct is None or arrival < direct)
+        ]
+        if direct is not None:
+            arrivals.append(direct)
+        return min(arrivals, default=None)
+
     def _departure_candidates(self, ends: AccessEgress, end: int, options: TransitOptions) -> list[int]:
         """Every origin departure time in [ends.start, end] that catches some trip at an access stop, latest first."""
         bits, shifts = self.days(ends.day)
@@ -294,6 +384,23 @@ class TransitRouter:
             options.wheelchair,
         )
         return [int(leave) for leave in candidates.tolist()]
+
+    def _departure_sources(
+        self, ends: AccessEgress, end: int, options: TransitOptions
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """:meth:`_departure_candidates` with, per departure, the access stops making it (``ends.sources`` indices)."""
+        bits, shifts = self.days(ends.day)
+        stops = list(ends.sources)
+        return departure_candidate_sources(
+            self._network.kernel,
+            bits,
+            shifts,
+            _array(iter(stops), len(stops)),
+            _array((ends.sources[stop] - ends.start for stop in stops), len(stops)),
+            ends.start,
+            end,
+            options.wheelchair,
+        )
 
     def range_departures(
         self,
@@ -320,22 +427,74 @@ class TransitRouter:
         labels = self.new_labels(options)
         best_by_trips = np.full(options.max_transfers + 2, INF, dtype=np.int64)
         journeys: list[Journey] = []
-        access = {stop: arrival - ends.start for stop, arrival in ends.sources.items()}
-        for leave in self._departure_candidates(ends, end, options):
-            sources = {stop: leave + walk for stop, walk in access.items()}
-            front = self.run(
-                ends.day,
-                sources,
-                ends.targets,
-                options=options,
-                labels=labels,
-                round_bound=best_by_trips if range_pruning else None,  # beat later departures' trips
+        source_stops = _array(iter(ends.sources), len(ends.sources))
+        walks = _array(iter(ends.sources.values()), len(ends.sources)) - ends.start
+        target_stops = _array(iter(ends.targets), len(ends.targets))
+        target_extra = _array(iter(ends.targets.values()), len(ends.targets))
+        leaves, offsets, making = self._departure_sources(ends, end, options)
+        walking = int(INF) if ends.direct_arrival is None else ends.direct_arrival - ends.start
+        transfers = self.transfers(options)
+        speed_factor, slack, bound = options.speed_factor, options.change_slack_s, options.max_walk_s
+        bits, shifts = self.days(ends.day)
+        labels.network = self._network
+        labels.speed_factor = speed_factor
+        if range_pruning:  # beat later departures' trips, with lower bounds of the time left
+            round_bound = best_by_trips
+            trips_left = trip_bounds(
+                labels.network.kernel,
+                transfers.offsets,
+                transfers.to_stop,
+                transfers.seconds(speed_factor, slack, bound),
+                target_stops,
+                target_extra,
+                best_by_trips.size,
             )
-            for trips, arrival in front:
-                if trips == 0 or arrival >= best_by_trips[trips]:
-                    continue
-                if ends.direct_arrival is not None and arrival - leave >= ends.direct_arrival - ends.start:
-                    continue  # walking the whole way is as fast
+            remaining = trips_left[-1]  # with as many trips as a label can still take
+            stop_bound = np.empty(labels.arrays.arrival_trip.shape, dtype=np.int64)
+        else:
+            round_bound = np.full(best_by_trips.size, INF, dtype=np.int64)
+            remaining = np.zeros(len(self.timetable.stop_id), dtype=np.int64)
+            trips_left = np.zeros((0, 0), dtype=np.int64)
+            stop_bound = self._unbounded(labels.arrays.arrival_trip.shape)
+        c = -1
+        while True:
+            c, destination = range_runs(
+                labels.network.kernel,
+                transfers.change(slack),
+                transfers.offsets,
+                transfers.to_stop,
+                transfers.seconds(speed_factor, slack, bound),
+                transfers.floor(speed_factor, slack, bound),
+                bits,
+                shifts,
+                source_stops,
+                walks,
+                target_stops,
+                target_extra,
+                options.wheelchair,
+                labels.arrays,
+                leaves,
+                offsets,
+                making,
+                c + 1,
+                best_by_trips,
+                round_bound,
+                remaining,
+                trips_left,
+                stop_bound,
+                range_pruning,
+                walking,
+            )
+            if c < 0:
+                break
+            leave = int(leaves[c])
+            previous = int(INF)
+            for trips, arrival in enumerate(destination.tolist()):
+                if arrival >= previous:
+                    continue  # not on this run's front
+                previous = arrival
+                if trips == 0 or arrival >= best_by_trips[trips] or arrival - leave >= walking:
+                    continue  # no trip; beaten by a later departure; or walking the whole way is as fast
                 best_by_trips[trips:] = np.minimum(best_by_trips[trips:], arrival)
                 journeys.append(self._journey(labels, trips, arrival, ends, leave))
         journeys.sort(key=lambda j: (j.departure, j.arrival, j.transfers))

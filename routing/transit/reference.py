@@ -4,8 +4,12 @@ Expands every trip running on the query's service day and its neighbours into
 elementary connections, sorts them by departure and scans once, with the same transfer
 rules as RAPTOR (change time at a stop, footpaths only after alighting, egress only
 after a ride, forbidden transfers, wheelchair accessibility). No round limit: it answers the earliest arrival
-with any number of transfers. Slow and simple on purpose; tests and benchmarks compare
-RAPTOR against it. :func:`door_to_door_arrival` adds the street ends (connectors
+with any number of transfers. A journey takes at least one trip, as the planner defines
+it: the only journey without one is walking the whole way (``AccessEgress.direct_arrival``,
+which the callers add), never an access walk to a stop and its egress walk on (each part
+rounded on its own, that chain can come out a second under the direct walk). Slow and
+simple on purpose, and written apart from the RAPTOR kernels (nothing imported from
+them); tests and benchmarks compare RAPTOR against it. :func:`door_to_door_arrival` adds the street ends (connectors
 counted) from the street reference, for point-to-point checks of the planner.
 """
 
@@ -18,10 +22,12 @@ import numpy as np
 
 from routing.street.reference import reference_cost, reference_walks
 from routing.street.router import EdgePosition, Snap, StreetRouter, walking_speeds
-from routing.transit._raptor import INF
 from routing.transit.options import TransitOptions
 from routing.transit.queries import TransitRouter
 from routing.transit.timetable import ALIGHT, BOARD
+
+INF = 1 << 30
+"""'Never' in seconds: the value the kernels use, so callers compare answers with either."""
 
 
 def earliest_arrival_csa(
@@ -32,7 +38,12 @@ def earliest_arrival_csa(
     *,
     options: TransitOptions,
 ) -> int:
-    """Earliest arrival at a target (plus its extra seconds); ``INF`` when unreachable."""
+    """Earliest arrival at a target (plus its extra seconds) with at least one trip; ``INF`` when none.
+
+    ``sources``: stop -> arrival there on foot, ``targets``: stop -> seconds on from it, in
+    seconds after ``day``'s reference. Reaching a target on foot alone (a source that is
+    also a target) is no journey here: walking the whole way is the caller's to add.
+    """
     timetable = router.timetable
     change, transfer_offsets, transfer_to, transfer_seconds = router.transfer_rules(options)
     bits, shifts = router.days(day)
@@ -78,14 +89,14 @@ def earliest_arrival_csa(
     connections.sort(key=lambda c: (c[0], c[2], c[3]))
 
     stop_count = len(timetable.stop_id)
+    target_extra = np.full(stop_count, INF, dtype=np.int64)
+    for stop, extra in targets.items():
+        target_extra[stop] = min(int(target_extra[stop]), extra)
     walk_arrival = np.full(stop_count, INF, dtype=np.int64)
     trip_arrival = np.full(stop_count, INF, dtype=np.int64)
     for stop, time in sources.items():
         walk_arrival[stop] = min(walk_arrival[stop], time)
-    best = int(INF)
-    for stop, extra in targets.items():
-        if walk_arrival[stop] < INF:
-            best = min(best, int(walk_arrival[stop]) + extra)
+    best = INF
     on_board = np.zeros(instance, dtype=bool)
     for dep, arr, inst, _, from_stop, to_stop, from_flags, to_flags in connections:
         if dep >= best:
@@ -103,14 +114,12 @@ def earliest_arrival_csa(
             continue
         if arr < trip_arrival[to_stop]:
             trip_arrival[to_stop] = arr
+            if target_extra[to_stop] < INF:  # egress after a ride only: not after a footpath, nor the access walk
+                best = min(best, arr + int(target_extra[to_stop]))
             for j in range(int(transfer_offsets[to_stop]), int(transfer_offsets[to_stop + 1])):
                 other = int(transfer_to[j])
                 walk_arrival[other] = min(walk_arrival[other], arr + int(transfer_seconds[j]))
-    for stop, extra in targets.items():  # egress after a ride (or straight from an access stop), not after a footpath
-        reached = min(int(trip_arrival[stop]), sources.get(stop, int(INF)))
-        if reached < INF:
-            best = min(best, reached + extra)
-    return int(best)
+    return best
 
 
 def door_to_door_arrival(
@@ -162,7 +171,7 @@ def door_to_door_arrival(
 
     sources = {stop: start + walk for stop, walk in ends(origin, reverse=False).items()}
     targets = ends(destination, reverse=True)
-    best = int(INF)
+    best = INF
     walkable = reference_cost(street, origin, destination, speeds) <= 2 * budget or (
         walk_only_m is not None and reference_cost(street, origin, destination, speeds, weight="length") <= walk_only_m
     )
