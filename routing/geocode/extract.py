@@ -179,11 +179,13 @@ class _Address:
 
 @dataclass
 class _StreetWay:
+    """A named street way: node ids and coordinates in typed buffers (8 bytes a value, not a Python object)."""
+
     way_id: int
     name: str
-    refs: list[int]
-    lats: list[float]
-    lons: list[float]
+    refs: array[int]
+    lats: array[float]
+    lons: array[float]
 
 
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -429,7 +431,9 @@ class _Found:
         if not lats:
             return None
         if tags.get("highway") in STREET_HIGHWAYS and tags.get("name"):
-            self.street_ways.append(_StreetWay(way.id, tags["name"], refs, lats, lons))
+            self.street_ways.append(
+                _StreetWay(way.id, tags["name"], array("q", refs), array("d", lats), array("d", lons))
+            )
         if "addr:interpolation" in tags:
             self.interpolations.append(
                 (way.id, tags["addr:interpolation"], tags.get("addr:street") or "", refs, lats, lons)

@@ -28,16 +28,24 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from routing.errors import InputDataError, RegionError
 from routing.street.chains import DirectedEdges, merge_chains
-from routing.street.landmarks import CsrGraph, Landmarks, compute_landmarks
+from routing.street.landmarks import (
+    LANDMARK_COUNT,
+    CsrGraph,
+    Landmarks,
+    choose_landmarks,
+    compute_landmarks,
+    measure_backward,
+)
 from routing.street.profiles import PROFILES, EdgeRule
 from routing.street.spatial_index import SegmentGrid, build_segment_grid
 from routing.strings import StringTable
@@ -121,10 +129,20 @@ class StreetNetwork:
         return int(self.lat.shape[0])
 
 
+UNIT_SPHERE_CHUNK = 1 << 16
+"""Points converted at a time: the conversion's temporaries stay small next to the [n, 3] result."""
+
+
 def unit_sphere(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Return [n, 3] unit vectors of points given in degrees."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
+    """Return [n, 3] unit vectors of points given in degrees (element by element, in chunks)."""
+    out = np.empty((lat.shape[0], 3))
+    for low in range(0, lat.shape[0], UNIT_SPHERE_CHUNK):
+        phi, lam = np.radians(lat[low : low + UNIT_SPHERE_CHUNK]), np.radians(lon[low : low + UNIT_SPHERE_CHUNK])
+        high = low + phi.shape[0]
+        out[low:high, 0] = np.cos(phi) * np.cos(lam)
+        out[low:high, 1] = np.cos(phi) * np.sin(lam)
+        out[low:high, 2] = np.sin(phi)
+    return out
 
 
 def morton_codes(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.uint64]:
@@ -193,42 +211,60 @@ def _mainland_edges(offsets: NDArray[np.int32], targets: NDArray[np.int32], node
     return usable
 
 
+@njit(cache=True)
+def _reordered_geometry(
+    order: NDArray[np.int64],
+    geometry_offsets: NDArray[np.int64],
+    geometry_nodes: NDArray[np.int32],
+    segment_length_m: NDArray[np.float32],
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float32]]:
+    """Geometry offsets, nodes and segment lengths of the edges taken in ``order`` (no gather index arrays)."""
+    edge_count = order.size
+    offsets = np.zeros(edge_count + 1, dtype=np.int64)
+    for i in range(edge_count):
+        e = order[i]
+        offsets[i + 1] = offsets[i] + geometry_offsets[e + 1] - geometry_offsets[e]
+    nodes = np.empty(offsets[edge_count], dtype=np.int32)
+    segments = np.empty(offsets[edge_count] - edge_count, dtype=np.float32)
+    for i in range(edge_count):
+        e = order[i]
+        start, count = geometry_offsets[e], geometry_offsets[e + 1] - geometry_offsets[e]
+        nodes[offsets[i] : offsets[i] + count] = geometry_nodes[start : start + count]
+        # an edge of k nodes has k - 1 segments; those before edge e number geometry_offsets[e] - e
+        segments[offsets[i] - i : offsets[i] - i + count - 1] = segment_length_m[start - e : start - e + count - 1]
+    return offsets, nodes, segments
+
+
 def _profile_graph(name: str, edges: DirectedEdges, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> ProfileGraph:
+    """The graph of one profile, without landmarks; ``edges`` is consumed (the caller keeps no reference)."""
     node_count = lat.shape[0]
     merged = merge_chains(edges, node_count)
+    del edges
     order = np.argsort(merged.tail, kind="stable")
     offsets = np.zeros(node_count + 1, dtype=np.int32)
     np.cumsum(np.bincount(merged.tail, minlength=node_count), out=offsets[1:])
-    geometry_counts = np.diff(merged.geometry_offsets)[order]
-    starts = merged.geometry_offsets[:-1][order]
-    geometry_offsets = np.zeros(order.size + 1, dtype=np.int64)
-    np.cumsum(geometry_counts, out=geometry_offsets[1:])
-    gather = np.repeat(starts, geometry_counts) + (
-        np.arange(int(geometry_offsets[-1])) - np.repeat(geometry_offsets[:-1], geometry_counts)
-    )
-    geometry_nodes = merged.geometry_nodes[gather]
-    segment_counts = geometry_counts - 1
-    segment_starts = merged.geometry_offsets[:-1][order] - order
-    segment_gather = np.repeat(segment_starts, segment_counts) + (
-        np.arange(int(segment_counts.sum())) - np.repeat(np.cumsum(segment_counts) - segment_counts, segment_counts)
-    )
-    segment_lengths = merged.segment_length_m[segment_gather]
     targets = merged.head[order].astype(np.int32)
+    length_m = merged.length_m[order].astype(np.float32)
+    cost_factor, speed_class = merged.cost_factor[order], merged.speed_class[order]
+    name_index = merged.name_index[order]
+    geometry_offsets, geometry_nodes, segment_lengths = _reordered_geometry(
+        order, merged.geometry_offsets, merged.geometry_nodes, merged.segment_length_m
+    )
+    del merged, order
     snappable = _mainland_edges(offsets, targets, node_count)
     grid = build_segment_grid(lat, lon, geometry_offsets, geometry_nodes, segment_lengths, snappable=snappable)
-    graph = ProfileGraph(
+    return ProfileGraph(
         name=name,
         offsets=offsets,
         targets=targets,
-        length_m=merged.length_m[order].astype(np.float32),
-        cost_factor=merged.cost_factor[order],
-        speed_class=merged.speed_class[order],
-        name_index=merged.name_index[order],
+        length_m=length_m,
+        cost_factor=cost_factor,
+        speed_class=speed_class,
+        name_index=name_index,
         geometry_offsets=geometry_offsets,
         geometry_nodes=geometry_nodes,
         grid=grid,
     )
-    return replace(graph, landmarks=compute_landmarks(graph.csr(), graph.reversed_csr()))
 
 
 @dataclass(frozen=True)
@@ -242,13 +278,13 @@ class EdgeTable:
     lat: NDArray[np.float64]
     lon: NDArray[np.float64]
     osm_id: NDArray[np.int64]
-    tail: NDArray[np.int64]
-    head: NDArray[np.int64]
+    tail: NDArray[np.int32]
+    head: NDArray[np.int32]
     length_m: NDArray[np.float64]
     name_index: NDArray[np.int32]
     names: list[str]
     profile_names: list[str]
-    rule_ids: NDArray[np.int32]
+    rule_ids: NDArray[np.int16]
     rules: list[EdgeRule]
     profile_required: list[bool]
     """Per profile: False when the profile may be left out of an extract with no way for it."""
@@ -265,14 +301,14 @@ class RawSegments:
     osm_id: NDArray[np.int64]
     lat: NDArray[np.float64]
     lon: NDArray[np.float64]
-    tail: NDArray[np.int64]
-    head: NDArray[np.int64]
+    tail: NDArray[np.signedinteger[Any]]
+    head: NDArray[np.signedinteger[Any]]
     way_id: NDArray[np.int64]
     forward: NDArray[np.bool_]
     length_m: NDArray[np.float64]
     name_index: NDArray[np.int32]
     names: list[str]
-    rule_ids: NDArray[np.int32]
+    rule_ids: NDArray[np.signedinteger[Any]]
     rules: list[EdgeRule]
 
 
@@ -285,9 +321,12 @@ def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES
     give equal arrays, byte for byte.
     """
     profile_list = list(profiles)
+    node_count = int(raw.osm_id.size)
+    if node_count > np.iinfo(np.int32).max:
+        raise InputDataError("osm", f"{node_count:,} street nodes do not fit the region's int32 node indexes")
     order = canonical_node_order(raw.lat, raw.lon, raw.osm_id)
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size, dtype=np.int64)
+    rank = np.empty(order.size, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
     tail, head = rank[raw.tail], rank[raw.head]
     del rank
     edge_order = np.lexsort((~raw.forward, raw.way_id, head, tail))
@@ -296,12 +335,20 @@ def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES
     sorted_names = sorted(used_names - {""})
     name_rank = {name: i for i, name in enumerate(["", *sorted_names])}
     name_map = np.array([name_rank.get(name, 0) for name in raw.names], dtype=np.int32)
-    used_rules = np.unique(raw.rule_ids)
-    used_rules = used_rules[used_rules >= 0]
+    used = np.zeros(len(raw.rules) + 1, dtype=np.bool_)
+    for row in raw.rule_ids:
+        used[row] = True  # -1 (closed) marks the extra last entry
     # Rules by value (a reader's first-use order is its own), only those some segment uses.
-    rule_sequence = sorted(used_rules.tolist(), key=lambda i: (int(raw.rules[i].speed_class), raw.rules[i].cost_factor))
-    rule_map = np.full(len(raw.rules) + 1, -1, dtype=np.int32)  # the extra last entry maps -1 (closed) to -1
-    rule_map[np.array(rule_sequence, dtype=np.int64)] = np.arange(len(rule_sequence), dtype=np.int32)
+    rule_sequence = sorted(
+        np.flatnonzero(used[:-1]).tolist(), key=lambda i: (int(raw.rules[i].speed_class), raw.rules[i].cost_factor)
+    )
+    if len(rule_sequence) > np.iinfo(np.int16).max:
+        raise InputDataError("osm", f"{len(rule_sequence):,} distinct street rules do not fit the int16 rule ids")
+    rule_map = np.full(len(raw.rules) + 1, -1, dtype=np.int16)  # the extra last entry maps -1 (closed) to -1
+    rule_map[np.array(rule_sequence, dtype=np.int64)] = np.arange(len(rule_sequence), dtype=np.int16)
+    rule_ids = np.empty((raw.rule_ids.shape[0], edge_order.size), dtype=np.int16)
+    for k, row in enumerate(raw.rule_ids):  # one profile at a time: no [profiles, segments] int32 copy
+        rule_ids[k] = rule_map[row[edge_order]]
     return EdgeTable(
         lat=raw.lat[order],
         lon=raw.lon[order],
@@ -312,7 +359,7 @@ def canonical_edge_table(raw: RawSegments, profiles: Iterable[object] = PROFILES
         name_index=name_map[raw.name_index[edge_order]],
         names=["", *sorted_names],
         profile_names=[str(p.name) for p in profile_list],  # type: ignore[attr-defined]
-        rule_ids=rule_map[raw.rule_ids[:, edge_order]],
+        rule_ids=rule_ids,
         rules=[raw.rules[i] for i in rule_sequence],
         profile_required=[bool(getattr(p, "required", True)) for p in profile_list],
     )
@@ -400,22 +447,20 @@ def compile_edge_table(table: EdgeTable, *, region_dir: Path | None = None) -> S
                 logger.info("no way is usable for the optional %s profile; it is left out", name)
                 continue
             raise InputDataError("osm", f"no way is usable for the {name} profile")
-        directed = DirectedEdges(
-            tail=table.tail[usable],
-            head=table.head[usable],
-            length_m=table.length_m[usable],
-            cost_factor=factors[ids[usable]],
-            speed_class=classes[ids[usable]],
-            name_index=table.name_index[usable],
-        )
-        graph = _profile_graph(name, directed, table.lat, table.lon)
-        del directed
-        if region_dir is not None:
-            folder = region_dir / STREET_DIR / name
-            save_profile_graph(graph, folder)
-            del graph
-            graph = load_profile_graph(folder)
-        result[name] = graph
+        graph = _profile_graph(name, _directed_edges(table, ids, usable, factors, classes), table.lat, table.lon)
+        del usable
+        if region_dir is None:
+            result[name] = replace(graph, landmarks=compute_landmarks(graph.csr(), graph.reversed_csr()))
+            continue
+        folder = region_dir / STREET_DIR / name
+        save_profile_graph(graph, folder)
+        # The landmarks are computed straight into their files, from the written graph: the
+        # segment grid and the other in-memory arrays are freed first.
+        del graph
+        graph = load_profile_graph(folder)
+        write_landmarks(graph, folder)
+        del graph  # its mapping (pages the searches touched) goes; the profile is mapped anew below
+        result[name] = load_profile_graph(folder)
     return StreetNetwork(
         lat=table.lat,
         lon=table.lon,
@@ -424,6 +469,55 @@ def compile_edge_table(table: EdgeTable, *, region_dir: Path | None = None) -> S
         names=StringTable.from_strings(table.names),
         profiles=result,
     )
+
+
+def _directed_edges(
+    table: EdgeTable,
+    ids: NDArray[np.int16],
+    usable: NDArray[np.bool_],
+    factors: NDArray[np.float32],
+    classes: NDArray[np.uint8],
+) -> DirectedEdges:
+    """The segments one profile may use, with their cost factor and speed class."""
+    usable_ids = ids[usable]
+    return DirectedEdges(
+        tail=table.tail[usable],
+        head=table.head[usable],
+        length_m=table.length_m[usable],
+        cost_factor=factors[usable_ids],
+        speed_class=classes[usable_ids],
+        name_index=table.name_index[usable],
+    )
+
+
+def write_landmarks(graph: ProfileGraph, folder: Path) -> None:
+    """Compute one profile's landmarks into ``folder``'s landmark files (memory-mapped while computed).
+
+    The same files as :func:`save_profile_graph` writes for the landmarks of
+    :func:`compute_landmarks` (shape, dtype and header). The forward rows are written and
+    unmapped before the backward ones are measured, so one set of rows is resident at a
+    time; when fewer landmarks than :data:`LANDMARK_COUNT` exist (tiny graphs), the files
+    are rewritten with those.
+    """
+    node_count = graph.offsets.shape[0] - 1
+    paths = (folder / "landmarks.forward.npy", folder / "landmarks.backward.npy")
+    if node_count == 0:
+        none = Landmarks.none(0)
+        np.save(paths[0], none.forward)
+        np.save(paths[1], none.backward)
+        return
+    shape = (node_count, LANDMARK_COUNT)
+    rows = np.lib.format.open_memmap(paths[0], mode="w+", dtype=np.float32, shape=shape)
+    landmarks = choose_landmarks(graph.csr(), rows)
+    rows.flush()
+    del rows
+    rows = np.lib.format.open_memmap(paths[1], mode="w+", dtype=np.float32, shape=shape)
+    measure_backward(graph.reversed_csr(), landmarks, rows)
+    rows.flush()
+    del rows
+    if len(landmarks) < LANDMARK_COUNT:
+        for path in paths:
+            np.save(path, np.array(np.load(path)[:, : len(landmarks)]))
 
 
 def compile_street_network(graph: nx.MultiDiGraph, profiles: Iterable[object] = PROFILES) -> StreetNetwork:

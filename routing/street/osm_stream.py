@@ -121,8 +121,8 @@ def _read_parking(source: Path) -> tuple[list[tuple[float, float]], list[list[in
     return nodes, way_refs
 
 
-LOCATION_BATCH = 1 << 20
-"""Nodes read into one batch before the batch is matched against the wanted ids (about 24 MB)."""
+LOCATION_BATCH = 1 << 18
+"""Nodes read into one batch before the batch is matched against the wanted ids (about 6 MB)."""
 
 
 def _read_locations(
@@ -208,55 +208,101 @@ def streets_from_osm_file(source: Path) -> StreamedStreets:
     except RuntimeError as exc:  # libosmium reports parse errors as RuntimeError
         raise InputDataError(str(source), f"cannot read OSM data: {exc}") from exc
     bike_parking = _parking_points(parking_nodes, parking_ways, ids, present, lat, lon)
-
-    way_lengths = np.frombuffer(ways.lengths, dtype=np.int64)
-    node_of_ref = np.searchsorted(ids, refs)
-    last_of_way = np.cumsum(way_lengths) - 1
-    starts = np.ones(refs.size, dtype=np.bool_)
-    starts[last_of_way] = False  # a segment starts at every ref but the last of its way
-    seg_start = np.flatnonzero(starts)
-    seg_way = np.repeat(np.arange(way_lengths.size), way_lengths)[seg_start]
-    tail_node, head_node = node_of_ref[seg_start], node_of_ref[seg_start + 1]
-    complete = present[tail_node] & present[head_node]
-    missing = int(np.count_nonzero(~present[np.unique(node_of_ref)]))
+    del parking_nodes, parking_ways
+    raw, missing = _raw_segments(ways, ids, present, lat, lon, names, rules)
     if missing:
         logger.warning("osm extract references missing nodes", extra={"source": str(source), "missing": missing})
-    tail_node, head_node, seg_way = tail_node[complete], head_node[complete], seg_way[complete]
+    way_count = len(ways.ids)
+    del ways, refs, ids, present, lat, lon
+    edges = canonical_edge_table(raw)
+    del raw
+    return StreamedStreets(edges=edges, bike_parking=bike_parking, ways=way_count, missing_nodes=missing)
 
+
+LENGTH_CHUNK = 1 << 16
+"""Segments measured at a time: osmnx's great-circle function makes about eight float64 temporaries."""
+
+
+def _segment_lengths(
+    lat: NDArray[np.float64], lon: NDArray[np.float64], tail: NDArray[np.int32], head: NDArray[np.int32]
+) -> NDArray[np.float64]:
+    """Lengths of every segment tail to head, then head to tail: osmnx's own function, chunk by chunk.
+
+    Each direction is measured from its tail as osmnx computes it (NaN as 0); the function
+    works element by element, so chunks give the same values as one call.
+    """
+    count = tail.size
+    length = np.empty(2 * count)
+    for low in range(0, count, LENGTH_CHUNK):
+        a, b = tail[low : low + LENGTH_CHUNK], head[low : low + LENGTH_CHUNK]
+        high = low + a.size
+        length[low:high] = great_circle(lat[a], lon[a], lat[b], lon[b])
+        length[count + low : count + high] = great_circle(lat[b], lon[b], lat[a], lon[a])
+    return np.nan_to_num(length, nan=0.0, copy=False)
+
+
+def _raw_segments(
+    ways: _Ways,
+    ids: NDArray[np.int64],
+    present: NDArray[np.bool_],
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    names: dict[str, int],
+    rules: dict[EdgeRule, int],
+) -> tuple[RawSegments, int]:
+    """Both directions of every segment whose two nodes the file has, and how many used nodes it lacks.
+
+    Node indexes are int32 and rule ids int16 (a region's counts fit; an explicit error
+    when they would not); every temporary is freed as soon as it is consumed.
+    """
+    if ids.size > np.iinfo(np.int32).max:
+        raise InputDataError("osm", f"{ids.size:,} nodes do not fit the region's int32 node indexes")
+    if len(rules) > np.iinfo(np.int16).max:
+        raise InputDataError("osm", f"{len(rules):,} distinct street rules do not fit the int16 rule ids")
+    refs = np.frombuffer(ways.refs, dtype=np.int64)
+    node_of_ref = np.searchsorted(ids, refs).astype(np.int32)
+    way_lengths = np.frombuffer(ways.lengths, dtype=np.int64)
+    starts = np.ones(refs.size, dtype=np.bool_)
+    starts[np.cumsum(way_lengths) - 1] = False  # a segment starts at every ref but the last of its way
+    seg_start = np.flatnonzero(starts)
+    del starts
+    seg_way = np.repeat(np.arange(way_lengths.size, dtype=np.int32), way_lengths)[seg_start]
+    tail_node, head_node = node_of_ref[seg_start], node_of_ref[seg_start + 1]
+    del seg_start
+    complete = present[tail_node] & present[head_node]
     # Keep the routable ways' nodes only (parking-only nodes are not street nodes), renumbered.
     street = np.zeros(ids.size, dtype=np.bool_)
     street[node_of_ref] = True
+    del node_of_ref
+    missing = int(np.count_nonzero(street & ~present))
     street &= present
-    new_index = np.cumsum(street) - 1
+    tail_node, head_node, seg_way = tail_node[complete], head_node[complete], seg_way[complete]
+    del complete
+    new_index = (np.cumsum(street) - 1).astype(np.int32)
     tail, head = new_index[tail_node], new_index[head_node]
+    del new_index, tail_node, head_node
     node_lat, node_lon = lat[street], lon[street]
-    # osmnx's own function, each direction from its tail as osmnx computes it
-    length = great_circle(node_lat[tail], node_lon[tail], node_lat[head], node_lon[head])
-    length_back = great_circle(node_lat[head], node_lon[head], node_lat[tail], node_lon[tail])
-
+    length = _segment_lengths(node_lat, node_lon, tail, head)
     profile_count = len(list(PROFILES))
     forward_rules = np.frombuffer(ways.forward_rules, dtype=np.int32).reshape(profile_count, -1)
     backward_rules = np.frombuffer(ways.backward_rules, dtype=np.int32).reshape(profile_count, -1)
-    way_ids = np.frombuffer(ways.ids, dtype=np.int64)
-    name_of_way = np.frombuffer(ways.name_index, dtype=np.int32)
     count = tail.size
+    rule_ids = np.empty((profile_count, 2 * count), dtype=np.int16)
+    for k in range(profile_count):
+        rule_ids[k, :count] = forward_rules[k, seg_way]
+        rule_ids[k, count:] = backward_rules[k, seg_way]
     raw = RawSegments(
         osm_id=ids[street],
         lat=node_lat,
         lon=node_lon,
         tail=np.concatenate([tail, head]),
         head=np.concatenate([head, tail]),
-        way_id=np.tile(way_ids[seg_way], 2),
+        way_id=np.tile(np.frombuffer(ways.ids, dtype=np.int64)[seg_way], 2),
         forward=np.repeat(np.array([True, False]), count),
-        length_m=np.nan_to_num(np.concatenate([length, length_back]), nan=0.0),
-        name_index=np.tile(name_of_way[seg_way], 2),
+        length_m=length,
+        name_index=np.tile(np.frombuffer(ways.name_index, dtype=np.int32)[seg_way], 2),
         names=list(names),
-        rule_ids=np.concatenate([forward_rules[:, seg_way], backward_rules[:, seg_way]], axis=1),
+        rule_ids=rule_ids,
         rules=list(rules),
     )
-    return StreamedStreets(
-        edges=canonical_edge_table(raw),
-        bike_parking=bike_parking,
-        ways=int(way_ids.size),
-        missing_nodes=missing,
-    )
+    return raw, missing

@@ -94,51 +94,36 @@ def build_segment_grid(
     projection = Projection(float(np.mean(lat)) if lat.size else 0.0)
     x, y = projection.x(lon), projection.y(lat)
     edge_count = geometry_offsets.size - 1
-    per_edge = np.diff(geometry_offsets) - 1
-    seg_edge = np.repeat(np.arange(edge_count, dtype=np.int32), per_edge)
-    # geometry position of each segment's first node (temporaries freed as soon as used:
-    # at a million nodes each int64 array over the segments is ~16 MB per profile)
-    first = np.arange(seg_edge.size) + np.repeat(geometry_offsets[:-1] - (np.cumsum(per_edge) - per_edge), per_edge)
-    seg_a = geometry_nodes[first].astype(np.int32)
-    first += 1
-    seg_b = geometry_nodes[first].astype(np.int32)
-    del first
-    cumulative = np.cumsum(segment_length_m, dtype=np.float64) - segment_length_m
-    edge_base = np.repeat(cumulative[np.cumsum(per_edge) - per_edge] if edge_count else cumulative[:0], per_edge)
-    seg_start = (cumulative - edge_base).astype(np.float32)
-    del cumulative, edge_base
-
+    seg_edge, seg_a, seg_b, seg_start = _segments(
+        np.ascontiguousarray(geometry_offsets, dtype=np.int64),
+        np.ascontiguousarray(geometry_nodes, dtype=np.int32),
+        np.ascontiguousarray(segment_length_m, dtype=np.float32),
+    )
     x0, y0 = (float(x.min()) - cell_size_m, float(y.min()) - cell_size_m) if x.size else (0.0, 0.0)
     nx_cells = int((float(x.max()) - x0) // cell_size_m) + 2 if x.size else 1
     ny_cells = int((float(y.max()) - y0) // cell_size_m) + 2 if y.size else 1
-    cx0, cx1 = _cell_range(x[seg_a], x[seg_b], x0, cell_size_m)
-    cy0, cy1 = _cell_range(y[seg_a], y[seg_b], y0, cell_size_m)
-    del x, y
-    width = cx1 - cx0 + 1
-    spans = width * (cy1 - cy0 + 1)
-    del cx1, cy1
-    indexed = np.ones(seg_edge.size, dtype=np.bool_) if snappable is None else np.asarray(snappable)[seg_edge]
-    spans = np.where(indexed, spans, 0)
-    del indexed
-    total = int(spans.sum())
-    # one (cell, segment) pair per cell a segment's box covers, row by row: written by a
-    # kernel, where the same pairs as numpy repeats took about seven int64 arrays of ``total``
-    cell_ids, item_ids = _cell_items(cx0, cy0, width, spans, nx_cells, total)
-    del cx0, cy0, width, spans
-    order = np.argsort(cell_ids, kind="stable")
+    indexed = np.ones(edge_count, dtype=np.bool_) if snappable is None else np.ascontiguousarray(snappable)
+    box = (x, y, seg_a, seg_b, seg_edge, indexed, x0, y0, cell_size_m, nx_cells)
+    total = _pair_count(*box)
     cell_count = nx_cells * ny_cells
     if cell_count <= DENSE_CELLS_PER_ITEM * total + DENSE_CELLS_MIN:
+        # one (cell, segment) pair per cell a segment's box covers, counted then placed cell
+        # by cell in segment order (the order of a stable sort by cell), never listed whole
         keys = np.zeros(0, dtype=np.int64)
-        offsets = np.zeros(cell_count + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cell_ids, minlength=cell_count), out=offsets[1:])
+        offsets, items = _dense_cells(*box, cell_count, total)
     else:
+        cell_ids, item_ids = _cell_pairs(*box, total)
+        order = np.argsort(cell_ids, kind="stable")
         keys, counts = np.unique(cell_ids[order], return_counts=True)
+        del cell_ids
         offsets = np.zeros(keys.size + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
+        items = item_ids[order]
+        del item_ids, order
     return SegmentGrid(
         params=np.array([x0, y0, cell_size_m, nx_cells, ny_cells, projection.lat0], dtype=np.float64),
         cell_offsets=offsets,
-        cell_items=item_ids[order],
+        cell_items=items,
         seg_edge=seg_edge,
         seg_a=seg_a,
         seg_b=seg_b,
@@ -148,33 +133,143 @@ def build_segment_grid(
     )
 
 
-def _cell_range(
-    a: NDArray[np.float64], b: NDArray[np.float64], origin: float, cell_size_m: float
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """First and last cell (along one axis) of each segment from ``a`` to ``b``."""
-    low = ((np.minimum(a, b) - origin) // cell_size_m).astype(np.int64)
-    high = ((np.maximum(a, b) - origin) // cell_size_m).astype(np.int64)
-    return low, high
+@njit(cache=True)
+def _segments(
+    geometry_offsets: NDArray[np.int64], geometry_nodes: NDArray[np.int32], segment_length_m: NDArray[np.float32]
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.float32]]:
+    """Edge, first and second node, and start along its edge (metres) of every geometry segment.
+
+    The start is the running float64 sum of all segment lengths before it, less that sum at
+    its edge's first segment (the float64 cumulative sum, then the difference, as float32).
+    """
+    edge_count = geometry_offsets.size - 1
+    segment_count = geometry_offsets[edge_count] - edge_count if edge_count else 0
+    seg_edge = np.empty(segment_count, dtype=np.int32)
+    seg_a = np.empty(segment_count, dtype=np.int32)
+    seg_b = np.empty(segment_count, dtype=np.int32)
+    seg_start = np.empty(segment_count, dtype=np.float32)
+    running = 0.0
+    s = 0
+    for edge in range(edge_count):
+        base = 0.0
+        for k in range(geometry_offsets[edge], geometry_offsets[edge + 1] - 1):
+            length = np.float64(segment_length_m[s])
+            running += length
+            cumulative = running - length
+            if k == geometry_offsets[edge]:
+                base = cumulative
+            seg_edge[s] = edge
+            seg_a[s] = geometry_nodes[k]
+            seg_b[s] = geometry_nodes[k + 1]
+            seg_start[s] = np.float32(cumulative - base)
+            s += 1
+    return seg_edge, seg_a, seg_b, seg_start
 
 
 @njit(cache=True)
-def _cell_items(
-    cx0: NDArray[np.int64],
-    cy0: NDArray[np.int64],
-    width: NDArray[np.int64],
-    spans: NDArray[np.int64],
+def _box(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    a: int,
+    b: int,
+    x0: float,
+    y0: float,
+    cell_size_m: float,
+) -> tuple[int, int, int, int]:
+    """First cell column and row, and the width and height in cells, of the box of segment a-b."""
+    cx0 = int((min(x[a], x[b]) - x0) // cell_size_m)
+    cx1 = int((max(x[a], x[b]) - x0) // cell_size_m)
+    cy0 = int((min(y[a], y[b]) - y0) // cell_size_m)
+    cy1 = int((max(y[a], y[b]) - y0) // cell_size_m)
+    return cx0, cy0, cx1 - cx0 + 1, cy1 - cy0 + 1
+
+
+@njit(cache=True)
+def _pair_count(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    seg_a: NDArray[np.int32],
+    seg_b: NDArray[np.int32],
+    seg_edge: NDArray[np.int32],
+    indexed: NDArray[np.bool_],
+    x0: float,
+    y0: float,
+    cell_size_m: float,
+    nx_cells: int,
+) -> int:
+    """How many (cell, segment) pairs the indexed segments' boxes cover."""
+    total = 0
+    for s in range(seg_a.size):
+        if indexed[seg_edge[s]]:
+            _, _, width, height = _box(x, y, seg_a[s], seg_b[s], x0, y0, cell_size_m)
+            total += width * height
+    return total
+
+
+@njit(cache=True)
+def _dense_cells(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    seg_a: NDArray[np.int32],
+    seg_b: NDArray[np.int32],
+    seg_edge: NDArray[np.int32],
+    indexed: NDArray[np.bool_],
+    x0: float,
+    y0: float,
+    cell_size_m: float,
+    nx_cells: int,
+    cell_count: int,
+    total: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+    """Cell offsets and the segments of each cell, in segment order within a cell (row-major within a box)."""
+    offsets = np.zeros(cell_count + 1, dtype=np.int64)
+    for s in range(seg_a.size):
+        if indexed[seg_edge[s]]:
+            cx0, cy0, width, height = _box(x, y, seg_a[s], seg_b[s], x0, y0, cell_size_m)
+            for gy in range(cy0, cy0 + height):
+                for gx in range(cx0, cx0 + width):
+                    offsets[gy * nx_cells + gx + 1] += 1
+    for c in range(cell_count):
+        offsets[c + 1] += offsets[c]
+    fill = offsets[:-1].copy()
+    items = np.empty(total, dtype=np.int32)
+    for s in range(seg_a.size):
+        if indexed[seg_edge[s]]:
+            cx0, cy0, width, height = _box(x, y, seg_a[s], seg_b[s], x0, y0, cell_size_m)
+            for gy in range(cy0, cy0 + height):
+                for gx in range(cx0, cx0 + width):
+                    c = gy * nx_cells + gx
+                    items[fill[c]] = s
+                    fill[c] += 1
+    return offsets, items
+
+
+@njit(cache=True)
+def _cell_pairs(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    seg_a: NDArray[np.int32],
+    seg_b: NDArray[np.int32],
+    seg_edge: NDArray[np.int32],
+    indexed: NDArray[np.bool_],
+    x0: float,
+    y0: float,
+    cell_size_m: float,
     nx_cells: int,
     total: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
-    """Cell id and segment of every cell each segment's box covers, segment by segment, row-major within a box."""
+    """Cell id and segment of every cell each indexed segment's box covers, segment by segment, row-major."""
     cell_ids = np.empty(total, dtype=np.int64)
     item_ids = np.empty(total, dtype=np.int32)
     k = 0
-    for item in range(spans.size):
-        for local in range(spans[item]):
-            cell_ids[k] = (cy0[item] + local // width[item]) * nx_cells + (cx0[item] + local % width[item])
-            item_ids[k] = item
-            k += 1
+    for s in range(seg_a.size):
+        if indexed[seg_edge[s]]:
+            cx0, cy0, width, height = _box(x, y, seg_a[s], seg_b[s], x0, y0, cell_size_m)
+            for gy in range(cy0, cy0 + height):
+                for gx in range(cx0, cx0 + width):
+                    cell_ids[k] = np.int64(gy) * nx_cells + gx
+                    item_ids[k] = s
+                    k += 1
     return cell_ids, item_ids
 
 
