@@ -1,8 +1,9 @@
 """The routing kernels of a worker: where their compiled code is cached, and warming them up.
 
 numba compiles each ``@njit(cache=True)`` kernel on its first call and keeps the machine
-code in a cache folder. :func:`use_kernel_cache` points that folder at
-``Settings.resolved_kernel_cache_path`` (``<instance>/numba-cache``), which survives
+code in a cache folder. :func:`use_kernel_cache` points that folder at a subfolder of
+``Settings.resolved_kernel_cache_path`` (``<instance>/numba-cache``) named after the
+routing code's version (:func:`routing_code_fingerprint`), which survives
 restarts and is shared by every worker of the instance (``mobility region build`` and
 ``mobility serve`` fill it). :class:`KernelWarmUp`
 builds the region's services (``WARM_UP_SERVICES``), runs
@@ -15,10 +16,13 @@ worker accepts requests only warm.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import logging
 import os
 import sys
 import threading
+from functools import cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,19 +34,59 @@ if TYPE_CHECKING:
     from routing.planner.warmup import WarmUp
     from routing.region.region import Region
 
-__all__ = ["KernelWarmUp", "use_kernel_cache"]
+__all__ = ["KernelWarmUp", "kernel_cache_folder", "routing_code_fingerprint", "use_kernel_cache"]
 
 logger = logging.getLogger(__name__)
 
 
+FINGERPRINT_PREFIX = "routing-"
+"""Names of the per-code-version folders inside a kernel cache folder."""
+
+
+def routing_code_fingerprint(package: Path | None = None) -> str:
+    """A digest of every Python source of the routing core (``package``: its folder, default the installed one).
+
+    numba checks a cached kernel only against the file that defines it: a kernel that
+    calls one from another module (``_range.range_runs`` calls ``_raptor.raptor``) keeps
+    its old machine code when only the callee's file changed. Caching per fingerprint of
+    the whole core means new code never runs an old kernel.
+    """
+    if package is None:
+        return _installed_routing_fingerprint()
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(source.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+@cache
+def _installed_routing_fingerprint() -> str:
+    spec = importlib.util.find_spec("routing")  # found, not imported: kernels must not be defined yet
+    assert spec is not None and spec.submodule_search_locations
+    return routing_code_fingerprint(Path(next(iter(spec.submodule_search_locations))))
+
+
+def kernel_cache_folder(folder: Path) -> Path:
+    """Where kernels of this code are cached under ``folder`` (a folder already made by this is kept as is)."""
+    fingerprinted = FINGERPRINT_PREFIX + routing_code_fingerprint()
+    return folder if folder.name == fingerprinted else folder / fingerprinted
+
+
 def use_kernel_cache(folder: Path) -> None:
-    """Make numba cache the compiled kernels in ``folder`` (this process and the processes it starts).
+    """Make numba cache the compiled kernels under ``folder`` (this process and the processes it starts).
+
+    The kernels go into :func:`kernel_cache_folder`: one subfolder per version of the
+    routing code, so a cache filled by older code is never read.
 
     Called before the routing modules are imported, numba reads ``NUMBA_CACHE_DIR`` when
     it defines the kernels. Kernels defined already (a command that imported the routing
     core first) are pointed at ``folder`` too: numba's configuration is reloaded and each
     cached kernel of ``routing`` re-enables its cache, which then looks in ``folder``.
     """
+    folder = kernel_cache_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
     if "numba" not in sys.modules:

@@ -164,3 +164,39 @@ def test_pointing_kernels_at_a_cache_survives_modules_changing_meanwhile(
         if previous is not None:  # the other tests' kernels keep their cache
             use_kernel_cache(Path(previous))
     assert cache_path.startswith(str(tmp_path / "kernels"))  # the kernels were pointed there
+
+
+def test_the_kernel_cache_folder_changes_with_any_routing_source(tmp_path: Path) -> None:
+    # numba checks a cached kernel only against its own file: _range.range_runs kept the
+    # machine code of an old _raptor.raptor after only _raptor.py changed.
+    from app.kernels import routing_code_fingerprint
+
+    package = tmp_path / "routing"
+    (package / "transit").mkdir(parents=True)
+    (package / "__init__.py").write_text('"""core"""\n')
+    (package / "transit" / "_raptor.py").write_text("LIMIT = 1\n")
+    (package / "transit" / "_range.py").write_text("from routing.transit._raptor import LIMIT\n")
+    first = routing_code_fingerprint(package)
+    assert routing_code_fingerprint(package) == first  # stable
+    (package / "transit" / "_raptor.py").write_text("LIMIT = 2\n")  # only the callee's file changes
+    second = routing_code_fingerprint(package)
+    assert second != first
+    (package / "transit" / "_raptor.py").rename(package / "transit" / "_raptor2.py")  # a moved module too
+    assert routing_code_fingerprint(package) not in (first, second)
+
+
+def test_kernels_are_cached_per_version_of_the_routing_code(tmp_path: Path) -> None:
+    import routing.street._search as search
+    from app.kernels import kernel_cache_folder, routing_code_fingerprint, use_kernel_cache
+
+    previous = os.environ.get("NUMBA_CACHE_DIR")
+    try:
+        use_kernel_cache(tmp_path / "kernels")
+        cache_path = Path(search.shortest_path._cache._cache_path)
+    finally:
+        if previous is not None:
+            use_kernel_cache(Path(previous))
+    version = tmp_path / "kernels" / f"routing-{routing_code_fingerprint()}"
+    assert cache_path.is_relative_to(version)
+    assert kernel_cache_folder(version) == version  # pointing at it again does not nest
+    assert os.environ.get("NUMBA_CACHE_DIR") == previous

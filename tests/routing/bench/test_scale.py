@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.kernels import kernel_cache_folder
 from routing.bench.scale import MIB, ScaleCase, format_report, plan_requests, run_scale_benchmark
 from routing.demo.generate import DemoInputs
 from routing.planner.request import Mode
@@ -20,7 +21,7 @@ from tests.conftest_d.regions import DEMO_FIRST_DAY
 def test_report_of_the_demo_is_complete_and_consistent(
     demo_inputs: DemoInputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(TEST_KERNEL_CACHE))  # the children reuse the tests' kernels
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(kernel_cache_folder(TEST_KERNEL_CACHE)))  # the children reuse the tests' kernels
     case = ScaleCase(
         name="tiny demo",
         osm_file=demo_inputs.osm,
