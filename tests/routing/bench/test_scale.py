@@ -21,7 +21,8 @@ from tests.conftest_d.regions import DEMO_FIRST_DAY
 def test_report_of_the_demo_is_complete_and_consistent(
     demo_inputs: DemoInputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(kernel_cache_folder(TEST_KERNEL_CACHE)))  # the children reuse the tests' kernels
+    # the children reuse the tests' kernels
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(kernel_cache_folder(TEST_KERNEL_CACHE)))
     case = ScaleCase(
         name="tiny demo",
         osm_file=demo_inputs.osm,
